@@ -1,0 +1,110 @@
+/**
+ * Plain data shared by every stage of the gate. Everything here is JSON-serialisable
+ * so that results files, reports and tests can be built from it without the I/O shell.
+ */
+
+/** One arm of the experiment: a configuration of the service that gets its own rounds. */
+export interface ArmSpec {
+  /** Stable id used in reports and results: `off`, `on@0.01`, `on@1`. */
+  id: string
+  /** Human label: `tracing off`, `tracing on, 1% sampled`. */
+  label: string
+  /** Whether the arm is expected to export spans (a traced arm with zero spans is a fault). */
+  tracing: boolean
+  /** Sampling ratio in [0, 1] for traced arms, null for the off arm. */
+  samplingRate: number | null
+  /** Environment given to the service for this arm (OTEL_* and user extras), on top of the common env. */
+  env: Record<string, string>
+}
+
+/** One measured round in the plan: block `block`, position `order` within the block. */
+export interface PlanStep {
+  block: number
+  order: number
+  armId: string
+}
+
+/** Arms × blocks in a seeded random order (RMIT). */
+export interface Plan {
+  seed: number
+  blocks: number
+  arms: ArmSpec[]
+  /** The reference arm every other arm is compared with (`off`). */
+  referenceArmId: string
+  steps: PlanStep[]
+}
+
+/** Latency quantiles of one round in microseconds, from a per-response histogram. */
+export interface LatencySummary {
+  count: number
+  meanUs: number
+  p50Us: number
+  p90Us: number
+  p95Us: number
+  p99Us: number
+  p999Us: number
+  maxUs: number
+}
+
+/** What the load generator measured in one round (warm-up excluded). */
+export interface LoadResult {
+  /** Measured wall-clock seconds of the round (after warm-up). */
+  durationSec: number
+  /** Responses received (any status). */
+  responses: number
+  /** Responses with a 2xx status. */
+  ok: number
+  /** Responses with a non-2xx status. */
+  non2xx: number
+  /** Socket errors (connection refused/reset…), timeouts excluded. */
+  errors: number
+  /** Requests that timed out. */
+  timeouts: number
+  /** Successful (2xx) responses per measured second. */
+  qps: number
+  /** (non2xx + errors + timeouts) / (responses + errors + timeouts); 0 when nothing was sent. */
+  errorRate: number
+  /** Latency of 2xx responses only. */
+  latency: LatencySummary
+}
+
+/** What the embedded OTLP receiver counted during one round. */
+export interface OtlpCounts {
+  /** Spans decoded from accepted export requests. */
+  spans: number
+  /** Export requests accepted. */
+  requests: number
+  /** Request body bytes as sent on the wire (before any decompression). */
+  bytes: number
+  /** Export requests that could not be decoded (answered 400). */
+  rejected: number
+}
+
+/** One round: one arm booted once, warmed up, measured, stopped. */
+export interface RoundResult {
+  block: number
+  order: number
+  armId: string
+  /** ISO time the measured phase started. */
+  startedAt: string
+  load: LoadResult
+  otlp: OtlpCounts
+}
+
+/** A machine fingerprint recorded with every results file. */
+export interface MachineInfo {
+  cpuModel: string
+  cores: number
+  os: string
+  node: string
+  runner: string
+}
+
+/** Direction of a metric: for QPS more is better, for latency less is better. */
+export type MetricName = 'qps' | 'p99'
+
+/** Decision of one gated comparison. */
+export type Decision = 'pass' | 'fail' | 'inconclusive'
+
+/** Overall verdict of a run. `error` means the measurement itself failed. */
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error'

@@ -108,3 +108,55 @@ export type Decision = 'pass' | 'fail' | 'inconclusive'
 
 /** Overall verdict of a run. `error` means the measurement itself failed. */
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error'
+
+/**
+ * The statistical comparison of one arm against the reference arm on one metric,
+ * from the per-block paired log-ratios `d_b = ln(metric_arm / metric_ref)`.
+ *
+ * Overhead is signed so that positive means "tracing costs": for QPS `1 − exp(mean d)`,
+ * for P99 `exp(mean d) − 1`. All fractions (0.041 = 4.1%).
+ */
+export interface Comparison {
+  armId: string
+  referenceArmId: string
+  metric: MetricName
+  /** Number of complete blocks (pairs). */
+  n: number
+  /** Per-block log-ratios ln(arm/ref), in block order. */
+  logRatios: number[]
+  meanLogRatio: number
+  /** Sample standard deviation of the log-ratios (n − 1); NaN when n < 2. */
+  sdLogRatio: number
+  /** Point estimate of the overhead (fraction, positive = worse with tracing). */
+  overhead: number
+  /** Two-sided confidence interval of the overhead at `confidence` (NaN when n < 2). */
+  ciLow: number
+  ciHigh: number
+  confidence: number
+  /** Two-sided p-value of "no difference" (paired t-test on the log-ratios). */
+  pValue: number
+  /** Two-sided p-value of "no difference" from the exact sign-flip permutation test. */
+  pPermutation: number
+  /** Budget (fraction) when this comparison is gated, null when it is only reported. */
+  budget: number | null
+  /** One-sided p of H0 "overhead ≤ budget" (max of t-test and sign-flip); null when not gated. */
+  pFail: number | null
+  /** pFail after Holm–Bonferroni across the gated comparisons; null when not gated. */
+  pFailAdjusted: number | null
+  /** Decision against the budget; null when not gated. */
+  decision: Decision | null
+}
+
+/** Result of the gate over all comparisons. */
+export interface GateResult {
+  /** pass | fail | inconclusive (never error: errors are raised before the gate). */
+  verdict: Exclude<Verdict, 'error'>
+  /** Whether the check must fail (fail, or inconclusive with on-inconclusive=fail). */
+  failCheck: boolean
+  comparisons: Comparison[]
+  /** One line per gated comparison that decided the verdict, human readable. */
+  reasons: string[]
+}
+
+/** What to do with an inconclusive verdict. */
+export type OnInconclusive = 'warn' | 'fail' | 'pass'

@@ -87,7 +87,12 @@ export interface RoundResult {
   armId: string
   /** ISO time the measured phase started. */
   startedAt: string
+  /** Port the service listened on in this round. */
+  port: number
   load: LoadResult
+  /** The discarded warm-up phase (its responses count towards spans per request). */
+  warmup: { ok: number; durationSec: number }
+  /** Counted from service start to exit, so it includes warm-up and the SDK's flush on shutdown. */
   otlp: OtlpCounts
 }
 

@@ -1,0 +1,101 @@
+import { parseConfig, ConfigError, type RawInputs } from '../../src/config/config.js'
+
+const base: RawInputs = { 'start-command': 'node server.mjs' }
+
+describe('parseConfig defaults', () => {
+  test('applies every default', () => {
+    const c = parseConfig(base)
+    expect(c).toMatchObject({
+      startCommand: 'node server.mjs',
+      workingDirectory: '.',
+      port: 0,
+      targetUrl: 'http://127.0.0.1:{port}/',
+      readyUrl: 'http://127.0.0.1:{port}/',
+      samplingRates: [0.01, 1],
+      rounds: 8,
+      connections: 50,
+      maxErrorRate: 0.01,
+      maxQpsOverhead: 0.1,
+      maxP99Overhead: 0.2,
+      confidence: 0.95,
+      onInconclusive: 'warn',
+      seed: null,
+      otlpProtocol: 'http/protobuf',
+      cpuPinning: 'auto'
+    })
+    expect(Object.isFrozen(c)).toBe(true)
+    expect(Object.isFrozen(c.samplingRates)).toBe(true)
+  })
+
+  test('empty strings (unset action inputs) mean the default', () => {
+    const c = parseConfig({ ...base, rounds: '', 'max-qps-overhead': '', seed: '' })
+    expect(c.rounds).toBe(8)
+    expect(c.maxQpsOverhead).toBe(0.1)
+    expect(c.seed).toBeNull()
+  })
+
+  test('parses explicit values', () => {
+    const c = parseConfig({
+      ...base,
+      'sampling-rates': '0, 0.001,0.1\n1',
+      'max-qps-overhead': 'none',
+      'max-p99-overhead': '7.5',
+      seed: '42',
+      'on-inconclusive': 'FAIL',
+      env: 'A=1\n# comment\n\nB = two words\nC=x=y',
+      'target-url': 'http://localhost:{port}/api/v1/users/1',
+      'ready-url': 'http://127.0.0.1:{port}/healthz'
+    })
+    expect(c.samplingRates).toEqual([0, 0.001, 0.1, 1])
+    expect(c.maxQpsOverhead).toBeNull()
+    expect(c.maxP99Overhead).toBeCloseTo(0.075, 12)
+    expect(c.seed).toBe(42)
+    expect(c.onInconclusive).toBe('fail')
+    expect(c.env).toEqual({ A: '1', B: 'two words', C: 'x=y' })
+    expect(c.readyUrl).toBe('http://127.0.0.1:{port}/healthz')
+  })
+})
+
+describe('parseConfig rejects bad input, naming the input and quoting the value', () => {
+  test.each<[string, RawInputs, string]>([
+    ['missing command', { 'start-command': '' }, "'start-command' is required"],
+    ['zero connections', { ...base, connections: '0' }, "'connections' must be an integer from 1 to 100000, got '0'"],
+    ['fractional rounds', { ...base, rounds: '2.5' }, "'rounds' must be an integer from 3 to 1000, got '2.5'"],
+    ['too few rounds', { ...base, rounds: '2' }, "'rounds' must be an integer from 3 to 1000, got '2'"],
+    ['word as number', { ...base, 'round-duration': 'ten' }, "'round-duration' must be a number of seconds from 0.5 to 3600, got 'ten'"],
+    ['rate above 1', { ...base, 'sampling-rates': '0.1,10' }, "'sampling-rates' must be ratios in [0, 1] (0.01 = 1%), got '10' in '0.1,10'"],
+    ['rate as percent', { ...base, 'sampling-rates': '1%' }, "got '1%'"],
+    ['duplicate rate', { ...base, 'sampling-rates': '1,1' }, "'sampling-rates' lists 1 twice"],
+    ['negative budget', { ...base, 'max-qps-overhead': '-5' }, "'max-qps-overhead' must be a percentage from 0 to 99 (or 'none' to report without gating), got '-5'"],
+    ['bad choice', { ...base, 'on-inconclusive': 'maybe' }, "'on-inconclusive' must be one of warn, fail, pass, got 'maybe'"],
+    ['bad protocol', { ...base, 'otlp-protocol': 'grpc' }, "'otlp-protocol' must be one of http/protobuf, http/json, got 'grpc'"],
+    ['remote target', { ...base, 'target-url': 'http://example.com/' }, "'target-url' must be a loopback URL (host 127.0.0.1, localhost or [::1]), got 'http://example.com/'"],
+    ['https target', { ...base, 'target-url': 'https://127.0.0.1:{port}/' }, "'target-url' must be an http:// URL"],
+    ['not a url', { ...base, 'ready-url': 'healthz' }, "'ready-url' must be an http:// URL such as"],
+    ['bad env line', { ...base, env: 'A=1\nnot a pair' }, "'env' line 2 must be KEY=VALUE with a valid variable name, got 'not a pair'"],
+    ['seed not integer', { ...base, seed: 'abc' }, "'seed' must be an integer from 0 to 4294967295, got 'abc'"],
+    ['confidence out of range', { ...base, confidence: '0.95' }, "'confidence' must be a percentage from 50 to 99.9, got '0.95'"],
+    ['port out of range', { ...base, port: '70000' }, "'port' must be an integer from 0 to 65535, got '70000'"]
+  ])('%s', (_name, raw, message) => {
+    expect(() => parseConfig(raw)).toThrow(ConfigError)
+    expect(() => parseConfig(raw)).toThrow(message)
+  })
+
+  test('reports every bad input at once', () => {
+    expect(() => parseConfig({ ...base, connections: '0', rounds: 'x' })).toThrow(/2 invalid inputs:\n- 'rounds'.*\n- 'connections'/s)
+  })
+})
+
+describe('cross-input rules', () => {
+  test('too few rounds to ever fail is refused', () => {
+    // 4 gated comparisons at 95%: 2^n ≥ 160 needs n ≥ 8.
+    expect(() => parseConfig({ ...base, rounds: '7' })).toThrow(
+      "'rounds' must be at least 8 for 4 gated comparisons at 95% confidence (with fewer blocks no overhead could ever fail the gate), got '7'"
+    )
+    expect(parseConfig({ ...base, rounds: '8' }).rounds).toBe(8)
+    // One rate, QPS only: 2^n ≥ 40 needs n ≥ 6.
+    expect(parseConfig({ ...base, rounds: '6', 'sampling-rates': '1', 'max-p99-overhead': 'none' }).rounds).toBe(6)
+    // Nothing gated: any rounds ≥ 3 are fine.
+    expect(parseConfig({ ...base, rounds: '3', 'max-qps-overhead': 'none', 'max-p99-overhead': 'none' }).rounds).toBe(3)
+  })
+})

@@ -1,0 +1,135 @@
+/** Test helpers: boot fixtures/http-service as its own process group and stop it, bounded. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/http-service/', import.meta.url))
+
+/** A port that was free a moment ago (the fixture binds it right after). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+export interface Fixture {
+  child: ChildProcess
+  port: number
+  base: string
+  stdout: () => string
+  stderr: () => string
+  /** Resolves with the exit code (or `signal:NAME`) once the process has exited. */
+  exited: Promise<number | string>
+}
+
+/**
+ * Spawns `node --import ./tracing.mjs server.mjs` in fixtures/http-service with `env` on top of a
+ * scrubbed copy of this process's env (no inherited OTEL_* or NODE_OPTIONS). PORT is set unless
+ * `env.PORT` is null.
+ */
+export async function spawnFixture(env: Record<string, string | null>): Promise<Fixture> {
+  const port = env['PORT'] === null ? 0 : await freePort()
+  const base: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith('OTEL_') && !k.startsWith('FIXTURE_') && k !== 'NODE_OPTIONS' && k !== 'PORT') base[k] = v
+  }
+  if (port !== 0) base['PORT'] = String(port)
+  for (const [k, v] of Object.entries(env)) {
+    if (v === null) delete base[k]
+    else base[k] = v
+  }
+  // detached: its own process group, so the finally-kill reaches anything it spawned.
+  const child = spawn(process.execPath, ['--import', './tracing.mjs', 'server.mjs'], {
+    cwd: FIXTURE_DIR,
+    env: base,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  let err = ''
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? `signal:${signal ?? '?'}`))
+  })
+  return { child, port, base: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/** Waits until `stdout` contains `needle`; throws if the process exits or `timeoutMs` passes. */
+export async function waitForOutput(f: Fixture, needle: string, timeoutMs = 15000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let exitedWith: number | string | undefined
+  void f.exited.then((c) => (exitedWith = c))
+  while (Date.now() < deadline) {
+    if (f.stdout().includes(needle)) return
+    if (exitedWith !== undefined) throw new Error(`fixture exited (${exitedWith}) before printing '${needle}'; stderr: ${f.stderr()}`)
+    await sleep(50)
+  }
+  throw new Error(`fixture did not print '${needle}' within ${timeoutMs} ms; stdout: ${f.stdout()} stderr: ${f.stderr()}`)
+}
+
+/** Polls GET /healthz until 200; returns how many polls got an HTTP answer (each may be a traced request). */
+export async function waitForHealthy(f: Fixture, timeoutMs = 15000): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  let answered = 0
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${f.base}/healthz`, { signal: AbortSignal.timeout(1000) })
+      answered++
+      await res.arrayBuffer()
+      if (res.status === 200) return answered
+    } catch {
+      // not listening yet
+    }
+    if (f.child.exitCode !== null) throw new Error(`fixture exited (${f.child.exitCode}) before becoming healthy; stderr: ${f.stderr()}`)
+    await sleep(50)
+  }
+  throw new Error(`fixture not healthy within ${timeoutMs} ms; stdout: ${f.stdout()} stderr: ${f.stderr()}`)
+}
+
+/** Waits for exit for at most `timeoutMs`; returns the exit code or throws. */
+export async function waitForExit(f: Fixture, timeoutMs = 10000): Promise<number | string> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
+  const result = await Promise.race([f.exited, timeout])
+  clearTimeout(timer)
+  if (result === 'timeout') throw new Error(`fixture did not exit within ${timeoutMs} ms; stderr: ${f.stderr()}`)
+  return result
+}
+
+/** SIGTERMs the fixture and waits for its exit code. */
+export async function stopFixture(f: Fixture, timeoutMs = 10000): Promise<number | string> {
+  if (f.child.exitCode === null && f.child.signalCode === null) f.child.kill('SIGTERM')
+  return waitForExit(f, timeoutMs)
+}
+
+/** Last resort for finally blocks: SIGKILL the whole process group if anything is left. */
+export function killGroup(f: Fixture | undefined): void {
+  if (f?.child.pid === undefined) return
+  try {
+    process.kill(-f.child.pid, 'SIGKILL')
+  } catch {
+    // already gone
+  }
+}
+
+/** GETs `path` `n` times, 10 at a time; returns the status codes. */
+export async function hammer(f: Fixture, path: (i: number) => string, n: number): Promise<number[]> {
+  const statuses: number[] = []
+  for (let i = 0; i < n; i += 10) {
+    const batch = Array.from({ length: Math.min(10, n - i) }, async (_, j) => {
+      const res = await fetch(`${f.base}${path(i + j)}`, { signal: AbortSignal.timeout(5000) })
+      await res.arrayBuffer()
+      return res.status
+    })
+    statuses.push(...(await Promise.all(batch)))
+  }
+  return statuses
+}

@@ -1,0 +1,263 @@
+import { INPUT_SPECS, Inputs, type InputName } from './inputs.js'
+import type { OnInconclusive } from '../types.js'
+
+/** The validated, frozen configuration every later stage reads. Fractions, not percents. */
+export interface Config {
+  readonly startCommand: string
+  readonly workingDirectory: string
+  /** 0 = pick a free port per round. */
+  readonly port: number
+  /** URL templates with `{port}`. */
+  readonly targetUrl: string
+  readonly readyUrl: string
+  readonly readyTimeoutSec: number
+  readonly stopTimeoutSec: number
+  readonly env: Readonly<Record<string, string>>
+  readonly serviceName: string
+  readonly samplingRates: readonly number[]
+  readonly rounds: number
+  readonly roundDurationSec: number
+  readonly warmupSec: number
+  readonly connections: number
+  readonly requestTimeoutSec: number
+  /** Fraction, e.g. 0.01. */
+  readonly maxErrorRate: number
+  /** Fraction or null when not gated. */
+  readonly maxQpsOverhead: number | null
+  readonly maxP99Overhead: number | null
+  /** Fraction, e.g. 0.95. */
+  readonly confidence: number
+  readonly onInconclusive: OnInconclusive
+  /** Null = choose a random seed at run time. */
+  readonly seed: number | null
+  readonly otlpProtocol: 'http/protobuf' | 'http/json'
+  readonly cpuPinning: 'auto' | 'off'
+  readonly outputDir: string
+}
+
+/** Raw inputs as strings, keyed by input name; missing and '' both mean "use the default". */
+export type RawInputs = Partial<Record<InputName, string>>
+
+/** A bad input: the message names the input, quotes the value and says what was expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly input: string,
+    message: string
+  ) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+const DEFAULTS: Record<string, string> = Object.fromEntries(INPUT_SPECS.map((s) => [s.name, s.default]))
+
+function bad(input: string, value: string, expected: string): ConfigError {
+  return new ConfigError(input, `'${input}' must be ${expected}, got '${value}'`)
+}
+
+/** Typed getters over the raw strings: each applies the default and validates one rule. */
+class Reader {
+  readonly errors: ConfigError[] = []
+  constructor(private readonly raw: RawInputs) {}
+
+  str(name: InputName): string {
+    const v = this.raw[name]
+    return v === undefined || v.trim() === '' ? DEFAULTS[name] ?? '' : v.trim()
+  }
+
+  /** Collects errors so one run reports every bad input at once. */
+  private guard<T>(fn: () => T, fallback: T): T {
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        this.errors.push(e)
+        return fallback
+      }
+      throw e
+    }
+  }
+
+  required(name: InputName): string {
+    return this.guard(() => {
+      const v = this.str(name)
+      if (v === '') throw new ConfigError(name, `'${name}' is required (e.g. 'node server.js'), got ''`)
+      return v
+    }, '')
+  }
+
+  number(name: InputName, expected: string, ok: (n: number) => boolean, integer = false): number {
+    return this.guard(() => {
+      const v = this.str(name)
+      const n = /^[+-]?(\d+\.?\d*|\.\d+)$/.test(v) ? Number(v) : NaN
+      if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || !ok(n)) throw bad(name, v, expected)
+      return n
+    }, NaN)
+  }
+
+  uint(name: InputName, min: number, max: number): number {
+    return this.number(name, `an integer from ${min} to ${max}`, (n) => n >= min && n <= max, true)
+  }
+
+  seconds(name: InputName, min: number, max: number): number {
+    return this.number(name, `a number of seconds from ${min} to ${max}`, (n) => n >= min && n <= max)
+  }
+
+  /** Percent → fraction; 'none' → null (report without gating) when optional. '' means the default. */
+  percent(name: InputName, opts: { min: number; max: number; optional: boolean }): number | null {
+    if (opts.optional && this.str(name).toLowerCase() === 'none') return null
+    const n = this.number(
+      name,
+      `a percentage from ${opts.min} to ${opts.max}${opts.optional ? " (or 'none' to report without gating)" : ''}`,
+      (x) => x >= opts.min && x <= opts.max
+    )
+    return n / 100
+  }
+
+  choice<T extends string>(name: InputName, choices: readonly T[]): T {
+    return this.guard(() => {
+      const v = this.str(name).toLowerCase()
+      if (!(choices as readonly string[]).includes(v)) throw bad(name, this.str(name), `one of ${choices.join(', ')}`)
+      return v as T
+    }, choices[0])
+  }
+
+  list(name: InputName): string[] {
+    return this.str(name)
+      .split(/[,\n]/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '')
+  }
+
+  add(e: ConfigError): void {
+    this.errors.push(e)
+  }
+}
+
+function parseEnv(input: string, text: string): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [i, rawLine] of text.split('\n').entries()) {
+    const line = rawLine.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const eq = line.indexOf('=')
+    const key = eq > 0 ? line.slice(0, eq).trim() : ''
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new ConfigError(input, `'${input}' line ${i + 1} must be KEY=VALUE with a valid variable name, got '${line}'`)
+    }
+    env[key] = line.slice(eq + 1).trim()
+  }
+  return env
+}
+
+function checkLoopbackUrl(input: string, template: string): void {
+  let url: URL
+  try {
+    url = new URL(template.replaceAll('{port}', '1'))
+  } catch {
+    throw bad(input, template, 'an http:// URL such as http://127.0.0.1:{port}/path')
+  }
+  if (url.protocol !== 'http:') throw bad(input, template, 'an http:// URL (https is not supported on loopback)')
+  // The load generator must never point at another machine: the gate measures a service it started itself.
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    throw bad(input, template, 'a loopback URL (host 127.0.0.1, localhost or [::1])')
+  }
+}
+
+/** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
+export function parseConfig(raw: RawInputs): Config {
+  const r = new Reader(raw)
+  const startCommand = r.required(Inputs.StartCommand)
+  const port = r.uint(Inputs.Port, 0, 65535)
+  const targetUrl = r.str(Inputs.TargetUrl)
+  const readyUrl = r.str(Inputs.ReadyUrl) || targetUrl
+  for (const [name, value] of [
+    [Inputs.TargetUrl, targetUrl],
+    [Inputs.ReadyUrl, readyUrl]
+  ] as const) {
+    try {
+      checkLoopbackUrl(name, value)
+    } catch (e) {
+      r.add(e as ConfigError)
+    }
+  }
+  let env: Record<string, string> = {}
+  try {
+    env = parseEnv(Inputs.Env, raw[Inputs.Env] ?? '')
+  } catch (e) {
+    r.add(e as ConfigError)
+  }
+
+  const samplingRates: number[] = []
+  const rateItems = r.list(Inputs.SamplingRates)
+  if (rateItems.length === 0) {
+    r.add(bad(Inputs.SamplingRates, r.str(Inputs.SamplingRates), 'a comma-separated list of ratios in [0, 1] such as 0.01,1'))
+  }
+  for (const item of rateItems) {
+    const n = /^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(item) ? Number(item) : NaN
+    if (!(n >= 0 && n <= 1)) {
+      r.add(
+        new ConfigError(
+          Inputs.SamplingRates,
+          `'${Inputs.SamplingRates}' must be ratios in [0, 1] (0.01 = 1%), got '${item}' in '${r.str(Inputs.SamplingRates)}'`
+        )
+      )
+    } else if (samplingRates.includes(n)) {
+      r.add(new ConfigError(Inputs.SamplingRates, `'${Inputs.SamplingRates}' lists ${item} twice in '${r.str(Inputs.SamplingRates)}'`))
+    } else samplingRates.push(n)
+  }
+
+  const seedText = r.str(Inputs.Seed)
+  let seed: number | null = null
+  if (seedText !== '') seed = r.uint(Inputs.Seed, 0, 2 ** 32 - 1)
+
+  const config: Config = {
+    startCommand,
+    workingDirectory: r.str(Inputs.WorkingDirectory),
+    port,
+    targetUrl,
+    readyUrl,
+    readyTimeoutSec: r.seconds(Inputs.ReadyTimeout, 0.1, 3600),
+    stopTimeoutSec: r.seconds(Inputs.StopTimeout, 0, 600),
+    env,
+    serviceName: r.str(Inputs.ServiceName),
+    samplingRates,
+    rounds: r.uint(Inputs.Rounds, 3, 1000),
+    roundDurationSec: r.seconds(Inputs.RoundDuration, 0.5, 3600),
+    warmupSec: r.seconds(Inputs.WarmupDuration, 0, 3600),
+    connections: r.uint(Inputs.Connections, 1, 100000),
+    requestTimeoutSec: r.seconds(Inputs.RequestTimeout, 1, 600),
+    maxErrorRate: r.percent(Inputs.MaxErrorRate, { min: 0, max: 100, optional: false }) as number,
+    maxQpsOverhead: r.percent(Inputs.MaxQpsOverhead, { min: 0, max: 99, optional: true }),
+    maxP99Overhead: r.percent(Inputs.MaxP99Overhead, { min: 0, max: 10000, optional: true }),
+    confidence: (r.number(Inputs.Confidence, 'a percentage from 50 to 99.9', (n) => n >= 50 && n <= 99.9) as number) / 100,
+    onInconclusive: r.choice(Inputs.OnInconclusive, ['warn', 'fail', 'pass'] as const),
+    seed,
+    otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json'] as const),
+    cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'off'] as const),
+    outputDir: r.str(Inputs.OutputDir)
+  }
+
+  // Cross-input rule: the exact sign-flip test (which must agree before anything fails) cannot reach
+  // p < alpha/2 after Holm with m gated comparisons unless 2^rounds ≥ 2m/alpha. Fewer blocks would make
+  // a gate that can never fail — a silent pass — so refuse them.
+  const gatedPerRate = (config.maxQpsOverhead === null ? 0 : 1) + (config.maxP99Overhead === null ? 0 : 1)
+  const m = gatedPerRate * samplingRates.length
+  const alpha = 1 - config.confidence
+  if (r.errors.length === 0 && m > 0 && 2 ** config.rounds < (2 * m) / alpha) {
+    const needed = Math.ceil(Math.log2((2 * m) / alpha))
+    r.add(
+      new ConfigError(
+        Inputs.Rounds,
+        `'${Inputs.Rounds}' must be at least ${needed} for ${m} gated comparisons at ${config.confidence * 100}% confidence ` +
+          `(with fewer blocks no overhead could ever fail the gate), got '${config.rounds}'`
+      )
+    )
+  }
+
+  if (r.errors.length === 1) throw r.errors[0]
+  if (r.errors.length > 1) {
+    const e = new ConfigError(r.errors[0].input, `${r.errors.length} invalid inputs:\n- ${r.errors.map((x) => x.message).join('\n- ')}`)
+    throw e
+  }
+  return Object.freeze({ ...config, env: Object.freeze({ ...config.env }), samplingRates: Object.freeze([...samplingRates]) })
+}

@@ -1,0 +1,160 @@
+/**
+ * Input names as constants (actions/cache style) with their defaults and descriptions.
+ * action.yml is checked against this table by a test, and the README's input table is generated from it.
+ */
+export interface InputSpec {
+  name: string
+  description: string
+  /** Default as the user would write it in a workflow; '' means "unset". */
+  default: string
+  required?: boolean
+}
+
+export const Inputs = {
+  StartCommand: 'start-command',
+  WorkingDirectory: 'working-directory',
+  Port: 'port',
+  TargetUrl: 'target-url',
+  ReadyUrl: 'ready-url',
+  ReadyTimeout: 'ready-timeout',
+  StopTimeout: 'stop-timeout',
+  Env: 'env',
+  ServiceName: 'service-name',
+  SamplingRates: 'sampling-rates',
+  Rounds: 'rounds',
+  RoundDuration: 'round-duration',
+  WarmupDuration: 'warmup-duration',
+  Connections: 'connections',
+  RequestTimeout: 'request-timeout',
+  MaxErrorRate: 'max-error-rate',
+  MaxQpsOverhead: 'max-qps-overhead',
+  MaxP99Overhead: 'max-p99-overhead',
+  Confidence: 'confidence',
+  OnInconclusive: 'on-inconclusive',
+  Seed: 'seed',
+  OtlpProtocol: 'otlp-protocol',
+  CpuPinning: 'cpu-pinning',
+  OutputDir: 'output-dir'
+} as const
+
+export type InputName = (typeof Inputs)[keyof typeof Inputs]
+
+/** Every input, in the order action.yml and the README list them. */
+export const INPUT_SPECS: readonly InputSpec[] = [
+  {
+    name: Inputs.StartCommand,
+    required: true,
+    default: '',
+    description:
+      'Shell command that starts the service (run once per round in its own process group, e.g. `node server.js`, `npm start`, `./bin/api`). The service must listen on `$PORT` and read the standard `OTEL_*` variables.'
+  },
+  { name: Inputs.WorkingDirectory, default: '.', description: 'Directory the start command runs in.' },
+  {
+    name: Inputs.Port,
+    default: '0',
+    description: 'Port the service listens on, passed as `PORT`. `0` picks a free loopback port for every round.'
+  },
+  {
+    name: Inputs.TargetUrl,
+    default: 'http://127.0.0.1:{port}/',
+    description: 'URL the load generator requests; `{port}` is replaced by the port. Only loopback hosts are allowed.'
+  },
+  {
+    name: Inputs.ReadyUrl,
+    default: '',
+    description: 'URL polled until it answers 2xx before each round (`{port}` is replaced). Empty: the target URL.'
+  },
+  { name: Inputs.ReadyTimeout, default: '30', description: 'Seconds to wait for the service to become ready.' },
+  {
+    name: Inputs.StopTimeout,
+    default: '5',
+    description: 'Seconds between SIGTERM and SIGKILL when stopping the service (SDKs flush spans on SIGTERM).'
+  },
+  {
+    name: Inputs.Env,
+    default: '',
+    description: 'Extra environment for the service, one `KEY=VALUE` per line, given to every arm.'
+  },
+  { name: Inputs.ServiceName, default: 'service-under-test', description: 'Value of `OTEL_SERVICE_NAME`.' },
+  {
+    name: Inputs.SamplingRates,
+    default: '0.01,1',
+    description:
+      'Comma-separated trace sampling ratios in [0, 1]; one traced arm per rate (`parentbased_traceidratio`, `parentbased_always_on` for 1).'
+  },
+  {
+    name: Inputs.Rounds,
+    default: '8',
+    description: 'Number of blocks; each block runs every arm once in a seeded random order (RMIT). At least 3.'
+  },
+  { name: Inputs.RoundDuration, default: '5', description: 'Measured seconds per round.' },
+  { name: Inputs.WarmupDuration, default: '2', description: 'Seconds of load per round before measuring (discarded).' },
+  { name: Inputs.Connections, default: '50', description: 'Concurrent connections of the closed-loop load.' },
+  { name: Inputs.RequestTimeout, default: '10', description: 'Seconds before a request counts as timed out.' },
+  {
+    name: Inputs.MaxErrorRate,
+    default: '1',
+    description: 'Percent of failed requests (errors, timeouts, non-2xx) above which a round fails the run.'
+  },
+  {
+    name: Inputs.MaxQpsOverhead,
+    default: '10',
+    description: 'Budget in percent for the QPS lost to tracing at each sampling rate. `none`: reported, not gated.'
+  },
+  {
+    name: Inputs.MaxP99Overhead,
+    default: '20',
+    description: 'Budget in percent for the P99 latency added by tracing at each sampling rate. `none`: reported, not gated.'
+  },
+  {
+    name: Inputs.Confidence,
+    default: '95',
+    description: 'Confidence level in percent of the intervals; a comparison fails only when its whole interval is beyond the budget.'
+  },
+  {
+    name: Inputs.OnInconclusive,
+    default: 'warn',
+    description: 'What an inconclusive verdict (interval straddles the budget) does to the check: `warn`, `fail` or `pass`.'
+  },
+  {
+    name: Inputs.Seed,
+    default: '',
+    description: 'Seed of the round order (printed in the report); set it to reproduce a run. Empty: random.'
+  },
+  {
+    name: Inputs.OtlpProtocol,
+    default: 'http/protobuf',
+    description: 'Value of `OTEL_EXPORTER_OTLP_PROTOCOL` given to the service: `http/protobuf` or `http/json`.'
+  },
+  {
+    name: Inputs.CpuPinning,
+    default: 'auto',
+    description:
+      '`auto` pins the service to CPU 0 and the load generator to the other CPUs with `taskset` when there are at least 2 CPUs and taskset exists; `off` never pins.'
+  },
+  {
+    name: Inputs.OutputDir,
+    default: 'otlp-perf-gate',
+    description: 'Directory for the report, the results JSON and the service logs.'
+  }
+]
+
+/** Output names. */
+export const Outputs = {
+  Verdict: 'verdict',
+  QpsOverhead: 'qps-overhead',
+  P99Overhead: 'p99-overhead',
+  ReportPath: 'report-path',
+  ResultsPath: 'results-path'
+} as const
+
+export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
+  { name: Outputs.Verdict, description: '`pass`, `fail`, `inconclusive` or `error`.' },
+  {
+    name: Outputs.QpsOverhead,
+    description: 'QPS overhead in percent of the highest sampling rate (point estimate), e.g. `4.1`.'
+  },
+  { name: Outputs.P99Overhead, description: 'P99 overhead in percent of the highest sampling rate, e.g. `2.3`.' },
+  { name: Outputs.ReportPath, description: 'Path of the markdown report.' },
+  { name: Outputs.ResultsPath, description: 'Path of the versioned results JSON.' }
+]

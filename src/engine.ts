@@ -1,0 +1,227 @@
+import * as path from 'node:path'
+import type { Config } from './config/config.js'
+import { buildArms, makePlan, OFF_ARM_ID } from './plan/plan.js'
+import { randomSeed } from './plan/random.js'
+import { startOtlpReceiver } from './otlp/receiver.js'
+import { startService, findFreePort } from './service/service.js'
+import { planPinning } from './service/pinning.js'
+import { runLoad } from './load/load.js'
+import { compare } from './stats/compare.js'
+import { decide } from './gate/gate.js'
+import { GateError } from './errors.js'
+import { machineInfo } from './baseline/fingerprint.js'
+import type { ArmSpec, Comparison, GateResult, MachineInfo, MetricName, Plan, RoundResult } from './types.js'
+
+/** Everything one gate run measured and decided: plain data for the report and the results JSON. */
+export interface GateRun {
+  plan: Plan
+  rounds: RoundResult[]
+  comparisons: Comparison[]
+  gate: GateResult
+  machine: MachineInfo
+  pinning: string
+  startedAt: string
+  finishedAt: string
+  /** Wall seconds of the whole run, and the part spent in measured phases. */
+  wallSec: number
+  measuredSec: number
+}
+
+/** Progress hooks for the action log and the CLI. */
+export interface EngineHooks {
+  info?: (msg: string) => void
+  warn?: (msg: string) => void
+  onRoundStart?: (p: { index: number; total: number; block: number; armId: string }) => void
+  onRoundEnd?: (p: { index: number; total: number; round: RoundResult }) => void
+  onProgress?: (p: { index: number; total: number; armId: string; elapsedSec: number; ok: number }) => void
+}
+
+const GATED_METRICS: readonly MetricName[] = ['qps', 'p99']
+
+function fillPort(template: string, port: number): string {
+  return template.replaceAll('{port}', String(port))
+}
+
+/** Environment of one round: process env < user `env` < the arm's OTEL_* < what the gate must own. */
+export function roundEnv(
+  config: Config,
+  arm: ArmSpec,
+  port: number,
+  otlpEndpoint: string,
+  base: NodeJS.ProcessEnv = process.env
+): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(base)) {
+    // The gate's own INPUT_* and the runner's OTEL_* must not leak into the service and blur the arms.
+    if (v !== undefined && !k.startsWith('INPUT_') && !k.startsWith('OTEL_')) env[k] = v
+  }
+  return {
+    ...env,
+    ...config.env,
+    ...arm.env,
+    PORT: String(port),
+    OTEL_SERVICE_NAME: config.serviceName,
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: config.otlpProtocol
+  }
+}
+
+/** Compare every traced arm with the off arm on QPS and P99, with the configured budgets. */
+export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): Comparison[] {
+  const comparisons: Comparison[] = []
+  for (const arm of plan.arms) {
+    if (arm.id === plan.referenceArmId) continue
+    for (const metric of GATED_METRICS) {
+      comparisons.push(
+        compare(rounds, arm.id, plan.referenceArmId, metric, {
+          confidence: config.confidence,
+          budget: metric === 'qps' ? config.maxQpsOverhead : config.maxP99Overhead
+        })
+      )
+    }
+  }
+  return comparisons
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`
+}
+
+/**
+ * Run the whole experiment: every planned round boots the service with its arm's environment, loads
+ * it, stops it, and reads what the OTLP receiver counted. Throws GateError (or ServiceError) on any
+ * fault — a fault must never turn into a verdict.
+ */
+export async function runEngine(config: Config, hooks: EngineHooks = {}): Promise<GateRun> {
+  const info = hooks.info ?? (() => {})
+  const warn = hooks.warn ?? (() => {})
+  const startedAt = new Date()
+  const seed = config.seed ?? randomSeed()
+  const plan = makePlan(buildArms(config.samplingRates), config.rounds, seed)
+  const arms = new Map(plan.arms.map((a) => [a.id, a]))
+  info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`)
+  info(`arms: ${plan.arms.map((a) => a.id).join(', ')}; ${plan.blocks} blocks; ${plan.steps.length} rounds`)
+
+  const pinning = await planPinning(config.cpuPinning)
+  info(`CPU pinning: ${pinning.reason}`)
+  const cwd = path.resolve(config.workingDirectory)
+  const logDir = path.resolve(config.outputDir, 'logs')
+  const receiver = await startOtlpReceiver({ host: '127.0.0.1', port: 0, log: info })
+  const unpin = await pinning.pinSelf().catch((e: unknown) => {
+    warn(`could not pin the load generator: ${String(e)}`)
+    return async () => {}
+  })
+  const rounds: RoundResult[] = []
+  let measuredSec = 0
+  try {
+    for (const [index, step] of plan.steps.entries()) {
+      const arm = arms.get(step.armId) as ArmSpec
+      hooks.onRoundStart?.({ index, total: plan.steps.length, block: step.block, armId: arm.id })
+      const port = config.port || (await findFreePort())
+      receiver.reset()
+      const logFile = path.join(logDir, `block${step.block + 1}-${arm.id.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`)
+      const service = await startService({
+        command: pinning.wrap(config.startCommand),
+        cwd,
+        env: roundEnv(config, arm, port, receiver.endpoint),
+        readyUrl: fillPort(config.readyUrl, port),
+        readyTimeoutMs: config.readyTimeoutSec * 1000,
+        logFile,
+        port,
+        stopGraceMs: config.stopTimeoutSec * 1000,
+        log: info
+      })
+      let load
+      const startedRound = new Date().toISOString()
+      try {
+        load = await runLoad({
+          url: fillPort(config.targetUrl, port),
+          connections: config.connections,
+          warmupSec: config.warmupSec,
+          durationSec: config.roundDurationSec,
+          timeoutSec: config.requestTimeoutSec,
+          onProgress: (p) => hooks.onProgress?.({ index, total: plan.steps.length, armId: arm.id, ...p })
+        })
+        // A crash during the round shows up as connection errors; name the real cause first.
+        service.assertAlive()
+      } finally {
+        await service.stop()
+      }
+      measuredSec += load.durationSec
+      const otlp = receiver.snapshot()
+      const where = `round ${index + 1}/${plan.steps.length} (block ${step.block + 1}, arm ${arm.id})`
+      if (load.errorRate > config.maxErrorRate) {
+        throw new GateError(
+          'error-rate',
+          `${where}: ${pct(load.errorRate)} of requests failed (${load.non2xx} non-2xx, ${load.errors} errors, ` +
+            `${load.timeouts} timeouts of ${load.responses + load.errors + load.timeouts}), above 'max-error-rate' ` +
+            `${pct(config.maxErrorRate)}. A failing service is not a faster one.\n` +
+            `Last lines of the service log (${logFile}):\n${service.logTail(30)}`
+        )
+      }
+      if (load.ok === 0) {
+        throw new GateError('load', `${where}: no successful response in ${load.durationSec.toFixed(1)} s.\n${service.logTail(30)}`)
+      }
+      if (arm.tracing && otlp.spans === 0) {
+        throw new GateError(
+          'no-spans',
+          `${where}: tracing was on (sampling ${arm.samplingRate}) but the service exported no span to ` +
+            `${receiver.endpoint} (${otlp.requests} export requests, ${otlp.rejected} rejected). Measuring it would ` +
+            `report a meaningless overhead. Make the service's OpenTelemetry SDK read the standard environment: ` +
+            `OTEL_EXPORTER_OTLP_ENDPOINT (the gate sets it to ${receiver.endpoint}; the SDK appends /v1/traces), ` +
+            `OTEL_EXPORTER_OTLP_PROTOCOL=${config.otlpProtocol}, OTEL_TRACES_SAMPLER(_ARG), OTEL_SDK_DISABLED, and ` +
+            `flush spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${service.logTail(30)}`
+        )
+      }
+      if (arm.id === OFF_ARM_ID && otlp.spans > 0) {
+        throw new GateError(
+          'spans-when-off',
+          `${where}: tracing was off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none) but the service still ` +
+            `exported ${otlp.spans} spans, so "off" is not off and every overhead would be understated. Make the ` +
+            `service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`
+        )
+      }
+      if (otlp.rejected > 0) warn(`${where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
+      const round: RoundResult = {
+        block: step.block,
+        order: step.order,
+        armId: arm.id,
+        startedAt: startedRound,
+        port,
+        load: {
+          durationSec: load.durationSec,
+          responses: load.responses,
+          ok: load.ok,
+          non2xx: load.non2xx,
+          errors: load.errors,
+          timeouts: load.timeouts,
+          qps: load.qps,
+          errorRate: load.errorRate,
+          latency: load.latency
+        },
+        warmup: load.warmup,
+        otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected }
+      }
+      rounds.push(round)
+      hooks.onRoundEnd?.({ index, total: plan.steps.length, round })
+    }
+  } finally {
+    await unpin()
+    await receiver.close()
+  }
+  const comparisons = compareArms(config, plan, rounds)
+  const gate = decide(comparisons, { alpha: 1 - config.confidence, onInconclusive: config.onInconclusive })
+  const finishedAt = new Date()
+  return {
+    plan,
+    rounds,
+    comparisons: gate.comparisons,
+    gate,
+    machine: machineInfo(),
+    pinning: pinning.reason,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    wallSec: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    measuredSec
+  }
+}

@@ -1,0 +1,15 @@
+/** A fault of the measurement (not a verdict): the run ends with verdict `error` and this message. */
+export class GateError extends Error {
+  constructor(
+    readonly kind: 'no-spans' | 'spans-when-off' | 'error-rate' | 'service' | 'otlp' | 'load',
+    message: string
+  ) {
+    super(message)
+    this.name = 'GateError'
+  }
+}
+
+/** The message of anything thrown, without a stack. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
+}

@@ -1,0 +1,69 @@
+import type { ArmSpec, Plan, PlanStep } from '../types.js'
+import { mulberry32, shuffled } from './random.js'
+
+export const OFF_ARM_ID = 'off'
+
+/** Arm id of the traced arm at sampling ratio `rate`: `on@0.01`, `on@1`. */
+export function tracedArmId(rate: number): string {
+  return `on@${rate}`
+}
+
+/** Format a ratio as a percentage label without float noise: 0.001 → "0.1%", 1 → "100%". */
+export function ratePercent(rate: number): string {
+  return `${Number((rate * 100).toPrecision(6))}%`
+}
+
+/**
+ * Environment of each arm, through the OTel spec's variables only, so any SDK (Node, Go, Java,
+ * Python, .NET) is driven the same way. Metrics and logs exporters are switched off in every arm so
+ * the comparison isolates tracing.
+ */
+export function buildArms(samplingRates: readonly number[]): ArmSpec[] {
+  const common = { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' }
+  const arms: ArmSpec[] = [
+    {
+      id: OFF_ARM_ID,
+      label: 'tracing off',
+      tracing: false,
+      samplingRate: null,
+      env: { ...common, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' }
+    }
+  ]
+  for (const rate of samplingRates) {
+    arms.push({
+      id: tracedArmId(rate),
+      label: `tracing on, ${ratePercent(rate)} sampled`,
+      // A 0% arm pays for instrumentation but must export nothing: it is not expected to deliver spans.
+      tracing: rate > 0,
+      samplingRate: rate,
+      env: {
+        ...common,
+        OTEL_SDK_DISABLED: 'false',
+        OTEL_TRACES_EXPORTER: 'otlp',
+        ...(rate === 1
+          ? { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }
+          : { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: String(rate) })
+      }
+    })
+  }
+  return arms
+}
+
+/**
+ * RMIT plan (Abedi & Brecht 2017): `blocks` blocks, each running every arm once in a fresh random
+ * order drawn from the seeded PRNG. Never all rounds of one arm back to back: drifts of the machine
+ * would then masquerade as differences between arms.
+ */
+export function makePlan(arms: readonly ArmSpec[], blocks: number, seed: number): Plan {
+  if (arms.length < 2) throw new Error(`a plan needs at least 2 arms, got ${arms.length}`)
+  if (!Number.isInteger(blocks) || blocks < 1) throw new Error(`blocks must be a positive integer, got ${blocks}`)
+  const rand = mulberry32(seed)
+  const steps: PlanStep[] = []
+  for (let block = 0; block < blocks; block++) {
+    shuffled(
+      arms.map((a) => a.id),
+      rand
+    ).forEach((armId, order) => steps.push({ block, order, armId }))
+  }
+  return { seed, blocks, arms: [...arms], referenceArmId: arms[0].id, steps }
+}

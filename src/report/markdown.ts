@@ -1,0 +1,288 @@
+import { markdownTable } from 'markdown-table'
+import type { ArmSpec, Comparison, MachineInfo, RoundResult, Verdict } from '../types.js'
+import { summariseArms, type ArmSummary } from './summary.js'
+
+/** Everything the report shows; plain data so the renderer stays a pure function. */
+export interface ReportInput {
+  verdict: Verdict
+  failCheck: boolean
+  reasons: string[]
+  /** Set when verdict is `error`: what went wrong (may contain service log lines). */
+  error?: string
+  arms: ArmSpec[]
+  rounds: RoundResult[]
+  comparisons: Comparison[]
+  referenceArmId: string
+  seed: number | null
+  blocks: number
+  settings: {
+    connections: number
+    roundDurationSec: number
+    warmupSec: number
+    confidence: number
+    maxQpsOverhead: number | null
+    maxP99Overhead: number | null
+    maxErrorRate: number
+    onInconclusive: string
+    target: string
+    serviceName: string
+  }
+  machine: MachineInfo
+  pinning: string
+  wallSec?: number
+  measuredSec?: number
+  /** Provenance from the CI context, when known. */
+  provenance?: { repository?: string; headSha?: string; ref?: string; runUrl?: string }
+}
+
+/** Escape text from outside (service names, branch names, log lines) for a markdown table cell or line. */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
+    .replace(/^([#+\-=>]|\d+\.)/, '\\$1')
+    .replace(/\r?\n/g, ' ')
+}
+
+/** An inline code span that no content can close early (backslashes do not escape inside code spans). */
+export function codeSpan(text: string): string {
+  const flat = text.replace(/\r?\n/g, ' ')
+  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length))
+  const ticks = '`'.repeat(longest + 1)
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : ''
+  return `${ticks}${pad}${flat}${pad}${ticks}`
+}
+
+/** A fenced code block that no content can close early: the fence is longer than any backtick run inside. */
+export function codeBlock(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length))
+  const fence = '`'.repeat(longest + 1)
+  return `${fence}text\n${text.replace(/\r/g, '')}\n${fence}`
+}
+
+/** 0.0412 → "4.1%"; signed adds "+" for positive values. */
+export function fmtPct(x: number, opts: { signed?: boolean; digits?: number } = {}): string {
+  if (!Number.isFinite(x)) return 'n/a'
+  const s = (x * 100).toFixed(opts.digits ?? 1)
+  return `${opts.signed && x > 0 ? '+' : ''}${s === '-0.0' ? '0.0' : s}%`
+}
+
+/** Microseconds as milliseconds with two decimals. */
+export function fmtMs(us: number): string {
+  return Number.isFinite(us) ? (us / 1000).toFixed(2) : 'n/a'
+}
+
+export function fmtP(p: number | null): string {
+  if (p === null || !Number.isFinite(p)) return 'n/a'
+  return p < 0.001 ? '<0.001' : p.toFixed(3)
+}
+
+function fmtInt(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a'
+}
+
+function fmtBytes(bytesPerSec: number): string {
+  if (bytesPerSec <= 0) return '0'
+  if (bytesPerSec >= 1e6) return `${(bytesPerSec / 1e6).toFixed(2)} MB/s`
+  return `${(bytesPerSec / 1e3).toFixed(1)} kB/s`
+}
+
+function fmtMBh(mb: number): string {
+  if (mb <= 0) return '0'
+  return mb >= 1000 ? `${(mb / 1000).toFixed(2)} GB/h` : `${mb.toFixed(1)} MB/h`
+}
+
+const VERDICT_BADGE: Record<Verdict, string> = {
+  pass: '✅ **PASS**',
+  fail: '❌ **FAIL**',
+  inconclusive: '⚠️ **INCONCLUSIVE**',
+  error: '💥 **ERROR**'
+}
+
+const METRIC_NAME = { qps: 'QPS', p99: 'P99' } as const
+
+function ciText(c: Comparison): string {
+  if (!Number.isFinite(c.ciLow)) return 'n/a'
+  return `${fmtPct(c.ciLow, { signed: true })} … ${fmtPct(c.ciHigh, { signed: true })}`
+}
+
+/** "±x%" when the interval is roughly symmetric around the estimate, else the interval itself. */
+function uncertainty(c: Comparison): string {
+  if (!Number.isFinite(c.ciLow)) return 'no interval'
+  const up = c.ciHigh - c.overhead
+  const down = c.overhead - c.ciLow
+  if (Math.abs(up - down) <= 0.25 * (c.ciHigh - c.ciLow)) return `±${((c.ciHigh - c.ciLow) * 50).toFixed(1)}%`
+  return `${Math.round(c.confidence * 100)}% CI ${ciText(c)}`
+}
+
+function decisionText(c: Comparison): string {
+  if (c.decision === null) return 'reported'
+  const budget = `${fmtPct(c.budget as number)} budget`
+  switch (c.decision) {
+    case 'fail':
+      return `❌ fail (> ${budget})`
+    case 'pass':
+      return `✅ pass (≤ ${budget})`
+    default:
+      return `⚠️ inconclusive (${budget})`
+  }
+}
+
+/** "~" when the difference is not significant at the report's level, as benchstat does. */
+function significance(c: Comparison): string {
+  if (!Number.isFinite(c.pValue)) return ''
+  return c.pValue < 1 - c.confidence ? '' : ' ~'
+}
+
+/** One sentence per traced arm: "tracing at 1% costs 4.1% QPS (±1.2%), P99 +2.3 ms". */
+export function headline(input: ReportInput, summaries: ArmSummary[]): string[] {
+  const off = summaries.find((s) => s.armId === input.referenceArmId)
+  const lines: string[] = []
+  for (const s of summaries) {
+    if (s.armId === input.referenceArmId || s.samplingRate === null) continue
+    const q = input.comparisons.find((c) => c.armId === s.armId && c.metric === 'qps')
+    const p = input.comparisons.find((c) => c.armId === s.armId && c.metric === 'p99')
+    if (!q || !p) continue
+    const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
+    lines.push(
+      `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}% costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), ` +
+        `**P99 ${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ${uncertainty(p)}).`
+    )
+  }
+  return lines
+}
+
+function verdictLine(input: ReportInput): string {
+  const badge = VERDICT_BADGE[input.verdict]
+  if (input.verdict === 'error') return `${badge} — the measurement failed; no verdict on tracing overhead.`
+  const gated = input.comparisons.filter((c) => c.decision !== null)
+  const fails = gated.filter((c) => c.decision === 'fail')
+  const inconclusive = gated.filter((c) => c.decision === 'inconclusive')
+  const what = (cs: Comparison[]): string =>
+    cs.map((c) => `${METRIC_NAME[c.metric]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`).join(', ')
+  if (input.verdict === 'fail') return `${badge} — tracing overhead beyond budget: ${what(fails)}.`
+  if (input.verdict === 'inconclusive') {
+    const effect =
+      input.failCheck ? 'the check fails (on-inconclusive: fail)' : `the check is not failed (on-inconclusive: ${input.settings.onInconclusive})`
+    return `${badge} — the noise is too large to tell whether ${what(inconclusive)} is within budget; ${effect}. More rounds or longer rounds narrow the intervals.`
+  }
+  if (gated.length === 0) return `${badge} — nothing is gated (every budget is 'none'); overheads are reported below.`
+  return `${badge} — every gated overhead is within budget (${gated.length} comparisons, ${Math.round(input.settings.confidence * 100)}% intervals).`
+}
+
+function armTable(summaries: ArmSummary[]): string {
+  const rows = summaries.map((s) => [
+    escapeMarkdown(s.label),
+    fmtInt(s.qps),
+    fmtMs(s.p50Us),
+    fmtMs(s.p95Us),
+    fmtMs(s.p99Us),
+    s.requests > 0 ? `${fmtInt(s.failed)} (${fmtPct(s.failed / s.requests, { digits: 2 })})` : '0',
+    fmtInt(s.spans),
+    s.spans > 0 ? s.spansPerRequest.toFixed(3) : '0',
+    fmtBytes(s.otlpBytesPerSec),
+    fmtMBh(s.storageMBPerHour)
+  ])
+  return markdownTable(
+    [['Arm', 'QPS', 'P50 ms', 'P95 ms', 'P99 ms', 'Failed', 'Spans', 'Spans/req', 'OTLP', 'Storage'], ...rows],
+    { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] }
+  )
+}
+
+function overheadTable(input: ReportInput): string {
+  const conf = Math.round(input.settings.confidence * 1000) / 10
+  const rows = input.comparisons.map((c) => [
+    escapeMarkdown(c.armId),
+    METRIC_NAME[c.metric],
+    `${fmtPct(c.overhead, { signed: true })}${significance(c)}`,
+    ciText(c),
+    fmtP(c.pValue),
+    fmtP(c.pPermutation),
+    String(c.n),
+    decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${fmtP(c.pFailAdjusted)})` : '')
+  ])
+  return markdownTable([['Arm vs off', 'Metric', 'Overhead', `${conf}% CI`, 'p (t)', 'p (sign-flip)', 'n', 'Decision'], ...rows], {
+    align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']
+  })
+}
+
+function roundsTable(input: ReportInput): string {
+  const rows = [...input.rounds]
+    .sort((a, b) => a.block - b.block || a.order - b.order)
+    .map((r) => [
+      String(r.block + 1),
+      String(r.order + 1),
+      escapeMarkdown(r.armId),
+      r.load.qps.toFixed(0),
+      fmtMs(r.load.latency.p50Us),
+      fmtMs(r.load.latency.p99Us),
+      String(r.load.non2xx + r.load.errors + r.load.timeouts),
+      String(r.otlp.spans),
+      String(r.otlp.bytes)
+    ])
+  return markdownTable([['Block', '#', 'Arm', 'QPS', 'P50 ms', 'P99 ms', 'Failed', 'Spans', 'OTLP bytes'], ...rows], {
+    align: ['r', 'r', 'l', 'r', 'r', 'r', 'r', 'r', 'r']
+  })
+}
+
+function noiseLines(input: ReportInput): string[] {
+  const lines: string[] = []
+  for (const metric of ['qps', 'p99'] as const) {
+    const sds = input.comparisons.filter((c) => c.metric === metric && Number.isFinite(c.sdLogRatio)).map((c) => c.sdLogRatio)
+    if (sds.length === 0) continue
+    const sd = Math.sqrt(sds.reduce((a, b) => a + b * b, 0) / sds.length)
+    lines.push(`per-block SD of the ${METRIC_NAME[metric]} log-ratio ≈ ${(sd * 100).toFixed(1)}%`)
+  }
+  return lines
+}
+
+/** Render the full report. Verdict first, then headline, tables, and a collapsed section of raw data. */
+export function renderReport(input: ReportInput): string {
+  const summaries = summariseArms(input.arms, input.rounds)
+  const out: string[] = []
+  out.push(`### OTLP perf gate: ${VERDICT_BADGE[input.verdict]}`, '', verdictLine(input), '')
+  if (input.error !== undefined) {
+    out.push('<details open><summary>What went wrong</summary>', '', codeBlock(input.error), '', '</details>', '')
+  }
+  const heads = headline(input, summaries)
+  if (heads.length > 0) out.push(...heads.map((l) => `- ${l}`), '')
+  if (input.verdict !== 'error' || input.rounds.length > 0) {
+    if (input.verdict !== 'error' && input.reasons.length > 0) {
+      // Reasons are the gate's own sentences about our own arm ids: no outside text to escape.
+      out.push('<details><summary>Decisions</summary>', '', ...input.reasons.map((r) => `- ${r}`), '', '</details>', '')
+    }
+    if (summaries.length > 0) out.push('#### Arms', '', armTable(summaries), '')
+    if (input.comparisons.length > 0) {
+      out.push(
+        `#### Overhead of tracing (paired per block vs \`${input.referenceArmId}\`)`,
+        '',
+        overheadTable(input),
+        '',
+        `Overhead = QPS lost or P99 added with tracing on; "~" marks a difference that is not significant at ` +
+          `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A comparison fails only when its whole interval ` +
+          `is beyond its budget after Holm–Bonferroni across the gated comparisons.`,
+        ''
+      )
+    }
+  }
+  const s = input.settings
+  const settings = [
+    `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
+    `${s.connections} connections, ${s.warmupSec} s warm-up + ${s.roundDurationSec} s measured per round`,
+    `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs every arm once in random order)`,
+    `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
+    `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ${escapeMarkdown(input.machine.runner)}`,
+    `CPU pinning: ${escapeMarkdown(input.pinning)}`,
+    ...noiseLines(input)
+  ]
+  if (input.wallSec !== undefined && input.measuredSec !== undefined) {
+    settings.push(`wall time ${input.wallSec.toFixed(0)} s, of which ${input.measuredSec.toFixed(0)} s measured`)
+  }
+  const p = input.provenance
+  if (p?.headSha) settings.push(`head \`${escapeMarkdown(p.headSha.slice(0, 12))}\`${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`)
+  if (p?.runUrl) settings.push(`[workflow run](${encodeURI(p.runUrl)})`)
+  out.push('<details><summary>Settings, machine and per-round data</summary>', '', ...settings.map((l) => `- ${l}`), '')
+  if (input.rounds.length > 0) out.push(roundsTable(input), '')
+  out.push('</details>', '')
+  return out.join('\n')
+}

@@ -1,0 +1,71 @@
+import { median } from 'simple-statistics'
+import type { ArmSpec, RoundResult } from '../types.js'
+
+/** Per-arm aggregate over its rounds: medians of the per-round values (robust to one odd round). */
+export interface ArmSummary {
+  armId: string
+  label: string
+  samplingRate: number | null
+  rounds: number
+  qps: number
+  /** Coefficient of variation of the per-round QPS (sd / mean), a quick noise indicator. */
+  qpsCv: number
+  p50Us: number
+  p95Us: number
+  p99Us: number
+  p999Us: number
+  /** Failed requests (non-2xx, errors, timeouts) over all rounds. */
+  failed: number
+  requests: number
+  spans: number
+  exportRequests: number
+  otlpBytes: number
+  /** Spans per successful request (warm-up included: the receiver counts the whole service lifetime). */
+  spansPerRequest: number
+  /** Projected OTLP bytes per second at this arm's median QPS. */
+  otlpBytesPerSec: number
+  /** Projected span storage per hour (OTLP wire bytes, decimal MB) at this arm's median QPS. */
+  storageMBPerHour: number
+}
+
+function cv(values: number[]): number {
+  if (values.length < 2) return NaN
+  const mean = values.reduce((a, b) => a + b, 0) / values.length
+  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)
+  return Math.sqrt(variance) / mean
+}
+
+/** Aggregate the rounds of each arm, in the arms' order. Arms without rounds are skipped. */
+export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundResult[]): ArmSummary[] {
+  const out: ArmSummary[] = []
+  for (const arm of arms) {
+    const rs = rounds.filter((r) => r.armId === arm.id)
+    if (rs.length === 0) continue
+    const sum = (f: (r: RoundResult) => number): number => rs.reduce((a, r) => a + f(r), 0)
+    const qps = median(rs.map((r) => r.load.qps))
+    const okAll = sum((r) => r.load.ok + r.warmup.ok)
+    const bytes = sum((r) => r.otlp.bytes)
+    const bytesPerRequest = okAll > 0 ? bytes / okAll : 0
+    out.push({
+      armId: arm.id,
+      label: arm.label,
+      samplingRate: arm.samplingRate,
+      rounds: rs.length,
+      qps,
+      qpsCv: cv(rs.map((r) => r.load.qps)),
+      p50Us: median(rs.map((r) => r.load.latency.p50Us)),
+      p95Us: median(rs.map((r) => r.load.latency.p95Us)),
+      p99Us: median(rs.map((r) => r.load.latency.p99Us)),
+      p999Us: median(rs.map((r) => r.load.latency.p999Us)),
+      failed: sum((r) => r.load.non2xx + r.load.errors + r.load.timeouts),
+      requests: sum((r) => r.load.responses + r.load.errors + r.load.timeouts),
+      spans: sum((r) => r.otlp.spans),
+      exportRequests: sum((r) => r.otlp.requests),
+      otlpBytes: bytes,
+      spansPerRequest: okAll > 0 ? sum((r) => r.otlp.spans) / okAll : 0,
+      otlpBytesPerSec: bytesPerRequest * qps,
+      storageMBPerHour: (bytesPerRequest * qps * 3600) / 1e6
+    })
+  }
+  return out
+}

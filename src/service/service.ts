@@ -1,0 +1,375 @@
+/**
+ * Boot and stop the user's service: one detached process group per round, readiness
+ * polling, log capture, and cleanup that reaches grandchildren (e.g. `npm start` → node).
+ */
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as http from 'node:http'
+import * as https from 'node:https'
+import * as net from 'node:net'
+import * as path from 'node:path'
+import { readLogTail, TAIL_LINES } from './log-tail.js'
+import { groupAlive, registerGroup, signalGroup, stopAllGroups, unregisterGroup } from './process-group.js'
+
+/** How to start one instance of the service. */
+export interface ServiceOptions {
+  /** Shell command line, run with `/bin/sh -c`, e.g. `node --import ./tracing.mjs server.mjs` or `npm start`. */
+  command: string
+  cwd: string
+  /** Full environment of the service (the caller merges process.env and the arm's env). */
+  env: Record<string, string>
+  /** Polled with GET until it answers 2xx. */
+  readyUrl: string
+  readyTimeoutMs: number
+  /** stdout and stderr are appended here (parent directory created). */
+  logFile: string
+  /** The port the service must bind (already in env as PORT); checked to be free before spawning. */
+  port: number
+  /** SIGTERM → wait this long → SIGKILL. Default 5000. */
+  stopGraceMs?: number
+  log?: (m: string) => void
+}
+
+/** Leader exit status. */
+export interface ExitInfo {
+  code: number | null
+  signal: string | null
+}
+
+/** A running service. */
+export interface ServiceHandle {
+  /** Pid of the process group leader (`/bin/sh`), which is also the process group id. */
+  pid: number
+  /** The log file this instance appends to. */
+  logFile: string
+  /** Throws ServiceError('crashed', …) with the log tail if the process group leader has exited. */
+  assertAlive(): void
+  /** Resolves once the leader has exited. */
+  readonly exited: Promise<ExitInfo>
+  /** SIGTERM to the whole group, SIGKILL after the grace period; idempotent; resolves when gone. */
+  stop(): Promise<ExitInfo & { killed: boolean }>
+  /** Last lines this instance wrote to its log (bounded, see log-tail.ts). */
+  logTail(lines?: number): string
+}
+
+/** What went wrong while starting or running the service. */
+export type ServiceErrorKind = 'exited-before-ready' | 'not-ready' | 'port-taken' | 'crashed' | 'bad-command'
+
+/** A service failure; the message names the command, the cause and ends with the log tail. */
+export class ServiceError extends Error {
+  readonly kind: ServiceErrorKind
+  constructor(kind: ServiceErrorKind, message: string) {
+    super(message)
+    this.name = 'ServiceError'
+    this.kind = kind
+  }
+}
+
+const DEFAULT_STOP_GRACE_MS = 5000
+/** After SIGKILL the group should vanish almost at once; bound the wait anyway. */
+const KILL_WAIT_MS = 5000
+const READY_POLL_MS = 50
+const READY_REQUEST_TIMEOUT_MS = 1000
+const GROUP_POLL_MS = 25
+const PORT_CHECK_TIMEOUT_MS = 1000
+
+/**
+ * Start `command` in its own process group and wait until `readyUrl` answers 2xx.
+ * On any failure the group is killed before the ServiceError is thrown.
+ */
+export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
+  const log = opts.log ?? (() => {})
+  validateOptions(opts)
+  const stopGraceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
+
+  if (!isDirectory(opts.cwd)) {
+    throw new ServiceError('bad-command', `Cannot start service \`${opts.command}\`: working directory '${opts.cwd}' does not exist or is not a directory.`)
+  }
+  // Benchmarking whatever already listens there would silently measure the wrong process.
+  const holder = await probePort(opts.port)
+  if (holder !== 'free') {
+    throw new ServiceError(
+      'port-taken',
+      `Cannot start service \`${opts.command}\`: port ${opts.port} already in use on 127.0.0.1 ` +
+        `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} before the service was started). ` +
+        'Stop the other process or choose another port.'
+    )
+  }
+
+  fs.mkdirSync(path.dirname(opts.logFile), { recursive: true })
+  fs.appendFileSync(opts.logFile, `[otlp-perf-gate] ${new Date().toISOString()} $ ${opts.command}  (cwd ${opts.cwd})\n`)
+  const logStart = fs.statSync(opts.logFile).size
+  const fd = fs.openSync(opts.logFile, 'a')
+  let child
+  try {
+    child = spawn('/bin/sh', ['-c', opts.command], {
+      cwd: opts.cwd,
+      env: opts.env,
+      // Own process group: process.kill(-pid) then reaches everything the command starts.
+      detached: true,
+      stdio: ['ignore', fd, fd]
+    })
+  } finally {
+    // The child has its own copy of the descriptor.
+    fs.closeSync(fd)
+  }
+
+  let exitInfo: ExitInfo | null = null
+  let spawnError: Error | null = null
+  const exited = new Promise<ExitInfo>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitInfo = { code, signal }
+      resolve(exitInfo)
+    })
+    child.once('error', (err) => {
+      spawnError = err
+      // 'exit' never comes when the spawn itself failed.
+      if (child.pid === undefined) {
+        exitInfo = { code: null, signal: null }
+        resolve(exitInfo)
+      }
+    })
+  })
+
+  const pid = child.pid
+  if (pid === undefined) {
+    await exited
+    throw new ServiceError('bad-command', `Cannot start service \`${opts.command}\`: spawning /bin/sh failed: ${(spawnError as Error | null)?.message ?? 'unknown error'}`)
+  }
+  log(`service started: pid ${pid}, \`${opts.command}\`, log ${opts.logFile}`)
+
+  const logTail = (lines: number = TAIL_LINES): string => readLogTail(opts.logFile, logStart, lines)
+  const withTail = (msg: string): string => {
+    const tail = logTail()
+    return `${msg}\n--- last ${TAIL_LINES} lines of ${opts.logFile} ---\n${tail === '' ? '(the service wrote nothing)' : tail}`
+  }
+
+  let stopRequested = false
+  let stopPromise: Promise<ExitInfo & { killed: boolean }> | null = null
+  const stop = (): Promise<ExitInfo & { killed: boolean }> => {
+    if (stopPromise === null) {
+      stopRequested = true
+      stopPromise = stopGroup(pid, exited, stopGraceMs, log)
+    }
+    return stopPromise
+  }
+  registerGroup({ pgid: pid, stop })
+  // Forget a group whose leader exited and that has no member left (no pgid reuse later).
+  void exited.then(() => {
+    if (!stopRequested && !groupAlive(pid)) unregisterGroup(pid)
+  })
+
+  const handle: ServiceHandle = {
+    pid,
+    logFile: opts.logFile,
+    exited,
+    stop,
+    logTail,
+    assertAlive() {
+      if (exitInfo === null) return
+      const how = describeExit(exitInfo)
+      throw new ServiceError(
+        'crashed',
+        withTail(
+          stopRequested
+            ? `Service \`${opts.command}\` (pid ${pid}) is not running: it was stopped (${how}).`
+            : `Service \`${opts.command}\` (pid ${pid}) crashed while being measured: ${how}.${addrInUseHint(logTail(), opts.port)}`
+        )
+      )
+    }
+  }
+
+  try {
+    await waitReady(opts, exited, () => exitInfo)
+  } catch (err) {
+    await stop().catch((stopErr: unknown) => log(`could not stop service after failed start: ${String(stopErr)}`))
+    if (err instanceof ReadyFailure) {
+      const info = exitInfo as ExitInfo | null
+      if (err.kind === 'exited-before-ready' && info !== null && (info.code === 127 || info.code === 126)) {
+        const why = info.code === 127 ? 'the shell could not find the command' : 'the command is not executable'
+        throw new ServiceError('bad-command', withTail(`Service command \`${opts.command}\` failed to start: ${why} (exit code ${info.code}, cwd ${opts.cwd}).`))
+      }
+      throw new ServiceError(err.kind, withTail(err.message + (err.kind === 'exited-before-ready' ? addrInUseHint(logTail(), opts.port) : '')))
+    }
+    throw err
+  }
+  log(`service ready: ${opts.readyUrl}`)
+  return handle
+}
+
+/** Gracefully stop every service still running (for the entry point's finally). */
+export async function killAllServices(): Promise<void> {
+  await stopAllGroups()
+}
+
+/** A free TCP port on 127.0.0.1 (listen on port 0, read it, close). */
+export async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.unref()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr !== null ? addr.port : NaN
+      srv.close(() => (Number.isInteger(port) ? resolve(port) : reject(new Error(`could not read the port of a probe socket: ${String(addr)}`))))
+    })
+  })
+}
+
+class ReadyFailure extends Error {
+  constructor(
+    readonly kind: 'exited-before-ready' | 'not-ready',
+    message: string
+  ) {
+    super(message)
+  }
+}
+
+function validateOptions(opts: ServiceOptions): void {
+  if (typeof opts.command !== 'string' || opts.command.trim() === '') {
+    throw new ServiceError('bad-command', `Service command must be a non-empty shell command line, got '${String(opts.command)}'.`)
+  }
+  if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
+    throw new Error(`Service port must be an integer in 1..65535, got '${String(opts.port)}'.`)
+  }
+  if (!Number.isFinite(opts.readyTimeoutMs) || opts.readyTimeoutMs <= 0) {
+    throw new Error(`Service readiness timeout must be a positive number of ms, got '${String(opts.readyTimeoutMs)}'.`)
+  }
+  if (opts.stopGraceMs !== undefined && (!Number.isFinite(opts.stopGraceMs) || opts.stopGraceMs < 0)) {
+    throw new Error(`Service stop grace must be a non-negative number of ms, got '${String(opts.stopGraceMs)}'.`)
+  }
+  let url: URL
+  try {
+    url = new URL(opts.readyUrl)
+  } catch {
+    throw new Error(`Service readiness URL is not a valid URL: '${opts.readyUrl}'.`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`Service readiness URL must be http(s), got '${opts.readyUrl}'.`)
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** 'free' when 127.0.0.1:port refuses connections. */
+function probePort(port: number): Promise<'free' | 'connected' | 'no-refusal'> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port })
+    const done = (r: 'free' | 'connected' | 'no-refusal'): void => {
+      clearTimeout(timer)
+      sock.destroy()
+      resolve(r)
+    }
+    const timer = setTimeout(() => done('no-refusal'), PORT_CHECK_TIMEOUT_MS)
+    sock.once('connect', () => done('connected'))
+    // ECONNREFUSED (the normal case) and anything else that prevents a connection.
+    sock.once('error', () => done('free'))
+  })
+}
+
+async function waitReady(opts: ServiceOptions, exited: Promise<ExitInfo>, exitInfo: () => ExitInfo | null): Promise<void> {
+  const deadline = Date.now() + opts.readyTimeoutMs
+  let last = 'no answer yet'
+  for (;;) {
+    const info = exitInfo()
+    if (info !== null) {
+      throw new ReadyFailure(
+        'exited-before-ready',
+        `Service \`${opts.command}\` exited before it was ready (${describeExit(info)}) while waiting for ${opts.readyUrl} to answer 2xx (last poll: ${last}).`
+      )
+    }
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) {
+      throw new ReadyFailure(
+        'not-ready',
+        `Service \`${opts.command}\` did not become ready within ${opts.readyTimeoutMs} ms: ${opts.readyUrl} never answered 2xx (last poll: ${last}); the process was still running and has been stopped.`
+      )
+    }
+    const outcome = await probeUrl(opts.readyUrl, Math.max(10, Math.min(READY_REQUEST_TIMEOUT_MS, remaining)))
+    if (outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300) return
+    last = outcome.status !== undefined ? `HTTP ${outcome.status}` : (outcome.error ?? 'unknown error')
+    // Sleep, but wake up at once if the process dies meanwhile.
+    const nap = Math.min(READY_POLL_MS, Math.max(0, deadline - Date.now()))
+    let napTimer: NodeJS.Timeout | undefined
+    await Promise.race([exited, new Promise<void>((r) => (napTimer = setTimeout(r, nap)))])
+    clearTimeout(napTimer)
+  }
+}
+
+/** One GET with its own timeout; a fresh connection each time (agent: false) so no keep-alive socket lingers into the measured round. */
+function probeUrl(url: string, timeoutMs: number): Promise<{ status?: number; error?: string }> {
+  return new Promise((resolve) => {
+    const mod = url.startsWith('https:') ? https : http
+    const req = mod.get(url, { agent: false, signal: AbortSignal.timeout(timeoutMs), headers: { connection: 'close' } }, (res) => {
+      res.resume()
+      resolve({ status: res.statusCode })
+    })
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      resolve({ error: err.name === 'AbortError' || err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.code ?? err.message) })
+    })
+  })
+}
+
+async function stopGroup(
+  pgid: number,
+  exited: Promise<ExitInfo>,
+  graceMs: number,
+  log: (m: string) => void
+): Promise<ExitInfo & { killed: boolean }> {
+  let killed = false
+  if (groupAlive(pgid)) {
+    signalGroup(pgid, 'SIGTERM')
+    if (!(await waitGroupGone(pgid, graceMs))) {
+      log(`service group ${pgid} still running ${graceMs} ms after SIGTERM: sending SIGKILL`)
+      signalGroup(pgid, 'SIGKILL')
+      killed = true
+      if (!(await waitGroupGone(pgid, KILL_WAIT_MS))) {
+        // Stays registered so the exit hook tries again.
+        throw new Error(`Service process group ${pgid} is still running ${KILL_WAIT_MS} ms after SIGKILL.`)
+      }
+    }
+  }
+  unregisterGroup(pgid)
+  // The group is gone, so the leader's exit is only waiting for libuv to reap it.
+  let timer: NodeJS.Timeout | undefined
+  const info = await Promise.race([
+    exited,
+    new Promise<ExitInfo>((r) => (timer = setTimeout(() => r({ code: null, signal: null }), KILL_WAIT_MS)))
+  ])
+  clearTimeout(timer)
+  return { ...info, killed }
+}
+
+async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  for (;;) {
+    if (!groupAlive(pgid)) return true
+    if (Date.now() >= deadline) return false
+    await sleep(GROUP_POLL_MS)
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+function describeExit(info: ExitInfo): string {
+  if (info.signal !== null) return `killed by signal ${info.signal}`
+  if (info.code !== null) return `exit code ${info.code}`
+  return 'exit status unknown'
+}
+
+/** " — port N already in use" when the log shows EADDRINUSE (port taken from the log line when present). */
+function addrInUseHint(tail: string, port: number): string {
+  if (!/EADDRINUSE/.test(tail)) return ''
+  // Greedy: the last ":digits" on the line is the port, also for IPv6 ("::1:3000").
+  const m = /EADDRINUSE[^\n]*:(\d{1,5})\b/.exec(tail)
+  const p = m?.[1] ?? String(port)
+  return ` — port ${p} already in use (EADDRINUSE in the service log).`
+}

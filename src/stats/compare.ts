@@ -1,0 +1,93 @@
+import type { Comparison, MetricName, RoundResult } from '../types.js'
+import { pairedLogRatios } from './logRatios.js'
+import { signFlipTest, type Alternative } from './signFlip.js'
+import { meanSd, pairedTTest, tInterval } from './tTest.js'
+
+/** Options of compare(): CI level and, when the comparison is gated, the overhead budget (fraction). */
+export interface CompareOptions {
+  /** Two-sided confidence level of the reported CI, e.g. 0.95. */
+  confidence: number
+  /** Overhead budget as a fraction (0.05 = 5%), or null when the comparison is only reported. */
+  budget: number | null
+}
+
+/**
+ * Overhead of a mean log-ratio, signed so that positive = tracing costs:
+ * QPS 1 − exp(d) (fewer requests served), P99 exp(d) − 1 (slower tail).
+ */
+export function overheadOf(metric: MetricName, meanLogRatio: number): number {
+  return metric === 'qps' ? 1 - Math.exp(meanLogRatio) : Math.exp(meanLogRatio) - 1
+}
+
+/**
+ * Log-scale threshold and alternative of "overhead > budget": QPS ln(1 − T) with 'less'
+ * (arm serves fewer than (1 − T)·ref), P99 ln(1 + T) with 'greater'.
+ */
+export function failHypothesis(metric: MetricName, budget: number): { mu0: number; alternative: Alternative } {
+  return metric === 'qps'
+    ? { mu0: Math.log(1 - budget), alternative: 'less' }
+    : { mu0: Math.log(1 + budget), alternative: 'greater' }
+}
+
+/**
+ * Compares `armId` with `refArmId` on `metric` from per-block paired log-ratios: overhead, its
+ * t-interval mapped to the overhead scale, two-sided t and sign-flip p-values of "no difference",
+ * and, when gated, pFail = max(one-sided t p, one-sided sign-flip p) of H0 "overhead ≤ budget"
+ * (both tests must agree before anything fails: robust to non-normal log-ratios at small n).
+ * pFailAdjusted and decision are left null for decide(). With n < 2 the CI and p-values are NaN.
+ */
+export function compare(
+  rounds: readonly RoundResult[],
+  armId: string,
+  refArmId: string,
+  metric: MetricName,
+  opts: CompareOptions
+): Comparison {
+  const { confidence, budget } = opts
+  if (metric !== 'qps' && metric !== 'p99') throw new Error(`unknown metric '${String(metric)}'`)
+  if (!(confidence > 0 && confidence < 1)) {
+    throw new RangeError(`confidence must be in (0, 1), got ${confidence}`)
+  }
+  if (budget !== null) {
+    // A QPS overhead of 100% or more means the arm serves nothing: no finite log threshold exists.
+    const max = metric === 'qps' ? 1 : Infinity
+    if (!(Number.isFinite(budget) && budget >= 0 && budget < max)) {
+      throw new RangeError(
+        `${metric} budget for arm '${armId}' must be a fraction in [0, ${metric === 'qps' ? '1)' : '∞)'}, got ${budget}`
+      )
+    }
+  }
+
+  const d = pairedLogRatios(rounds, armId, refArmId, metric)
+  const { n, mean, sd } = meanSd(d)
+  const [lo, hi] = tInterval(d, confidence)
+  // exp is increasing, so the CI bounds map in order for P99 and swap for QPS (1 − exp is decreasing).
+  const [ciLow, ciHigh] = metric === 'qps' ? [1 - Math.exp(hi), 1 - Math.exp(lo)] : [Math.exp(lo) - 1, Math.exp(hi) - 1]
+
+  let pFail: number | null = null
+  if (budget !== null) {
+    const { mu0, alternative } = failHypothesis(metric, budget)
+    // Math.max propagates NaN (n < 2), which decide() turns into inconclusive.
+    pFail = Math.max(pairedTTest(d, mu0, alternative).p, signFlipTest(d, mu0, alternative))
+  }
+
+  return {
+    armId,
+    referenceArmId: refArmId,
+    metric,
+    n,
+    logRatios: d,
+    meanLogRatio: mean,
+    sdLogRatio: sd,
+    overhead: overheadOf(metric, mean),
+    ciLow,
+    ciHigh,
+    confidence,
+    pValue: pairedTTest(d, 0, 'two-sided').p,
+    pPermutation: signFlipTest(d, 0, 'two-sided'),
+    budget,
+    pFail,
+    pFailAdjusted: null,
+    decision: null
+  }
+}

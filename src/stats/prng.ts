@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a tiny, well-known 32-bit PRNG returning floats in [0, 1).
+ * Kept here (not shared with plan/) so the statistics stay self-contained and a change of
+ * the plan's shuffle can never silently change a permutation p-value.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}

@@ -122,11 +122,21 @@ export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error'
  * for P99 `exp(mean d) − 1`. All fractions (0.041 = 4.1%).
  */
 export interface Comparison {
+  /**
+   * overhead: traced arm vs the off arm of the same build; regression: head build vs base build
+   * (both off); overhead-change: head's overhead vs base's overhead at the same rate (difference in
+   * differences of the per-block log-ratios).
+   */
+  kind: ComparisonKind
+  /** Paired per block (same-job RMIT) or unpaired rounds (vs a stored baseline from another run). */
+  paired: boolean
   armId: string
   referenceArmId: string
   metric: MetricName
-  /** Number of complete blocks (pairs). */
+  /** Number of complete blocks (pairs); for unpaired comparisons the arm's rounds. */
   n: number
+  /** Unpaired comparisons only: rounds of the reference. */
+  nRef?: number
   /** Per-block log-ratios ln(arm/ref), in block order. */
   logRatios: number[]
   meanLogRatio: number
@@ -150,7 +160,11 @@ export interface Comparison {
   pFailAdjusted: number | null
   /** Decision against the budget; null when not gated. */
   decision: Decision | null
+  /** When set, this comparison can pass or be inconclusive but never fail, for the reason given. */
+  cannotFail?: string
 }
+
+export type ComparisonKind = 'overhead' | 'regression' | 'overhead-change'
 
 /** Result of the gate over all comparisons. */
 export interface GateResult {

@@ -111,7 +111,18 @@ test('bodies over the limit: 413, counted as rejected', async () => {
     const bomb = gzipSync(Buffer.alloc(64 * 1024))
     const res2 = await fetch(`${small.endpoint}/v1/traces`, { method: 'POST', body: bomb, headers: { 'Content-Type': PB, 'Content-Encoding': 'gzip' } })
     expect(res2.status).toBe(413)
-    expect(small.snapshot()).toMatchObject({ requests: 0, rejected: 2 })
+    // Chunked (no Content-Length): the limit is enforced while streaming.
+    const status3 = await new Promise<number>((resolve, reject) => {
+      const req = request(`${small.endpoint}/v1/traces`, { method: 'POST', headers: { 'Content-Type': PB } }, (r) => {
+        r.resume()
+        resolve(r.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      for (let i = 0; i < 4; i++) req.write(Buffer.alloc(512))
+      req.end()
+    })
+    expect(status3).toBe(413)
+    expect(small.snapshot()).toMatchObject({ requests: 0, rejected: 3 })
   } finally {
     await small.close()
   }

@@ -38,6 +38,7 @@ export interface OtlpReceiverOptions {
 export interface OtlpReceiver {
   /** Base URL for OTEL_EXPORTER_OTLP_ENDPOINT, e.g. `http://127.0.0.1:4318` (the SDK appends /v1/traces). */
   endpoint: string
+  /** The bound port (useful when `port` was 0). */
   port: number
   /** Counts since start or the last reset, plus the distinct service.name values seen. */
   snapshot(): OtlpCounts & { serviceNames: string[] }
@@ -141,9 +142,9 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
       if (e instanceof BodyTooLargeError) {
         if (isTraces) counts.rejected++
         log(`OTLP receiver: 413 on ${path}: ${e.message}`)
-        // The rest of the body is not read: close the connection rather than drain 32+ MiB.
+        // The rest of the body is not read: close the connection (once the answer is out) rather than drain it.
+        res.once('finish', () => req.socket.destroy())
         send(res, 413, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message), { Connection: 'close' })
-        req.destroy()
         return
       }
       throw e

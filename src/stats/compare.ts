@@ -1,10 +1,12 @@
-import type { Comparison, MetricName, RoundResult } from '../types.js'
+import type { Comparison, ComparisonKind, MetricName, RoundResult } from '../types.js'
 import { pairedLogRatios } from './logRatios.js'
 import { signFlipTest, type Alternative } from './signFlip.js'
 import { meanSd, pairedTTest, tInterval } from './tTest.js'
 
 /** Options of compare(): CI level and, when the comparison is gated, the overhead budget (fraction). */
 export interface CompareOptions {
+  /** What is compared (default 'overhead'); changes wording only, not the statistics. */
+  kind?: ComparisonKind
   /** Two-sided confidence level of the reported CI, e.g. 0.95. */
   confidence: number
   /** Overhead budget as a fraction (0.05 = 5%), or null when the comparison is only reported. */
@@ -43,6 +45,20 @@ export function compare(
   metric: MetricName,
   opts: CompareOptions
 ): Comparison {
+  return compareLogRatios(pairedLogRatios(rounds, armId, refArmId, metric), armId, refArmId, metric, opts)
+}
+
+/**
+ * The statistics of compare() on given per-block log-ratios — also used for the difference in
+ * differences of two builds' overheads, whose per-block values are not a single arm pair.
+ */
+export function compareLogRatios(
+  d: number[],
+  armId: string,
+  refArmId: string,
+  metric: MetricName,
+  opts: CompareOptions
+): Comparison {
   const { confidence, budget } = opts
   if (metric !== 'qps' && metric !== 'p99') throw new Error(`unknown metric '${String(metric)}'`)
   if (!(confidence > 0 && confidence < 1)) {
@@ -57,11 +73,8 @@ export function compare(
       )
     }
   }
-
-  const d = pairedLogRatios(rounds, armId, refArmId, metric)
   const { n, mean, sd } = meanSd(d)
   const [lo, hi] = tInterval(d, confidence)
-  // exp is increasing, so the CI bounds map in order for P99 and swap for QPS (1 − exp is decreasing).
   const [ciLow, ciHigh] = metric === 'qps' ? [1 - Math.exp(hi), 1 - Math.exp(lo)] : [Math.exp(lo) - 1, Math.exp(hi) - 1]
 
   let pFail: number | null = null
@@ -72,6 +85,8 @@ export function compare(
   }
 
   return {
+    kind: opts.kind ?? 'overhead',
+    paired: true,
     armId,
     referenceArmId: refArmId,
     metric,

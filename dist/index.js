@@ -109694,7 +109694,7 @@ function exportVariable(name, val) {
  * ```
  */
 function core_setSecret(secret) {
-    issueCommand('add-mask', {}, secret);
+    command_issueCommand('add-mask', {}, secret);
 }
 /**
  * Prepends inputPath to the PATH (for this action and future actions)
@@ -109936,8 +109936,6 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/config/inputs.ts
 const Inputs = {
     StartCommand: 'start-command',
@@ -109963,7 +109961,19 @@ const Inputs = {
     Seed: 'seed',
     OtlpProtocol: 'otlp-protocol',
     CpuPinning: 'cpu-pinning',
-    OutputDir: 'output-dir'
+    OutputDir: 'output-dir',
+    BaseStartCommand: 'base-start-command',
+    BaseWorkingDirectory: 'base-working-directory',
+    BaseTracing: 'base-tracing',
+    MaxQpsRegression: 'max-qps-regression',
+    MaxP99Regression: 'max-p99-regression',
+    MaxOverheadIncrease: 'max-overhead-increase',
+    BaselinePath: 'baseline-path',
+    Mode: 'mode',
+    Comment: 'comment',
+    CommentId: 'comment-id',
+    GithubToken: 'github-token',
+    ResultsFile: 'results-file'
 };
 /** Every input, in the order action.yml and the README list them. */
 const INPUT_SPECS = [
@@ -110059,6 +110069,66 @@ const INPUT_SPECS = [
         name: Inputs.OutputDir,
         default: 'otlp-perf-gate',
         description: 'Directory for the report, the results JSON and the service logs.'
+    },
+    {
+        name: Inputs.BaseStartCommand,
+        default: '',
+        description: 'Same-job baseline (recommended): command that starts the base-branch build (check the base ref out into a sub-folder). Adds the arm `base/off`, interleaved with the head arms in the same blocks, and gates head vs base.'
+    },
+    {
+        name: Inputs.BaseWorkingDirectory,
+        default: '',
+        description: 'Directory the base start command runs in. Empty: `working-directory`.'
+    },
+    {
+        name: Inputs.BaseTracing,
+        default: 'false',
+        description: '`true` also runs the base build with tracing on (`base/on@r` per rate), to gate the change of the tracing overhead itself (doubles the rounds).'
+    },
+    {
+        name: Inputs.MaxQpsRegression,
+        default: '5',
+        description: 'Budget in percent for the QPS lost by the head build vs the base build, tracing off. `none`: reported, not gated.'
+    },
+    {
+        name: Inputs.MaxP99Regression,
+        default: '10',
+        description: 'Budget in percent for the P99 added by the head build vs the base build, tracing off. `none`: reported, not gated.'
+    },
+    {
+        name: Inputs.MaxOverheadIncrease,
+        default: '5',
+        description: "With `base-tracing: true`: budget in percent for how much more tracing costs on head than on base at the same rate (relative: head's traced/off ratio vs base's). `none`: reported, not gated."
+    },
+    {
+        name: Inputs.BaselinePath,
+        default: '',
+        description: 'Stored baseline: a results JSON written by an earlier run on the default branch (restored with actions/cache or download-artifact). Compared unpaired with this run; a missing file means "no baseline".'
+    },
+    {
+        name: Inputs.Mode,
+        default: 'gate',
+        description: '`gate` measures and reports; `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
+    },
+    {
+        name: Inputs.Comment,
+        default: 'always',
+        description: 'Sticky PR comment: `always`, `on-failure` (fail, inconclusive or error) or `never`. Needs `pull-requests: write`.'
+    },
+    {
+        name: Inputs.CommentId,
+        default: '',
+        description: 'Extra key of the sticky comment, for several gates in one job.'
+    },
+    {
+        name: Inputs.GithubToken,
+        default: '${{ github.token }}',
+        description: 'Token used to post the PR comment.'
+    },
+    {
+        name: Inputs.ResultsFile,
+        default: '',
+        description: '`mode: report` only: the results JSON produced by the PR workflow (downloaded artifact).'
     }
 ];
 /** Output names. */
@@ -110157,6 +110227,17 @@ class Reader {
             return v;
         }, choices[0]);
     }
+    bool(name) {
+        return this.guard(() => {
+            const v = this.str(name);
+            // The YAML 1.2 core schema's booleans, as @actions/core getBooleanInput accepts them.
+            if (['true', 'True', 'TRUE'].includes(v))
+                return true;
+            if (['false', 'False', 'FALSE'].includes(v))
+                return false;
+            throw bad(name, v, 'true or false');
+        }, false);
+    }
     list(name) {
         return this.str(name)
             .split(/[,\n]/)
@@ -110197,10 +110278,29 @@ function checkLoopbackUrl(input, template) {
         throw bad(input, template, 'a loopback URL (host 127.0.0.1, localhost or [::1])');
     }
 }
+/** How many comparisons a run gates (the Holm family size), from the budgets and arms configured. */
+function gatedComparisonCount(c) {
+    const n = (...budgets) => budgets.filter((b) => b !== null).length;
+    let m = n(c.maxQpsOverhead, c.maxP99Overhead) * c.samplingRates.length;
+    if (c.base !== null)
+        m += n(c.maxQpsRegression, c.maxP99Regression);
+    if (c.base?.tracing)
+        m += n(c.maxOverheadIncrease, c.maxOverheadIncrease) * c.samplingRates.length;
+    if (c.baselinePath !== null)
+        m += n(c.maxQpsRegression, c.maxP99Regression);
+    return m;
+}
 /** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
 function parseConfig(raw) {
     const r = new Reader(raw);
-    const startCommand = r.required(Inputs.StartCommand);
+    const mode = r.choice(Inputs.Mode, ['gate', 'report']);
+    // In report mode nothing is measured: the service inputs are not needed.
+    const startCommand = mode === 'report' ? r.str(Inputs.StartCommand) : r.required(Inputs.StartCommand);
+    const resultsFile = r.str(Inputs.ResultsFile) || null;
+    if (mode === 'report' && resultsFile === null) {
+        r.add(new ConfigError(Inputs.ResultsFile, `'${Inputs.ResultsFile}' is required with 'mode: report' (the results JSON artifact of the PR workflow), got ''`));
+    }
+    const baseCommand = r.str(Inputs.BaseStartCommand);
     const port = r.uint(Inputs.Port, 0, 65535);
     const targetUrl = r.str(Inputs.TargetUrl);
     const readyUrl = r.str(Inputs.ReadyUrl) || targetUrl;
@@ -110266,15 +110366,33 @@ function parseConfig(raw) {
         seed,
         otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json']),
         cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'off']),
-        outputDir: r.str(Inputs.OutputDir)
+        outputDir: r.str(Inputs.OutputDir),
+        base: baseCommand === ''
+            ? null
+            : {
+                startCommand: baseCommand,
+                workingDirectory: r.str(Inputs.BaseWorkingDirectory) || r.str(Inputs.WorkingDirectory),
+                tracing: r.bool(Inputs.BaseTracing)
+            },
+        maxQpsRegression: r.percent(Inputs.MaxQpsRegression, { min: 0, max: 99, optional: true }),
+        maxP99Regression: r.percent(Inputs.MaxP99Regression, { min: 0, max: 10000, optional: true }),
+        maxOverheadIncrease: r.percent(Inputs.MaxOverheadIncrease, { min: 0, max: 99, optional: true }),
+        baselinePath: r.str(Inputs.BaselinePath) || null,
+        mode,
+        comment: r.choice(Inputs.Comment, ['always', 'on-failure', 'never']),
+        commentId: r.str(Inputs.CommentId),
+        githubToken: r.str(Inputs.GithubToken).startsWith('${{') ? '' : r.str(Inputs.GithubToken),
+        resultsFile
     };
+    if (baseCommand === '' && r.str(Inputs.BaseTracing) === 'true') {
+        r.add(new ConfigError(Inputs.BaseTracing, `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`));
+    }
     // Cross-input rule: the exact sign-flip test (which must agree before anything fails) cannot reach
     // p < alpha/2 after Holm with m gated comparisons unless 2^rounds ≥ 2m/alpha. Fewer blocks would make
     // a gate that can never fail — a silent pass — so refuse them.
-    const gatedPerRate = (config.maxQpsOverhead === null ? 0 : 1) + (config.maxP99Overhead === null ? 0 : 1);
-    const m = gatedPerRate * samplingRates.length;
+    const m = gatedComparisonCount(config);
     const alpha = 1 - config.confidence;
-    if (r.errors.length === 0 && m > 0 && 2 ** config.rounds < (2 * m) / alpha) {
+    if (mode === 'gate' && r.errors.length === 0 && m > 0 && 2 ** config.rounds < (2 * m) / alpha) {
         const needed = Math.ceil(Math.log2((2 * m) / alpha));
         r.add(new ConfigError(Inputs.Rounds, `'${Inputs.Rounds}' must be at least ${needed} for ${m} gated comparisons at ${config.confidence * 100}% confidence ` +
             `(with fewer blocks no overhead could ever fail the gate), got '${config.rounds}'`));
@@ -110300,10 +110418,14 @@ function readInputs() {
     return raw;
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: ./src/plan/random.ts
-/** mulberry32: a tiny, well-known 32-bit PRNG; deterministic so a printed seed reproduces the round order. */
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/stats/prng.ts
+/**
+ * mulberry32: a tiny, well-known 32-bit PRNG returning floats in [0, 1).
+ * Kept here (not shared with plan/) so the statistics stay self-contained and a change of
+ * the plan's shuffle can never silently change a permutation p-value.
+ */
 function mulberry32(seed) {
     let a = seed >>> 0;
     return () => {
@@ -110314,6 +110436,10 @@ function mulberry32(seed) {
         return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     };
 }
+
+;// CONCATENATED MODULE: ./src/plan/random.ts
+
+
 /** Fisher–Yates shuffle of a copy of `items` driven by `rand`. */
 function shuffled(items, rand) {
     const out = [...items];
@@ -110331,6 +110457,11 @@ function randomSeed() {
 ;// CONCATENATED MODULE: ./src/plan/plan.ts
 
 const OFF_ARM_ID = 'off';
+const BASE_PREFIX = 'base/';
+/** Id of the base build's twin of a head arm: `base/off`, `base/on@0.01`. */
+function baseArmId(headArmId) {
+    return `${BASE_PREFIX}${headArmId}`;
+}
 /** Arm id of the traced arm at sampling ratio `rate`: `on@0.01`, `on@1`. */
 function tracedArmId(rate) {
     return `on@${rate}`;
@@ -110344,11 +110475,21 @@ function ratePercent(rate) {
  * Python, .NET) is driven the same way. Metrics and logs exporters are switched off in every arm so
  * the comparison isolates tracing.
  */
-function buildArms(samplingRates) {
+function buildArms(samplingRates, base = null) {
+    const head = headArms(samplingRates);
+    if (base === null)
+        return head;
+    const twins = head
+        .filter((a) => a.id === OFF_ARM_ID || base.tracing)
+        .map((a) => ({ ...a, id: baseArmId(a.id), label: `base: ${a.label}`, build: 'base' }));
+    return [...head.map((a) => ({ ...a, label: `head: ${a.label}` })), ...twins];
+}
+function headArms(samplingRates) {
     const common = { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' };
     const arms = [
         {
             id: OFF_ARM_ID,
+            build: 'head',
             label: 'tracing off',
             tracing: false,
             samplingRate: null,
@@ -110358,6 +110499,7 @@ function buildArms(samplingRates) {
     for (const rate of samplingRates) {
         arms.push({
             id: tracedArmId(rate),
+            build: 'head',
             label: `tracing on, ${ratePercent(rate)} sampled`,
             // A 0% arm pays for instrumentation but must export nothing: it is not expected to deliver spans.
             tracing: rate > 0,
@@ -110832,9 +110974,9 @@ async function startOtlpReceiver(opts = {}) {
                 if (isTraces)
                     counts.rejected++;
                 log(`OTLP receiver: 413 on ${path}: ${e.message}`);
-                // The rest of the body is not read: close the connection rather than drain 32+ MiB.
+                // The rest of the body is not read: close the connection (once the answer is out) rather than drain it.
+                res.once('finish', () => req.socket.destroy());
                 send(res, 413, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message), { Connection: 'close' });
-                req.destroy();
                 return;
             }
             throw e;
@@ -111785,23 +111927,6 @@ function pairedLogRatios(rounds, armId, refArmId, metric) {
     return blocks.map((b) => Math.log(arm.get(b) / ref.get(b)));
 }
 
-;// CONCATENATED MODULE: ./src/stats/prng.ts
-/**
- * mulberry32: a tiny, well-known 32-bit PRNG returning floats in [0, 1).
- * Kept here (not shared with plan/) so the statistics stay self-contained and a change of
- * the plan's shuffle can never silently change a permutation p-value.
- */
-function prng_mulberry32(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/stats/signFlip.ts
 
 /** Largest n enumerated exactly (2^20 ≈ 1M sums in a Float64Array of 8 MB). */
@@ -111859,7 +111984,7 @@ function signFlipTest(d, mu0, alternative) {
                 hits++;
         return hits / sums.length;
     }
-    const rand = prng_mulberry32(SIGN_FLIP_SEED);
+    const rand = mulberry32(SIGN_FLIP_SEED);
     let hits = 0;
     for (let k = 0; k < SIGN_FLIP_MONTE_CARLO_DRAWS; k++) {
         let s = 0;
@@ -117045,6 +117170,13 @@ function failHypothesis(metric, budget) {
  * pFailAdjusted and decision are left null for decide(). With n < 2 the CI and p-values are NaN.
  */
 function compare_compare(rounds, armId, refArmId, metric, opts) {
+    return compareLogRatios(pairedLogRatios(rounds, armId, refArmId, metric), armId, refArmId, metric, opts);
+}
+/**
+ * The statistics of compare() on given per-block log-ratios — also used for the difference in
+ * differences of two builds' overheads, whose per-block values are not a single arm pair.
+ */
+function compareLogRatios(d, armId, refArmId, metric, opts) {
     const { confidence, budget } = opts;
     if (metric !== 'qps' && metric !== 'p99')
         throw new Error(`unknown metric '${String(metric)}'`);
@@ -117058,10 +117190,8 @@ function compare_compare(rounds, armId, refArmId, metric, opts) {
             throw new RangeError(`${metric} budget for arm '${armId}' must be a fraction in [0, ${metric === 'qps' ? '1)' : '∞)'}, got ${budget}`);
         }
     }
-    const d = pairedLogRatios(rounds, armId, refArmId, metric);
     const { n, mean, sd } = meanSd(d);
     const [lo, hi] = tInterval(d, confidence);
-    // exp is increasing, so the CI bounds map in order for P99 and swap for QPS (1 − exp is decreasing).
     const [ciLow, ciHigh] = metric === 'qps' ? [1 - Math.exp(hi), 1 - Math.exp(lo)] : [Math.exp(lo) - 1, Math.exp(hi) - 1];
     let pFail = null;
     if (budget !== null) {
@@ -117070,6 +117200,8 @@ function compare_compare(rounds, armId, refArmId, metric, opts) {
         pFail = Math.max(pairedTTest(d, mu0, alternative).p, signFlipTest(d, mu0, alternative));
     }
     return {
+        kind: opts.kind ?? 'overhead',
+        paired: true,
         armId,
         referenceArmId: refArmId,
         metric,
@@ -117088,6 +117220,225 @@ function compare_compare(rounds, armId, refArmId, metric, opts) {
         pFailAdjusted: null,
         decision: null
     };
+}
+
+;// CONCATENATED MODULE: ./src/stats/unpaired.ts
+
+
+
+
+function checkSamples(a, b) {
+    for (const [name, xs] of [
+        ['a', a],
+        ['b', b]
+    ]) {
+        xs.forEach((x, i) => {
+            if (!Number.isFinite(x))
+                throw new RangeError(`unpaired test: ${name}[${i}] must be finite, got ${x}`);
+        });
+    }
+}
+/** Welch–Satterthwaite t-test; NaN p when either sample has fewer than 2 values or both have zero spread. */
+function welchTTest(a, b, mu0, alternative) {
+    checkSamples(a, b);
+    const A = meanSd(a);
+    const B = meanSd(b);
+    const diff = A.mean - B.mean;
+    if (A.n < 2 || B.n < 2)
+        return { diff, se: NaN, t: NaN, df: NaN, p: NaN };
+    const va = (A.sd * A.sd) / A.n;
+    const vb = (B.sd * B.sd) / B.n;
+    const se = Math.sqrt(va + vb);
+    if (se === 0)
+        return { diff, se, t: NaN, df: NaN, p: NaN };
+    const df = (va + vb) ** 2 / (va ** 2 / (A.n - 1) + vb ** 2 / (B.n - 1));
+    const t = (diff - mu0) / se;
+    const p = alternative === 'two-sided' ? Math.min(1, 2 * tCdf(-Math.abs(t), df)) : alternative === 'greater' ? tCdf(-t, df) : tCdf(t, df);
+    return { diff, se, t, df, p };
+}
+/** Welch confidence interval of mean(a) − mean(b). */
+function welchInterval(a, b, confidence) {
+    const r = welchTTest(a, b, 0, 'two-sided');
+    if (!Number.isFinite(r.df))
+        return [NaN, NaN];
+    const q = tQuantile(1 - (1 - confidence) / 2, r.df);
+    return [r.diff - q * r.se, r.diff + q * r.se];
+}
+/** Largest number of relabellings enumerated exactly; above it a seeded Monte Carlo is used. */
+const PERMUTATION_EXACT_MAX = 200_000;
+function binomial(n, k) {
+    let r = 1;
+    for (let i = 1; i <= k; i++)
+        r = (r * (n - k + i)) / i;
+    return Math.round(r);
+}
+/**
+ * Two-sample permutation test of mean(a − mu0) − mean(b): every way of relabelling the pooled
+ * values into groups of the original sizes is equally likely under H0. Exact when there are at most
+ * PERMUTATION_EXACT_MAX relabellings (8 + 8 rounds: 12 870), else 100 000 draws from a seeded PRNG.
+ * Ties count as extreme (conservative), and the observed labelling is included (p > 0).
+ */
+function twoSamplePermutationTest(a, b, mu0, alternative) {
+    checkSamples(a, b);
+    if (a.length === 0 || b.length === 0)
+        return NaN;
+    const pooled = [...a.map((x) => x - mu0), ...b];
+    const n = pooled.length;
+    const k = a.length;
+    const total = pooled.reduce((s, x) => s + x, 0);
+    const stat = (sumA) => sumA / k - (total - sumA) / (n - k);
+    const observed = stat(a.reduce((s, x) => s + x - mu0, 0));
+    const eps = 1e-12 * pooled.reduce((s, x) => s + Math.abs(x), 0);
+    const extreme = (v) => alternative === 'two-sided'
+        ? Math.abs(v) >= Math.abs(observed) - eps
+        : alternative === 'greater'
+            ? v >= observed - eps
+            : v <= observed + eps;
+    const combos = binomial(n, k);
+    if (combos <= PERMUTATION_EXACT_MAX) {
+        let hits = 0;
+        let count = 0;
+        // Enumerate k-subsets of indices in lexicographic order.
+        const idx = Array.from({ length: k }, (_, i) => i);
+        for (;;) {
+            let s = 0;
+            for (const i of idx)
+                s += pooled[i];
+            if (extreme(stat(s)))
+                hits++;
+            count++;
+            let j = k - 1;
+            while (j >= 0 && idx[j] === n - k + j)
+                j--;
+            if (j < 0)
+                break;
+            idx[j]++;
+            for (let m = j + 1; m < k; m++)
+                idx[m] = idx[m - 1] + 1;
+        }
+        return hits / count;
+    }
+    const rand = mulberry32(0x5eed5eed);
+    const draws = 100_000;
+    let hits = 0;
+    const perm = [...pooled];
+    for (let d = 0; d < draws; d++) {
+        // Partial Fisher–Yates: the first k entries are a uniform random k-subset.
+        let s = 0;
+        for (let i = 0; i < k; i++) {
+            const j = i + Math.floor(rand() * (n - i));
+            [perm[i], perm[j]] = [perm[j], perm[i]];
+            s += perm[i];
+        }
+        if (extreme(stat(s)))
+            hits++;
+    }
+    return (1 + hits) / (1 + draws);
+}
+/**
+ * Compare per-round log values of an arm with those of a reference measured in another run (a
+ * stored baseline): unpaired, Welch interval and t-test, cross-checked by a permutation test, on
+ * the same overhead scale and fail hypothesis as the paired comparison.
+ */
+function compareUnpaired(logArm, logRef, armId, refArmId, metric, opts) {
+    const { confidence, budget } = opts;
+    const A = meanSd(logArm);
+    const B = meanSd(logRef);
+    const meanDiff = A.mean - B.mean;
+    const [lo, hi] = welchInterval(logArm, logRef, confidence);
+    const [ciLow, ciHigh] = metric === 'qps' ? [1 - Math.exp(hi), 1 - Math.exp(lo)] : [Math.exp(lo) - 1, Math.exp(hi) - 1];
+    let pFail = null;
+    if (budget !== null) {
+        const { mu0, alternative } = failHypothesis(metric, budget);
+        pFail = Math.max(welchTTest(logArm, logRef, mu0, alternative).p, twoSamplePermutationTest(logArm, logRef, mu0, alternative));
+    }
+    return {
+        kind: opts.kind ?? 'regression',
+        paired: false,
+        armId,
+        referenceArmId: refArmId,
+        metric,
+        n: A.n,
+        nRef: B.n,
+        logRatios: logArm.map((x) => x - B.mean),
+        meanLogRatio: meanDiff,
+        sdLogRatio: Math.sqrt((Number.isFinite(A.sd) ? A.sd ** 2 : NaN) + (Number.isFinite(B.sd) ? B.sd ** 2 : NaN)),
+        overhead: overheadOf(metric, meanDiff),
+        ciLow,
+        ciHigh,
+        confidence,
+        pValue: welchTTest(logArm, logRef, 0, 'two-sided').p,
+        pPermutation: twoSamplePermutationTest(logArm, logRef, 0, 'two-sided'),
+        budget,
+        pFail,
+        pFailAdjusted: null,
+        decision: null
+    };
+}
+
+;// CONCATENATED MODULE: ./src/baseline/compare.ts
+
+
+const STORED_OFF_ARM_ID = 'stored/off';
+/** Differences between two fingerprints that make a cross-run comparison cross-machine. */
+function machineDifferences(a, b) {
+    const out = [];
+    if (a.cpuModel !== b.cpuModel)
+        out.push(`CPU '${a.cpuModel}' vs '${b.cpuModel}'`);
+    if (a.cores !== b.cores)
+        out.push(`${a.cores} vs ${b.cores} cores`);
+    return out;
+}
+/** Settings that must match for a stored baseline to measure the same thing. */
+function settingsDifferences(config, stored) {
+    const out = [];
+    if (stored.connections !== config.connections)
+        out.push(`connections ${stored.connections} vs ${config.connections}`);
+    if (stored.roundDurationSec !== config.roundDurationSec)
+        out.push(`round-duration ${stored.roundDurationSec} vs ${config.roundDurationSec}`);
+    if (stored.warmupSec !== config.warmupSec)
+        out.push(`warmup-duration ${stored.warmupSec} vs ${config.warmupSec}`);
+    if (stored.target !== config.targetUrl)
+        out.push(`target-url '${stored.target}' vs '${config.targetUrl}'`);
+    return out;
+}
+/**
+ * Regression of this run's `off` arm against the stored baseline's `off` rounds (unpaired: other
+ * run, other minute, maybe another machine). Decision rule, documented in the README: a stored
+ * baseline from a different CPU model or core count can PASS or be INCONCLUSIVE but never FAIL —
+ * a different machine is not a regression of the code.
+ */
+function compareWithStored(config, rounds, stored, machine) {
+    const differences = machineDifferences(stored.machine, machine);
+    const info = {
+        source: 'stored',
+        status: 'ok',
+        path: config.baselinePath ?? undefined,
+        createdAt: stored.createdAt,
+        sha: stored.git?.sha,
+        ref: stored.git?.ref,
+        machine: stored.machine,
+        sameMachine: differences.length === 0,
+        machineDifferences: differences,
+        arms: stored.arms
+    };
+    const settings = settingsDifferences(config, stored.settings);
+    if (settings.length > 0) {
+        return {
+            comparisons: [],
+            info: { ...info, status: 'unusable', message: `the stored baseline was measured with other settings (${settings.join('; ')})` }
+        };
+    }
+    const mine = rounds.filter((r) => r.armId === 'off');
+    const theirs = stored.rounds.filter((r) => r.armId === 'off');
+    const comparisons = [];
+    for (const metric of ['qps', 'p99']) {
+        const c = compareUnpaired(mine.map((r) => Math.log(metricValue(r, metric))), theirs.map((r) => Math.log(metricValue(r, metric))), 'off', STORED_OFF_ARM_ID, metric, { confidence: config.confidence, budget: metric === 'qps' ? config.maxQpsRegression : config.maxP99Regression, kind: 'regression' });
+        if (differences.length > 0)
+            c.cannotFail = `baseline from another machine (${differences.join(', ')})`;
+        comparisons.push(c);
+    }
+    return { comparisons, info };
 }
 
 ;// CONCATENATED MODULE: ./src/stats/holm.ts
@@ -117176,24 +117527,31 @@ function decision(c, alpha) {
     if (c.n < 2 || [c.overhead, c.ciLow, c.ciHigh, p].some(Number.isNaN))
         return 'inconclusive';
     if (p <= alpha / 2)
-        return 'fail';
+        return c.cannotFail === undefined ? 'fail' : 'inconclusive';
     if (c.ciHigh <= budget)
         return 'pass';
     return 'inconclusive';
 }
+/** What a comparison measures, in words: "QPS overhead of on@0.01 vs off", "P99 regression of off vs base/off". */
+function comparisonTitle(c) {
+    const metric = c.metric === 'qps' ? 'QPS' : 'P99';
+    const what = c.kind === 'regression' ? 'regression' : c.kind === 'overhead-change' ? 'overhead change' : 'overhead';
+    return `${metric} ${what} of ${c.armId} vs ${c.referenceArmId}`;
+}
 /** e.g. `QPS overhead of on@0.01 vs off: 4.1% (95% CI 2.9% … 5.3%, n=8) > budget 3.0% → FAIL (Holm p=0.004)`. */
 function reason(c) {
-    const head = `${c.metric === 'qps' ? 'QPS' : 'P99'} overhead of ${c.armId} vs ${c.referenceArmId}`;
+    const head = comparisonTitle(c);
     const budget = `budget ${pct(c.budget)}`;
     if (c.n < 2) {
         const why = c.n === 0 ? 'no paired blocks' : `n=1, too few blocks for a CI`;
         const est = c.n === 0 ? '' : ` ${pct(c.overhead)}`;
         return `${head}:${est} (${why}) vs ${budget} → INCONCLUSIVE`;
     }
-    const ci = `${confPct(c.confidence)} CI ${pct(c.ciLow)} … ${pct(c.ciHigh)}, n=${c.n}`;
+    const ci = `${confPct(c.confidence)} CI ${pct(c.ciLow)} … ${pct(c.ciHigh)}, n=${c.n}${c.nRef !== undefined ? `+${c.nRef}` : ''}`;
     const rel = c.decision === 'fail' ? '>' : c.decision === 'pass' ? '≤' : 'vs';
     const p = c.pFailAdjusted;
-    return `${head}: ${pct(c.overhead)} (${ci}) ${rel} ${budget} → ${c.decision.toUpperCase()} (Holm p${fmtP(p)})`;
+    const capped = c.cannotFail !== undefined && c.decision === 'inconclusive' && p <= 0.5 ? `; cannot fail: ${c.cannotFail}` : '';
+    return `${head}: ${pct(c.overhead)} (${ci}) ${rel} ${budget} → ${c.decision.toUpperCase()} (Holm p${fmtP(p)}${capped})`;
 }
 function pct(x) {
     if (Number.isNaN(x))
@@ -117226,17 +117584,9 @@ function errorMessage(e) {
     return e instanceof Error ? e.message : String(e);
 }
 
-;// CONCATENATED MODULE: ./src/engine.ts
-
-
-
-
-
-
-
-
-
-
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/baseline/fingerprint.ts
 
 /** The machine fingerprint recorded with every results file. */
 function machineInfo(env = process.env) {
@@ -117249,6 +117599,21 @@ function machineInfo(env = process.env) {
         runner: env.RUNNER_NAME ?? external_node_os_namespaceObject.hostname()
     };
 }
+
+;// CONCATENATED MODULE: ./src/engine.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
 const GATED_METRICS = ['qps', 'p99'];
 function fillPort(template, port) {
     return template.replaceAll('{port}', String(port));
@@ -117271,17 +117636,45 @@ function roundEnv(config, arm, port, otlpEndpoint, base = process.env) {
         OTEL_EXPORTER_OTLP_PROTOCOL: config.otlpProtocol
     };
 }
-/** Compare every traced arm with the off arm on QPS and P99, with the configured budgets. */
+/**
+ * Every comparison of a same-job run: tracing overhead of each traced arm of a build vs that build's
+ * off arm (gated for head, reported for base); head vs base with tracing off (regression); and the
+ * change of overhead, head vs base, as the per-block difference of their log-ratios.
+ */
 function compareArms(config, plan, rounds) {
     const comparisons = [];
+    const has = (id) => plan.arms.some((a) => a.id === id);
+    const budgetOf = (metric, qps, p99) => (metric === 'qps' ? qps : p99);
     for (const arm of plan.arms) {
-        if (arm.id === plan.referenceArmId)
+        if (arm.samplingRate === null)
+            continue;
+        const ref = arm.build === 'base' ? baseArmId(OFF_ARM_ID) : OFF_ARM_ID;
+        for (const metric of GATED_METRICS) {
+            comparisons.push(compare_compare(rounds, arm.id, ref, metric, {
+                confidence: config.confidence,
+                budget: arm.build === 'head' ? budgetOf(metric, config.maxQpsOverhead, config.maxP99Overhead) : null,
+                kind: 'overhead'
+            }));
+        }
+    }
+    if (has(baseArmId(OFF_ARM_ID))) {
+        for (const metric of GATED_METRICS) {
+            comparisons.push(compare_compare(rounds, OFF_ARM_ID, baseArmId(OFF_ARM_ID), metric, {
+                confidence: config.confidence,
+                budget: budgetOf(metric, config.maxQpsRegression, config.maxP99Regression),
+                kind: 'regression'
+            }));
+        }
+    }
+    for (const arm of plan.arms) {
+        if (arm.build !== 'head' || arm.samplingRate === null || !has(baseArmId(arm.id)))
             continue;
         for (const metric of GATED_METRICS) {
-            comparisons.push(compare_compare(rounds, arm.id, plan.referenceArmId, metric, {
-                confidence: config.confidence,
-                budget: metric === 'qps' ? config.maxQpsOverhead : config.maxP99Overhead
-            }));
+            const head = pairedLogRatios(rounds, arm.id, OFF_ARM_ID, metric);
+            const base = pairedLogRatios(rounds, baseArmId(arm.id), baseArmId(OFF_ARM_ID), metric);
+            if (head.length !== base.length)
+                throw new Error(`blocks of ${arm.id} and ${baseArmId(arm.id)} differ: ${head.length} vs ${base.length}`);
+            comparisons.push(compareLogRatios(head.map((d, i) => d - base[i]), arm.id, baseArmId(arm.id), metric, { confidence: config.confidence, budget: config.maxOverheadIncrease, kind: 'overhead-change' }));
         }
     }
     return comparisons;
@@ -117294,12 +117687,12 @@ function engine_pct(x) {
  * it, stops it, and reads what the OTLP receiver counted. Throws GateError (or ServiceError) on any
  * fault — a fault must never turn into a verdict.
  */
-async function runEngine(config, hooks = {}) {
+async function runEngine(config, hooks = {}, options = {}) {
     const info = hooks.info ?? (() => { });
     const warn = hooks.warn ?? (() => { });
     const startedAt = new Date();
     const seed = config.seed ?? randomSeed();
-    const plan = makePlan(buildArms(config.samplingRates), config.rounds, seed);
+    const plan = makePlan(buildArms(config.samplingRates, config.base), config.rounds, seed);
     const arms = new Map(plan.arms.map((a) => [a.id, a]));
     info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`);
     info(`arms: ${plan.arms.map((a) => a.id).join(', ')}; ${plan.blocks} blocks; ${plan.steps.length} rounds`);
@@ -117321,9 +117714,10 @@ async function runEngine(config, hooks = {}) {
             const port = config.port || (await findFreePort());
             receiver.reset();
             const logFile = external_node_path_namespaceObject.join(logDir, `block${step.block + 1}-${arm.id.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`);
+            const isBase = arm.build === 'base' && config.base !== null;
             const service = await startService({
-                command: pinning.wrap(config.startCommand),
-                cwd,
+                command: pinning.wrap(isBase ? config.base.startCommand : config.startCommand),
+                cwd: isBase ? external_node_path_namespaceObject.resolve(config.base.workingDirectory) : cwd,
                 env: roundEnv(config, arm, port, receiver.endpoint),
                 readyUrl: fillPort(config.readyUrl, port),
                 readyTimeoutMs: config.readyTimeoutSec * 1000,
@@ -117369,7 +117763,7 @@ async function runEngine(config, hooks = {}) {
                     `OTEL_EXPORTER_OTLP_PROTOCOL=${config.otlpProtocol}, OTEL_TRACES_SAMPLER(_ARG), OTEL_SDK_DISABLED, and ` +
                     `flush spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${service.logTail(30)}`);
             }
-            if (arm.id === OFF_ARM_ID && otlp.spans > 0) {
+            if (arm.samplingRate === null && otlp.spans > 0) {
                 throw new GateError('spans-when-off', `${where}: tracing was off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none) but the service still ` +
                     `exported ${otlp.spans} spans, so "off" is not off and every overhead would be understated. Make the ` +
                     `service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`);
@@ -117405,6 +117799,20 @@ async function runEngine(config, hooks = {}) {
         await receiver.close();
     }
     const comparisons = compareArms(config, plan, rounds);
+    const machine = machineInfo();
+    let baseline = config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' };
+    const stored = options.stored;
+    if (stored && 'results' in stored) {
+        const r = compareWithStored(config, rounds, stored.results, machine);
+        comparisons.push(...r.comparisons);
+        if (config.base === null || r.info.status === 'ok')
+            baseline = r.info;
+        if (r.info.status !== 'ok')
+            warn(`stored baseline not used: ${r.info.message}`);
+    }
+    else if (stored) {
+        baseline = { source: 'none', status: stored.status, message: stored.message, path: stored.path };
+    }
     const gate = decide(comparisons, { alpha: 1 - config.confidence, onInconclusive: config.onInconclusive });
     const finishedAt = new Date();
     return {
@@ -117412,12 +117820,13 @@ async function runEngine(config, hooks = {}) {
         rounds,
         comparisons: gate.comparisons,
         gate,
-        machine: machineInfo(),
+        machine,
         pinning: pinning.reason,
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
         wallSec: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-        measuredSec
+        measuredSec,
+        baseline
     };
 }
 
@@ -117899,9 +118308,21 @@ function summariseArms(arms, rounds) {
 /** Escape text from outside (service names, branch names, log lines) for a markdown table cell or line. */
 function escapeMarkdown(text) {
     return text
-        .replace(/[\\`*_{}[\]()<>#+!|~]/g, (c) => `\\${c}`)
         .replace(/&/g, '&amp;')
+        .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
+        // No @mentions or #references from outside text: a service log must not ping people.
+        .replace(/@/g, '&#64;')
+        .replace(/#(?=\d)/g, '&#35;')
+        .replace(/^([#+\-=>]|\d+\.)/, '\\$1')
         .replace(/\r?\n/g, ' ');
+}
+/** An inline code span that no content can close early (backslashes do not escape inside code spans). */
+function codeSpan(text) {
+    const flat = text.replace(/\r?\n/g, ' ');
+    const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length));
+    const ticks = '`'.repeat(longest + 1);
+    const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
+    return `${ticks}${pad}${flat}${pad}${ticks}`;
 }
 /** A fenced code block that no content can close early: the fence is longer than any backtick run inside. */
 function codeBlock(text) {
@@ -117947,14 +118368,21 @@ const VERDICT_BADGE = {
     error: '💥 **ERROR**'
 };
 const METRIC_NAME = { qps: 'QPS', p99: 'P99' };
+const KIND_NAME = { overhead: 'overhead', regression: 'regression', 'overhead-change': 'overhead change' };
 function ciText(c) {
     if (!Number.isFinite(c.ciLow))
         return 'n/a';
     return `${fmtPct(c.ciLow, { signed: true })} … ${fmtPct(c.ciHigh, { signed: true })}`;
 }
-/** "±" half-width when the interval is roughly symmetric, for the headline sentence. */
-function halfWidth(c) {
-    return Number.isFinite(c.ciLow) ? `±${((c.ciHigh - c.ciLow) * 50).toFixed(1)}%` : 'n/a';
+/** "±x%" when the interval is roughly symmetric around the estimate, else the interval itself. */
+function uncertainty(c) {
+    if (!Number.isFinite(c.ciLow))
+        return 'no interval';
+    const up = c.ciHigh - c.overhead;
+    const down = c.overhead - c.ciLow;
+    if (Math.abs(up - down) <= 0.25 * (c.ciHigh - c.ciLow))
+        return `±${((c.ciHigh - c.ciLow) * 50).toFixed(1)}%`;
+    return `${Math.round(c.confidence * 100)}% CI ${ciText(c)}`;
 }
 function decisionText(c) {
     if (c.decision === null)
@@ -117980,15 +118408,15 @@ function headline(input, summaries) {
     const off = summaries.find((s) => s.armId === input.referenceArmId);
     const lines = [];
     for (const s of summaries) {
-        if (s.armId === input.referenceArmId || s.samplingRate === null)
+        if (s.armId === input.referenceArmId || s.samplingRate === null || s.armId.startsWith('base/'))
             continue;
-        const q = input.comparisons.find((c) => c.armId === s.armId && c.metric === 'qps');
-        const p = input.comparisons.find((c) => c.armId === s.armId && c.metric === 'p99');
+        const q = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'qps');
+        const p = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'p99');
         if (!q || !p)
             continue;
         const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN;
-        lines.push(`Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}% costs **${fmtPct(q.overhead)} QPS** (${halfWidth(q)}), ` +
-            `**P99 ${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ${halfWidth(p)}).`);
+        lines.push(`Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}% costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), ` +
+            `**P99 ${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ${uncertainty(p)}).`);
     }
     return lines;
 }
@@ -117999,9 +118427,9 @@ function verdictLine(input) {
     const gated = input.comparisons.filter((c) => c.decision !== null);
     const fails = gated.filter((c) => c.decision === 'fail');
     const inconclusive = gated.filter((c) => c.decision === 'inconclusive');
-    const what = (cs) => cs.map((c) => `${METRIC_NAME[c.metric]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`).join(', ');
+    const what = (cs) => cs.map((c) => `${METRIC_NAME[c.metric]} ${KIND_NAME[c.kind]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`).join(', ');
     if (input.verdict === 'fail')
-        return `${badge} — tracing overhead beyond budget: ${what(fails)}.`;
+        return `${badge} — beyond budget: ${what(fails)}.`;
     if (input.verdict === 'inconclusive') {
         const effect = input.failCheck ? 'the check fails (on-inconclusive: fail)' : `the check is not failed (on-inconclusive: ${input.settings.onInconclusive})`;
         return `${badge} — the noise is too large to tell whether ${what(inconclusive)} is within budget; ${effect}. More rounds or longer rounds narrow the intervals.`;
@@ -118025,21 +118453,102 @@ function armTable(summaries) {
     ]);
     return markdownTable([['Arm', 'QPS', 'P50 ms', 'P95 ms', 'P99 ms', 'Failed', 'Spans', 'Spans/req', 'OTLP', 'Storage'], ...rows], { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] });
 }
-function overheadTable(input) {
+function comparisonTable(input, cs, first, label) {
     const conf = Math.round(input.settings.confidence * 1000) / 10;
-    const rows = input.comparisons.map((c) => [
-        escapeMarkdown(c.armId),
+    const rows = cs.map((c) => [
+        escapeMarkdown(label(c)),
         METRIC_NAME[c.metric],
         `${fmtPct(c.overhead, { signed: true })}${significance(c)}`,
         ciText(c),
         markdown_fmtP(c.pValue),
         markdown_fmtP(c.pPermutation),
-        String(c.n),
-        decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${markdown_fmtP(c.pFailAdjusted)})` : '')
+        c.nRef !== undefined ? `${c.n}+${c.nRef}` : String(c.n),
+        decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${markdown_fmtP(c.pFailAdjusted)})` : '') + (c.cannotFail && c.decision !== 'pass' ? ' — cannot fail: other machine' : '')
     ]);
-    return markdownTable([['Arm vs off', 'Metric', 'Overhead', `${conf}% CI`, 'p (t)', 'p (sign-flip)', 'n', 'Decision'], ...rows], {
+    return markdownTable([[first, 'Metric', 'Change', `${conf}% CI`, c0(cs), 'p (perm.)', 'n', 'Decision'], ...rows], {
         align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']
     });
+}
+/** Header of the parametric p column: paired t or Welch. */
+function c0(cs) {
+    return cs.every((c) => c.paired) ? 'p (t)' : cs.every((c) => !c.paired) ? 'p (Welch)' : 'p';
+}
+function medianOf(summaries, armId, metric) {
+    const s = summaries.find((x) => x.armId === armId);
+    if (!s)
+        return 'n/a';
+    return metric === 'qps' ? fmtInt(s.qps) : `${fmtMs(s.p99Us)} ms`;
+}
+/** "vs main": head/off against base/off (same job) or the stored baseline's off arm. */
+function regressionSection(input, summaries) {
+    const cs = input.comparisons.filter((c) => c.kind === 'regression');
+    const b = input.baseline;
+    const out = ['#### vs main (tracing off)', ''];
+    if (b && b.status !== 'ok') {
+        out.push(b.status === 'not-configured'
+            ? 'No baseline configured: only the tracing overhead is gated. Set `base-start-command` (same job, recommended) or `baseline-path` (stored) to compare with main.'
+            : `⚠️ **No baseline**: ${escapeMarkdown(b.message ?? b.status)}. Regressions vs main are not checked in this run; the tracing overhead still is.`, '');
+    }
+    if (cs.length === 0)
+        return out;
+    if (b?.source === 'stored') {
+        const when = b.createdAt ? ` from ${escapeMarkdown(b.createdAt.slice(0, 16).replace('T', ' '))} UTC` : '';
+        const sha = b.sha ? ` at ${codeSpan(b.sha.slice(0, 12))}` : '';
+        out.push(`Baseline: stored results${when}${sha} (unpaired: another run, another minute${b.sameMachine ? ', same CPU model and cores' : ''}).`);
+        if (b.sameMachine === false) {
+            out.push('', `⚠️ **Cross-machine baseline**: ${escapeMarkdown((b.machineDifferences ?? []).join(', '))}. Differences may be the machine, not the code: these rows can pass or be inconclusive but never fail.`);
+        }
+        out.push('');
+    }
+    else {
+        out.push('Baseline: the base build, booted in the same blocks as the head build (paired per block).', '');
+    }
+    const rows = cs.map((c) => {
+        const all = c.paired ? summaries : (input.storedArms ?? []);
+        return [
+            METRIC_NAME[c.metric],
+            medianOf(all, c.paired ? c.referenceArmId : 'off', c.metric),
+            medianOf(summaries, c.armId, c.metric),
+            `${fmtPct(c.metric === 'qps' ? -c.overhead : c.overhead, { signed: true })}${significance(c)}`,
+            c.metric === 'qps' ? `${fmtPct(-c.ciHigh, { signed: true })} … ${fmtPct(-c.ciLow, { signed: true })}` : ciText(c),
+            markdown_fmtP(c.pValue),
+            c.nRef !== undefined ? `${c.n}+${c.nRef}` : String(c.n),
+            decisionText(c) + (c.cannotFail && c.decision !== 'pass' ? ' — cannot fail: other machine' : '')
+        ];
+    });
+    const conf = Math.round(input.settings.confidence * 1000) / 10;
+    out.push(markdownTable([['Metric', 'main', 'PR', 'Δ', `${conf}% CI`, 'p', 'n', 'Decision'], ...rows], { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] }), '', 'Δ is the PR minus main: for QPS negative is worse, for P99 positive is worse. Budgets apply to the worse direction.', '');
+    return out;
+}
+/** Head and base overhead per rate side by side, and the gated change between them. */
+function overheadChangeSection(input) {
+    const changes = input.comparisons.filter((c) => c.kind === 'overhead-change');
+    if (changes.length === 0)
+        return [];
+    const find = (armId, metric) => input.comparisons.find((c) => c.kind === 'overhead' && c.armId === armId && c.metric === metric);
+    const rows = changes.map((c) => {
+        const head = find(c.armId, c.metric);
+        const base = find(c.referenceArmId, c.metric);
+        const cell = (x) => (x ? `${fmtPct(x.overhead, { signed: true })} (${ciText(x)})` : 'n/a');
+        return [
+            escapeMarkdown(c.armId),
+            METRIC_NAME[c.metric],
+            cell(base),
+            cell(head),
+            `${fmtPct(c.overhead, { signed: true })}${significance(c)} (${ciText(c)})`,
+            decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${markdown_fmtP(c.pFailAdjusted)})` : '')
+        ];
+    });
+    return [
+        '#### Did this PR make tracing more expensive?',
+        '',
+        markdownTable([['Rate', 'Metric', 'main overhead', 'PR overhead', 'Change (relative)', 'Decision'], ...rows], {
+            align: ['l', 'l', 'r', 'r', 'r', 'l']
+        }),
+        '',
+        "Change = the PR's traced/off ratio relative to main's, per block (a difference in differences of the log-ratios).",
+        ''
+    ];
 }
 function roundsTable(input) {
     const rows = [...input.rounds]
@@ -118083,19 +118592,23 @@ function renderReport(input) {
         out.push(...heads.map((l) => `- ${l}`), '');
     if (input.verdict !== 'error' || input.rounds.length > 0) {
         if (input.verdict !== 'error' && input.reasons.length > 0) {
+            // Escaped too: in `mode: report` the reasons come from an artifact a fork PR produced.
             out.push('<details><summary>Decisions</summary>', '', ...input.reasons.map((r) => `- ${escapeMarkdown(r)}`), '', '</details>', '');
         }
         if (summaries.length > 0)
             out.push('#### Arms', '', armTable(summaries), '');
-        if (input.comparisons.length > 0) {
-            out.push(`#### Overhead of tracing (paired per block vs \`${input.referenceArmId}\`)`, '', overheadTable(input), '', `Overhead = QPS lost or P99 added with tracing on; "~" marks a difference that is not significant at ` +
+        out.push(...regressionSection(input, summaries));
+        out.push(...overheadChangeSection(input));
+        const overheads = input.comparisons.filter((c) => c.kind === 'overhead');
+        if (overheads.length > 0) {
+            out.push(`#### Overhead of tracing (paired per block vs tracing off of the same build)`, '', comparisonTable(input, overheads, 'Arm', (c) => (c.referenceArmId === input.referenceArmId ? c.armId : `${c.armId} vs ${c.referenceArmId}`)), '', `Overhead = QPS lost or P99 added with tracing on; "~" marks a difference that is not significant at ` +
                 `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A comparison fails only when its whole interval ` +
                 `is beyond its budget after Holm–Bonferroni across the gated comparisons.`, '');
         }
     }
     const s = input.settings;
     const settings = [
-        `target \`${escapeMarkdown(s.target)}\`, service \`${escapeMarkdown(s.serviceName)}\``,
+        `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
         `${s.connections} connections, ${s.warmupSec} s warm-up + ${s.roundDurationSec} s measured per round`,
         `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs every arm once in random order)`,
         `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
@@ -118108,7 +118621,16 @@ function renderReport(input) {
     }
     const p = input.provenance;
     if (p?.headSha)
-        settings.push(`head \`${escapeMarkdown(p.headSha.slice(0, 12))}\`${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`);
+        settings.push(`head ${codeSpan(p.headSha.slice(0, 12))}${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`);
+    if (p?.baseSha)
+        settings.push(`base ${codeSpan(p.baseSha.slice(0, 12))}${p.baseRef ? ` (${escapeMarkdown(p.baseRef)})` : ''}`);
+    const b = input.baseline;
+    if (b) {
+        const src = b.source === 'same-job' ? 'same job (base build interleaved)' : b.source === 'stored' ? `stored results ${escapeMarkdown(b.path ?? '')}` : 'none';
+        settings.push(`baseline: ${src}${b.status !== 'ok' && b.status !== 'not-configured' ? ` (${b.status})` : ''}`);
+        if (b.machine)
+            settings.push(`baseline machine: ${escapeMarkdown(b.machine.cpuModel)}, ${b.machine.cores} cores, ${escapeMarkdown(b.machine.os)}, runner ${escapeMarkdown(b.machine.runner)}`);
+    }
     if (p?.runUrl)
         settings.push(`[workflow run](${encodeURI(p.runUrl)})`);
     out.push('<details><summary>Settings, machine and per-round data</summary>', '', ...settings.map((l) => `- ${l}`), '');
@@ -118154,17 +118676,7 @@ function buildResults(input) {
 /** Tool version written into results files (kept in step with package.json by a test). */
 const VERSION = '0.1.0';
 
-;// CONCATENATED MODULE: ./src/main.ts
-
-
-
-
-
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/report/assemble.ts
 
 
 
@@ -118181,95 +118693,947 @@ function provenance(env = process.env) {
         runUrl
     };
 }
-/** Report input and results file of a finished (or failed) run; pure assembly. */
-function assemble(config, run, verdict, error, git) {
-    const arms = run?.plan.arms ?? buildArms(config.samplingRates);
-    const settings = settingsOf(config);
-    const report = {
-        verdict,
-        failCheck: run?.gate.failCheck ?? true,
-        reasons: run?.gate.reasons ?? [],
-        error,
-        arms,
-        rounds: run?.rounds ?? [],
-        comparisons: run?.comparisons ?? [],
-        referenceArmId: run?.plan.referenceArmId ?? arms[0].id,
-        seed: run?.plan.seed ?? config.seed,
-        blocks: config.rounds,
+/** The report of a results file: the one source of truth for the action, the CLI and `mode: report`. */
+function reportFromResults(results) {
+    const st = results.settings;
+    return {
+        verdict: results.verdict,
+        failCheck: results.failCheck,
+        reasons: results.reasons,
+        error: results.error,
+        arms: results.plan.arms,
+        rounds: results.rounds,
+        comparisons: results.comparisons,
+        referenceArmId: results.plan.referenceArmId,
+        seed: results.plan.seed,
+        blocks: results.plan.blocks,
         settings: {
-            connections: config.connections,
-            roundDurationSec: config.roundDurationSec,
-            warmupSec: config.warmupSec,
-            confidence: config.confidence,
-            maxQpsOverhead: config.maxQpsOverhead,
-            maxP99Overhead: config.maxP99Overhead,
-            maxErrorRate: config.maxErrorRate,
-            onInconclusive: config.onInconclusive,
-            target: config.targetUrl,
-            serviceName: config.serviceName
+            connections: st.connections,
+            roundDurationSec: st.roundDurationSec,
+            warmupSec: st.warmupSec,
+            confidence: st.confidence,
+            maxQpsOverhead: st.maxQpsOverhead,
+            maxP99Overhead: st.maxP99Overhead,
+            maxErrorRate: st.maxErrorRate,
+            onInconclusive: st.onInconclusive,
+            target: st.target,
+            serviceName: st.serviceName
         },
-        machine: run?.machine ?? machineInfo(),
-        pinning: run?.pinning ?? 'n/a',
-        wallSec: run?.wallSec,
-        measuredSec: run?.measuredSec,
-        provenance: { repository: git.repository, headSha: git.sha, ref: git.ref, runUrl: git.runUrl }
+        machine: results.machine,
+        pinning: results.pinning,
+        wallSec: results.timing.wallSec,
+        measuredSec: results.timing.measuredSec,
+        provenance: {
+            repository: results.git.repository,
+            headSha: results.git.sha,
+            ref: results.git.ref,
+            baseSha: results.git.baseSha,
+            baseRef: results.git.baseRef,
+            runUrl: results.git.runUrl,
+            prNumber: results.git.prNumber
+        },
+        baseline: results.baseline,
+        storedArms: results.baseline?.arms
     };
+}
+/** Results file and report input of a finished (or failed) run; pure assembly. */
+function assemble(config, run, verdict, error, git, 
+/** Fingerprint of this machine, used when the run failed before recording one. */
+machine, 
+/** Baseline status known before the run (e.g. a stored baseline that failed to load). */
+baseline) {
+    const arms = run?.plan.arms ?? buildArms(config.samplingRates, config.base);
     const results = buildResults({
         tool: { name: 'otlp-perf-gate', version: VERSION },
         createdAt: new Date().toISOString(),
         verdict,
-        failCheck: report.failCheck,
-        reasons: report.reasons,
+        failCheck: run?.gate.failCheck ?? verdict !== 'pass',
+        reasons: run?.gate.reasons ?? [],
         error,
-        machine: report.machine,
-        pinning: report.pinning,
+        machine: run?.machine ?? machine,
+        pinning: run?.pinning ?? 'n/a',
         git,
-        settings,
+        settings: settingsOf(config),
         plan: {
-            seed: report.seed,
+            seed: run?.plan.seed ?? config.seed,
             blocks: config.rounds,
-            referenceArmId: report.referenceArmId,
+            referenceArmId: run?.plan.referenceArmId ?? arms[0].id,
             arms,
             steps: run?.plan.steps ?? []
         },
-        rounds: report.rounds,
-        comparisons: report.comparisons,
+        rounds: run?.rounds ?? [],
+        comparisons: run?.comparisons ?? [],
+        baseline: run?.baseline ?? baseline ?? (config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }),
         timing: { startedAt: run?.startedAt, finishedAt: run?.finishedAt, wallSec: run?.wallSec, measuredSec: run?.measuredSec }
     });
-    return { report, results };
+    return { report: reportFromResults(results), results };
 }
 /** The headline overhead (point estimate, percent) of the highest sampling rate for a metric. */
 function headlineOverhead(comparisons, metric, rates) {
     const top = Math.max(...rates);
-    const c = comparisons.find((x) => x.metric === metric && x.armId === `on@${top}`);
+    const c = comparisons.find((x) => x.kind === 'overhead' && x.metric === metric && x.armId === `on@${top}`);
     return c && Number.isFinite(c.overhead) ? (c.overhead * 100).toFixed(1) : '';
 }
-function main_writeFile(file, text) {
+
+;// CONCATENATED MODULE: ./src/baseline/files.ts
+
+
+function files_writeFile(file, text) {
     external_node_fs_namespaceObject.mkdirSync(external_node_path_namespaceObject.dirname(file), { recursive: true });
     external_node_fs_namespaceObject.writeFileSync(file, text);
 }
-/** The action: parse inputs, measure, decide, report. The only core.setFailed of the action is here. */
+/** Write the markdown report and the results JSON into the output directory; returns their absolute paths. */
+function writeRunFiles(outputDir, markdown, results) {
+    const reportPath = external_node_path_namespaceObject.resolve(outputDir, 'report.md');
+    const resultsPath = external_node_path_namespaceObject.resolve(outputDir, 'results.json');
+    files_writeFile(reportPath, markdown);
+    files_writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+    return { reportPath, resultsPath };
+}
+
+;// CONCATENATED MODULE: ./src/baseline/read.ts
+
+
+/** A results file that does not have the shape this version writes; names the offending field. */
+class ResultsValidationError extends Error {
+    field;
+    constructor(field, message) {
+        super(message);
+        this.field = field;
+        this.name = 'ResultsValidationError';
+    }
+}
+function read_isObject(x) {
+    return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+function need(cond, field, expected, got) {
+    if (!cond) {
+        const shown = JSON.stringify(got);
+        throw new ResultsValidationError(field, `'${field}' must be ${expected}, got ${shown === undefined ? 'nothing' : shown.slice(0, 80)}`);
+    }
+}
+const positive = (x) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+/**
+ * Validate parsed JSON as a results file of a version this build can read. Checks what the
+ * comparisons and the report rely on (rounds, their metrics, machine, settings), not every field.
+ */
+function validateResults(json) {
+    need(read_isObject(json), '(root)', 'a JSON object', json);
+    const o = json;
+    need(o.schema === RESULTS_SCHEMA, 'schema', `'${RESULTS_SCHEMA}'`, o.schema);
+    need(typeof o.version === 'number' && Number.isInteger(o.version) && o.version >= 1, 'version', 'a positive integer', o.version);
+    if (o.version > RESULTS_VERSION) {
+        throw new ResultsValidationError('version', `results version ${String(o.version)} is newer than this gate understands (${RESULTS_VERSION}); update the action on this branch`);
+    }
+    need(read_isObject(o.machine), 'machine', 'an object', o.machine);
+    const m = o.machine;
+    need(typeof m.cpuModel === 'string', 'machine.cpuModel', 'a string', m.cpuModel);
+    need(typeof m.cores === 'number', 'machine.cores', 'a number', m.cores);
+    need(read_isObject(o.settings), 'settings', 'an object', o.settings);
+    const s = o.settings;
+    for (const k of ['connections', 'roundDurationSec', 'warmupSec'])
+        need(typeof s[k] === 'number', `settings.${k}`, 'a number', s[k]);
+    need(typeof s.target === 'string', 'settings.target', 'a string', s.target);
+    need(Array.isArray(o.rounds), 'rounds', 'an array', o.rounds);
+    o.rounds.forEach((r, i) => {
+        need(read_isObject(r), `rounds[${i}]`, 'an object', r);
+        const round = r;
+        need(typeof round.armId === 'string', `rounds[${i}].armId`, 'a string', round.armId);
+        need(typeof round.block === 'number', `rounds[${i}].block`, 'a number', round.block);
+        need(read_isObject(round.load), `rounds[${i}].load`, 'an object', round.load);
+        const load = round.load;
+        need(positive(load.qps), `rounds[${i}].load.qps`, 'a positive number', load.qps);
+        need(read_isObject(load.latency), `rounds[${i}].load.latency`, 'an object', load.latency);
+        const lat = load.latency;
+        need(positive(lat.p99Us), `rounds[${i}].load.latency.p99Us`, 'a positive number', lat.p99Us);
+    });
+    need(typeof o.createdAt === 'string', 'createdAt', 'an ISO date string', o.createdAt);
+    return json;
+}
+/** Read and validate a stored baseline. Missing, unreadable, malformed and future files are reported, not thrown. */
+function loadBaseline(path) {
+    let text;
+    try {
+        text = external_node_fs_namespaceObject.readFileSync(path, 'utf8');
+    }
+    catch (e) {
+        const code = e.code;
+        return {
+            status: 'missing',
+            path,
+            message: code === 'ENOENT'
+                ? `no baseline at '${path}' (first run, expired cache, or no run on the default branch yet)`
+                : `cannot read the baseline '${path}': ${code ?? String(e)}`
+        };
+    }
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (e) {
+        return { status: 'malformed', path, message: `the baseline '${path}' is not valid JSON: ${e.message}` };
+    }
+    try {
+        const results = validateResults(json);
+        if (results.verdict === 'error' || !results.rounds.some((r) => r.armId === 'off')) {
+            return {
+                status: 'unusable',
+                path,
+                message: `the baseline '${path}' has no measured 'off' rounds (its run ended with verdict '${results.verdict}')`
+            };
+        }
+        return { status: 'ok', path, results };
+    }
+    catch (e) {
+        if (e instanceof ResultsValidationError) {
+            return {
+                status: e.field === 'version' && /newer/.test(e.message) ? 'future-version' : 'malformed',
+                path,
+                message: `the baseline '${path}' is not a usable results file: ${e.message}`
+            };
+        }
+        throw e;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/context.ts
+/**
+ * The pull request the action runs for, read from the Actions environment.
+ *
+ * Plain functions of `env` (not @actions/github's `context` singleton, which reads the
+ * environment at import time) so that tests can hand in any environment they like.
+ */
+
+/** Events whose payload carries `pull_request` and that we comment on. */
+const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+const DEFAULT_API_URL = 'https://api.github.com';
+const DEFAULT_SERVER_URL = 'https://github.com';
+/**
+ * Reads the pull request context from the Actions environment; null when the event is not a PR event.
+ * Throws when a PR event's payload is missing or malformed, naming the offending field.
+ */
+function readPullRequestContext(env = process.env) {
+    const eventName = env.GITHUB_EVENT_NAME ?? '';
+    if (!PULL_REQUEST_EVENTS.includes(eventName))
+        return null;
+    const eventPath = env.GITHUB_EVENT_PATH;
+    if (eventPath === undefined || eventPath === '') {
+        throw new Error(`GITHUB_EVENT_PATH is not set, but GITHUB_EVENT_NAME is '${eventName}': cannot read the pull request payload`);
+    }
+    let text;
+    try {
+        text = (0,external_node_fs_namespaceObject.readFileSync)(eventPath, 'utf8');
+    }
+    catch (err) {
+        throw new Error(`cannot read the event payload at GITHUB_EVENT_PATH '${eventPath}': ${context_errorMessage(err)}`);
+    }
+    let payload;
+    try {
+        payload = JSON.parse(text);
+    }
+    catch (err) {
+        throw new Error(`the event payload at '${eventPath}' is not valid JSON: ${context_errorMessage(err)}`);
+    }
+    return parsePullRequestPayload(eventName, payload, env);
+}
+/**
+ * Validates a `pull_request` / `pull_request_target` payload and combines it with the environment.
+ * Exported for tests and for callers that already hold the payload.
+ */
+function parsePullRequestPayload(eventName, payload, env = process.env) {
+    const where = `the '${eventName}' event payload`;
+    const root = asRecord(payload, 'payload', where);
+    const pr = asRecord(root.pull_request, 'pull_request', where);
+    const number = pr.number;
+    if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0) {
+        throw new Error(`${where}: 'pull_request.number' must be a positive integer, got ${quote(number)}`);
+    }
+    const head = asRecord(pr.head, 'pull_request.head', where);
+    const base = asRecord(pr.base, 'pull_request.base', where);
+    const headSha = asString(head.sha, 'pull_request.head.sha', where);
+    const baseSha = asString(base.sha, 'pull_request.base.sha', where);
+    const headRef = asString(head.ref, 'pull_request.head.ref', where);
+    const baseRef = asString(base.ref, 'pull_request.base.ref', where);
+    const title = pr.title === undefined ? '' : asString(pr.title, 'pull_request.title', where, true);
+    const baseRepo = asRecord(base.repo, 'pull_request.base.repo', where);
+    const baseFullName = asString(baseRepo.full_name, 'pull_request.base.repo.full_name', where);
+    // head.repo is null when the fork was deleted: then it is certainly not the base repository.
+    let headFullName = null;
+    if (head.repo !== null && head.repo !== undefined) {
+        const headRepo = asRecord(head.repo, 'pull_request.head.repo', where);
+        headFullName = asString(headRepo.full_name, 'pull_request.head.repo.full_name', where);
+    }
+    const isFork = headFullName === null || headFullName.toLowerCase() !== baseFullName.toLowerCase();
+    // The comment goes on the repository that runs the workflow, which is the PR's base repository.
+    const repository = nonEmpty(env.GITHUB_REPOSITORY) ?? baseFullName;
+    const [owner, repo, ...rest] = repository.split('/');
+    if (owner === undefined || owner === '' || repo === undefined || repo === '' || rest.length > 0) {
+        throw new Error(`GITHUB_REPOSITORY must look like 'owner/repo', got ${quote(repository)}`);
+    }
+    const apiUrl = trimSlash(nonEmpty(env.GITHUB_API_URL) ?? DEFAULT_API_URL);
+    assertHttpUrl(apiUrl, 'GITHUB_API_URL');
+    const serverUrl = trimSlash(nonEmpty(env.GITHUB_SERVER_URL) ?? DEFAULT_SERVER_URL);
+    const runId = nonEmpty(env.GITHUB_RUN_ID);
+    const runUrl = runId === undefined ? null : `${serverUrl}/${owner}/${repo}/actions/runs/${encodeURIComponent(runId)}`;
+    return {
+        eventName,
+        owner,
+        repo,
+        number,
+        headSha,
+        baseSha,
+        headRef,
+        baseRef,
+        isFork,
+        title,
+        workflow: env.GITHUB_WORKFLOW ?? '',
+        job: env.GITHUB_JOB ?? '',
+        runUrl,
+        apiUrl
+    };
+}
+function asRecord(value, field, where) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new Error(`${where}: '${field}' must be an object, got ${quote(value)}`);
+    }
+    return value;
+}
+function asString(value, field, where, allowEmpty = false) {
+    if (typeof value !== 'string' || (!allowEmpty && value === '')) {
+        throw new Error(`${where}: '${field}' must be a non-empty string, got ${quote(value)}`);
+    }
+    return value;
+}
+function nonEmpty(value) {
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+function trimSlash(url) {
+    return url.replace(/\/+$/, '');
+}
+function assertHttpUrl(url, name) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        throw new Error(`${name} must be an http(s) URL, got ${quote(url)}`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+        throw new Error(`${name} must be an http(s) URL, got ${quote(url)}`);
+    }
+}
+function quote(value) {
+    if (value === undefined)
+        return 'undefined';
+    let text;
+    try {
+        text = JSON.stringify(value) ?? String(value);
+    }
+    catch {
+        text = String(value);
+    }
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+function context_errorMessage(err) {
+    return err instanceof Error ? err.message : String(err);
+}
+
+;// CONCATENATED MODULE: ./src/github/comment.ts
+/**
+ * The one sticky PR comment: found by a hidden HTML marker through the paginated comment list,
+ * updated in place on re-runs, created otherwise.
+ *
+ * Plain `fetch` rather than Octokit: four REST calls do not need a client, an injected
+ * `fetchImpl` tests without module mocks, and retries/redaction stay in one visible place.
+ */
+/** GitHub rejects issue comments longer than this (in characters). */
+const MAX_COMMENT_LENGTH = 65536;
+/** Login of the account behind the workflow's GITHUB_TOKEN (an installation token that cannot call GET /user). */
+const GITHUB_ACTIONS_BOT_LOGIN = 'github-actions[bot]';
+/** Appended when the report had to be cut to fit in a comment. */
+const TRUNCATION_NOTE = '> [!NOTE]\n> This report was truncated to fit GitHub\'s comment size limit. The full report is in the job summary and the results artifact.';
+const MARKER_PREFIX = 'otlp-perf-gate:';
+const USER_AGENT = 'otlp-perf-gate';
+const API_VERSION = '2022-11-28';
+/** Bound on comment pages walked (100 per page): 10 000 comments. */
+const MAX_PAGES = 100;
+/** Never sleep longer than this between attempts, whatever a Retry-After asks for. */
+const MAX_RETRY_WAIT_MS = 60_000;
+/** A GitHub REST call that failed for good. Never carries the token. */
+class GitHubApiError extends Error {
+    /** HTTP status, or null for network errors and timeouts. */
+    status;
+    method;
+    /** Path and query of the call, relative to the API host. */
+    endpoint;
+    /** Whether another attempt might succeed (5xx, network, short rate limit). */
+    retryable;
+    /** Server-requested wait before the next attempt (rate limits), if any. */
+    retryAfterMs;
+    /** The call was refused by a rate limit (a 403 that does not mean "no permission"). */
+    rateLimited;
+    constructor(message, init) {
+        super(message);
+        this.name = 'GitHubApiError';
+        this.status = init.status;
+        this.method = init.method;
+        this.endpoint = init.endpoint;
+        this.retryable = init.retryable ?? false;
+        this.retryAfterMs = init.retryAfterMs ?? null;
+        this.rateLimited = init.rateLimited ?? false;
+    }
+}
+/**
+ * Hidden marker `<!-- otlp-perf-gate:workflow/job[/id] -->` of the sticky comment.
+ * Parts are percent-encoded (so `/`, `>` and spaces cannot blur the boundaries) and `--` is broken up
+ * so that no part can close the HTML comment.
+ */
+function stickyMarker(workflow, job, commentId) {
+    const parts = [workflow, job];
+    if (commentId !== undefined && commentId !== '')
+        parts.push(commentId);
+    return `<!-- ${MARKER_PREFIX}${parts.map(escapeMarkerPart).join('/')} -->`;
+}
+function escapeMarkerPart(part) {
+    // encodeURIComponent leaves '-' alone; '--' could still end the comment, so encode every second dash.
+    return encodeURIComponent(part).replace(/--/g, '-%2D');
+}
+/**
+ * Cuts `text` to at most `maxLength` characters at a line boundary, closes an open code fence or
+ * `<details>` block, and appends `note`. Returns `text` unchanged when it fits.
+ */
+function truncateCommentBody(text, maxLength, note = TRUNCATION_NOTE) {
+    if (text.length <= maxLength)
+        return text;
+    const suffixOf = (head) => `${closers(head)}\n\n${note}`;
+    // Reserve generously for the closers, then shrink further if they turn out longer.
+    let budget = maxLength - note.length - 64;
+    if (budget <= 0)
+        throw new Error(`maxLength ${maxLength} is too small to hold the truncation note`);
+    for (let guard = 0; guard < 100; guard++) {
+        let cut = text.lastIndexOf('\n', budget);
+        if (cut <= 0)
+            cut = budget;
+        // Never split a UTF-16 surrogate pair.
+        const code = text.charCodeAt(cut - 1);
+        if (code >= 0xd800 && code <= 0xdbff)
+            cut -= 1;
+        const head = text.slice(0, cut).replace(/\s+$/, '');
+        const result = head + suffixOf(head);
+        if (result.length <= maxLength)
+            return result;
+        budget = cut - (result.length - maxLength) - 1;
+        if (budget <= 0)
+            break;
+    }
+    throw new Error(`could not truncate the comment body to ${maxLength} characters`);
+}
+/** Markdown needed to close a code fence and `<details>` blocks left open at the end of `head`. */
+function closers(head) {
+    let openFence = null;
+    let openDetails = 0;
+    for (const line of head.split('\n')) {
+        const m = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+        if (m !== null) {
+            const fence = m[1];
+            if (openFence === null)
+                openFence = fence;
+            else if (fence[0] === openFence[0] && fence.length >= openFence.length && line.trim() === fence)
+                openFence = null;
+            continue;
+        }
+        // Tags inside a code block are text, not HTML.
+        if (openFence !== null)
+            continue;
+        openDetails += (line.match(/<details[\s>]/gi) ?? []).length;
+        openDetails -= (line.match(/<\/details\s*>/gi) ?? []).length;
+    }
+    let out = openFence === null ? '' : `\n${openFence}`;
+    for (let i = 0; i < openDetails; i++)
+        out += '\n</details>';
+    return out;
+}
+/**
+ * Creates or updates the sticky comment carrying `marker` on issue/PR `issueNumber`.
+ * 403/404 (fork PR, missing `pull-requests: write`) → `forbidden` plus a warning, never a throw.
+ * 5xx/network errors are retried (bounded), then a {@link GitHubApiError} is thrown; 401 throws at once.
+ */
+async function upsertStickyComment(opts) {
+    const log = opts.log ?? (() => { });
+    const warn = opts.warn ?? log;
+    const token = opts.token;
+    if (token.trim() === '')
+        throw new Error('the GitHub token is empty: pass the github-token input (default ${{ github.token }})');
+    if (!Number.isSafeInteger(opts.issueNumber) || opts.issueNumber <= 0) {
+        throw new Error(`issueNumber must be a positive integer, got ${String(opts.issueNumber)}`);
+    }
+    if (!opts.marker.startsWith('<!--') || !opts.marker.endsWith('-->')) {
+        throw new Error(`marker must be an HTML comment '<!-- ... -->', got '${opts.marker}'`);
+    }
+    const retries = clampInt(opts.retries ?? 3, 1, 10, 'retries');
+    const retryDelayMs = clampInt(opts.retryDelayMs ?? 1000, 0, MAX_RETRY_WAIT_MS, 'retryDelayMs');
+    const apiUrl = opts.apiUrl.replace(/\/+$/, '');
+    let origin;
+    try {
+        origin = new URL(apiUrl).origin;
+    }
+    catch {
+        throw new Error(`apiUrl must be an absolute URL, got '${apiUrl}'`);
+    }
+    const ctx = {
+        token,
+        apiUrl,
+        origin,
+        fetchImpl: opts.fetchImpl ?? fetch,
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        log: (m) => log(redact(m, token))
+    };
+    const fullBody = `${opts.marker}\n${truncateCommentBody(opts.body, MAX_COMMENT_LENGTH - opts.marker.length - 1)}`;
+    if (fullBody.length - opts.marker.length - 1 < opts.body.length) {
+        ctx.log(`Report is ${opts.body.length} characters, over GitHub's ${MAX_COMMENT_LENGTH}-character comment limit: truncated`);
+    }
+    const repoPath = `/repos/${encodeURIComponent(opts.owner)}/${encodeURIComponent(opts.repo)}`;
+    const listUrl = `${apiUrl}${repoPath}/issues/${opts.issueNumber}/comments?per_page=100`;
+    let author = opts.authorLogin;
+    // Retry the whole find-then-write, not single requests: if a POST answered 502 but was stored,
+    // the next attempt finds the comment and updates it instead of posting a duplicate.
+    for (let attempt = 1;; attempt++) {
+        try {
+            author ??= await resolveAuthorLogin(ctx);
+            const existing = await findComment(ctx, listUrl, opts.marker, author);
+            if (existing !== null) {
+                try {
+                    const updated = await call(ctx, 'PATCH', `${apiUrl}${repoPath}/issues/comments/${existing.id}`, { body: fullBody });
+                    const c = parseComment(updated, 'PATCH', `${repoPath}/issues/comments/${existing.id}`);
+                    ctx.log(`Updated sticky comment ${c.id}${c.htmlUrl === undefined ? '' : ` (${c.htmlUrl})`}`);
+                    return withUrl({ outcome: 'updated', commentId: c.id }, c.htmlUrl);
+                }
+                catch (err) {
+                    // Deleted between listing and editing: post a fresh one.
+                    if (!(err instanceof GitHubApiError && err.status === 404))
+                        throw err;
+                    ctx.log(`Sticky comment ${existing.id} vanished before it could be updated; creating a new one`);
+                }
+            }
+            const created = await call(ctx, 'POST', listUrl.replace(/\?.*$/, ''), { body: fullBody });
+            const c = parseComment(created, 'POST', `${repoPath}/issues/${opts.issueNumber}/comments`);
+            ctx.log(`Created sticky comment ${c.id}${c.htmlUrl === undefined ? '' : ` (${c.htmlUrl})`}`);
+            return withUrl({ outcome: 'created', commentId: c.id }, c.htmlUrl);
+        }
+        catch (err) {
+            if (!(err instanceof GitHubApiError))
+                throw err;
+            if (isPermissionDenied(err)) {
+                warn(redact(forbiddenWarning(err, opts.owner, opts.repo, opts.issueNumber), token));
+                return { outcome: 'forbidden' };
+            }
+            if (!err.retryable)
+                throw err;
+            if (attempt >= retries) {
+                throw new GitHubApiError(`${err.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, {
+                    status: err.status,
+                    method: err.method,
+                    endpoint: err.endpoint,
+                    rateLimited: err.rateLimited
+                });
+            }
+            const backoff = Math.min(retryDelayMs * 2 ** (attempt - 1), MAX_RETRY_WAIT_MS);
+            const waitMs = Math.min(Math.max(backoff, err.retryAfterMs ?? 0), MAX_RETRY_WAIT_MS);
+            ctx.log(`${err.message}; attempt ${attempt} of ${retries}, retrying in ${waitMs} ms`);
+            await comment_sleep(waitMs);
+        }
+    }
+}
+/** 403/404 that mean "this token may not do that" (not a rate limit). */
+function isPermissionDenied(err) {
+    return (err.status === 403 || err.status === 404) && !err.rateLimited;
+}
+function withUrl(result, url) {
+    return url === undefined ? result : { ...result, url };
+}
+function forbiddenWarning(err, owner, repo, issueNumber) {
+    return (`Could not write the performance report comment on ${owner}/${repo}#${issueNumber}: ${err.message}. ` +
+        'This is expected on pull requests from forks, whose GITHUB_TOKEN is read-only, and when the job lacks ' +
+        "'permissions: pull-requests: write'. The report is still in the job summary. To comment on fork pull requests, " +
+        "use the two-workflow pattern: run the gate on 'pull_request' and upload the report as an artifact, then post it " +
+        "from a separate workflow triggered by 'workflow_run' that has 'pull-requests: write'.");
+}
+/** The login whose marker comments we may edit. */
+async function resolveAuthorLogin(ctx) {
+    try {
+        const user = await call(ctx, 'GET', `${ctx.apiUrl}/user`);
+        const login = user.json?.login;
+        if (typeof login === 'string' && login !== '') {
+            ctx.log(`Token belongs to '${login}'`);
+            return login;
+        }
+        throw new GitHubApiError(`GitHub API GET /user answered without a 'login'`, { status: user.status, method: 'GET', endpoint: '/user' });
+    }
+    catch (err) {
+        // Installation tokens (GITHUB_TOKEN) are refused by GET /user with 403 "Resource not accessible by integration".
+        if (err instanceof GitHubApiError && isPermissionDenied(err)) {
+            ctx.log(`GET /user is not available to this token (HTTP ${err.status}); assuming it is ${GITHUB_ACTIONS_BOT_LOGIN}`);
+            return GITHUB_ACTIONS_BOT_LOGIN;
+        }
+        throw err;
+    }
+}
+/** Walks the comment pages (Link rel="next") until a comment by `author` containing `marker` shows up. */
+async function findComment(ctx, firstUrl, marker, author) {
+    let url = firstUrl;
+    let othersWithMarker = 0;
+    for (let page = 1; url !== null; page++) {
+        if (page > MAX_PAGES) {
+            ctx.log(`Stopped looking for the sticky comment after ${MAX_PAGES} pages of comments; a new one will be posted`);
+            return null;
+        }
+        const res = await call(ctx, 'GET', url);
+        const endpoint = endpointOf(url, ctx.origin);
+        if (!Array.isArray(res.json)) {
+            throw new GitHubApiError(`GitHub API GET ${endpoint} returned ${comment_describe(res.json)} instead of a list of comments`, {
+                status: res.status,
+                method: 'GET',
+                endpoint
+            });
+        }
+        for (const raw of res.json) {
+            const c = parseComment({ status: res.status, json: raw, next: null }, 'GET', endpoint);
+            if (!c.body.includes(marker))
+                continue;
+            if (c.login !== null && c.login.toLowerCase() === author.toLowerCase()) {
+                ctx.log(`Found sticky comment ${c.id} on page ${page}`);
+                return c;
+            }
+            othersWithMarker++;
+        }
+        url = res.next;
+        if (url !== null && new URL(url).origin !== ctx.origin) {
+            // Never send the token to another host because a Link header said so.
+            throw new GitHubApiError(`GitHub API GET ${endpoint} returned a next-page link to another host (${new URL(url).origin})`, {
+                status: res.status,
+                method: 'GET',
+                endpoint
+            });
+        }
+    }
+    if (othersWithMarker > 0) {
+        ctx.log(`Ignored ${othersWithMarker} comment(s) carrying the marker that were written by someone other than '${author}'`);
+    }
+    return null;
+}
+function parseComment(res, method, endpoint) {
+    const j = res.json;
+    if (j === null || typeof j !== 'object' || typeof j.id !== 'number' || !Number.isSafeInteger(j.id)) {
+        throw new GitHubApiError(`GitHub API ${method} ${endpoint} returned a comment without a numeric 'id': ${comment_describe(res.json)}`, {
+            status: res.status,
+            method,
+            endpoint
+        });
+    }
+    const user = j.user;
+    return {
+        id: j.id,
+        body: typeof j.body === 'string' ? j.body : '',
+        login: user !== null && typeof user === 'object' && typeof user.login === 'string' ? user.login : null,
+        htmlUrl: typeof j.html_url === 'string' ? j.html_url : undefined
+    };
+}
+/** One HTTP call; non-2xx and network failures become GitHubApiError with `retryable` set. */
+async function call(ctx, method, url, body) {
+    const endpoint = endpointOf(url, ctx.origin);
+    const headers = {
+        Accept: 'application/vnd.github+json',
+        Authorization: `Bearer ${ctx.token}`,
+        'User-Agent': USER_AGENT,
+        'X-GitHub-Api-Version': API_VERSION
+    };
+    if (body !== undefined)
+        headers['Content-Type'] = 'application/json';
+    let res;
+    let text;
+    try {
+        res = await ctx.fetchImpl(url, {
+            method,
+            headers,
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(ctx.timeoutMs)
+        });
+        text = await res.text();
+    }
+    catch (err) {
+        const reason = err instanceof Error ? `${err.name}: ${err.message}${causeOf(err)}` : String(err);
+        throw new GitHubApiError(redact(`GitHub API ${method} ${endpoint} failed: ${reason}`, ctx.token), {
+            status: null,
+            method,
+            endpoint,
+            retryable: true
+        });
+    }
+    let json = null;
+    if (text !== '') {
+        try {
+            json = JSON.parse(text);
+        }
+        catch {
+            json = text;
+        }
+    }
+    if (res.ok)
+        return { status: res.status, json, next: nextLink(res.headers.get('link'), url) };
+    const detail = githubMessage(json);
+    const what = redact(`GitHub API ${method} ${endpoint} failed with HTTP ${res.status}${detail === '' ? '' : ` (${detail})`}`, ctx.token);
+    if (res.status === 401) {
+        throw new GitHubApiError(`${what}: the token is invalid or expired; check the github-token input`, {
+            status: 401,
+            method,
+            endpoint
+        });
+    }
+    const rateWait = rateLimitWaitMs(res);
+    if (rateWait !== null) {
+        const retryable = rateWait <= MAX_RETRY_WAIT_MS;
+        throw new GitHubApiError(`${what}: rate limited${retryable ? '' : `, for another ${Math.ceil(rateWait / 1000)} s`}`, {
+            status: res.status,
+            method,
+            endpoint,
+            retryable,
+            retryAfterMs: retryable ? rateWait : null,
+            rateLimited: true
+        });
+    }
+    throw new GitHubApiError(what, { status: res.status, method, endpoint, retryable: res.status >= 500 });
+}
+/** Wait asked for by a rate-limit answer (429, or 403 with Retry-After / exhausted quota); null if not one. */
+function rateLimitWaitMs(res) {
+    if (res.status !== 403 && res.status !== 429)
+        return null;
+    const retryAfter = res.headers.get('retry-after');
+    if (retryAfter !== null && /^\d+$/.test(retryAfter.trim()))
+        return Number(retryAfter.trim()) * 1000;
+    if (res.headers.get('x-ratelimit-remaining') === '0') {
+        const reset = Number(res.headers.get('x-ratelimit-reset'));
+        return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : MAX_RETRY_WAIT_MS + 1;
+    }
+    return res.status === 429 ? 0 : null;
+}
+/** RFC 5988 Link header → absolute URL of rel="next". */
+function nextLink(header, base) {
+    if (header === null)
+        return null;
+    for (const part of header.split(',')) {
+        const m = /<([^>]*)>\s*((?:;\s*[^;]+)*)/.exec(part.trim());
+        if (m === null)
+            continue;
+        const rels = /;\s*rel\s*=\s*"?([^";]+)"?/i.exec(m[2] ?? '');
+        if (rels !== null && (rels[1] ?? '').split(/\s+/).includes('next'))
+            return new URL(m[1] ?? '', base).toString();
+    }
+    return null;
+}
+function githubMessage(json) {
+    let msg = '';
+    if (typeof json === 'string')
+        msg = json;
+    else if (json !== null && typeof json === 'object') {
+        const m = json.message;
+        if (typeof m === 'string')
+            msg = m;
+    }
+    msg = msg.replace(/\s+/g, ' ').trim();
+    return msg.length > 300 ? `${msg.slice(0, 297)}...` : msg;
+}
+function endpointOf(url, origin) {
+    try {
+        const u = new URL(url);
+        return u.origin === origin ? `${u.pathname}${u.search}` : `${u.origin}${u.pathname}${u.search}`;
+    }
+    catch {
+        return url;
+    }
+}
+function causeOf(err) {
+    const cause = err.cause;
+    return cause instanceof Error ? ` (${cause.message})` : '';
+}
+function comment_describe(value) {
+    const text = typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
+    return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+/** Removes every occurrence of the token from a message (defence in depth: servers may echo headers). */
+function redact(message, token) {
+    return token.length === 0 ? message : message.split(token).join('***');
+}
+function clampInt(value, min, max, name) {
+    if (!Number.isInteger(value) || value < min || value > max) {
+        throw new Error(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+    }
+    return value;
+}
+function comment_sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Whether the sticky comment is posted for this verdict under the `comment` input. */
+function shouldComment(mode, verdict) {
+    return mode === 'always' || (mode === 'on-failure' && verdict !== 'pass');
+}
+function targetFromPr(pr) {
+    return { owner: pr.owner, repo: pr.repo, number: pr.number, apiUrl: pr.apiUrl, workflow: pr.workflow, job: pr.job };
+}
+/** Report mode: the PR number comes from the artifact (fork PRs have none in `workflow_run.pull_requests`). */
+function targetFromResults(results, env) {
+    const [owner, repo] = (env.GITHUB_REPOSITORY ?? results.git.repository ?? '').split('/');
+    const number = results.git.prNumber;
+    if (!owner || !repo || typeof number !== 'number' || !Number.isInteger(number) || number <= 0)
+        return null;
+    return {
+        owner,
+        repo,
+        number,
+        apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+        workflow: results.git.workflow ?? env.GITHUB_WORKFLOW ?? '',
+        job: results.git.job ?? env.GITHUB_JOB ?? ''
+    };
+}
+/**
+ * Post or update the sticky comment. A 403/404 (fork token, missing permission) is a warning and the
+ * job summary still carries the report; any other API failure is an infrastructure error (throws).
+ */
+async function publish(config, target, markdown) {
+    if (config.githubToken === '') {
+        warning("no 'github-token': the report is in the job summary only");
+        return;
+    }
+    const result = await upsertStickyComment({
+        token: config.githubToken,
+        apiUrl: target.apiUrl,
+        owner: target.owner,
+        repo: target.repo,
+        issueNumber: target.number,
+        marker: stickyMarker(target.workflow, target.job, config.commentId || undefined),
+        body: markdown,
+        log: (m) => info(m),
+        warn: (m) => warning(m)
+    });
+    if (result.outcome !== 'forbidden')
+        info(`PR comment ${result.outcome}: ${result.url ?? ''}`);
+}
+function setOutputs(verdict, results, paths) {
+    setOutput(Outputs.Verdict, verdict);
+    if (paths) {
+        setOutput(Outputs.ReportPath, paths.reportPath);
+        setOutput(Outputs.ResultsPath, paths.resultsPath);
+    }
+    if (results) {
+        setOutput(Outputs.QpsOverhead, headlineOverhead(results.comparisons, 'qps', results.settings.samplingRates));
+        setOutput(Outputs.P99Overhead, headlineOverhead(results.comparisons, 'p99', results.settings.samplingRates));
+    }
+}
+/** `mode: report`: publish a results JSON produced by the PR workflow (fork-safe two-workflow pattern). */
+async function runReportMode(config) {
+    const file = config.resultsFile;
+    let results;
+    try {
+        results = validateResults(JSON.parse(external_node_fs_namespaceObject.readFileSync(file, 'utf8')));
+    }
+    catch (e) {
+        setOutputs('error', null, null);
+        return `'results-file' '${file}' is not a usable results file: ${errorMessage(e)}`;
+    }
+    const markdown = renderReport(reportFromResults(results));
+    const paths = writeRunFiles(config.outputDir, markdown, results);
+    setOutputs(results.verdict, results, paths);
+    if (process.env.GITHUB_STEP_SUMMARY)
+        await summary.addRaw(markdown, true).write();
+    const target = targetFromResults(results, process.env);
+    if (target === null) {
+        warning('the results file names no pull request (git.prNumber): nothing to comment on');
+        return null;
+    }
+    if (shouldComment(config.comment, results.verdict)) {
+        try {
+            await publish(config, target, markdown);
+        }
+        catch (e) {
+            setOutput(Outputs.Verdict, 'error');
+            return `could not post the PR comment: ${errorMessage(e)}`;
+        }
+    }
+    // The PR workflow already set the check; this workflow only reports.
+    return null;
+}
+/** The action: parse inputs, measure, decide, report, publish. The only core.setFailed of the action is here. */
 async function run() {
     let failure = null;
     let config = null;
+    try {
+        config = parseConfig(readInputs());
+        if (config.githubToken !== '')
+            core_setSecret(config.githubToken);
+        failure = config.mode === 'report' ? await runReportMode(config) : await runGateMode(config);
+    }
+    catch (e) {
+        // Reached only for bad inputs or an unexpected bug: no report can be written without a config.
+        setOutput(Outputs.Verdict, 'error');
+        failure = `OTLP perf gate: ${errorMessage(e)}`;
+    }
+    finally {
+        await killAllServices();
+    }
+    if (failure !== null)
+        setFailed(failure);
+}
+/** `mode: gate`: returns the failure message, or null when the check passes. */
+async function runGateMode(config) {
+    let failure = null;
     let gateRun = null;
     let verdict = 'error';
     let error;
+    let pr = null;
+    const options = {};
+    let baselineBefore;
     try {
-        config = parseConfig(readInputs());
-        const cfg = config;
-        gateRun = await group('Measure tracing overhead', () => runEngine(cfg, {
+        pr = readPullRequestContext();
+        if (config.baselinePath !== null) {
+            const loaded = loadBaseline(config.baselinePath);
+            if (loaded.status === 'ok') {
+                options.stored = { results: loaded.results };
+                info(`stored baseline: ${loaded.path} from ${loaded.results.createdAt}`);
+            }
+            else {
+                warning(`stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`);
+                options.stored = { status: loaded.status, message: loaded.message, path: loaded.path };
+                baselineBefore = { source: 'none', status: loaded.status, message: loaded.message, path: loaded.path };
+            }
+        }
+        gateRun = await group('Measure', () => runEngine(config, {
             info: (m) => info(m),
             warn: (m) => warning(m),
             onRoundEnd: ({ index, total, round }) => info(`round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
                 `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
                 `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`)
-        }));
+        }, options));
         verdict = gateRun.gate.verdict;
         if (gateRun.gate.failCheck) {
             failure = `OTLP perf gate: ${verdict.toUpperCase()}\n${gateRun.gate.reasons.join('\n')}`;
         }
-        else if (verdict === 'inconclusive' && cfg.onInconclusive === 'warn') {
+        else if (verdict === 'inconclusive' && config.onInconclusive === 'warn') {
             warning(`OTLP perf gate inconclusive:\n${gateRun.gate.reasons.join('\n')}`);
         }
     }
@@ -118281,30 +119645,37 @@ async function run() {
     finally {
         await killAllServices();
     }
-    setOutput(Outputs.Verdict, verdict);
-    if (config !== null) {
+    let markdown = null;
+    try {
+        const git = {
+            ...provenance(),
+            ...(pr ? { sha: pr.headSha, ref: pr.headRef, baseSha: pr.baseSha, baseRef: pr.baseRef, prNumber: pr.number } : {}),
+            workflow: process.env.GITHUB_WORKFLOW,
+            job: process.env.GITHUB_JOB
+        };
+        const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore);
+        markdown = renderReport(report);
+        const paths = writeRunFiles(config.outputDir, markdown, results);
+        setOutputs(verdict, results, paths);
+        if (process.env.GITHUB_STEP_SUMMARY)
+            await summary.addRaw(markdown, true).write();
+        info(markdown);
+    }
+    catch (e) {
+        setOutputs('error', null, null);
+        return `${failure ?? ''}\nOTLP perf gate could not write its report: ${errorMessage(e)}`.trim();
+    }
+    if (pr !== null && shouldComment(config.comment, verdict)) {
         try {
-            const { report, results } = assemble(config, gateRun, verdict, error, provenance());
-            const markdown = renderReport(report);
-            const reportPath = external_node_path_namespaceObject.resolve(config.outputDir, 'report.md');
-            const resultsPath = external_node_path_namespaceObject.resolve(config.outputDir, 'results.json');
-            main_writeFile(reportPath, markdown);
-            main_writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
-            setOutput(Outputs.ReportPath, reportPath);
-            setOutput(Outputs.ResultsPath, resultsPath);
-            setOutput(Outputs.QpsOverhead, headlineOverhead(results.comparisons, 'qps', config.samplingRates));
-            setOutput(Outputs.P99Overhead, headlineOverhead(results.comparisons, 'p99', config.samplingRates));
-            if (process.env.GITHUB_STEP_SUMMARY)
-                await summary.addRaw(markdown, true).write();
-            info(markdown);
+            await publish(config, targetFromPr(pr), markdown);
         }
         catch (e) {
-            failure = `${failure ?? ''}\nOTLP perf gate could not write its report: ${errorMessage(e)}`.trim();
+            // The GitHub API being down is an infrastructure error, distinguishable from a FAIL.
             setOutput(Outputs.Verdict, 'error');
+            failure = `${failure ?? ''}\nOTLP perf gate could not post the PR comment: ${errorMessage(e)}`.trim();
         }
     }
-    if (failure !== null)
-        setFailed(failure);
+    return failure;
 }
 
 ;// CONCATENATED MODULE: ./src/index.ts

@@ -1,12 +1,15 @@
 import * as path from 'node:path'
 import type { Config } from './config/config.js'
-import { buildArms, makePlan, OFF_ARM_ID } from './plan/plan.js'
+import { buildArms, makePlan, OFF_ARM_ID, baseArmId } from './plan/plan.js'
 import { randomSeed } from './plan/random.js'
 import { startOtlpReceiver } from './otlp/receiver.js'
 import { startService, findFreePort } from './service/service.js'
 import { planPinning } from './service/pinning.js'
 import { runLoad } from './load/load.js'
-import { compare } from './stats/compare.js'
+import { compare, compareLogRatios } from './stats/compare.js'
+import { pairedLogRatios } from './stats/logRatios.js'
+import { compareWithStored, type BaselineInfo } from './baseline/compare.js'
+import type { ResultsFile } from './baseline/results.js'
 import { decide } from './gate/gate.js'
 import { GateError } from './errors.js'
 import { machineInfo } from './baseline/fingerprint.js'
@@ -25,6 +28,13 @@ export interface GateRun {
   /** Wall seconds of the whole run, and the part spent in measured phases. */
   wallSec: number
   measuredSec: number
+  baseline: BaselineInfo
+}
+
+/** Inputs of a run besides the config. */
+export interface EngineOptions {
+  /** A validated stored baseline to compare with (unpaired), or the reason there is none. */
+  stored?: { results: ResultsFile } | { status: BaselineInfo['status']; message: string; path?: string } | null
 }
 
 /** Progress hooks for the action log and the CLI. */
@@ -66,17 +76,53 @@ export function roundEnv(
   }
 }
 
-/** Compare every traced arm with the off arm on QPS and P99, with the configured budgets. */
+/**
+ * Every comparison of a same-job run: tracing overhead of each traced arm of a build vs that build's
+ * off arm (gated for head, reported for base); head vs base with tracing off (regression); and the
+ * change of overhead, head vs base, as the per-block difference of their log-ratios.
+ */
 export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): Comparison[] {
   const comparisons: Comparison[] = []
+  const has = (id: string): boolean => plan.arms.some((a) => a.id === id)
+  const budgetOf = (metric: MetricName, qps: number | null, p99: number | null): number | null => (metric === 'qps' ? qps : p99)
   for (const arm of plan.arms) {
-    if (arm.id === plan.referenceArmId) continue
+    if (arm.samplingRate === null) continue
+    const ref = arm.build === 'base' ? baseArmId(OFF_ARM_ID) : OFF_ARM_ID
     for (const metric of GATED_METRICS) {
       comparisons.push(
-        compare(rounds, arm.id, plan.referenceArmId, metric, {
+        compare(rounds, arm.id, ref, metric, {
           confidence: config.confidence,
-          budget: metric === 'qps' ? config.maxQpsOverhead : config.maxP99Overhead
+          budget: arm.build === 'head' ? budgetOf(metric, config.maxQpsOverhead, config.maxP99Overhead) : null,
+          kind: 'overhead'
         })
+      )
+    }
+  }
+  if (has(baseArmId(OFF_ARM_ID))) {
+    for (const metric of GATED_METRICS) {
+      comparisons.push(
+        compare(rounds, OFF_ARM_ID, baseArmId(OFF_ARM_ID), metric, {
+          confidence: config.confidence,
+          budget: budgetOf(metric, config.maxQpsRegression, config.maxP99Regression),
+          kind: 'regression'
+        })
+      )
+    }
+  }
+  for (const arm of plan.arms) {
+    if (arm.build !== 'head' || arm.samplingRate === null || !has(baseArmId(arm.id))) continue
+    for (const metric of GATED_METRICS) {
+      const head = pairedLogRatios(rounds, arm.id, OFF_ARM_ID, metric)
+      const base = pairedLogRatios(rounds, baseArmId(arm.id), baseArmId(OFF_ARM_ID), metric)
+      if (head.length !== base.length) throw new Error(`blocks of ${arm.id} and ${baseArmId(arm.id)} differ: ${head.length} vs ${base.length}`)
+      comparisons.push(
+        compareLogRatios(
+          head.map((d, i) => d - base[i]),
+          arm.id,
+          baseArmId(arm.id),
+          metric,
+          { confidence: config.confidence, budget: config.maxOverheadIncrease, kind: 'overhead-change' }
+        )
       )
     }
   }
@@ -92,12 +138,12 @@ function pct(x: number): string {
  * it, stops it, and reads what the OTLP receiver counted. Throws GateError (or ServiceError) on any
  * fault — a fault must never turn into a verdict.
  */
-export async function runEngine(config: Config, hooks: EngineHooks = {}): Promise<GateRun> {
+export async function runEngine(config: Config, hooks: EngineHooks = {}, options: EngineOptions = {}): Promise<GateRun> {
   const info = hooks.info ?? (() => {})
   const warn = hooks.warn ?? (() => {})
   const startedAt = new Date()
   const seed = config.seed ?? randomSeed()
-  const plan = makePlan(buildArms(config.samplingRates), config.rounds, seed)
+  const plan = makePlan(buildArms(config.samplingRates, config.base), config.rounds, seed)
   const arms = new Map(plan.arms.map((a) => [a.id, a]))
   info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`)
   info(`arms: ${plan.arms.map((a) => a.id).join(', ')}; ${plan.blocks} blocks; ${plan.steps.length} rounds`)
@@ -120,9 +166,10 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}): Promis
       const port = config.port || (await findFreePort())
       receiver.reset()
       const logFile = path.join(logDir, `block${step.block + 1}-${arm.id.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`)
+      const isBase = arm.build === 'base' && config.base !== null
       const service = await startService({
-        command: pinning.wrap(config.startCommand),
-        cwd,
+        command: pinning.wrap(isBase ? (config.base as NonNullable<Config['base']>).startCommand : config.startCommand),
+        cwd: isBase ? path.resolve((config.base as NonNullable<Config['base']>).workingDirectory) : cwd,
         env: roundEnv(config, arm, port, receiver.endpoint),
         readyUrl: fillPort(config.readyUrl, port),
         readyTimeoutMs: config.readyTimeoutSec * 1000,
@@ -173,7 +220,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}): Promis
             `flush spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${service.logTail(30)}`
         )
       }
-      if (arm.id === OFF_ARM_ID && otlp.spans > 0) {
+      if (arm.samplingRate === null && otlp.spans > 0) {
         throw new GateError(
           'spans-when-off',
           `${where}: tracing was off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none) but the service still ` +
@@ -210,6 +257,17 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}): Promis
     await receiver.close()
   }
   const comparisons = compareArms(config, plan, rounds)
+  const machine = machineInfo()
+  let baseline: BaselineInfo = config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }
+  const stored = options.stored
+  if (stored && 'results' in stored) {
+    const r = compareWithStored(config, rounds, stored.results, machine)
+    comparisons.push(...r.comparisons)
+    if (config.base === null || r.info.status === 'ok') baseline = r.info
+    if (r.info.status !== 'ok') warn(`stored baseline not used: ${r.info.message}`)
+  } else if (stored) {
+    baseline = { source: 'none', status: stored.status, message: stored.message, path: stored.path }
+  }
   const gate = decide(comparisons, { alpha: 1 - config.confidence, onInconclusive: config.onInconclusive })
   const finishedAt = new Date()
   return {
@@ -217,11 +275,12 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}): Promis
     rounds,
     comparisons: gate.comparisons,
     gate,
-    machine: machineInfo(),
+    machine,
     pinning: pinning.reason,
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     wallSec: (finishedAt.getTime() - startedAt.getTime()) / 1000,
-    measuredSec
+    measuredSec,
+    baseline
   }
 }

@@ -1,42 +1,182 @@
 import * as core from '@actions/core'
+import * as fs from 'node:fs'
 import { parseConfig, type Config } from './config/config.js'
 import { readInputs } from './config/read.js'
 import { Outputs } from './config/inputs.js'
-import { runEngine, type GateRun } from './engine.js'
+import { runEngine, type EngineOptions, type GateRun } from './engine.js'
 import { renderReport } from './report/markdown.js'
-import { assemble, headlineOverhead, provenance } from './report/assemble.js'
+import { assemble, headlineOverhead, provenance, reportFromResults } from './report/assemble.js'
 import { writeRunFiles } from './baseline/files.js'
 import { machineInfo } from './baseline/fingerprint.js'
+import { loadBaseline, validateResults } from './baseline/read.js'
+import type { BaselineInfo } from './baseline/compare.js'
+import type { ResultsFile } from './baseline/results.js'
 import { killAllServices } from './service/service.js'
+import { readPullRequestContext, type PullRequestContext } from './github/context.js'
+import { stickyMarker, upsertStickyComment } from './github/comment.js'
 import { errorMessage } from './errors.js'
 import type { Verdict } from './types.js'
 
-/** The action: parse inputs, measure, decide, report. The only core.setFailed of the action is here. */
+/** Whether the sticky comment is posted for this verdict under the `comment` input. */
+export function shouldComment(mode: Config['comment'], verdict: Verdict): boolean {
+  return mode === 'always' || (mode === 'on-failure' && verdict !== 'pass')
+}
+
+/** Where to comment: the PR of this event, or (report mode) the PR recorded in the results file. */
+interface CommentTarget {
+  owner: string
+  repo: string
+  number: number
+  apiUrl: string
+  workflow: string
+  job: string
+}
+
+function targetFromPr(pr: PullRequestContext): CommentTarget {
+  return { owner: pr.owner, repo: pr.repo, number: pr.number, apiUrl: pr.apiUrl, workflow: pr.workflow, job: pr.job }
+}
+
+/** Report mode: the PR number comes from the artifact (fork PRs have none in `workflow_run.pull_requests`). */
+function targetFromResults(results: ResultsFile, env: NodeJS.ProcessEnv): CommentTarget | null {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? results.git.repository ?? '').split('/')
+  const number = results.git.prNumber
+  if (!owner || !repo || typeof number !== 'number' || !Number.isInteger(number) || number <= 0) return null
+  return {
+    owner,
+    repo,
+    number,
+    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+    workflow: results.git.workflow ?? env.GITHUB_WORKFLOW ?? '',
+    job: results.git.job ?? env.GITHUB_JOB ?? ''
+  }
+}
+
+/**
+ * Post or update the sticky comment. A 403/404 (fork token, missing permission) is a warning and the
+ * job summary still carries the report; any other API failure is an infrastructure error (throws).
+ */
+async function publish(config: Config, target: CommentTarget, markdown: string): Promise<void> {
+  if (config.githubToken === '') {
+    core.warning("no 'github-token': the report is in the job summary only")
+    return
+  }
+  const result = await upsertStickyComment({
+    token: config.githubToken,
+    apiUrl: target.apiUrl,
+    owner: target.owner,
+    repo: target.repo,
+    issueNumber: target.number,
+    marker: stickyMarker(target.workflow, target.job, config.commentId || undefined),
+    body: markdown,
+    log: (m) => core.info(m),
+    warn: (m) => core.warning(m)
+  })
+  if (result.outcome !== 'forbidden') core.info(`PR comment ${result.outcome}: ${result.url ?? ''}`)
+}
+
+function setOutputs(verdict: Verdict, results: ResultsFile | null, paths: { reportPath: string; resultsPath: string } | null): void {
+  core.setOutput(Outputs.Verdict, verdict)
+  if (paths) {
+    core.setOutput(Outputs.ReportPath, paths.reportPath)
+    core.setOutput(Outputs.ResultsPath, paths.resultsPath)
+  }
+  if (results) {
+    core.setOutput(Outputs.QpsOverhead, headlineOverhead(results.comparisons, 'qps', results.settings.samplingRates))
+    core.setOutput(Outputs.P99Overhead, headlineOverhead(results.comparisons, 'p99', results.settings.samplingRates))
+  }
+}
+
+/** `mode: report`: publish a results JSON produced by the PR workflow (fork-safe two-workflow pattern). */
+async function runReportMode(config: Config): Promise<string | null> {
+  const file = config.resultsFile as string
+  let results: ResultsFile
+  try {
+    results = validateResults(JSON.parse(fs.readFileSync(file, 'utf8')))
+  } catch (e) {
+    setOutputs('error', null, null)
+    return `'results-file' '${file}' is not a usable results file: ${errorMessage(e)}`
+  }
+  const markdown = renderReport(reportFromResults(results))
+  const paths = writeRunFiles(config.outputDir, markdown, results)
+  setOutputs(results.verdict, results, paths)
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
+  const target = targetFromResults(results, process.env)
+  if (target === null) {
+    core.warning('the results file names no pull request (git.prNumber): nothing to comment on')
+    return null
+  }
+  if (shouldComment(config.comment, results.verdict)) {
+    try {
+      await publish(config, target, markdown)
+    } catch (e) {
+      core.setOutput(Outputs.Verdict, 'error')
+      return `could not post the PR comment: ${errorMessage(e)}`
+    }
+  }
+  // The PR workflow already set the check; this workflow only reports.
+  return null
+}
+
+/** The action: parse inputs, measure, decide, report, publish. The only core.setFailed of the action is here. */
 export async function run(): Promise<void> {
   let failure: string | null = null
   let config: Config | null = null
+  try {
+    config = parseConfig(readInputs())
+    if (config.githubToken !== '') core.setSecret(config.githubToken)
+    failure = config.mode === 'report' ? await runReportMode(config) : await runGateMode(config)
+  } catch (e) {
+    // Reached only for bad inputs or an unexpected bug: no report can be written without a config.
+    core.setOutput(Outputs.Verdict, 'error')
+    failure = `OTLP perf gate: ${errorMessage(e)}`
+  } finally {
+    await killAllServices()
+  }
+  if (failure !== null) core.setFailed(failure)
+}
+
+/** `mode: gate`: returns the failure message, or null when the check passes. */
+async function runGateMode(config: Config): Promise<string | null> {
+  let failure: string | null = null
   let gateRun: GateRun | null = null
   let verdict: Verdict = 'error'
   let error: string | undefined
+  let pr: PullRequestContext | null = null
+  const options: EngineOptions = {}
+  let baselineBefore: BaselineInfo | undefined
   try {
-    config = parseConfig(readInputs())
-    const cfg = config
-    gateRun = await core.group('Measure tracing overhead', () =>
-      runEngine(cfg, {
-        info: (m) => core.info(m),
-        warn: (m) => core.warning(m),
-        onRoundEnd: ({ index, total, round }) =>
-          core.info(
-            `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
-              `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
-              `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
-          )
-      })
+    pr = readPullRequestContext()
+    if (config.baselinePath !== null) {
+      const loaded = loadBaseline(config.baselinePath)
+      if (loaded.status === 'ok') {
+        options.stored = { results: loaded.results }
+        core.info(`stored baseline: ${loaded.path} from ${loaded.results.createdAt}`)
+      } else {
+        core.warning(`stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`)
+        options.stored = { status: loaded.status, message: loaded.message, path: loaded.path }
+        baselineBefore = { source: 'none', status: loaded.status, message: loaded.message, path: loaded.path }
+      }
+    }
+    gateRun = await core.group('Measure', () =>
+      runEngine(
+        config,
+        {
+          info: (m) => core.info(m),
+          warn: (m) => core.warning(m),
+          onRoundEnd: ({ index, total, round }) =>
+            core.info(
+              `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
+                `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
+                `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
+            )
+        },
+        options
+      )
     )
     verdict = gateRun.gate.verdict
     if (gateRun.gate.failCheck) {
       failure = `OTLP perf gate: ${verdict.toUpperCase()}\n${gateRun.gate.reasons.join('\n')}`
-    } else if (verdict === 'inconclusive' && cfg.onInconclusive === 'warn') {
+    } else if (verdict === 'inconclusive' && config.onInconclusive === 'warn') {
       core.warning(`OTLP perf gate inconclusive:\n${gateRun.gate.reasons.join('\n')}`)
     }
   } catch (e) {
@@ -47,22 +187,33 @@ export async function run(): Promise<void> {
     await killAllServices()
   }
 
-  core.setOutput(Outputs.Verdict, verdict)
-  if (config !== null) {
+  let markdown: string | null = null
+  try {
+    const git = {
+      ...provenance(),
+      ...(pr ? { sha: pr.headSha, ref: pr.headRef, baseSha: pr.baseSha, baseRef: pr.baseRef, prNumber: pr.number } : {}),
+      workflow: process.env.GITHUB_WORKFLOW,
+      job: process.env.GITHUB_JOB
+    }
+    const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore)
+    markdown = renderReport(report)
+    const paths = writeRunFiles(config.outputDir, markdown, results)
+    setOutputs(verdict, results, paths)
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
+    core.info(markdown)
+  } catch (e) {
+    setOutputs('error', null, null)
+    return `${failure ?? ''}\nOTLP perf gate could not write its report: ${errorMessage(e)}`.trim()
+  }
+
+  if (pr !== null && shouldComment(config.comment, verdict)) {
     try {
-      const { report, results } = assemble(config, gateRun, verdict, error, provenance(), machineInfo())
-      const markdown = renderReport(report)
-      const { reportPath, resultsPath } = writeRunFiles(config.outputDir, markdown, results)
-      core.setOutput(Outputs.ReportPath, reportPath)
-      core.setOutput(Outputs.ResultsPath, resultsPath)
-      core.setOutput(Outputs.QpsOverhead, headlineOverhead(results.comparisons, 'qps', config.samplingRates))
-      core.setOutput(Outputs.P99Overhead, headlineOverhead(results.comparisons, 'p99', config.samplingRates))
-      if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
-      core.info(markdown)
+      await publish(config, targetFromPr(pr), markdown)
     } catch (e) {
-      failure = `${failure ?? ''}\nOTLP perf gate could not write its report: ${errorMessage(e)}`.trim()
+      // The GitHub API being down is an infrastructure error, distinguishable from a FAIL.
       core.setOutput(Outputs.Verdict, 'error')
+      failure = `${failure ?? ''}\nOTLP perf gate could not post the PR comment: ${errorMessage(e)}`.trim()
     }
   }
-  if (failure !== null) core.setFailed(failure)
+  return failure
 }

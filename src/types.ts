@@ -7,8 +7,10 @@
 export interface ArmSpec {
   /** Stable id used in reports and results: `off`, `on@0.01`, `on@1`. */
   id: string
-  /** Human label: `tracing off`, `tracing on, 1% sampled`. */
+  /** Human label: `tracing off`, `tracing on, 1% sampled` (prefixed `head:`/`base:` with a base build). */
   label: string
+  /** Which build the arm boots: the PR's (head) or the base branch's (same-job baseline). */
+  build: 'head' | 'base'
   /** Whether the arm is expected to export spans (a traced arm with zero spans is a fault). */
   tracing: boolean
   /** Sampling ratio in [0, 1] for traced arms, null for the off arm. */

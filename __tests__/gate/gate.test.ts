@@ -8,6 +8,8 @@ import { expectRel, normals, pairRounds, roundsFromLogRatios } from '../stats/he
 /** A gated comparison with plausible defaults; decide() only reads n, overhead, CI, budget, pFail, confidence. */
 function mk(over: Partial<Comparison> = {}): Comparison {
   return {
+    kind: 'overhead',
+    paired: true,
     armId: 'on@0.01',
     referenceArmId: 'off',
     metric: 'qps',
@@ -200,5 +202,17 @@ describe('validation', () => {
 
   test('a budget without pFail is an inconsistency, not a pass', () => {
     expect(() => decide([mk({ pFail: null })], opts())).toThrow(/qps of 'on@0.01' has budget 0.05 but no pFail/)
+  })
+})
+
+describe('comparisons that cannot fail (cross-machine stored baseline)', () => {
+  test('a would-be FAIL becomes INCONCLUSIVE and says why; PASS stays PASS', () => {
+    const capped = { ...FAIL, kind: 'regression' as const, armId: 'off', referenceArmId: 'stored:off', cannotFail: 'baseline from another machine' }
+    const g = decide([capped], opts())
+    expect(g.comparisons[0].decision).toBe('inconclusive')
+    expect(g.verdict).toBe('inconclusive')
+    expect(g.reasons[0]).toContain('QPS regression of off vs stored:off')
+    expect(g.reasons[0]).toContain('cannot fail: baseline from another machine')
+    expect(decide([{ ...PASS, cannotFail: 'x' }], opts()).verdict).toBe('pass')
   })
 })

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js'
 import type { ArmSpec, Comparison, MachineInfo, PlanStep, RoundResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from '../report/summary.js'
+import type { BaselineInfo } from './compare.js'
 
 export const RESULTS_SCHEMA = 'otlp-perf-gate/results'
 /** Bump when a reader of an older file would misread the new one. Readers refuse versions they don't know. */
@@ -21,7 +22,21 @@ export interface ResultsFile {
   error?: string
   machine: MachineInfo
   pinning: string
-  git: { repository?: string; sha?: string; ref?: string; eventName?: string; prNumber?: number; runUrl?: string }
+  git: {
+    repository?: string
+    sha?: string
+    ref?: string
+    baseSha?: string
+    baseRef?: string
+    eventName?: string
+    prNumber?: number
+    runUrl?: string
+    /** Workflow and job of the run that measured: they key the sticky comment. */
+    workflow?: string
+    job?: string
+  }
+  /** Where the main-branch baseline came from, or why there was none. */
+  baseline: BaselineInfo
   settings: {
     startCommand: string
     target: string

@@ -33,6 +33,19 @@ export interface Config {
   readonly otlpProtocol: 'http/protobuf' | 'http/json'
   readonly cpuPinning: 'auto' | 'off'
   readonly outputDir: string
+  /** Same-job baseline: the base build, booted in the same blocks; null without `base-start-command`. */
+  readonly base: { readonly startCommand: string; readonly workingDirectory: string; readonly tracing: boolean } | null
+  readonly maxQpsRegression: number | null
+  readonly maxP99Regression: number | null
+  readonly maxOverheadIncrease: number | null
+  /** Stored baseline results JSON, or null. */
+  readonly baselinePath: string | null
+  readonly mode: 'gate' | 'report'
+  readonly comment: 'always' | 'on-failure' | 'never'
+  readonly commentId: string
+  readonly githubToken: string
+  /** `mode: report`: the results JSON to publish. */
+  readonly resultsFile: string | null
 }
 
 /** Raw inputs as strings, keyed by input name; missing and '' both mean "use the default". */
@@ -122,6 +135,16 @@ class Reader {
     }, choices[0])
   }
 
+  bool(name: InputName): boolean {
+    return this.guard(() => {
+      const v = this.str(name)
+      // The YAML 1.2 core schema's booleans, as @actions/core getBooleanInput accepts them.
+      if (['true', 'True', 'TRUE'].includes(v)) return true
+      if (['false', 'False', 'FALSE'].includes(v)) return false
+      throw bad(name, v, 'true or false')
+    }, false)
+  }
+
   list(name: InputName): string[] {
     return this.str(name)
       .split(/[,\n]/)
@@ -163,10 +186,27 @@ function checkLoopbackUrl(input: string, template: string): void {
   }
 }
 
+/** How many comparisons a run gates (the Holm family size), from the budgets and arms configured. */
+export function gatedComparisonCount(c: Pick<Config, 'samplingRates' | 'maxQpsOverhead' | 'maxP99Overhead' | 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'>): number {
+  const n = (...budgets: (number | null)[]): number => budgets.filter((b) => b !== null).length
+  let m = n(c.maxQpsOverhead, c.maxP99Overhead) * c.samplingRates.length
+  if (c.base !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
+  if (c.base?.tracing) m += n(c.maxOverheadIncrease, c.maxOverheadIncrease) * c.samplingRates.length
+  if (c.baselinePath !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
+  return m
+}
+
 /** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
 export function parseConfig(raw: RawInputs): Config {
   const r = new Reader(raw)
-  const startCommand = r.required(Inputs.StartCommand)
+  const mode = r.choice(Inputs.Mode, ['gate', 'report'] as const)
+  // In report mode nothing is measured: the service inputs are not needed.
+  const startCommand = mode === 'report' ? r.str(Inputs.StartCommand) : r.required(Inputs.StartCommand)
+  const resultsFile = r.str(Inputs.ResultsFile) || null
+  if (mode === 'report' && resultsFile === null) {
+    r.add(new ConfigError(Inputs.ResultsFile, `'${Inputs.ResultsFile}' is required with 'mode: report' (the results JSON artifact of the PR workflow), got ''`))
+  }
+  const baseCommand = r.str(Inputs.BaseStartCommand)
   const port = r.uint(Inputs.Port, 0, 65535)
   const targetUrl = r.str(Inputs.TargetUrl)
   const readyUrl = r.str(Inputs.ReadyUrl) || targetUrl
@@ -234,16 +274,35 @@ export function parseConfig(raw: RawInputs): Config {
     seed,
     otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json'] as const),
     cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'off'] as const),
-    outputDir: r.str(Inputs.OutputDir)
+    outputDir: r.str(Inputs.OutputDir),
+    base:
+      baseCommand === ''
+        ? null
+        : {
+            startCommand: baseCommand,
+            workingDirectory: r.str(Inputs.BaseWorkingDirectory) || r.str(Inputs.WorkingDirectory),
+            tracing: r.bool(Inputs.BaseTracing)
+          },
+    maxQpsRegression: r.percent(Inputs.MaxQpsRegression, { min: 0, max: 99, optional: true }),
+    maxP99Regression: r.percent(Inputs.MaxP99Regression, { min: 0, max: 10000, optional: true }),
+    maxOverheadIncrease: r.percent(Inputs.MaxOverheadIncrease, { min: 0, max: 99, optional: true }),
+    baselinePath: r.str(Inputs.BaselinePath) || null,
+    mode,
+    comment: r.choice(Inputs.Comment, ['always', 'on-failure', 'never'] as const),
+    commentId: r.str(Inputs.CommentId),
+    githubToken: r.str(Inputs.GithubToken).startsWith('${{') ? '' : r.str(Inputs.GithubToken),
+    resultsFile
+  }
+  if (baseCommand === '' && r.str(Inputs.BaseTracing) === 'true') {
+    r.add(new ConfigError(Inputs.BaseTracing, `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`))
   }
 
   // Cross-input rule: the exact sign-flip test (which must agree before anything fails) cannot reach
   // p < alpha/2 after Holm with m gated comparisons unless 2^rounds ≥ 2m/alpha. Fewer blocks would make
   // a gate that can never fail — a silent pass — so refuse them.
-  const gatedPerRate = (config.maxQpsOverhead === null ? 0 : 1) + (config.maxP99Overhead === null ? 0 : 1)
-  const m = gatedPerRate * samplingRates.length
+  const m = gatedComparisonCount(config)
   const alpha = 1 - config.confidence
-  if (r.errors.length === 0 && m > 0 && 2 ** config.rounds < (2 * m) / alpha) {
+  if (mode === 'gate' && r.errors.length === 0 && m > 0 && 2 ** config.rounds < (2 * m) / alpha) {
     const needed = Math.ceil(Math.log2((2 * m) / alpha))
     r.add(
       new ConfigError(

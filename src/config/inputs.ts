@@ -34,7 +34,19 @@ export const Inputs = {
   Seed: 'seed',
   OtlpProtocol: 'otlp-protocol',
   CpuPinning: 'cpu-pinning',
-  OutputDir: 'output-dir'
+  OutputDir: 'output-dir',
+  BaseStartCommand: 'base-start-command',
+  BaseWorkingDirectory: 'base-working-directory',
+  BaseTracing: 'base-tracing',
+  MaxQpsRegression: 'max-qps-regression',
+  MaxP99Regression: 'max-p99-regression',
+  MaxOverheadIncrease: 'max-overhead-increase',
+  BaselinePath: 'baseline-path',
+  Mode: 'mode',
+  Comment: 'comment',
+  CommentId: 'comment-id',
+  GithubToken: 'github-token',
+  ResultsFile: 'results-file'
 } as const
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
@@ -136,6 +148,71 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.OutputDir,
     default: 'otlp-perf-gate',
     description: 'Directory for the report, the results JSON and the service logs.'
+  },
+  {
+    name: Inputs.BaseStartCommand,
+    default: '',
+    description:
+      'Same-job baseline (recommended): command that starts the base-branch build (check the base ref out into a sub-folder). Adds the arm `base/off`, interleaved with the head arms in the same blocks, and gates head vs base.'
+  },
+  {
+    name: Inputs.BaseWorkingDirectory,
+    default: '',
+    description: 'Directory the base start command runs in. Empty: `working-directory`.'
+  },
+  {
+    name: Inputs.BaseTracing,
+    default: 'false',
+    description:
+      '`true` also runs the base build with tracing on (`base/on@r` per rate), to gate the change of the tracing overhead itself (doubles the rounds).'
+  },
+  {
+    name: Inputs.MaxQpsRegression,
+    default: '5',
+    description: 'Budget in percent for the QPS lost by the head build vs the base build, tracing off. `none`: reported, not gated.'
+  },
+  {
+    name: Inputs.MaxP99Regression,
+    default: '10',
+    description: 'Budget in percent for the P99 added by the head build vs the base build, tracing off. `none`: reported, not gated.'
+  },
+  {
+    name: Inputs.MaxOverheadIncrease,
+    default: '5',
+    description:
+      "With `base-tracing: true`: budget in percent for how much more tracing costs on head than on base at the same rate (relative: head's traced/off ratio vs base's). `none`: reported, not gated."
+  },
+  {
+    name: Inputs.BaselinePath,
+    default: '',
+    description:
+      'Stored baseline: a results JSON written by an earlier run on the default branch (restored with actions/cache or download-artifact). Compared unpaired with this run; a missing file means "no baseline".'
+  },
+  {
+    name: Inputs.Mode,
+    default: 'gate',
+    description:
+      '`gate` measures and reports; `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
+  },
+  {
+    name: Inputs.Comment,
+    default: 'always',
+    description: 'Sticky PR comment: `always`, `on-failure` (fail, inconclusive or error) or `never`. Needs `pull-requests: write`.'
+  },
+  {
+    name: Inputs.CommentId,
+    default: '',
+    description: 'Extra key of the sticky comment, for several gates in one job.'
+  },
+  {
+    name: Inputs.GithubToken,
+    default: '${{ github.token }}',
+    description: 'Token used to post the PR comment.'
+  },
+  {
+    name: Inputs.ResultsFile,
+    default: '',
+    description: '`mode: report` only: the results JSON produced by the PR workflow (downloaded artifact).'
   }
 ]
 

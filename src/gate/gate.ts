@@ -76,24 +76,32 @@ function decision(c: Comparison, alpha: number): Decision {
   const budget = c.budget as number
   const p = c.pFailAdjusted as number
   if (c.n < 2 || [c.overhead, c.ciLow, c.ciHigh, p].some(Number.isNaN)) return 'inconclusive'
-  if (p <= alpha / 2) return 'fail'
+  if (p <= alpha / 2) return c.cannotFail === undefined ? 'fail' : 'inconclusive'
   if (c.ciHigh <= budget) return 'pass'
   return 'inconclusive'
 }
 
+/** What a comparison measures, in words: "QPS overhead of on@0.01 vs off", "P99 regression of off vs base/off". */
+export function comparisonTitle(c: Comparison): string {
+  const metric = c.metric === 'qps' ? 'QPS' : 'P99'
+  const what = c.kind === 'regression' ? 'regression' : c.kind === 'overhead-change' ? 'overhead change' : 'overhead'
+  return `${metric} ${what} of ${c.armId} vs ${c.referenceArmId}`
+}
+
 /** e.g. `QPS overhead of on@0.01 vs off: 4.1% (95% CI 2.9% … 5.3%, n=8) > budget 3.0% → FAIL (Holm p=0.004)`. */
 function reason(c: Comparison): string {
-  const head = `${c.metric === 'qps' ? 'QPS' : 'P99'} overhead of ${c.armId} vs ${c.referenceArmId}`
+  const head = comparisonTitle(c)
   const budget = `budget ${pct(c.budget as number)}`
   if (c.n < 2) {
     const why = c.n === 0 ? 'no paired blocks' : `n=1, too few blocks for a CI`
     const est = c.n === 0 ? '' : ` ${pct(c.overhead)}`
     return `${head}:${est} (${why}) vs ${budget} → INCONCLUSIVE`
   }
-  const ci = `${confPct(c.confidence)} CI ${pct(c.ciLow)} … ${pct(c.ciHigh)}, n=${c.n}`
+  const ci = `${confPct(c.confidence)} CI ${pct(c.ciLow)} … ${pct(c.ciHigh)}, n=${c.n}${c.nRef !== undefined ? `+${c.nRef}` : ''}`
   const rel = c.decision === 'fail' ? '>' : c.decision === 'pass' ? '≤' : 'vs'
   const p = c.pFailAdjusted as number
-  return `${head}: ${pct(c.overhead)} (${ci}) ${rel} ${budget} → ${(c.decision as string).toUpperCase()} (Holm p${fmtP(p)})`
+  const capped = c.cannotFail !== undefined && c.decision === 'inconclusive' && p <= 0.5 ? `; cannot fail: ${c.cannotFail}` : ''
+  return `${head}: ${pct(c.overhead)} (${ci}) ${rel} ${budget} → ${(c.decision as string).toUpperCase()} (Holm p${fmtP(p)}${capped})`
 }
 
 function pct(x: number): string {

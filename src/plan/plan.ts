@@ -2,6 +2,12 @@ import type { ArmSpec, Plan, PlanStep } from '../types.js'
 import { mulberry32, shuffled } from './random.js'
 
 export const OFF_ARM_ID = 'off'
+export const BASE_PREFIX = 'base/'
+
+/** Id of the base build's twin of a head arm: `base/off`, `base/on@0.01`. */
+export function baseArmId(headArmId: string): string {
+  return `${BASE_PREFIX}${headArmId}`
+}
 
 /** Arm id of the traced arm at sampling ratio `rate`: `on@0.01`, `on@1`. */
 export function tracedArmId(rate: number): string {
@@ -18,11 +24,21 @@ export function ratePercent(rate: number): string {
  * Python, .NET) is driven the same way. Metrics and logs exporters are switched off in every arm so
  * the comparison isolates tracing.
  */
-export function buildArms(samplingRates: readonly number[]): ArmSpec[] {
+export function buildArms(samplingRates: readonly number[], base: { tracing: boolean } | null = null): ArmSpec[] {
+  const head = headArms(samplingRates)
+  if (base === null) return head
+  const twins = head
+    .filter((a) => a.id === OFF_ARM_ID || base.tracing)
+    .map((a) => ({ ...a, id: baseArmId(a.id), label: `base: ${a.label}`, build: 'base' as const }))
+  return [...head.map((a) => ({ ...a, label: `head: ${a.label}` })), ...twins]
+}
+
+function headArms(samplingRates: readonly number[]): ArmSpec[] {
   const common = { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' }
   const arms: ArmSpec[] = [
     {
       id: OFF_ARM_ID,
+      build: 'head',
       label: 'tracing off',
       tracing: false,
       samplingRate: null,
@@ -32,6 +48,7 @@ export function buildArms(samplingRates: readonly number[]): ArmSpec[] {
   for (const rate of samplingRates) {
     arms.push({
       id: tracedArmId(rate),
+      build: 'head',
       label: `tracing on, ${ratePercent(rate)} sampled`,
       // A 0% arm pays for instrumentation but must export nothing: it is not expected to deliver spans.
       tracing: rate > 0,

@@ -3,6 +3,7 @@ import type { GateRun } from '../engine.js'
 import { buildResults, settingsOf, type ResultsFile } from '../baseline/results.js'
 import { buildArms } from '../plan/plan.js'
 import type { Comparison, MachineInfo, Verdict } from '../types.js'
+import type { BaselineInfo } from '../baseline/compare.js'
 import { VERSION } from '../version.js'
 import type { ReportInput } from './markdown.js'
 
@@ -21,7 +22,51 @@ export function provenance(env: NodeJS.ProcessEnv = process.env): ResultsFile['g
   }
 }
 
-/** Report input and results file of a finished (or failed) run; pure assembly. */
+/** The report of a results file: the one source of truth for the action, the CLI and `mode: report`. */
+export function reportFromResults(results: ResultsFile): ReportInput {
+  const st = results.settings
+  return {
+    verdict: results.verdict,
+    failCheck: results.failCheck,
+    reasons: results.reasons,
+    error: results.error,
+    arms: results.plan.arms,
+    rounds: results.rounds,
+    comparisons: results.comparisons,
+    referenceArmId: results.plan.referenceArmId,
+    seed: results.plan.seed,
+    blocks: results.plan.blocks,
+    settings: {
+      connections: st.connections,
+      roundDurationSec: st.roundDurationSec,
+      warmupSec: st.warmupSec,
+      confidence: st.confidence,
+      maxQpsOverhead: st.maxQpsOverhead,
+      maxP99Overhead: st.maxP99Overhead,
+      maxErrorRate: st.maxErrorRate,
+      onInconclusive: st.onInconclusive,
+      target: st.target,
+      serviceName: st.serviceName
+    },
+    machine: results.machine,
+    pinning: results.pinning,
+    wallSec: results.timing.wallSec,
+    measuredSec: results.timing.measuredSec,
+    provenance: {
+      repository: results.git.repository,
+      headSha: results.git.sha,
+      ref: results.git.ref,
+      baseSha: results.git.baseSha,
+      baseRef: results.git.baseRef,
+      runUrl: results.git.runUrl,
+      prNumber: results.git.prNumber
+    },
+    baseline: results.baseline,
+    storedArms: results.baseline?.arms
+  }
+}
+
+/** Results file and report input of a finished (or failed) run; pure assembly. */
 export function assemble(
   config: Config,
   run: GateRun | null,
@@ -29,67 +74,40 @@ export function assemble(
   error: string | undefined,
   git: ResultsFile['git'],
   /** Fingerprint of this machine, used when the run failed before recording one. */
-  machine: MachineInfo
+  machine: MachineInfo,
+  /** Baseline status known before the run (e.g. a stored baseline that failed to load). */
+  baseline?: BaselineInfo
 ): { report: ReportInput; results: ResultsFile } {
-  const arms = run?.plan.arms ?? buildArms(config.samplingRates)
-  const settings = settingsOf(config)
-  const report: ReportInput = {
-    verdict,
-    failCheck: run?.gate.failCheck ?? true,
-    reasons: run?.gate.reasons ?? [],
-    error,
-    arms,
-    rounds: run?.rounds ?? [],
-    comparisons: run?.comparisons ?? [],
-    referenceArmId: run?.plan.referenceArmId ?? arms[0].id,
-    seed: run?.plan.seed ?? config.seed,
-    blocks: config.rounds,
-    settings: {
-      connections: config.connections,
-      roundDurationSec: config.roundDurationSec,
-      warmupSec: config.warmupSec,
-      confidence: config.confidence,
-      maxQpsOverhead: config.maxQpsOverhead,
-      maxP99Overhead: config.maxP99Overhead,
-      maxErrorRate: config.maxErrorRate,
-      onInconclusive: config.onInconclusive,
-      target: config.targetUrl,
-      serviceName: config.serviceName
-    },
-    machine: run?.machine ?? machine,
-    pinning: run?.pinning ?? 'n/a',
-    wallSec: run?.wallSec,
-    measuredSec: run?.measuredSec,
-    provenance: { repository: git.repository, headSha: git.sha, ref: git.ref, runUrl: git.runUrl }
-  }
+  const arms = run?.plan.arms ?? buildArms(config.samplingRates, config.base)
   const results = buildResults({
     tool: { name: 'otlp-perf-gate', version: VERSION },
     createdAt: new Date().toISOString(),
     verdict,
-    failCheck: report.failCheck,
-    reasons: report.reasons,
+    failCheck: run?.gate.failCheck ?? verdict !== 'pass',
+    reasons: run?.gate.reasons ?? [],
     error,
-    machine: report.machine,
-    pinning: report.pinning,
+    machine: run?.machine ?? machine,
+    pinning: run?.pinning ?? 'n/a',
     git,
-    settings,
+    settings: settingsOf(config),
     plan: {
-      seed: report.seed,
+      seed: run?.plan.seed ?? config.seed,
       blocks: config.rounds,
-      referenceArmId: report.referenceArmId,
+      referenceArmId: run?.plan.referenceArmId ?? arms[0].id,
       arms,
       steps: run?.plan.steps ?? []
     },
-    rounds: report.rounds,
-    comparisons: report.comparisons,
+    rounds: run?.rounds ?? [],
+    comparisons: run?.comparisons ?? [],
+    baseline: run?.baseline ?? baseline ?? (config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }),
     timing: { startedAt: run?.startedAt, finishedAt: run?.finishedAt, wallSec: run?.wallSec, measuredSec: run?.measuredSec }
   })
-  return { report, results }
+  return { report: reportFromResults(results), results }
 }
 
 /** The headline overhead (point estimate, percent) of the highest sampling rate for a metric. */
 export function headlineOverhead(comparisons: Comparison[], metric: 'qps' | 'p99', rates: readonly number[]): string {
   const top = Math.max(...rates)
-  const c = comparisons.find((x) => x.metric === metric && x.armId === `on@${top}`)
+  const c = comparisons.find((x) => x.kind === 'overhead' && x.metric === metric && x.armId === `on@${top}`)
   return c && Number.isFinite(c.overhead) ? (c.overhead * 100).toFixed(1) : ''
 }

@@ -1,6 +1,7 @@
 import { markdownTable } from 'markdown-table'
 import type { ArmSpec, Comparison, MachineInfo, RoundResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from './summary.js'
+import type { BaselineInfo } from '../baseline/compare.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
 export interface ReportInput {
@@ -32,15 +33,20 @@ export interface ReportInput {
   wallSec?: number
   measuredSec?: number
   /** Provenance from the CI context, when known. */
-  provenance?: { repository?: string; headSha?: string; ref?: string; runUrl?: string }
+  provenance?: { repository?: string; headSha?: string; ref?: string; baseSha?: string; baseRef?: string; runUrl?: string; prNumber?: number }
+  /** Where the main-branch baseline came from, or why there is none. */
+  baseline?: BaselineInfo
+  /** Arm summaries of a stored baseline (its `off` arm is the reference of the stored regression rows). */
+  storedArms?: ArmSummary[]
 }
 
 /** Escape text from outside (service names, branch names, log lines) for a markdown table cell or line. */
 export function escapeMarkdown(text: string): string {
+  // One pass, so no replacement is itself re-escaped. '@' and '#digit' are neutralised too: text from
+  // outside (a service log, a branch name) must not @mention people or link issues.
   return text
-    .replace(/&/g, '&amp;')
-    .replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`)
-    .replace(/^([#+\-=>]|\d+\.)/, '\\$1')
+    .replace(/[\\`*_[\]<>|~&@]|#(?=\d)/g, (c) => (c === '&' ? '&amp;' : c === '@' ? '&#64;' : c === '#' ? '&#35;' : `\\${c}`))
+    .replace(/^([#+\-=]|\d+\.)/, '\\$1')
     .replace(/\r?\n/g, ' ')
 }
 
@@ -100,6 +106,7 @@ const VERDICT_BADGE: Record<Verdict, string> = {
 }
 
 const METRIC_NAME = { qps: 'QPS', p99: 'P99' } as const
+const KIND_NAME = { overhead: 'overhead', regression: 'regression', 'overhead-change': 'overhead change' } as const
 
 function ciText(c: Comparison): string {
   if (!Number.isFinite(c.ciLow)) return 'n/a'
@@ -139,9 +146,9 @@ export function headline(input: ReportInput, summaries: ArmSummary[]): string[] 
   const off = summaries.find((s) => s.armId === input.referenceArmId)
   const lines: string[] = []
   for (const s of summaries) {
-    if (s.armId === input.referenceArmId || s.samplingRate === null) continue
-    const q = input.comparisons.find((c) => c.armId === s.armId && c.metric === 'qps')
-    const p = input.comparisons.find((c) => c.armId === s.armId && c.metric === 'p99')
+    if (s.armId === input.referenceArmId || s.samplingRate === null || s.armId.startsWith('base/')) continue
+    const q = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'qps')
+    const p = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'p99')
     if (!q || !p) continue
     const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
     lines.push(
@@ -159,8 +166,8 @@ function verdictLine(input: ReportInput): string {
   const fails = gated.filter((c) => c.decision === 'fail')
   const inconclusive = gated.filter((c) => c.decision === 'inconclusive')
   const what = (cs: Comparison[]): string =>
-    cs.map((c) => `${METRIC_NAME[c.metric]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`).join(', ')
-  if (input.verdict === 'fail') return `${badge} — tracing overhead beyond budget: ${what(fails)}.`
+    cs.map((c) => `${METRIC_NAME[c.metric]} ${KIND_NAME[c.kind]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`).join(', ')
+  if (input.verdict === 'fail') return `${badge} — beyond budget: ${what(fails)}.`
   if (input.verdict === 'inconclusive') {
     const effect =
       input.failCheck ? 'the check fails (on-inconclusive: fail)' : `the check is not failed (on-inconclusive: ${input.settings.onInconclusive})`
@@ -189,21 +196,111 @@ function armTable(summaries: ArmSummary[]): string {
   )
 }
 
-function overheadTable(input: ReportInput): string {
+function comparisonTable(input: ReportInput, cs: Comparison[], first: string, label: (c: Comparison) => string): string {
   const conf = Math.round(input.settings.confidence * 1000) / 10
-  const rows = input.comparisons.map((c) => [
-    escapeMarkdown(c.armId),
+  const rows = cs.map((c) => [
+    escapeMarkdown(label(c)),
     METRIC_NAME[c.metric],
     `${fmtPct(c.overhead, { signed: true })}${significance(c)}`,
     ciText(c),
     fmtP(c.pValue),
     fmtP(c.pPermutation),
-    String(c.n),
-    decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${fmtP(c.pFailAdjusted)})` : '')
+    c.nRef !== undefined ? `${c.n}+${c.nRef}` : String(c.n),
+    decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${fmtP(c.pFailAdjusted)})` : '') + (c.cannotFail && c.decision !== 'pass' ? ' — cannot fail: other machine' : '')
   ])
-  return markdownTable([['Arm vs off', 'Metric', 'Overhead', `${conf}% CI`, 'p (t)', 'p (sign-flip)', 'n', 'Decision'], ...rows], {
+  return markdownTable([[first, 'Metric', 'Change', `${conf}% CI`, c0(cs), 'p (perm.)', 'n', 'Decision'], ...rows], {
     align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']
   })
+}
+
+/** Header of the parametric p column: paired t or Welch. */
+function c0(cs: Comparison[]): string {
+  return cs.every((c) => c.paired) ? 'p (t)' : cs.every((c) => !c.paired) ? 'p (Welch)' : 'p'
+}
+
+function medianOf(summaries: ArmSummary[], armId: string, metric: 'qps' | 'p99'): string {
+  const s = summaries.find((x) => x.armId === armId)
+  if (!s) return 'n/a'
+  return metric === 'qps' ? fmtInt(s.qps) : `${fmtMs(s.p99Us)} ms`
+}
+
+/** "vs main": head/off against base/off (same job) or the stored baseline's off arm. */
+function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[] {
+  const cs = input.comparisons.filter((c) => c.kind === 'regression')
+  const b = input.baseline
+  const out: string[] = ['#### vs main (tracing off)', '']
+  if (b && b.status !== 'ok') {
+    out.push(
+      b.status === 'not-configured'
+        ? 'No baseline configured: only the tracing overhead is gated. Set `base-start-command` (same job, recommended) or `baseline-path` (stored) to compare with main.'
+        : `⚠️ **No baseline**: ${escapeMarkdown(b.message ?? b.status)}. Regressions vs main are not checked in this run; the tracing overhead still is.`,
+      ''
+    )
+  }
+  if (cs.length === 0) return out
+  if (b?.source === 'stored') {
+    const when = b.createdAt ? ` from ${escapeMarkdown(b.createdAt.slice(0, 16).replace('T', ' '))} UTC` : ''
+    const sha = b.sha ? ` at ${codeSpan(b.sha.slice(0, 12))}` : ''
+    out.push(`Baseline: stored results${when}${sha} (unpaired: another run, another minute${b.sameMachine ? ', same CPU model and cores' : ''}).`)
+    if (b.sameMachine === false) {
+      out.push('', `⚠️ **Cross-machine baseline**: ${escapeMarkdown((b.machineDifferences ?? []).join(', '))}. Differences may be the machine, not the code: these rows can pass or be inconclusive but never fail.`)
+    }
+    out.push('')
+  } else {
+    out.push('Baseline: the base build, booted in the same blocks as the head build (paired per block).', '')
+  }
+  const rows = cs.map((c) => {
+    const all = c.paired ? summaries : (input.storedArms ?? [])
+    return [
+      METRIC_NAME[c.metric],
+      medianOf(all, c.paired ? c.referenceArmId : 'off', c.metric),
+      medianOf(summaries, c.armId, c.metric),
+      `${fmtPct(c.metric === 'qps' ? -c.overhead : c.overhead, { signed: true })}${significance(c)}`,
+      c.metric === 'qps' ? `${fmtPct(-c.ciHigh, { signed: true })} … ${fmtPct(-c.ciLow, { signed: true })}` : ciText(c),
+      fmtP(c.pValue),
+      c.nRef !== undefined ? `${c.n}+${c.nRef}` : String(c.n),
+      decisionText(c) + (c.cannotFail && c.decision !== 'pass' ? ' — cannot fail: other machine' : '')
+    ]
+  })
+  const conf = Math.round(input.settings.confidence * 1000) / 10
+  out.push(
+    markdownTable([['Metric', 'main', 'PR', 'Δ', `${conf}% CI`, 'p', 'n', 'Decision'], ...rows], { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] }),
+    '',
+    'Δ is the PR minus main: for QPS negative is worse, for P99 positive is worse. Budgets apply to the worse direction.',
+    ''
+  )
+  return out
+}
+
+/** Head and base overhead per rate side by side, and the gated change between them. */
+function overheadChangeSection(input: ReportInput): string[] {
+  const changes = input.comparisons.filter((c) => c.kind === 'overhead-change')
+  if (changes.length === 0) return []
+  const find = (armId: string, metric: string): Comparison | undefined =>
+    input.comparisons.find((c) => c.kind === 'overhead' && c.armId === armId && c.metric === metric)
+  const rows = changes.map((c) => {
+    const head = find(c.armId, c.metric)
+    const base = find(c.referenceArmId, c.metric)
+    const cell = (x?: Comparison): string => (x ? `${fmtPct(x.overhead, { signed: true })} (${ciText(x)})` : 'n/a')
+    return [
+      escapeMarkdown(c.armId),
+      METRIC_NAME[c.metric],
+      cell(base),
+      cell(head),
+      `${fmtPct(c.overhead, { signed: true })}${significance(c)} (${ciText(c)})`,
+      decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${fmtP(c.pFailAdjusted)})` : '')
+    ]
+  })
+  return [
+    '#### Did this PR make tracing more expensive?',
+    '',
+    markdownTable([['Rate', 'Metric', 'main overhead', 'PR overhead', 'Change (relative)', 'Decision'], ...rows], {
+      align: ['l', 'l', 'r', 'r', 'r', 'l']
+    }),
+    '',
+    "Change = the PR's traced/off ratio relative to main's, per block (a difference in differences of the log-ratios).",
+    ''
+  ]
 }
 
 function roundsTable(input: ReportInput): string {
@@ -248,15 +345,18 @@ export function renderReport(input: ReportInput): string {
   if (heads.length > 0) out.push(...heads.map((l) => `- ${l}`), '')
   if (input.verdict !== 'error' || input.rounds.length > 0) {
     if (input.verdict !== 'error' && input.reasons.length > 0) {
-      // Reasons are the gate's own sentences about our own arm ids: no outside text to escape.
-      out.push('<details><summary>Decisions</summary>', '', ...input.reasons.map((r) => `- ${r}`), '', '</details>', '')
+      // Escaped too: in `mode: report` the reasons come from an artifact a fork PR produced.
+      out.push('<details><summary>Decisions</summary>', '', ...input.reasons.map((r) => `- ${escapeMarkdown(r)}`), '', '</details>', '')
     }
     if (summaries.length > 0) out.push('#### Arms', '', armTable(summaries), '')
-    if (input.comparisons.length > 0) {
+    out.push(...regressionSection(input, summaries))
+    out.push(...overheadChangeSection(input))
+    const overheads = input.comparisons.filter((c) => c.kind === 'overhead')
+    if (overheads.length > 0) {
       out.push(
-        `#### Overhead of tracing (paired per block vs \`${input.referenceArmId}\`)`,
+        `#### Overhead of tracing (paired per block vs tracing off of the same build)`,
         '',
-        overheadTable(input),
+        comparisonTable(input, overheads, 'Arm', (c) => (c.referenceArmId === input.referenceArmId ? c.armId : `${c.armId} vs ${c.referenceArmId}`)),
         '',
         `Overhead = QPS lost or P99 added with tracing on; "~" marks a difference that is not significant at ` +
           `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A comparison fails only when its whole interval ` +
@@ -279,7 +379,14 @@ export function renderReport(input: ReportInput): string {
     settings.push(`wall time ${input.wallSec.toFixed(0)} s, of which ${input.measuredSec.toFixed(0)} s measured`)
   }
   const p = input.provenance
-  if (p?.headSha) settings.push(`head \`${escapeMarkdown(p.headSha.slice(0, 12))}\`${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`)
+  if (p?.headSha) settings.push(`head ${codeSpan(p.headSha.slice(0, 12))}${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`)
+  if (p?.baseSha) settings.push(`base ${codeSpan(p.baseSha.slice(0, 12))}${p.baseRef ? ` (${escapeMarkdown(p.baseRef)})` : ''}`)
+  const b = input.baseline
+  if (b) {
+    const src = b.source === 'same-job' ? 'same job (base build interleaved)' : b.source === 'stored' ? `stored results ${escapeMarkdown(b.path ?? '')}` : 'none'
+    settings.push(`baseline: ${src}${b.status !== 'ok' && b.status !== 'not-configured' ? ` (${b.status})` : ''}`)
+    if (b.machine) settings.push(`baseline machine: ${escapeMarkdown(b.machine.cpuModel)}, ${b.machine.cores} cores, ${escapeMarkdown(b.machine.os)}, runner ${escapeMarkdown(b.machine.runner)}`)
+  }
   if (p?.runUrl) settings.push(`[workflow run](${encodeURI(p.runUrl)})`)
   out.push('<details><summary>Settings, machine and per-round data</summary>', '', ...settings.map((l) => `- ${l}`), '')
   if (input.rounds.length > 0) out.push(roundsTable(input), '')

@@ -1,0 +1,258 @@
+import * as path from 'node:path'
+import { ConfigError, parseConfig, type Config, type RawInputs } from '../config/config.js'
+import { Inputs, type InputName } from '../config/inputs.js'
+import * as fs from 'node:fs'
+import { runEngine, type EngineOptions, type GateRun } from '../engine.js'
+import { renderReport } from '../report/markdown.js'
+import { assemble, provenance, reportFromResults } from '../report/assemble.js'
+import { writeRunFiles } from '../baseline/files.js'
+import { machineInfo } from '../baseline/fingerprint.js'
+import { loadBaseline, validateResults } from '../baseline/read.js'
+import type { BaselineInfo } from '../baseline/compare.js'
+import type { ResultsFile } from '../baseline/results.js'
+import { killAllServices } from '../service/service.js'
+import { errorMessage } from '../errors.js'
+import { VERSION } from '../version.js'
+import type { Verdict } from '../types.js'
+import { ACTION_ONLY_INPUTS, parseCliArgs, UsageError, type CliArgs } from './args.js'
+import { loadConfigFile } from './config-file.js'
+import { renderHelp } from './help.js'
+import { createProgress } from './progress.js'
+
+/** What runCli touches, injectable for tests. */
+export interface CliIo {
+  /** The report or results JSON, nothing else (so `--json > out.json` works). */
+  stdout: { write(text: string): unknown }
+  /** Progress, logs, warnings, errors. */
+  stderr: { write(text: string): unknown }
+  /** Whether stderr is an interactive terminal (live progress line). */
+  isTTY: boolean
+  /** Environment for provenance (GITHUB_* when run in CI). The service inherits the process environment. */
+  env: NodeJS.ProcessEnv
+  /** Directory relative flags and --config are resolved against. */
+  cwd: string
+  /** Terminal width for --help and the live line. */
+  columns?: number
+}
+
+/** Exit codes (documented in --help). */
+export const ExitCode = { Pass: 0, Fail: 1, Error: 2, Inconclusive: 3 } as const
+
+/**
+ * Inputs holding paths: resolved against the directory of whatever gave them (flag: cwd, config file:
+ * its folder), because the engine would resolve them against process.cwd().
+ */
+const PATH_INPUTS = [Inputs.WorkingDirectory, Inputs.OutputDir, Inputs.BaseWorkingDirectory, Inputs.BaselinePath, Inputs.ResultsFile] as const
+type PathInput = (typeof PATH_INPUTS)[number]
+
+/** Flags over config file over defaults, plus the base directory of each path input. */
+export function mergeInputs(
+  flags: RawInputs,
+  file: RawInputs | undefined,
+  dirs: { cwd: string; fileDir?: string }
+): { raw: RawInputs; pathBase: Record<PathInput, string> } {
+  const raw: RawInputs = { ...(file ?? {}), ...flags }
+  const pathBase = {} as Record<PathInput, string>
+  for (const name of PATH_INPUTS) {
+    const fromFile = flags[name] === undefined && file?.[name] !== undefined && file[name]?.trim() !== ''
+    pathBase[name] = fromFile && dirs.fileDir !== undefined ? dirs.fileDir : dirs.cwd
+  }
+  return { raw, pathBase }
+}
+
+/** Raw inputs (flags merged over the config file) and the Config with absolute paths; throws UsageError or ConfigError. */
+export function configFromArgs(args: CliArgs, cwd: string): Config {
+  return resolveConfig(args, cwd).config
+}
+
+function resolveConfig(args: CliArgs, cwd: string): { config: Config; raw: RawInputs } {
+  let fileInputs: RawInputs | undefined
+  let fileDir: string | undefined
+  if (args.configFile !== undefined) {
+    const file = path.resolve(cwd, args.configFile)
+    fileInputs = loadConfigFile(file)
+    fileDir = path.dirname(file)
+  }
+  const { raw, pathBase } = mergeInputs(args.inputs, fileInputs, { cwd, fileDir })
+  const config = parseConfig(raw)
+  const abs = (name: PathInput, value: string): string => path.resolve(pathBase[name], value)
+  const given = (name: InputName): boolean => (raw[name] ?? '').trim() !== ''
+  const resolved: Config = {
+    ...config,
+    workingDirectory: abs(Inputs.WorkingDirectory, config.workingDirectory),
+    outputDir: abs(Inputs.OutputDir, config.outputDir),
+    // base-working-directory defaults to working-directory's value, so it resolves like the input it came from.
+    base:
+      config.base === null
+        ? null
+        : Object.freeze({
+            ...config.base,
+            workingDirectory: abs(given(Inputs.BaseWorkingDirectory) ? Inputs.BaseWorkingDirectory : Inputs.WorkingDirectory, config.base.workingDirectory)
+          }),
+    baselinePath: config.baselinePath === null ? null : abs(Inputs.BaselinePath, config.baselinePath),
+    resultsFile: config.resultsFile === null ? null : abs(Inputs.ResultsFile, config.resultsFile)
+  }
+  return { config: Object.freeze(resolved), raw }
+}
+
+function exitCodeOf(verdict: Verdict, failCheck: boolean): number {
+  if (verdict === 'pass') return ExitCode.Pass
+  if (verdict === 'fail') return ExitCode.Fail
+  if (verdict === 'inconclusive') return failCheck ? ExitCode.Inconclusive : ExitCode.Pass
+  return ExitCode.Error
+}
+
+/** The verdict line(s) on stderr, as the action's failure / warning messages. */
+function verdictMessage(verdict: Verdict, reasons: readonly string[], error: string | undefined, onInconclusive: string): string {
+  if (error !== undefined) return `OTLP perf gate could not measure: ${error}`
+  const why = reasons.length === 0 ? '' : `\n${reasons.join('\n')}`
+  if (verdict === 'inconclusive' && onInconclusive === 'warn') return `warning: OTLP perf gate inconclusive:${why}`
+  return `OTLP perf gate: ${verdict.toUpperCase()}${why}`
+}
+
+interface Printed {
+  io: CliIo
+  args: CliArgs
+  err: (text: string) => void
+}
+
+/** Write report.md / results.json and print the report or JSON; returns false when they could not be written. */
+function publishLocally(p: Printed, outputDir: string, markdown: string, results: ResultsFile): boolean {
+  try {
+    const { reportPath, resultsPath } = writeRunFiles(outputDir, markdown, results)
+    p.io.stdout.write(p.args.json ? `${JSON.stringify(results, null, 2)}\n` : `${markdown.replace(/\n*$/, '')}\n`)
+    if (!p.args.quiet) p.err(`report: ${reportPath}\nresults: ${resultsPath}`)
+    return true
+  } catch (e) {
+    p.err(`otlp-perf-gate: could not write its report: ${errorMessage(e)}`)
+    return false
+  }
+}
+
+/**
+ * `mode: report`: render a results JSON (e.g. a CI artifact) as the action would comment it. No PR
+ * comment is posted; the exit code is the file's verdict, so a downloaded red run stays red.
+ */
+function runReportMode(p: Printed, config: Config): number {
+  const file = config.resultsFile as string
+  let results: ResultsFile
+  try {
+    results = validateResults(JSON.parse(fs.readFileSync(file, 'utf8')) as unknown)
+  } catch (e) {
+    p.err(`otlp-perf-gate: '${Inputs.ResultsFile}' '${file}' is not a usable results file: ${errorMessage(e)}`)
+    return ExitCode.Error
+  }
+  const markdown = renderReport(reportFromResults(results))
+  if (!publishLocally(p, config.outputDir, markdown, results)) return ExitCode.Error
+  p.err(verdictMessage(results.verdict, results.reasons, results.error, results.settings.onInconclusive))
+  return exitCodeOf(results.verdict, results.failCheck)
+}
+
+/** `mode: gate`, as the action's gate mode minus GitHub: stored baseline, engine, report, exit code. */
+async function runGateMode(p: Printed, config: Config): Promise<number> {
+  const progress = createProgress({
+    write: (t) => void p.io.stderr.write(t),
+    tty: p.io.isTTY,
+    columns: p.io.columns,
+    quiet: p.args.quiet,
+    verbose: p.args.verbose,
+    roundDurationSec: config.roundDurationSec
+  })
+  let gateRun: GateRun | null = null
+  let verdict: Verdict = 'error'
+  let error: string | undefined
+  const options: EngineOptions = {}
+  let baselineBefore: BaselineInfo | undefined
+  try {
+    if (config.baselinePath !== null) {
+      const loaded = loadBaseline(config.baselinePath)
+      if (loaded.status === 'ok') {
+        options.stored = { results: loaded.results }
+        progress.hooks.info(`stored baseline: ${loaded.path} from ${loaded.results.createdAt}`)
+      } else {
+        progress.hooks.warn(`stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`)
+        options.stored = { status: loaded.status, message: loaded.message, path: loaded.path }
+        baselineBefore = { source: 'none', status: loaded.status, message: loaded.message, path: loaded.path }
+      }
+    }
+    gateRun = await runEngine(config, progress.hooks, options)
+    verdict = gateRun.gate.verdict
+  } catch (e) {
+    verdict = 'error'
+    error = errorMessage(e)
+  } finally {
+    progress.finish()
+    try {
+      await killAllServices()
+    } catch (e) {
+      // A service that would not stop is a fault of the run, not something to hide behind a verdict.
+      error = `${error === undefined ? '' : `${error}\n`}could not stop the service: ${errorMessage(e)}`
+      verdict = 'error'
+    }
+  }
+
+  let code = exitCodeOf(verdict, gateRun?.gate.failCheck ?? true)
+  try {
+    const { report, results } = assemble(config, gateRun, verdict, error, provenance(p.io.env), machineInfo(), baselineBefore)
+    if (!publishLocally(p, config.outputDir, renderReport(report), results)) code = ExitCode.Error
+  } catch (e) {
+    p.err(`otlp-perf-gate: could not write its report: ${errorMessage(e)}`)
+    code = ExitCode.Error
+  }
+  p.err(verdictMessage(verdict, gateRun?.gate.reasons ?? [], error, config.onInconclusive))
+  return code
+}
+
+/**
+ * The CLI: parse options, run the same engine as the action, print the report (or results JSON) to
+ * stdout and write report.md / results.json. Returns the exit code: 0 pass, 1 fail, 2 error,
+ * 3 inconclusive with on-inconclusive=fail. Never throws.
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const err = (text: string): void => void io.stderr.write(`${text}\n`)
+  let args: CliArgs
+  let config: Config
+  let raw: RawInputs
+  try {
+    args = parseCliArgs(argv)
+    if (args.help) {
+      io.stdout.write(renderHelp(io.columns))
+      return ExitCode.Pass
+    }
+    if (args.version) {
+      io.stdout.write(`${VERSION}\n`)
+      return ExitCode.Pass
+    }
+    ;({ config, raw } = resolveConfig(args, io.cwd))
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      err(`otlp-perf-gate: ${e.message}\nRun 'otlp-perf-gate --help' for every option.`)
+      return ExitCode.Error
+    }
+    err(`otlp-perf-gate: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+    return ExitCode.Error
+  }
+  const ignored = ACTION_ONLY_INPUTS.filter((name) => (raw[name] ?? '').trim() !== '')
+  if (ignored.length > 0) err(`warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment); the CLI ignores them`)
+
+  const printed: Printed = { io, args, err }
+  try {
+    return config.mode === 'report' ? runReportMode(printed, config) : await runGateMode(printed, config)
+  } catch (e) {
+    // Only a bug gets here (faults of the run are verdict 'error' above); still no stack trace for users to decode.
+    err(`otlp-perf-gate: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+    return ExitCode.Error
+  }
+}
+
+/** The real process as CliIo (progress goes to stderr, so its TTY-ness decides the live line). */
+export function processIo(proc: NodeJS.Process = process): CliIo {
+  return {
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    isTTY: proc.stderr.isTTY === true,
+    env: proc.env,
+    cwd: proc.cwd(),
+    columns: proc.stderr.columns || undefined
+  }
+}

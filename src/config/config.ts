@@ -228,9 +228,11 @@ export function parseConfig(raw: RawInputs): Config {
   }
 
   const samplingRates: number[] = []
-  const rateItems = r.list(Inputs.SamplingRates)
-  if (rateItems.length === 0) {
-    r.add(bad(Inputs.SamplingRates, r.str(Inputs.SamplingRates), 'a comma-separated list of ratios in [0, 1] such as 0.01,1'))
+  // 'none' (no traced arm) only makes sense against a base build: a pure head-vs-base regression run.
+  const noRates = r.str(Inputs.SamplingRates).toLowerCase() === 'none' && baseCommand !== ''
+  const rateItems = noRates ? [] : r.list(Inputs.SamplingRates)
+  if (rateItems.length === 0 && !noRates) {
+    r.add(bad(Inputs.SamplingRates, r.str(Inputs.SamplingRates), "a comma-separated list of ratios in [0, 1] such as 0.01,1 ('none' only with 'base-start-command')"))
   }
   for (const item of rateItems) {
     const n = /^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(item) ? Number(item) : NaN

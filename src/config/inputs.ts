@@ -92,7 +92,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.SamplingRates,
     default: '0.01,1',
     description:
-      'Comma-separated trace sampling ratios in [0, 1]; one traced arm per rate (`parentbased_traceidratio`, `parentbased_always_on` for 1).'
+      'Comma-separated trace sampling ratios in [0, 1]; one traced arm per rate (`parentbased_traceidratio`, `parentbased_always_on` for 1). `none` (with `base-start-command`): no traced arm, a pure head-vs-base regression check.'
   },
   {
     name: Inputs.Rounds,

@@ -86,7 +86,7 @@ export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): 
   const has = (id: string): boolean => plan.arms.some((a) => a.id === id)
   const budgetOf = (metric: MetricName, qps: number | null, p99: number | null): number | null => (metric === 'qps' ? qps : p99)
   for (const arm of plan.arms) {
-    if (arm.samplingRate === null) continue
+    if (arm.kind === 'off') continue
     const ref = arm.build === 'base' ? baseArmId(OFF_ARM_ID) : OFF_ARM_ID
     for (const metric of GATED_METRICS) {
       comparisons.push(
@@ -110,7 +110,7 @@ export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): 
     }
   }
   for (const arm of plan.arms) {
-    if (arm.build !== 'head' || arm.samplingRate === null || !has(baseArmId(arm.id))) continue
+    if (arm.build !== 'head' || arm.kind !== 'sampled' || !has(baseArmId(arm.id))) continue
     for (const metric of GATED_METRICS) {
       const head = pairedLogRatios(rounds, arm.id, OFF_ARM_ID, metric)
       const base = pairedLogRatios(rounds, baseArmId(arm.id), baseArmId(OFF_ARM_ID), metric)
@@ -143,7 +143,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
   const warn = hooks.warn ?? (() => {})
   const startedAt = new Date()
   const seed = config.seed ?? randomSeed()
-  const plan = makePlan(buildArms(config.samplingRates, config.base), config.rounds, seed)
+  const plan = makePlan(buildArms(config.samplingRates, config.base, config.extraArms), config.rounds, seed)
   const arms = new Map(plan.arms.map((a) => [a.id, a]))
   info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`)
   info(`arms: ${plan.arms.map((a) => a.id).join(', ')}; ${plan.blocks} blocks; ${plan.steps.length} rounds`)
@@ -212,7 +212,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
       if (arm.tracing && otlp.spans === 0) {
         throw new GateError(
           'no-spans',
-          `${where}: tracing was on (sampling ${arm.samplingRate}) but the service exported no span to ` +
+          `${where}: tracing was on (${arm.label}) but the service exported no span to ` +
             `${receiver.endpoint} (${otlp.requests} export requests, ${otlp.rejected} rejected). Measuring it would ` +
             `report a meaningless overhead. Make the service's OpenTelemetry SDK read the standard environment: ` +
             `OTEL_EXPORTER_OTLP_ENDPOINT (the gate sets it to ${receiver.endpoint}; the SDK appends /v1/traces), ` +
@@ -220,7 +220,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
             `flush spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${service.logTail(30)}`
         )
       }
-      if (arm.samplingRate === null && otlp.spans > 0) {
+      if (arm.kind === 'off' && otlp.spans > 0) {
         throw new GateError(
           'spans-when-off',
           `${where}: tracing was off (OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none) but the service still ` +

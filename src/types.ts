@@ -11,9 +11,11 @@ export interface ArmSpec {
   label: string
   /** Which build the arm boots: the PR's (head) or the base branch's (same-job baseline). */
   build: 'head' | 'base'
+  /** off: the reference; sampled: tracing at `samplingRate`; custom: a user-defined traced arm (`extra-arms`). */
+  kind: 'off' | 'sampled' | 'custom'
   /** Whether the arm is expected to export spans (a traced arm with zero spans is a fault). */
   tracing: boolean
-  /** Sampling ratio in [0, 1] for traced arms, null for the off arm. */
+  /** Sampling ratio in [0, 1] for sampled arms, null for the off arm and custom arms. */
   samplingRate: number | null
   /** Environment given to the service for this arm (OTEL_* and user extras), on top of the common env. */
   env: Record<string, string>

@@ -99,3 +99,25 @@ describe('cross-input rules', () => {
     expect(parseConfig({ ...base, rounds: '3', 'max-qps-overhead': 'none', 'max-p99-overhead': 'none' }).rounds).toBe(3)
   })
 })
+
+describe('extra-arms', () => {
+  test('parses name: KEY=VALUE lines', () => {
+    const c = parseConfig({ ...base, 'extra-arms': 'adaptive: OTEL_TRACES_SAMPLER_ARG=0.05 MY_SAMPLER=on\n# note\nplain:', rounds: '9' })
+    expect(c.extraArms).toEqual([
+      { name: 'adaptive', env: { OTEL_TRACES_SAMPLER_ARG: '0.05', MY_SAMPLER: 'on' } },
+      { name: 'plain', env: {} }
+    ])
+  })
+  test.each<[string, string]>([
+    ['no colon here', "'extra-arms' line 1 must be 'name: KEY=VALUE …'"],
+    ['off: A=1', "the arm name 'off' is reserved or used twice"],
+    ['a: A=1\na: B=2', "the arm name 'a' is reserved or used twice"],
+    ['a: notapair', "must list KEY=VALUE pairs after the name, got 'notapair'"]
+  ])('%s', (text, message) => {
+    expect(() => parseConfig({ ...base, 'extra-arms': text, rounds: '10' })).toThrow(message)
+  })
+  test('extra arms count in the gated family', () => {
+    // 2 rates + 1 extra arm, QPS and P99 gated: 6 comparisons → 2^n ≥ 240 → n ≥ 8.
+    expect(() => parseConfig({ ...base, 'extra-arms': 'x: A=1', rounds: '7' })).toThrow("'rounds' must be at least 8 for 6 gated")
+  })
+})

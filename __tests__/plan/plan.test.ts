@@ -69,3 +69,23 @@ describe('makePlan (RMIT)', () => {
     expect(mean).toBeLessThan(0.55)
   })
 })
+
+describe('extra arms (issue: compare sampling strategies as arms)', () => {
+  test('custom arms are traced head arms with the user env on top of tracing on', () => {
+    const arms = buildArms([1], null, [
+      { name: 'adaptive', env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.05', MY_SAMPLER: 'on' } },
+      { name: 'dark', env: { OTEL_TRACES_SAMPLER: 'always_off' } }
+    ])
+    expect(arms.map((a) => [a.id, a.kind, a.tracing])).toEqual([
+      ['off', 'off', false],
+      ['on@1', 'sampled', true],
+      ['adaptive', 'custom', true],
+      ['dark', 'custom', false]
+    ])
+    expect(arms[2].env).toMatchObject({ OTEL_SDK_DISABLED: 'false', OTEL_TRACES_SAMPLER_ARG: '0.05', MY_SAMPLER: 'on' })
+  })
+  test('base twins exist for off and sampled arms only', () => {
+    const arms = buildArms([0.01], { tracing: true }, [{ name: 'x', env: {} }])
+    expect(arms.map((a) => a.id)).toEqual(['off', 'on@0.01', 'x', 'base/off', 'base/on@0.01'])
+  })
+})

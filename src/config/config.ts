@@ -46,6 +46,8 @@ export interface Config {
   readonly githubToken: string
   /** `mode: report`: the results JSON to publish. */
   readonly resultsFile: string | null
+  /** User-defined traced arms: name and the environment on top of tracing on. */
+  readonly extraArms: readonly { readonly name: string; readonly env: Readonly<Record<string, string>> }[]
 }
 
 /** Raw inputs as strings, keyed by input name; missing and '' both mean "use the default". */
@@ -172,6 +174,32 @@ function parseEnv(input: string, text: string): Record<string, string> {
   return env
 }
 
+/** `name: KEY=VALUE KEY=VALUE` lines of the extra-arms input. */
+function parseExtraArms(input: string, text: string): { name: string; env: Record<string, string> }[] {
+  const arms: { name: string; env: Record<string, string> }[] = []
+  for (const [i, rawLine] of text.split('\n').entries()) {
+    const line = rawLine.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const m = /^([A-Za-z][A-Za-z0-9_.-]{0,39}):\s*(.*)$/.exec(line)
+    if (!m) throw new ConfigError(input, `'${input}' line ${i + 1} must be 'name: KEY=VALUE …' with a name of letters, digits, '.', '_' or '-', got '${line}'`)
+    const [, name, rest] = m
+    if (['off', 'on', 'base', 'stored'].includes(name.toLowerCase()) || arms.some((a) => a.name === name)) {
+      throw new ConfigError(input, `'${input}' line ${i + 1}: the arm name '${name}' is reserved or used twice`)
+    }
+    const env: Record<string, string> = {}
+    for (const pair of rest.split(/\s+/).filter((x) => x !== '')) {
+      const eq = pair.indexOf('=')
+      const key = eq > 0 ? pair.slice(0, eq) : ''
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+        throw new ConfigError(input, `'${input}' line ${i + 1} must list KEY=VALUE pairs after the name, got '${pair}'`)
+      }
+      env[key] = pair.slice(eq + 1)
+    }
+    arms.push({ name, env })
+  }
+  return arms
+}
+
 function checkLoopbackUrl(input: string, template: string): void {
   let url: URL
   try {
@@ -187,9 +215,9 @@ function checkLoopbackUrl(input: string, template: string): void {
 }
 
 /** How many comparisons a run gates (the Holm family size), from the budgets and arms configured. */
-export function gatedComparisonCount(c: Pick<Config, 'samplingRates' | 'maxQpsOverhead' | 'maxP99Overhead' | 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'>): number {
+export function gatedComparisonCount(c: Pick<Config, 'samplingRates' | 'extraArms' | 'maxQpsOverhead' | 'maxP99Overhead' | 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'>): number {
   const n = (...budgets: (number | null)[]): number => budgets.filter((b) => b !== null).length
-  let m = n(c.maxQpsOverhead, c.maxP99Overhead) * c.samplingRates.length
+  let m = n(c.maxQpsOverhead, c.maxP99Overhead) * (c.samplingRates.length + (c.extraArms?.length ?? 0))
   if (c.base !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
   if (c.base?.tracing) m += n(c.maxOverheadIncrease, c.maxOverheadIncrease) * c.samplingRates.length
   if (c.baselinePath !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
@@ -227,6 +255,12 @@ export function parseConfig(raw: RawInputs): Config {
     r.add(e as ConfigError)
   }
 
+  let extraArms: { name: string; env: Record<string, string> }[] = []
+  try {
+    extraArms = parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? '')
+  } catch (e) {
+    r.add(e as ConfigError)
+  }
   const samplingRates: number[] = []
   // 'none' (no traced arm) only makes sense against a base build: a pure head-vs-base regression run.
   const noRates = r.str(Inputs.SamplingRates).toLowerCase() === 'none' && baseCommand !== ''
@@ -293,7 +327,8 @@ export function parseConfig(raw: RawInputs): Config {
     comment: r.choice(Inputs.Comment, ['always', 'on-failure', 'never'] as const),
     commentId: r.str(Inputs.CommentId),
     githubToken: r.str(Inputs.GithubToken).startsWith('${{') ? '' : r.str(Inputs.GithubToken),
-    resultsFile
+    resultsFile,
+    extraArms
   }
   if (baseCommand === '' && r.str(Inputs.BaseTracing) === 'true') {
     r.add(new ConfigError(Inputs.BaseTracing, `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`))
@@ -320,5 +355,10 @@ export function parseConfig(raw: RawInputs): Config {
     const e = new ConfigError(r.errors[0].input, `${r.errors.length} invalid inputs:\n- ${r.errors.map((x) => x.message).join('\n- ')}`)
     throw e
   }
-  return Object.freeze({ ...config, env: Object.freeze({ ...config.env }), samplingRates: Object.freeze([...samplingRates]) })
+  return Object.freeze({
+    ...config,
+    env: Object.freeze({ ...config.env }),
+    samplingRates: Object.freeze([...samplingRates]),
+    extraArms: Object.freeze(extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) })))
+  })
 }

@@ -46,7 +46,8 @@ export const Inputs = {
   Comment: 'comment',
   CommentId: 'comment-id',
   GithubToken: 'github-token',
-  ResultsFile: 'results-file'
+  ResultsFile: 'results-file',
+  ExtraArms: 'extra-arms'
 } as const
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
@@ -208,6 +209,12 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.GithubToken,
     default: '${{ github.token }}',
     description: 'Token used to post the PR comment.'
+  },
+  {
+    name: Inputs.ExtraArms,
+    default: '',
+    description:
+      'More traced arms to compare with `off`, one per line: `name: KEY=VALUE KEY=VALUE` (e.g. `adaptive: OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.05 MY_ADAPTIVE_SAMPLER=on`). Tracing is on in these arms; their variables override the defaults. Gated with the overhead budgets.'
   },
   {
     name: Inputs.ResultsFile,

@@ -24,13 +24,43 @@ export function ratePercent(rate: number): string {
  * Python, .NET) is driven the same way. Metrics and logs exporters are switched off in every arm so
  * the comparison isolates tracing.
  */
-export function buildArms(samplingRates: readonly number[], base: { tracing: boolean } | null = null): ArmSpec[] {
-  const head = headArms(samplingRates)
+export function buildArms(
+  samplingRates: readonly number[],
+  base: { tracing: boolean } | null = null,
+  extraArms: readonly { name: string; env: Readonly<Record<string, string>> }[] = []
+): ArmSpec[] {
+  const head = [...headArms(samplingRates), ...extraArms.map(customArm)]
   if (base === null) return head
   const twins = head
-    .filter((a) => a.id === OFF_ARM_ID || base.tracing)
+    .filter((a) => a.kind === 'off' || (base.tracing && a.kind === 'sampled'))
     .map((a) => ({ ...a, id: baseArmId(a.id), label: `base: ${a.label}`, build: 'base' as const }))
   return [...head.map((a) => ({ ...a, label: `head: ${a.label}` })), ...twins]
+}
+
+/**
+ * A user-defined traced arm (e.g. a service's own adaptive sampler switch): tracing on with the
+ * spec's defaults (parent-based always-on), then the user's variables on top.
+ */
+function customArm(extra: { name: string; env: Readonly<Record<string, string>> }): ArmSpec {
+  const env: Record<string, string> = {
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    OTEL_SDK_DISABLED: 'false',
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+    ...extra.env
+  }
+  const sampler = env.OTEL_TRACES_SAMPLER
+  const exportsSpans = env.OTEL_SDK_DISABLED !== 'true' && env.OTEL_TRACES_EXPORTER !== 'none' && !/always_off$/.test(sampler) && env.OTEL_TRACES_SAMPLER_ARG !== '0'
+  return {
+    id: extra.name,
+    build: 'head',
+    label: `${extra.name} (${Object.entries(extra.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'tracing on'})`,
+    tracing: exportsSpans,
+    kind: 'custom',
+    samplingRate: null,
+    env
+  }
 }
 
 function headArms(samplingRates: readonly number[]): ArmSpec[] {
@@ -39,6 +69,7 @@ function headArms(samplingRates: readonly number[]): ArmSpec[] {
     {
       id: OFF_ARM_ID,
       build: 'head',
+      kind: 'off',
       label: 'tracing off',
       tracing: false,
       samplingRate: null,
@@ -49,6 +80,7 @@ function headArms(samplingRates: readonly number[]): ArmSpec[] {
     arms.push({
       id: tracedArmId(rate),
       build: 'head',
+      kind: 'sampled',
       label: `tracing on, ${ratePercent(rate)} sampled`,
       // A 0% arm pays for instrumentation but must export nothing: it is not expected to deliver spans.
       tracing: rate > 0,

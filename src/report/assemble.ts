@@ -78,7 +78,7 @@ export function assemble(
   /** Baseline status known before the run (e.g. a stored baseline that failed to load). */
   baseline?: BaselineInfo
 ): { report: ReportInput; results: ResultsFile } {
-  const arms = run?.plan.arms ?? buildArms(config.samplingRates, config.base)
+  const arms = run?.plan.arms ?? buildArms(config.samplingRates, config.base, config.extraArms)
   const results = buildResults({
     tool: { name: 'otlp-perf-gate', version: VERSION },
     createdAt: new Date().toISOString(),

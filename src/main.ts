@@ -3,13 +3,12 @@ import * as fs from 'node:fs'
 import { parseConfig, type Config } from './config/config.js'
 import { readInputs } from './config/read.js'
 import { Outputs } from './config/inputs.js'
-import { runEngine, type EngineOptions, type GateRun } from './engine.js'
+import { measure } from './measure.js'
 import { renderReport } from './report/markdown.js'
 import { assemble, headlineOverhead, provenance, reportFromResults } from './report/assemble.js'
 import { writeRunFiles } from './baseline/files.js'
 import { machineInfo } from './baseline/fingerprint.js'
-import { loadBaseline, validateResults } from './baseline/read.js'
-import type { BaselineInfo } from './baseline/compare.js'
+import { validateResults } from './baseline/read.js'
 import type { ResultsFile } from './baseline/results.js'
 import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
@@ -136,55 +135,33 @@ export async function run(): Promise<void> {
 }
 
 /** `mode: gate`: returns the failure message, or null when the check passes. */
-async function runGateMode(config: Config): Promise<string | null> {
+async function runGateMode(configIn: Config): Promise<string | null> {
   let failure: string | null = null
-  let gateRun: GateRun | null = null
-  let verdict: Verdict = 'error'
-  let error: string | undefined
   let pr: PullRequestContext | null = null
-  const options: EngineOptions = {}
-  let baselineBefore: BaselineInfo | undefined
   try {
     pr = readPullRequestContext()
-    if (config.baselinePath !== null) {
-      const loaded = loadBaseline(config.baselinePath)
-      if (loaded.status === 'ok') {
-        options.stored = { results: loaded.results }
-        core.info(`stored baseline: ${loaded.path} from ${loaded.results.createdAt}`)
-      } else {
-        core.warning(`stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`)
-        options.stored = { status: loaded.status, message: loaded.message, path: loaded.path }
-        baselineBefore = { source: 'none', status: loaded.status, message: loaded.message, path: loaded.path }
-      }
-    }
-    gateRun = await core.group('Measure', () =>
-      runEngine(
-        config,
-        {
-          info: (m) => core.info(m),
-          warn: (m) => core.warning(m),
-          onRoundEnd: ({ index, total, round }) =>
-            core.info(
-              `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
-                `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
-                `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
-            )
-        },
-        options
-      )
-    )
-    verdict = gateRun.gate.verdict
-    if (gateRun.gate.failCheck) {
-      failure = `OTLP perf gate: ${verdict.toUpperCase()}\n${gateRun.gate.reasons.join('\n')}`
-    } else if (verdict === 'inconclusive' && config.onInconclusive === 'warn') {
-      core.warning(`OTLP perf gate inconclusive:\n${gateRun.gate.reasons.join('\n')}`)
-    }
   } catch (e) {
-    verdict = 'error'
-    error = errorMessage(e)
-    failure = `OTLP perf gate could not measure: ${error}`
-  } finally {
-    await killAllServices()
+    core.warning(`cannot read the pull request event: ${errorMessage(e)}; no PR comment`)
+  }
+  const outcome = await core.group('Measure', () =>
+    measure(configIn, {
+      info: (m) => core.info(m),
+      warn: (m) => core.warning(m),
+      onRoundEnd: ({ index, total, round }) =>
+        core.info(
+          `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
+            `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
+            `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
+        )
+    })
+  )
+  const { config, gateRun, verdict, error, baselineBefore } = outcome
+  if (verdict === 'error') {
+    failure = `OTLP perf gate could not measure: ${error ?? 'unknown error'}`
+  } else if (gateRun?.gate.failCheck) {
+    failure = `OTLP perf gate: ${verdict.toUpperCase()}\n${gateRun.gate.reasons.join('\n')}`
+  } else if (verdict === 'inconclusive' && config.onInconclusive === 'warn') {
+    core.warning(`OTLP perf gate inconclusive:\n${gateRun?.gate.reasons.join('\n') ?? ''}`)
   }
 
   let markdown: string | null = null

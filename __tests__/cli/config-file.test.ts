@@ -18,6 +18,22 @@ const cases: [string, string, string, RawInputs][] = [
   ['an env list', 'env: [A=1, B=2]\n', '{"env": ["A=1", "B=2"]}', { env: 'A=1\nB=2' }],
   ['an env block string', 'env: |\n  A=1\n  B=2\n', '{"env": "A=1\\nB=2\\n"}', { env: 'A=1\nB=2\n' }],
   ['an env value may be null (empty)', 'env:\n  A:\n', '{"env": {"A": null}}', { env: 'A=' }],
+  [
+    'extra-arms: a mapping of arm → KEY: value map',
+    'extra-arms:\n  adaptive:\n    OTEL_TRACES_SAMPLER_ARG: 0.05\n    MY_SAMPLER: on\n  batch: OTEL_BSP_MAX_EXPORT_BATCH_SIZE=64\n',
+    '{"extra-arms": {"adaptive": {"OTEL_TRACES_SAMPLER_ARG": 0.05, "MY_SAMPLER": "on"}, "batch": "OTEL_BSP_MAX_EXPORT_BATCH_SIZE=64"}}',
+    { 'extra-arms': 'adaptive: OTEL_TRACES_SAMPLER_ARG=0.05 MY_SAMPLER=on\nbatch: OTEL_BSP_MAX_EXPORT_BATCH_SIZE=64' }
+  ],
+  [
+    'extra-arms: a list of lines (YAML reads `- a: X=1` as a mapping)',
+    'extra-arms:\n  - a: X=1 Y=2\n  - "b: Z=3"\n',
+    '{"extra-arms": [{"a": "X=1 Y=2"}, "b: Z=3"]}',
+    { 'extra-arms': 'a: X=1 Y=2\nb: Z=3' }
+  ],
+  ['extra-arms: pairs as a list', 'extra-arms:\n  a: [X=1, Y=2]\n', '{"extra-arms": {"a": ["X=1", "Y=2"]}}', { 'extra-arms': 'a: X=1 Y=2' }],
+  ['grpc-metadata: a mapping becomes key=value lines', 'grpc-metadata:\n  x-tenant: a\n  x-n: 1\n', '{"grpc-metadata": {"x-tenant": "a", "x-n": 1}}', { 'grpc-metadata': 'x-tenant=a\nx-n=1' }],
+  ['grpc-request: a mapping becomes JSON', 'grpc-request:\n  id: 42\n  tags: [a]\n', '{"grpc-request": {"id": 42, "tags": ["a"]}}', { 'grpc-request': '{"id":42,"tags":["a"]}' }],
+  ['grpc-request: a JSON string stays', `grpc-request: '{"id": 42}'\n`, '{"grpc-request": "{\\"id\\": 42}"}', { 'grpc-request': '{"id": 42}' }],
   ['booleans become strings', 'cpu-pinning: false\n', '{"cpu-pinning": false}', { 'cpu-pinning': 'false' }],
   // YAML 1.2: `off` is a string, not false (YAML 1.1 would have broken cpu-pinning: off).
   ['off stays off', 'cpu-pinning: off\n', '{"cpu-pinning": "off"}', { 'cpu-pinning': 'off' }],
@@ -41,8 +57,9 @@ describe('config file → raw inputs', () => {
     ['nested mapping for a scalar input', 'gate.yaml', 'rounds:\n  a: 1\n', "config file 'gate.yaml': 'rounds' must be a string, number, boolean or list, got a mapping"],
     ['nested list item', 'gate.json', '{"sampling-rates": [[1]]}', "config file 'gate.json': 'sampling-rates' item 1 must be a string or number, got a list"],
     ['env value that is a mapping', 'gate.yaml', 'env:\n  A:\n    b: 1\n', "'env' value of 'A' must be a string, number or boolean, got a mapping"],
-    ['env key with =', 'gate.json', '{"env": {"A=B": "c"}}', "'env' entry 'A=B' cannot be written as one KEY=VALUE line"],
-    ['env value with a newline', 'gate.json', '{"env": {"A": "x\\ny"}}', "'env' entry 'A' cannot be written as one KEY=VALUE line"],
+    ['env key with =', 'gate.json', '{"env": {"A=B": "c"}}', "'env' entry 'A=B' cannot be written as KEY=VALUE on one line"],
+    ['env value with a newline', 'gate.json', '{"env": {"A": "x\\ny"}}', "'env' entry 'A' cannot be written as KEY=VALUE on one line"],
+    ['extra-arms value with a space', 'gate.json', '{"extra-arms": {"a": {"X": "1 2"}}}', "'extra-arms' arm 'a': entry 'X' cannot be written as KEY=VALUE without spaces"],
     ['invalid YAML', 'gate.yml', 'rounds: [1\n', "config file 'gate.yml' is not valid YAML"],
     ['duplicate YAML key', 'gate.yaml', 'rounds: 1\nrounds: 2\n', "config file 'gate.yaml' is not valid YAML"],
     ['invalid JSON', 'gate.json', '{rounds: 1}', "config file 'gate.json' is not valid JSON"],
@@ -95,6 +112,23 @@ describe('loading and merging', () => {
     expect(config.outputDir).toBe(path.join(sub, 'out'))
     expect(config.workingDirectory).toBe(path.join(dir, 'svc'))
     expect(Object.isFrozen(config)).toBe(true)
+  })
+
+  test('every path input resolves against where it was given', () => {
+    const sub = path.join(dir, 'paths')
+    fs.mkdirSync(sub, { recursive: true })
+    fs.writeFileSync(
+      path.join(sub, 'gate.yaml'),
+      'start-command: x\nbase-start-command: y\nrounds: 12\nworking-directory: head\nbaseline-path: main.json\nresults-file: r.json\n'
+    )
+    const config = configFromArgs(parseCliArgs(['--config', 'paths/gate.yaml', '--results-file', 'flag.json']), dir)
+    expect(config.workingDirectory).toBe(path.join(sub, 'head'))
+    // base-working-directory defaults to working-directory's value, resolved like it.
+    expect(config.base?.workingDirectory).toBe(path.join(sub, 'head'))
+    expect(config.baselinePath).toBe(path.join(sub, 'main.json'))
+    expect(config.resultsFile).toBe(path.join(dir, 'flag.json'))
+    const withBase = configFromArgs(parseCliArgs(['--config', 'paths/gate.yaml', '--base-working-directory', 'base']), dir)
+    expect(withBase.base?.workingDirectory).toBe(path.join(dir, 'base'))
   })
 
   test('default paths are relative to the cwd', () => {
@@ -167,6 +201,22 @@ describe('runCli: invalid options exit 2 with the action messages', () => {
     const c = captureIo(dir)
     expect(await runCli(['--start-command', 'x', '--sampling-rate', '1'], c.io)).toBe(2)
     expect(c.stderr()).toContain("unknown option '--sampling-rate' (did you mean '--sampling-rates'?)")
+  })
+
+  test('action-only inputs are accepted with a warning', async () => {
+    const c = captureIo(dir)
+    // Still exits 2 (no start-command), but after parsing the comment inputs without complaint.
+    await runCli(['--comment', 'never', '--github-token', 't', '--connections', '0', '--start-command', 'x'], c.io)
+    expect(c.stderr()).not.toContain('unknown option')
+    const ok = captureIo(dir)
+    expect(await runCli(['--mode', 'report', '--results-file', 'nope.json', '--comment', 'never'], ok.io)).toBe(2)
+    expect(ok.stderr()).toContain("warning: 'comment' only apply to the action (the PR comment); the CLI ignores them")
+  })
+
+  test('--mode report with a missing results file exits 2 naming the file', async () => {
+    const c = captureIo(dir)
+    expect(await runCli(['--mode', 'report', '--results-file', 'nope.json'], c.io)).toBe(2)
+    expect(c.stderr()).toContain(`'results-file' '${path.join(dir, 'nope.json')}' is not a usable results file`)
   })
 
   test('a positional argument exits 2', async () => {

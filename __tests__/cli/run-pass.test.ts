@@ -24,8 +24,9 @@ test('max-qps-overhead 95 passes (exit 0); --json prints the results JSON, the s
   const code = await runCli([...fixtureArgs(out), '--max-qps-overhead', '95', '--json'], c.io)
   expect({ code, stderr: c.stderr() }).toEqual({ code: 0, stderr: expect.stringContaining('OTLP perf gate: PASS') })
 
-  const results = JSON.parse(c.stdout()) as { verdict: string; rounds: unknown[]; settings: { rounds: number } }
+  const results = JSON.parse(c.stdout()) as { verdict: string; rounds: unknown[]; git: { sha?: string } }
   expect(results.verdict).toBe('pass')
+  expect(results.git.sha).toMatch(/^[0-9a-f]{40}$/) // the fixture's checkout (this repository), outside CI
   expect(results.rounds).toHaveLength(12)
   expect(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'))).toEqual(results)
   expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('PASS')
@@ -37,4 +38,11 @@ test('max-qps-overhead 95 passes (exit 0); --json prints the results JSON, the s
   expect(c.stderr()).not.toContain('\r')
   expect(c.stderr()).not.toContain('service started') // per-round logs only with --verbose
   expect(registeredGroupCount()).toBe(0)
+
+  // --mode report re-renders that results file into the very same markdown, and exits with its verdict.
+  const again = captureIo(dir)
+  const reportCode = await runCli(['--mode', 'report', '--results-file', 'out/results.json', '--output-dir', 'again'], again.io)
+  expect({ reportCode, stderr: again.stderr() }).toEqual({ reportCode: 0, stderr: expect.stringContaining('OTLP perf gate: PASS') })
+  expect(again.stdout()).toBe(fs.readFileSync(path.join(out, 'report.md'), 'utf8').replace(/\n*$/, '\n'))
+  expect(fs.existsSync(path.join(dir, 'again', 'results.json'))).toBe(true)
 })

@@ -27,7 +27,7 @@ export const CLI_OPTION_SPECS: readonly { name: string; short?: string; value?: 
     name: CliFlags.Config,
     value: '<file>',
     description:
-      'YAML (.yaml, .yml) or JSON (.json) file whose keys are the input names above. Lists become comma-separated values, an env map becomes KEY=VALUE lines; relative paths in it are relative to the file. Flags override it.'
+      'YAML (.yaml, .yml) or JSON (.json) file whose keys are the input names above. Lists become comma-separated values (one line per item for env, extra-arms and grpc-metadata), mappings become KEY=VALUE lines (`name: KEY=VALUE …` lines for extra-arms, JSON for grpc-request); relative paths in it are relative to the file. Flags override it.'
   },
   { name: CliFlags.Json, description: 'Print the results JSON (the results.json schema) to stdout instead of the markdown report.' },
   { name: CliFlags.Quiet, description: 'No progress lines on stderr (warnings and errors are still printed).' },
@@ -38,6 +38,12 @@ export const CLI_OPTION_SPECS: readonly { name: string; short?: string; value?: 
 
 /** Inputs that only make sense in a workflow (the PR comment): accepted, so one config serves both, and ignored with a warning. */
 export const ACTION_ONLY_INPUTS: readonly InputName[] = [Inputs.Comment, Inputs.CommentId, Inputs.GithubToken]
+
+/** Inputs read one entry per line: repeated flags add lines, and a config-file list joins with newlines. */
+export const MULTILINE_INPUTS: readonly InputName[] = [Inputs.Env, Inputs.ExtraArms, Inputs.GrpcMetadata]
+
+/** Inputs holding a JSON text: a config-file mapping or list is written as JSON (`grpc-request: {id: 42}`). */
+export const JSON_INPUTS: readonly InputName[] = [Inputs.GrpcRequest]
 
 /** What the command line asked for. `inputs` holds only the inputs given as flags (flags > file > defaults). */
 export interface CliArgs {
@@ -117,9 +123,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     }
     if (name === CliFlags.Config) {
       args.configFile = value
-    } else if (name === Inputs.Env && args.inputs[Inputs.Env] !== undefined) {
+    } else if (MULTILINE_INPUTS.includes(name as InputName) && args.inputs[name as InputName] !== undefined) {
       // Repeated --env adds lines, like the multi-line input of the action; other options: the last wins.
-      args.inputs[Inputs.Env] = `${args.inputs[Inputs.Env]}\n${value}`
+      args.inputs[name as InputName] = `${args.inputs[name as InputName]}\n${value}`
     } else {
       args.inputs[name as InputName] = value
     }

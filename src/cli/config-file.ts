@@ -4,7 +4,7 @@ import YAML from 'yaml'
 import { INPUT_SPECS, Inputs, type InputName } from '../config/inputs.js'
 import type { RawInputs } from '../config/config.js'
 import { errorMessage } from '../errors.js'
-import { UsageError } from './args.js'
+import { JSON_INPUTS, MULTILINE_INPUTS, UsageError } from './args.js'
 import { didYouMean } from './suggest.js'
 
 const INPUT_NAMES: readonly string[] = INPUT_SPECS.map((s) => s.name)
@@ -22,31 +22,64 @@ function scalar(value: unknown): string | undefined {
   return undefined
 }
 
-/** The `env` input: a KEY: value map, a list of KEY=VALUE strings, or one multi-line string. */
-function envToInput(file: string, value: unknown): string {
-  const where = `config file '${file}': 'env'`
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** `KEY=VALUE` pairs of a mapping; `sep` joins them (newline for env, space within one extra arm). */
+function pairs(where: string, map: Record<string, unknown>, sep: '\n' | ' '): string {
+  return Object.entries(map)
+    .map(([k, v]) => {
+      const s = v === null ? '' : scalar(v)
+      if (s === undefined) throw new UsageError(`${where} value of '${k}' must be a string, number or boolean, got ${describe(v)}`)
+      // The input is KEY=VALUE lines (or space-separated pairs): a key with '=' or a value with the
+      // separator would silently change meaning.
+      if (/[=\s]/.test(k) || s.includes('\n') || (sep === ' ' && /\s/.test(s))) {
+        throw new UsageError(`${where} entry '${k}' cannot be written as KEY=VALUE${sep === ' ' ? ' without spaces' : ' on one line'}`)
+      }
+      return `${k}=${s}`
+    })
+    .join(sep)
+}
+
+/** One `name: KEY=VALUE …` line of extra-arms from a mapping entry (value: a string, a KEY: value map or a KEY=VALUE list). */
+function extraArmLine(where: string, name: string, value: unknown): string {
+  if (isMapping(value)) return `${name}: ${pairs(`${where} arm '${name}':`, value, ' ')}`
+  if (Array.isArray(value)) {
+    return `${name}: ${value
+      .map((item, i) => {
+        const s = scalar(item)
+        if (s === undefined) throw new UsageError(`${where} arm '${name}' item ${i + 1} must be a KEY=VALUE string, got ${describe(item)}`)
+        return s
+      })
+      .join(' ')}`
+  }
+  const s = value === null ? '' : scalar(value)
+  if (s === undefined) throw new UsageError(`${where} arm '${name}' must be a string, a mapping or a list, got ${describe(value)}`)
+  return `${name}: ${s}`
+}
+
+/** A multi-line input (env, extra-arms): a string as is, a list one line per item, a mapping one line per entry. */
+function linesToInput(file: string, name: InputName, value: unknown): string {
+  const where = `config file '${file}': '${name}'`
+  const fromMapping = (map: Record<string, unknown>): string =>
+    name === Inputs.ExtraArms
+      ? Object.entries(map)
+          .map(([k, v]) => extraArmLine(where, k, v))
+          .join('\n')
+      : pairs(where, map, '\n')
   if (Array.isArray(value)) {
     return value
       .map((item, i) => {
+        // YAML reads `- adaptive: X=1` as a one-entry mapping: take it as the line it looks like.
+        if (isMapping(item)) return fromMapping(item)
         const s = scalar(item)
-        if (s === undefined) throw new UsageError(`${where} item ${i + 1} must be a KEY=VALUE string, got ${describe(item)}`)
+        if (s === undefined) throw new UsageError(`${where} item ${i + 1} must be a line of text or a mapping, got ${describe(item)}`)
         return s
       })
       .join('\n')
   }
-  if (typeof value === 'object' && value !== null) {
-    return Object.entries(value)
-      .map(([k, v]) => {
-        const s = v === null ? '' : scalar(v)
-        if (s === undefined) throw new UsageError(`${where} value of '${k}' must be a string, number or boolean, got ${describe(v)}`)
-        // The input is KEY=VALUE lines: a key with '=' or a newline anywhere would silently change meaning.
-        if (/[=\n]/.test(k) || s.includes('\n')) {
-          throw new UsageError(`${where} entry '${k}' cannot be written as one KEY=VALUE line (no '=' in keys, no newlines)`)
-        }
-        return `${k}=${s}`
-      })
-      .join('\n')
-  }
+  if (isMapping(value)) return fromMapping(value)
   const s = scalar(value)
   if (s === undefined) throw new UsageError(`${where} must be a mapping, a list or a string, got ${describe(value)}`)
   return s
@@ -68,8 +101,12 @@ export function configToInputs(doc: unknown, file: string): RawInputs {
     }
     if (value === null) continue
     const name = key as InputName
-    if (name === Inputs.Env) {
-      inputs[name] = envToInput(file, value)
+    if (JSON_INPUTS.includes(name) && typeof value === 'object') {
+      inputs[name] = JSON.stringify(value)
+      continue
+    }
+    if (MULTILINE_INPUTS.includes(name)) {
+      inputs[name] = linesToInput(file, name, value)
       continue
     }
     if (Array.isArray(value)) {

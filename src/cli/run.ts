@@ -1,16 +1,14 @@
 import * as path from 'node:path'
+import * as fs from 'node:fs'
 import { ConfigError, parseConfig, type Config, type RawInputs } from '../config/config.js'
 import { Inputs, type InputName } from '../config/inputs.js'
-import * as fs from 'node:fs'
-import { runEngine, type EngineOptions, type GateRun } from '../engine.js'
+import { measure } from '../measure.js'
 import { renderReport } from '../report/markdown.js'
 import { assemble, provenance, reportFromResults } from '../report/assemble.js'
 import { writeRunFiles } from '../baseline/files.js'
 import { machineInfo } from '../baseline/fingerprint.js'
-import { loadBaseline, validateResults } from '../baseline/read.js'
-import type { BaselineInfo } from '../baseline/compare.js'
+import { validateResults } from '../baseline/read.js'
 import type { ResultsFile } from '../baseline/results.js'
-import { killAllServices } from '../service/service.js'
 import { errorMessage } from '../errors.js'
 import { VERSION } from '../version.js'
 import type { Verdict } from '../types.js'
@@ -18,6 +16,7 @@ import { ACTION_ONLY_INPUTS, parseCliArgs, UsageError, type CliArgs } from './ar
 import { loadConfigFile } from './config-file.js'
 import { renderHelp } from './help.js'
 import { createProgress } from './progress.js'
+import { localGit } from './git.js'
 
 /** What runCli touches, injectable for tests. */
 export interface CliIo {
@@ -149,7 +148,8 @@ function runReportMode(p: Printed, config: Config): number {
 }
 
 /** `mode: gate`, as the action's gate mode minus GitHub: stored baseline, engine, report, exit code. */
-async function runGateMode(p: Printed, config: Config): Promise<number> {
+async function runGateMode(p: Printed, configIn: Config): Promise<number> {
+  let config = configIn
   const progress = createProgress({
     write: (t) => void p.io.stderr.write(t),
     tty: p.io.isTTY,
@@ -158,42 +158,18 @@ async function runGateMode(p: Printed, config: Config): Promise<number> {
     verbose: p.args.verbose,
     roundDurationSec: config.roundDurationSec
   })
-  let gateRun: GateRun | null = null
-  let verdict: Verdict = 'error'
-  let error: string | undefined
-  const options: EngineOptions = {}
-  let baselineBefore: BaselineInfo | undefined
-  try {
-    if (config.baselinePath !== null) {
-      const loaded = loadBaseline(config.baselinePath)
-      if (loaded.status === 'ok') {
-        options.stored = { results: loaded.results }
-        progress.hooks.info(`stored baseline: ${loaded.path} from ${loaded.results.createdAt}`)
-      } else {
-        progress.hooks.warn(`stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`)
-        options.stored = { status: loaded.status, message: loaded.message, path: loaded.path }
-        baselineBefore = { source: 'none', status: loaded.status, message: loaded.message, path: loaded.path }
-      }
-    }
-    gateRun = await runEngine(config, progress.hooks, options)
-    verdict = gateRun.gate.verdict
-  } catch (e) {
-    verdict = 'error'
-    error = errorMessage(e)
-  } finally {
-    progress.finish()
-    try {
-      await killAllServices()
-    } catch (e) {
-      // A service that would not stop is a fault of the run, not something to hide behind a verdict.
-      error = `${error === undefined ? '' : `${error}\n`}could not stop the service: ${errorMessage(e)}`
-      verdict = 'error'
-    }
-  }
+  const outcome = await measure(config, progress.hooks)
+  progress.finish()
+  const { gateRun, error, baselineBefore } = outcome
+  const verdict = outcome.verdict
+  config = outcome.config
 
   let code = exitCodeOf(verdict, gateRun?.gate.failCheck ?? true)
   try {
-    const { report, results } = assemble(config, gateRun, verdict, error, provenance(p.io.env), machineInfo(), baselineBefore)
+    const git = provenance(p.io.env)
+    // Outside CI, record which commit was measured so a results.json can be traced back to it.
+    if (git.sha === undefined) Object.assign(git, await localGit(config.workingDirectory))
+    const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore)
     if (!publishLocally(p, config.outputDir, renderReport(report), results)) code = ExitCode.Error
   } catch (e) {
     p.err(`otlp-perf-gate: could not write its report: ${errorMessage(e)}`)

@@ -1,0 +1,56 @@
+import type { Config } from './config/config.js'
+import { runEngine, type EngineHooks, type EngineOptions, type GateRun } from './engine.js'
+import { loadBaseline } from './baseline/read.js'
+import type { BaselineInfo } from './baseline/compare.js'
+import { killAllServices } from './service/service.js'
+import { randomSeed } from './plan/random.js'
+import { errorMessage } from './errors.js'
+import type { Verdict } from './types.js'
+
+/** What a measurement ended with: a run and its verdict, or `error` and why. */
+export interface MeasureOutcome {
+  /** The config actually run: the seed is fixed here so a failed run still reports it. */
+  config: Config
+  gateRun: GateRun | null
+  verdict: Verdict
+  error?: string
+  /** Baseline status known before the run (a stored baseline that could not be used). */
+  baselineBefore?: BaselineInfo
+}
+
+/**
+ * The gate's measurement, shared by the action and the CLI: load the stored baseline (a bad one is
+ * a warning, never a crash), run the engine, and stop every service on every path. Never throws.
+ */
+export async function measure(config: Config, hooks: EngineHooks & { info: (m: string) => void; warn: (m: string) => void }): Promise<MeasureOutcome> {
+  const fixed: Config = Object.freeze({ ...config, seed: config.seed ?? randomSeed() })
+  const out: MeasureOutcome = { config: fixed, gateRun: null, verdict: 'error' }
+  const options: EngineOptions = {}
+  try {
+    if (fixed.baselinePath !== null) {
+      const loaded = loadBaseline(fixed.baselinePath)
+      if (loaded.status === 'ok') {
+        options.stored = { results: loaded.results }
+        hooks.info(`stored baseline: ${loaded.path} from ${loaded.results.createdAt}`)
+      } else {
+        hooks.warn(`stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`)
+        options.stored = { status: loaded.status, message: loaded.message, path: loaded.path }
+        out.baselineBefore = { source: 'none', status: loaded.status, message: loaded.message, path: loaded.path }
+      }
+    }
+    out.gateRun = await runEngine(fixed, hooks, options)
+    out.verdict = out.gateRun.gate.verdict
+  } catch (e) {
+    out.verdict = 'error'
+    out.error = errorMessage(e)
+  } finally {
+    try {
+      await killAllServices()
+    } catch (e) {
+      // A service that would not stop is a fault of the run, not something to hide behind a verdict.
+      out.error = `${out.error === undefined ? '' : `${out.error}\n`}could not stop the service: ${errorMessage(e)}`
+      out.verdict = 'error'
+    }
+  }
+  return out
+}

@@ -5,7 +5,11 @@ import { randomSeed } from './plan/random.js'
 import { startOtlpReceiver } from './otlp/receiver.js'
 import { startService, findFreePort } from './service/service.js'
 import { planPinning } from './service/pinning.js'
-import { runLoad } from './load/load.js'
+import { runLoad, type LoadOptions, type LoadRun } from './load/load.js'
+import { GrpcTargetError, grpcReadyCheck, loadGrpcTarget, runGrpcLoad, type GrpcLoadRun, type GrpcTarget } from './load/grpc.js'
+import { ConfigError, type GrpcConfig } from './config/config.js'
+import { Inputs } from './config/inputs.js'
+import { resourceSamplingSupported, startResourceSampler, type ResourceSampler } from './service/procstat.js'
 import { compare, compareLogRatios } from './stats/compare.js'
 import { pairedLogRatios } from './stats/logRatios.js'
 import { compareWithStored, type BaselineInfo } from './baseline/compare.js'
@@ -13,7 +17,7 @@ import type { ResultsFile } from './baseline/results.js'
 import { decide } from './gate/gate.js'
 import { GateError } from './errors.js'
 import { machineInfo } from './baseline/fingerprint.js'
-import type { ArmSpec, Comparison, GateResult, MachineInfo, MetricName, Plan, RoundResult } from './types.js'
+import type { ArmSpec, Comparison, GateResult, MachineInfo, MetricName, Plan, ResourceUsage, RoundResult } from './types.js'
 
 /** Everything one gate run measured and decided: plain data for the report and the results JSON. */
 export interface GateRun {
@@ -85,6 +89,11 @@ export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): 
   const comparisons: Comparison[] = []
   const has = (id: string): boolean => plan.arms.some((a) => a.id === id)
   const budgetOf = (metric: MetricName, qps: number | null, p99: number | null): number | null => (metric === 'qps' ? qps : p99)
+  // CPU per request only when every round was sampled (Linux /proc): a partial series would pair unevenly.
+  const cpuMeasured = rounds.length > 0 && rounds.every((r) => r.resources !== undefined)
+  if (!cpuMeasured && config.maxCpuOverhead !== null && plan.arms.some((a) => a.kind !== 'off' && a.build === 'head')) {
+    throw new GateError('service', `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`)
+  }
   for (const arm of plan.arms) {
     if (arm.kind === 'off') continue
     const ref = arm.build === 'base' ? baseArmId(OFF_ARM_ID) : OFF_ARM_ID
@@ -93,6 +102,15 @@ export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): 
         compare(rounds, arm.id, ref, metric, {
           confidence: config.confidence,
           budget: arm.build === 'head' ? budgetOf(metric, config.maxQpsOverhead, config.maxP99Overhead) : null,
+          kind: 'overhead'
+        })
+      )
+    }
+    if (cpuMeasured) {
+      comparisons.push(
+        compare(rounds, arm.id, ref, 'cpu', {
+          confidence: config.confidence,
+          budget: arm.build === 'head' ? config.maxCpuOverhead : null,
           kind: 'overhead'
         })
       )
@@ -129,6 +147,40 @@ export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): 
   return comparisons
 }
 
+/**
+ * Stop a round's sampler. A failed scan loses the CPU data of the round: fatal when CPU is gated
+ * (a gate that cannot measure must not pass), otherwise a warning and no resources for the round.
+ */
+function stopSampler(sampler: ResourceSampler | null, config: Config, warn: (m: string) => void, where: string): ResourceUsage | undefined {
+  if (sampler === null) return undefined
+  try {
+    return sampler.stop()
+  } catch (e) {
+    const msg = `${where}: ${e instanceof Error ? e.message : String(e)}`
+    if (config.maxCpuOverhead !== null) throw new GateError('service', `${msg}; 'max-cpu-overhead' cannot be checked`)
+    warn(`${msg}; CPU and RSS are not reported for this run`)
+    return undefined
+  }
+}
+
+const GRPC_INPUTS = { proto: Inputs.GrpcProto, method: Inputs.GrpcMethod, request: Inputs.GrpcRequest, metadata: Inputs.GrpcMetadata } as const
+
+/** Load the configured proto (relative to the working directory) and check method, request and metadata. */
+function loadConfiguredGrpcTarget(g: GrpcConfig, cwd: string): GrpcTarget {
+  try {
+    return loadGrpcTarget({ protoPath: path.resolve(cwd, g.protoPath), method: g.method, request: g.request, metadata: g.metadata, names: GRPC_INPUTS })
+  } catch (e) {
+    if (e instanceof GrpcTargetError) throw new ConfigError(GRPC_INPUTS[e.field], e.message)
+    throw e
+  }
+}
+
+/** The gRPC status counts of a load run, for error messages ('' for HTTP runs). */
+function grpcStatusDetail(load: LoadRun): string {
+  const g = load as Partial<GrpcLoadRun>
+  return g.statuses === undefined ? '' : `gRPC statuses: ${JSON.stringify(g.statuses)}; first failure: ${g.firstError ?? 'none'}\n`
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`
 }
@@ -152,13 +204,22 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
   info(`CPU pinning: ${pinning.reason}`)
   const cwd = path.resolve(config.workingDirectory)
   const logDir = path.resolve(config.outputDir, 'logs')
-  const receiver = await startOtlpReceiver({ host: '127.0.0.1', port: 0, log: info })
+  // Before anything starts: a bad proto, method or request is an input error, not a round failure.
+  const grpcTarget = config.grpc === null ? null : loadConfiguredGrpcTarget(config.grpc, cwd)
+  const receiver = await startOtlpReceiver({ host: '127.0.0.1', port: 0, log: info, protocol: config.otlpProtocol === 'grpc' ? 'grpc' : 'http' })
   const unpin = await pinning.pinSelf().catch((e: unknown) => {
     warn(`could not pin the load generator: ${String(e)}`)
     return async () => {}
   })
   const rounds: RoundResult[] = []
   let measuredSec = 0
+  const sampleResources = resourceSamplingSupported()
+  if (!sampleResources) {
+    if (config.maxCpuOverhead !== null) {
+      throw new GateError('service', `'max-cpu-overhead' is ${pct(config.maxCpuOverhead)} but this system has no /proc to measure CPU from (Linux only); set it to 'none'`)
+    }
+    info('CPU and RSS of the service are not measured: no Linux /proc on this system')
+  }
   try {
     for (const [index, step] of plan.steps.entries()) {
       const arm = arms.get(step.armId) as ArmSpec
@@ -172,6 +233,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
         cwd: isBase ? path.resolve((config.base as NonNullable<Config['base']>).workingDirectory) : cwd,
         env: roundEnv(config, arm, port, receiver.endpoint),
         readyUrl: fillPort(config.readyUrl, port),
+        ...(grpcTarget !== null ? { readyCheck: grpcReadyCheck(`127.0.0.1:${port}`, grpcTarget) } : {}),
         readyTimeoutMs: config.readyTimeoutSec * 1000,
         logFile,
         port,
@@ -180,18 +242,32 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
       })
       let load
       const startedRound = new Date().toISOString()
+      // Started by runLoad exactly when the measured phase begins (after warm-up).
+      let sampler = null as ResourceSampler | null
+      let resources: ResourceUsage | undefined
       try {
-        load = await runLoad({
+        const loadOptions: LoadOptions = {
           url: fillPort(config.targetUrl, port),
           connections: config.connections,
           warmupSec: config.warmupSec,
           durationSec: config.roundDurationSec,
           timeoutSec: config.requestTimeoutSec,
-          onProgress: (p) => hooks.onProgress?.({ index, total: plan.steps.length, armId: arm.id, ...p })
-        })
+          onProgress: (p) => hooks.onProgress?.({ index, total: plan.steps.length, armId: arm.id, ...p }),
+          onMeasureStart: () => {
+            if (sampleResources) sampler = startResourceSampler(service.pid, { log: info })
+          }
+        }
+        load = grpcTarget !== null ? await runGrpcLoad({ ...loadOptions, address: `127.0.0.1:${port}`, target: grpcTarget }) : await runLoad(loadOptions)
+        resources = stopSampler(sampler, config, warn, `round ${index + 1}/${plan.steps.length} (block ${step.block + 1}, arm ${arm.id})`)
         // A crash during the round shows up as connection errors; name the real cause first.
         service.assertAlive()
       } finally {
+        // Idempotent: after an error above, this only clears the timer.
+        try {
+          ;(sampler as ResourceSampler | null)?.stop()
+        } catch {
+          // The round already failed with a better error.
+        }
         await service.stop()
       }
       measuredSec += load.durationSec
@@ -203,6 +279,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
           `${where}: ${pct(load.errorRate)} of requests failed (${load.non2xx} non-2xx, ${load.errors} errors, ` +
             `${load.timeouts} timeouts of ${load.responses + load.errors + load.timeouts}), above 'max-error-rate' ` +
             `${pct(config.maxErrorRate)}. A failing service is not a faster one.\n` +
+            grpcStatusDetail(load) +
             `Last lines of the service log (${logFile}):\n${service.logTail(30)}`
         )
       }
@@ -215,7 +292,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
           `${where}: tracing was on (${arm.label}) but the service exported no span to ` +
             `${receiver.endpoint} (${otlp.requests} export requests, ${otlp.rejected} rejected). Measuring it would ` +
             `report a meaningless overhead. Make the service's OpenTelemetry SDK read the standard environment: ` +
-            `OTEL_EXPORTER_OTLP_ENDPOINT (the gate sets it to ${receiver.endpoint}; the SDK appends /v1/traces), ` +
+            `OTEL_EXPORTER_OTLP_ENDPOINT (the gate sets it to ${receiver.endpoint}${config.otlpProtocol === 'grpc' ? ', OTLP/gRPC' : '; the SDK appends /v1/traces'}), ` +
             `OTEL_EXPORTER_OTLP_PROTOCOL=${config.otlpProtocol}, OTEL_TRACES_SAMPLER(_ARG), OTEL_SDK_DISABLED, and ` +
             `flush spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${service.logTail(30)}`
         )
@@ -247,7 +324,8 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
           latency: load.latency
         },
         warmup: load.warmup,
-        otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected }
+        otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected },
+        ...(resources !== undefined ? { resources } : {})
       }
       rounds.push(round)
       hooks.onRoundEnd?.({ index, total: plan.steps.length, round })

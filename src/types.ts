@@ -98,6 +98,23 @@ export interface RoundResult {
   warmup: { ok: number; durationSec: number }
   /** Counted from service start to exit, so it includes warm-up and the SDK's flush on shutdown. */
   otlp: OtlpCounts
+  /** CPU and memory of the service's whole process tree during the measured phase (Linux /proc only). */
+  resources?: ResourceUsage
+}
+
+/** CPU and RSS of the service's process tree (wrapper `sh`/`npm` included) over a measured phase. */
+export interface ResourceUsage {
+  /** Total CPU time (user + system) the tree consumed during the measured phase. */
+  cpuSeconds: number
+  /** Average CPU over the phase, 100 = one core busy. */
+  cpuPctAvg: number
+  /** Highest CPU % over one sampling interval. */
+  cpuPctPeak: number
+  /** Mean over the samples of the summed RSS of the tree's processes. */
+  rssAvgBytes: number
+  rssPeakBytes: number
+  /** Number of /proc scans (start and end included). */
+  samples: number
 }
 
 /** A machine fingerprint recorded with every results file. */
@@ -109,8 +126,11 @@ export interface MachineInfo {
   runner: string
 }
 
-/** Direction of a metric: for QPS more is better, for latency less is better. */
-export type MetricName = 'qps' | 'p99'
+/**
+ * Direction of a metric: for QPS more is better; for latency and for `cpu` (CPU-seconds of the
+ * service's process tree per 1,000 successful requests) less is better.
+ */
+export type MetricName = 'qps' | 'p99' | 'cpu'
 
 /** Decision of one gated comparison. */
 export type Decision = 'pass' | 'fail' | 'inconclusive'

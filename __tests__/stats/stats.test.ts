@@ -75,7 +75,7 @@ describe.each(names)('reference dataset %s (SciPy / itertools, see reference.py)
     expect(signFlipTest(d, muP, 'greater')).toBe(ds.sfP99Fail)
   })
 
-  test.each(['qps', 'p99'] as MetricName[])('compare() on %s: overhead, CI, p-values, pFail', (metric) => {
+  test.each(['qps', 'p99'] as const)('compare() on %s: overhead, CI, p-values, pFail', (metric) => {
     const c = compare(rounds, 'on@0.01', 'off', metric, { confidence: 0.95, budget: BUDGET })
     const r = ds[metric]
     expect(c).toMatchObject({ armId: 'on@0.01', referenceArmId: 'off', metric, n: ds.n, confidence: 0.95, budget: BUDGET })

@@ -49,6 +49,8 @@ export interface ResultsFile {
     confidence: number
     maxQpsOverhead: number | null
     maxP99Overhead: number | null
+    /** Absent in results files written before CPU per request existed. */
+    maxCpuOverhead?: number | null
     maxErrorRate: number
     onInconclusive: string
   }
@@ -72,6 +74,7 @@ export function settingsOf(config: Config): ResultsFile['settings'] {
     confidence: config.confidence,
     maxQpsOverhead: config.maxQpsOverhead,
     maxP99Overhead: config.maxP99Overhead,
+    maxCpuOverhead: config.maxCpuOverhead,
     maxErrorRate: config.maxErrorRate,
     onInconclusive: config.onInconclusive
   }

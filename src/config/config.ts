@@ -10,6 +10,8 @@ export interface Config {
   /** URL templates with `{port}`. */
   readonly targetUrl: string
   readonly readyUrl: string
+  /** gRPC target (`grpc-method` set): the load calls this method on 127.0.0.1:{port} instead of requesting targetUrl. */
+  readonly grpc: GrpcConfig | null
   readonly readyTimeoutSec: number
   readonly stopTimeoutSec: number
   readonly env: Readonly<Record<string, string>>
@@ -25,12 +27,14 @@ export interface Config {
   /** Fraction or null when not gated. */
   readonly maxQpsOverhead: number | null
   readonly maxP99Overhead: number | null
+  /** Budget for the CPU per request added by tracing (fraction), null when only reported. */
+  readonly maxCpuOverhead: number | null
   /** Fraction, e.g. 0.95. */
   readonly confidence: number
   readonly onInconclusive: OnInconclusive
   /** Null = choose a random seed at run time. */
   readonly seed: number | null
-  readonly otlpProtocol: 'http/protobuf' | 'http/json'
+  readonly otlpProtocol: 'http/protobuf' | 'http/json' | 'grpc'
   readonly cpuPinning: 'auto' | 'off'
   readonly outputDir: string
   /** Same-job baseline: the base build, booted in the same blocks; null without `base-start-command`. */
@@ -48,6 +52,17 @@ export interface Config {
   readonly resultsFile: string | null
   /** User-defined traced arms: name and the environment on top of tracing on. */
   readonly extraArms: readonly { readonly name: string; readonly env: Readonly<Record<string, string>> }[]
+}
+
+/** A gRPC load target as configured; the proto file is only read (and the method checked) by the engine. */
+export interface GrpcConfig {
+  /** As given, relative to `workingDirectory` unless absolute. */
+  readonly protoPath: string
+  /** `package.Service/Method` as given (ghz's `package.Service.Method` too). */
+  readonly method: string
+  /** The parsed `grpc-request` JSON object. */
+  readonly request: Readonly<Record<string, unknown>>
+  readonly metadata: Readonly<Record<string, string>>
 }
 
 /** Raw inputs as strings, keyed by input name; missing and '' both mean "use the default". */
@@ -214,10 +229,53 @@ function checkLoopbackUrl(input: string, template: string): void {
   }
 }
 
+/** The gRPC inputs, or null without `grpc-method`; a gRPC input without it is an error, never ignored. */
+function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
+  const changed = (name: InputName): boolean => r.str(name) !== (DEFAULTS[name] ?? '')
+  const method = r.str(Inputs.GrpcMethod)
+  if (method === '') {
+    for (const name of [Inputs.GrpcProto, Inputs.GrpcRequest, Inputs.GrpcMetadata] as const) {
+      if (changed(name)) r.add(new ConfigError(name, `'${name}' needs 'grpc-method' (the gRPC method to load), got '${r.str(name)}'`))
+    }
+    return null
+  }
+  if (!/^\/?[A-Za-z_][\w.]*[/.][A-Za-z_]\w*$/.test(method)) r.add(bad(Inputs.GrpcMethod, method, 'package.Service/Method such as user.UserService/GetUser'))
+  // A gRPC target has no URL: a set target-url or ready-url would be silently unused.
+  for (const name of [Inputs.TargetUrl, Inputs.ReadyUrl] as const) {
+    if (changed(name)) {
+      r.add(new ConfigError(name, `'${name}' does not apply when 'grpc-method' is set (the load calls the method on 127.0.0.1:$PORT and readiness is that call answering OK); remove it, got '${r.str(name)}'`))
+    }
+  }
+  const protoPath = r.str(Inputs.GrpcProto)
+  if (protoPath === '') r.add(new ConfigError(Inputs.GrpcProto, `'${Inputs.GrpcProto}' is required with 'grpc-method' (the .proto file that defines ${method}), got ''`))
+  let request: Record<string, unknown> = {}
+  const requestText = r.str(Inputs.GrpcRequest)
+  try {
+    const parsed: unknown = JSON.parse(requestText)
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object')
+    request = parsed as Record<string, unknown>
+  } catch (e) {
+    r.add(bad(Inputs.GrpcRequest, requestText, `a JSON object such as {"user_id":"123"} (${e instanceof Error ? e.message : String(e)})`))
+  }
+  const metadata: Record<string, string> = {}
+  for (const [i, rawLine] of (raw[Inputs.GrpcMetadata] ?? '').split('\n').entries()) {
+    const line = rawLine.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const eq = line.indexOf('=')
+    const key = eq > 0 ? line.slice(0, eq).trim() : ''
+    if (!/^[0-9A-Za-z_.-]+$/.test(key)) {
+      r.add(new ConfigError(Inputs.GrpcMetadata, `'${Inputs.GrpcMetadata}' line ${i + 1} must be key=value with a key of letters, digits, '_', '-', '.', got '${line}'`))
+      continue
+    }
+    metadata[key.toLowerCase()] = line.slice(eq + 1).trim()
+  }
+  return Object.freeze({ protoPath, method, request: Object.freeze(request), metadata: Object.freeze(metadata) })
+}
+
 /** How many comparisons a run gates (the Holm family size), from the budgets and arms configured. */
-export function gatedComparisonCount(c: Pick<Config, 'samplingRates' | 'extraArms' | 'maxQpsOverhead' | 'maxP99Overhead' | 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'>): number {
+export function gatedComparisonCount(c: Pick<Config, 'samplingRates' | 'extraArms' | 'maxQpsOverhead' | 'maxP99Overhead' | 'maxCpuOverhead' | 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'>): number {
   const n = (...budgets: (number | null)[]): number => budgets.filter((b) => b !== null).length
-  let m = n(c.maxQpsOverhead, c.maxP99Overhead) * (c.samplingRates.length + (c.extraArms?.length ?? 0))
+  let m = n(c.maxQpsOverhead, c.maxP99Overhead, c.maxCpuOverhead) * (c.samplingRates.length + (c.extraArms?.length ?? 0))
   if (c.base !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
   if (c.base?.tracing) m += n(c.maxOverheadIncrease, c.maxOverheadIncrease) * c.samplingRates.length
   if (c.baselinePath !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
@@ -292,6 +350,7 @@ export function parseConfig(raw: RawInputs): Config {
     port,
     targetUrl,
     readyUrl,
+    grpc: parseGrpc(r, raw),
     readyTimeoutSec: r.seconds(Inputs.ReadyTimeout, 0.1, 3600),
     stopTimeoutSec: r.seconds(Inputs.StopTimeout, 0, 600),
     env,
@@ -305,10 +364,11 @@ export function parseConfig(raw: RawInputs): Config {
     maxErrorRate: r.percent(Inputs.MaxErrorRate, { min: 0, max: 100, optional: false }) as number,
     maxQpsOverhead: r.percent(Inputs.MaxQpsOverhead, { min: 0, max: 99, optional: true }),
     maxP99Overhead: r.percent(Inputs.MaxP99Overhead, { min: 0, max: 10000, optional: true }),
+    maxCpuOverhead: r.percent(Inputs.MaxCpuOverhead, { min: 0, max: 10000, optional: true }),
     confidence: (r.number(Inputs.Confidence, 'a percentage from 50 to 99.9', (n) => n >= 50 && n <= 99.9) as number) / 100,
     onInconclusive: r.choice(Inputs.OnInconclusive, ['warn', 'fail', 'pass'] as const),
     seed,
-    otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json'] as const),
+    otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json', 'grpc'] as const),
     cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'off'] as const),
     outputDir: r.str(Inputs.OutputDir),
     base:

@@ -16,6 +16,10 @@ export const Inputs = {
   Port: 'port',
   TargetUrl: 'target-url',
   ReadyUrl: 'ready-url',
+  GrpcProto: 'grpc-proto',
+  GrpcMethod: 'grpc-method',
+  GrpcRequest: 'grpc-request',
+  GrpcMetadata: 'grpc-metadata',
   ReadyTimeout: 'ready-timeout',
   StopTimeout: 'stop-timeout',
   Env: 'env',
@@ -29,6 +33,7 @@ export const Inputs = {
   MaxErrorRate: 'max-error-rate',
   MaxQpsOverhead: 'max-qps-overhead',
   MaxP99Overhead: 'max-p99-overhead',
+  MaxCpuOverhead: 'max-cpu-overhead',
   Confidence: 'confidence',
   OnInconclusive: 'on-inconclusive',
   Seed: 'seed',
@@ -77,6 +82,28 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     default: '',
     description: 'URL polled until it answers 2xx before each round (`{port}` is replaced). Empty: the target URL.'
   },
+  {
+    name: Inputs.GrpcMethod,
+    default: '',
+    description:
+      'gRPC target instead of HTTP: the unary method to call, `package.Service/Method` (e.g. `user.UserService/GetUser`), on `127.0.0.1:$PORT` without TLS, with `connections` calls in flight over up to 8 HTTP/2 connections. Readiness is that method answering OK; `target-url` and `ready-url` do not apply. Non-OK statuses count as failed requests.'
+  },
+  {
+    name: Inputs.GrpcProto,
+    default: '',
+    description: 'With `grpc-method`: path of the `.proto` file that defines it, relative to `working-directory` (imports resolve relative to the importing file).'
+  },
+  {
+    name: Inputs.GrpcRequest,
+    default: '{}',
+    description:
+      'With `grpc-method`: the request message as JSON, as ghz/grpcurl take it (proto or JSON field names, 64-bit integers and enums as strings, bytes as base64); unknown fields are an error. Sent unchanged by every call.'
+  },
+  {
+    name: Inputs.GrpcMetadata,
+    default: '',
+    description: 'With `grpc-method`: call metadata, one `key=value` per line (keys ending in `-bin` take base64 values).'
+  },
   { name: Inputs.ReadyTimeout, default: '30', description: 'Seconds to wait for the service to become ready.' },
   {
     name: Inputs.StopTimeout,
@@ -120,6 +147,12 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     description: 'Budget in percent for the P99 latency added by tracing at each sampling rate. `none`: reported, not gated.'
   },
   {
+    name: Inputs.MaxCpuOverhead,
+    default: 'none',
+    description:
+      "Budget in percent for the extra CPU per request with tracing on: CPU-seconds of the service's whole process tree (Linux /proc) per 1,000 successful requests, traced arm vs off. Steadier than QPS on a noisy runner. `none` (default): reported, not gated."
+  },
+  {
     name: Inputs.Confidence,
     default: '95',
     description: 'Confidence level in percent of the intervals; a comparison fails only when its whole interval is beyond the budget.'
@@ -137,7 +170,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.OtlpProtocol,
     default: 'http/protobuf',
-    description: 'Value of `OTEL_EXPORTER_OTLP_PROTOCOL` given to the service: `http/protobuf` or `http/json`.'
+    description:
+      'Value of `OTEL_EXPORTER_OTLP_PROTOCOL` given to the service: `http/protobuf`, `http/json` or `grpc` (OTLP/gRPC, the Go and Java SDK default; the embedded receiver then serves gRPC and `OTEL_EXPORTER_OTLP_ENDPOINT` points at it).'
   },
   {
     name: Inputs.CpuPinning,

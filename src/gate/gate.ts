@@ -83,7 +83,7 @@ function decision(c: Comparison, alpha: number): Decision {
 
 /** What a comparison measures, in words: "QPS overhead of on@0.01 vs off", "P99 regression of off vs base/off". */
 export function comparisonTitle(c: Comparison): string {
-  const metric = c.metric === 'qps' ? 'QPS' : 'P99'
+  const metric = c.metric === 'qps' ? 'QPS' : c.metric === 'cpu' ? 'CPU per request' : 'P99'
   const what = c.kind === 'regression' ? 'regression' : c.kind === 'overhead-change' ? 'overhead change' : 'overhead'
   return `${metric} ${what} of ${c.armId} vs ${c.referenceArmId}`
 }

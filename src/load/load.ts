@@ -35,6 +35,8 @@ export interface LoadOptions {
   body?: string
   /** Called ~once a second during the measured phase with 2xx responses so far (for progress). */
   onProgress?: (p: { elapsedSec: number; ok: number }) => void
+  /** Called synchronously right before the measured phase starts (after warm-up), e.g. to start a CPU sampler. */
+  onMeasureStart?: () => void
 }
 
 /** The measured result plus what the discarded warm-up did. */
@@ -60,6 +62,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
     const w = await runPhase(opts, opts.warmupSec, false)
     warmup = { ok: w.ok, durationSec: w.elapsedSec }
   }
+  opts.onMeasureStart?.()
   const m = await runPhase(opts, opts.durationSec, true)
   return { ...toLoadResult(m), warmup }
 }

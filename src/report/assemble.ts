@@ -43,6 +43,7 @@ export function reportFromResults(results: ResultsFile): ReportInput {
       confidence: st.confidence,
       maxQpsOverhead: st.maxQpsOverhead,
       maxP99Overhead: st.maxP99Overhead,
+      ...(st.maxCpuOverhead !== undefined ? { maxCpuOverhead: st.maxCpuOverhead } : {}),
       maxErrorRate: st.maxErrorRate,
       onInconclusive: st.onInconclusive,
       target: st.target,

@@ -1,6 +1,7 @@
 import { markdownTable } from 'markdown-table'
-import type { ArmSpec, Comparison, MachineInfo, RoundResult, Verdict } from '../types.js'
+import type { ArmSpec, Comparison, MachineInfo, MetricName, RoundResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from './summary.js'
+import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../baseline/compare.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
@@ -23,6 +24,8 @@ export interface ReportInput {
     confidence: number
     maxQpsOverhead: number | null
     maxP99Overhead: number | null
+    /** Budget of the CPU per request added by tracing; absent in results files written before it existed. */
+    maxCpuOverhead?: number | null
     maxErrorRate: number
     onInconclusive: string
     target: string
@@ -46,7 +49,8 @@ export function escapeMarkdown(text: string): string {
   // outside (a service log, a branch name) must not @mention people or link issues.
   return text
     .replace(/[\\`*_[\]<>|~&@]|#(?=\d)/g, (c) => (c === '&' ? '&amp;' : c === '@' ? '&#64;' : c === '#' ? '&#35;' : `\\${c}`))
-    .replace(/^([#+\-=]|\d+\.)/, '\\$1')
+    .replace(/^([#+\-=])/, '\\$1')
+    .replace(/^(\d+)\./, '$1\\.')
     .replace(/\r?\n/g, ' ')
 }
 
@@ -105,7 +109,7 @@ const VERDICT_BADGE: Record<Verdict, string> = {
   error: '💥 **ERROR**'
 }
 
-const METRIC_NAME = { qps: 'QPS', p99: 'P99' } as const
+const METRIC_NAME = { qps: 'QPS', p99: 'P99', cpu: 'CPU/req' } as const
 const KIND_NAME = { overhead: 'overhead', regression: 'regression', 'overhead-change': 'overhead change' } as const
 
 function ciText(c: Comparison): string {
@@ -146,13 +150,14 @@ export function headline(input: ReportInput, summaries: ArmSummary[]): string[] 
   const off = summaries.find((s) => s.armId === input.referenceArmId)
   const lines: string[] = []
   for (const s of summaries) {
-    if (s.armId === input.referenceArmId || s.samplingRate === null || s.armId.startsWith('base/')) continue
+    const arm = input.arms.find((a) => a.id === s.armId)
+    if (!arm || arm.kind === 'off' || arm.build === 'base') continue
     const q = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'qps')
     const p = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'p99')
     if (!q || !p) continue
     const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
     lines.push(
-      `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}% costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), ` +
+      `${s.samplingRate === null ? `Arm ${escapeMarkdown(s.armId)}` : `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}%`} costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), ` +
         `**P99 ${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ${uncertainty(p)}).`
     )
   }
@@ -218,10 +223,51 @@ function c0(cs: Comparison[]): string {
   return cs.every((c) => c.paired) ? 'p (t)' : cs.every((c) => !c.paired) ? 'p (Welch)' : 'p'
 }
 
-function medianOf(summaries: ArmSummary[], armId: string, metric: 'qps' | 'p99'): string {
+function medianOf(summaries: ArmSummary[], armId: string, metric: MetricName): string {
   const s = summaries.find((x) => x.armId === armId)
   if (!s) return 'n/a'
+  if (metric === 'cpu') return s.resources ? `${fmtCpuPerK(s.resources.cpuSecPerKReq)} CPU-s/1k` : 'n/a'
   return metric === 'qps' ? fmtInt(s.qps) : `${fmtMs(s.p99Us)} ms`
+}
+
+/** CPU-seconds per 1,000 requests (numerically CPU-ms per request), 3 decimals. */
+function fmtCpuPerK(x: number): string {
+  return Number.isFinite(x) ? x.toFixed(3) : 'n/a'
+}
+
+/** Bytes as MiB with one decimal. */
+function fmtMiB(bytes: number): string {
+  return Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(1) : 'n/a'
+}
+
+/** CPU and memory of each arm's process tree, with the CPU-per-request overhead of tracing where compared. */
+function resourcesSection(input: ReportInput, summaries: ArmSummary[]): string[] {
+  const withRes = summaries.filter((s) => s.resources !== undefined)
+  if (withRes.length === 0) return []
+  const rows = withRes.map((s) => {
+    const r = s.resources as NonNullable<ArmSummary['resources']>
+    const c = input.comparisons.find((x) => x.kind === 'overhead' && x.metric === 'cpu' && x.armId === s.armId)
+    return [
+      escapeMarkdown(s.label),
+      fmtCpuPerK(r.cpuSecPerKReq),
+      c ? `${fmtPct(c.overhead, { signed: true })}${significance(c)}` : '',
+      r.cpuPctAvg.toFixed(0),
+      r.cpuPctPeak.toFixed(0),
+      fmtMiB(r.rssAvgBytes),
+      fmtMiB(r.rssPeakBytes)
+    ]
+  })
+  return [
+    '#### Resources (whole process tree of the service, measured phase)',
+    '',
+    markdownTable([['Arm', 'CPU-s / 1k req', 'vs off', 'CPU % avg', 'CPU % peak', 'RSS avg MiB', 'RSS peak MiB'], ...rows], {
+      align: ['l', 'r', 'r', 'r', 'r', 'r', 'r']
+    }),
+    '',
+    'CPU-s / 1k req: CPU time of the service and its children per 1,000 successful requests (= CPU-ms per request). ' +
+      'CPU %: 100 = one core busy. RSS is summed over the processes, wrapper shells included. Medians over the rounds; peaks are the maximum.',
+    ''
+  ]
 }
 
 /** "vs main": head/off against base/off (same job) or the stored baseline's off arm. */
@@ -324,7 +370,7 @@ function roundsTable(input: ReportInput): string {
 
 function noiseLines(input: ReportInput): string[] {
   const lines: string[] = []
-  for (const metric of ['qps', 'p99'] as const) {
+  for (const metric of ['qps', 'p99', 'cpu'] as const) {
     const sds = input.comparisons.filter((c) => c.metric === metric && Number.isFinite(c.sdLogRatio)).map((c) => c.sdLogRatio)
     if (sds.length === 0) continue
     const sd = Math.sqrt(sds.reduce((a, b) => a + b * b, 0) / sds.length)
@@ -343,12 +389,15 @@ export function renderReport(input: ReportInput): string {
   }
   const heads = headline(input, summaries)
   if (heads.length > 0) out.push(...heads.map((l) => `- ${l}`), '')
+  const chart = renderChart(summaries)
+  if (chart !== '') out.push(chart, '')
   if (input.verdict !== 'error' || input.rounds.length > 0) {
     if (input.verdict !== 'error' && input.reasons.length > 0) {
       // Escaped too: in `mode: report` the reasons come from an artifact a fork PR produced.
       out.push('<details><summary>Decisions</summary>', '', ...input.reasons.map((r) => `- ${escapeMarkdown(r)}`), '', '</details>', '')
     }
     if (summaries.length > 0) out.push('#### Arms', '', armTable(summaries), '')
+    out.push(...resourcesSection(input, summaries))
     out.push(...regressionSection(input, summaries))
     out.push(...overheadChangeSection(input))
     const overheads = input.comparisons.filter((c) => c.kind === 'overhead')
@@ -358,7 +407,7 @@ export function renderReport(input: ReportInput): string {
         '',
         comparisonTable(input, overheads, 'Arm', (c) => (c.referenceArmId === input.referenceArmId ? c.armId : `${c.armId} vs ${c.referenceArmId}`)),
         '',
-        `Overhead = QPS lost or P99 added with tracing on; "~" marks a difference that is not significant at ` +
+        `Overhead = QPS lost, or P99 or CPU per request added, with tracing on; "~" marks a difference that is not significant at ` +
           `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A comparison fails only when its whole interval ` +
           `is beyond its budget after Holm–Bonferroni across the gated comparisons.`,
         ''
@@ -370,7 +419,7 @@ export function renderReport(input: ReportInput): string {
     `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
     `${s.connections} connections, ${s.warmupSec} s warm-up + ${s.roundDurationSec} s measured per round`,
     `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs every arm once in random order)`,
-    `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
+    `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
     `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ${escapeMarkdown(input.machine.runner)}`,
     `CPU pinning: ${escapeMarkdown(input.pinning)}`,
     ...noiseLines(input)

@@ -1,5 +1,6 @@
 import { median } from 'simple-statistics'
 import type { ArmSpec, RoundResult } from '../types.js'
+import { cpuSecondsPerKiloRequest } from '../stats/logRatios.js'
 
 /** Per-arm aggregate over its rounds: medians of the per-round values (robust to one odd round). */
 export interface ArmSummary {
@@ -26,6 +27,32 @@ export interface ArmSummary {
   otlpBytesPerSec: number
   /** Projected span storage per hour (OTLP wire bytes, decimal MB) at this arm's median QPS. */
   storageMBPerHour: number
+  /** CPU and RSS of the service's process tree; only when every round of the arm has them. */
+  resources?: ArmResources
+}
+
+/** Per-arm CPU and memory: medians of the per-round values, except the peaks (maximum over rounds). */
+export interface ArmResources {
+  /** CPU-seconds per 1,000 successful requests (median of the rounds). */
+  cpuSecPerKReq: number
+  cpuPctAvg: number
+  cpuPctPeak: number
+  rssAvgBytes: number
+  rssPeakBytes: number
+}
+
+/** Resources of an arm's rounds, or undefined when any round lacks them (a partial median would mislead). */
+function armResources(rs: readonly RoundResult[]): ArmResources | undefined {
+  const all = rs.map((r) => r.resources)
+  if (all.length === 0 || all.some((x) => x === undefined)) return undefined
+  const res = all as NonNullable<RoundResult['resources']>[]
+  return {
+    cpuSecPerKReq: median(rs.map(cpuSecondsPerKiloRequest)),
+    cpuPctAvg: median(res.map((x) => x.cpuPctAvg)),
+    cpuPctPeak: Math.max(...res.map((x) => x.cpuPctPeak)),
+    rssAvgBytes: median(res.map((x) => x.rssAvgBytes)),
+    rssPeakBytes: Math.max(...res.map((x) => x.rssPeakBytes))
+  }
 }
 
 function cv(values: number[]): number {
@@ -46,6 +73,7 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
     const okAll = sum((r) => r.load.ok + r.warmup.ok)
     const bytes = sum((r) => r.otlp.bytes)
     const bytesPerRequest = okAll > 0 ? bytes / okAll : 0
+    const resources = armResources(rs)
     out.push({
       armId: arm.id,
       label: arm.label,
@@ -64,7 +92,8 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
       otlpBytes: bytes,
       spansPerRequest: okAll > 0 ? sum((r) => r.otlp.spans) / okAll : 0,
       otlpBytesPerSec: bytesPerRequest * qps,
-      storageMBPerHour: (bytesPerRequest * qps * 3600) / 1e6
+      storageMBPerHour: (bytesPerRequest * qps * 3600) / 1e6,
+      ...(resources !== undefined ? { resources } : {})
     })
   }
   return out

@@ -15,7 +15,7 @@ export interface CompareOptions {
 
 /**
  * Overhead of a mean log-ratio, signed so that positive = tracing costs:
- * QPS 1 − exp(d) (fewer requests served), P99 exp(d) − 1 (slower tail).
+ * QPS 1 − exp(d) (fewer requests served), P99 and CPU per request exp(d) − 1 (slower tail, more CPU).
  */
 export function overheadOf(metric: MetricName, meanLogRatio: number): number {
   return metric === 'qps' ? 1 - Math.exp(meanLogRatio) : Math.exp(meanLogRatio) - 1
@@ -23,7 +23,7 @@ export function overheadOf(metric: MetricName, meanLogRatio: number): number {
 
 /**
  * Log-scale threshold and alternative of "overhead > budget": QPS ln(1 − T) with 'less'
- * (arm serves fewer than (1 − T)·ref), P99 ln(1 + T) with 'greater'.
+ * (arm serves fewer than (1 − T)·ref), P99 and CPU per request ln(1 + T) with 'greater'.
  */
 export function failHypothesis(metric: MetricName, budget: number): { mu0: number; alternative: Alternative } {
   return metric === 'qps'
@@ -60,7 +60,7 @@ export function compareLogRatios(
   opts: CompareOptions
 ): Comparison {
   const { confidence, budget } = opts
-  if (metric !== 'qps' && metric !== 'p99') throw new Error(`unknown metric '${String(metric)}'`)
+  if (metric !== 'qps' && metric !== 'p99' && metric !== 'cpu') throw new Error(`unknown metric '${String(metric)}'`)
   if (!(confidence > 0 && confidence < 1)) {
     throw new RangeError(`confidence must be in (0, 1), got ${confidence}`)
   }

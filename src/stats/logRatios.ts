@@ -1,15 +1,29 @@
 import type { MetricName, RoundResult } from '../types.js'
 
-/** The value of `metric` in one round: QPS, or P99 latency in microseconds. */
+/**
+ * The value of `metric` in one round: QPS, P99 latency in microseconds, or CPU-seconds of the
+ * service's process tree per 1,000 successful requests (throws when the round has no resources).
+ */
 export function metricValue(round: RoundResult, metric: MetricName): number {
   switch (metric) {
     case 'qps':
       return round.load.qps
     case 'p99':
       return round.load.latency.p99Us
+    case 'cpu':
+      return cpuSecondsPerKiloRequest(round)
     default:
       throw new Error(`unknown metric '${String(metric)}'`)
   }
+}
+
+/** CPU-seconds per 1,000 successful requests of one round: cpuSeconds / (ok / 1000). */
+export function cpuSecondsPerKiloRequest(round: RoundResult): number {
+  if (round.resources === undefined) {
+    throw new Error(`arm '${round.armId}' block ${round.block}: no CPU/RSS data for this round (sampling needs Linux /proc)`)
+  }
+  // ok = 0 gives Infinity, which pairedLogRatios rejects by name.
+  return round.resources.cpuSeconds / (round.load.ok / 1000)
 }
 
 /**

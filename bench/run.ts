@@ -1,0 +1,266 @@
+/**
+ * Measurement-quality bench (not part of the test suite): on this machine, how noisy is the gate,
+ * how often does it cry wolf, how small an overhead does it see, is the load generator the
+ * bottleneck, and what does the gate cost beyond its rounds. Bounded in time by its settings.
+ *
+ *   npm run bench                      # everything, default sizes (~30 min on a 2-core runner)
+ *   npm run bench -- --quick           # a smoke run of every part (~3 min)
+ *   npm run bench -- --only noise,generator --runs 10
+ *
+ * Writes bench/results/latest.json and bench/results/latest.md (the README's accuracy table).
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseConfig, type RawInputs } from '../src/config/config.js'
+import { runEngine, type GateRun } from '../src/engine.js'
+import { killAllServices, findFreePort } from '../src/service/service.js'
+import { runLoad } from '../src/load/load.js'
+import { planPinning } from '../src/service/pinning.js'
+import { machineInfo } from '../src/baseline/fingerprint.js'
+import type { Comparison, MetricName } from '../src/types.js'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const fixtureDir = path.join(root, 'fixtures/http-service')
+const FIXTURE = 'node --import ./tracing.mjs server.mjs'
+
+interface Options {
+  only: Set<string>
+  runs: number
+  powerRuns: number
+  rounds: number
+  roundDurations: number[]
+  roundDuration: number
+  warmup: number
+  connections: number
+  quick: boolean
+}
+
+function parseArgs(argv: string[]): Options {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`)
+    return i >= 0 ? argv[i + 1] : undefined
+  }
+  const quick = argv.includes('--quick')
+  return {
+    quick,
+    only: new Set((get('only') ?? 'noise,false-alarm,power,generator,overhead').split(',')),
+    runs: Number(get('runs') ?? (quick ? 2 : 20)),
+    powerRuns: Number(get('power-runs') ?? (quick ? 2 : 10)),
+    rounds: Number(get('rounds') ?? 8),
+    roundDurations: (get('round-durations') ?? (quick ? '1' : '1,2,5')).split(',').map(Number),
+    roundDuration: Number(get('round-duration') ?? (quick ? 1 : 2)),
+    warmup: Number(get('warmup') ?? (quick ? 0.5 : 1)),
+    connections: Number(get('connections') ?? 50)
+  }
+}
+
+const log = (m: string): void => void process.stderr.write(`${m}\n`)
+
+/** An A/A or A/B same-job gate run on the fixture: base = plain fixture, head = fixture + `headPrefix`. */
+async function regressionRun(o: Options, roundDuration: number, headEnv: string, budgetPct: string, extra: RawInputs = {}): Promise<GateRun> {
+  const config = parseConfig({
+    'start-command': `${headEnv} ${FIXTURE}`.trim(),
+    'working-directory': fixtureDir,
+    'base-start-command': FIXTURE,
+    'base-working-directory': fixtureDir,
+    'sampling-rates': 'none',
+    'target-url': 'http://127.0.0.1:{port}/api/v1/users/42',
+    'ready-url': 'http://127.0.0.1:{port}/healthz',
+    rounds: String(o.rounds),
+    'round-duration': String(roundDuration),
+    'warmup-duration': String(o.warmup),
+    connections: String(o.connections),
+    'max-qps-regression': budgetPct,
+    'max-p99-regression': 'none',
+    'output-dir': path.join(os.tmpdir(), 'otlp-perf-gate-bench'),
+    ...extra
+  })
+  try {
+    return await runEngine(config, { warn: log })
+  } finally {
+    await killAllServices()
+  }
+}
+
+function sd(xs: number[]): number {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))
+}
+
+function regression(run: GateRun, metric: MetricName): Comparison | undefined {
+  return run.comparisons.find((c) => c.kind === 'regression' && c.metric === metric)
+}
+
+/** Per-block SD of the A/A log-ratio for each metric, at each round length. */
+async function noise(o: Options): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = []
+  for (const dur of o.roundDurations) {
+    for (const pinning of ['auto', 'off']) {
+      const run = await regressionRun(o, dur, '', '5', { 'cpu-pinning': pinning })
+      const row: Record<string, unknown> = { roundDurationSec: dur, pinning: run.pinning, blocks: o.rounds }
+      for (const metric of ['qps', 'p99', 'cpu'] as MetricName[]) {
+        const c = regression(run, metric)
+        row[`sd_${metric}`] = c && c.logRatios.length > 1 ? sd(c.logRatios) : null
+      }
+      log(`noise: ${JSON.stringify(row)}`)
+      rows.push(row)
+    }
+  }
+  return rows
+}
+
+/** Identical builds, repeated full gate runs: fraction that FAIL at the default budget and at budget 0. */
+async function falseAlarm(o: Options): Promise<Record<string, unknown>> {
+  let failDefault = 0
+  let failZero = 0
+  const sds: number[] = []
+  for (let i = 0; i < o.runs; i++) {
+    const run = await regressionRun(o, o.roundDuration, '', '5')
+    const c = regression(run, 'qps') as Comparison
+    if (c.decision === 'fail') failDefault++
+    // Budget 0 = "any slowdown at all": the same data against the strictest budget.
+    const lo = c.ciLow
+    if (lo > 0) failZero++
+    sds.push(sd(c.logRatios))
+    log(`false alarm ${i + 1}/${o.runs}: decision ${c.decision}, overhead ${(c.overhead * 100).toFixed(2)}%, CI low ${(lo * 100).toFixed(2)}%`)
+  }
+  return { runs: o.runs, failAtDefaultBudget5pct: failDefault / o.runs, ciExcludesZero: failZero / o.runs, meanSdQps: sds.reduce((a, b) => a + b, 0) / sds.length }
+}
+
+/** Fixture cost (µs of busy CPU per request) that lowers QPS by about `target`, found by a short search. */
+async function calibrate(o: Options, target: number): Promise<number> {
+  let us = 10
+  for (let i = 0; i < 4; i++) {
+    const run = await regressionRun({ ...o, rounds: 3 }, o.roundDuration, `FIXTURE_EXTRA_CPU_US=${us}`, 'none', {
+      'max-p99-regression': 'none',
+      'max-qps-regression': 'none'
+    })
+    const got = (regression(run, 'qps') as Comparison).overhead
+    log(`calibrate ${target * 100}%: ${us} µs → ${(got * 100).toFixed(1)}%`)
+    if (Math.abs(got - target) < target * 0.15 || got <= 0) break
+    us = Math.max(1, Math.round((us * target) / got))
+  }
+  return us
+}
+
+async function power(o: Options): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = []
+  for (const [effect, budget] of [
+    [0.1, 5],
+    [0.05, 2]
+  ] as const) {
+    const us = await calibrate(o, effect)
+    let fails = 0
+    const measured: number[] = []
+    for (let i = 0; i < o.powerRuns; i++) {
+      const run = await regressionRun(o, o.roundDuration, `FIXTURE_EXTRA_CPU_US=${us}`, String(budget))
+      const c = regression(run, 'qps') as Comparison
+      if (c.decision === 'fail') fails++
+      measured.push(c.overhead)
+      log(`power ${effect * 100}% vs ${budget}%: run ${i + 1}: ${(c.overhead * 100).toFixed(1)}% → ${c.decision}`)
+    }
+    rows.push({
+      injectedUs: us,
+      targetEffect: effect,
+      measuredMeanEffect: measured.reduce((a, b) => a + b, 0) / measured.length,
+      budget: budget / 100,
+      runs: o.powerRuns,
+      power: fails / o.powerRuns
+    })
+  }
+  return rows
+}
+
+/** The gate's autocannon runner vs wrk against the same plain server, both pinned like the gate. */
+async function generator(o: Options): Promise<Record<string, unknown>> {
+  const port = await findFreePort()
+  const server = spawn('taskset', ['-c', '0', process.execPath, '-e', `require('http').createServer((q,s)=>s.end('ok')).listen(${port},'127.0.0.1')`], {
+    stdio: 'ignore'
+  })
+  try {
+    await new Promise((r) => setTimeout(r, 500))
+    const url = `http://127.0.0.1:${port}/`
+    const pinning = await planPinning('auto')
+    const unpin = await pinning.pinSelf()
+    const ours = await runLoad({ url, connections: o.connections, warmupSec: 1, durationSec: 5, timeoutSec: 10 })
+    await unpin()
+    const wrkPath = spawnSync('sh', ['-c', 'command -v wrk']).stdout.toString().trim()
+    if (!wrkPath) return { ours: ours.qps, wrk: null, ratio: null, note: 'wrk not installed (apt-get install wrk)' }
+    const w = spawnSync('taskset', ['-c', pinning.loadCpus || '0', 'wrk', '-t1', `-c${o.connections}`, '-d5s', url], { encoding: 'utf8' })
+    const m = /Requests\/sec:\s+([\d.]+)/.exec(w.stdout)
+    const wrk = m ? Number(m[1]) : NaN
+    log(`generator: autocannon runner ${ours.qps.toFixed(0)} rps, wrk ${wrk.toFixed(0)} rps`)
+    return { ours: ours.qps, wrk, ratio: ours.qps / wrk }
+  } finally {
+    server.kill('SIGKILL')
+  }
+}
+
+/** Wall time of a gate run beyond its measured phases, per round. */
+async function overhead(o: Options): Promise<Record<string, unknown>> {
+  const run = await regressionRun({ ...o, rounds: 3 }, o.roundDuration, '', 'none', { 'max-p99-regression': 'none' })
+  const rounds = run.rounds.length
+  const warm = o.warmup * rounds
+  return {
+    rounds,
+    wallSec: run.wallSec,
+    measuredSec: run.measuredSec,
+    warmupSec: warm,
+    overheadPerRoundSec: (run.wallSec - run.measuredSec - warm) / rounds
+  }
+}
+
+function pct(x: unknown): string {
+  return typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'n/a'
+}
+
+function markdown(r: Record<string, any>): string {
+  const lines = [`Measured ${r.date} on ${r.machine.cpuModel}, ${r.machine.cores} cores, Node ${r.machine.node}.`, '']
+  if (r.noise) {
+    lines.push('| Round length | Pinning | SD QPS | SD P99 | SD CPU/req |', '| ---: | --- | ---: | ---: | ---: |')
+    for (const n of r.noise) lines.push(`| ${n.roundDurationSec} s | ${n.pinning} | ${pct(n.sd_qps)} | ${pct(n.sd_p99)} | ${pct(n.sd_cpu)} |`)
+    lines.push('')
+  }
+  if (r.falseAlarm) {
+    lines.push(
+      `A/A false alarms over ${r.falseAlarm.runs} full gate runs (${r.options.rounds} blocks, ${r.options.roundDuration} s rounds): ` +
+        `${pct(r.falseAlarm.failAtDefaultBudget5pct)} FAIL at a 5% budget; ${pct(r.falseAlarm.ciExcludesZero)} with a CI excluding 0 (expected ≤ 2.5%).`,
+      ''
+    )
+  }
+  if (r.power) {
+    for (const p of r.power) {
+      lines.push(`Power: injected ${pct(p.measuredMeanEffect)} (${p.injectedUs} µs/request) vs a ${pct(p.budget)} budget → FAIL in ${pct(p.power)} of ${p.runs} runs.`)
+    }
+    lines.push('')
+  }
+  if (r.generator) lines.push(`Load generator: ${Math.round(r.generator.ours)} rps vs wrk ${Math.round(r.generator.wrk)} rps (ratio ${r.generator.ratio?.toFixed(2)}).`, '')
+  if (r.overhead) lines.push(`Gate overhead beyond measuring and warm-up: ${r.overhead.overheadPerRoundSec.toFixed(2)} s per round (boot, readiness, stop, flush).`, '')
+  return lines.join('\n')
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2))
+  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machineInfo(), options: { ...o, only: [...o.only] } }
+  if (o.only.has('generator')) result.generator = await generator(o)
+  if (o.only.has('overhead')) result.overhead = await overhead(o)
+  if (o.only.has('noise')) result.noise = await noise(o)
+  if (o.only.has('false-alarm')) result.falseAlarm = await falseAlarm(o)
+  if (o.only.has('power')) result.power = await power(o)
+  const dir = path.join(root, 'bench/results')
+  fs.mkdirSync(dir, { recursive: true })
+  const name = o.quick ? 'quick' : 'latest'
+  fs.writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
+  fs.writeFileSync(path.join(dir, `${name}.md`), markdown(result))
+  process.stdout.write(markdown(result))
+}
+
+main()
+  .catch((e) => {
+    process.stderr.write(`bench failed: ${e instanceof Error ? e.stack : String(e)}\n`)
+    process.exitCode = 1
+  })
+  .finally(() => killAllServices().then(() => process.exit()))

@@ -12,7 +12,7 @@ import { validateResults } from './baseline/read.js'
 import type { ResultsFile } from './baseline/results.js'
 import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
-import { stickyMarker, upsertStickyComment } from './github/comment.js'
+import { getPullRequestHeadSha, stickyMarker, upsertStickyComment } from './github/comment.js'
 import { errorMessage } from './errors.js'
 import type { Verdict } from './types.js'
 
@@ -35,19 +35,36 @@ function targetFromPr(pr: PullRequestContext): CommentTarget {
   return { owner: pr.owner, repo: pr.repo, number: pr.number, apiUrl: pr.apiUrl, workflow: pr.workflow, job: pr.job }
 }
 
-/** Report mode: the PR number comes from the artifact (fork PRs have none in `workflow_run.pull_requests`). */
-function targetFromResults(results: ResultsFile, env: NodeJS.ProcessEnv): CommentTarget | null {
-  const [owner, repo] = (env.GITHUB_REPOSITORY ?? results.git.repository ?? '').split('/')
+/**
+ * Report mode: the artifact names the PR, but the artifact was produced by PR code (maybe a fork),
+ * so nothing in it is trusted with the write token: the results must be of the commit this
+ * `workflow_run` event ran for, and the PR it names must have that commit as its head (checked
+ * through the API). The comment marker is this workflow's own, never the artifact's.
+ */
+async function verifiedTargetFromResults(config: Config, results: ResultsFile, env: NodeJS.ProcessEnv): Promise<CommentTarget> {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
+  if (!owner || !repo) throw new Error('GITHUB_REPOSITORY is not set: cannot tell which repository to comment on')
   const number = results.git.prNumber
-  if (!owner || !repo || typeof number !== 'number' || !Number.isInteger(number) || number <= 0) return null
-  return {
-    owner,
-    repo,
-    number,
-    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
-    workflow: results.git.workflow ?? env.GITHUB_WORKFLOW ?? '',
-    job: results.git.job ?? env.GITHUB_JOB ?? ''
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number <= 0) {
+    throw new Error(`the results file names no pull request (git.prNumber is ${JSON.stringify(number)})`)
   }
+  let headSha: unknown
+  if (env.GITHUB_EVENT_NAME === 'workflow_run' && env.GITHUB_EVENT_PATH) {
+    const event = JSON.parse(fs.readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { workflow_run?: { head_sha?: unknown } }
+    headSha = event.workflow_run?.head_sha
+  }
+  if (typeof headSha !== 'string' || !/^[0-9a-f]{40}$/i.test(headSha)) {
+    throw new Error("'mode: report' runs from a workflow_run event (its head_sha identifies the PR run); GITHUB_EVENT_PATH has none")
+  }
+  if (results.git.sha !== headSha) {
+    throw new Error(`the results file is for commit ${String(results.git.sha)}, but the workflow run was for ${headSha}: refusing to comment`)
+  }
+  const apiUrl = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')
+  const prHead = await getPullRequestHeadSha({ token: config.githubToken, apiUrl, owner, repo, number })
+  if (prHead !== headSha) {
+    throw new Error(`pull request #${number} has head ${prHead}, not the measured commit ${headSha}: refusing to comment`)
+  }
+  return { owner, repo, number, apiUrl, workflow: env.GITHUB_WORKFLOW ?? '', job: env.GITHUB_JOB ?? '' }
 }
 
 /**
@@ -99,18 +116,17 @@ async function runReportMode(config: Config): Promise<string | null> {
   const paths = writeRunFiles(config.outputDir, markdown, results)
   setOutputs(results.verdict, results, paths)
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
-  const target = targetFromResults(results, process.env)
-  if (target === null) {
-    core.warning('the results file names no pull request (git.prNumber): nothing to comment on')
+  if (!shouldComment(config.comment, results.verdict)) return null
+  if (config.githubToken === '') {
+    core.warning("no 'github-token': the report is in the job summary only")
     return null
   }
-  if (shouldComment(config.comment, results.verdict)) {
-    try {
-      await publish(config, target, markdown)
-    } catch (e) {
-      core.setOutput(Outputs.Verdict, 'error')
-      return `could not post the PR comment: ${errorMessage(e)}`
-    }
+  try {
+    const target = await verifiedTargetFromResults(config, results, process.env)
+    await publish(config, target, markdown)
+  } catch (e) {
+    core.setOutput(Outputs.Verdict, 'error')
+    return `could not post the PR comment: ${errorMessage(e)}`
   }
   // The PR workflow already set the check; this workflow only reports.
   return null

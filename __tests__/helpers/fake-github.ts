@@ -54,6 +54,8 @@ export interface FakeGitHubOptions {
   echoAuthorizationInErrors?: boolean
   /** Default page size when per_page is absent (GitHub: 30). */
   defaultPerPage?: number
+  /** Pull requests answered by GET /repos/:o/:r/pulls/:n, by number: their head commit. */
+  pulls?: Record<number, { headSha: string }>
 }
 
 /** Mutable state: tests may inspect it and change `mode` between calls. */
@@ -160,6 +162,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     if (method === 'GET' && url.pathname === '/user') {
       if (userLogin === null) return fail(403, 'Resource not accessible by integration')
       return send(200, { login: userLogin, id: 1, type: 'User' })
+    }
+
+    const pull = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(url.pathname)
+    if (pull !== null && method === 'GET') {
+      const pr = opts.pulls?.[Number(pull[3])]
+      if (pr === undefined) return fail(404, 'Not Found')
+      return send(200, { number: Number(pull[3]), state: 'open', head: { sha: pr.headSha, ref: 'feature' } })
     }
 
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname)

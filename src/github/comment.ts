@@ -172,6 +172,35 @@ interface Ctx {
 }
 
 /**
+ * Head commit of pull request `number` (GET /repos/{o}/{r}/pulls/{n}). `mode: report` uses it to
+ * check that the PR number an artifact names really is the PR whose run produced it.
+ */
+export async function getPullRequestHeadSha(opts: {
+  token: string
+  apiUrl: string
+  owner: string
+  repo: string
+  number: number
+  fetchImpl?: typeof fetch
+}): Promise<string> {
+  const apiUrl = opts.apiUrl.replace(/\/+$/, '')
+  const ctx: Ctx = {
+    token: opts.token,
+    apiUrl,
+    origin: new URL(apiUrl).origin,
+    fetchImpl: opts.fetchImpl ?? fetch,
+    timeoutMs: 30_000,
+    log: () => {}
+  }
+  const endpoint = `/repos/${encodeURIComponent(opts.owner)}/${encodeURIComponent(opts.repo)}/pulls/${opts.number}`
+  const res = await call(ctx, 'GET', `${apiUrl}${endpoint}`)
+  const j = res.json as { head?: { sha?: unknown } } | null
+  const sha = j?.head?.sha
+  if (typeof sha !== 'string') throw new GitHubApiError(`GitHub API GET ${endpoint} answered without head.sha`, { status: res.status, method: 'GET', endpoint })
+  return sha
+}
+
+/**
  * Creates or updates the sticky comment carrying `marker` on issue/PR `issueNumber`.
  * 403/404 (fork PR, missing `pull-requests: write`) → `forbidden` plus a warning, never a throw.
  * 5xx/network errors are retried (bounded), then a {@link GitHubApiError} is thrown; 401 throws at once.

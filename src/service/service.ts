@@ -15,11 +15,18 @@ import { groupAlive, registerGroup, signalGroup, stopAllGroups, unregisterGroup 
 export interface ServiceOptions {
   /** Shell command line, run with `/bin/sh -c`, e.g. `node --import ./tracing.mjs server.mjs` or `npm start`. */
   command: string
+  /** The command as the user wrote it, for messages (the gate may wrap it, e.g. in taskset). */
+  displayCommand?: string
   cwd: string
   /** Full environment of the service (the caller merges process.env and the arm's env). */
   env: Record<string, string>
-  /** Polled with GET until it answers 2xx. */
+  /** Polled with GET until it answers 2xx (unless `readyCheck` is given). */
   readyUrl: string
+  /**
+   * Replaces the GET of `readyUrl`, e.g. a gRPC call for gRPC targets: polled like it until `ok`;
+   * `label` says what is awaited in messages, `detail` is the "last poll" of a failure.
+   */
+  readyCheck?: { label: string; probe: (timeoutMs: number) => Promise<{ ok: boolean; detail: string }> }
   readyTimeoutMs: number
   /** stdout and stderr are appended here (parent directory created). */
   logFile: string
@@ -77,20 +84,25 @@ const PORT_CHECK_TIMEOUT_MS = 1000
  * Start `command` in its own process group and wait until `readyUrl` answers 2xx.
  * On any failure the group is killed before the ServiceError is thrown.
  */
+/** The command for messages: what the user wrote, not the gate's wrapper. */
+function shown(opts: ServiceOptions): string {
+  return opts.displayCommand ?? opts.command
+}
+
 export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
   const log = opts.log ?? (() => {})
   validateOptions(opts)
   const stopGraceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
 
   if (!isDirectory(opts.cwd)) {
-    throw new ServiceError('bad-command', `Cannot start service \`${opts.command}\`: working directory '${opts.cwd}' does not exist or is not a directory.`)
+    throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: working directory '${opts.cwd}' does not exist or is not a directory.`)
   }
   // Benchmarking whatever already listens there would silently measure the wrong process.
   const holder = await probePort(opts.port)
   if (holder !== 'free') {
     throw new ServiceError(
       'port-taken',
-      `Cannot start service \`${opts.command}\`: port ${opts.port} already in use on 127.0.0.1 ` +
+      `Cannot start service \`${shown(opts)}\`: port ${opts.port} already in use on 127.0.0.1 ` +
         `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} before the service was started). ` +
         'Stop the other process or choose another port.'
     )
@@ -134,9 +146,9 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   const pid = child.pid
   if (pid === undefined) {
     await exited
-    throw new ServiceError('bad-command', `Cannot start service \`${opts.command}\`: spawning /bin/sh failed: ${(spawnError as Error | null)?.message ?? 'unknown error'}`)
+    throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: spawning /bin/sh failed: ${(spawnError as Error | null)?.message ?? 'unknown error'}`)
   }
-  log(`service started: pid ${pid}, \`${opts.command}\`, log ${opts.logFile}`)
+  log(`service started: pid ${pid}, \`${shown(opts)}\`, log ${opts.logFile}`)
 
   const logTail = (lines: number = TAIL_LINES): string => readLogTail(opts.logFile, logStart, lines)
   const withTail = (msg: string): string => {
@@ -172,8 +184,8 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
         'crashed',
         withTail(
           stopRequested
-            ? `Service \`${opts.command}\` (pid ${pid}) is not running: it was stopped (${how}).`
-            : `Service \`${opts.command}\` (pid ${pid}) crashed while being measured: ${how}.${addrInUseHint(logTail(), opts.port)}`
+            ? `Service \`${shown(opts)}\` (pid ${pid}) is not running: it was stopped (${how}).`
+            : `Service \`${shown(opts)}\` (pid ${pid}) crashed while being measured: ${how}.${addrInUseHint(logTail(), opts.port)}`
         )
       )
     }
@@ -187,13 +199,13 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
       const info = exitInfo as ExitInfo | null
       if (err.kind === 'exited-before-ready' && info !== null && (info.code === 127 || info.code === 126)) {
         const why = info.code === 127 ? 'the shell could not find the command' : 'the command is not executable'
-        throw new ServiceError('bad-command', withTail(`Service command \`${opts.command}\` failed to start: ${why} (exit code ${info.code}, cwd ${opts.cwd}).`))
+        throw new ServiceError('bad-command', withTail(`Service command \`${shown(opts)}\` failed to start: ${why} (exit code ${info.code}, cwd ${opts.cwd}).`))
       }
       throw new ServiceError(err.kind, withTail(err.message + (err.kind === 'exited-before-ready' ? addrInUseHint(logTail(), opts.port) : '')))
     }
     throw err
   }
-  log(`service ready: ${opts.readyUrl}`)
+  log(`service ready: ${opts.readyCheck?.label ?? opts.readyUrl}`)
   return handle
 }
 
@@ -276,24 +288,32 @@ function probePort(port: number): Promise<'free' | 'connected' | 'no-refusal'> {
 async function waitReady(opts: ServiceOptions, exited: Promise<ExitInfo>, exitInfo: () => ExitInfo | null): Promise<void> {
   const deadline = Date.now() + opts.readyTimeoutMs
   let last = 'no answer yet'
+  const awaited = opts.readyCheck?.label ?? `${opts.readyUrl} to answer 2xx`
   for (;;) {
     const info = exitInfo()
     if (info !== null) {
       throw new ReadyFailure(
         'exited-before-ready',
-        `Service \`${opts.command}\` exited before it was ready (${describeExit(info)}) while waiting for ${opts.readyUrl} to answer 2xx (last poll: ${last}).`
+        `Service \`${shown(opts)}\` exited before it was ready (${describeExit(info)}) while waiting for ${awaited} (last poll: ${last}).`
       )
     }
     const remaining = deadline - Date.now()
     if (remaining <= 0) {
       throw new ReadyFailure(
         'not-ready',
-        `Service \`${opts.command}\` did not become ready within ${opts.readyTimeoutMs} ms: ${opts.readyUrl} never answered 2xx (last poll: ${last}); the process was still running and has been stopped.`
+        `Service \`${shown(opts)}\` did not become ready within ${opts.readyTimeoutMs} ms: ${opts.readyCheck ? `waited in vain for ${awaited}` : `${opts.readyUrl} never answered 2xx`} (last poll: ${last}); the process was still running and has been stopped.`
       )
     }
-    const outcome = await probeUrl(opts.readyUrl, Math.max(10, Math.min(READY_REQUEST_TIMEOUT_MS, remaining)))
-    if (outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300) return
-    last = outcome.status !== undefined ? `HTTP ${outcome.status}` : (outcome.error ?? 'unknown error')
+    const probeMs = Math.max(10, Math.min(READY_REQUEST_TIMEOUT_MS, remaining))
+    if (opts.readyCheck) {
+      const r = await opts.readyCheck.probe(probeMs)
+      if (r.ok) return
+      last = r.detail
+    } else {
+      const outcome = await probeUrl(opts.readyUrl, probeMs)
+      if (outcome.status !== undefined && outcome.status >= 200 && outcome.status < 300) return
+      last = outcome.status !== undefined ? `HTTP ${outcome.status}` : (outcome.error ?? 'unknown error')
+    }
     // Sleep, but wake up at once if the process dies meanwhile.
     const nap = Math.min(READY_POLL_MS, Math.max(0, deadline - Date.now()))
     let napTimer: NodeJS.Timeout | undefined

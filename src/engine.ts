@@ -230,6 +230,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
       const isBase = arm.build === 'base' && config.base !== null
       const service = await startService({
         command: pinning.wrap(isBase ? (config.base as NonNullable<Config['base']>).startCommand : config.startCommand),
+        displayCommand: isBase ? (config.base as NonNullable<Config['base']>).startCommand : config.startCommand,
         cwd: isBase ? path.resolve((config.base as NonNullable<Config['base']>).workingDirectory) : cwd,
         env: roundEnv(config, arm, port, receiver.endpoint),
         readyUrl: fillPort(config.readyUrl, port),

@@ -68,7 +68,7 @@ describe('parseConfig rejects bad input, naming the input and quoting the value'
     ['duplicate rate', { ...base, 'sampling-rates': '1,1' }, "'sampling-rates' lists 1 twice"],
     ['negative budget', { ...base, 'max-qps-overhead': '-5' }, "'max-qps-overhead' must be a percentage from 0 to 99 (or 'none' to report without gating), got '-5'"],
     ['bad choice', { ...base, 'on-inconclusive': 'maybe' }, "'on-inconclusive' must be one of warn, fail, pass, got 'maybe'"],
-    ['bad protocol', { ...base, 'otlp-protocol': 'grpc' }, "'otlp-protocol' must be one of http/protobuf, http/json, got 'grpc'"],
+    ['bad protocol', { ...base, 'otlp-protocol': 'grpc/json' }, "'otlp-protocol' must be one of http/protobuf, http/json, grpc, got 'grpc/json'"],
     ['remote target', { ...base, 'target-url': 'http://example.com/' }, "'target-url' must be a loopback URL (host 127.0.0.1, localhost or [::1]), got 'http://example.com/'"],
     ['https target', { ...base, 'target-url': 'https://127.0.0.1:{port}/' }, "'target-url' must be an http:// URL"],
     ['not a url', { ...base, 'ready-url': 'healthz' }, "'ready-url' must be an http:// URL such as"],

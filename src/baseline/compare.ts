@@ -1,4 +1,4 @@
-import type { Config } from '../config/config.js'
+import { targetOf, type Config } from '../config/config.js'
 import { compareUnpaired } from '../stats/unpaired.js'
 import { metricValue } from '../stats/logRatios.js'
 import type { Comparison, MachineInfo, MetricName, RoundResult } from '../types.js'
@@ -39,7 +39,7 @@ export function settingsDifferences(config: Config, stored: ResultsFile['setting
   if (stored.connections !== config.connections) out.push(`connections ${stored.connections} vs ${config.connections}`)
   if (stored.roundDurationSec !== config.roundDurationSec) out.push(`round-duration ${stored.roundDurationSec} vs ${config.roundDurationSec}`)
   if (stored.warmupSec !== config.warmupSec) out.push(`warmup-duration ${stored.warmupSec} vs ${config.warmupSec}`)
-  if (stored.target !== config.targetUrl) out.push(`target-url '${stored.target}' vs '${config.targetUrl}'`)
+  if (stored.target !== targetOf(config)) out.push(`target '${stored.target}' vs '${targetOf(config)}'`)
   return out
 }
 

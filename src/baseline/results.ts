@@ -1,4 +1,4 @@
-import type { Config } from '../config/config.js'
+import { targetOf, type Config } from '../config/config.js'
 import type { ArmSpec, Comparison, MachineInfo, PlanStep, RoundResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from '../report/summary.js'
 import type { BaselineInfo } from './compare.js'
@@ -64,7 +64,7 @@ export interface ResultsFile {
 export function settingsOf(config: Config): ResultsFile['settings'] {
   return {
     startCommand: config.startCommand,
-    target: config.targetUrl,
+    target: targetOf(config),
     serviceName: config.serviceName,
     samplingRates: [...config.samplingRates],
     rounds: config.rounds,

@@ -1,4 +1,5 @@
 import { INPUT_SPECS, Inputs, type InputName } from './inputs.js'
+import { SPIKE_DEFAULT_SEC, SPIKE_STEPS } from '../load/scenarios.js'
 import type { OnInconclusive } from '../types.js'
 
 /** The validated, frozen configuration every later stage reads. Fractions, not percents. */
@@ -20,7 +21,16 @@ export interface Config {
   readonly rounds: number
   readonly roundDurationSec: number
   readonly warmupSec: number
+  /** The primary closed-loop level: `connectionLevels[0]`. */
   readonly connections: number
+  /** Every closed-loop level in the order given; each round measures them in turn (one level: `[connections]`). */
+  readonly connectionLevels: readonly number[]
+  /** Open-loop phase rate in requests/s, `auto` (60% of the off arm's calibrated QPS) or null (no open-loop phase). */
+  readonly openLoopRate: number | 'auto' | null
+  /** Budget for the open-loop P99 added by tracing (fraction), null when only reported. */
+  readonly maxP99OpenOverhead: number | null
+  /** Spike profile (0 → peak → 0 connections over durationSec, after the blocks), or null. */
+  readonly spike: { readonly peak: number; readonly durationSec: number } | null
   readonly requestTimeoutSec: number
   /** Fraction, e.g. 0.01. */
   readonly maxErrorRate: number
@@ -229,6 +239,11 @@ function checkLoopbackUrl(input: string, template: string): void {
   }
 }
 
+/** What the load targets, for reports and baseline matching: the URL template, or `grpc://127.0.0.1:{port}/<method>`. */
+export function targetOf(c: Pick<Config, 'targetUrl' | 'grpc'>): string {
+  return c.grpc ? `grpc://127.0.0.1:{port}/${c.grpc.method.replace(/^\//, '')}` : c.targetUrl
+}
+
 /** The gRPC inputs, or null without `grpc-method`; a gRPC input without it is an error, never ignored. */
 function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
   const changed = (name: InputName): boolean => r.str(name) !== (DEFAULTS[name] ?? '')
@@ -272,10 +287,65 @@ function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
   return Object.freeze({ protoPath, method, request: Object.freeze(request), metadata: Object.freeze(metadata) })
 }
 
+/** The load-scenario inputs: connection levels, open-loop phase and spike (see src/load/scenarios.ts). */
+function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLevels' | 'openLoopRate' | 'maxP99OpenOverhead' | 'spike'> {
+  const connText = r.str(Inputs.Connections)
+  const items = r.list(Inputs.Connections)
+  let connectionLevels: number[]
+  if (items.length <= 1) {
+    // One level: the original input and message, unchanged.
+    connectionLevels = [r.uint(Inputs.Connections, 1, 100000)]
+  } else {
+    connectionLevels = []
+    for (const item of items) {
+      const n = /^\d+$/.test(item) ? Number(item) : NaN
+      if (!(Number.isInteger(n) && n >= 1 && n <= 100000)) {
+        r.add(new ConfigError(Inputs.Connections, `'${Inputs.Connections}' must be integers from 1 to 100000 (the first is the primary level), got '${item}' in '${connText}'`))
+      } else if (connectionLevels.includes(n)) {
+        r.add(new ConfigError(Inputs.Connections, `'${Inputs.Connections}' lists ${item} twice in '${connText}'`))
+      } else connectionLevels.push(n)
+    }
+    if (connectionLevels.length === 0) connectionLevels = [NaN]
+  }
+
+  const rateText = r.str(Inputs.OpenLoopRate)
+  let openLoopRate: number | 'auto' | null = null
+  if (rateText.toLowerCase() === 'auto') openLoopRate = 'auto'
+  else if (rateText.toLowerCase() !== 'none') {
+    openLoopRate = r.number(Inputs.OpenLoopRate, "'auto', 'none' or a rate in requests per second from 1 to 1000000", (x) => x >= 1 && x <= 1_000_000)
+  }
+  const maxP99OpenOverhead = r.percent(Inputs.MaxP99OpenOverhead, { min: 0, max: 10000, optional: true })
+  if (openLoopRate === null && maxP99OpenOverhead !== null) {
+    r.add(new ConfigError(Inputs.MaxP99OpenOverhead, `'${Inputs.MaxP99OpenOverhead}' needs 'open-loop-rate' ('auto' or requests per second), got '${r.str(Inputs.MaxP99OpenOverhead)}'`))
+  }
+  if (openLoopRate !== null && r.str(Inputs.GrpcMethod) !== '') {
+    r.add(new ConfigError(Inputs.OpenLoopRate, `'${Inputs.OpenLoopRate}' is not supported with 'grpc-method' yet (the open-loop generator speaks HTTP/1.1); set it to 'none', got '${rateText}'`))
+  }
+
+  const spikeText = r.str(Inputs.Spike)
+  let spike: Config['spike'] = null
+  if (spikeText !== '' && spikeText.toLowerCase() !== 'none') {
+    const m = /^(\d+)(?:\s*\/\s*(\d+(?:\.\d+)?))?$/.exec(spikeText)
+    const peak = m ? Number(m[1]) : NaN
+    const durationSec = m?.[2] !== undefined ? Number(m[2]) : SPIKE_DEFAULT_SEC
+    if (!m || !(peak >= 1 && peak <= 100000)) {
+      r.add(bad(Inputs.Spike, spikeText, "'N' or 'N/seconds' with N peak connections from 1 to 100000, e.g. '200/30'"))
+    } else if (!(durationSec >= 2 && durationSec <= 3600)) {
+      r.add(bad(Inputs.Spike, spikeText, `a ramp of 2 to 3600 seconds after the '/' (each of its ${2 * SPIKE_STEPS} stages lasts 1/${2 * SPIKE_STEPS} of it), e.g. '${peak}/30'`))
+    } else spike = { peak, durationSec }
+  }
+  return { connections: connectionLevels[0], connectionLevels, openLoopRate, maxP99OpenOverhead, spike }
+}
+
 /** How many comparisons a run gates (the Holm family size), from the budgets and arms configured. */
-export function gatedComparisonCount(c: Pick<Config, 'samplingRates' | 'extraArms' | 'maxQpsOverhead' | 'maxP99Overhead' | 'maxCpuOverhead' | 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'>): number {
+export function gatedComparisonCount(
+  c: Pick<Config, 'samplingRates' | 'extraArms' | 'maxQpsOverhead' | 'maxP99Overhead' | 'maxCpuOverhead' | 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'> &
+    Partial<Pick<Config, 'openLoopRate' | 'maxP99OpenOverhead'>>
+): number {
   const n = (...budgets: (number | null)[]): number => budgets.filter((b) => b !== null).length
-  let m = n(c.maxQpsOverhead, c.maxP99Overhead, c.maxCpuOverhead) * (c.samplingRates.length + (c.extraArms?.length ?? 0))
+  // The open-loop P99 is gated per traced head arm, only when there is an open-loop phase.
+  const openBudget = c.openLoopRate === undefined || c.openLoopRate === null ? null : (c.maxP99OpenOverhead ?? null)
+  let m = n(c.maxQpsOverhead, c.maxP99Overhead, c.maxCpuOverhead, openBudget) * (c.samplingRates.length + (c.extraArms?.length ?? 0))
   if (c.base !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
   if (c.base?.tracing) m += n(c.maxOverheadIncrease, c.maxOverheadIncrease) * c.samplingRates.length
   if (c.baselinePath !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
@@ -359,7 +429,8 @@ export function parseConfig(raw: RawInputs): Config {
     rounds: r.uint(Inputs.Rounds, 3, 1000),
     roundDurationSec: r.seconds(Inputs.RoundDuration, 0.5, 3600),
     warmupSec: r.seconds(Inputs.WarmupDuration, 0, 3600),
-    connections: r.uint(Inputs.Connections, 1, 100000),
+    // Spread in place so that errors keep the inputs' order.
+    ...parseScenarios(r),
     requestTimeoutSec: r.seconds(Inputs.RequestTimeout, 1, 600),
     maxErrorRate: r.percent(Inputs.MaxErrorRate, { min: 0, max: 100, optional: false }) as number,
     maxQpsOverhead: r.percent(Inputs.MaxQpsOverhead, { min: 0, max: 99, optional: true }),
@@ -417,6 +488,8 @@ export function parseConfig(raw: RawInputs): Config {
   }
   return Object.freeze({
     ...config,
+    connectionLevels: Object.freeze([...config.connectionLevels]),
+    spike: config.spike === null ? null : Object.freeze({ ...config.spike }),
     env: Object.freeze({ ...config.env }),
     samplingRates: Object.freeze([...samplingRates]),
     extraArms: Object.freeze(extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) })))

@@ -29,6 +29,9 @@ export const Inputs = {
   RoundDuration: 'round-duration',
   WarmupDuration: 'warmup-duration',
   Connections: 'connections',
+  OpenLoopRate: 'open-loop-rate',
+  MaxP99OpenOverhead: 'max-p99-open-overhead',
+  Spike: 'spike',
   RequestTimeout: 'request-timeout',
   MaxErrorRate: 'max-error-rate',
   MaxQpsOverhead: 'max-qps-overhead',
@@ -129,7 +132,30 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   },
   { name: Inputs.RoundDuration, default: '5', description: 'Measured seconds per round.' },
   { name: Inputs.WarmupDuration, default: '2', description: 'Seconds of load per round before measuring (discarded).' },
-  { name: Inputs.Connections, default: '50', description: 'Concurrent connections of the closed-loop load.' },
+  {
+    name: Inputs.Connections,
+    default: '50',
+    description:
+      'Concurrent connections of the closed-loop load: one level, or a comma-separated list such as `10,50,200` (each round then measures every level in turn on the same boot; the first level is the primary one that the budgets gate, the others are reported). On a 2-core runner a service saturates long before 1000 connections and more only add queueing, so the classic low/medium/high of 100/1000/5000 maps to about `10,50,200` here.'
+  },
+  {
+    name: Inputs.OpenLoopRate,
+    default: 'none',
+    description:
+      'Open-loop latency phase after the closed-loop level(s) of every round: requests sent at a constant rate whatever the answers (latency from the scheduled send time, so the P99 is free of coordinated omission). `auto`: 60% of the `off` arm\'s QPS, measured once in a calibration round before the blocks; a number: requests per second; `none` (default): no open-loop phase.'
+  },
+  {
+    name: Inputs.MaxP99OpenOverhead,
+    default: 'none',
+    description:
+      'With `open-loop-rate`: budget in percent for the open-loop P99 added by tracing at each sampling rate. `none` (default): reported, not gated.'
+  },
+  {
+    name: Inputs.Spike,
+    default: '',
+    description:
+      'Spike profile after the blocks: `N` or `N/seconds` (e.g. `200/30`) boots `off` and each traced arm once and ramps the closed-loop load 0 → N → 0 connections in 10 stages (default 30 s in all). Reports QPS, P99 and errors per stage; a single run, never gated, and errors during it do not fail the run. Empty (default): no spike.'
+  },
   { name: Inputs.RequestTimeout, default: '10', description: 'Seconds before a request counts as timed out.' },
   {
     name: Inputs.MaxErrorRate,

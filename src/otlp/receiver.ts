@@ -16,6 +16,7 @@ import {
   formatFromContentType,
   type OtlpFormat
 } from './decode.js'
+import { startOtlpGrpcReceiver } from './grpc-receiver.js'
 
 /** Options of {@link startOtlpReceiver}. */
 export interface OtlpReceiverOptions {
@@ -32,6 +33,8 @@ export interface OtlpReceiverOptions {
    * decoding costs ~2 µs per span of CPU on the machine that runs the measured service).
    */
   validateSpans?: boolean
+  /** `http` (default): OTLP/HTTP on `/v1/traces`; `grpc`: OTLP/gRPC TraceService/Export (see grpc-receiver.ts). */
+  protocol?: 'http' | 'grpc'
 }
 
 /** A running receiver. */
@@ -102,8 +105,9 @@ function contentTypeOf(format: OtlpFormat): string {
   return format === 'json' ? 'application/json' : 'application/x-protobuf'
 }
 
-/** Starts the receiver on loopback; resolves once it listens. */
+/** Starts the receiver (OTLP/HTTP, or OTLP/gRPC with `protocol: 'grpc'`) on loopback; resolves once it listens. */
 export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+  if (opts.protocol === 'grpc') return startOtlpGrpcReceiver(opts)
   const host = opts.host ?? '127.0.0.1'
   const log = opts.log ?? (() => {})
   const maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES

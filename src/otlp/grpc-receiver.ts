@@ -1,0 +1,120 @@
+/**
+ * The embedded OTLP/gRPC receiver: an @grpc/grpc-js server on loopback implementing
+ * `opentelemetry.proto.collector.trace.v1.TraceService/Export` (the protocol the Go and Java SDKs
+ * default to), counting spans, requests and bytes exactly like the OTLP/HTTP receiver.
+ *
+ * The service is registered with identity (raw-bytes) serializers: each request arrives as the
+ * protobuf message bytes and is decoded by src/otlp/decode.ts, so there is one copy of the OTLP schema
+ * and the byte count is the message size. grpc-js itself undoes gRPC message compression
+ * (`grpc-encoding: gzip`), so for a compressing exporter `bytes` counts the inflated message, whereas
+ * the HTTP receiver counts the gzip body as sent; the SDKs do not compress by default.
+ */
+import * as grpc from '@grpc/grpc-js'
+import type { OtlpCounts } from '../types.js'
+import { MAX_BODY_BYTES, OtlpDecodeError, decodeTracesProtobuf, encodeExportTraceServiceResponse } from './decode.js'
+import type { OtlpReceiver, OtlpReceiverOptions } from './receiver.js'
+
+/** gRPC method path of trace exports. */
+export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export'
+// Other signals are acknowledged so a service exporting them sees no errors, but not counted.
+const OTHER_EXPORT_PATHS = {
+  metrics: '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+  logs: '/opentelemetry.proto.collector.logs.v1.LogsService/Export'
+} as const
+
+const EMPTY_TRACE_RESPONSE = Buffer.from(encodeExportTraceServiceResponse())
+// An empty Export*ServiceResponse encodes to zero bytes whatever the signal.
+const EMPTY_RESPONSE = Buffer.alloc(0)
+
+const identity = (b: Buffer): Buffer => b
+
+/** A unary method that hands the handler the raw message bytes. */
+function rawUnary(path: string): grpc.MethodDefinition<Buffer, Buffer> {
+  return {
+    path,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: identity,
+    requestDeserialize: identity,
+    responseSerialize: identity,
+    responseDeserialize: identity
+  }
+}
+
+/** Grace for in-flight calls on close before the server drops its connections. */
+const CLOSE_GRACE_MS = 1000
+
+/**
+ * Starts an OTLP/gRPC receiver on loopback (plaintext); resolves once it listens. `endpoint` is
+ * `http://host:port`, the form OTEL_EXPORTER_OTLP_ENDPOINT takes for gRPC (http = no TLS).
+ */
+export async function startOtlpGrpcReceiver(opts: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
+  const host = opts.host ?? '127.0.0.1'
+  const log = opts.log ?? (() => {})
+  const maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES
+  const depth = opts.validateSpans === true ? 'full' : 'count'
+
+  let counts: OtlpCounts = { spans: 0, requests: 0, bytes: 0, rejected: 0 }
+  let services = new Set<string>()
+
+  const exportTraces: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
+    const body = call.request
+    try {
+      const summary = decodeTracesProtobuf(body, depth)
+      counts.requests++
+      counts.spans += summary.spans
+      counts.bytes += body.length
+      for (const name of summary.serviceNames) services.add(name)
+      callback(null, EMPTY_TRACE_RESPONSE)
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e)
+      if (e instanceof OtlpDecodeError) {
+        counts.rejected++
+        log(`OTLP/gRPC receiver: INVALID_ARGUMENT, rejected a ${body.length}-byte export: ${message}`)
+        callback({ code: grpc.status.INVALID_ARGUMENT, details: message })
+      } else {
+        log(`OTLP/gRPC receiver: INTERNAL on a ${body.length}-byte export: ${message}`)
+        callback({ code: grpc.status.INTERNAL, details: `internal error: ${message}` })
+      }
+    }
+  }
+  const acknowledge: grpc.handleUnaryCall<Buffer, Buffer> = (_call, callback) => callback(null, EMPTY_RESPONSE)
+
+  const server = new grpc.Server({
+    // Larger messages get RESOURCE_EXHAUSTED from grpc-js before reaching the handler (the
+    // equivalent of the HTTP receiver's 413); the exporter logs it, and the round's span count stays low.
+    'grpc.max_receive_message_length': maxBodyBytes
+  })
+  server.addService({ Export: rawUnary(TRACE_EXPORT_PATH) }, { Export: exportTraces })
+  for (const path of Object.values(OTHER_EXPORT_PATHS)) server.addService({ Export: rawUnary(path) }, { Export: acknowledge })
+
+  const urlHost = host.includes(':') ? `[${host}]` : host
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${urlHost}:${opts.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, bound) => {
+      if (err) reject(new Error(`OTLP/gRPC receiver: cannot listen on ${urlHost}:${opts.port ?? 0}: ${err.message}`))
+      else resolve(bound)
+    })
+  })
+
+  let closed: Promise<void> | null = null
+  return {
+    endpoint: `http://${urlHost}:${port}`,
+    port,
+    snapshot: () => ({ ...counts, serviceNames: [...services].sort() }),
+    reset: () => {
+      counts = { spans: 0, requests: 0, bytes: 0, rejected: 0 }
+      services = new Set()
+    },
+    close: () => {
+      closed ??= new Promise<void>((resolve) => {
+        // The SDK's exporter keeps its channel open; tryShutdown lets a last export finish, then force.
+        const force = setTimeout(() => server.forceShutdown(), CLOSE_GRACE_MS)
+        server.tryShutdown(() => {
+          clearTimeout(force)
+          resolve()
+        })
+      })
+      return closed
+    }
+  }
+}

@@ -3,6 +3,7 @@ import type { ArmSpec, Comparison, MachineInfo, MetricName, RoundResult, Verdict
 import { summariseArms, type ArmSummary } from './summary.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../baseline/compare.js'
+import { minimumDetectableLogEffect } from '../stats/power.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
 export interface ReportInput {
@@ -379,6 +380,26 @@ function noiseLines(input: ReportInput): string[] {
   return lines
 }
 
+/**
+ * What this run could see: the per-block noise of the paired overhead comparisons and the smallest
+ * overhead it would detect 80% of the time. A FAIL needs the overhead to exceed its budget by about
+ * that much, so users can see whether more or longer rounds are worth it.
+ */
+export function sensitivityLine(input: ReportInput): string | null {
+  const parts: string[] = []
+  for (const metric of ['qps', 'p99'] as const) {
+    const cs = input.comparisons.filter((c) => c.paired && c.kind === 'overhead' && c.metric === metric && Number.isFinite(c.sdLogRatio))
+    if (cs.length === 0) continue
+    const sd = Math.sqrt(cs.reduce((a, c) => a + c.sdLogRatio ** 2, 0) / cs.length)
+    const n = Math.min(...cs.map((c) => c.n))
+    const mde = minimumDetectableLogEffect(sd, n, 1 - input.settings.confidence)
+    if (!Number.isFinite(mde)) continue
+    parts.push(`${METRIC_NAME[metric]} per-block noise ${(sd * 100).toFixed(1)}% → smallest reliably detected change ≈ ${fmtPct(Math.exp(mde) - 1)}`)
+  }
+  if (parts.length === 0) return null
+  return `Sensitivity of this run (n=${Math.min(...input.comparisons.filter((c) => c.paired).map((c) => c.n))} blocks, 80% power): ${parts.join('; ')}. An overhead fails only when it exceeds its budget by about that much; more blocks or longer rounds shrink it.`
+}
+
 /** Render the full report. Verdict first, then headline, tables, and a collapsed section of raw data. */
 export function renderReport(input: ReportInput): string {
   const summaries = summariseArms(input.arms, input.rounds)
@@ -412,6 +433,8 @@ export function renderReport(input: ReportInput): string {
           `is beyond its budget after Holm–Bonferroni across the gated comparisons.`,
         ''
       )
+      const sens = sensitivityLine(input)
+      if (sens !== null) out.push(sens, '')
     }
   }
   const s = input.settings

@@ -15,9 +15,22 @@ import { pairedLogRatios } from './stats/logRatios.js'
 import { compareWithStored, type BaselineInfo } from './baseline/compare.js'
 import type { ResultsFile } from './baseline/results.js'
 import { decide } from './gate/gate.js'
-import { GateError } from './errors.js'
+import { GateError, errorMessage } from './errors.js'
+import { runOpenLoop } from './load/open-loop.js'
+import {
+  autoOpenLoopRate,
+  closedPhaseId,
+  OPEN_LOOP_AUTO_FRACTION,
+  OPEN_LOOP_WARMUP_SEC,
+  OPEN_PHASE_ID,
+  openLoopConnections,
+  phaseIds,
+  pickLoad,
+  runSpike,
+  spikeStages
+} from './load/scenarios.js'
 import { machineInfo } from './baseline/fingerprint.js'
-import type { ArmSpec, Comparison, GateResult, MachineInfo, MetricName, Plan, ResourceUsage, RoundResult } from './types.js'
+import type { ArmSpec, Comparison, GateResult, LoadResult, MachineInfo, MetricName, OpenLoopInfo, PhaseResult, Plan, ResourceUsage, RoundResult, SpikeResult } from './types.js'
 
 /** Everything one gate run measured and decided: plain data for the report and the results JSON. */
 export interface GateRun {
@@ -33,6 +46,10 @@ export interface GateRun {
   wallSec: number
   measuredSec: number
   baseline: BaselineInfo
+  /** The open-loop phase's rate and where it came from (`auto`: a calibration round of the off arm before block 1). */
+  openLoop?: OpenLoopInfo
+  /** Spike runs after the blocks, one per head arm: single runs, reported, never gated. */
+  spike?: SpikeResult[]
 }
 
 /** Inputs of a run besides the config. */
@@ -144,6 +161,19 @@ export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): 
       )
     }
   }
+  // Extra phases of every round (more connection levels, the open loop): each traced arm vs its build's
+  // off arm. Closed levels are reported; the open-loop P99 is gated for head arms by its own budget.
+  for (const phase of phaseIds(config)) {
+    for (const arm of plan.arms) {
+      if (arm.kind === 'off') continue
+      const ref = arm.build === 'base' ? baseArmId(OFF_ARM_ID) : OFF_ARM_ID
+      // In the open loop the achieved QPS is the offered rate unless saturated: only latency is compared.
+      for (const metric of phase === OPEN_PHASE_ID ? (['p99'] as const) : GATED_METRICS) {
+        const budget = phase === OPEN_PHASE_ID && arm.build === 'head' ? config.maxP99OpenOverhead : null
+        comparisons.push(compare(rounds, arm.id, ref, metric, { confidence: config.confidence, budget, kind: 'overhead', phase }))
+      }
+    }
+  }
   return comparisons
 }
 
@@ -185,6 +215,24 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`
 }
 
+/** Failed requests above 'max-error-rate' in any measured phase fail the run: a failing service is not a faster one. */
+function assertErrorRate(config: Config, where: string, load: LoadResult, detail: string, logFile: string, logTail: string): void {
+  if (load.errorRate <= config.maxErrorRate) return
+  throw new GateError(
+    'error-rate',
+    `${where}: ${pct(load.errorRate)} of requests failed (${load.non2xx} non-2xx, ${load.errors} errors, ` +
+      `${load.timeouts} timeouts of ${load.responses + load.errors + load.timeouts}), above 'max-error-rate' ` +
+      `${pct(config.maxErrorRate)}. A failing service is not a faster one.\n` +
+      detail +
+      `Last lines of the service log (${logFile}):\n${logTail}`
+  )
+}
+
+/** Log file name part of an arm id. */
+function safeName(armId: string): string {
+  return armId.replace(/[^A-Za-z0-9_.@-]/g, '_')
+}
+
 /**
  * Run the whole experiment: every planned round boots the service with its arm's environment, loads
  * it, stops it, and reads what the OTLP receiver counted. Throws GateError (or ServiceError) on any
@@ -220,28 +268,65 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
     }
     info('CPU and RSS of the service are not measured: no Linux /proc on this system')
   }
+  /** Boot one arm's service on `port` and wait until it is ready. */
+  const bootArm = (arm: ArmSpec, port: number, logFile: string) => {
+    const isBase = arm.build === 'base' && config.base !== null
+    return startService({
+      command: pinning.wrap(isBase ? (config.base as NonNullable<Config['base']>).startCommand : config.startCommand),
+      displayCommand: isBase ? (config.base as NonNullable<Config['base']>).startCommand : config.startCommand,
+      cwd: isBase ? path.resolve((config.base as NonNullable<Config['base']>).workingDirectory) : cwd,
+      env: roundEnv(config, arm, port, receiver.endpoint),
+      readyUrl: fillPort(config.readyUrl, port),
+      ...(grpcTarget !== null ? { readyCheck: grpcReadyCheck(`127.0.0.1:${port}`, grpcTarget) } : {}),
+      readyTimeoutMs: config.readyTimeoutSec * 1000,
+      logFile,
+      port,
+      stopGraceMs: config.stopTimeoutSec * 1000,
+      log: info
+    })
+  }
+  /** Closed-loop load of the configured target (HTTP or gRPC) on `port`. */
+  const closedLoad = (port: number, o: Omit<LoadOptions, 'url'>): Promise<LoadRun> =>
+    grpcTarget !== null ? runGrpcLoad({ ...o, address: `127.0.0.1:${port}`, target: grpcTarget }) : runLoad({ ...o, url: fillPort(config.targetUrl, port) })
+  let openLoop: OpenLoopInfo | undefined
+  let spike: SpikeResult[] | undefined
   try {
+    if (config.openLoopRate === 'auto') {
+      // The rate must be fixed before the blocks so that every arm sees the same offered load.
+      const off = arms.get(OFF_ARM_ID) as ArmSpec
+      const port = config.port || (await findFreePort())
+      receiver.reset()
+      const logFile = path.join(logDir, `calibration-${safeName(off.id)}.log`)
+      info(`open-loop calibration: one closed-loop round of arm ${off.id} at ${config.connections} connections (not part of the results)`)
+      const service = await bootArm(off, port, logFile)
+      let cal: LoadRun
+      try {
+        cal = await closedLoad(port, { connections: config.connections, warmupSec: config.warmupSec, durationSec: config.roundDurationSec, timeoutSec: config.requestTimeoutSec })
+        service.assertAlive()
+      } finally {
+        await service.stop()
+      }
+      assertErrorRate(config, 'open-loop calibration round', cal, '', logFile, service.logTail(30))
+      if (cal.ok === 0) throw new GateError('load', `open-loop calibration round: no successful response in ${cal.durationSec.toFixed(1)} s.\n${service.logTail(30)}`)
+      const rate = autoOpenLoopRate(cal.qps)
+      openLoop = {
+        rate,
+        source: 'auto',
+        calibration: { armId: off.id, connections: config.connections, qps: cal.qps, p99Us: cal.latency.p99Us, meanUs: cal.latency.meanUs, fraction: OPEN_LOOP_AUTO_FRACTION }
+      }
+      info(`open-loop rate: ${rate} requests/s (${OPEN_LOOP_AUTO_FRACTION * 100}% of the calibration round's ${cal.qps.toFixed(0)} QPS)`)
+    } else if (config.openLoopRate !== null) {
+      openLoop = { rate: config.openLoopRate, source: 'input' }
+    }
     for (const [index, step] of plan.steps.entries()) {
       const arm = arms.get(step.armId) as ArmSpec
       hooks.onRoundStart?.({ index, total: plan.steps.length, block: step.block, armId: arm.id })
       const port = config.port || (await findFreePort())
       receiver.reset()
       const logFile = path.join(logDir, `block${step.block + 1}-${arm.id.replace(/[^A-Za-z0-9_.@-]/g, '_')}.log`)
-      const isBase = arm.build === 'base' && config.base !== null
-      const service = await startService({
-        command: pinning.wrap(isBase ? (config.base as NonNullable<Config['base']>).startCommand : config.startCommand),
-        displayCommand: isBase ? (config.base as NonNullable<Config['base']>).startCommand : config.startCommand,
-        cwd: isBase ? path.resolve((config.base as NonNullable<Config['base']>).workingDirectory) : cwd,
-        env: roundEnv(config, arm, port, receiver.endpoint),
-        readyUrl: fillPort(config.readyUrl, port),
-        ...(grpcTarget !== null ? { readyCheck: grpcReadyCheck(`127.0.0.1:${port}`, grpcTarget) } : {}),
-        readyTimeoutMs: config.readyTimeoutSec * 1000,
-        logFile,
-        port,
-        stopGraceMs: config.stopTimeoutSec * 1000,
-        log: info
-      })
+      const service = await bootArm(arm, port, logFile)
       let load
+      const phases: PhaseResult[] = []
       const startedRound = new Date().toISOString()
       // Started by runLoad exactly when the measured phase begins (after warm-up).
       let sampler = null as ResourceSampler | null
@@ -260,6 +345,25 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
         }
         load = grpcTarget !== null ? await runGrpcLoad({ ...loadOptions, address: `127.0.0.1:${port}`, target: grpcTarget }) : await runLoad(loadOptions)
         resources = stopSampler(sampler, config, warn, `round ${index + 1}/${plan.steps.length} (block ${step.block + 1}, arm ${arm.id})`)
+        // Same boot, already warm: the other connection levels in the order given, then the open loop.
+        for (const connections of config.connectionLevels.slice(1)) {
+          service.assertAlive()
+          const l = await closedLoad(port, { connections, warmupSec: 0, durationSec: config.roundDurationSec, timeoutSec: config.requestTimeoutSec })
+          phases.push({ id: closedPhaseId(connections), kind: 'closed', connections, load: pickLoad(l) })
+        }
+        if (openLoop !== undefined) {
+          service.assertAlive()
+          const connections = openLoopConnections(openLoop.rate, config.connections, openLoop.calibration?.meanUs)
+          const o = await runOpenLoop({
+            url: fillPort(config.targetUrl, port),
+            rate: openLoop.rate,
+            durationSec: config.roundDurationSec,
+            warmupSec: OPEN_LOOP_WARMUP_SEC,
+            connections,
+            timeoutSec: config.requestTimeoutSec
+          })
+          phases.push({ id: OPEN_PHASE_ID, kind: 'open', connections, rate: openLoop.rate, load: pickLoad(o), sendLag: o.sendLag })
+        }
         // A crash during the round shows up as connection errors; name the real cause first.
         service.assertAlive()
       } finally {
@@ -271,19 +375,11 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
         }
         await service.stop()
       }
-      measuredSec += load.durationSec
+      measuredSec += load.durationSec + phases.reduce((a, ph) => a + ph.load.durationSec, 0)
       const otlp = receiver.snapshot()
       const where = `round ${index + 1}/${plan.steps.length} (block ${step.block + 1}, arm ${arm.id})`
-      if (load.errorRate > config.maxErrorRate) {
-        throw new GateError(
-          'error-rate',
-          `${where}: ${pct(load.errorRate)} of requests failed (${load.non2xx} non-2xx, ${load.errors} errors, ` +
-            `${load.timeouts} timeouts of ${load.responses + load.errors + load.timeouts}), above 'max-error-rate' ` +
-            `${pct(config.maxErrorRate)}. A failing service is not a faster one.\n` +
-            grpcStatusDetail(load) +
-            `Last lines of the service log (${logFile}):\n${service.logTail(30)}`
-        )
-      }
+      assertErrorRate(config, where, load, grpcStatusDetail(load), logFile, service.logTail(30))
+      for (const ph of phases) assertErrorRate(config, `${where}, phase ${ph.id}`, ph.load, '', logFile, service.logTail(30))
       if (load.ok === 0) {
         throw new GateError('load', `${where}: no successful response in ${load.durationSec.toFixed(1)} s.\n${service.logTail(30)}`)
       }
@@ -326,10 +422,44 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
         },
         warmup: load.warmup,
         otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected },
-        ...(resources !== undefined ? { resources } : {})
+        ...(resources !== undefined ? { resources } : {}),
+        ...(phases.length > 0 ? { phases } : {})
       }
       rounds.push(round)
       hooks.onRoundEnd?.({ index, total: plan.steps.length, round })
+    }
+    if (config.spike !== null) {
+      // Not replicated, so not part of the RMIT blocks: one boot per head arm, stages back to back.
+      const stages = spikeStages(config.spike)
+      spike = []
+      for (const arm of plan.arms.filter((a) => a.build === 'head')) {
+        info(`spike: arm ${arm.id}, 0 → ${config.spike.peak} → 0 connections in ${stages.length} stages of ${stages[0].durationSec.toFixed(1)} s`)
+        const port = config.port || (await findFreePort())
+        receiver.reset()
+        const service = await bootArm(arm, port, path.join(logDir, `spike-${safeName(arm.id)}.log`))
+        try {
+          const alive = (): string | null => {
+            try {
+              service.assertAlive()
+              return null
+            } catch (e) {
+              return errorMessage(e)
+            }
+          }
+          const run = await runSpike(
+            arm.id,
+            stages,
+            // A fresh boot is cold (JIT, pools): warm up before the first stage only, so the ramp up is
+            // not read as the spike's fault; the stages themselves run back to back.
+            (st, i) => closedLoad(port, { connections: st.connections, warmupSec: i === 0 ? config.warmupSec : 0, durationSec: st.durationSec, timeoutSec: config.requestTimeoutSec }),
+            alive
+          )
+          if (run.died !== undefined) warn(`spike, arm ${arm.id}: the service died ${run.died}`)
+          spike.push(run)
+        } finally {
+          await service.stop()
+        }
+      }
     }
   } finally {
     await unpin()
@@ -360,6 +490,8 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
     finishedAt: finishedAt.toISOString(),
     wallSec: (finishedAt.getTime() - startedAt.getTime()) / 1000,
     measuredSec,
-    baseline
+    baseline,
+    ...(openLoop !== undefined ? { openLoop } : {}),
+    ...(spike !== undefined ? { spike } : {})
   }
 }

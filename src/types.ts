@@ -100,6 +100,57 @@ export interface RoundResult {
   otlp: OtlpCounts
   /** CPU and memory of the service's whole process tree during the measured phase (Linux /proc only). */
   resources?: ResourceUsage
+  /**
+   * Further measured phases of the same boot, after the primary one (`load`): one closed-loop phase per
+   * extra `connections` level, then the open-loop phase. Absent when only one level is configured.
+   */
+  phases?: PhaseResult[]
+}
+
+/** One extra measured phase of a round (see RoundResult.phases). */
+export interface PhaseResult {
+  /** `c=200` for a closed-loop level, `open` for the open-loop phase. */
+  id: string
+  /** closed: `connections` requests in flight, each sent when the previous answered; open: a fixed request rate. */
+  kind: 'closed' | 'open'
+  /** Closed loop: the level; open loop: the most connections the generator may open. */
+  connections: number
+  /** Open loop only: the offered rate in requests per second (the same in every round and arm). */
+  rate?: number
+  /** For the open loop, latency runs from each request's scheduled send time (see src/load/open-loop.ts). */
+  load: LoadResult
+  /** Open loop only: how late the generator sent requests vs their schedule, P99 and max in µs. */
+  sendLag?: { p99Us: number; maxUs: number }
+}
+
+/** The open-loop rate of a run: fixed before the blocks, so every arm sees the same offered load. */
+export interface OpenLoopInfo {
+  /** Offered requests per second. */
+  rate: number
+  /** input: `open-loop-rate` was a number; auto: a fraction of the calibration round's QPS. */
+  source: 'input' | 'auto'
+  /** The calibration round (not part of the results): closed loop, off arm, primary level. */
+  calibration?: { armId: string; connections: number; qps: number; p99Us: number; meanUs: number; fraction: number }
+}
+
+/** One stage of a spike run: closed-loop load at `connections` for `durationSec`. */
+export interface SpikeStageResult {
+  connections: number
+  durationSec: number
+  qps: number
+  /** P99 of the 2xx responses in µs (NaN when none). */
+  p99Us: number
+  /** Failed requests: non-2xx, socket errors and timeouts. */
+  errors: number
+  errorRate: number
+}
+
+/** A spike run of one arm: a single boot, stages back to back. Not replicated, never gated. */
+export interface SpikeResult {
+  armId: string
+  stages: SpikeStageResult[]
+  /** Set when the service died during the spike (the stages after it are missing). */
+  died?: string
 }
 
 /** CPU and RSS of the service's process tree (wrapper `sh`/`npm` included) over a measured phase. */
@@ -186,6 +237,8 @@ export interface Comparison {
   decision: Decision | null
   /** When set, this comparison can pass or be inconclusive but never fail, for the reason given. */
   cannotFail?: string
+  /** Set when the values come from an extra phase (RoundResult.phases[].id, e.g. `c=200`, `open`), not the primary load. */
+  phase?: string
 }
 
 export type ComparisonKind = 'overhead' | 'regression' | 'overhead-change'

@@ -30,6 +30,61 @@ function need(cond: boolean, field: string, expected: string, got: unknown): voi
 
 const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0
 
+const num = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x)
+/** A quantile that was NaN (no 2xx answer) is written as null by JSON.stringify. */
+const numOrNull = (x: unknown): boolean => x === null || num(x)
+
+/** The optional extra phases of a round (connection levels, open loop); older files have none. */
+function validatePhases(phases: unknown, field: string): void {
+  if (phases === undefined) return
+  need(Array.isArray(phases), field, 'an array', phases)
+  ;(phases as unknown[]).forEach((p, j) => {
+    const f = `${field}[${j}]`
+    need(isObject(p), f, 'an object', p)
+    const ph = p as Record<string, unknown>
+    need(typeof ph.id === 'string', `${f}.id`, 'a string', ph.id)
+    need(ph.kind === 'closed' || ph.kind === 'open', `${f}.kind`, "'closed' or 'open'", ph.kind)
+    need(num(ph.connections), `${f}.connections`, 'a number', ph.connections)
+    need(isObject(ph.load), `${f}.load`, 'an object', ph.load)
+    const load = ph.load as Record<string, unknown>
+    for (const k of ['qps', 'ok', 'non2xx', 'errors', 'timeouts', 'errorRate']) need(num(load[k]), `${f}.load.${k}`, 'a number', load[k])
+    need(isObject(load.latency), `${f}.load.latency`, 'an object', load.latency)
+    const lat = load.latency as Record<string, unknown>
+    need(numOrNull(lat.p99Us), `${f}.load.latency.p99Us`, 'a number or null', lat.p99Us)
+  })
+}
+
+/** The optional open-loop info and spike runs: the report renders them, so a malformed artifact must not crash it. */
+function validateScenarios(o: Record<string, unknown>): void {
+  if (o.openLoop !== undefined) {
+    need(isObject(o.openLoop), 'openLoop', 'an object', o.openLoop)
+    const ol = o.openLoop as Record<string, unknown>
+    need(positive(ol.rate), 'openLoop.rate', 'a positive number', ol.rate)
+    need(ol.source === 'auto' || ol.source === 'input', 'openLoop.source', "'auto' or 'input'", ol.source)
+    if (ol.calibration !== undefined) {
+      need(isObject(ol.calibration), 'openLoop.calibration', 'an object', ol.calibration)
+      const c = ol.calibration as Record<string, unknown>
+      need(typeof c.armId === 'string', 'openLoop.calibration.armId', 'a string', c.armId)
+      for (const k of ['connections', 'qps', 'fraction']) need(num(c[k]), `openLoop.calibration.${k}`, 'a number', c[k])
+    }
+  }
+  if (o.spike === undefined) return
+  need(Array.isArray(o.spike), 'spike', 'an array', o.spike)
+  ;(o.spike as unknown[]).forEach((r, i) => {
+    need(isObject(r), `spike[${i}]`, 'an object', r)
+    const run = r as Record<string, unknown>
+    need(typeof run.armId === 'string', `spike[${i}].armId`, 'a string', run.armId)
+    need(run.died === undefined || typeof run.died === 'string', `spike[${i}].died`, 'a string', run.died)
+    need(Array.isArray(run.stages), `spike[${i}].stages`, 'an array', run.stages)
+    ;(run.stages as unknown[]).forEach((st, j) => {
+      need(isObject(st), `spike[${i}].stages[${j}]`, 'an object', st)
+      const stage = st as Record<string, unknown>
+      for (const k of ['connections', 'durationSec', 'qps', 'errors', 'errorRate']) need(num(stage[k]), `spike[${i}].stages[${j}].${k}`, 'a number', stage[k])
+      need(numOrNull(stage.p99Us), `spike[${i}].stages[${j}].p99Us`, 'a number or null', stage.p99Us)
+    })
+  })
+}
+
 /**
  * Validate parsed JSON as a results file of a version this build can read. Checks what the
  * comparisons and the report rely on (rounds, their metrics, machine, settings), not every field.
@@ -65,7 +120,9 @@ export function validateResults(json: unknown): ResultsFile {
     need(isObject(load.latency), `rounds[${i}].load.latency`, 'an object', load.latency)
     const lat = load.latency as Record<string, unknown>
     need(positive(lat.p99Us), `rounds[${i}].load.latency.p99Us`, 'a positive number', lat.p99Us)
+    validatePhases(round.phases, `rounds[${i}].phases`)
   })
+  validateScenarios(o)
   need(typeof o.createdAt === 'string', 'createdAt', 'an ISO date string', o.createdAt)
   return json as ResultsFile
 }

@@ -1,5 +1,5 @@
 import { targetOf, type Config } from '../config/config.js'
-import type { ArmSpec, Comparison, MachineInfo, PlanStep, RoundResult, Verdict } from '../types.js'
+import type { ArmSpec, Comparison, MachineInfo, OpenLoopInfo, PlanStep, RoundResult, SpikeResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from '../report/summary.js'
 import type { BaselineInfo } from './compare.js'
 
@@ -53,12 +53,22 @@ export interface ResultsFile {
     maxCpuOverhead?: number | null
     maxErrorRate: number
     onInconclusive: string
+    /** Load scenarios (absent in files written before they existed): every closed-loop level, the first is `connections`. */
+    connectionLevels?: number[]
+    /** As configured: requests/s, 'auto' or null (no open-loop phase). */
+    openLoopRate?: number | 'auto' | null
+    maxP99OpenOverhead?: number | null
+    spike?: { peak: number; durationSec: number } | null
   }
   plan: { seed: number | null; blocks: number; referenceArmId: string; arms: ArmSpec[]; steps: PlanStep[] }
   rounds: RoundResult[]
   arms: ArmSummary[]
   comparisons: Comparison[]
   timing: { startedAt?: string; finishedAt?: string; wallSec?: number; measuredSec?: number }
+  /** The open-loop phase's rate and its calibration, when there was an open-loop phase. */
+  openLoop?: OpenLoopInfo
+  /** Spike runs (single runs after the blocks, not gated), when `spike` was set. */
+  spike?: SpikeResult[]
 }
 
 export function settingsOf(config: Config): ResultsFile['settings'] {
@@ -76,7 +86,11 @@ export function settingsOf(config: Config): ResultsFile['settings'] {
     maxP99Overhead: config.maxP99Overhead,
     maxCpuOverhead: config.maxCpuOverhead,
     maxErrorRate: config.maxErrorRate,
-    onInconclusive: config.onInconclusive
+    onInconclusive: config.onInconclusive,
+    connectionLevels: [...config.connectionLevels],
+    openLoopRate: config.openLoopRate,
+    maxP99OpenOverhead: config.maxP99OpenOverhead,
+    spike: config.spike === null ? null : { ...config.spike }
   }
 }
 

@@ -154,7 +154,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.Spike,
     default: '',
     description:
-      'Spike profile after the blocks: `N` or `N/seconds` (e.g. `200/30`) boots `off` and each traced arm once and ramps the closed-loop load 0 → N → 0 connections in 10 stages (default 30 s in all). Reports QPS, P99 and errors per stage; a single run, never gated, and errors during it do not fail the run. Empty (default): no spike.'
+      'Spike profile after the blocks: `N` or `N/seconds` (e.g. `200/30`) boots `off` and each traced arm once, warms it up and ramps the closed-loop load 0 → N → 0 connections in 10 stages (default 30 s in all). Reports QPS, P99 and errors per stage; a single run, never gated, and errors during it do not fail the run. Empty (default): no spike.'
   },
   { name: Inputs.RequestTimeout, default: '10', description: 'Seconds before a request counts as timed out.' },
   {

@@ -85,7 +85,8 @@ function decision(c: Comparison, alpha: number): Decision {
 export function comparisonTitle(c: Comparison): string {
   const metric = c.metric === 'qps' ? 'QPS' : c.metric === 'cpu' ? 'CPU per request' : 'P99'
   const what = c.kind === 'regression' ? 'regression' : c.kind === 'overhead-change' ? 'overhead change' : 'overhead'
-  return `${metric} ${what} of ${c.armId} vs ${c.referenceArmId}`
+  const phase = c.phase === undefined ? '' : c.phase === 'open' ? ' (open-loop phase)' : ` (phase ${c.phase})`
+  return `${metric} ${what} of ${c.armId} vs ${c.referenceArmId}${phase}`
 }
 
 /** e.g. `QPS overhead of on@0.01 vs off: 4.1% (95% CI 2.9% … 5.3%, n=8) > budget 3.0% → FAIL (Holm p=0.004)`. */

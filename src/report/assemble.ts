@@ -47,7 +47,10 @@ export function reportFromResults(results: ResultsFile): ReportInput {
       maxErrorRate: st.maxErrorRate,
       onInconclusive: st.onInconclusive,
       target: st.target,
-      serviceName: st.serviceName
+      serviceName: st.serviceName,
+      ...(st.connectionLevels !== undefined ? { connectionLevels: st.connectionLevels } : {}),
+      ...(st.maxP99OpenOverhead !== undefined ? { maxP99OpenOverhead: st.maxP99OpenOverhead } : {}),
+      ...(st.spike !== undefined ? { spike: st.spike } : {})
     },
     machine: results.machine,
     pinning: results.pinning,
@@ -63,7 +66,9 @@ export function reportFromResults(results: ResultsFile): ReportInput {
       prNumber: results.git.prNumber
     },
     baseline: results.baseline,
-    storedArms: results.baseline?.arms
+    storedArms: results.baseline?.arms,
+    ...(results.openLoop !== undefined ? { openLoop: results.openLoop } : {}),
+    ...(results.spike !== undefined ? { spike: results.spike } : {})
   }
 }
 
@@ -101,7 +106,9 @@ export function assemble(
     rounds: run?.rounds ?? [],
     comparisons: run?.comparisons ?? [],
     baseline: run?.baseline ?? baseline ?? (config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }),
-    timing: { startedAt: run?.startedAt, finishedAt: run?.finishedAt, wallSec: run?.wallSec, measuredSec: run?.measuredSec }
+    timing: { startedAt: run?.startedAt, finishedAt: run?.finishedAt, wallSec: run?.wallSec, measuredSec: run?.measuredSec },
+    ...(run?.openLoop !== undefined ? { openLoop: run.openLoop } : {}),
+    ...(run?.spike !== undefined ? { spike: run.spike } : {})
   })
   return { report: reportFromResults(results), results }
 }
@@ -109,6 +116,6 @@ export function assemble(
 /** The headline overhead (point estimate, percent) of the highest sampling rate for a metric. */
 export function headlineOverhead(comparisons: Comparison[], metric: 'qps' | 'p99', rates: readonly number[]): string {
   const top = Math.max(...rates)
-  const c = comparisons.find((x) => x.kind === 'overhead' && x.metric === metric && x.armId === `on@${top}`)
+  const c = comparisons.find((x) => x.kind === 'overhead' && x.metric === metric && x.armId === `on@${top}` && x.phase === undefined)
   return c && Number.isFinite(c.overhead) ? (c.overhead * 100).toFixed(1) : ''
 }

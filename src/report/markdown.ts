@@ -1,8 +1,9 @@
 import { markdownTable } from 'markdown-table'
-import type { ArmSpec, Comparison, MachineInfo, MetricName, RoundResult, Verdict } from '../types.js'
+import type { ArmSpec, Comparison, MachineInfo, MetricName, OpenLoopInfo, RoundResult, SpikeResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from './summary.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../baseline/compare.js'
+import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { minimumDetectableLogEffect } from '../stats/power.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
@@ -31,6 +32,10 @@ export interface ReportInput {
     onInconclusive: string
     target: string
     serviceName: string
+    /** Every closed-loop level (the first is `connections`); absent in older results files. */
+    connectionLevels?: number[]
+    maxP99OpenOverhead?: number | null
+    spike?: { peak: number; durationSec: number } | null
   }
   machine: MachineInfo
   pinning: string
@@ -42,6 +47,10 @@ export interface ReportInput {
   baseline?: BaselineInfo
   /** Arm summaries of a stored baseline (its `off` arm is the reference of the stored regression rows). */
   storedArms?: ArmSummary[]
+  /** The open-loop phase's rate and calibration, when it ran. */
+  openLoop?: OpenLoopInfo
+  /** Spike runs (single, not gated), when configured. */
+  spike?: SpikeResult[]
 }
 
 /** Escape text from outside (service names, branch names, log lines) for a markdown table cell or line. */
@@ -88,7 +97,7 @@ export function fmtP(p: number | null): string {
   return p < 0.001 ? '<0.001' : p.toFixed(3)
 }
 
-function fmtInt(n: number): string {
+export function fmtInt(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a'
 }
 
@@ -113,7 +122,7 @@ const VERDICT_BADGE: Record<Verdict, string> = {
 const METRIC_NAME = { qps: 'QPS', p99: 'P99', cpu: 'CPU/req' } as const
 const KIND_NAME = { overhead: 'overhead', regression: 'regression', 'overhead-change': 'overhead change' } as const
 
-function ciText(c: Comparison): string {
+export function ciText(c: Comparison): string {
   if (!Number.isFinite(c.ciLow)) return 'n/a'
   return `${fmtPct(c.ciLow, { signed: true })} … ${fmtPct(c.ciHigh, { signed: true })}`
 }
@@ -127,7 +136,7 @@ function uncertainty(c: Comparison): string {
   return `${Math.round(c.confidence * 100)}% CI ${ciText(c)}`
 }
 
-function decisionText(c: Comparison): string {
+export function decisionText(c: Comparison): string {
   if (c.decision === null) return 'reported'
   const budget = `${fmtPct(c.budget as number)} budget`
   switch (c.decision) {
@@ -141,7 +150,7 @@ function decisionText(c: Comparison): string {
 }
 
 /** "~" when the difference is not significant at the report's level, as benchstat does. */
-function significance(c: Comparison): string {
+export function significance(c: Comparison): string {
   if (!Number.isFinite(c.pValue)) return ''
   return c.pValue < 1 - c.confidence ? '' : ' ~'
 }
@@ -153,8 +162,8 @@ export function headline(input: ReportInput, summaries: ArmSummary[]): string[] 
   for (const s of summaries) {
     const arm = input.arms.find((a) => a.id === s.armId)
     if (!arm || arm.kind === 'off' || arm.build === 'base') continue
-    const q = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'qps')
-    const p = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'p99')
+    const q = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'qps' && c.phase === undefined)
+    const p = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'p99' && c.phase === undefined)
     if (!q || !p) continue
     const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
     lines.push(
@@ -172,7 +181,9 @@ function verdictLine(input: ReportInput): string {
   const fails = gated.filter((c) => c.decision === 'fail')
   const inconclusive = gated.filter((c) => c.decision === 'inconclusive')
   const what = (cs: Comparison[]): string =>
-    cs.map((c) => `${METRIC_NAME[c.metric]} ${KIND_NAME[c.kind]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`).join(', ')
+    cs
+      .map((c) => `${c.phase === undefined ? '' : c.phase === 'open' ? 'open-loop ' : `${c.phase} `}${METRIC_NAME[c.metric]} ${KIND_NAME[c.kind]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`)
+      .join(', ')
   if (input.verdict === 'fail') return `${badge} — beyond budget: ${what(fails)}.`
   if (input.verdict === 'inconclusive') {
     const effect =
@@ -324,7 +335,7 @@ function overheadChangeSection(input: ReportInput): string[] {
   const changes = input.comparisons.filter((c) => c.kind === 'overhead-change')
   if (changes.length === 0) return []
   const find = (armId: string, metric: string): Comparison | undefined =>
-    input.comparisons.find((c) => c.kind === 'overhead' && c.armId === armId && c.metric === metric)
+    input.comparisons.find((c) => c.kind === 'overhead' && c.armId === armId && c.metric === metric && c.phase === undefined)
   const rows = changes.map((c) => {
     const head = find(c.armId, c.metric)
     const base = find(c.referenceArmId, c.metric)
@@ -372,7 +383,7 @@ function roundsTable(input: ReportInput): string {
 function noiseLines(input: ReportInput): string[] {
   const lines: string[] = []
   for (const metric of ['qps', 'p99', 'cpu'] as const) {
-    const sds = input.comparisons.filter((c) => c.metric === metric && Number.isFinite(c.sdLogRatio)).map((c) => c.sdLogRatio)
+    const sds = input.comparisons.filter((c) => c.metric === metric && c.phase === undefined && Number.isFinite(c.sdLogRatio)).map((c) => c.sdLogRatio)
     if (sds.length === 0) continue
     const sd = Math.sqrt(sds.reduce((a, b) => a + b * b, 0) / sds.length)
     lines.push(`per-block SD of the ${METRIC_NAME[metric]} log-ratio ≈ ${(sd * 100).toFixed(1)}%`)
@@ -388,7 +399,7 @@ function noiseLines(input: ReportInput): string[] {
 export function sensitivityLine(input: ReportInput): string | null {
   const parts: string[] = []
   for (const metric of ['qps', 'p99'] as const) {
-    const cs = input.comparisons.filter((c) => c.paired && c.kind === 'overhead' && c.metric === metric && Number.isFinite(c.sdLogRatio))
+    const cs = input.comparisons.filter((c) => c.paired && c.kind === 'overhead' && c.metric === metric && c.phase === undefined && Number.isFinite(c.sdLogRatio))
     if (cs.length === 0) continue
     const sd = Math.sqrt(cs.reduce((a, c) => a + c.sdLogRatio ** 2, 0) / cs.length)
     const n = Math.min(...cs.map((c) => c.n))
@@ -421,7 +432,8 @@ export function renderReport(input: ReportInput): string {
     out.push(...resourcesSection(input, summaries))
     out.push(...regressionSection(input, summaries))
     out.push(...overheadChangeSection(input))
-    const overheads = input.comparisons.filter((c) => c.kind === 'overhead')
+    // Extra phases (connection levels, open loop) have their own sections below.
+    const overheads = input.comparisons.filter((c) => c.kind === 'overhead' && c.phase === undefined)
     if (overheads.length > 0) {
       out.push(
         `#### Overhead of tracing (paired per block vs tracing off of the same build)`,
@@ -436,11 +448,12 @@ export function renderReport(input: ReportInput): string {
       const sens = sensitivityLine(input)
       if (sens !== null) out.push(sens, '')
     }
+    out.push(...loadLevelsSection(input), ...openLoopSection(input), ...spikeSection(input))
   }
   const s = input.settings
   const settings = [
     `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
-    `${s.connections} connections, ${s.warmupSec} s warm-up + ${s.roundDurationSec} s measured per round`,
+    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ${s.warmupSec} s warm-up + ${s.roundDurationSec} s measured per round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
     `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs every arm once in random order)`,
     `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
     `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ${escapeMarkdown(input.machine.runner)}`,

@@ -11,6 +11,8 @@ export interface CompareOptions {
   confidence: number
   /** Overhead budget as a fraction (0.05 = 5%), or null when the comparison is only reported. */
   budget: number | null
+  /** Compare an extra phase of the rounds (RoundResult.phases[].id) instead of the primary load. */
+  phase?: string
 }
 
 /**
@@ -45,7 +47,7 @@ export function compare(
   metric: MetricName,
   opts: CompareOptions
 ): Comparison {
-  return compareLogRatios(pairedLogRatios(rounds, armId, refArmId, metric), armId, refArmId, metric, opts)
+  return compareLogRatios(pairedLogRatios(rounds, armId, refArmId, metric, opts.phase), armId, refArmId, metric, opts)
 }
 
 /**
@@ -103,6 +105,7 @@ export function compareLogRatios(
     budget,
     pFail,
     pFailAdjusted: null,
-    decision: null
+    decision: null,
+    ...(opts.phase !== undefined ? { phase: opts.phase } : {})
   }
 }

@@ -1,7 +1,7 @@
 /** Pure statistics: paired log-ratios, t and sign-flip tests, CIs, Holm. */
 export { tCdf, tQuantile } from './distributions.js'
 export { mulberry32 } from './prng.js'
-export { cpuSecondsPerKiloRequest, metricValue, pairedLogRatios } from './logRatios.js'
+export { cpuSecondsPerKiloRequest, metricValue, pairedLogRatios, phaseLoad } from './logRatios.js'
 export {
   signFlipTest,
   SIGN_FLIP_EXACT_MAX_N,

@@ -1,15 +1,31 @@
-import type { MetricName, RoundResult } from '../types.js'
+import type { LoadResult, MetricName, RoundResult } from '../types.js'
+
+/**
+ * The load of one round: the primary phase (`round.load`), or with `phase` the extra phase of that id
+ * (throws when the round lacks it: a missing phase must not pair silently with fewer blocks).
+ */
+export function phaseLoad(round: RoundResult, phase?: string): LoadResult {
+  if (phase === undefined) return round.load
+  const p = round.phases?.find((x) => x.id === phase)
+  if (p === undefined) {
+    const known = (round.phases ?? []).map((x) => `'${x.id}'`).join(', ')
+    throw new Error(`arm '${round.armId}' block ${round.block}: no phase '${phase}' in this round (phases: ${known || 'none'})`)
+  }
+  return p.load
+}
 
 /**
  * The value of `metric` in one round: QPS, P99 latency in microseconds, or CPU-seconds of the
  * service's process tree per 1,000 successful requests (throws when the round has no resources).
+ * With `phase`, QPS and P99 of that extra phase; CPU is only sampled over the primary phase.
  */
-export function metricValue(round: RoundResult, metric: MetricName): number {
+export function metricValue(round: RoundResult, metric: MetricName, phase?: string): number {
+  if (phase !== undefined && metric === 'cpu') throw new Error(`CPU per request is only measured in the primary phase, not in phase '${phase}'`)
   switch (metric) {
     case 'qps':
-      return round.load.qps
+      return phaseLoad(round, phase).qps
     case 'p99':
-      return round.load.latency.p99Us
+      return phaseLoad(round, phase).latency.p99Us
     case 'cpu':
       return cpuSecondsPerKiloRequest(round)
     default:
@@ -36,7 +52,9 @@ export function pairedLogRatios(
   rounds: readonly RoundResult[],
   armId: string,
   refArmId: string,
-  metric: MetricName
+  metric: MetricName,
+  /** An extra phase's id (RoundResult.phases), or undefined for the primary load. */
+  phase?: string
 ): number[] {
   if (armId === refArmId) {
     throw new Error(`cannot compare arm '${armId}' with itself`)
@@ -48,11 +66,11 @@ export function pairedLogRatios(
   for (const round of rounds) {
     const perBlock = byArm.get(round.armId)
     if (perBlock === undefined) continue
-    const value = metricValue(round, metric)
+    const value = metricValue(round, metric, phase)
     // Checked for every round of both arms, paired or not: a broken round must never pass unseen.
     if (!Number.isFinite(value) || value <= 0) {
       throw new Error(
-        `arm '${round.armId}' block ${round.block}: ${metric} must be a positive finite number, got ${String(value)}`
+        `arm '${round.armId}' block ${round.block}: ${metric}${phase === undefined ? '' : ` of phase '${phase}'`} must be a positive finite number, got ${String(value)}`
       )
     }
     if (perBlock.has(round.block)) {

@@ -38,6 +38,8 @@ interface Options {
   warmup: number
   connections: number
   quick: boolean
+  /** Pinning modes for every round length; default: both at --round-duration, `auto` elsewhere. */
+  pinnings: string[] | null
 }
 
 function parseArgs(argv: string[]): Options {
@@ -56,7 +58,8 @@ function parseArgs(argv: string[]): Options {
     roundDurations: (get('round-durations') ?? (quick ? '1' : '1,2,5')).split(',').map(Number),
     roundDuration: Number(get('round-duration') ?? (quick ? 1 : 2)),
     warmup: Number(get('warmup') ?? (quick ? 0.5 : 1)),
-    connections: Number(get('connections') ?? 50)
+    connections: Number(get('connections') ?? 50),
+    pinnings: get('pinnings')?.split(',') ?? null
   }
 }
 
@@ -101,7 +104,7 @@ function regression(run: GateRun, metric: MetricName): Comparison | undefined {
 async function noise(o: Options): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = []
   for (const dur of o.roundDurations) {
-    for (const pinning of dur === o.roundDuration ? ['auto', 'off'] : ['auto']) {
+    for (const pinning of o.pinnings ?? (dur === o.roundDuration ? ['auto', 'off'] : ['auto'])) {
       // More blocks than a gate run: an SD estimated from 8 pairs is itself ±25% uncertain.
       const run = await regressionRun({ ...o, rounds: o.noiseRounds }, dur, '', '5', { 'cpu-pinning': pinning })
       const row: Record<string, unknown> = { roundDurationSec: dur, pinning: run.pinning, blocks: o.noiseRounds }
@@ -263,7 +266,8 @@ async function main(): Promise<void> {
   if (o.only.has('power')) result.power = await power(o)
   const dir = path.join(root, 'bench/results')
   fs.mkdirSync(dir, { recursive: true })
-  const name = o.quick ? 'quick' : 'latest'
+  const outIdx = process.argv.indexOf('--out')
+  const name = o.quick ? 'quick' : outIdx > 0 ? process.argv[outIdx + 1] : 'latest'
   fs.writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
   fs.writeFileSync(path.join(dir, `${name}.md`), markdown(result))
   process.stdout.write(markdown(result))

@@ -21,7 +21,7 @@ describe('parseConfig defaults', () => {
       onInconclusive: 'warn',
       seed: null,
       otlpProtocol: 'http/protobuf',
-      cpuPinning: 'auto'
+      cpuPinning: 'off'
     })
     expect(Object.isFrozen(c)).toBe(true)
     expect(Object.isFrozen(c.samplingRates)).toBe(true)

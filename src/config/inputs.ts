@@ -201,9 +201,9 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   },
   {
     name: Inputs.CpuPinning,
-    default: 'auto',
+    default: 'off',
     description:
-      '`auto` pins the service to CPU 0 and the load generator to the other CPUs with `taskset` when there are at least 2 CPUs and taskset exists; `off` never pins.'
+      '`off` lets the scheduler place the service and the load generator (measured steadier on 2-core runners, see Accuracy); `auto` pins the service to CPU 0 and the load generator to the other CPUs with `taskset` when there are at least 2 CPUs and taskset exists.'
   },
   {
     name: Inputs.OutputDir,

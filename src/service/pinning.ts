@@ -4,9 +4,10 @@ import { promisify } from 'node:util'
 const execFileAsync = promisify(execFile)
 
 /**
- * CPU pinning plan. Measured on these 2-core runners (DESIGN.md §3): per-block noise fell from ~12% to
- * ~4.7% with the service on CPU 0 and the load generator on the other core, because the scheduler no
- * longer migrates the two across cores and they stop competing for the same one.
+ * CPU pinning plan (`cpu-pinning: auto`). DESIGN.md reported less noise with the service on CPU 0 and
+ * the load generator on the other core; our bench (bench/results) measured the opposite on these
+ * 2-core runners — per-block QPS SD 3.7% pinned vs 1.6% unpinned at 5 s rounds — so pinning is
+ * opt-in: a Node service pinned to one core shares it with its own GC and exporter threads.
  */
 export interface Pinning {
   enabled: boolean

@@ -7,31 +7,13 @@ import { buildResults, RESULTS_SCHEMA, RESULTS_VERSION, settingsOf, type Results
 import { parseConfig } from '../../src/config/config.js'
 import { buildArms } from '../../src/plan/plan.js'
 import type { MachineInfo, RoundResult } from '../../src/types.js'
+import { makeRound } from '../helpers/rounds.js'
 
 const machine: MachineInfo = { cpuModel: 'Test CPU', cores: 2, os: 'Linux', node: 'v20', runner: 'r1' }
 const config = parseConfig({ 'start-command': 'node s.mjs', 'baseline-path': 'base.json', rounds: '8' })
 
 function round(block: number, armId: string, qps: number, p99Us: number): RoundResult {
-  return {
-    block,
-    order: 0,
-    armId,
-    startedAt: '2026-11-25T00:00:00Z',
-    port: 1,
-    load: {
-      durationSec: 5,
-      responses: qps * 5,
-      ok: qps * 5,
-      non2xx: 0,
-      errors: 0,
-      timeouts: 0,
-      qps,
-      errorRate: 0,
-      latency: { count: qps * 5, meanUs: 1000, p50Us: 900, p90Us: 1500, p95Us: 1800, p99Us, p999Us: p99Us * 1.5, maxUs: p99Us * 2 }
-    },
-    warmup: { ok: 100, durationSec: 1 },
-    otlp: { spans: 0, requests: 0, bytes: 0, rejected: 0 }
-  }
+  return makeRound({ block, armId, qps, p99Us })
 }
 
 function results(offQps: number[], m: MachineInfo = machine): ResultsFile {

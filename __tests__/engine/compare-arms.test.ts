@@ -2,28 +2,10 @@ import { compareArms, roundEnv } from '../../src/engine.js'
 import { parseConfig } from '../../src/config/config.js'
 import { buildArms, makePlan } from '../../src/plan/plan.js'
 import type { RoundResult } from '../../src/types.js'
+import { makeRound } from '../helpers/rounds.js'
 
 function round(block: number, armId: string, qps: number, p99Us: number): RoundResult {
-  return {
-    block,
-    order: 0,
-    armId,
-    startedAt: '',
-    port: 1,
-    load: {
-      durationSec: 1,
-      responses: qps,
-      ok: qps,
-      non2xx: 0,
-      errors: 0,
-      timeouts: 0,
-      qps,
-      errorRate: 0,
-      latency: { count: qps, meanUs: 1, p50Us: 1, p90Us: 1, p95Us: 1, p99Us, p999Us: p99Us, maxUs: p99Us }
-    },
-    warmup: { ok: 0, durationSec: 0 },
-    otlp: { spans: 0, requests: 0, bytes: 0, rejected: 0 }
-  }
+  return makeRound({ block, armId, qps, p99Us, durationSec: 1 })
 }
 
 describe('compareArms with a same-job base build', () => {

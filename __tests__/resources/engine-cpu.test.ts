@@ -14,34 +14,22 @@ import { cpuSecondsPerKiloRequest, metricValue } from '../../src/stats/logRatios
 import { compare } from '../../src/stats/compare.js'
 import { killAllServices } from '../../src/service/service.js'
 import type { RoundResult } from '../../src/types.js'
+import { makeRound } from '../helpers/rounds.js'
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/http-service/', import.meta.url))
 
 function round(block: number, armId: string, qps: number, cpuMsPerReq: number | null): RoundResult {
   const ok = qps * 5
-  return {
+  return makeRound({
     block,
-    order: 0,
     armId,
-    startedAt: '',
-    port: 1,
-    load: {
-      durationSec: 5,
-      responses: ok,
-      ok,
-      non2xx: 0,
-      errors: 0,
-      timeouts: 0,
-      qps,
-      errorRate: 0,
-      latency: { count: ok, meanUs: 1, p50Us: 1, p90Us: 1, p95Us: 1, p99Us: 1000, p999Us: 1000, maxUs: 1000 }
-    },
-    warmup: { ok: 0, durationSec: 0 },
-    otlp: { spans: 0, requests: 0, bytes: 0, rejected: 0 },
-    ...(cpuMsPerReq === null
-      ? {}
-      : { resources: { cpuSeconds: (cpuMsPerReq * ok) / 1000, cpuPctAvg: 99, cpuPctPeak: 100, rssAvgBytes: 1e8, rssPeakBytes: 1.1e8, samples: 26 } })
-  }
+    qps,
+    p99Us: 1000,
+    resources:
+      cpuMsPerReq === null
+        ? undefined
+        : { cpuSeconds: (cpuMsPerReq * ok) / 1000, cpuPctAvg: 99, cpuPctPeak: 100, rssAvgBytes: 1e8, rssPeakBytes: 1.1e8, samples: 26 }
+  })
 }
 
 describe("input 'max-cpu-overhead'", () => {

@@ -22,6 +22,7 @@ import { planPinning } from '../src/service/pinning.js'
 import { machineInfo } from '../src/baseline/fingerprint.js'
 import type { Comparison, MetricName } from '../src/types.js'
 import { pairedLogRatios } from '../src/stats/logRatios.js'
+import { meanSd } from '../src/stats/tTest.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const fixtureDir = path.join(root, 'fixtures/http-service')
@@ -92,8 +93,7 @@ async function regressionRun(o: Options, roundDuration: number, headEnv: string,
 }
 
 function sd(xs: number[]): number {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))
+  return meanSd(xs).sd
 }
 
 function regression(run: GateRun, metric: MetricName): Comparison | undefined {

@@ -21,6 +21,16 @@ export function shouldComment(mode: Config['comment'], verdict: Verdict): boolea
   return mode === 'always' || (mode === 'on-failure' && verdict !== 'pass')
 }
 
+/** Whether to comment now: the `comment` input allows it and there is a token (else say why not). */
+function wantsComment(config: Config, verdict: Verdict): boolean {
+  if (!shouldComment(config.comment, verdict)) return false
+  if (config.githubToken === '') {
+    core.warning("no 'github-token': the report is in the job summary only")
+    return false
+  }
+  return true
+}
+
 /** Where to comment: the PR of this event, or (report mode) the PR recorded in the results file. */
 interface CommentTarget {
   owner: string
@@ -72,10 +82,6 @@ async function verifiedTargetFromResults(config: Config, results: ResultsFile, e
  * job summary still carries the report; any other API failure is an infrastructure error (throws).
  */
 async function publish(config: Config, target: CommentTarget, markdown: string): Promise<void> {
-  if (config.githubToken === '') {
-    core.warning("no 'github-token': the report is in the job summary only")
-    return
-  }
   const result = await upsertStickyComment({
     token: config.githubToken,
     apiUrl: target.apiUrl,
@@ -116,11 +122,7 @@ async function runReportMode(config: Config): Promise<string | null> {
   const paths = writeRunFiles(config.outputDir, markdown, results)
   setOutputs(results.verdict, results, paths)
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
-  if (!shouldComment(config.comment, results.verdict)) return null
-  if (config.githubToken === '') {
-    core.warning("no 'github-token': the report is in the job summary only")
-    return null
-  }
+  if (!wantsComment(config, results.verdict)) return null
   try {
     const target = await verifiedTargetFromResults(config, results, process.env)
     await publish(config, target, markdown)
@@ -199,7 +201,7 @@ async function runGateMode(configIn: Config): Promise<string | null> {
     return `${failure ?? ''}\nOTLP perf gate could not write its report: ${errorMessage(e)}`.trim()
   }
 
-  if (pr !== null && shouldComment(config.comment, verdict)) {
+  if (pr !== null && wantsComment(config, verdict)) {
     try {
       await publish(config, targetFromPr(pr), markdown)
     } catch (e) {

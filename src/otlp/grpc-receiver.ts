@@ -10,7 +10,7 @@
  * the HTTP receiver counts the gzip body as sent; the SDKs do not compress by default.
  */
 import * as grpc from '@grpc/grpc-js'
-import type { OtlpCounts } from '../types.js'
+import { SpanTally } from './tally.js'
 import { MAX_BODY_BYTES, OtlpDecodeError, decodeTracesProtobuf, encodeExportTraceServiceResponse } from './decode.js'
 import type { OtlpReceiver, OtlpReceiverOptions } from './receiver.js'
 
@@ -54,22 +54,18 @@ export async function startOtlpGrpcReceiver(opts: OtlpReceiverOptions = {}): Pro
   const maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES
   const depth = opts.validateSpans === true ? 'full' : 'count'
 
-  let counts: OtlpCounts = { spans: 0, requests: 0, bytes: 0, rejected: 0 }
-  let services = new Set<string>()
+  const tally = new SpanTally()
 
   const exportTraces: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     const body = call.request
     try {
       const summary = decodeTracesProtobuf(body, depth)
-      counts.requests++
-      counts.spans += summary.spans
-      counts.bytes += body.length
-      for (const name of summary.serviceNames) services.add(name)
+      tally.accepted(summary, body.length)
       callback(null, EMPTY_TRACE_RESPONSE)
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e)
       if (e instanceof OtlpDecodeError) {
-        counts.rejected++
+        tally.rejected()
         log(`OTLP/gRPC receiver: INVALID_ARGUMENT, rejected a ${body.length}-byte export: ${message}`)
         callback({ code: grpc.status.INVALID_ARGUMENT, details: message })
       } else {
@@ -100,11 +96,8 @@ export async function startOtlpGrpcReceiver(opts: OtlpReceiverOptions = {}): Pro
   return {
     endpoint: `http://${urlHost}:${port}`,
     port,
-    snapshot: () => ({ ...counts, serviceNames: [...services].sort() }),
-    reset: () => {
-      counts = { spans: 0, requests: 0, bytes: 0, rejected: 0 }
-      services = new Set()
-    },
+    snapshot: () => tally.snapshot(),
+    reset: () => tally.reset(),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         // The SDK's exporter keeps its channel open; tryShutdown lets a last export finish, then force.

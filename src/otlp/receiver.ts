@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { OtlpCounts } from '../types.js'
+import { SpanTally } from './tally.js'
 import {
   MAX_BODY_BYTES,
   OtlpDecodeError,
@@ -113,8 +114,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   const maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES
   const depth = opts.validateSpans === true ? 'full' : 'count'
 
-  let counts: OtlpCounts = { spans: 0, requests: 0, bytes: 0, rejected: 0 }
-  let services = new Set<string>()
+  const tally = new SpanTally()
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!
@@ -132,7 +132,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
       // Drain the body so the keep-alive connection stays usable.
       req.resume()
       // A traces request in the wrong format is a misconfigured exporter: count it so the gate sees it.
-      if (isTraces) counts.rejected++
+      if (isTraces) tally.rejected()
       const message = `unsupported Content-Type '${req.headers['content-type'] ?? ''}' on ${path} (expected application/x-protobuf or application/json)`
       log(`OTLP receiver: 415 ${message}`)
       send(res, 415, 'application/json', encodeRpcStatus('json', RPC_INVALID_ARGUMENT, message))
@@ -144,7 +144,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
       body = await readBody(req, maxBodyBytes)
     } catch (e) {
       if (e instanceof BodyTooLargeError) {
-        if (isTraces) counts.rejected++
+        if (isTraces) tally.rejected()
         log(`OTLP receiver: 413 on ${path}: ${e.message}`)
         // The rest of the body is not read: close the connection (once the answer is out) rather than drain it.
         res.once('finish', () => req.socket.destroy())
@@ -167,14 +167,11 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
         maxBytes: maxBodyBytes,
         depth
       })
-      counts.requests++
-      counts.spans += summary.spans
-      counts.bytes += body.length
-      for (const name of summary.serviceNames) services.add(name)
+      tally.accepted(summary, body.length)
       send(res, 200, contentTypeOf(format), format === 'json' ? '{}' : EMPTY_TRACE_RESPONSE)
     } catch (e) {
       if (!(e instanceof OtlpDecodeError)) throw e
-      counts.rejected++
+      tally.rejected()
       log(`OTLP receiver: ${e.status} rejected a ${body.length}-byte ${format} export: ${e.message}`)
       send(res, e.status, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message))
     }
@@ -205,11 +202,8 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   return {
     endpoint: `http://${urlHost}:${port}`,
     port,
-    snapshot: () => ({ ...counts, serviceNames: [...services].sort() }),
-    reset: () => {
-      counts = { spans: 0, requests: 0, bytes: 0, rejected: 0 }
-      services = new Set()
-    },
+    snapshot: () => tally.snapshot(),
+    reset: () => tally.reset(),
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {
         server.close((e) => (e ? reject(e) : resolve()))

@@ -24,7 +24,6 @@ export function provenance(env: NodeJS.ProcessEnv = process.env): ResultsFile['g
 
 /** The report of a results file: the one source of truth for the action, the CLI and `mode: report`. */
 export function reportFromResults(results: ResultsFile): ReportInput {
-  const st = results.settings
   return {
     verdict: results.verdict,
     failCheck: results.failCheck,
@@ -36,22 +35,7 @@ export function reportFromResults(results: ResultsFile): ReportInput {
     referenceArmId: results.plan.referenceArmId,
     seed: results.plan.seed,
     blocks: results.plan.blocks,
-    settings: {
-      connections: st.connections,
-      roundDurationSec: st.roundDurationSec,
-      warmupSec: st.warmupSec,
-      confidence: st.confidence,
-      maxQpsOverhead: st.maxQpsOverhead,
-      maxP99Overhead: st.maxP99Overhead,
-      ...(st.maxCpuOverhead !== undefined ? { maxCpuOverhead: st.maxCpuOverhead } : {}),
-      maxErrorRate: st.maxErrorRate,
-      onInconclusive: st.onInconclusive,
-      target: st.target,
-      serviceName: st.serviceName,
-      ...(st.connectionLevels !== undefined ? { connectionLevels: st.connectionLevels } : {}),
-      ...(st.maxP99OpenOverhead !== undefined ? { maxP99OpenOverhead: st.maxP99OpenOverhead } : {}),
-      ...(st.spike !== undefined ? { spike: st.spike } : {})
-    },
+    settings: results.settings,
     machine: results.machine,
     pinning: results.pinning,
     wallSec: results.timing.wallSec,

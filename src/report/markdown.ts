@@ -3,6 +3,7 @@ import type { ArmSpec, Comparison, MachineInfo, MetricName, OpenLoopInfo, RoundR
 import { summariseArms, type ArmSummary } from './summary.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../baseline/compare.js'
+import type { ResultsFile } from '../baseline/results.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { minimumDetectableLogEffect } from '../stats/power.js'
 
@@ -19,24 +20,8 @@ export interface ReportInput {
   referenceArmId: string
   seed: number | null
   blocks: number
-  settings: {
-    connections: number
-    roundDurationSec: number
-    warmupSec: number
-    confidence: number
-    maxQpsOverhead: number | null
-    maxP99Overhead: number | null
-    /** Budget of the CPU per request added by tracing; absent in results files written before it existed. */
-    maxCpuOverhead?: number | null
-    maxErrorRate: number
-    onInconclusive: string
-    target: string
-    serviceName: string
-    /** Every closed-loop level (the first is `connections`); absent in older results files. */
-    connectionLevels?: number[]
-    maxP99OpenOverhead?: number | null
-    spike?: { peak: number; durationSec: number } | null
-  }
+  /** The run's settings as the results file records them (the command, rates and block count are shown elsewhere). */
+  settings: Omit<ResultsFile['settings'], 'startCommand' | 'samplingRates' | 'rounds' | 'openLoopRate'>
   machine: MachineInfo
   pinning: string
   wallSec?: number

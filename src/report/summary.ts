@@ -1,4 +1,5 @@
 import { median } from 'simple-statistics'
+import { meanSd } from '../stats/tTest.js'
 import type { ArmSpec, RoundResult } from '../types.js'
 import { cpuSecondsPerKiloRequest } from '../stats/logRatios.js'
 
@@ -56,10 +57,8 @@ function armResources(rs: readonly RoundResult[]): ArmResources | undefined {
 }
 
 function cv(values: number[]): number {
-  if (values.length < 2) return NaN
-  const mean = values.reduce((a, b) => a + b, 0) / values.length
-  const variance = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1)
-  return Math.sqrt(variance) / mean
+  const { mean, sd } = meanSd(values)
+  return sd / mean
 }
 
 /** Aggregate the rounds of each arm, in the arms' order. Arms without rounds are skipped. */

@@ -23,6 +23,12 @@ export function overheadOf(metric: MetricName, meanLogRatio: number): number {
   return metric === 'qps' ? 1 - Math.exp(meanLogRatio) : Math.exp(meanLogRatio) - 1
 }
 
+/** A log-scale interval [lo, hi] of the mean log-ratio on the overhead scale (ordered low to high). */
+export function overheadInterval(metric: MetricName, lo: number, hi: number): [number, number] {
+  // overheadOf is decreasing in d for QPS, increasing for the others: the bounds swap for QPS.
+  return metric === 'qps' ? [overheadOf(metric, hi), overheadOf(metric, lo)] : [overheadOf(metric, lo), overheadOf(metric, hi)]
+}
+
 /**
  * Log-scale threshold and alternative of "overhead > budget": QPS ln(1 − T) with 'less'
  * (arm serves fewer than (1 − T)·ref), P99 and CPU per request ln(1 + T) with 'greater'.
@@ -77,7 +83,7 @@ export function compareLogRatios(
   }
   const { n, mean, sd } = meanSd(d)
   const [lo, hi] = tInterval(d, confidence)
-  const [ciLow, ciHigh] = metric === 'qps' ? [1 - Math.exp(hi), 1 - Math.exp(lo)] : [Math.exp(lo) - 1, Math.exp(hi) - 1]
+  const [ciLow, ciHigh] = overheadInterval(metric, lo, hi)
 
   let pFail: number | null = null
   if (budget !== null) {

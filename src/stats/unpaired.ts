@@ -2,7 +2,7 @@ import { meanSd } from './tTest.js'
 import { tCdf, tQuantile } from './distributions.js'
 import { mulberry32 } from './prng.js'
 import type { Alternative } from './signFlip.js'
-import { failHypothesis, overheadOf, type CompareOptions } from './compare.js'
+import { failHypothesis, overheadInterval, overheadOf, type CompareOptions } from './compare.js'
 import type { Comparison, MetricName } from '../types.js'
 
 /** Welch's unequal-variance t-test of mean(a) − mean(b) against mu0. */
@@ -136,7 +136,7 @@ export function compareUnpaired(
   const B = meanSd(logRef)
   const meanDiff = A.mean - B.mean
   const [lo, hi] = welchInterval(logArm, logRef, confidence)
-  const [ciLow, ciHigh] = metric === 'qps' ? [1 - Math.exp(hi), 1 - Math.exp(lo)] : [Math.exp(lo) - 1, Math.exp(hi) - 1]
+  const [ciLow, ciHigh] = overheadInterval(metric, lo, hi)
   let pFail: number | null = null
   if (budget !== null) {
     const { mu0, alternative } = failHypothesis(metric, budget)

@@ -16,14 +16,21 @@ import { REF } from './reference-values.js'
 import { expectRel, normals, pairRounds, round, roundsFromLogRatios } from './helpers.js'
 
 const BUDGET = 0.05
+/**
+ * Agreement with SciPy of everything that goes through the t distribution (jStat): its incomplete
+ * beta stops the continued fraction at a 3e-7 step, which leaves up to ~1e-9 relative error (SciPy's
+ * own 1e-9 check held with @stdlib) — far below any budget or alpha the gate decides on.
+ */
+const T_REL = 2e-9
+const T_DIGITS = 10
 const names = Object.keys(REF.datasets) as (keyof typeof REF.datasets)[]
 
 describe('t distribution wrappers (vs scipy.stats.t)', () => {
   test.each(REF.tDist.quantile.map((r) => [...r]))('tQuantile(%p, %p) = %p', (p, df, q) => {
-    expectRel(tQuantile(p, df), q, 1e-9)
+    expectRel(tQuantile(p, df), q, T_REL)
   })
   test.each(REF.tDist.cdf.map((r) => [...r]))('tCdf(%p, %p) = %p', (x, df, c) => {
-    expectRel(tCdf(x, df), c, 1e-9)
+    expectRel(tCdf(x, df), c, T_REL)
   })
 })
 
@@ -46,25 +53,25 @@ describe.each(names)('reference dataset %s (SciPy / itertools, see reference.py)
   test('paired t-test (ttest_1samp) for every alternative and threshold', () => {
     const two = pairedTTest(d, 0, 'two-sided')
     expectRel(two.t, ds.t0.t, 1e-9)
-    expectRel(two.p, ds.t0.p, 1e-9)
+    expectRel(two.p, ds.t0.p, T_REL)
     expect(two.df).toBe(ds.n - 1)
-    expectRel(pairedTTest(d, 0, 'greater').p, ds.t0Greater, 1e-9)
-    expectRel(pairedTTest(d, 0, 'less').p, ds.t0Less, 1e-9)
+    expectRel(pairedTTest(d, 0, 'greater').p, ds.t0Greater, T_REL)
+    expectRel(pairedTTest(d, 0, 'less').p, ds.t0Less, T_REL)
     const q = pairedTTest(d, muQ, 'less')
     expectRel(q.t, ds.tQpsFail.t, 1e-9)
-    expectRel(q.p, ds.tQpsFail.p, 1e-9)
+    expectRel(q.p, ds.tQpsFail.p, T_REL)
     const p = pairedTTest(d, muP, 'greater')
     expectRel(p.t, ds.tP99Fail.t, 1e-9)
-    expectRel(p.p, ds.tP99Fail.p, 1e-9)
+    expectRel(p.p, ds.tP99Fail.p, T_REL)
   })
 
   test('t-intervals at 95% and 90%', () => {
     const [lo95, hi95] = tInterval(d, 0.95)
-    expect(lo95).toBeCloseTo(ds.ci95[0], 12)
-    expect(hi95).toBeCloseTo(ds.ci95[1], 12)
+    expect(lo95).toBeCloseTo(ds.ci95[0], T_DIGITS)
+    expect(hi95).toBeCloseTo(ds.ci95[1], T_DIGITS)
     const [lo90, hi90] = tInterval(d, 0.9)
-    expect(lo90).toBeCloseTo(ds.ci90[0], 12)
-    expect(hi90).toBeCloseTo(ds.ci90[1], 12)
+    expect(lo90).toBeCloseTo(ds.ci90[0], T_DIGITS)
+    expect(hi90).toBeCloseTo(ds.ci90[1], T_DIGITS)
   })
 
   test('exact sign-flip p-values (k / 2^n, so compared exactly)', () => {
@@ -80,11 +87,11 @@ describe.each(names)('reference dataset %s (SciPy / itertools, see reference.py)
     const r = ds[metric]
     expect(c).toMatchObject({ armId: 'on@0.01', referenceArmId: 'off', metric, n: ds.n, confidence: 0.95, budget: BUDGET })
     expectRel(c.overhead, r.overhead, 1e-9)
-    expect(c.ciLow).toBeCloseTo(r.ci95[0], 12)
-    expect(c.ciHigh).toBeCloseTo(r.ci95[1], 12)
-    expectRel(c.pValue, ds.t0.p, 1e-9)
+    expect(c.ciLow).toBeCloseTo(r.ci95[0], T_DIGITS)
+    expect(c.ciHigh).toBeCloseTo(r.ci95[1], T_DIGITS)
+    expectRel(c.pValue, ds.t0.p, T_REL)
     expect(c.pPermutation).toBe(ds.sf0)
-    expectRel(c.pFail as number, r.pFail, 1e-9)
+    expectRel(c.pFail as number, r.pFail, T_REL)
     expect(c.pFailAdjusted).toBeNull()
     expect(c.decision).toBeNull()
   })

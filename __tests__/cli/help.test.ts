@@ -65,14 +65,16 @@ describe('--help', () => {
   })
 })
 
-const BUNDLE = fileURLToPath(new URL('../../dist/cli/index.js', import.meta.url))
-const built = fs.existsSync(BUNDLE)
+// The package's bin: a thin wrapper that runs the action's bundle (dist/index.js) as the CLI.
+const BUNDLE = fileURLToPath(new URL('../../bin/otlp-perf-gate.js', import.meta.url))
+const ACTION_BUNDLE = fileURLToPath(new URL('../../dist/index.js', import.meta.url))
+const built = fs.existsSync(ACTION_BUNDLE)
 if (!built) {
   // Visible in the test log, so a skipped bundle check is not mistaken for a passing one.
-  console.warn(`skipping the bundled CLI test: ${BUNDLE} is not built (run 'npm run build')`)
+  console.warn(`skipping the bundled CLI test: ${ACTION_BUNDLE} is not built (run 'npm run build')`)
 }
 
-describe('bundled CLI (dist/cli/index.js)', () => {
+describe('bundled CLI (bin/otlp-perf-gate.js → dist/index.js)', () => {
   const maybe = built ? test : test.skip
 
   maybe('is an executable node script', () => {
@@ -91,7 +93,7 @@ describe('bundled CLI (dist/cli/index.js)', () => {
       const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
       expect({ code, err }).toEqual({ code: 0, err: '' })
       // Names only: descriptions may have been edited since the last build; the in-process test checks them.
-      // A name missing here means dist/cli is older than src/config/inputs.ts: run `npm run build`.
+      // A name missing here means dist/ is older than src/config/inputs.ts: run `npm run build`.
       const missing = [...INPUT_SPECS, ...CLI_OPTION_SPECS].map((o) => `--${o.name}`).filter((n) => !out.includes(n))
       expect(missing).toEqual([])
       expect(out).toContain('Exit codes:')

@@ -9,6 +9,7 @@
  */
 import { gunzipSync } from 'node:zlib'
 import protobuf from 'protobufjs'
+import type { SpanBatch } from './batch.js'
 
 /** Largest export body accepted, on the wire and after decompression (413 beyond). */
 export const MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -293,8 +294,38 @@ function checkHexId(span: Record<string, unknown>, key: 'traceId' | 'spanId' | '
   }
 }
 
-/** Decodes an OTLP/JSON ExportTraceServiceRequest (already decompressed). Throws OtlpDecodeError. */
-export function decodeTracesJson(body: Uint8Array | string): OtlpTraceSummary {
+const hexScratch = Buffer.alloc(16)
+
+/** The trace id of an OTLP/JSON span folded like walk.ts folds the binary one ([0, 0] when absent). */
+function jsonTraceWords(traceId: unknown): [number, number] {
+  if (typeof traceId !== 'string' || traceId.length !== 32) return [0, 0]
+  hexScratch.write(traceId, 'hex')
+  return [(hexScratch.readUInt32LE(0) ^ hexScratch.readUInt32LE(8)) >>> 0, (hexScratch.readUInt32LE(4) ^ hexScratch.readUInt32LE(12)) >>> 0]
+}
+
+/** An OTLP/JSON uint64 nanosecond time (decimal string, or a number) in Unix ms; absent = 0. */
+function jsonStartMs(v: unknown, path: string): number {
+  if (v === undefined || v === null || v === '' || v === 0) return 0
+  // Digits above and below the millisecond apart: exact to the nanosecond where Number(v) is not.
+  if (typeof v === 'string' && /^[0-9]{1,20}$/.test(v)) return Number(v.slice(0, -6) || '0') + Number(v.slice(-6)) / 1e6
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v / 1e6
+  throw new OtlpDecodeError(`OTLP/JSON: ${path}.startTimeUnixNano must be a decimal string of nanoseconds, got ${describe(v)}`)
+}
+
+/** Stages one OTLP/JSON span in `batch` (ids were checked by {@link checkHexId}). */
+function stageJsonSpan(span: Record<string, unknown>, path: string, batch: SpanBatch): void {
+  const parent = span['parentSpanId']
+  const root = parent === undefined || parent === null || parent === '' || /^0+$/.test(String(parent))
+  const [a, b] = jsonTraceWords(span['traceId'])
+  batch.push(jsonStartMs(span['startTimeUnixNano'], path), root, a, b)
+}
+
+/**
+ * Decodes an OTLP/JSON ExportTraceServiceRequest (already decompressed). Throws OtlpDecodeError.
+ * With `batch`, also stages every span's start time, root-ness and trace id there (cleared first).
+ */
+export function decodeTracesJson(body: Uint8Array | string, batch?: SpanBatch): OtlpTraceSummary {
+  batch?.clear()
   const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
   let doc: unknown
   try {
@@ -335,6 +366,7 @@ export function decodeTracesJson(body: Uint8Array | string): OtlpTraceSummary {
         checkHexId(span, 'traceId', 16, spanPath)
         checkHexId(span, 'spanId', 8, spanPath)
         checkHexId(span, 'parentSpanId', 8, spanPath)
+        if (batch !== undefined) stageJsonSpan(span, spanPath, batch)
       })
       spans += list.length
     })

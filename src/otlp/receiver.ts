@@ -5,13 +5,14 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { OtlpCounts } from '../types.js'
-import { SpanTally } from './tally.js'
+import { SpanBatch } from './batch.js'
+import { SpanTally, type OtlpSnapshot } from './tally.js'
+import { countTraceExport } from './walk.js'
+import type { WindowCounts } from './window.js'
 import {
   MAX_BODY_BYTES,
   OtlpDecodeError,
   RPC_INVALID_ARGUMENT,
-  decodeTraceExport,
   encodeExportTraceServiceResponse,
   encodeRpcStatus,
   formatFromContentType,
@@ -30,8 +31,8 @@ export interface OtlpReceiverOptions {
   /** Largest request body accepted on the wire and after gzip (default 32 MiB). */
   maxBodyBytes?: number
   /**
-   * Decode every protobuf span instead of counting them as opaque fields (default false: full
-   * decoding costs ~2 µs per span of CPU on the machine that runs the measured service).
+   * Also decode every protobuf span into objects, so a corrupt span is rejected (default false: the
+   * wire walker reads only trace id, parent id and start time; see bench/README.md for the CPU cost).
    */
   validateSpans?: boolean
   /** `http` (default): OTLP/HTTP on `/v1/traces`; `grpc`: OTLP/gRPC TraceService/Export (see grpc-receiver.ts). */
@@ -44,9 +45,15 @@ export interface OtlpReceiver {
   endpoint: string
   /** The bound port (useful when `port` was 0). */
   port: number
-  /** Counts since start or the last reset, plus the distinct service.name values seen. */
-  snapshot(): OtlpCounts & { serviceNames: string[] }
-  /** Zeroes the counts and forgets the service names. */
+  /** Totals since start or the last reset: spans, roots, requests, bytes, rejected, service names, CPU. */
+  snapshot(): OtlpSnapshot
+  /**
+   * Spans, root spans and distinct traces that STARTED in [t0Ms, t1Ms] (Unix ms, the gate's
+   * Date.now(); span start times are the service's wall clock on the same machine), since the last
+   * reset. Ask after the service was stopped (its last spans are flushed on SIGTERM).
+   */
+  windowCounts(t0Ms: number, t1Ms: number): WindowCounts
+  /** Zeroes the counts and forgets the service names and span start times. */
   reset(): void
   /** Stops listening and drops open (keep-alive) connections. */
   close(): Promise<void>
@@ -115,6 +122,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   const depth = opts.validateSpans === true ? 'full' : 'count'
 
   const tally = new SpanTally()
+  const batch = new SpanBatch()
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!
@@ -160,17 +168,20 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
       return
     }
 
+    // Synchronous from here to the tally: the CPU difference is this export's decoding and counting.
+    const cpuStart = process.cpuUsage()
     try {
-      const summary = decodeTraceExport(body, {
-        contentType: req.headers['content-type'],
-        contentEncoding: req.headers['content-encoding'],
-        maxBytes: maxBodyBytes,
-        depth
-      })
-      tally.accepted(summary, body.length)
+      const summary = countTraceExport(
+        body,
+        { contentType: req.headers['content-type'], contentEncoding: req.headers['content-encoding'], maxBytes: maxBodyBytes, depth },
+        batch
+      )
+      tally.accepted(summary, body.length, batch)
+      tally.addCpu(process.cpuUsage(cpuStart))
       send(res, 200, contentTypeOf(format), format === 'json' ? '{}' : EMPTY_TRACE_RESPONSE)
     } catch (e) {
       if (!(e instanceof OtlpDecodeError)) throw e
+      tally.addCpu(process.cpuUsage(cpuStart))
       tally.rejected()
       log(`OTLP receiver: ${e.status} rejected a ${body.length}-byte ${format} export: ${e.message}`)
       send(res, e.status, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message))
@@ -203,6 +214,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
     endpoint: `http://${urlHost}:${port}`,
     port,
     snapshot: () => tally.snapshot(),
+    windowCounts: (t0Ms, t1Ms) => tally.windowCounts(t0Ms, t1Ms),
     reset: () => tally.reset(),
     close: () => {
       closed ??= new Promise<void>((resolve, reject) => {

@@ -1,17 +1,37 @@
 import type { OtlpCounts } from '../types.js'
+import type { SpanBatch } from './batch.js'
 import type { OtlpTraceSummary } from './decode.js'
+import { SpanWindow, type WindowCounts } from './window.js'
+
+/** A receiver's totals since start or the last reset. */
+export interface OtlpSnapshot extends OtlpCounts {
+  /** Root spans (no parent) in accepted exports. */
+  roots: number
+  /** Distinct service.name resource attributes seen, sorted. */
+  serviceNames: string[]
+  /**
+   * CPU seconds (user + system) the gate's process spent decompressing, decoding and counting
+   * accepted and rejected trace exports (process.cpuUsage() around the synchronous handler work;
+   * the HTTP/gRPC transport itself is not included — bench/README.md gives the whole-process figure).
+   */
+  cpuSeconds: number
+}
 
 /** What both receivers (OTLP/HTTP and OTLP/gRPC) count per round: one implementation for both. */
 export class SpanTally {
-  private counts: OtlpCounts = { spans: 0, requests: 0, bytes: 0, rejected: 0 }
+  private counts = { spans: 0, roots: 0, requests: 0, bytes: 0, rejected: 0 }
   private services = new Set<string>()
+  private window = new SpanWindow()
+  private cpuMicros = 0
 
-  /** An accepted trace export of `bytes` wire bytes. */
-  accepted(summary: OtlpTraceSummary, bytes: number): void {
+  /** An accepted trace export of `bytes` wire bytes whose spans are staged in `batch`. */
+  accepted(summary: OtlpTraceSummary, bytes: number, batch: SpanBatch): void {
     this.counts.requests++
     this.counts.spans += summary.spans
     this.counts.bytes += bytes
+    for (let i = 0; i < batch.count; i++) this.counts.roots += batch.root[i]!
     for (const name of summary.serviceNames) this.services.add(name)
+    this.window.commit(batch)
   }
 
   /** A trace export that could not be used (undecodable, too large, wrong format). */
@@ -19,13 +39,26 @@ export class SpanTally {
     this.counts.rejected++
   }
 
-  snapshot(): OtlpCounts & { serviceNames: string[] } {
-    return { ...this.counts, serviceNames: [...this.services].sort() }
+  /** Adds the CPU of one export's handling, as a process.cpuUsage(start) difference. */
+  addCpu(usage: NodeJS.CpuUsage): void {
+    this.cpuMicros += usage.user + usage.system
   }
 
-  /** Zeroes the counts and forgets the service names. */
+  /** Totals since start or the last reset. */
+  snapshot(): OtlpSnapshot {
+    return { ...this.counts, serviceNames: [...this.services].sort(), cpuSeconds: this.cpuMicros / 1e6 }
+  }
+
+  /** Spans, roots and traces started in [t0Ms, t1Ms] (Unix ms) since the last reset. */
+  windowCounts(t0Ms: number, t1Ms: number): WindowCounts {
+    return this.window.counts(t0Ms, t1Ms)
+  }
+
+  /** Zeroes the counts and forgets the service names and span start times. */
   reset(): void {
-    this.counts = { spans: 0, requests: 0, bytes: 0, rejected: 0 }
+    this.counts = { spans: 0, roots: 0, requests: 0, bytes: 0, rejected: 0 }
     this.services = new Set()
+    this.window = new SpanWindow()
+    this.cpuMicros = 0
   }
 }

@@ -3,17 +3,22 @@ import * as fs from 'node:fs'
 import { parseConfig, type Config } from './config/config.js'
 import { readInputs } from './config/read.js'
 import { Outputs } from './config/inputs.js'
-import { measure } from './measure.js'
 import { renderReport } from './report/markdown.js'
 import { assemble, headlineOverhead, provenance, reportFromResults } from './report/assemble.js'
 import { writeRunFiles } from './baseline/files.js'
 import { machineInfo } from './baseline/fingerprint.js'
-import { validateResults } from './baseline/read.js'
+import { readResultsFile } from './baseline/read.js'
 import type { ResultsFile } from './baseline/results.js'
 import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
 import { getPullRequestHeadSha, stickyMarker, upsertStickyComment } from './github/comment.js'
 import { errorMessage } from './errors.js'
+import { redact } from './security/redact.js'
+import { registerRunSecrets } from './security/secrets.js'
+import { checkOutputDir } from './security/paths.js'
+import { printUntrusted } from './security/workflow-log.js'
+import { measureCancellable } from './security/cancellable.js'
+import { watchCancellation, type Cancellation } from './service/cancellation.js'
 import type { Verdict } from './types.js'
 
 /** Whether the sticky comment is posted for this verdict under the `comment` input. */
@@ -113,12 +118,13 @@ async function runReportMode(config: Config): Promise<string | null> {
   const file = config.resultsFile as string
   let results: ResultsFile
   try {
-    results = validateResults(JSON.parse(fs.readFileSync(file, 'utf8')))
+    // Every rendered field is validated: the artifact was built by PR code.
+    results = readResultsFile(file)
   } catch (e) {
     setOutputs('error', null, null)
     return `'results-file' '${file}' is not a usable results file: ${errorMessage(e)}`
   }
-  const markdown = renderReport(reportFromResults(results))
+  const markdown = redact(renderReport(reportFromResults(results)))
   const paths = writeRunFiles(config.outputDir, markdown, results)
   setOutputs(results.verdict, results, paths)
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
@@ -140,7 +146,8 @@ export async function run(): Promise<void> {
   let config: Config | null = null
   try {
     config = parseConfig(readInputs())
-    if (config.githubToken !== '') core.setSecret(config.githubToken)
+    registerRunSecrets(config, process.env, (v) => core.setSecret(v))
+    checkOutputDir(config.outputDir)
     failure = config.mode === 'report' ? await runReportMode(config) : await runGateMode(config)
   } catch (e) {
     // Reached only for bad inputs or an unexpected bug: no report can be written without a config.
@@ -149,11 +156,24 @@ export async function run(): Promise<void> {
   } finally {
     await killAllServices()
   }
-  if (failure !== null) core.setFailed(failure)
+  // The failure may quote a service log: redacted, and set as one escaped ::error:: command.
+  if (failure !== null) core.setFailed(redact(failure))
 }
 
-/** `mode: gate`: returns the failure message, or null when the check passes. */
+/**
+ * `mode: gate`: returns the failure message, or null when the check passes. Listens for SIGTERM/SIGINT
+ * until the report is out: a cancelled job still gets outputs, the summary and partial results.
+ */
 async function runGateMode(configIn: Config): Promise<string | null> {
+  const cancel = watchCancellation()
+  try {
+    return await gateAndReport(configIn, cancel)
+  } finally {
+    cancel.dispose()
+  }
+}
+
+async function gateAndReport(configIn: Config, cancel: Cancellation): Promise<string | null> {
   let failure: string | null = null
   let pr: PullRequestContext | null = null
   try {
@@ -162,19 +182,21 @@ async function runGateMode(configIn: Config): Promise<string | null> {
     core.warning(`cannot read the pull request event: ${errorMessage(e)}; no PR comment`)
   }
   const outcome = await core.group('Measure', () =>
-    measure(configIn, {
-      info: (m) => core.info(m),
-      warn: (m) => core.warning(m),
+    measureCancellable(configIn, {
+      info: (m) => core.info(redact(m)),
+      warn: (m) => core.warning(redact(m)),
       onRoundEnd: ({ index, total, round }) =>
         core.info(
           `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
             `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
             `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
         )
-    })
+    }, cancel)
   )
-  const { config, gateRun, verdict, error, baselineBefore } = outcome
-  if (verdict === 'error') {
+  const { config, gateRun, verdict, error, baselineBefore, cancelledBy } = outcome
+  if (cancelledBy !== undefined) {
+    failure = `OTLP perf gate cancelled (${cancelledBy}) after ${outcome.roundsDone.length} completed rounds: partial results written, no verdict`
+  } else if (verdict === 'error') {
     failure = `OTLP perf gate could not measure: ${error ?? 'unknown error'}`
   } else if (gateRun?.gate.failCheck) {
     failure = `OTLP perf gate: ${verdict.toUpperCase()}\n${gateRun.gate.reasons.join('\n')}`
@@ -190,18 +212,23 @@ async function runGateMode(configIn: Config): Promise<string | null> {
       workflow: process.env.GITHUB_WORKFLOW,
       job: process.env.GITHUB_JOB
     }
-    const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore)
-    markdown = renderReport(report)
+    const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore, {
+      roundsDone: outcome.roundsDone,
+      stops: outcome.stops
+    })
+    markdown = redact(renderReport(report))
     const paths = writeRunFiles(config.outputDir, markdown, results)
     setOutputs(verdict, results, paths)
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
-    core.info(markdown)
+    // The report quotes service output (log tails): printed inert, so it can issue no workflow command.
+    printUntrusted(markdown, (t) => core.info(t))
   } catch (e) {
     setOutputs('error', null, null)
     return `${failure ?? ''}\nOTLP perf gate could not write its report: ${errorMessage(e)}`.trim()
   }
 
-  if (pr !== null && wantsComment(config, verdict)) {
+  // A cancelled job has seconds left before SIGKILL: no API calls.
+  if (pr !== null && cancelledBy === undefined && wantsComment(config, verdict)) {
     try {
       await publish(config, targetFromPr(pr), markdown)
     } catch (e) {

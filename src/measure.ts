@@ -22,10 +22,15 @@ export interface MeasureOutcome {
  * The gate's measurement, shared by the action and the CLI: load the stored baseline (a bad one is
  * a warning, never a crash), run the engine, and stop every service on every path. Never throws.
  */
-export async function measure(config: Config, hooks: EngineHooks & { info: (m: string) => void; warn: (m: string) => void }): Promise<MeasureOutcome> {
+export async function measure(
+  config: Config,
+  hooks: EngineHooks & { info: (m: string) => void; warn: (m: string) => void },
+  /** Cancellation (service/cancellation.ts): no service is started once it is aborted. */
+  signal?: AbortSignal
+): Promise<MeasureOutcome> {
   const fixed: Config = Object.freeze({ ...config, seed: config.seed ?? randomSeed() })
   const out: MeasureOutcome = { config: fixed, gateRun: null, verdict: 'error' }
-  const options: EngineOptions = {}
+  const options: EngineOptions = signal !== undefined ? { signal } : {}
   try {
     if (fixed.baselinePath !== null) {
       const loaded = loadBaseline(fixed.baselinePath)

@@ -1,5 +1,66 @@
 import * as fs from 'node:fs'
 import { RESULTS_SCHEMA, RESULTS_VERSION, type ResultsFile } from './results.js'
+import { checkReportable, FieldError } from './validate.js'
+
+/** Largest results file read (a real one is well under a megabyte). */
+const MAX_RESULTS_BYTES = 64 * 1024 * 1024
+
+/** Why a results path cannot be read; the message never quotes the file's content. */
+export class UnreadableFileError extends Error {
+  constructor(
+    readonly code: 'missing' | 'not-a-file' | 'symlink' | 'too-large' | 'unreadable' | 'not-json',
+    message: string
+  ) {
+    super(message)
+    this.name = 'UnreadableFileError'
+  }
+}
+
+/**
+ * Read and parse a results JSON from `file`, refusing a symlink (a path can be made to point at a
+ * system file such as /etc/passwd), anything but a regular file, and huge files. JSON errors are
+ * reported by position only: Node's message quotes the text, which must never reach a report.
+ */
+export function readJsonFile(file: string): unknown {
+  let st: fs.Stats
+  try {
+    st = fs.lstatSync(file)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    throw new UnreadableFileError(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ENOENT' ? `no file at '${file}'` : `cannot read '${file}': ${code ?? 'unknown error'}`)
+  }
+  if (st.isSymbolicLink()) throw new UnreadableFileError('symlink', `'${file}' is a symbolic link; give the results file itself, not a link to it`)
+  if (!st.isFile()) throw new UnreadableFileError('not-a-file', `'${file}' is not a regular file`)
+  if (st.size > MAX_RESULTS_BYTES) throw new UnreadableFileError('too-large', `'${file}' has ${st.size} bytes, more than a results file can have (${MAX_RESULTS_BYTES})`)
+  let text: string
+  try {
+    text = fs.readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UnreadableFileError('unreadable', `cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? 'unknown error'}`)
+  }
+  try {
+    return JSON.parse(text) as unknown
+  } catch (e) {
+    const at = /position (\d+)/.exec((e as Error).message)?.[1]
+    throw new UnreadableFileError('not-json', `'${file}' is not valid JSON${at !== undefined ? ` (syntax error at character ${at})` : ''}`)
+  }
+}
+
+/**
+ * `mode: report`: read a results file and validate every field the report renders (an artifact from
+ * PR code is not trusted). Throws UnreadableFileError or ResultsValidationError.
+ */
+export function readResultsFile(file: string): ResultsFile {
+  const json = readJsonFile(file)
+  const results = validateResults(json)
+  try {
+    checkReportable(json)
+  } catch (e) {
+    if (e instanceof FieldError) throw new ResultsValidationError(e.field, e.message)
+    throw e
+  }
+  return results
+}
 
 /** Outcome of loading a stored baseline; never throws, so a bad file can't crash the gate. */
 export type BaselineLoad =
@@ -129,25 +190,14 @@ export function validateResults(json: unknown): ResultsFile {
 
 /** Read and validate a stored baseline. Missing, unreadable, malformed and future files are reported, not thrown. */
 export function loadBaseline(path: string): BaselineLoad {
-  let text: string
-  try {
-    text = fs.readFileSync(path, 'utf8')
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    return {
-      status: 'missing',
-      path,
-      message:
-        code === 'ENOENT'
-          ? `no baseline at '${path}' (first run, expired cache, or no run on the default branch yet)`
-          : `cannot read the baseline '${path}': ${code ?? String(e)}`
-    }
-  }
   let json: unknown
   try {
-    json = JSON.parse(text)
+    json = readJsonFile(path)
   } catch (e) {
-    return { status: 'malformed', path, message: `the baseline '${path}' is not valid JSON: ${(e as Error).message}` }
+    if (!(e instanceof UnreadableFileError)) throw e
+    if (e.code === 'missing') return { status: 'missing', path, message: `no baseline at '${path}' (first run, expired cache, or no run on the default branch yet)` }
+    if (e.code === 'unreadable') return { status: 'missing', path, message: `cannot read the baseline: ${e.message}` }
+    return { status: e.code === 'not-json' ? 'malformed' : 'unusable', path, message: `the baseline ${e.message}` }
   }
   try {
     const results = validateResults(json)

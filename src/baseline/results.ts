@@ -69,6 +69,21 @@ export interface ResultsFile {
   openLoop?: OpenLoopInfo
   /** Spike runs (single runs after the blocks, not gated), when `spike` was set. */
   spike?: SpikeResult[]
+  /** How the services stopped (absent in older files): the report warns about a service that ignores SIGTERM. */
+  serviceStops?: ServiceStops
+}
+
+/** Service stops of a run: those that needed SIGKILL after 'stop-timeout', the time they cost, escaped processes killed. */
+export interface ServiceStops {
+  stops: number
+  /** Stops where the service was still running 'stop-timeout' after SIGTERM and was SIGKILLed. */
+  forcedKills: number
+  /** The configured grace ('stop-timeout'), seconds. */
+  graceSec: number
+  /** Seconds spent waiting for those services: forcedKills × graceSec. */
+  waitedSec: number
+  /** Processes that had left the service's process group (setsid, double fork) and were killed by their tag. */
+  escaped: number
 }
 
 export function settingsOf(config: Config): ResultsFile['settings'] {

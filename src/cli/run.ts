@@ -1,15 +1,19 @@
 import * as path from 'node:path'
-import * as fs from 'node:fs'
 import { ConfigError, parseConfig, type Config, type RawInputs } from '../config/config.js'
 import { Inputs, type InputName } from '../config/inputs.js'
-import { measure } from '../measure.js'
 import { renderReport } from '../report/markdown.js'
 import { assemble, provenance, reportFromResults } from '../report/assemble.js'
 import { writeRunFiles } from '../baseline/files.js'
 import { machineInfo } from '../baseline/fingerprint.js'
-import { validateResults } from '../baseline/read.js'
+import { readResultsFile } from '../baseline/read.js'
 import type { ResultsFile } from '../baseline/results.js'
 import { errorMessage } from '../errors.js'
+import { redact } from '../security/redact.js'
+import { registerRunSecrets } from '../security/secrets.js'
+import { checkOutputDir } from '../security/paths.js'
+import { inertBlock } from '../security/workflow-log.js'
+import { measureCancellable } from '../security/cancellable.js'
+import { watchCancellation } from '../service/cancellation.js'
 import { VERSION } from '../version.js'
 import type { Verdict } from '../types.js'
 import { ACTION_ONLY_INPUTS, parseCliArgs, UsageError, type CliArgs } from './args.js'
@@ -91,6 +95,7 @@ function resolveConfig(args: CliArgs, cwd: string): { config: Config; raw: RawIn
     baselinePath: config.baselinePath === null ? null : abs(Inputs.BaselinePath, config.baselinePath),
     resultsFile: config.resultsFile === null ? null : abs(Inputs.ResultsFile, config.resultsFile)
   }
+  checkOutputDir(resolved.outputDir)
   return { config: Object.freeze(resolved), raw }
 }
 
@@ -119,7 +124,9 @@ interface Printed {
 function publishLocally(p: Printed, outputDir: string, markdown: string, results: ResultsFile): boolean {
   try {
     const { reportPath, resultsPath } = writeRunFiles(outputDir, markdown, results)
-    p.io.stdout.write(p.args.json ? `${JSON.stringify(results, null, 2)}\n` : `${markdown.replace(/\n*$/, '')}\n`)
+    const text = markdown.replace(/\n*$/, '')
+    // In a GitHub Actions step the runner parses stdout too: the report quotes service output.
+    p.io.stdout.write(p.args.json ? `${JSON.stringify(results, null, 2)}\n` : `${p.io.env.GITHUB_ACTIONS === 'true' ? inertBlock(text) : text}\n`)
     if (!p.args.quiet) p.err(`report: ${reportPath}\nresults: ${resultsPath}`)
     return true
   } catch (e) {
@@ -136,29 +143,39 @@ function runReportMode(p: Printed, config: Config): number {
   const file = config.resultsFile as string
   let results: ResultsFile
   try {
-    results = validateResults(JSON.parse(fs.readFileSync(file, 'utf8')) as unknown)
+    results = readResultsFile(file)
   } catch (e) {
     p.err(`otlp-perf-gate: '${Inputs.ResultsFile}' '${file}' is not a usable results file: ${errorMessage(e)}`)
     return ExitCode.Error
   }
-  const markdown = renderReport(reportFromResults(results))
+  const markdown = redact(renderReport(reportFromResults(results)))
   if (!publishLocally(p, config.outputDir, markdown, results)) return ExitCode.Error
   p.err(verdictMessage(results.verdict, results.reasons, results.error, results.settings.onInconclusive))
   return exitCodeOf(results.verdict, results.failCheck)
 }
 
 /** `mode: gate`, as the action's gate mode minus GitHub: stored baseline, engine, report, exit code. */
-async function runGateMode(p: Printed, configIn: Config): Promise<number> {
-  let config = configIn
+async function runGateMode(p: Printed, config: Config): Promise<number> {
   const progress = createProgress({
-    write: (t) => void p.io.stderr.write(t),
+    write: (t) => void p.io.stderr.write(redact(t)),
     tty: p.io.isTTY,
     columns: p.io.columns,
     quiet: p.args.quiet,
     verbose: p.args.verbose,
     roundDurationSec: config.roundDurationSec
   })
-  const outcome = await measure(config, progress.hooks)
+  // Listening until the report is out: SIGTERM/SIGINT stops the services and writes partial results.
+  const cancel = watchCancellation()
+  try {
+    return await measureAndReport(p, config, progress, cancel)
+  } finally {
+    cancel.dispose()
+  }
+}
+
+async function measureAndReport(p: Printed, configIn: Config, progress: ReturnType<typeof createProgress>, cancel: ReturnType<typeof watchCancellation>): Promise<number> {
+  let config = configIn
+  const outcome = await measureCancellable(config, progress.hooks, cancel)
   progress.finish()
   const { gateRun, error, baselineBefore } = outcome
   const verdict = outcome.verdict
@@ -169,8 +186,8 @@ async function runGateMode(p: Printed, configIn: Config): Promise<number> {
     const git = provenance(p.io.env)
     // Outside CI, record which commit was measured so a results.json can be traced back to it.
     if (git.sha === undefined) Object.assign(git, await localGit(config.workingDirectory))
-    const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore)
-    if (!publishLocally(p, config.outputDir, renderReport(report), results)) code = ExitCode.Error
+    const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore, { roundsDone: outcome.roundsDone, stops: outcome.stops })
+    if (!publishLocally(p, config.outputDir, redact(renderReport(report)), results)) code = ExitCode.Error
   } catch (e) {
     p.err(`otlp-perf-gate: could not write its report: ${errorMessage(e)}`)
     code = ExitCode.Error
@@ -185,7 +202,11 @@ async function runGateMode(p: Printed, configIn: Config): Promise<number> {
  * 3 inconclusive with on-inconclusive=fail. Never throws.
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  const err = (text: string): void => void io.stderr.write(`${text}\n`)
+  // Errors quote service logs: redacted, and inert where the GitHub runner parses the output.
+  const err = (text: string): void => {
+    const clean = redact(text)
+    void io.stderr.write(`${io.env.GITHUB_ACTIONS === 'true' && clean.includes('::') ? inertBlock(clean) : clean}\n`)
+  }
   let args: CliArgs
   let config: Config
   let raw: RawInputs
@@ -200,6 +221,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return ExitCode.Pass
     }
     ;({ config, raw } = resolveConfig(args, io.cwd))
+    registerRunSecrets(config, io.env)
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       err(`otlp-perf-gate: ${e.message}\nRun 'otlp-perf-gate --help' for every option.`)

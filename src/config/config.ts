@@ -3,6 +3,7 @@ import { SPIKE_DEFAULT_SEC, SPIKE_STEPS } from '../load/scenarios.js'
 import type { OnInconclusive } from '../types.js'
 
 /** The validated, frozen configuration every later stage reads. Fractions, not percents. */
+import { forbiddenReason, parsePassEnv } from '../security/env.js'
 export interface Config {
   readonly startCommand: string
   readonly workingDirectory: string
@@ -18,6 +19,8 @@ export interface Config {
   readonly env: Readonly<Record<string, string>>
   readonly serviceName: string
   readonly samplingRates: readonly number[]
+  /** `pass-env`: names of the job's variables passed to the service besides the allowlist (security/env.ts). */
+  readonly passEnv: readonly string[]
   readonly rounds: number
   readonly roundDurationSec: number
   readonly warmupSec: number
@@ -205,11 +208,25 @@ function parseExtraArms(input: string, text: string): { name: string; env: Recor
   for (const [i, rawLine] of text.split('\n').entries()) {
     const line = rawLine.trim()
     if (line === '' || line.startsWith('#')) continue
+    // Only the name is quoted: the value may be a secret.
+    const why = forbiddenReason(key)
+    if (why !== null) throw new ConfigError(input, `'${input}' line ${i + 1} sets ${key}, which is never given to the service (${why})`)
     const m = /^([A-Za-z][A-Za-z0-9_.-]{0,39}):\s*(.*)$/.exec(line)
     if (!m) throw new ConfigError(input, `'${input}' line ${i + 1} must be 'name: KEY=VALUE …' with a name of letters, digits, '.', '_' or '-', got '${line}'`)
     const [, name, rest] = m
     if (['off', 'on', 'base', 'stored'].includes(name.toLowerCase()) || arms.some((a) => a.name === name)) {
       throw new ConfigError(input, `'${input}' line ${i + 1}: the arm name '${name}' is reserved or used twice`)
+/** `pass-env`: variable names, none of them forbidden (security/env.ts). */
+function parsePassEnvInput(input: string, text: string): string[] {
+  const names = parsePassEnv(text)
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError(input, `'${input}' must list variable names, got '${name}'`)
+    const why = forbiddenReason(name)
+    if (why !== null) throw new ConfigError(input, `'${input}' lists ${name}, which is never given to the service (${why})`)
+  }
+  return names
+}
+
     }
     const env: Record<string, string> = {}
     for (const pair of rest.split(/\s+/).filter((x) => x !== '')) {
@@ -226,16 +243,19 @@ function parseExtraArms(input: string, text: string): { name: string; env: Recor
 }
 
 function checkLoopbackUrl(input: string, template: string): void {
-  let url: URL
-  try {
-    url = new URL(template.replaceAll('{port}', '1'))
-  } catch {
-    throw bad(input, template, 'an http:// URL such as http://127.0.0.1:{port}/path')
-  }
-  if (url.protocol !== 'http:') throw bad(input, template, 'an http:// URL (https is not supported on loopback)')
-  // The load generator must never point at another machine: the gate measures a service it started itself.
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
-    throw bad(input, template, 'a loopback URL (host 127.0.0.1, localhost or [::1])')
+  // Two port values: '[::{port}]' is loopback with port 1 only (the run checks the filled URL again).
+  for (const port of ['1', '8080']) {
+    let url: URL
+    try {
+      url = new URL(template.replaceAll('{port}', port))
+    } catch {
+      throw bad(input, template, 'an http:// URL such as http://127.0.0.1:{port}/path')
+    }
+    if (url.protocol !== 'http:') throw bad(input, template, 'an http:// URL (https is not supported on loopback)')
+    // The load generator must never point at another machine: the gate measures a service it started itself.
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+      throw bad(input, template, 'a loopback URL (host 127.0.0.1, localhost or [::1])')
+    }
   }
 }
 
@@ -390,6 +410,13 @@ export function parseConfig(raw: RawInputs): Config {
     r.add(e as ConfigError)
   }
   const samplingRates: number[] = []
+  let passEnv: string[] = []
+  try {
+    passEnv = parsePassEnvInput(Inputs.PassEnv, raw[Inputs.PassEnv] ?? '')
+  } catch (e) {
+    r.add(e as ConfigError)
+  }
+
   // 'none' (no traced arm) only makes sense against a base build: a pure head-vs-base regression run.
   const noRates = r.str(Inputs.SamplingRates).toLowerCase() === 'none' && baseCommand !== ''
   const rateItems = noRates ? [] : r.list(Inputs.SamplingRates)
@@ -432,6 +459,7 @@ export function parseConfig(raw: RawInputs): Config {
     // Spread in place so that errors keep the inputs' order.
     ...parseScenarios(r),
     requestTimeoutSec: r.seconds(Inputs.RequestTimeout, 1, 600),
+    passEnv,
     maxErrorRate: r.percent(Inputs.MaxErrorRate, { min: 0, max: 100, optional: false }) as number,
     maxQpsOverhead: r.percent(Inputs.MaxQpsOverhead, { min: 0, max: 99, optional: true }),
     maxP99Overhead: r.percent(Inputs.MaxP99Overhead, { min: 0, max: 10000, optional: true }),
@@ -495,3 +523,4 @@ export function parseConfig(raw: RawInputs): Config {
     extraArms: Object.freeze(extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) })))
   })
 }
+    passEnv: Object.freeze([...passEnv]),

@@ -23,6 +23,7 @@ export const Inputs = {
   ReadyTimeout: 'ready-timeout',
   StopTimeout: 'stop-timeout',
   Env: 'env',
+  PassEnv: 'pass-env',
   ServiceName: 'service-name',
   SamplingRates: 'sampling-rates',
   Rounds: 'rounds',
@@ -122,6 +123,12 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.SamplingRates,
     default: '0.01,1',
+  {
+    name: Inputs.PassEnv,
+    default: '',
+    description:
+      "Names of further variables of the job's environment to pass to the service (comma- or newline-separated); by default it gets only a minimal allowlist (see Security). `GITHUB_TOKEN`, `ACTIONS_*`, `INPUT_*` and the runner's command files (`GITHUB_OUTPUT`, `GITHUB_ENV`, …) are refused."
+  },
     description:
       'Comma-separated trace sampling ratios in [0, 1]; one traced arm per rate (`parentbased_traceidratio`, `parentbased_always_on` for 1). `none` (with `base-start-command`): no traced arm, a pure head-vs-base regression check.'
   },

@@ -1,8 +1,10 @@
 import type { Config } from '../config/config.js'
 import type { GateRun } from '../engine.js'
-import { buildResults, settingsOf, type ResultsFile } from '../baseline/results.js'
+import { buildResults, settingsOf, type ResultsFile, type ServiceStops } from '../baseline/results.js'
+import type { StopStats } from '../service/service.js'
+import { redactDeep } from '../security/redact.js'
 import { buildArms } from '../plan/plan.js'
-import type { Comparison, MachineInfo, Verdict } from '../types.js'
+import type { Comparison, MachineInfo, RoundResult, Verdict } from '../types.js'
 import type { BaselineInfo } from '../baseline/compare.js'
 import { VERSION } from '../version.js'
 import type { ReportInput } from './markdown.js'
@@ -23,7 +25,9 @@ export function provenance(env: NodeJS.ProcessEnv = process.env): ResultsFile['g
 }
 
 /** The report of a results file: the one source of truth for the action, the CLI and `mode: report`. */
-export function reportFromResults(results: ResultsFile): ReportInput {
+export function reportFromResults(resultsIn: ResultsFile): ReportInput {
+  // In `mode: report` the file comes from elsewhere: whatever secret this job knows stays out of the report.
+  const results = redactDeep(resultsIn)
   return {
     verdict: results.verdict,
     failCheck: results.failCheck,
@@ -52,8 +56,14 @@ export function reportFromResults(results: ResultsFile): ReportInput {
     baseline: results.baseline,
     storedArms: results.baseline?.arms,
     ...(results.openLoop !== undefined ? { openLoop: results.openLoop } : {}),
-    ...(results.spike !== undefined ? { spike: results.spike } : {})
+    ...(results.spike !== undefined ? { spike: results.spike } : {}),
+    ...(results.serviceStops !== undefined ? { serviceStops: results.serviceStops } : {})
   }
+}
+
+/** The results' record of service stops from the run's counters. */
+export function serviceStopsOf(stats: StopStats, graceSec: number): ServiceStops {
+  return { stops: stats.stops, forcedKills: stats.forcedKills, graceSec, waitedSec: stats.waitedMs / 1000, escaped: stats.escaped }
 }
 
 /** Results file and report input of a finished (or failed) run; pure assembly. */
@@ -66,7 +76,9 @@ export function assemble(
   /** Fingerprint of this machine, used when the run failed before recording one. */
   machine: MachineInfo,
   /** Baseline status known before the run (e.g. a stored baseline that failed to load). */
-  baseline?: BaselineInfo
+  baseline?: BaselineInfo,
+  /** Rounds completed by a run that ended early (cancelled), and the run's service stops. */
+  extras: { roundsDone?: RoundResult[]; stops?: StopStats } = {}
 ): { report: ReportInput; results: ResultsFile } {
   const arms = run?.plan.arms ?? buildArms(config.samplingRates, config.base, config.extraArms)
   const results = buildResults({
@@ -87,14 +99,17 @@ export function assemble(
       arms,
       steps: run?.plan.steps ?? []
     },
-    rounds: run?.rounds ?? [],
+    rounds: run?.rounds ?? extras.roundsDone ?? [],
     comparisons: run?.comparisons ?? [],
     baseline: run?.baseline ?? baseline ?? (config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }),
     timing: { startedAt: run?.startedAt, finishedAt: run?.finishedAt, wallSec: run?.wallSec, measuredSec: run?.measuredSec },
     ...(run?.openLoop !== undefined ? { openLoop: run.openLoop } : {}),
-    ...(run?.spike !== undefined ? { spike: run.spike } : {})
+    ...(run?.spike !== undefined ? { spike: run.spike } : {}),
+    ...(extras.stops !== undefined ? { serviceStops: serviceStopsOf(extras.stops, config.stopTimeoutSec) } : {})
   })
-  return { report: reportFromResults(results), results }
+  // Everything written, printed or posted derives from this object: no known secret may be in it.
+  const clean = redactDeep(results)
+  return { report: reportFromResults(clean), results: clean }
 }
 
 /** The headline overhead (point estimate, percent) of the highest sampling rate for a metric. */

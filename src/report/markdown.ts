@@ -3,7 +3,8 @@ import type { ArmSpec, Comparison, MachineInfo, MetricName, OpenLoopInfo, RoundR
 import { summariseArms, type ArmSummary } from './summary.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../baseline/compare.js'
-import type { ResultsFile } from '../baseline/results.js'
+import type { ResultsFile, ServiceStops } from '../baseline/results.js'
+import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { minimumDetectableLogEffect } from '../stats/power.js'
 
@@ -37,6 +38,8 @@ export interface ReportInput {
   /** Spike runs (single, not gated), when configured. */
   spike?: SpikeResult[]
 }
+  /** How the services stopped (SIGKILLs after the grace period, escaped processes). */
+  serviceStops?: ServiceStops
 
 /** Escape text from outside (service names, branch names, log lines) for a markdown table cell or line. */
 export function escapeMarkdown(text: string): string {
@@ -50,8 +53,18 @@ export function escapeMarkdown(text: string): string {
 }
 
 /** An inline code span that no content can close early (backslashes do not escape inside code spans). */
+/**
+ * Text with HTML comment delimiters broken (`<!--` → `<! --`, `-->` → `-- >`), so that no embedded
+ * text (a service log line, a branch name, a field of a PR-built artifact) can open, close or forge a
+ * hidden comment such as the sticky comment's marker. Code spans and blocks show them literally,
+ * but the marker is matched on the raw body.
+ */
+export function neutraliseComments(text: string): string {
+  return text.replace(/<!--/g, '<! --').replace(/--(?=>)/g, '-- ')
+}
+
 export function codeSpan(text: string): string {
-  const flat = text.replace(/\r?\n/g, ' ')
+  const flat = neutraliseComments(text.replace(/\r?\n/g, ' '))
   const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length))
   const ticks = '`'.repeat(longest + 1)
   const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : ''
@@ -62,7 +75,7 @@ export function codeSpan(text: string): string {
 export function codeBlock(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length))
   const fence = '`'.repeat(longest + 1)
-  return `${fence}text\n${text.replace(/\r/g, '')}\n${fence}`
+  return `${fence}text\n${neutraliseComments(text.replace(/\r/g, ''))}\n${fence}`
 }
 
 /** 0.0412 → "4.1%"; signed adds "+" for positive values. */
@@ -407,6 +420,7 @@ export function renderReport(input: ReportInput): string {
   const heads = headline(input, summaries)
   if (heads.length > 0) out.push(...heads.map((l) => `- ${l}`), '')
   const chart = renderChart(summaries)
+  for (const w of serviceStopWarnings(input.serviceStops)) out.push(w, '')
   if (chart !== '') out.push(chart, '')
   if (input.verdict !== 'error' || input.rounds.length > 0) {
     if (input.verdict !== 'error' && input.reasons.length > 0) {
@@ -461,5 +475,7 @@ export function renderReport(input: ReportInput): string {
   out.push('<details><summary>Settings, machine and per-round data</summary>', '', ...settings.map((l) => `- ${l}`), '')
   if (input.rounds.length > 0) out.push(roundsTable(input), '')
   out.push('</details>', '')
-  return out.join('\n')
+  // The report itself opens no HTML comment, so breaking every opener left is safe (belt and braces;
+  // not '-->', which is the mermaid chart's axis syntax and cannot forge a marker on its own).
+  return out.join('\n').replace(/<!--/g, '<! --')
 }

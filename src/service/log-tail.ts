@@ -1,5 +1,6 @@
 /** Bounded tails of service logs for error messages (service output can be huge or have giant lines). */
 import * as fs from 'node:fs'
+import { redact } from '../security/redact.js'
 
 /** Default number of log lines quoted in errors. */
 export const TAIL_LINES = 30
@@ -60,7 +61,8 @@ export function readLogTail(file: string, fromOffset = 0, lines: number = TAIL_L
       const nl = text.indexOf('\n')
       if (nl >= 0 && nl < text.length - 1) text = text.slice(nl + 1)
     }
-    return formatLogTail(text, lines)
+    // Every quoted tail ends up in an error, the report or the comment: no secret value may reach them.
+    return redact(formatLogTail(text, lines))
   } finally {
     fs.closeSync(fd)
   }

@@ -3,6 +3,7 @@
  * so that no service outlives the gate (exit hook, signal hooks, killAllServices).
  */
 import * as fs from 'node:fs'
+import { killTaggedSync } from './containment.js'
 
 /** Send `signal` to every process of group `pgid`; false when the group no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
@@ -80,6 +81,8 @@ export function pidRunning(pid: number): boolean {
 /** Something the registry can stop gracefully (ServiceHandle.stop). */
 export interface RegisteredGroup {
   pgid: number
+  /** The start's environment tag (containment.ts): reaches members that left the group. */
+  tag?: string
   stop(): Promise<unknown>
 }
 
@@ -90,12 +93,13 @@ let signalHooksInstalled = false
 
 /** SIGKILL every registered group, synchronously (the only thing allowed in an 'exit' hook). */
 export function killAllGroupsSync(): void {
-  for (const pgid of registry.keys()) {
+  for (const [pgid, group] of registry) {
     try {
       signalGroup(pgid, 'SIGKILL')
     } catch {
       // Best effort at exit: EPERM cannot happen for our own children; nothing else to do.
     }
+    if (group.tag !== undefined) killTaggedSync(group.tag)
   }
 }
 

@@ -9,7 +9,9 @@ import * as https from 'node:https'
 import * as net from 'node:net'
 import * as path from 'node:path'
 import { readLogTail, TAIL_LINES } from './log-tail.js'
-import { groupAlive, registerGroup, signalGroup, stopAllGroups, unregisterGroup } from './process-group.js'
+import { groupAlive, readStat, registerGroup, signalGroup, stopAllGroups, unregisterGroup } from './process-group.js'
+import { environHasTag, findTagged, killTaggedSync, newRoundTag, ROUND_TAG_VAR } from './containment.js'
+import { commandOf, portOwnership } from './ownership.js'
 
 /** How to start one instance of the service. */
 export interface ServiceOptions {
@@ -32,6 +34,11 @@ export interface ServiceOptions {
   logFile: string
   /** The port the service must bind (already in env as PORT); checked to be free before spawning. */
   port: number
+  /**
+   * Fixed ports the load or readiness check connects to (a URL without `{port}`): each must be free
+   * before the service starts and, once it is ready, listened on only by the service's own processes.
+   */
+  ownedPorts?: readonly number[]
   /** SIGTERM → wait this long → SIGKILL. Default 5000. */
   stopGraceMs?: number
   log?: (m: string) => void
@@ -60,7 +67,7 @@ export interface ServiceHandle {
 }
 
 /** What went wrong while starting or running the service. */
-export type ServiceErrorKind = 'exited-before-ready' | 'not-ready' | 'port-taken' | 'crashed' | 'bad-command'
+export type ServiceErrorKind = 'exited-before-ready' | 'not-ready' | 'port-taken' | 'port-not-owned' | 'crashed' | 'bad-command'
 
 /** A service failure; the message names the command, the cause and ends with the log tail. */
 export class ServiceError extends Error {
@@ -98,15 +105,19 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: working directory '${opts.cwd}' does not exist or is not a directory.`)
   }
   // Benchmarking whatever already listens there would silently measure the wrong process.
-  const holder = await probePort(opts.port)
-  if (holder !== 'free') {
-    throw new ServiceError(
-      'port-taken',
-      `Cannot start service \`${shown(opts)}\`: port ${opts.port} already in use on 127.0.0.1 ` +
-        `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} before the service was started). ` +
-        'Stop the other process or choose another port.'
-    )
+  for (const port of new Set([opts.port, ...(opts.ownedPorts ?? [])])) {
+    const holder = await probePort(port)
+    if (holder !== 'free') {
+      throw new ServiceError(
+        'port-taken',
+        `Cannot start service \`${shown(opts)}\`: port ${port} already in use on 127.0.0.1 ` +
+          `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} before the service was started). ` +
+          'Stop the other process or choose another port.'
+      )
+    }
   }
+  // Inherited by every descendant, also those that leave the process group (setsid, double fork).
+  const tag = newRoundTag()
 
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true })
   fs.appendFileSync(opts.logFile, `[otlp-perf-gate] ${new Date().toISOString()} $ ${opts.command}  (cwd ${opts.cwd})\n`)
@@ -116,7 +127,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   try {
     child = spawn('/bin/sh', ['-c', opts.command], {
       cwd: opts.cwd,
-      env: opts.env,
+      env: { ...opts.env, [ROUND_TAG_VAR]: tag },
       // Own process group: process.kill(-pid) then reaches everything the command starts.
       detached: true,
       stdio: ['ignore', fd, fd]
@@ -161,14 +172,14 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   const stop = (): Promise<ExitInfo & { killed: boolean }> => {
     if (stopPromise === null) {
       stopRequested = true
-      stopPromise = stopGroup(pid, exited, stopGraceMs, log)
+      stopPromise = stopGroup(pid, tag, exited, stopGraceMs, log)
     }
     return stopPromise
   }
-  registerGroup({ pgid: pid, stop })
+  registerGroup({ pgid: pid, tag, stop })
   // Forget a group whose leader exited and that has no member left (no pgid reuse later).
   void exited.then(() => {
-    if (!stopRequested && !groupAlive(pid)) unregisterGroup(pid)
+    if (!stopRequested && !groupAlive(pid) && findTagged(tag).length === 0) unregisterGroup(pid)
   })
 
   const handle: ServiceHandle = {
@@ -193,6 +204,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
 
   try {
     await waitReady(opts, exited, () => exitInfo)
+    assertPortsOwned(opts, pid, tag)
   } catch (err) {
     await stop().catch((stopErr: unknown) => log(`could not stop service after failed start: ${String(stopErr)}`))
     if (err instanceof ReadyFailure) {
@@ -203,6 +215,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
       }
       throw new ServiceError(err.kind, withTail(err.message + (err.kind === 'exited-before-ready' ? addrInUseHint(logTail(), opts.port) : '')))
     }
+    if (err instanceof ServiceError) throw new ServiceError(err.kind, withTail(err.message))
     throw err
   }
   log(`service ready: ${opts.readyCheck?.label ?? opts.readyUrl}`)
@@ -336,8 +349,59 @@ function probeUrl(url: string, timeoutMs: number): Promise<{ status?: number; er
   })
 }
 
+/**
+ * Each fixed port must be listened on only by the service: its process group, or a process carrying
+ * this start's tag (a daemonised child). Anything else, or an owner we cannot see, is refused: the
+ * load would measure a process the gate did not start.
+ */
+function assertPortsOwned(opts: ServiceOptions, pgid: number, tag: string): void {
+  const isOurs = (pid: number): boolean => {
+    if (readStat(pid)?.pgrp === pgid) return true
+    try {
+      return environHasTag(fs.readFileSync(`/proc/${pid}/environ`), tag)
+    } catch {
+      return false
+    }
+  }
+  for (const port of opts.ownedPorts ?? []) {
+    const o = portOwnership(port, isOurs)
+    if (o.status === 'owned') continue
+    const who =
+      o.status === 'foreign'
+        ? `it is served by a process the gate did not start (${o.pids.map((p) => `pid ${p}${commandOf(p) ? ` \`${commandOf(p)}\`` : ''}`).join(', ')})`
+        : `the gate cannot verify who serves it: ${o.reason}`
+    throw new ServiceError(
+      'port-not-owned',
+      `Refusing to load port ${port} for service \`${shown(opts)}\`: ${who}. Put \`{port}\` in 'target-url' and 'ready-url' ` +
+        '(the gate then picks a fresh port per round and passes it as PORT), or make sure only the service listens there.'
+    )
+  }
+}
+
+/** Rounds whose service ignored SIGTERM and had to be SIGKILLed, and the grace time that cost. */
+export interface StopStats {
+  stops: number
+  forcedKills: number
+  waitedMs: number
+  /** Processes that had left the process group (setsid, double fork) and were killed by their tag. */
+  escaped: number
+}
+
+const stopStats: StopStats = { stops: 0, forcedKills: 0, waitedMs: 0, escaped: 0 }
+
+/** Totals over every service stopped since the last reset (for the report's warning). */
+export function serviceStopStats(): StopStats {
+  return { ...stopStats }
+}
+
+/** Start counting afresh (at the start of a run). */
+export function resetServiceStopStats(): void {
+  Object.assign(stopStats, { stops: 0, forcedKills: 0, waitedMs: 0, escaped: 0 })
+}
+
 async function stopGroup(
   pgid: number,
+  tag: string,
   exited: Promise<ExitInfo>,
   graceMs: number,
   log: (m: string) => void
@@ -354,6 +418,15 @@ async function stopGroup(
         throw new Error(`Service process group ${pgid} is still running ${KILL_WAIT_MS} ms after SIGKILL.`)
       }
     }
+  }
+  // Descendants that left the group (setsid -f, double fork) still carry the tag.
+  const escaped = killTaggedSync(tag)
+  if (escaped.length > 0) log(`killed ${escaped.length} service process(es) that had left the process group (setsid or double fork): pid ${escaped.join(', ')}`)
+  stopStats.stops++
+  stopStats.escaped += escaped.length
+  if (killed) {
+    stopStats.forcedKills++
+    stopStats.waitedMs += graceMs
   }
   unregisterGroup(pgid)
   // The group is gone, so the leader's exit is only waiting for libuv to reap it.

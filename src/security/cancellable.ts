@@ -1,0 +1,59 @@
+/**
+ * The measurement with cancellation: on SIGTERM/SIGINT the run stops waiting for the engine (a round
+ * in progress would run its full duration), stops every service, and returns an `error` outcome
+ * with the rounds completed so far, so the caller still writes outputs, summary and partial results.
+ */
+import type { Config } from '../config/config.js'
+import type { EngineHooks } from '../engine.js'
+import { measure, type MeasureOutcome } from '../measure.js'
+import { randomSeed } from '../plan/random.js'
+import { killAllServices, resetServiceStopStats, serviceStopStats, type StopStats } from '../service/service.js'
+import { watchCancellation, type Cancellation } from '../service/cancellation.js'
+import { errorMessage } from '../errors.js'
+import type { RoundResult } from '../types.js'
+
+/** A measurement outcome plus what a partial report needs. */
+export interface CancellableOutcome extends MeasureOutcome {
+  /** The signal that cancelled the run, if one did. */
+  cancelledBy?: NodeJS.Signals
+  /** Rounds completed (every round on success; those done before the signal when cancelled). */
+  roundsDone: RoundResult[]
+  /** Service stops of this run: SIGKILLs after the grace period, escaped processes killed. */
+  stops: StopStats
+}
+
+type Hooks = EngineHooks & { info: (m: string) => void; warn: (m: string) => void }
+
+/**
+ * Run `measure` until it ends or the process is signalled; never throws. A `cancel` given by the
+ * caller stays installed (so a late signal cannot kill the reporting that follows: dispose it after);
+ * one created here is disposed on return.
+ */
+export async function measureCancellable(config: Config, hooks: Hooks, given?: Cancellation): Promise<CancellableOutcome> {
+  const cancel = given ?? watchCancellation()
+  // Fixed here, so that a cancelled run reports the seed it was running with.
+  const fixed: Config = Object.freeze({ ...config, seed: config.seed ?? randomSeed() })
+  const roundsDone: RoundResult[] = []
+  resetServiceStopStats()
+  const wrapped: Hooks = {
+    ...hooks,
+    onRoundEnd: (p) => {
+      roundsDone.push(p.round)
+      hooks.onRoundEnd?.(p)
+    }
+  }
+  try {
+    const raced = await Promise.race([measure(fixed, wrapped, cancel.signal), cancel.cancelled])
+    if (typeof raced === 'object' && !cancel.signal.aborted) return { ...raced, roundsDone, stops: serviceStopStats() }
+    const sig = typeof raced === 'string' ? raced : await cancel.cancelled
+    let error = `cancelled (${sig}) after ${roundsDone.length} completed rounds; the services were stopped`
+    try {
+      await killAllServices()
+    } catch (e) {
+      error += `\ncould not stop the service: ${errorMessage(e)}`
+    }
+    return { config: fixed, gateRun: null, verdict: 'error', error, cancelledBy: sig, roundsDone: [...roundsDone], stops: serviceStopStats() }
+  } finally {
+    if (given === undefined) cancel.dispose()
+  }
+}

@@ -11,8 +11,11 @@ export interface ArmSpec {
   label: string
   /** Which build the arm boots: the PR's (head) or the base branch's (same-job baseline). */
   build: 'head' | 'base'
-  /** off: the reference; sampled: tracing at `samplingRate`; custom: a user-defined traced arm (`extra-arms`). */
-  kind: 'off' | 'sampled' | 'custom'
+  /**
+   * off: the reference; sampled: tracing at `samplingRate`; custom: a user-defined traced arm
+   * (`extra-arms`); none: the service without agent or SDK (`uninstrumented-command`).
+   */
+  kind: 'off' | 'sampled' | 'custom' | 'none'
   /** Whether the arm is expected to export spans (a traced arm with zero spans is a fault). */
   tracing: boolean
   /** Sampling ratio in [0, 1] for sampled arms, null for the off arm and custom arms. */
@@ -93,6 +96,12 @@ export interface RoundResult {
   startedAt: string
   /** Port the service listened on in this round. */
   port: number
+  /** Side-by-side design: the receiver slot (0-based start position) of this round within its block. */
+  slot?: number
+  /** The machine the block ran on (RUNNER_NAME or the host name): a blocking factor for a later matrix merge. */
+  runner?: string
+  /** Set when the service ignored SIGTERM: seconds waited before it was killed with SIGKILL. */
+  forcedStopSec?: number
   load: LoadResult
   /** The discarded warm-up phase (its responses count towards spans per request). */
   warmup: { ok: number; durationSec: number }
@@ -241,7 +250,8 @@ export interface Comparison {
   phase?: string
 }
 
-export type ComparisonKind = 'overhead' | 'regression' | 'overhead-change'
+/** instrumentation: the off arm vs the uninstrumented arm `none` (instrumentation loaded but off). */
+export type ComparisonKind = 'overhead' | 'regression' | 'overhead-change' | 'instrumentation'
 
 /** Result of the gate over all comparisons. */
 export interface GateResult {

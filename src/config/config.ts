@@ -1,9 +1,11 @@
 import { INPUT_SPECS, Inputs, type InputName } from './inputs.js'
+import { gatedComparisons, planComparisons, type PlanConfig } from '../analysis/comparisons.js'
+import { armsOf } from '../plan/plan.js'
 import { SPIKE_DEFAULT_SEC, SPIKE_STEPS } from '../load/scenarios.js'
 import type { OnInconclusive } from '../types.js'
+import { forbiddenReason, parsePassEnv } from '../security/env.js'
 
 /** The validated, frozen configuration every later stage reads. Fractions, not percents. */
-import { forbiddenReason, parsePassEnv } from '../security/env.js'
 export interface Config {
   readonly startCommand: string
   readonly workingDirectory: string
@@ -17,10 +19,10 @@ export interface Config {
   readonly readyTimeoutSec: number
   readonly stopTimeoutSec: number
   readonly env: Readonly<Record<string, string>>
-  readonly serviceName: string
-  readonly samplingRates: readonly number[]
   /** `pass-env`: names of the job's variables passed to the service besides the allowlist (security/env.ts). */
   readonly passEnv: readonly string[]
+  readonly serviceName: string
+  readonly samplingRates: readonly number[]
   readonly rounds: number
   readonly roundDurationSec: number
   readonly warmupSec: number
@@ -48,7 +50,16 @@ export interface Config {
   /** Null = choose a random seed at run time. */
   readonly seed: number | null
   readonly otlpProtocol: 'http/protobuf' | 'http/json' | 'grpc'
-  readonly cpuPinning: 'auto' | 'off'
+  /** auto: pin in the side-by-side design only; on: always; off: never. */
+  readonly cpuPinning: 'auto' | 'on' | 'off'
+  /** side-by-side: the arms of a block run at once on one shared core; sequential: one after another. */
+  readonly roundDesign: 'side-by-side' | 'sequential'
+  /** Most blocks of a run (looks every `rounds` blocks up to this); ≥ rounds. */
+  readonly maxRounds: number
+  /** Wall seconds after which no further look starts; 0 = no limit. */
+  readonly timeBudgetSec: number
+  /** The service without agent/SDK: adds the arm `none`; null when not given. */
+  readonly uninstrumentedCommand: string | null
   readonly outputDir: string
   /** Same-job baseline: the base build, booted in the same blocks; null without `base-start-command`. */
   readonly base: { readonly startCommand: string; readonly workingDirectory: string; readonly tracing: boolean } | null
@@ -197,25 +208,14 @@ function parseEnv(input: string, text: string): Record<string, string> {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
       throw new ConfigError(input, `'${input}' line ${i + 1} must be KEY=VALUE with a valid variable name, got '${line}'`)
     }
+    // Only the name is quoted: the value may be a secret.
+    const why = forbiddenReason(key)
+    if (why !== null) throw new ConfigError(input, `'${input}' line ${i + 1} sets ${key}, which is never given to the service (${why})`)
     env[key] = line.slice(eq + 1).trim()
   }
   return env
 }
 
-/** `name: KEY=VALUE KEY=VALUE` lines of the extra-arms input. */
-function parseExtraArms(input: string, text: string): { name: string; env: Record<string, string> }[] {
-  const arms: { name: string; env: Record<string, string> }[] = []
-  for (const [i, rawLine] of text.split('\n').entries()) {
-    const line = rawLine.trim()
-    if (line === '' || line.startsWith('#')) continue
-    // Only the name is quoted: the value may be a secret.
-    const why = forbiddenReason(key)
-    if (why !== null) throw new ConfigError(input, `'${input}' line ${i + 1} sets ${key}, which is never given to the service (${why})`)
-    const m = /^([A-Za-z][A-Za-z0-9_.-]{0,39}):\s*(.*)$/.exec(line)
-    if (!m) throw new ConfigError(input, `'${input}' line ${i + 1} must be 'name: KEY=VALUE …' with a name of letters, digits, '.', '_' or '-', got '${line}'`)
-    const [, name, rest] = m
-    if (['off', 'on', 'base', 'stored'].includes(name.toLowerCase()) || arms.some((a) => a.name === name)) {
-      throw new ConfigError(input, `'${input}' line ${i + 1}: the arm name '${name}' is reserved or used twice`)
 /** `pass-env`: variable names, none of them forbidden (security/env.ts). */
 function parsePassEnvInput(input: string, text: string): string[] {
   const names = parsePassEnv(text)
@@ -227,6 +227,17 @@ function parsePassEnvInput(input: string, text: string): string[] {
   return names
 }
 
+/** `name: KEY=VALUE KEY=VALUE` lines of the extra-arms input. */
+function parseExtraArms(input: string, text: string): { name: string; env: Record<string, string> }[] {
+  const arms: { name: string; env: Record<string, string> }[] = []
+  for (const [i, rawLine] of text.split('\n').entries()) {
+    const line = rawLine.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const m = /^([A-Za-z][A-Za-z0-9_.-]{0,39}):\s*(.*)$/.exec(line)
+    if (!m) throw new ConfigError(input, `'${input}' line ${i + 1} must be 'name: KEY=VALUE …' with a name of letters, digits, '.', '_' or '-', got '${line}'`)
+    const [, name, rest] = m
+    if (['off', 'on', 'base', 'stored'].includes(name.toLowerCase()) || arms.some((a) => a.name === name)) {
+      throw new ConfigError(input, `'${input}' line ${i + 1}: the arm name '${name}' is reserved or used twice`)
     }
     const env: Record<string, string> = {}
     for (const pair of rest.split(/\s+/).filter((x) => x !== '')) {
@@ -357,19 +368,15 @@ function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLeve
   return { connections: connectionLevels[0], connectionLevels, openLoopRate, maxP99OpenOverhead, spike }
 }
 
-/** How many comparisons a run gates (the Holm family size), from the budgets and arms configured. */
+/**
+ * How many comparisons a run gates (the Holm family size): the gated part of the comparison plan for
+ * the configured arms, CPU counted when it is budgeted, the stored baseline when one is configured.
+ */
 export function gatedComparisonCount(
-  c: Pick<Config, 'samplingRates' | 'extraArms' | 'maxQpsOverhead' | 'maxP99Overhead' | 'maxCpuOverhead' | 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'> &
-    Partial<Pick<Config, 'openLoopRate' | 'maxP99OpenOverhead'>>
+  c: PlanConfig & Pick<Config, 'samplingRates' | 'extraArms' | 'base' | 'baselinePath'> & Partial<Pick<Config, 'uninstrumentedCommand'>>
 ): number {
-  const n = (...budgets: (number | null)[]): number => budgets.filter((b) => b !== null).length
-  // The open-loop P99 is gated per traced head arm, only when there is an open-loop phase.
-  const openBudget = c.openLoopRate === undefined || c.openLoopRate === null ? null : (c.maxP99OpenOverhead ?? null)
-  let m = n(c.maxQpsOverhead, c.maxP99Overhead, c.maxCpuOverhead, openBudget) * (c.samplingRates.length + (c.extraArms?.length ?? 0))
-  if (c.base !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
-  if (c.base?.tracing) m += n(c.maxOverheadIncrease, c.maxOverheadIncrease) * c.samplingRates.length
-  if (c.baselinePath !== null) m += n(c.maxQpsRegression, c.maxP99Regression)
-  return m
+  const arms = armsOf({ ...c, uninstrumentedCommand: c.uninstrumentedCommand ?? null })
+  return gatedComparisons(planComparisons(c, arms, { cpuMeasured: c.maxCpuOverhead !== null, stored: c.baselinePath !== null })).length
 }
 
 /** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
@@ -403,13 +410,6 @@ export function parseConfig(raw: RawInputs): Config {
     r.add(e as ConfigError)
   }
 
-  let extraArms: { name: string; env: Record<string, string> }[] = []
-  try {
-    extraArms = parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? '')
-  } catch (e) {
-    r.add(e as ConfigError)
-  }
-  const samplingRates: number[] = []
   let passEnv: string[] = []
   try {
     passEnv = parsePassEnvInput(Inputs.PassEnv, raw[Inputs.PassEnv] ?? '')
@@ -417,6 +417,13 @@ export function parseConfig(raw: RawInputs): Config {
     r.add(e as ConfigError)
   }
 
+  let extraArms: { name: string; env: Record<string, string> }[] = []
+  try {
+    extraArms = parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? '')
+  } catch (e) {
+    r.add(e as ConfigError)
+  }
+  const samplingRates: number[] = []
   // 'none' (no traced arm) only makes sense against a base build: a pure head-vs-base regression run.
   const noRates = r.str(Inputs.SamplingRates).toLowerCase() === 'none' && baseCommand !== ''
   const rateItems = noRates ? [] : r.list(Inputs.SamplingRates)
@@ -441,6 +448,7 @@ export function parseConfig(raw: RawInputs): Config {
   let seed: number | null = null
   if (seedText !== '') seed = r.uint(Inputs.Seed, 0, 2 ** 32 - 1)
 
+  const rounds = r.uint(Inputs.Rounds, 3, 1000)
   const config: Config = {
     startCommand,
     workingDirectory: r.str(Inputs.WorkingDirectory),
@@ -451,15 +459,15 @@ export function parseConfig(raw: RawInputs): Config {
     readyTimeoutSec: r.seconds(Inputs.ReadyTimeout, 0.1, 3600),
     stopTimeoutSec: r.seconds(Inputs.StopTimeout, 0, 600),
     env,
+    passEnv,
     serviceName: r.str(Inputs.ServiceName),
     samplingRates,
-    rounds: r.uint(Inputs.Rounds, 3, 1000),
+    rounds,
     roundDurationSec: r.seconds(Inputs.RoundDuration, 0.5, 3600),
     warmupSec: r.seconds(Inputs.WarmupDuration, 0, 3600),
     // Spread in place so that errors keep the inputs' order.
     ...parseScenarios(r),
     requestTimeoutSec: r.seconds(Inputs.RequestTimeout, 1, 600),
-    passEnv,
     maxErrorRate: r.percent(Inputs.MaxErrorRate, { min: 0, max: 100, optional: false }) as number,
     maxQpsOverhead: r.percent(Inputs.MaxQpsOverhead, { min: 0, max: 99, optional: true }),
     maxP99Overhead: r.percent(Inputs.MaxP99Overhead, { min: 0, max: 10000, optional: true }),
@@ -468,7 +476,11 @@ export function parseConfig(raw: RawInputs): Config {
     onInconclusive: r.choice(Inputs.OnInconclusive, ['warn', 'fail', 'pass'] as const),
     seed,
     otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json', 'grpc'] as const),
-    cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'off'] as const),
+    cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'on', 'off'] as const),
+    roundDesign: r.choice(Inputs.RoundDesign, ['side-by-side', 'sequential'] as const),
+    maxRounds: r.str(Inputs.MaxRounds).toLowerCase() === 'auto' ? 3 * rounds : r.uint(Inputs.MaxRounds, 3, 3000),
+    timeBudgetSec: r.seconds(Inputs.TimeBudget, 0, 86400),
+    uninstrumentedCommand: r.str(Inputs.UninstrumentedCommand) || null,
     outputDir: r.str(Inputs.OutputDir),
     base:
       baseCommand === ''
@@ -488,6 +500,17 @@ export function parseConfig(raw: RawInputs): Config {
     githubToken: r.str(Inputs.GithubToken).startsWith('${{') ? '' : r.str(Inputs.GithubToken),
     resultsFile,
     extraArms
+  }
+  if (r.errors.length === 0 && config.maxRounds < config.rounds) {
+    r.add(bad(Inputs.MaxRounds, r.str(Inputs.MaxRounds), `at least 'rounds' (${config.rounds}): the first look is after 'rounds' blocks`))
+  }
+  if (config.roundDesign === 'side-by-side' && config.port !== 0) {
+    r.add(
+      new ConfigError(
+        Inputs.Port,
+        `'${Inputs.Port}' is ${config.port}, but with 'round-design: side-by-side' the arms run at the same time and need a port each: leave '${Inputs.Port}' at 0 and use {port} in the URLs, or set 'round-design: sequential'`
+      )
+    )
   }
   if (baseCommand === '' && r.str(Inputs.BaseTracing) === 'true') {
     r.add(new ConfigError(Inputs.BaseTracing, `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`))
@@ -519,8 +542,8 @@ export function parseConfig(raw: RawInputs): Config {
     connectionLevels: Object.freeze([...config.connectionLevels]),
     spike: config.spike === null ? null : Object.freeze({ ...config.spike }),
     env: Object.freeze({ ...config.env }),
+    passEnv: Object.freeze([...passEnv]),
     samplingRates: Object.freeze([...samplingRates]),
     extraArms: Object.freeze(extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) })))
   })
 }
-    passEnv: Object.freeze([...passEnv]),

@@ -56,7 +56,11 @@ export const Inputs = {
   CommentId: 'comment-id',
   GithubToken: 'github-token',
   ResultsFile: 'results-file',
-  ExtraArms: 'extra-arms'
+  ExtraArms: 'extra-arms',
+  RoundDesign: 'round-design',
+  UninstrumentedCommand: 'uninstrumented-command',
+  MaxRounds: 'max-rounds',
+  TimeBudget: 'time-budget'
 } as const
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
@@ -119,16 +123,16 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     default: '',
     description: 'Extra environment for the service, one `KEY=VALUE` per line, given to every arm.'
   },
-  { name: Inputs.ServiceName, default: 'service-under-test', description: 'Value of `OTEL_SERVICE_NAME`.' },
-  {
-    name: Inputs.SamplingRates,
-    default: '0.01,1',
   {
     name: Inputs.PassEnv,
     default: '',
     description:
       "Names of further variables of the job's environment to pass to the service (comma- or newline-separated); by default it gets only a minimal allowlist (see Security). `GITHUB_TOKEN`, `ACTIONS_*`, `INPUT_*` and the runner's command files (`GITHUB_OUTPUT`, `GITHUB_ENV`, …) are refused."
   },
+  { name: Inputs.ServiceName, default: 'service-under-test', description: 'Value of `OTEL_SERVICE_NAME`.' },
+  {
+    name: Inputs.SamplingRates,
+    default: '0.01,1',
     description:
       'Comma-separated trace sampling ratios in [0, 1]; one traced arm per rate (`parentbased_traceidratio`, `parentbased_always_on` for 1). `none` (with `base-start-command`): no traced arm, a pure head-vs-base regression check.'
   },
@@ -208,9 +212,32 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   },
   {
     name: Inputs.CpuPinning,
-    default: 'off',
+    default: 'auto',
     description:
-      '`off` lets the scheduler place the service and the load generator (measured steadier on 2-core runners, see Accuracy); `auto` pins the service to CPU 0 and the load generator to the other CPUs with `taskset` when there are at least 2 CPUs and taskset exists.'
+      '`auto`: with `round-design: side-by-side` the services share CPU 0 and the load generator and receiver get the other CPUs (`taskset`, at least 2 CPUs); with `sequential` nothing is pinned (measured steadier that way, see Accuracy). `on` pins in both designs; `off` never pins. Where pinning is impossible the report says so.'
+  },
+  {
+    name: Inputs.RoundDesign,
+    default: 'side-by-side',
+    description:
+      '`side-by-side`: the arms of a block run at the same time, fresh processes every block, each with its own equal closed-loop load, their services confined to one shared core (duet benchmarking: a slower host slows every arm at once). `sequential`: one arm after the other (needs no `{port}`).'
+  },
+  {
+    name: Inputs.MaxRounds,
+    default: 'auto',
+    description:
+      'Most blocks of a run (`auto`: 3 × `rounds`). The verdict is looked at after `rounds` blocks and again every `rounds` blocks up to this number (a group-sequential design with alpha spending); the run stops as soon as every gated comparison is decided. Equal to `rounds`: one look.'
+  },
+  {
+    name: Inputs.TimeBudget,
+    default: '180',
+    description: 'Seconds of wall time after which no further look is started (the blocks already planned for the running look still finish). `0`: no limit.'
+  },
+  {
+    name: Inputs.UninstrumentedCommand,
+    default: '',
+    description:
+      'The service started without any agent or SDK (e.g. `java -jar app.jar` without `-javaagent`). Adds the arm `none`; the report splits the cost of tracing into instrumentation loaded but off (none → off) and sampling/export at each rate (off → on).'
   },
   {
     name: Inputs.OutputDir,

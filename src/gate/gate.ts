@@ -1,4 +1,5 @@
 import { holm } from '../stats/holm.js'
+import { metricSpec } from '../metrics.js'
 import type { Comparison, Decision, GateResult, OnInconclusive } from '../types.js'
 
 /** Options of decide(). */
@@ -83,8 +84,8 @@ function decision(c: Comparison, alpha: number): Decision {
 
 /** What a comparison measures, in words: "QPS overhead of on@0.01 vs off", "P99 regression of off vs base/off". */
 export function comparisonTitle(c: Comparison): string {
-  const metric = c.metric === 'qps' ? 'QPS' : c.metric === 'cpu' ? 'CPU per request' : 'P99'
-  const what = c.kind === 'regression' ? 'regression' : c.kind === 'overhead-change' ? 'overhead change' : 'overhead'
+  const metric = metricSpec(c.metric).label
+  const what = c.kind === 'regression' ? 'regression' : c.kind === 'overhead-change' ? 'overhead change' : c.kind === 'instrumentation' ? 'instrumentation cost' : 'overhead'
   const phase = c.phase === undefined ? '' : c.phase === 'open' ? ' (open-loop phase)' : ` (phase ${c.phase})`
   return `${metric} ${what} of ${c.armId} vs ${c.referenceArmId}${phase}`
 }

@@ -2,6 +2,8 @@ import type { ArmSpec, Plan, PlanStep } from '../types.js'
 import { mulberry32, shuffled } from './random.js'
 
 export const OFF_ARM_ID = 'off'
+/** The arm started with `uninstrumented-command`: no agent, no SDK. */
+export const NONE_ARM_ID = 'none'
 export const BASE_PREFIX = 'base/'
 
 /** Id of the base build's twin of a head arm: `base/off`, `base/on@0.01`. */
@@ -27,14 +29,20 @@ export function ratePercent(rate: number): string {
 export function buildArms(
   samplingRates: readonly number[],
   base: { tracing: boolean } | null = null,
-  extraArms: readonly { name: string; env: Readonly<Record<string, string>> }[] = []
+  extraArms: readonly { name: string; env: Readonly<Record<string, string>> }[] = [],
+  uninstrumented = false
 ): ArmSpec[] {
-  const head = [...headArms(samplingRates), ...extraArms.map(customArm)]
+  const head = [...headArms(samplingRates), ...extraArms.map(customArm), ...(uninstrumented ? [noneArm()] : [])]
   if (base === null) return head
   const twins = head
     .filter((a) => a.kind === 'off' || (base.tracing && a.kind === 'sampled'))
     .map((a) => ({ ...a, id: baseArmId(a.id), label: `base: ${a.label}`, build: 'base' as const }))
   return [...head.map((a) => ({ ...a, label: `head: ${a.label}` })), ...twins]
+}
+
+/** The arms a config runs: head arms, extra arms, the uninstrumented arm, and the base build's twins. */
+export function armsOf(c: { samplingRates: readonly number[]; base: { tracing: boolean } | null; extraArms: readonly { name: string; env: Readonly<Record<string, string>> }[]; uninstrumentedCommand: string | null }): ArmSpec[] {
+  return buildArms(c.samplingRates, c.base, c.extraArms, c.uninstrumentedCommand !== null)
 }
 
 /**
@@ -60,6 +68,23 @@ function customArm(extra: { name: string; env: Readonly<Record<string, string>> 
     kind: 'custom',
     samplingRate: null,
     env
+  }
+}
+
+/**
+ * The uninstrumented service (`uninstrumented-command`): no agent or SDK at all, so off → none is the
+ * cost of instrumentation that is loaded but switched off. It gets the off arm's variables too, so a
+ * service that does read them still exports nothing.
+ */
+function noneArm(): ArmSpec {
+  return {
+    id: NONE_ARM_ID,
+    build: 'head',
+    kind: 'none',
+    label: 'uninstrumented',
+    tracing: false,
+    samplingRate: null,
+    env: { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' }
   }
 }
 

@@ -1,5 +1,6 @@
 import { markdownTable } from 'markdown-table'
-import type { ArmSpec, Comparison, MachineInfo, MetricName, OpenLoopInfo, RoundResult, SpikeResult, Verdict } from '../types.js'
+import type { ArmSpec, Comparison, ComparisonKind, MachineInfo, MetricName, OpenLoopInfo, RoundResult, SpikeResult, Verdict } from '../types.js'
+import { METRIC_IDS, METRICS } from '../metrics.js'
 import { summariseArms, type ArmSummary } from './summary.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../baseline/compare.js'
@@ -37,9 +38,9 @@ export interface ReportInput {
   openLoop?: OpenLoopInfo
   /** Spike runs (single, not gated), when configured. */
   spike?: SpikeResult[]
-}
   /** How the services stopped (SIGKILLs after the grace period, escaped processes). */
   serviceStops?: ServiceStops
+}
 
 /** Escape text from outside (service names, branch names, log lines) for a markdown table cell or line. */
 export function escapeMarkdown(text: string): string {
@@ -52,7 +53,6 @@ export function escapeMarkdown(text: string): string {
     .replace(/\r?\n/g, ' ')
 }
 
-/** An inline code span that no content can close early (backslashes do not escape inside code spans). */
 /**
  * Text with HTML comment delimiters broken (`<!--` → `<! --`, `-->` → `-- >`), so that no embedded
  * text (a service log line, a branch name, a field of a PR-built artifact) can open, close or forge a
@@ -63,6 +63,7 @@ export function neutraliseComments(text: string): string {
   return text.replace(/<!--/g, '<! --').replace(/--(?=>)/g, '-- ')
 }
 
+/** An inline code span that no content can close early (backslashes do not escape inside code spans). */
 export function codeSpan(text: string): string {
   const flat = neutraliseComments(text.replace(/\r?\n/g, ' '))
   const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length))
@@ -117,8 +118,8 @@ const VERDICT_BADGE: Record<Verdict, string> = {
   error: '💥 **ERROR**'
 }
 
-const METRIC_NAME = { qps: 'QPS', p99: 'P99', cpu: 'CPU/req' } as const
-const KIND_NAME = { overhead: 'overhead', regression: 'regression', 'overhead-change': 'overhead change' } as const
+const METRIC_NAME = Object.fromEntries(METRIC_IDS.map((id) => [id, METRICS[id].short])) as Record<MetricName, string>
+const KIND_NAME: Record<ComparisonKind, string> = { overhead: 'overhead', regression: 'regression', 'overhead-change': 'overhead change', instrumentation: 'instrumentation (off vs none)' }
 
 export function ciText(c: Comparison): string {
   if (!Number.isFinite(c.ciLow)) return 'n/a'
@@ -419,8 +420,8 @@ export function renderReport(input: ReportInput): string {
   }
   const heads = headline(input, summaries)
   if (heads.length > 0) out.push(...heads.map((l) => `- ${l}`), '')
-  const chart = renderChart(summaries)
   for (const w of serviceStopWarnings(input.serviceStops)) out.push(w, '')
+  const chart = renderChart(summaries)
   if (chart !== '') out.push(chart, '')
   if (input.verdict !== 'error' || input.rounds.length > 0) {
     if (input.verdict !== 'error' && input.reasons.length > 0) {

@@ -1,46 +1,8 @@
-import type { LoadResult, MetricName, RoundResult } from '../types.js'
+import type { MetricName, RoundResult } from '../types.js'
+import { metricValue } from '../metrics.js'
 
-/**
- * The load of one round: the primary phase (`round.load`), or with `phase` the extra phase of that id
- * (throws when the round lacks it: a missing phase must not pair silently with fewer blocks).
- */
-export function phaseLoad(round: RoundResult, phase?: string): LoadResult {
-  if (phase === undefined) return round.load
-  const p = round.phases?.find((x) => x.id === phase)
-  if (p === undefined) {
-    const known = (round.phases ?? []).map((x) => `'${x.id}'`).join(', ')
-    throw new Error(`arm '${round.armId}' block ${round.block}: no phase '${phase}' in this round (phases: ${known || 'none'})`)
-  }
-  return p.load
-}
-
-/**
- * The value of `metric` in one round: QPS, P99 latency in microseconds, or CPU-seconds of the
- * service's process tree per 1,000 successful requests (throws when the round has no resources).
- * With `phase`, QPS and P99 of that extra phase; CPU is only sampled over the primary phase.
- */
-export function metricValue(round: RoundResult, metric: MetricName, phase?: string): number {
-  if (phase !== undefined && metric === 'cpu') throw new Error(`CPU per request is only measured in the primary phase, not in phase '${phase}'`)
-  switch (metric) {
-    case 'qps':
-      return phaseLoad(round, phase).qps
-    case 'p99':
-      return phaseLoad(round, phase).latency.p99Us
-    case 'cpu':
-      return cpuSecondsPerKiloRequest(round)
-    default:
-      throw new Error(`unknown metric '${String(metric)}'`)
-  }
-}
-
-/** CPU-seconds per 1,000 successful requests of one round: cpuSeconds / (ok / 1000). */
-export function cpuSecondsPerKiloRequest(round: RoundResult): number {
-  if (round.resources === undefined) {
-    throw new Error(`arm '${round.armId}' block ${round.block}: no CPU/RSS data for this round (sampling needs Linux /proc)`)
-  }
-  // ok = 0 gives Infinity, which pairedLogRatios rejects by name.
-  return round.resources.cpuSeconds / (round.load.ok / 1000)
-}
+// The values of a round live in the metric registry; re-exported for the modules that read them here.
+export { cpuSecondsPerKiloRequest, metricValue, phaseLoad } from '../metrics.js'
 
 /**
  * Per-block paired log-ratios `ln(value_arm / value_ref)` in ascending block order, over the

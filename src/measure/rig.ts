@@ -1,0 +1,102 @@
+/**
+ * The rig of a run: what stays up while the rounds come and go — one OTLP receiver per slot (the arms
+ * of a side-by-side block export at the same time and must not mix their spans), the CPU pinning of
+ * the services and of the gate itself, the gRPC target, the log folder. Opened once, closed once.
+ */
+import * as path from 'node:path'
+import type { Config, GrpcConfig } from '../config/config.js'
+import { ConfigError } from '../config/config.js'
+import { Inputs } from '../config/inputs.js'
+import { startOtlpReceiver, type OtlpReceiver } from '../otlp/receiver.js'
+import { planPinning, type Pinning } from '../service/pinning.js'
+import { GrpcTargetError, loadGrpcTarget, type GrpcTarget } from '../load/grpc.js'
+import { resourceSamplingSupported } from '../service/procstat.js'
+
+/** How the arms of a block share the machine, as run (the config's wish after what the machine allows). */
+export interface RoundDesign {
+  kind: 'side-by-side' | 'sequential'
+  /** How many services run at once: the arms of a block (side-by-side) or 1. */
+  slots: number
+  /** One line for the report: design, pinning, why. */
+  description: string
+}
+
+export interface Rig {
+  design: RoundDesign
+  pinning: Pinning
+  /** One receiver per slot; slot i's service exports to receivers[i]. */
+  receivers: OtlpReceiver[]
+  grpcTarget: GrpcTarget | null
+  cwd: string
+  logDir: string
+  /** CPU and RSS of the services can be sampled (Linux /proc). */
+  sampleResources: boolean
+  close(): Promise<void>
+}
+
+const GRPC_INPUTS = { proto: Inputs.GrpcProto, method: Inputs.GrpcMethod, request: Inputs.GrpcRequest, metadata: Inputs.GrpcMetadata } as const
+
+/** Load the configured proto (relative to the working directory) and check method, request and metadata. */
+function loadConfiguredGrpcTarget(g: GrpcConfig, cwd: string): GrpcTarget {
+  try {
+    return loadGrpcTarget({ protoPath: path.resolve(cwd, g.protoPath), method: g.method, request: g.request, metadata: g.metadata, names: GRPC_INPUTS })
+  } catch (e) {
+    if (e instanceof GrpcTargetError) throw new ConfigError(GRPC_INPUTS[e.field], e.message)
+    throw e
+  }
+}
+
+/** Whether the services get pinned: `auto` pins only the side-by-side design (measured: sequential rounds were noisier pinned). */
+function pinningMode(config: Pick<Config, 'cpuPinning' | 'roundDesign'>): 'auto' | 'off' {
+  if (config.cpuPinning === 'off') return 'off'
+  if (config.cpuPinning === 'on') return 'auto'
+  return config.roundDesign === 'side-by-side' ? 'auto' : 'off'
+}
+
+/** Describe the design actually run, for the report and the log. */
+export function describeDesign(kind: RoundDesign['kind'], slots: number, pinning: Pinning): string {
+  if (kind === 'sequential') return `sequential rounds (one service at a time); CPU pinning: ${pinning.reason}`
+  const where = pinning.enabled
+    ? `the ${slots} services share CPU ${pinning.serviceCpus}, the load generator and the receivers run on CPU ${pinning.loadCpus}`
+    : `unpinned (${pinning.reason}): the ${slots} services and the load generator share every CPU, so the arms are less well matched`
+  return `side-by-side rounds: the ${slots} arms of a block run at once with equal closed-loop loads, fresh processes every block; ${where}`
+}
+
+/** Open the rig for `arms` arms. Throws ConfigError on a bad gRPC target before anything starts. */
+export async function openRig(config: Config, arms: number, log: (m: string) => void, warn: (m: string) => void): Promise<Rig> {
+  const cwd = path.resolve(config.workingDirectory)
+  const logDir = path.resolve(config.outputDir, 'logs')
+  // Before anything starts: a bad proto, method or request is an input error, not a round failure.
+  const grpcTarget = config.grpc === null ? null : loadConfiguredGrpcTarget(config.grpc, cwd)
+  const kind = config.roundDesign
+  const slots = kind === 'side-by-side' ? arms : 1
+  const pinning = await planPinning(pinningMode(config))
+  const design: RoundDesign = { kind, slots, description: describeDesign(kind, slots, pinning) }
+  const receivers: OtlpReceiver[] = []
+  let unpin: () => Promise<void> = async () => {}
+  try {
+    for (let i = 0; i < slots; i++) {
+      receivers.push(await startOtlpReceiver({ host: '127.0.0.1', port: 0, log, protocol: config.otlpProtocol === 'grpc' ? 'grpc' : 'http' }))
+    }
+    unpin = await pinning.pinSelf().catch((e: unknown) => {
+      warn(`could not pin the load generator: ${String(e)}`)
+      return async () => {}
+    })
+  } catch (e) {
+    await Promise.allSettled(receivers.map((r) => r.close()))
+    throw e
+  }
+  return {
+    design,
+    pinning,
+    receivers,
+    grpcTarget,
+    cwd,
+    logDir,
+    sampleResources: resourceSamplingSupported(),
+    async close() {
+      await unpin()
+      await Promise.allSettled(receivers.map((r) => r.close()))
+    }
+  }
+}

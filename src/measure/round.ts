@@ -1,0 +1,265 @@
+/**
+ * One round group: the services of one or more arms booted fresh, loaded at the same time with equal
+ * closed-loop loads (side-by-side) or alone (sequential), their phases run in lock-step, stopped, then
+ * checked. Measuring only: the analysis never runs here.
+ */
+import * as os from 'node:os'
+import * as path from 'node:path'
+import type { Config } from '../config/config.js'
+import { findFreePort, startService, type ServiceHandle } from '../service/service.js'
+import { startResourceSampler, type ResourceSampler } from '../service/procstat.js'
+import { runLoad, type LoadOptions, type LoadRun } from '../load/load.js'
+import { grpcReadyCheck, runGrpcLoad, type GrpcLoadRun } from '../load/grpc.js'
+import { runOpenLoop } from '../load/open-loop.js'
+import { closedPhaseId, OPEN_LOOP_WARMUP_SEC, OPEN_PHASE_ID, openLoopConnections, pickLoad } from '../load/scenarios.js'
+import type { OtlpReceiver } from '../otlp/receiver.js'
+import type { ArmSpec, OpenLoopInfo, PhaseResult, PlanStep, ResourceUsage, RoundResult } from '../types.js'
+import { assertErrorRate, assertServed, assertSpans } from './checks.js'
+import type { Rig } from './rig.js'
+import { GateError } from '../errors.js'
+import { Inputs } from '../config/inputs.js'
+import { checkConnectedUrls, fillPort } from '../security/target.js'
+
+/** What a round needs besides the rig. */
+export interface RoundContext {
+  config: Config
+  rig: Rig
+  /** The service's environment for an arm on a port, exporting to an endpoint. */
+  envOf(arm: ArmSpec, port: number, otlpEndpoint: string): Record<string, string>
+  info(m: string): void
+  warn(m: string): void
+  onProgress?(p: { index: number; total: number; armId: string; elapsedSec: number; ok: number }): void
+  /** Cancellation (SIGTERM/SIGINT): checked before every service start. */
+  signal?: AbortSignal
+}
+
+/** One planned round of the group: the step, its arm and its index in the whole run. */
+export interface GroupMember {
+  step: PlanStep
+  arm: ArmSpec
+  index: number
+}
+
+/** A service of the group while it runs. */
+interface Instance extends GroupMember {
+  slot: number
+  port: number
+  receiver: OtlpReceiver
+  logFile: string
+  where: string
+  service?: ServiceHandle
+  sampler?: ResourceSampler
+  resources?: ResourceUsage
+  load?: LoadRun
+  phases: PhaseResult[]
+  measureStartMs?: number
+  measureEndMs?: number
+}
+
+/** The runner a block's rounds are recorded with (a later matrix merge treats it as a blocking factor). */
+export const RUNNER = process.env.RUNNER_NAME ?? os.hostname()
+
+/** Log file name part of an arm id. */
+export function safeName(armId: string): string {
+  return armId.replace(/[^A-Za-z0-9_.@-]/g, '_')
+}
+
+/** The gRPC status counts of a load run, for error messages ('' for HTTP runs). */
+function grpcStatusDetail(load: LoadRun): string {
+  const g = load as Partial<GrpcLoadRun>
+  return g.statuses === undefined ? '' : `gRPC statuses: ${JSON.stringify(g.statuses)}; first failure: ${g.firstError ?? 'none'}\n`
+}
+
+/** Which command boots an arm: the base build's, the uninstrumented one, or the service's. */
+function commandOf(config: Config, arm: ArmSpec): { command: string; cwd: string } {
+  if (arm.build === 'base' && config.base !== null) return { command: config.base.startCommand, cwd: path.resolve(config.base.workingDirectory) }
+  if (arm.kind === 'none' && config.uninstrumentedCommand !== null) return { command: config.uninstrumentedCommand, cwd: path.resolve(config.workingDirectory) }
+  return { command: config.startCommand, cwd: path.resolve(config.workingDirectory) }
+}
+
+/** Boot one instance and wait until it is ready. */
+async function boot(ctx: RoundContext, inst: Instance): Promise<void> {
+  const { config, rig } = ctx
+  const { command, cwd } = commandOf(config, inst.arm)
+  ctx.signal?.throwIfAborted()
+  inst.receiver.reset()
+  inst.service = await startService({
+    command: rig.pinning.wrap(command),
+    displayCommand: command,
+    cwd,
+    env: ctx.envOf(inst.arm, inst.port, inst.receiver.endpoint),
+    readyUrl: fillPort(config.readyUrl, inst.port),
+    ...(rig.grpcTarget !== null ? { readyCheck: grpcReadyCheck(`127.0.0.1:${inst.port}`, rig.grpcTarget) } : {}),
+    readyTimeoutMs: config.readyTimeoutSec * 1000,
+    logFile: inst.logFile,
+    port: inst.port,
+    // Loopback after {port} is filled in; fixed ports must be the service's own (security/target.ts).
+    ...(rig.grpcTarget === null ? checkConnectedUrls([[Inputs.TargetUrl, config.targetUrl], [Inputs.ReadyUrl, config.readyUrl]], inst.port) : {}),
+    stopGraceMs: config.stopTimeoutSec * 1000,
+    log: ctx.info
+  })
+}
+
+/** Closed-loop load of the configured target (HTTP or gRPC) on one instance. */
+function closedLoad(ctx: RoundContext, inst: Instance, o: Omit<LoadOptions, 'url'>): Promise<LoadRun> {
+  const { config, rig } = ctx
+  return rig.grpcTarget !== null
+    ? runGrpcLoad({ ...o, address: `127.0.0.1:${inst.port}`, target: rig.grpcTarget })
+    : runLoad({ ...o, url: fillPort(config.targetUrl, inst.port) })
+}
+
+/** The primary closed-loop phase, on every instance at once; each instance's CPU sampler starts with its measured phase. */
+async function primaryPhase(ctx: RoundContext, group: Instance[], total: number): Promise<void> {
+  const { config, rig } = ctx
+  await Promise.all(
+    group.map(async (inst) => {
+      inst.load = await closedLoad(ctx, inst, {
+        connections: config.connections,
+        warmupSec: config.warmupSec,
+        durationSec: config.roundDurationSec,
+        timeoutSec: config.requestTimeoutSec,
+        onProgress: (p) => ctx.onProgress?.({ index: inst.index, total, armId: inst.arm.id, ...p }),
+        onMeasureStart: () => {
+          inst.measureStartMs = Date.now()
+          if (rig.sampleResources) inst.sampler = startResourceSampler((inst.service as ServiceHandle).pid, { log: ctx.info })
+        }
+      })
+      inst.measureEndMs = Date.now()
+      inst.resources = stopSampler(inst.sampler, config, ctx.warn, inst.where)
+      inst.sampler = undefined
+    })
+  )
+}
+
+/** The extra phases, each on every instance at once: further closed-loop levels, then the open loop. */
+async function extraPhases(ctx: RoundContext, group: Instance[], openLoop: OpenLoopInfo | undefined): Promise<void> {
+  const { config } = ctx
+  for (const connections of config.connectionLevels.slice(1)) {
+    await Promise.all(
+      group.map(async (inst) => {
+        inst.service?.assertAlive()
+        const l = await closedLoad(ctx, inst, { connections, warmupSec: 0, durationSec: config.roundDurationSec, timeoutSec: config.requestTimeoutSec })
+        inst.phases.push({ id: closedPhaseId(connections), kind: 'closed', connections, load: pickLoad(l) })
+      })
+    )
+  }
+  if (openLoop === undefined) return
+  await Promise.all(
+    group.map(async (inst) => {
+      inst.service?.assertAlive()
+      const connections = openLoopConnections(openLoop.rate, config.connections, openLoop.calibration?.meanUs)
+      const o = await runOpenLoop({
+        url: fillPort(config.targetUrl, inst.port),
+        rate: openLoop.rate,
+        durationSec: config.roundDurationSec,
+        warmupSec: OPEN_LOOP_WARMUP_SEC,
+        connections,
+        timeoutSec: config.requestTimeoutSec
+      })
+      inst.phases.push({ id: OPEN_PHASE_ID, kind: 'open', connections, rate: openLoop.rate, load: pickLoad(o), sendLag: o.sendLag })
+    })
+  )
+}
+
+/**
+ * Stop a round's sampler. A failed scan loses the CPU data of the round: fatal when CPU is gated
+ * (a gate that cannot measure must not pass), otherwise a warning and no resources for the round.
+ */
+function stopSampler(sampler: ResourceSampler | undefined, config: Config, warn: (m: string) => void, where: string): ResourceUsage | undefined {
+  if (sampler === undefined) return undefined
+  try {
+    return sampler.stop()
+  } catch (e) {
+    const msg = `${where}: ${e instanceof Error ? e.message : String(e)}`
+    if (config.maxCpuOverhead !== null) throw new GateError('service', `${msg}; 'max-cpu-overhead' cannot be checked`)
+    warn(`${msg}; CPU and RSS are not reported for this run`)
+    return undefined
+  }
+}
+
+/** Check one instance after its service stopped and turn it into a RoundResult. */
+function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undefined): RoundResult {
+  const { config } = ctx
+  const load = inst.load as LoadRun
+  const service = inst.service as ServiceHandle
+  const otlp = inst.receiver.snapshot()
+  const tail = service.logTail(30)
+  assertErrorRate(config, inst.where, load, grpcStatusDetail(load), inst.logFile, tail)
+  for (const ph of inst.phases) assertErrorRate(config, `${inst.where}, phase ${ph.id}`, ph.load, '', inst.logFile, tail)
+  assertServed(inst.where, load, tail)
+  assertSpans(config, inst.where, inst.arm, otlp, inst.receiver.endpoint, inst.logFile, tail)
+  if (otlp.rejected > 0) ctx.warn(`${inst.where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
+  return {
+    block: inst.step.block,
+    order: inst.step.order,
+    armId: inst.arm.id,
+    startedAt: new Date(inst.measureStartMs ?? Date.now()).toISOString(),
+    port: inst.port,
+    slot: inst.slot,
+    runner: RUNNER,
+    load: {
+      durationSec: load.durationSec,
+      responses: load.responses,
+      ok: load.ok,
+      non2xx: load.non2xx,
+      errors: load.errors,
+      timeouts: load.timeouts,
+      qps: load.qps,
+      errorRate: load.errorRate,
+      latency: load.latency
+    },
+    warmup: load.warmup,
+    otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected },
+    ...(inst.resources !== undefined ? { resources: inst.resources } : {}),
+    ...(inst.phases.length > 0 ? { phases: inst.phases } : {}),
+    ...(forcedStopSec !== undefined ? { forcedStopSec } : {})
+  }
+}
+
+/**
+ * Run one group of rounds: every member's service boots (in the members' order, on its own port and
+ * receiver slot), all are loaded at once, stopped, then checked. Throws GateError/ServiceError on any
+ * fault; every service of the group is stopped on every path.
+ */
+export async function runGroup(ctx: RoundContext, members: readonly GroupMember[], total: number, openLoop?: OpenLoopInfo): Promise<RoundResult[]> {
+  const { config, rig } = ctx
+  if (members.length > rig.receivers.length) throw new Error(`a group of ${members.length} rounds needs ${members.length} slots, the rig has ${rig.receivers.length}`)
+  const group: Instance[] = []
+  for (const [slot, m] of [...members].sort((a, b) => a.step.order - b.step.order).entries()) {
+    group.push({
+      ...m,
+      slot,
+      port: config.port || (await findFreePort()),
+      receiver: rig.receivers[slot],
+      logFile: path.join(rig.logDir, `block${m.step.block + 1}-${safeName(m.arm.id)}.log`),
+      where: `round ${m.index + 1}/${total} (block ${m.step.block + 1}, arm ${m.arm.id})`,
+      phases: []
+    })
+  }
+  const forced = new Map<Instance, number>()
+  try {
+    // In start order: a slow boot (a JVM) of one arm then never overlaps the other's readiness poll.
+    for (const inst of group) await boot(ctx, inst)
+    await primaryPhase(ctx, group, total)
+    await extraPhases(ctx, group, openLoop)
+    // A crash during the round shows up as connection errors; name the real cause first.
+    for (const inst of group) inst.service?.assertAlive()
+  } finally {
+    for (const inst of group) {
+      try {
+        inst.sampler?.stop()
+      } catch {
+        // The round already failed with a better error.
+      }
+    }
+    await Promise.all(
+      group.map(async (inst) => {
+        if (inst.service === undefined) return
+        const t0 = Date.now()
+        const r = await inst.service.stop()
+        if (r.killed) forced.set(inst, (Date.now() - t0) / 1000)
+      })
+    )
+  }
+  return group.map((inst) => finish(ctx, inst, forced.get(inst)))
+}

@@ -1,0 +1,233 @@
+/**
+ * The measuring loop, read like the flow: open the rig → (calibrate the open loop) → for each planned
+ * block run its rounds → at each planned look analyse and maybe stop → (spike) → close. Measuring and
+ * deciding stay apart: the analysis is a pure function called with the rounds so far.
+ */
+import * as path from 'node:path'
+import type { Config } from '../config/config.js'
+import { armsOf, makePlan, OFF_ARM_ID } from '../plan/plan.js'
+import { randomSeed } from '../plan/random.js'
+import { GateError, errorMessage } from '../errors.js'
+import { autoOpenLoopRate, OPEN_LOOP_AUTO_FRACTION, runSpike, spikeStages } from '../load/scenarios.js'
+import { runLoad } from '../load/load.js'
+import { runGrpcLoad } from '../load/grpc.js'
+import { findFreePort, startService } from '../service/service.js'
+import { fillPort } from '../security/target.js'
+import type { ArmSpec, OpenLoopInfo, Plan, PlanStep, RoundResult, SpikeResult } from '../types.js'
+import { openRig, type Rig } from './rig.js'
+import { runGroup, safeName, type GroupMember, type RoundContext } from './round.js'
+
+/** Progress hooks for the action log and the CLI. */
+export interface MeasureHooks {
+  info?: (msg: string) => void
+  warn?: (msg: string) => void
+  onRoundStart?: (p: { index: number; total: number; block: number; armId: string }) => void
+  onRoundEnd?: (p: { index: number; total: number; round: RoundResult }) => void
+  onProgress?: (p: { index: number; total: number; armId: string; elapsedSec: number; ok: number }) => void
+}
+
+/** What a look tells the loop: stop now (everything gated is decided) or go on, and why. */
+export interface LookOutcome {
+  stop: boolean
+  reason: string
+}
+
+/** Called after the blocks of each planned look with every round so far (pure analysis). */
+export type LookFn = (rounds: readonly RoundResult[], look: { index: number; blocks: number; last: boolean }) => LookOutcome
+
+/** What the loop measured. */
+export interface Measurement {
+  /** The plan as run: blocks and steps cut to the blocks measured. */
+  plan: Plan
+  rounds: RoundResult[]
+  design: string
+  pinning: string
+  /** Blocks at each look taken, and why the run stopped. */
+  looks: { blocks: number[]; stoppedBecause: string }
+  measuredSec: number
+  openLoop?: OpenLoopInfo
+  spike?: SpikeResult[]
+}
+
+/** The block counts at which the verdict is looked at: every `rounds` blocks up to `max-rounds`. */
+export function lookSchedule(rounds: number, maxRounds: number): number[] {
+  const looks: number[] = []
+  for (let b = rounds; b < maxRounds; b += rounds) looks.push(b)
+  looks.push(maxRounds)
+  return looks
+}
+
+/** The groups of one block: all its rounds at once (side-by-side), or one at a time in the planned order. */
+function blockGroups(rig: Rig, steps: readonly PlanStep[], arms: Map<string, ArmSpec>, firstIndex: number): GroupMember[][] {
+  const members = steps.map((step, i) => ({ step, arm: arms.get(step.armId) as ArmSpec, index: firstIndex + i }))
+  return rig.design.kind === 'side-by-side' ? [members] : members.map((m) => [m])
+}
+
+/**
+ * Fix the open-loop rate before the blocks so every arm sees the same offered load: `auto` runs one
+ * calibration block (not part of the results) and offers a fraction of the off arm's QPS — measured
+ * in the same design, so on a shared core it is the off arm's share of it.
+ */
+async function calibrateOpenLoop(ctx: RoundContext, plan: Plan, arms: Map<string, ArmSpec>): Promise<OpenLoopInfo | undefined> {
+  const { config } = ctx
+  if (config.openLoopRate === null) return undefined
+  if (config.openLoopRate !== 'auto') return { rate: config.openLoopRate, source: 'input' }
+  const steps = plan.steps.filter((s) => s.block === 0)
+  const members = ctx.rig.design.kind === 'side-by-side' ? steps : steps.filter((s) => s.armId === OFF_ARM_ID)
+  ctx.info(`open-loop calibration: one closed-loop ${ctx.rig.design.kind} round of ${members.map((s) => s.armId).join(', ')} at ${config.connections} connections (not part of the results)`)
+  const rounds = await runGroup(
+    { ...ctx, onProgress: undefined },
+    members.map((step) => ({ step: { ...step, block: -1 }, arm: arms.get(step.armId) as ArmSpec, index: -1 })),
+    0
+  ).catch((e: unknown) => {
+    throw new GateError('load', `open-loop calibration round: ${errorMessage(e)}`)
+  })
+  const off = rounds.find((r) => r.armId === OFF_ARM_ID) as RoundResult
+  const rate = autoOpenLoopRate(off.load.qps)
+  ctx.info(`open-loop rate: ${rate} requests/s (${OPEN_LOOP_AUTO_FRACTION * 100}% of the calibration round's ${off.load.qps.toFixed(0)} QPS)`)
+  return {
+    rate,
+    source: 'auto',
+    calibration: { armId: OFF_ARM_ID, connections: config.connections, qps: off.load.qps, p99Us: off.load.latency.p99Us, meanUs: off.load.latency.meanUs, fraction: OPEN_LOOP_AUTO_FRACTION }
+  }
+}
+
+/** Spike runs after the blocks: not replicated, so one boot per head arm, stages back to back; never gated. */
+async function spikeRuns(ctx: RoundContext, plan: Plan): Promise<SpikeResult[]> {
+  const { config, rig } = ctx
+  if (config.spike === null) return []
+  const stages = spikeStages(config.spike)
+  const out: SpikeResult[] = []
+  const receiver = rig.receivers[0]
+  for (const arm of plan.arms.filter((a) => a.build === 'head' && a.kind !== 'none')) {
+    ctx.info(`spike: arm ${arm.id}, 0 → ${config.spike.peak} → 0 connections in ${stages.length} stages of ${stages[0].durationSec.toFixed(1)} s`)
+    const port = config.port || (await findFreePort())
+    receiver.reset()
+    ctx.signal?.throwIfAborted()
+    const service = await startService({
+      command: rig.pinning.wrap(config.startCommand),
+      displayCommand: config.startCommand,
+      cwd: rig.cwd,
+      env: ctx.envOf(arm, port, receiver.endpoint),
+      readyUrl: fillPort(config.readyUrl, port),
+      readyTimeoutMs: config.readyTimeoutSec * 1000,
+      logFile: path.join(rig.logDir, `spike-${safeName(arm.id)}.log`),
+      port,
+      stopGraceMs: config.stopTimeoutSec * 1000,
+      log: ctx.info
+    })
+    try {
+      const alive = (): string | null => {
+        try {
+          service.assertAlive()
+          return null
+        } catch (e) {
+          return errorMessage(e)
+        }
+      }
+      const load = (st: { connections: number; durationSec: number }, i: number) => {
+        // A fresh boot is cold (JIT, pools): warm up before the first stage only.
+        const o = { connections: st.connections, warmupSec: i === 0 ? config.warmupSec : 0, durationSec: st.durationSec, timeoutSec: config.requestTimeoutSec }
+        return rig.grpcTarget !== null ? runGrpcLoad({ ...o, address: `127.0.0.1:${port}`, target: rig.grpcTarget }) : runLoad({ ...o, url: fillPort(config.targetUrl, port) })
+      }
+      const run = await runSpike(arm.id, stages, load, alive)
+      if (run.died !== undefined) ctx.warn(`spike, arm ${arm.id}: the service died ${run.died}`)
+      out.push(run)
+    } finally {
+      await service.stop()
+    }
+  }
+  return out
+}
+
+/** Drop the steps of blocks that were planned but not run (the run stopped at an earlier look). */
+function planAsRun(plan: Plan, blocks: number): Plan {
+  return { ...plan, blocks, steps: plan.steps.filter((s) => s.block < blocks) }
+}
+
+/**
+ * Measure: every planned block runs its arms (side-by-side or sequential), and after each planned
+ * look `look` decides whether to go on. Throws GateError/ServiceError on any fault — a fault must never
+ * turn into a verdict; `onRoundEnd` has seen every finished round by then (partial results on cancel).
+ */
+export async function measureRun(
+  config: Config,
+  envOf: RoundContext['envOf'],
+  look: LookFn,
+  hooks: MeasureHooks = {},
+  signal?: AbortSignal
+): Promise<Measurement> {
+  const info = hooks.info ?? (() => {})
+  const warn = hooks.warn ?? (() => {})
+  const startedMs = Date.now()
+  const seed = config.seed ?? randomSeed()
+  const arms = armsOf(config)
+  const plan = makePlan(arms, config.maxRounds, seed)
+  const armMap = new Map(plan.arms.map((a) => [a.id, a]))
+  const looks = lookSchedule(config.rounds, config.maxRounds)
+  info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`)
+  info(`arms: ${plan.arms.map((a) => a.id).join(', ')}; looks after ${looks.join(', ')} blocks (at most ${config.maxRounds} blocks, ${config.maxRounds * arms.length} rounds)`)
+  const rig = await openRig(config, arms.length, info, warn)
+  info(`design: ${rig.design.description}`)
+  const ctx: RoundContext = { config, rig, envOf, info, warn, onProgress: hooks.onProgress, ...(signal !== undefined ? { signal } : {}) }
+  const rounds: RoundResult[] = []
+  const taken: number[] = []
+  let stoppedBecause = ''
+  let openLoop: OpenLoopInfo | undefined
+  let spike: SpikeResult[] | undefined
+  try {
+    openLoop = await calibrateOpenLoop(ctx, plan, armMap)
+    const total = plan.steps.length
+    let block = 0
+    for (const [li, until] of looks.entries()) {
+      const lookStartMs = Date.now()
+      for (; block < until; block++) {
+        const steps = plan.steps.filter((s) => s.block === block)
+        for (const group of blockGroups(rig, steps, armMap, block * arms.length)) {
+          for (const m of group) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
+          const done = await runGroup(ctx, group, total, openLoop)
+          for (const [i, round] of done.entries()) {
+            rounds.push(round)
+            hooks.onRoundEnd?.({ index: group[i].index, total, round })
+          }
+        }
+      }
+      taken.push(until)
+      const last = li === looks.length - 1
+      const outcome = look(rounds, { index: li, blocks: until, last })
+      if (outcome.stop || last) {
+        stoppedBecause = outcome.reason
+        break
+      }
+      // The next look costs about what this one did; do not start it past the time budget.
+      const nextMs = ((Date.now() - lookStartMs) / (until - (taken[li - 1] ?? 0))) * (looks[li + 1] - until)
+      if (config.timeBudgetSec > 0 && Date.now() - startedMs + nextMs > config.timeBudgetSec * 1000) {
+        stoppedBecause = `${outcome.reason}; the next look (${looks[li + 1]} blocks) would end after the ${config.timeBudgetSec} s 'time-budget'`
+        break
+      }
+      info(`look ${li + 1} after ${until} blocks: ${outcome.reason}; going on to ${looks[li + 1]} blocks`)
+    }
+    const ran = planAsRun(plan, taken[taken.length - 1])
+    const s = await spikeRuns(ctx, ran)
+    if (s.length > 0) spike = s
+    // Rounds of one side-by-side block overlap in time: count each block's longest round once.
+    const perBlock = new Map<number, number>()
+    for (const r of rounds) {
+      const sec = r.load.durationSec + (r.phases ?? []).reduce((b, ph) => b + ph.load.durationSec, 0)
+      perBlock.set(r.block, rig.design.kind === 'side-by-side' ? Math.max(perBlock.get(r.block) ?? 0, sec) : (perBlock.get(r.block) ?? 0) + sec)
+    }
+    const measuredSec = [...perBlock.values()].reduce((a, b) => a + b, 0)
+    return {
+      plan: ran,
+      rounds,
+      design: rig.design.description,
+      pinning: rig.pinning.reason,
+      looks: { blocks: taken, stoppedBecause },
+      measuredSec,
+      ...(openLoop !== undefined ? { openLoop } : {}),
+      ...(spike !== undefined ? { spike } : {})
+    }
+  } finally {
+    await rig.close()
+  }
+}

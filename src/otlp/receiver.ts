@@ -48,7 +48,7 @@ export interface OtlpReceiver {
   /** Totals since start or the last reset: spans, roots, requests, bytes, rejected, service names, CPU. */
   snapshot(): OtlpSnapshot
   /**
-   * Spans, root spans and distinct traces that STARTED in [t0Ms, t1Ms] (Unix ms, the gate's
+   * Spans, root spans and distinct traces that STARTED in [t0Ms, t1Ms) (Unix ms rounded to 1 ms, the gate's
    * Date.now(); span start times are the service's wall clock on the same machine), since the last
    * reset. Ask after the service was stopped (its last spans are flushed on SIGTERM).
    */

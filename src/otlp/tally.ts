@@ -49,7 +49,7 @@ export class SpanTally {
     return { ...this.counts, serviceNames: [...this.services].sort(), cpuSeconds: this.cpuMicros / 1e6 }
   }
 
-  /** Spans, roots and traces started in [t0Ms, t1Ms] (Unix ms) since the last reset. */
+  /** Spans, roots and traces started in [t0Ms, t1Ms) (Unix ms, rounded to 1 ms) since the last reset. */
   windowCounts(t0Ms: number, t1Ms: number): WindowCounts {
     return this.window.counts(t0Ms, t1Ms)
   }

@@ -7,9 +7,9 @@
  */
 import type { SpanBatch } from './batch.js'
 
-/** What {@link SpanWindow.counts} answers for one window. */
+/** What {@link SpanWindow.counts} answers for one window [t0, t1). */
 export interface WindowCounts {
-  /** Spans whose own start time lies in the window (to 1 ms). */
+  /** Spans whose own start time lies in the window (bounds rounded to 1 ms). */
   spans: number
   /** Root spans (no parent) whose start time lies in the window: sampled traces when the load sends no traceparent. */
   roots: number
@@ -46,10 +46,10 @@ class MsHistogram {
     this.last![bucket - key * CHUNK_MS]!++
   }
 
-  /** Counts in the millisecond buckets floor(t0) … floor(t1), both included. */
+  /** Counts in the millisecond buckets round(t0) … round(t1) − 1. */
   count(t0: number, t1: number): number {
-    const b0 = Math.floor(t0)
-    const b1 = Math.floor(t1)
+    const b0 = Math.round(t0)
+    const b1 = Math.round(t1) - 1
     let total = 0
     for (const [key, chunk] of this.chunks) {
       const base = key * CHUNK_MS
@@ -103,10 +103,10 @@ class TraceTable {
     if (root && this.roots[i]! < 255) this.roots[i]!++
   }
 
-  /** Traces whose earliest start is in [t0, t1] (ms buckets, like MsHistogram) and their spans. */
+  /** Traces whose earliest start is in [t0, t1) (ms buckets, like MsHistogram) and their spans. */
   count(t0: number, t1: number): { traces: number; traceSpans: number } {
-    const lo = Math.floor(t0) - this.origin
-    const hi = Math.floor(t1) + 1 - this.origin
+    const lo = Math.round(t0) - this.origin
+    const hi = Math.round(t1) - this.origin
     let traces = 0
     let traceSpans = 0
     for (let i = 0; i < this.keyA.length; i++) {
@@ -168,7 +168,10 @@ export class SpanWindow {
     }
   }
 
-  /** Spans, roots and traces started in [t0Ms, t1Ms] (Unix ms, inclusive, to 1 ms). */
+  /**
+   * Spans, roots and traces started in [t0Ms, t1Ms) (Unix ms, bounds rounded to the millisecond, so
+   * back-to-back windows [a, b) and [b, c) split the spans exactly, none counted twice).
+   */
   counts(t0Ms: number, t1Ms: number): WindowCounts {
     if (!(Number.isFinite(t0Ms) && Number.isFinite(t1Ms) && t0Ms <= t1Ms)) {
       throw new RangeError(`span window [${t0Ms}, ${t1Ms}]: expected finite Unix milliseconds with t0 <= t1`)

@@ -1,4 +1,5 @@
 import { startFakeGitHub, type FakeGitHub, type FakeGitHubOptions } from '../helpers/fake-github.js'
+import { hasMarkerLine } from '../../src/github/comment-body.js'
 import {
   GitHubApiError,
   MAX_COMMENT_LENGTH,
@@ -35,6 +36,18 @@ describe('stickyMarker', () => {
     expect(stickyMarker('perf', 'gate')).not.toBe(stickyMarker('perf', 'gate2'))
     // A marker must not be a prefix-match of another one.
     expect(stickyMarker('perf', 'gate2').includes(stickyMarker('perf', 'gate'))).toBe(false)
+  })
+})
+
+describe('hasMarkerLine', () => {
+  it('is true only for the exact first line', () => {
+    expect(hasMarkerLine(`${MARKER}\nreport`, MARKER)).toBe(true)
+    expect(hasMarkerLine(`${MARKER}\r\nreport edited in the web UI`, MARKER)).toBe(true)
+    expect(hasMarkerLine(MARKER, MARKER)).toBe(true)
+    expect(hasMarkerLine(`report\n${MARKER}`, MARKER)).toBe(false)
+    expect(hasMarkerLine(` ${MARKER}\nreport`, MARKER)).toBe(false)
+    expect(hasMarkerLine(`${MARKER} trailing\nreport`, MARKER)).toBe(false)
+    expect(hasMarkerLine(`${stickyMarker('perf', 'gate2')}\nreport`, MARKER)).toBe(false)
   })
 })
 
@@ -121,15 +134,15 @@ describe('upsertStickyComment against a fake GitHub', () => {
     expect(markerComments(fake)).toHaveLength(1)
     expect(created.body).toBe(`${MARKER}\n## Perf gate\n\nFAIL`)
     expect(fake.state.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      'GET /user',
+      'POST /graphql',
       'GET /repos/acme/shop/issues/1/comments?per_page=100',
       'GET /repos/acme/shop/issues/1/comments?per_page=100&page=2',
       `PATCH /repos/acme/shop/issues/comments/${created.id}`
     ])
-    expect(fake.state.requests.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true)
+    expect(fake.state.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true)
   })
 
-  it('uses the GET /user login when the token allows it (a PAT)', async () => {
+  it("uses the token's own login (GraphQL viewer), e.g. a PAT's user", async () => {
     const fake = await start({ userLogin: 'perf-bot-user', seed: [{ body: `${MARKER}\nold`, login: 'github-actions[bot]', type: 'Bot' }] })
     const r1 = await upsert(fake).promise
     // The github-actions[bot] comment is not ours under this identity: a new one is created.
@@ -140,14 +153,42 @@ describe('upsertStickyComment against a fake GitHub', () => {
   })
 
   it('does not edit a comment carrying the marker that another user wrote', async () => {
-    const fake = await start({ seed: [{ body: `quoting: ${MARKER} hijack`, login: 'mallory' }] })
+    const fake = await start({ seed: [{ body: `${MARKER}\nhijack`, login: 'mallory' }] })
     const { promise, logs } = upsert(fake)
     const r = await promise
     expect(r.outcome).toBe('created')
     const mallory = fake.state.comments.find((c) => c.user.login === 'mallory')!
-    expect(mallory.body).toBe(`quoting: ${MARKER} hijack`)
+    expect(mallory.body).toBe(`${MARKER}\nhijack`)
     expect(fake.state.requests.some((r) => r.method === 'PATCH')).toBe(false)
     expect(logs.join('\n')).toMatch(/Ignored 1 comment/)
+  })
+
+  it('matches only a comment whose first line is the marker: one quoting it later is not ours', async () => {
+    // A service log tail in our own earlier report quoted the marker (issue 9: forged sticky marker).
+    const quoted = `## Perf gate\n\n\`\`\`text\n${MARKER}\n\`\`\``
+    const fake = await start({ seedUnrelated: 2, seed: [{ body: quoted, login: 'github-actions[bot]', type: 'Bot' }] })
+    const r = await upsert(fake).promise
+    expect(r.outcome).toBe('created')
+    expect(fake.state.comments.find((c) => c.body === quoted)).toBeDefined()
+    expect(fake.state.requests.some((q) => q.method === 'PATCH')).toBe(false)
+  })
+
+  it('a create that failed with 502 after GitHub stored it is found again and updated, not duplicated', async () => {
+    const fake = await start({ seedUnrelated: 0 })
+    let failedOnce = false
+    const fetchImpl: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init)
+      if (init?.method === 'POST' && String(input).endsWith('/comments') && !failedOnce) {
+        failedOnce = true
+        return new Response(JSON.stringify({ message: 'Bad Gateway' }), { status: 502, headers: { 'content-type': 'application/json' } })
+      }
+      return res
+    }
+    const r = await upsert(fake, { fetchImpl }).promise
+    expect(failedOnce).toBe(true)
+    expect(r.outcome).toBe('updated')
+    expect(markerComments(fake)).toHaveLength(1)
+    expect(fake.state.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/comments'))).toHaveLength(1)
   })
 
   it('does not confuse the marker of another job', async () => {
@@ -186,7 +227,7 @@ describe('upsertStickyComment against a fake GitHub', () => {
     const r = await promise
     expect(r.outcome).toBe('created')
     expect(fake.state.requests.filter((q) => q.status === 502)).toHaveLength(2)
-    expect(logs.filter((l) => /retrying in/.test(l))).toHaveLength(2)
+    expect(logs.filter((l) => /HTTP 502/.test(l))).toHaveLength(2)
     expect(markerComments(fake)).toHaveLength(1)
   })
 
@@ -196,8 +237,8 @@ describe('upsertStickyComment against a fake GitHub', () => {
     expect(err).toBeInstanceOf(GitHubApiError)
     const e = err as GitHubApiError
     expect(e.status).toBe(503)
-    expect(e.method).toBe('GET')
-    expect(e.endpoint).toBe('/user')
+    expect(e.method).toBe('POST')
+    expect(e.endpoint).toBe('/graphql')
     expect(e.message).toMatch(/HTTP 503.*after 3 attempts/)
     expect(fake.state.requests).toHaveLength(3)
   })
@@ -212,7 +253,7 @@ describe('upsertStickyComment against a fake GitHub', () => {
     }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(GitHubApiError)
     expect((err as GitHubApiError).status).toBeNull()
-    expect((err as GitHubApiError).message).toMatch(/GET \/user failed.*after 2 attempts/)
+    expect((err as GitHubApiError).message).toMatch(/POST \/graphql failed.*after 2 attempts/)
   })
 
   it('throws a clear error on 401, without retrying', async () => {
@@ -246,7 +287,7 @@ describe('upsertStickyComment against a fake GitHub', () => {
       await fake401.close()
     }
     const all = collected.join('\n')
-    expect(all).toMatch(/you sent: Bearer \*\*\*/)
+    expect(all).toMatch(/you sent: token \*\*\*/)
     expect(all).not.toContain(TOKEN)
   })
 
@@ -290,7 +331,7 @@ describe('upsertStickyComment with a stubbed fetch', () => {
     const fetchImpl: typeof fetch = async (input, init) => {
       const url = String(input)
       calls.push(`${init?.method} ${url}`)
-      if (url.endsWith('/user')) return json(403, { message: 'Resource not accessible by integration' })
+      if (url.endsWith('/graphql')) return json(200, { data: { viewer: { login: 'github-actions[bot]' } } })
       if (limited) {
         limited = false
         return json(403, { message: 'You have exceeded a secondary rate limit' }, { 'retry-after': '0' })
@@ -309,7 +350,7 @@ describe('upsertStickyComment with a stubbed fetch', () => {
     const fetchImpl: typeof fetch = async (input) => {
       const url = String(input)
       seen.push(url)
-      if (url.endsWith('/user')) return json(200, { login: 'me' })
+      if (url.endsWith('/graphql')) return json(200, { data: { viewer: { login: 'me' } } })
       return json(200, [], { link: '<https://evil.example/steal?page=2>; rel="next"' })
     }
     await expect(upsertStickyComment({ ...base, fetchImpl })).rejects.toThrow(/another host/)
@@ -318,14 +359,14 @@ describe('upsertStickyComment with a stubbed fetch', () => {
 
   it('rejects a list answer that is not an array', async () => {
     const fetchImpl: typeof fetch = async (input) =>
-      String(input).endsWith('/user') ? json(200, { login: 'me' }) : json(200, { oops: true })
+      String(input).endsWith('/graphql') ? json(200, { data: { viewer: { login: 'me' } } }) : json(200, { oops: true })
     await expect(upsertStickyComment({ ...base, fetchImpl })).rejects.toThrow(/instead of a list of comments/)
   })
 
   it('validates its options', async () => {
     await expect(upsertStickyComment({ ...base, token: ' ' })).rejects.toThrow(/token is empty/)
     await expect(upsertStickyComment({ ...base, issueNumber: 0 })).rejects.toThrow(/issueNumber.*0/)
-    await expect(upsertStickyComment({ ...base, marker: 'plain' })).rejects.toThrow(/marker must be an HTML comment/)
+    await expect(upsertStickyComment({ ...base, marker: 'plain' })).rejects.toThrow(/marker must be a one-line HTML comment/)
     await expect(upsertStickyComment({ ...base, retries: 0 })).rejects.toThrow(/retries/)
   })
 })

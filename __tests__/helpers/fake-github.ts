@@ -1,5 +1,6 @@
 /**
- * A fake GitHub REST API on 127.0.0.1 playing the few endpoints the sticky comment uses.
+ * A fake GitHub REST API on 127.0.0.1 playing the few endpoints the sticky comment uses (and GraphQL
+ * `viewer { login }`).
  * Self-contained (node:http only, no jest imports) so that unit tests and the end-to-end test
  * that runs dist/index.js with GITHUB_API_URL pointing here can share it.
  */
@@ -162,6 +163,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     if (method === 'GET' && url.pathname === '/user') {
       if (userLogin === null) return fail(403, 'Resource not accessible by integration')
       return send(200, { login: userLogin, id: 1, type: 'User' })
+    }
+
+    // GraphQL answers only `viewer { login }`: the account the token acts as (installation tokens included).
+    if (method === 'POST' && url.pathname === '/graphql') {
+      const query = (record.body as { query?: unknown } | null)?.query
+      if (typeof query !== 'string' || !/\bviewer\s*\{\s*login\s*\}/.test(query)) return fail(400, 'Only viewer { login } is faked')
+      return send(200, { data: { viewer: { login: authorLogin } } })
     }
 
     const pull = /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/.exec(url.pathname)

@@ -46,7 +46,7 @@ export interface ReportInput {
 export function escapeMarkdown(text: string): string {
   // One pass, so no replacement is itself re-escaped. '@' and '#digit' are neutralised too: text from
   // outside (a service log, a branch name) must not @mention people or link issues.
-  return text
+  return neutraliseComments(text)
     .replace(/[\\`*_[\]<>|~&@]|#(?=\d)/g, (c) => (c === '&' ? '&amp;' : c === '@' ? '&#64;' : c === '#' ? '&#35;' : `\\${c}`))
     .replace(/^([#+\-=])/, '\\$1')
     .replace(/^(\d+)\./, '$1\\.')

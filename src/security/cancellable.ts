@@ -9,6 +9,7 @@ import { measure, type MeasureOutcome } from '../measure.js'
 import { randomSeed } from '../plan/random.js'
 import { killAllServices, resetServiceStopStats, serviceStopStats, type StopStats } from '../service/service.js'
 import { watchCancellation, type Cancellation } from '../service/cancellation.js'
+import { resumeAcceptingGroups, stopAcceptingGroups } from '../service/process-group.js'
 import { errorMessage } from '../errors.js'
 import type { RoundResult } from '../types.js'
 
@@ -35,6 +36,7 @@ export async function measureCancellable(config: Config, hooks: Hooks, given?: C
   const fixed: Config = Object.freeze({ ...config, seed: config.seed ?? randomSeed() })
   const roundsDone: RoundResult[] = []
   resetServiceStopStats()
+  resumeAcceptingGroups()
   const wrapped: Hooks = {
     ...hooks,
     onRoundEnd: (p) => {
@@ -46,6 +48,8 @@ export async function measureCancellable(config: Config, hooks: Hooks, given?: C
     const raced = await Promise.race([measure(fixed, wrapped, cancel.signal), cancel.cancelled])
     if (typeof raced === 'object' && !cancel.signal.aborted) return { ...raced, roundsDone, stops: serviceStopStats() }
     const sig = typeof raced === 'string' ? raced : await cancel.cancelled
+    // The abandoned engine may be about to boot another service: refuse it.
+    stopAcceptingGroups()
     let error = `cancelled (${sig}) after ${roundsDone.length} completed rounds; the services were stopped`
     try {
       await killAllServices()

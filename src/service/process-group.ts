@@ -133,10 +133,35 @@ function uninstallSignalHooks(): void {
   signalHooksInstalled = false
 }
 
+let accepting = true
+
+/**
+ * After a cancellation no service may start any more (an abandoned engine may still be on its way to
+ * a boot): startService refuses, and a group registered meanwhile is killed at once.
+ */
+export function stopAcceptingGroups(): void {
+  accepting = false
+}
+
+/** Allow starts again (a new run in the same process). */
+export function resumeAcceptingGroups(): void {
+  accepting = true
+}
+
+/** Whether services may start (false after a cancellation). */
+export function acceptingGroups(): boolean {
+  return accepting
+}
+
 /** Track a live group so the exit/signal hooks and killAllServices reach it. */
 export function registerGroup(group: RegisteredGroup): void {
   registry.set(group.pgid, group)
   installHooks()
+  if (!accepting) {
+    // Spawned in the window after the cancellation: no graceful stop, the job is being torn down.
+    signalGroup(group.pgid, 'SIGKILL')
+    if (group.tag !== undefined) killTaggedSync(group.tag)
+  }
 }
 
 /** Forget a group once it is gone. */

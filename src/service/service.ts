@@ -9,7 +9,7 @@ import * as https from 'node:https'
 import * as net from 'node:net'
 import * as path from 'node:path'
 import { readLogTail, TAIL_LINES } from './log-tail.js'
-import { groupAlive, readStat, registerGroup, signalGroup, stopAllGroups, unregisterGroup } from './process-group.js'
+import { acceptingGroups, groupAlive, readStat, registerGroup, signalGroup, stopAllGroups, unregisterGroup } from './process-group.js'
 import { environHasTag, findTagged, killTaggedSync, newRoundTag, ROUND_TAG_VAR } from './containment.js'
 import { commandOf, portOwnership } from './ownership.js'
 
@@ -67,7 +67,7 @@ export interface ServiceHandle {
 }
 
 /** What went wrong while starting or running the service. */
-export type ServiceErrorKind = 'exited-before-ready' | 'not-ready' | 'port-taken' | 'port-not-owned' | 'crashed' | 'bad-command'
+export type ServiceErrorKind = 'exited-before-ready' | 'not-ready' | 'port-taken' | 'port-not-owned' | 'crashed' | 'bad-command' | 'cancelled'
 
 /** A service failure; the message names the command, the cause and ends with the log tail. */
 export class ServiceError extends Error {
@@ -99,6 +99,7 @@ function shown(opts: ServiceOptions): string {
 export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
   const log = opts.log ?? (() => {})
   validateOptions(opts)
+  if (!acceptingGroups()) throw new ServiceError('cancelled', `Not starting service \`${shown(opts)}\`: the run was cancelled.`)
   const stopGraceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
 
   if (!isDirectory(opts.cwd)) {

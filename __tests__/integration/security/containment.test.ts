@@ -106,3 +106,23 @@ const hasSetsid = ['/usr/bin/setsid', '/bin/setsid'].some((p) => fs.existsSync(p
     expect(withMarker('SEC_MARKER', marker)).toEqual([])
   }, 20_000)
 })
+
+;(linux ? describe : describe.skip)('a service that ignores SIGTERM', () => {
+  test('is SIGKILLed after the grace period, and the stop is counted with its cost', async () => {
+    const port = await findFreePort()
+    resetServiceStopStats()
+    const handle = await startService({
+      command: `exec ${JSON.stringify(process.execPath)} ${JSON.stringify(TINY_SERVER)}`,
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: String(port), TINY_FAULT: 'ignore-sigterm' },
+      readyUrl: `http://127.0.0.1:${port}/ready`,
+      readyTimeoutMs: 10_000,
+      logFile: path.join(dir, 'ignore.log'),
+      port,
+      stopGraceMs: 300
+    })
+    const stopped = await handle.stop()
+    expect(stopped.killed).toBe(true)
+    expect(serviceStopStats()).toEqual({ stops: 1, forcedKills: 1, waitedMs: 300, escaped: 0 })
+  }, 20_000)
+})

@@ -1,7 +1,7 @@
-/** The zero-code Java (OpenTelemetry Java agent) fixture (fixtures/java): direct boot–load–SIGTERM checks. See helpers/zero-code.ts. */
+/** The zero-code Java (OpenTelemetry Java agent) fixture (fixtures/java): direct boot–load–SIGTERM checks and the real gate on it. See helpers/zero-code.ts. */
 import { startOtlpReceiver, type OtlpReceiver } from '../../../src/otlp/receiver.js'
 import { describeIfFixture } from '../helpers/fixtures.js'
-import { directTests, zeroCodePaths } from '../helpers/zero-code.js'
+import { directTests, gateTest, zeroCodePaths, type ZeroCodeSpec } from '../helpers/zero-code.js'
 
 describeIfFixture('java', 'Java (OpenTelemetry Java agent) zero-code fixture', (paths) => {
   const fixture = zeroCodePaths('java', paths)
@@ -13,5 +13,7 @@ describeIfFixture('java', 'Java (OpenTelemetry Java agent) zero-code fixture', (
     await receiver.close()
   })
 
-  directTests('java', fixture, { spansPerRequest: [1, 1], sigtermExit: 143 }, () => receiver)
+  const spec: ZeroCodeSpec = { spansPerRequest: [1, 1], sigtermExit: 143 }
+  directTests('java', fixture, spec, () => receiver)
+  gateTest('java', fixture, spec)
 })

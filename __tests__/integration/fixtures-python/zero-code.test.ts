@@ -1,7 +1,7 @@
-/** The zero-code Python (opentelemetry-instrument, Flask) fixture (fixtures/python): direct boot–load–SIGTERM checks. See helpers/zero-code.ts. */
+/** The zero-code Python (opentelemetry-instrument, Flask) fixture (fixtures/python): direct boot–load–SIGTERM checks and the real gate on it. See helpers/zero-code.ts. */
 import { startOtlpReceiver, type OtlpReceiver } from '../../../src/otlp/receiver.js'
 import { describeIfFixture } from '../helpers/fixtures.js'
-import { directTests, zeroCodePaths } from '../helpers/zero-code.js'
+import { directTests, gateTest, zeroCodePaths, type ZeroCodeSpec } from '../helpers/zero-code.js'
 
 describeIfFixture('python', 'Python (opentelemetry-instrument, Flask) zero-code fixture', (paths) => {
   const fixture = zeroCodePaths('python', paths)
@@ -13,5 +13,7 @@ describeIfFixture('python', 'Python (opentelemetry-instrument, Flask) zero-code 
     await receiver.close()
   })
 
-  directTests('python', fixture, { spansPerRequest: [1, 1], sigtermExit: 0 }, () => receiver)
+  const spec: ZeroCodeSpec = { spansPerRequest: [1, 1], sigtermExit: 0 }
+  directTests('python', fixture, spec, () => receiver)
+  gateTest('python', fixture, spec)
 })

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import type { OtlpReceiver } from '../../../src/otlp/receiver.js'
 import type { OtlpSnapshot } from '../../../src/otlp/tally.js'
+import { runGateOnFixture, spansPerRequest } from './gate.js'
 
 /** What setup.mjs recorded for a zero-code fixture (java.json, python.json, node.json). */
 export interface ZeroCodePaths {
@@ -167,6 +168,48 @@ export function directTests(lang: string, fixture: ZeroCodePaths, spec: ZeroCode
       expect(r.statuses).toEqual(Array(REQUESTS).fill(200))
       expect(r.exit).toBe(spec.sigtermExit)
       expect(r.otlp).toMatchObject({ spans: 0, requests: 0 })
+    },
+    timeoutMs
+  )
+}
+
+/**
+ * The real gate on one zero-code fixture with its documented inputs, small rounds, off vs 100%:
+ * it must finish (no error), every round answers without errors, the off arm (OTEL_SDK_DISABLED=true,
+ * OTEL_TRACES_EXPORTER=none) exports nothing, and every traced round delivers spans at a sane rate.
+ */
+export function gateTest(lang: string, fixture: ZeroCodePaths, spec: ZeroCodeSpec): void {
+  // 3 blocks × 2 arms, each round a fresh boot: the Java agent's start-up dominates.
+  const timeoutMs = 6 * (fixture.readyTimeoutSeconds * 1000 + 15_000)
+  test(
+    'the real gate (off vs 100%, small rounds): no error, spans on every traced round, none when off',
+    async () => {
+      const { run } = await runGateOnFixture({
+        'start-command': fixture.startCommand,
+        'working-directory': fixture.workingDirectory,
+        'target-url': 'http://127.0.0.1:{port}/api/v1/users/42',
+        'ready-url': 'http://127.0.0.1:{port}/healthz',
+        'ready-timeout': String(fixture.readyTimeoutSeconds),
+        'service-name': `zero-code-${lang}`,
+        // Nothing gated: 3 blocks could never fail a gated comparison, and speed is not under test here.
+        'max-qps-overhead': 'none',
+        'max-p99-overhead': 'none',
+        'max-cpu-overhead': 'none'
+      })
+      expect(['pass', 'fail', 'inconclusive']).toContain(run.gate.verdict)
+      expect(run.rounds.map((r) => r.armId).sort()).toEqual(['off', 'off', 'off', 'on@1', 'on@1', 'on@1'])
+      const [lo, hi] = spec.spansPerRequest
+      for (const r of run.rounds) {
+        const where = `block ${r.block} ${r.armId}`
+        expect({ where, ok: r.load.ok > 0, non2xx: r.load.non2xx, errors: r.load.errors }).toEqual({ where, ok: true, non2xx: 0, errors: 0 })
+        if (r.armId === 'off') {
+          expect({ where, spans: r.otlp.spans }).toEqual({ where, spans: 0 })
+        } else {
+          // Loose: the window's spans over its responses wobble at the window's edges.
+          const perRequest = spansPerRequest(r)
+          expect({ where, perRequest, inBand: perRequest >= 0.8 * lo && perRequest <= 1.25 * hi }).toEqual({ where, perRequest, inBand: true })
+        }
+      }
     },
     timeoutMs
   )

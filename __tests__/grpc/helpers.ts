@@ -1,22 +1,12 @@
 /** Test helpers: boot fixtures/grpc-service as its own process group and stop it, bounded. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { freePort, killGroup, scrubbedEnv } from '../helpers/process.js'
+
+export { freePort, killGroup } from '../helpers/process.js'
 
 export const GRPC_FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/grpc-service/', import.meta.url))
 export const USER_PROTO = `${GRPC_FIXTURE_DIR}user.proto`
-
-/** A port that was free a moment ago (the fixture binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 export interface GrpcFixture {
   child: ChildProcess
@@ -25,15 +15,6 @@ export interface GrpcFixture {
   stdout: () => string
   stderr: () => string
   exited: Promise<number | string>
-}
-
-/** A copy of this process's env without OTEL_*, FIXTURE_*, NODE_OPTIONS (jest's) and PORT. */
-export function scrubbedEnv(): Record<string, string> {
-  const base: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('OTEL_') && !k.startsWith('FIXTURE_') && k !== 'NODE_OPTIONS' && k !== 'PORT') base[k] = v
-  }
-  return base
 }
 
 /** Spawns `node --import ./tracing.mjs server.mjs` in fixtures/grpc-service (detached) and waits until it listens. */
@@ -71,14 +52,4 @@ export async function stopGrpcFixture(f: GrpcFixture, timeoutMs = 10000): Promis
   clearTimeout(timer)
   if (r === 'timeout') throw new Error(`gRPC fixture did not exit within ${timeoutMs} ms; stderr: ${f.stderr()}`)
   return r
-}
-
-/** Last resort for finally blocks: SIGKILL the whole process group if anything is left. */
-export function killGroup(f: GrpcFixture | undefined): void {
-  if (f?.child.pid === undefined) return
-  try {
-    process.kill(-f.child.pid, 'SIGKILL')
-  } catch {
-    // already gone
-  }
 }

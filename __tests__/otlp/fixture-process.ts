@@ -1,21 +1,11 @@
 /** Test helpers: boot fixtures/http-service as its own process group and stop it, bounded. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
+import { freePort, scrubbedEnv } from '../helpers/process.js'
+
+export { killGroup } from '../helpers/process.js'
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/http-service/', import.meta.url))
-
-/** A port that was free a moment ago (the fixture binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 export interface Fixture {
   child: ChildProcess
@@ -34,10 +24,7 @@ export interface Fixture {
  */
 export async function spawnFixture(env: Record<string, string | null>): Promise<Fixture> {
   const port = env['PORT'] === null ? 0 : await freePort()
-  const base: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !k.startsWith('OTEL_') && !k.startsWith('FIXTURE_') && k !== 'NODE_OPTIONS' && k !== 'PORT') base[k] = v
-  }
+  const base = scrubbedEnv()
   if (port !== 0) base['PORT'] = String(port)
   for (const [k, v] of Object.entries(env)) {
     if (v === null) delete base[k]
@@ -108,16 +95,6 @@ export async function waitForExit(f: Fixture, timeoutMs = 10000): Promise<number
 export async function stopFixture(f: Fixture, timeoutMs = 10000): Promise<number | string> {
   if (f.child.exitCode === null && f.child.signalCode === null) f.child.kill('SIGTERM')
   return waitForExit(f, timeoutMs)
-}
-
-/** Last resort for finally blocks: SIGKILL the whole process group if anything is left. */
-export function killGroup(f: Fixture | undefined): void {
-  if (f?.child.pid === undefined) return
-  try {
-    process.kill(-f.child.pid, 'SIGKILL')
-  } catch {
-    // already gone
-  }
 }
 
 /** GETs `path` `n` times, 10 at a time; returns the status codes. */

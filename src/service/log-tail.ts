@@ -62,7 +62,8 @@ export function readLogTail(file: string, fromOffset = 0, lines: number = TAIL_L
       if (nl >= 0 && nl < text.length - 1) text = text.slice(nl + 1)
     }
     // Every quoted tail ends up in an error, the report or the comment: no secret value may reach them.
-    return redact(formatLogTail(text, lines))
+    // Before cutting long lines, so that no cut leaves a secret's prefix behind.
+    return formatLogTail(redact(text), lines)
   } finally {
     fs.closeSync(fd)
   }

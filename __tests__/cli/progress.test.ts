@@ -1,27 +1,9 @@
 import { bar, createProgress, liveLine, roundLine, type ProgressOptions } from '../../src/cli/progress.js'
 import type { RoundResult } from '../../src/types.js'
+import { makeRound } from '../helpers/rounds.js'
 
 function round(over: { block?: number; armId?: string; qps?: number; p99Us?: number; spans?: number; non2xx?: number } = {}): RoundResult {
-  return {
-    block: over.block ?? 1,
-    order: 0,
-    armId: over.armId ?? 'on@0.01',
-    startedAt: '2025-01-01T00:00:00.000Z',
-    port: 1234,
-    load: {
-      durationSec: 5,
-      responses: 1000,
-      ok: 1000,
-      non2xx: over.non2xx ?? 0,
-      errors: 0,
-      timeouts: 0,
-      qps: over.qps ?? 11234.4,
-      errorRate: 0,
-      latency: { count: 1000, meanUs: 900, p50Us: 800, p90Us: 2000, p95Us: 3000, p99Us: over.p99Us ?? 4123, p999Us: 5000, maxUs: 6000 }
-    },
-    warmup: { ok: 10, durationSec: 1 },
-    otlp: { spans: over.spans ?? 5312, requests: 3, bytes: 1000, rejected: 0 }
-  }
+  return makeRound({ block: 1, armId: 'on@0.01', qps: 11234.4, p99Us: 4123, spans: 5312, ...over })
 }
 
 function make(over: Partial<ProgressOptions> = {}) {

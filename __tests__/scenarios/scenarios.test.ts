@@ -19,6 +19,7 @@ import { renderReport, type ReportInput } from '../../src/report/markdown.js'
 import { validateResults } from '../../src/baseline/read.js'
 import { RESULTS_SCHEMA, RESULTS_VERSION } from '../../src/baseline/results.js'
 import type { LoadResult, PhaseResult, RoundResult, SpikeResult } from '../../src/types.js'
+import { makeRound } from '../helpers/rounds.js'
 
 function load(qps: number, p99Us: number, extra: Partial<LoadResult> = {}): LoadResult {
   return {
@@ -36,17 +37,7 @@ function load(qps: number, p99Us: number, extra: Partial<LoadResult> = {}): Load
 }
 
 function round(block: number, armId: string, qps: number, p99Us: number, phases?: PhaseResult[]): RoundResult {
-  return {
-    block,
-    order: 0,
-    armId,
-    startedAt: '',
-    port: 1,
-    load: load(qps, p99Us),
-    warmup: { ok: 0, durationSec: 0 },
-    otlp: { spans: armId === 'off' ? 0 : qps, requests: 1, bytes: 100, rejected: 0 },
-    ...(phases ? { phases } : {})
-  }
+  return makeRound({ block, armId, qps, p99Us, durationSec: 1, spans: armId === 'off' ? 0 : qps, phases })
 }
 
 describe('spikeStages', () => {

@@ -1,28 +1,10 @@
 import { mulberry32 } from '../../src/stats/prng.js'
 import type { RoundResult } from '../../src/types.js'
+import { makeRound } from '../helpers/rounds.js'
 
 /** A round whose QPS and P99 (µs) are both `value`: the same numbers test both metrics. */
 export function round(block: number, armId: string, value: number, order = 0): RoundResult {
-  return {
-    block,
-    order,
-    armId,
-    startedAt: '2025-01-01T00:00:00.000Z',
-    port: 3000,
-    load: {
-      durationSec: 10,
-      responses: Math.round(value * 10),
-      ok: Math.round(value * 10),
-      non2xx: 0,
-      errors: 0,
-      timeouts: 0,
-      qps: value,
-      errorRate: 0,
-      latency: { count: 1, meanUs: value, p50Us: value, p90Us: value, p95Us: value, p99Us: value, p999Us: value, maxUs: value }
-    },
-    warmup: { ok: 0, durationSec: 1 },
-    otlp: { spans: 0, requests: 0, bytes: 0, rejected: 0 }
-  }
+  return makeRound({ block, armId, order, qps: value, p99Us: value, durationSec: 10 })
 }
 
 /** Rounds of a reference arm and a traced arm, one pair per block (blocks 0…n−1). */

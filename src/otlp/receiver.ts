@@ -1,7 +1,9 @@
 /**
  * The embedded OTLP/HTTP receiver: a node:http server on loopback that accepts trace exports
- * (protobuf and JSON, gzip or not), counts spans, requests and wire bytes, and answers as the
- * OTLP/HTTP spec says so that the service's SDK sees a healthy collector.
+ * (protobuf and JSON, gzip or not), counts spans, root spans, requests and wire bytes, keeps every
+ * span's start time for window queries (src/otlp/window.ts), measures its own decoding CPU, and
+ * answers as the OTLP/HTTP spec says so that the service's SDK sees a healthy collector. Protobuf is
+ * walked on the wire (src/otlp/walk.ts), never decoded into an object per span.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'

@@ -26,7 +26,7 @@ export function fixtureStatus(lang: string, cacheDir: string = FIXTURE_CACHE_DIR
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'))
   } catch (e) {
-    return { ok: false, error: `${lang} fixtures not set up: cannot read ${file} (${e instanceof Error ? e.message : String(e)}); ${hint}` }
+    return { ok: false, error: `${lang} fixtures not set up: cannot read JSON from ${file} (${e instanceof Error ? e.message : String(e)}); ${hint}` }
   }
   if (typeof parsed !== 'object' || parsed === null) return { ok: false, error: `${file}: expected a JSON object, got ${JSON.stringify(parsed)}; ${hint}` }
   const { ok, skipped, error, ...paths } = parsed as Record<string, unknown>

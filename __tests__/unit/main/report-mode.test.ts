@@ -14,40 +14,11 @@ jest.unstable_mockModule('@actions/core', () => core)
 jest.unstable_mockModule('@actions/github', () => githubModule(fake.octokit))
 
 const { run } = await import('../../../src/main.js')
-const { buildResults, settingsOf } = await import('../../../src/baseline/results.js')
-const { parseConfig } = await import('../../../src/config/config.js')
-const { buildArms } = await import('../../../src/plan/plan.js')
-const { compare } = await import('../../../src/stats/compare.js')
-const { makeRound } = await import('../../helpers/rounds.js')
+const { sampleResults } = await import('../../helpers/results.js')
 
 const HEAD = 'c'.repeat(40)
 const PR = 12
 const TOKEN = 'ghs_reportModeToken123'
-
-/** A results file as the PR workflow's gate writes it: 8 blocks, tracing costs ~5 % QPS. */
-function prResults(): unknown {
-  const config = parseConfig({ 'start-command': 'node s.mjs', rounds: '8' })
-  const rounds = [0, 1, 2, 3, 4, 5, 6, 7].flatMap((b) => [
-    makeRound({ block: b, armId: 'off', qps: 1000 + b }),
-    makeRound({ block: b, armId: 'on@1', qps: 950 + b, order: 1 })
-  ])
-  return buildResults({
-    tool: { name: 'otlp-perf-gate', version: '0.1.0' },
-    createdAt: '2026-11-24T10:00:00.000Z',
-    verdict: 'pass',
-    failCheck: false,
-    reasons: ['QPS overhead of on@1 within budget'],
-    machine: { cpuModel: 'Test CPU', cores: 2, os: 'Linux', node: 'v20', runner: 'r1' },
-    pinning: 'off',
-    git: { sha: HEAD, prNumber: PR },
-    settings: settingsOf(config),
-    plan: { seed: 1, blocks: 8, referenceArmId: 'off', arms: buildArms([1]), steps: [{ block: 0, order: 0, armId: 'off' }] },
-    rounds,
-    comparisons: [compare(rounds, 'on@1', 'off', 'qps', { confidence: 0.95, budget: 0.1, kind: 'overhead' })],
-    baseline: { source: 'none', status: 'not-configured' },
-    timing: { wallSec: 10, measuredSec: 8 }
-  })
-}
 
 let dir: string
 const savedEnv = { ...process.env }
@@ -58,7 +29,7 @@ beforeEach(() => {
   Object.assign(fake.state, { comments: [], calls: [], viewer: 'github-actions[bot]', failWrites: null, failAll: null, pulls: { [PR]: HEAD } })
   const event = path.join(dir, 'event.json')
   fs.writeFileSync(event, JSON.stringify({ workflow_run: { head_sha: HEAD } }))
-  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(prResults()))
+  fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(sampleResults({ sha: HEAD, prNumber: PR })))
   Object.assign(process.env, {
     GITHUB_REPOSITORY: 'acme/shop',
     GITHUB_EVENT_NAME: 'workflow_run',

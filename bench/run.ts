@@ -39,8 +39,8 @@ interface Options {
   warmup: number
   connections: number
   quick: boolean
-  /** Pinning modes for every round length; default: both at --round-duration, `auto` elsewhere. */
-  pinnings: string[] | null
+  /** Round designs of the noise matrix. */
+  designs: string[]
 }
 
 function parseArgs(argv: string[]): Options {
@@ -56,11 +56,11 @@ function parseArgs(argv: string[]): Options {
     powerRuns: Number(get('power-runs') ?? (quick ? 2 : 10)),
     rounds: Number(get('rounds') ?? 8),
     noiseRounds: Number(get('noise-rounds') ?? (quick ? 8 : 16)),
-    roundDurations: (get('round-durations') ?? (quick ? '1' : '1,2,5')).split(',').map(Number),
+    roundDurations: (get('round-durations') ?? (quick ? '1' : '2,5')).split(',').map(Number),
     roundDuration: Number(get('round-duration') ?? (quick ? 1 : 2)),
     warmup: Number(get('warmup') ?? (quick ? 0.5 : 1)),
     connections: Number(get('connections') ?? 50),
-    pinnings: get('pinnings')?.split(',') ?? null
+    designs: (get('designs') ?? 'side-by-side,sequential').split(',')
   }
 }
 
@@ -100,28 +100,116 @@ function regression(run: GateRun, metric: MetricName): Comparison | undefined {
   return run.comparisons.find((c) => c.kind === 'regression' && c.metric === metric)
 }
 
-/** Per-block SD of the A/A log-ratio for each metric, at each round length. */
-async function noise(o: Options): Promise<Record<string, unknown>[]> {
-  const rows: Record<string, unknown>[] = []
+/** One row of the noise history: an A/A run's per-block SDs for one design and block length. */
+interface NoiseRow {
+  date: string
+  host: string
+  cpuModel: string
+  design: string
+  roundDurationSec: number
+  blocks: number
+  /** SD of ln(head off / base off) per block: identical builds, the A/A noise. */
+  sd_qps: number | null
+  sd_p99: number | null
+  sd_cpu: number | null
+  /** SD of ln(on@0.01 / off) per block: traced vs off, which also carries the traced service's own process-to-process spread. */
+  sd_traced_qps: number | null
+  /** Mean traced QPS overhead at 1 %, for the record. */
+  traced_qps_overhead: number | null
+  wallSec: number
+}
+
+const HISTORY = 'noise-history.jsonl'
+
+function sdOf(run: GateRun, arm: string, ref: string, metric: MetricName): number | null {
+  try {
+    const d = pairedLogRatios(run.rounds, arm, ref, metric)
+    return d.length > 1 ? sd(d) : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The A/A matrix: for each round design × block length one same-job run of identical builds (head =
+ * base) with a 1 % traced arm, `--noise-rounds` blocks in one look; per-block SDs appended to
+ * bench/results/noise-history.jsonl with the time and the machine, so noise is judged over many runs
+ * at different hours, never one.
+ */
+async function noise(o: Options): Promise<NoiseRow[]> {
+  const rows: NoiseRow[] = []
   for (const dur of o.roundDurations) {
-    for (const pinning of o.pinnings ?? (dur === o.roundDuration ? ['auto', 'off'] : ['auto'])) {
-      // More blocks than a gate run: an SD estimated from 8 pairs is itself ±25% uncertain.
-      const run = await regressionRun({ ...o, rounds: o.noiseRounds }, dur, '', '5', { 'cpu-pinning': pinning })
-      const row: Record<string, unknown> = { roundDurationSec: dur, pinning: run.pinning, blocks: o.noiseRounds }
-      for (const metric of ['qps', 'p99', 'cpu'] as MetricName[]) {
-        // Straight from the rounds: head/off vs base/off of identical builds is an A/A pair per block.
-        try {
-          const d = pairedLogRatios(run.rounds, 'off', 'base/off', metric)
-          row[`sd_${metric}`] = d.length > 1 ? sd(d) : null
-        } catch {
-          row[`sd_${metric}`] = null
-        }
+    for (const design of o.designs) {
+      const run = await regressionRun({ ...o, rounds: o.noiseRounds }, dur, '', '5', {
+        'round-design': design,
+        'sampling-rates': '0.01',
+        'max-qps-overhead': 'none',
+        'max-p99-overhead': 'none',
+        'max-rounds': String(o.noiseRounds)
+      })
+      const traced = run.comparisons.find((c) => c.kind === 'overhead' && c.armId === 'on@0.01' && c.metric === 'qps' && c.phase === undefined)
+      const row: NoiseRow = {
+        date: new Date().toISOString(),
+        host: os.hostname(),
+        cpuModel: machineInfo().cpuModel,
+        design,
+        roundDurationSec: dur,
+        blocks: o.noiseRounds,
+        sd_qps: sdOf(run, 'off', 'base/off', 'qps'),
+        sd_p99: sdOf(run, 'off', 'base/off', 'p99'),
+        sd_cpu: sdOf(run, 'off', 'base/off', 'cpu'),
+        sd_traced_qps: sdOf(run, 'on@0.01', 'off', 'qps'),
+        traced_qps_overhead: traced?.overhead ?? null,
+        wallSec: run.wallSec
       }
       log(`noise: ${JSON.stringify(row)}`)
+      fs.appendFileSync(path.join(root, 'bench/results', HISTORY), `${JSON.stringify(row)}\n`)
       rows.push(row)
     }
   }
   return rows
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN
+  const i = (sorted.length - 1) * q
+  const lo = Math.floor(i)
+  return sorted[lo] + (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]) * (i - lo)
+}
+
+/** The history summarised per design × block length: runs, hours spanned, median and 90th percentile of each SD. */
+export function noiseSummary(rows: readonly NoiseRow[]): string {
+  const groups = new Map<string, NoiseRow[]>()
+  for (const r of rows) groups.set(`${r.design}|${r.roundDurationSec}`, [...(groups.get(`${r.design}|${r.roundDurationSec}`) ?? []), r])
+  const lines = [
+    '| design | block | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
+    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'
+  ]
+  for (const [key, rs] of [...groups].sort()) {
+    const [design, dur] = key.split('|')
+    const col = (k: keyof NoiseRow): number[] => rs.map((r) => r[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
+    const dates = rs.map((r) => r.date).sort()
+    lines.push(
+      `| ${design} | ${dur} s | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ` +
+        `${pct(quantile(col('sd_p99'), 0.5))} | ${pct(quantile(col('sd_cpu'), 0.5))} | ${pct(quantile(col('sd_traced_qps'), 0.5))} |`
+    )
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** Rewrite bench/results/noise-history.md from the whole history file. */
+function writeNoiseSummary(): string {
+  const file = path.join(root, 'bench/results', HISTORY)
+  const rows = fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as NoiseRow)
+    : []
+  const md = `# A/A noise history\n\nEvery \`npm run bench -- --only noise\` run appends its rows to ${HISTORY}; this table is rebuilt from all of them.\n\n${noiseSummary(rows)}`
+  fs.writeFileSync(path.join(root, 'bench/results/noise-history.md'), md)
+  return md
 }
 
 /** Identical builds, repeated full gate runs: fraction that FAIL at the default budget and at budget 0. */
@@ -234,8 +322,9 @@ function pct(x: unknown): string {
 function markdown(r: Record<string, any>): string {
   const lines = [`Measured ${r.date} on ${r.machine.cpuModel}, ${r.machine.cores} cores, Node ${r.machine.node}.`, '']
   if (r.noise) {
-    lines.push('| Round length | Pinning | SD QPS | SD P99 | SD CPU/req |', '| ---: | --- | ---: | ---: | ---: |')
-    for (const n of r.noise) lines.push(`| ${n.roundDurationSec} s | ${n.pinning} | ${pct(n.sd_qps)} | ${pct(n.sd_p99)} | ${pct(n.sd_cpu)} |`)
+    lines.push('This run, per-block SD of the log-ratio (A/A: head off vs base off; traced: on@1% vs off):', '')
+    lines.push('| Design | Block | SD QPS | SD P99 | SD CPU/req | SD traced QPS |', '| --- | ---: | ---: | ---: | ---: | ---: |')
+    for (const n of r.noise) lines.push(`| ${n.design} | ${n.roundDurationSec} s | ${pct(n.sd_qps)} | ${pct(n.sd_p99)} | ${pct(n.sd_cpu)} | ${pct(n.sd_traced_qps)} |`)
     lines.push('')
   }
   if (r.falseAlarm) {
@@ -261,7 +350,12 @@ async function main(): Promise<void> {
   const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machineInfo(), options: { ...o, only: [...o.only] } }
   if (o.only.has('generator')) result.generator = await generator(o)
   if (o.only.has('overhead')) result.overhead = await overhead(o)
-  if (o.only.has('noise')) result.noise = await noise(o)
+  if (o.only.has('noise')) {
+    fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
+    result.noise = await noise(o)
+    writeNoiseSummary()
+  }
+  if (o.only.has('noise-summary')) process.stdout.write(writeNoiseSummary())
   if (o.only.has('false-alarm')) result.falseAlarm = await falseAlarm(o)
   if (o.only.has('power')) result.power = await power(o)
   const dir = path.join(root, 'bench/results')

@@ -4,6 +4,7 @@
  */
 import type { Config } from './config/config.js'
 import { GateError } from './errors.js'
+import { checkSpansPerTrace } from './otlp/accounting.js'
 import { inheritedEnv } from './security/env.js'
 import { resourceSamplingSupported } from './service/procstat.js'
 import { machineInfo } from './baseline/fingerprint.js'
@@ -100,6 +101,15 @@ function lookFn(config: Config, arms: readonly ArmSpec[], stored: StoredInput | 
   }
 }
 
+/** Spans per trace must not drop between rounds of one arm: a round that lost part of its spans is a fault. */
+function assertSpansPerTraceSteady(rounds: readonly RoundResult[]): void {
+  for (const armId of new Set(rounds.map((r) => r.armId))) {
+    const mine = rounds.filter((r) => r.armId === armId && r.window !== undefined)
+    const drops = checkSpansPerTrace(mine.map((r) => ({ traces: r.window!.traces, traceSpans: r.window!.traceSpans, label: `arm ${armId}, block ${r.block + 1}` })))
+    if (drops.length > 0) throw new GateError('lost-spans', drops.map((d) => d.message).join('\n'))
+  }
+}
+
 /**
  * Run the whole experiment and decide. Throws GateError (or ServiceError) on any fault — a fault must
  * never turn into a verdict.
@@ -113,6 +123,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
   const storedIn = options.stored
   const stored: StoredInput | undefined = storedIn && 'results' in storedIn ? { results: storedIn.results, machine } : undefined
   const m = await measureRun(config, (arm, port, endpoint) => roundEnv(config, arm, port, endpoint), lookFn(config, armsOf(config), stored), hooks, options.signal)
+  assertSpansPerTraceSteady(m.rounds)
   if (config.maxCpuOverhead !== null && !cpuMeasured(m.rounds)) {
     throw new GateError('service', `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`)
   }

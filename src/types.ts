@@ -87,6 +87,15 @@ export interface OtlpCounts {
   rejected: number
 }
 
+/** Spans, sampled root spans and traces that started inside a round's measured window. */
+export interface SpanWindowCounts {
+  spans: number
+  roots: number
+  traces: number
+  /** All spans of those traces (a trace is attributed to its first span's start). */
+  traceSpans: number
+}
+
 /** One round: one arm booted once, warmed up, measured, stopped. */
 export interface RoundResult {
   block: number
@@ -107,6 +116,13 @@ export interface RoundResult {
   warmup: { ok: number; durationSec: number }
   /** Counted from service start to exit, so it includes warm-up and the SDK's flush on shutdown. */
   otlp: OtlpCounts
+  /**
+   * Spans by their own start time inside the measured window of the primary phase (warm-up, readiness
+   * polls and later phases excluded): the divisor of spans per request is the responses of that window.
+   */
+  window?: SpanWindowCounts
+  /** CPU seconds the gate's receiver spent decoding and counting this round's exports. */
+  receiverCpuSec?: number
   /** CPU and memory of the service's whole process tree during the measured phase (Linux /proc only). */
   resources?: ResourceUsage
   /**

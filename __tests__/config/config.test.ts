@@ -21,10 +21,25 @@ describe('parseConfig defaults', () => {
       onInconclusive: 'warn',
       seed: null,
       otlpProtocol: 'http/protobuf',
-      cpuPinning: 'off'
+      cpuPinning: 'auto',
+      roundDesign: 'side-by-side',
+      maxRounds: 24,
+      timeBudgetSec: 180,
+      uninstrumentedCommand: null
     })
     expect(Object.isFrozen(c)).toBe(true)
     expect(Object.isFrozen(c.samplingRates)).toBe(true)
+  })
+
+  test('max-rounds auto is three looks of rounds; fewer than rounds is refused', () => {
+    expect(parseConfig({ ...base, rounds: '10' }).maxRounds).toBe(30)
+    expect(parseConfig({ ...base, rounds: '10', 'max-rounds': '10' }).maxRounds).toBe(10)
+    expect(() => parseConfig({ ...base, rounds: '10', 'max-rounds': '9' })).toThrow("'max-rounds' must be at least 'rounds' (10): the first look is after 'rounds' blocks, got '9'")
+  })
+
+  test('side-by-side rounds need a port each: a fixed port is refused unless sequential', () => {
+    expect(() => parseConfig({ ...base, port: '8080' })).toThrow(/'port' is 8080, but with 'round-design: side-by-side'/)
+    expect(parseConfig({ ...base, port: '8080', 'round-design': 'sequential' }).port).toBe(8080)
   })
 
   test('empty strings (unset action inputs) mean the default', () => {

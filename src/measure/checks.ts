@@ -4,7 +4,8 @@
  */
 import type { Config } from '../config/config.js'
 import { GateError } from '../errors.js'
-import type { ArmSpec, LoadResult, OtlpCounts } from '../types.js'
+import type { ArmSpec, LoadResult, OtlpCounts, SpanWindowCounts } from '../types.js'
+import { checkSampling } from '../otlp/accounting.js'
 
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`
@@ -58,4 +59,24 @@ export function assertSpans(
         `service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`
     )
   }
+}
+
+/**
+ * The sampled fraction of a round: at ratio r the roots started in the measured window are
+ * Binomial(responses, r); a shortfall (or excess) beyond 4σ means spans were lost (or something else
+ * was counted), and the overhead of such a round would be understated.
+ */
+export function assertSampledFraction(where: string, arm: ArmSpec, load: LoadResult, window: SpanWindowCounts, connections: number, logTail: string): void {
+  if (arm.kind !== 'sampled' || arm.samplingRate === null || arm.samplingRate === 0) return
+  const check = checkSampling({
+    requests: load.responses,
+    roots: window.roots,
+    ratio: arm.samplingRate,
+    // Both edges: warm-up requests queued in the server when the window opens start their spans inside
+    // it, and requests still queued when it closes have neither a response nor (yet) a span.
+    inFlight: 2 * connections,
+    spansPerTrace: window.traces > 0 ? window.traceSpans / window.traces : 1
+  })
+  if (check.ok) return
+  throw new GateError('lost-spans', `${where}: ${check.error}\nLast lines of the service log:\n${logTail}`)
 }

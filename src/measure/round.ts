@@ -14,7 +14,7 @@ import { runOpenLoop } from '../load/open-loop.js'
 import { closedPhaseId, OPEN_LOOP_WARMUP_SEC, OPEN_PHASE_ID, openLoopConnections, pickLoad } from '../load/scenarios.js'
 import type { OtlpReceiver } from '../otlp/receiver.js'
 import type { ArmSpec, OpenLoopInfo, PhaseResult, PlanStep, ResourceUsage, RoundResult } from '../types.js'
-import { assertErrorRate, assertServed, assertSpans } from './checks.js'
+import { assertErrorRate, assertSampledFraction, assertServed, assertSpans } from './checks.js'
 import type { Rig } from './rig.js'
 import { GateError } from '../errors.js'
 import { Inputs } from '../config/inputs.js'
@@ -188,6 +188,9 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
   for (const ph of inst.phases) assertErrorRate(config, `${inst.where}, phase ${ph.id}`, ph.load, '', inst.logFile, tail)
   assertServed(inst.where, load, tail)
   assertSpans(config, inst.where, inst.arm, otlp, inst.receiver.endpoint, inst.logFile, tail)
+  const w = inst.receiver.windowCounts(inst.measureStartMs as number, inst.measureEndMs as number)
+  const window = { spans: w.spans, roots: w.roots, traces: w.traces, traceSpans: w.traceSpans }
+  assertSampledFraction(inst.where, inst.arm, load, window, config.connections, tail)
   if (otlp.rejected > 0) ctx.warn(`${inst.where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
   return {
     block: inst.step.block,
@@ -210,6 +213,8 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
     },
     warmup: load.warmup,
     otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected },
+    window,
+    receiverCpuSec: otlp.cpuSeconds,
     ...(inst.resources !== undefined ? { resources: inst.resources } : {}),
     ...(inst.phases.length > 0 ? { phases: inst.phases } : {}),
     ...(forcedStopSec !== undefined ? { forcedStopSec } : {})

@@ -98,7 +98,9 @@ function headArms(samplingRates: readonly number[]): ArmSpec[] {
       label: 'tracing off',
       tracing: false,
       samplingRate: null,
-      env: { ...common, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' }
+      // OTEL_JAVAAGENT_ENABLED: the Java agent's own switch (with only OTEL_SDK_DISABLED it still
+      // instruments every class); the other SDKs ignore it.
+      env: { ...common, OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none', OTEL_JAVAAGENT_ENABLED: 'false' }
     }
   ]
   for (const rate of samplingRates) {

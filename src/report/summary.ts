@@ -24,6 +24,8 @@ export interface ArmSummary {
   otlpBytes: number
   /** Spans per successful request (warm-up included: the receiver counts the whole service lifetime). */
   spansPerRequest: number
+  /** Spans per sampled trace in the measured windows (absent for results without windows). */
+  spansPerTrace?: number
   /** Projected OTLP bytes per second at this arm's median QPS. */
   otlpBytesPerSec: number
   /** Projected span storage per hour (OTLP wire bytes, decimal MB) at this arm's median QPS. */
@@ -56,6 +58,10 @@ function armResources(rs: readonly RoundResult[]): ArmResources | undefined {
   }
 }
 
+function ratio(a: number, b: number): number {
+  return b > 0 ? a / b : 0
+}
+
 function cv(values: number[]): number {
   const { mean, sd } = meanSd(values)
   return sd / mean
@@ -71,7 +77,15 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
     const qps = median(rs.map((r) => r.load.qps))
     const okAll = sum((r) => r.load.ok + r.warmup.ok)
     const bytes = sum((r) => r.otlp.bytes)
-    const bytesPerRequest = okAll > 0 ? bytes / okAll : 0
+    // Spans by their start inside the measured windows over the responses of those windows: warm-up,
+    // readiness polls and later phases are out. Older results without windows: every span over every 2xx.
+    const windowed = rs.every((r) => r.window !== undefined)
+    const spansPerRequest = windowed
+      ? ratio(sum((r) => r.window!.spans), sum((r) => r.load.responses))
+      : ratio(sum((r) => r.otlp.spans), okAll)
+    const traces = windowed ? sum((r) => r.window!.traces) : 0
+    const spansPerTrace = traces > 0 ? sum((r) => r.window!.traceSpans) / traces : null
+    const bytesPerRequest = windowed ? ratio(bytes, sum((r) => r.otlp.spans)) * spansPerRequest : ratio(bytes, okAll)
     const resources = armResources(rs)
     out.push({
       armId: arm.id,
@@ -89,7 +103,8 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
       spans: sum((r) => r.otlp.spans),
       exportRequests: sum((r) => r.otlp.requests),
       otlpBytes: bytes,
-      spansPerRequest: okAll > 0 ? sum((r) => r.otlp.spans) / okAll : 0,
+      spansPerRequest,
+      ...(spansPerTrace !== null ? { spansPerTrace } : {}),
       otlpBytesPerSec: bytesPerRequest * qps,
       storageMBPerHour: (bytesPerRequest * qps * 3600) / 1e6,
       ...(resources !== undefined ? { resources } : {})

@@ -61,7 +61,7 @@ class MsHistogram {
   }
 }
 
-/** Most traces tracked per reset (~17 bytes per slot, two slots per trace: ~70 MB at the cap). */
+/** Most traces tracked per reset (17 bytes per slot, two slots per trace: ~70 MB at the cap). */
 export const MAX_TRACES = 1 << 21
 const INITIAL_SLOTS = 1 << 12
 
@@ -69,8 +69,12 @@ const INITIAL_SLOTS = 1 << 12
 class TraceTable {
   private keyA = new Uint32Array(INITIAL_SLOTS)
   private keyB = new Uint32Array(INITIAL_SLOTS)
-  /** Earliest span start of the trace, ms relative to `origin` (float32 keeps µs precision over hours). */
-  private minStart = new Float32Array(INITIAL_SLOTS)
+  /**
+   * Millisecond bucket of the trace's earliest span start, relative to `origin` (an integer, so a
+   * trace falls in exactly the same windows as its root in MsHistogram; float32 offsets did not:
+   * a start on a millisecond boundary could round to the bucket before).
+   */
+  private minStart = new Int32Array(INITIAL_SLOTS)
   private spans = new Uint32Array(INITIAL_SLOTS)
   private roots = new Uint8Array(INITIAL_SLOTS)
   private size = 0
@@ -81,7 +85,9 @@ class TraceTable {
   /** Records one span of trace (a, b); (0, 0) means the span had no valid trace id. */
   add(a: number, b: number, startMs: number, root: boolean): void {
     if (a === 0 && b === 0) return
-    if (Number.isNaN(this.origin)) this.origin = startMs
+    if (Number.isNaN(this.origin)) this.origin = Math.floor(startMs)
+    // Clamped: a span stamped 0 (no start time) or in the far future must not wrap around.
+    const bucket = Math.max(-0x80000000, Math.min(0x7fffffff, Math.floor(startMs) - this.origin))
     let i = this.find(a, b)
     if (this.keyA[i] === 0 && this.keyB[i] === 0) {
       if (this.size >= MAX_TRACES) {
@@ -94,10 +100,10 @@ class TraceTable {
       }
       this.keyA[i] = a
       this.keyB[i] = b
-      this.minStart[i] = startMs - this.origin
+      this.minStart[i] = bucket
       this.size++
-    } else {
-      this.minStart[i] = Math.min(this.minStart[i]!, startMs - this.origin)
+    } else if (bucket < this.minStart[i]!) {
+      this.minStart[i] = bucket
     }
     this.spans[i]!++
     if (root && this.roots[i]! < 255) this.roots[i]!++
@@ -134,7 +140,7 @@ class TraceTable {
     const n = this.keyA.length * 2
     this.keyA = new Uint32Array(n)
     this.keyB = new Uint32Array(n)
-    this.minStart = new Float32Array(n)
+    this.minStart = new Int32Array(n)
     this.spans = new Uint32Array(n)
     this.roots = new Uint8Array(n)
     for (let j = 0; j < old.keyA.length; j++) {

@@ -16,8 +16,22 @@ import { walkTracesProtobuf } from '../../../src/otlp/walk.js'
 import { batchFacts, referenceFacts } from '../../unit/otlp/reference.js'
 
 const TRACES = 40
+const SKEW_MS = 50
 
-/** Spans of the SDK: one span long before the window, then TRACES traces of root + 2 children + 1 grandchild. */
+/** Busy-waits `ms` (the spans must be made synchronously, before the exporter runs). */
+function spin(ms: number): void {
+  const until = Date.now() + ms
+  while (Date.now() < until) {
+    // wait
+  }
+}
+
+/**
+ * Spans of the SDK: one span long before the window, then TRACES traces of root + 2 children + 1
+ * grandchild. The SDK stamps spans with performance.timeOrigin + performance.now(), which in a
+ * long-lived process (this jest worker) drifts some milliseconds from Date.now(): the spans are made
+ * SKEW_MS inside [t0, t1] so that the drift cannot move them out.
+ */
 function makeSpans(): { spans: tracing.ReadableSpan[]; t0: number; t1: number } {
   const memory = new tracing.InMemorySpanExporter()
   const provider = new tracing.BasicTracerProvider({
@@ -27,6 +41,7 @@ function makeSpans(): { spans: tracing.ReadableSpan[]; t0: number; t1: number } 
   const tracer = provider.getTracer('sdk-accounting-test')
   tracer.startSpan('stale', { startTime: Date.now() - 60_000 }).end()
   const t0 = Date.now()
+  spin(SKEW_MS)
   // No context manager is registered: parents are passed explicitly.
   for (let i = 0; i < TRACES; i++) {
     const root = tracer.startSpan(`GET /api/${i}`)
@@ -38,7 +53,8 @@ function makeSpans(): { spans: tracing.ReadableSpan[]; t0: number; t1: number } 
     root.addEvent('done', { n: i })
     root.end()
   }
-  const t1 = Date.now() + 1
+  spin(SKEW_MS)
+  const t1 = Date.now()
   return { spans: memory.getFinishedSpans(), t0, t1 }
 }
 

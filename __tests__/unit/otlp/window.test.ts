@@ -39,6 +39,25 @@ describe('SpanWindow', () => {
     }
   })
 
+  test('a trace starting exactly on the window edge is in it, whatever span came first (exact ms buckets)', () => {
+    const w = new SpanWindow()
+    // The first span seen (the table's origin) is a minute earlier at a fractional ms.
+    w.commit(batchOf([[-60_000 + 0.3, true, 1]]))
+    const edge: Array<[number, boolean, number]> = []
+    for (let i = 0; i < 50; i++) edge.push([i, true, 10 + i], [i + 0.5, false, 10 + i])
+    w.commit(batchOf(edge))
+    expect(w.counts(BASE, BASE + 50)).toMatchObject({ spans: 100, roots: 50, traces: 50, traceSpans: 100 })
+    expect(w.counts(BASE + 10, BASE + 11)).toMatchObject({ spans: 2, roots: 1, traces: 1, traceSpans: 2 })
+  })
+
+  test('spans without a start time (0) or far in the future do not disturb the window', () => {
+    const w = new SpanWindow()
+    w.commit(batchOf([[5, true, 1], [-BASE, true, 2], [1e15, true, 3], [6, false, 2]]))
+    // Trace 2 started at time 0 (its earliest span), so it is not in the window; its span at 6 is.
+    expect(w.counts(BASE, BASE + 10)).toMatchObject({ spans: 2, roots: 1, traces: 1, traceSpans: 1 })
+    expect(w.counts(BASE - 1e9, BASE + 1e9)).toMatchObject({ spans: 2, roots: 1, traces: 1, traceSpans: 1 })
+  })
+
   test('windows across chunk boundaries and far apart in time', () => {
     const w = new SpanWindow()
     const spans: Array<[number, boolean, number]> = []

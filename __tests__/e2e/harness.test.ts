@@ -50,6 +50,11 @@ test('workflow commands are found and unescaped', () => {
   expect(workflowCommands(stdout).map((c) => c.command)).toEqual(['error', 'warning', 'add-mask'])
 })
 
+test('as the runner, nothing between ::stop-commands::<token> and ::<token>:: is a command', () => {
+  const stdout = '::stop-commands::tok1\n::warning::inert\n::set-output name=v::pass\n::tok1::\n::warning::live\n'
+  expect(workflowCommands(stdout).map((c) => `${c.command}:${c.message}`)).toEqual(['warning:live'])
+})
+
 test('the outer INPUT_*, GITHUB_* and NODE_OPTIONS do not reach the action', () => {
   const env = cleanEnv({ PATH: '/bin', 'INPUT_START-COMMAND': 'x', GITHUB_TOKEN: 't', NODE_OPTIONS: '--x', OTEL_SDK_DISABLED: 'true', HOME: '/root' })
   expect(env).toEqual({ PATH: '/bin', HOME: '/root' })

@@ -123,8 +123,20 @@ export interface WorkflowCommand {
 /** The `::command …::data` lines of stdout, e.g. `::error::`, `::warning::`, `::add-mask::`. */
 export function workflowCommands(stdout: string, command?: string): WorkflowCommand[] {
   const found: WorkflowCommand[] = []
-  for (const line of stdout.split('\n')) {
-    const m = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line.replace(/\r$/, ''))
+  // As the runner: nothing between `::stop-commands::<token>` and `::<token>::` is a command.
+  let stopToken: string | null = null
+  for (const raw of stdout.split('\n')) {
+    const line = raw.replace(/\r$/, '')
+    if (stopToken !== null) {
+      if (line === `::${stopToken}::`) stopToken = null
+      continue
+    }
+    const stop = /^::stop-commands::(.+)$/.exec(line)
+    if (stop !== null) {
+      stopToken = stop[1]
+      continue
+    }
+    const m = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line)
     if (m === null || (command !== undefined && m[1] !== command)) continue
     found.push({ command: m[1], message: m[2].replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%') })
   }

@@ -71,6 +71,8 @@ test('a service that dumps its environment, prints workflow commands and a forge
     for (const [where, text] of Object.entries(texts)) expect({ where, leaked: text.includes(value) }).toEqual({ where, leaked: false })
   }
   expect(outsideStopCommands(run.stdout).filter((l) => /^::(warning::pwned|set-output)/.test(l))).toEqual([])
+  // The harness parses commands as the runner does (stop-commands honoured): the service issued none.
+  expect(run.warnings.filter((w) => w.includes('pwned-by-service'))).toEqual([])
   for (const where of ['report', 'summary'] as const) expect(texts[where]).not.toContain('<!--')
   expect(comment.split('<!--').length - 1).toBe(1)
 }, 90_000)

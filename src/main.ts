@@ -13,7 +13,7 @@ import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
 import { getPullRequestHeadSha, stickyMarker, upsertStickyComment } from './github/comment.js'
 import { errorMessage } from './errors.js'
-import { redact } from './security/redact.js'
+import { redact, redactDeep } from './security/redact.js'
 import { registerRunSecrets } from './security/secrets.js'
 import { checkOutputDir } from './security/paths.js'
 import { printUntrusted } from './security/workflow-log.js'
@@ -125,7 +125,7 @@ async function runReportMode(config: Config): Promise<string | null> {
     return `'results-file' '${file}' is not a usable results file: ${errorMessage(e)}`
   }
   const markdown = redact(renderReport(reportFromResults(results)))
-  const paths = writeRunFiles(config.outputDir, markdown, results)
+  const paths = writeRunFiles(config.outputDir, markdown, redactDeep(results))
   setOutputs(results.verdict, results, paths)
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
   if (!wantsComment(config, results.verdict)) return null

@@ -8,7 +8,7 @@ import { machineInfo } from '../baseline/fingerprint.js'
 import { readResultsFile } from '../baseline/read.js'
 import type { ResultsFile } from '../baseline/results.js'
 import { errorMessage } from '../errors.js'
-import { redact } from '../security/redact.js'
+import { redact, redactDeep } from '../security/redact.js'
 import { registerRunSecrets } from '../security/secrets.js'
 import { checkOutputDir } from '../security/paths.js'
 import { inertBlock } from '../security/workflow-log.js'
@@ -149,7 +149,7 @@ function runReportMode(p: Printed, config: Config): number {
     return ExitCode.Error
   }
   const markdown = redact(renderReport(reportFromResults(results)))
-  if (!publishLocally(p, config.outputDir, markdown, results)) return ExitCode.Error
+  if (!publishLocally(p, config.outputDir, markdown, redactDeep(results))) return ExitCode.Error
   p.err(verdictMessage(results.verdict, results.reasons, results.error, results.settings.onInconclusive))
   return exitCodeOf(results.verdict, results.failCheck)
 }

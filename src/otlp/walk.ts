@@ -4,7 +4,7 @@
  * parent_span_id (4) and start_time_unix_nano (7) are read, everything else is skipped with
  * `skipType`. The receiver runs in the gate's process on the runner that also runs the measured
  * services and the load generator, so at 100 % sampling every microsecond per span competes with
- * the measurement (bench/receiver-cpu.ts: 0.19 µs per span here vs ~2.5 µs for object decoding).
+ * the measurement (in a tight loop over a real 512-span export: 0.19 µs per span here, 2.1 µs to decode objects).
  *
  * Field numbers: opentelemetry-proto v1 (collector/trace/v1, trace/v1, resource/v1, common/v1), the
  * same as the .proto text in decode.ts. Unknown fields, and known fields with an unexpected wire

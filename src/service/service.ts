@@ -105,18 +105,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   if (!isDirectory(opts.cwd)) {
     throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: working directory '${opts.cwd}' does not exist or is not a directory.`)
   }
-  // Benchmarking whatever already listens there would silently measure the wrong process.
-  for (const port of new Set([opts.port, ...(opts.ownedPorts ?? [])])) {
-    const holder = await probePort(port)
-    if (holder !== 'free') {
-      throw new ServiceError(
-        'port-taken',
-        `Cannot start service \`${shown(opts)}\`: port ${port} already in use on 127.0.0.1 ` +
-          `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} before the service was started). ` +
-          'Stop the other process or choose another port.'
-      )
-    }
-  }
+  await assertPortsFree(opts)
   // Inherited by every descendant, also those that leave the process group (setsid, double fork).
   const tag = newRoundTag()
 
@@ -348,6 +337,21 @@ function probeUrl(url: string, timeoutMs: number): Promise<{ status?: number; er
       resolve({ error: err.name === 'AbortError' || err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.code ?? err.message) })
     })
   })
+}
+
+/** The service's port and the fixed ports must be free before it starts: benchmarking whatever already listens there would measure the wrong process. */
+async function assertPortsFree(opts: ServiceOptions): Promise<void> {
+  for (const port of new Set([opts.port, ...(opts.ownedPorts ?? [])])) {
+    const holder = await probePort(port)
+    if (holder !== 'free') {
+      throw new ServiceError(
+        'port-taken',
+        `Cannot start service \`${shown(opts)}\`: port ${port} already in use on 127.0.0.1 ` +
+          `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} before the service was started). ` +
+          'Stop the other process or choose another port.'
+      )
+    }
+  }
 }
 
 /**

@@ -345,6 +345,20 @@ describe('upsertStickyComment with a stubbed fetch', () => {
     expect(warnings).toEqual([])
   })
 
+  it('an exhausted quota that resets in an hour is an error (rate limited), not forbidden, and not waited for', async () => {
+    const reset = String(Math.floor(Date.now() / 1000) + 3600)
+    const fetchImpl: typeof fetch = async (input) =>
+      String(input).endsWith('/graphql')
+        ? json(200, { data: { viewer: { login: 'me' } } })
+        : json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset })
+    const warnings: string[] = []
+    const err = await upsertStickyComment({ ...base, fetchImpl, warn: (m) => warnings.push(m) }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(GitHubApiError)
+    expect((err as GitHubApiError).rateLimited).toBe(true)
+    expect((err as Error).message).toMatch(/HTTP 403.*rate limited/)
+    expect(warnings).toEqual([])
+  })
+
   it('refuses to follow a next-page link to another host', async () => {
     const seen: string[] = []
     const fetchImpl: typeof fetch = async (input) => {

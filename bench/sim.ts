@@ -1,0 +1,242 @@
+/**
+ * `npm run sim`: Monte-Carlo operating characteristics of the shipped decision procedure
+ * (src/analysis: Yuen's trimmed t, Holm, group-sequential looks with α spending) and of the
+ * candidate rules it was chosen from. Seeded and independent of the engine. See bench/README.md.
+ *
+ *   npm run sim                    readable table of the shipped rule at the default plan
+ *   npm run sim -- --json          one JSON object per row
+ *   npm run sim -- --candidates    the candidates under the default looks (--fixed: one look at --rounds; --only NAME)
+ *   npm run sim -- --mde           simulated vs computed 80 %-power overhead (normal noise)
+ *   options: --reps N (default 20000) --seed S --rounds R --max-rounds M --step S --spending pocock|obrien-fleming
+ */
+import { decideAtLook, type GatedComparison, type LookResult } from '../src/analysis/decide.js'
+import { planLooks, sequentialStep, type LookStatistic, type SequentialDesign, type SequentialState } from '../src/analysis/sequential.js'
+import { analyseComparison } from '../src/analysis/rule.js'
+import { minimumDetectableOverhead } from '../src/analysis/sensitivity.js'
+import type { SpendingFunction } from '../src/analysis/spending.js'
+import { CANDIDATES, type Candidate } from './simCandidates.js'
+import { historyRows } from './simHistory.js'
+import { normals, sampler, SHAPES, type Shape } from './simModel.js'
+
+/** The default plan: rounds 8, max-rounds 24 (looks at 8, 16, 24), confidence 95 %. */
+export const DEFAULTS = { rounds: 8, maxRounds: 24, confidence: 0.95 }
+/** A P99 budget of 5 %; log-ratios are ln(1.05) + NOISE·(δ + ε). Any budget gives the same rates (equivariance). */
+const BUDGET = 0.05
+const NOISE = 0.05
+/** "Measured overhead 3× budget with noise ≤ budget/3" at a 5 % P99 budget, in noise-SDs: (ln 1.15 − ln 1.05)/ln(1 + 0.05/3). */
+export const GROSS_SD = (Math.log(1.15) - Math.log(1.05)) / Math.log(1 + 0.05 / 3)
+
+export interface Outcome {
+  decisions: string[]
+  blocks: number
+  firstLookFail: boolean
+}
+
+/** One run of the shipped procedure on k comparisons with excesses `deltas` (noise-SDs). */
+export function runShipped(draw: () => number, deltas: readonly number[], design: SequentialDesign): Outcome {
+  const max = design.looks[design.looks.length - 1]
+  const threshold = Math.log1p(BUDGET)
+  const data = deltas.map((d) => Array.from({ length: max }, () => threshold + NOISE * (d + draw())))
+  let result: LookResult | undefined
+  let firstLookFail = false
+  for (let j = 0; j < design.looks.length; j++) {
+    const n = design.looks[j]
+    const comps: GatedComparison[] = data.map((x, i) => ({ kind: 'paired', id: `c${i}`, direction: 'lower-is-better', budget: BUDGET, logRatios: x.slice(0, n) }))
+    result = decideAtLook(comps, j, design, result)
+    if (j === 0) firstLookFail = result.verdicts[0].decision === 'fail'
+    if (result.stop) break
+  }
+  return { decisions: result!.verdicts.map((v) => v.decision), blocks: result!.blocks, firstLookFail }
+}
+
+/** One run of a candidate rule (statistics on the oriented excess, threshold 0) through the same Holm/looks step. */
+export function runCandidate(cand: Candidate, draw: () => number, deltas: readonly number[], design: SequentialDesign): Outcome {
+  const max = design.looks[design.looks.length - 1]
+  const data = deltas.map((d) => Array.from({ length: max }, () => d + draw()))
+  let states: SequentialState[] | undefined
+  let blocks = max
+  let firstLookFail = false
+  for (let j = 0; j < design.looks.length; j++) {
+    const stats: LookStatistic[] = data.map((x) => cand.stat(x.slice(0, design.looks[j]), design.alpha))
+    const step = sequentialStep(stats, j, design, states)
+    states = step.states
+    if (j === 0) firstLookFail = states[0].decision === 'fail'
+    if (step.stop) {
+      blocks = design.looks[j]
+      break
+    }
+  }
+  return { decisions: states!.map((s) => s.decision), blocks, firstLookFail }
+}
+
+export interface Row {
+  shape: string
+  comparisons: number
+  n: number
+  falseFail: number
+  falsePass: number
+  power1sd: number
+  power2sd: number
+  power3sd: number
+  [extra: string]: string | number
+}
+
+type Runner = (draw: () => number, deltas: readonly number[], design: SequentialDesign) => Outcome
+
+/** Rates of one (shape, k) row from `reps` runs per scenario; every scenario has its own seed. */
+export function simulateRow(shape: Shape, k: number, design: SequentialDesign, reps: number, seed: number, run: Runner): Row {
+  const scenario = (first: number, s: number): Outcome[] => {
+    const draw = sampler(shape, normals(seed * 1000 + s))
+    const deltas = Array.from({ length: k }, (_, i) => (i === 0 ? first : 0))
+    return Array.from({ length: reps }, () => run(draw, deltas, design))
+  }
+  const rate = (xs: Outcome[], f: (o: Outcome) => boolean): number => xs.filter(f).length / xs.length
+  const nul = scenario(0, 1)
+  const power = [1, 2, 3].map((x, i) => rate(scenario(x, 2 + i), (o) => o.decisions[0] === 'fail'))
+  const good = scenario(-2, 5)
+  const gross = scenario(GROSS_SD, 6)
+  const passes = nul.reduce((s, o) => s + o.decisions.filter((d) => d === 'pass').length, 0)
+  return {
+    shape,
+    comparisons: k,
+    n: design.looks[0],
+    nMax: design.looks[design.looks.length - 1],
+    falseFail: rate(nul, (o) => o.decisions.includes('fail')),
+    falsePass: passes / (reps * k),
+    power1sd: power[0],
+    power2sd: power[1],
+    power3sd: power[2],
+    passPower2sd: rate(good, (o) => o.decisions[0] === 'pass'),
+    grossFail: rate(gross, (o) => o.decisions[0] === 'fail'),
+    grossFirstLook: rate(gross, (o) => o.firstLookFail),
+    meanBlocksNull: nul.reduce((s, o) => s + o.blocks, 0) / reps,
+    meanBlocks2sd: good.reduce((s, o) => s + o.blocks, 0) / reps
+  }
+}
+
+interface Args {
+  json: boolean
+  candidates: boolean
+  mde: boolean
+  fixed: boolean
+  only: string | undefined
+  reps: number
+  seed: number
+  rounds: number
+  maxRounds: number
+  step: number | undefined
+  spending: SpendingFunction
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { json: false, candidates: false, mde: false, fixed: false, only: undefined, reps: 20000, seed: 1, rounds: DEFAULTS.rounds, maxRounds: DEFAULTS.maxRounds, step: undefined, spending: 'pocock' }
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1]
+    const num = (): number => {
+      const x = Number(v)
+      if (!Number.isInteger(x) || x <= 0) throw new Error(`${argv[i]} needs a positive integer, got '${String(v)}'`)
+      i++
+      return x
+    }
+    switch (argv[i]) {
+      case '--json': a.json = true; break
+      case '--candidates': a.candidates = true; break
+      case '--mde': a.mde = true; break
+      case '--fixed': a.fixed = true; break
+      case '--only': a.only = v; i++; break
+      case '--reps': a.reps = num(); break
+      case '--seed': a.seed = num(); break
+      case '--rounds': a.rounds = num(); break
+      case '--max-rounds': a.maxRounds = num(); break
+      case '--step': a.step = num(); break
+      case '--spending':
+        if (v !== 'pocock' && v !== 'obrien-fleming') throw new Error(`--spending must be pocock or obrien-fleming, got '${String(v)}'`)
+        a.spending = v
+        i++
+        break
+      default:
+        throw new Error(`unknown option '${argv[i]}'`)
+    }
+  }
+  return a
+}
+
+function designFor(a: Args, k: number, fixed = false): SequentialDesign {
+  return planLooks({
+    rounds: a.rounds,
+    maxRounds: fixed ? a.rounds : a.maxRounds,
+    ...(a.step !== undefined ? { step: a.step } : {}),
+    confidence: DEFAULTS.confidence,
+    gatedComparisons: k,
+    failSpending: a.spending,
+    passSpending: a.spending
+  })
+}
+
+/** Simulated 80 %-power excess (noise-SDs, normal noise) vs minimumDetectableOverhead() on the mean observed block scale. */
+export function mdeRow(design: SequentialDesign, reps: number, seed: number): Record<string, number> {
+  const k = design.gated
+  const power = (x: number): number => {
+    // Common random numbers: the same seed for every x keeps the bisection monotone.
+    const draw = sampler('normal', normals(seed))
+    let hits = 0
+    for (let r = 0; r < reps; r++) if (runShipped(draw, Array.from({ length: k }, (_, i) => (i === 0 ? x : 0)), design).decisions[0] === 'fail') hits++
+    return hits / reps
+  }
+  let lo = 0
+  let hi = 6
+  for (let i = 0; i < 14; i++) {
+    const mid = (lo + hi) / 2
+    if (power(mid) < 0.8) lo = mid
+    else hi = mid
+  }
+  const simulated = (lo + hi) / 2
+  // The observed robust scale the report would use, averaged over first-look samples (in noise-SD units).
+  const draw = sampler('normal', normals(seed + 7))
+  let scale = 0
+  for (let r = 0; r < 4000; r++) {
+    const x = Array.from({ length: design.looks[0] }, () => NOISE * draw())
+    scale += analyseComparison({ logRatios: x, direction: 'lower-is-better', budget: 0 }, 0.95).blockScale / NOISE / 4000
+  }
+  const computed = minimumDetectableOverhead({ design, blockScale: scale, direction: 'lower-is-better', budget: 0 }).logExcess
+  return { comparisons: k, n: design.looks[0], nMax: design.looks[design.looks.length - 1], simulatedSd: simulated, computedSd: computed, ratio: computed / simulated, blockScale: scale }
+}
+
+function fmt(rows: Record<string, string | number>[]): string {
+  const keys = Object.keys(rows[0])
+  const cell = (v: string | number): string => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(v < 1 ? 4 : 2) : String(v))
+  const lines = [keys, ...rows.map((r) => keys.map((k) => cell(r[k])))]
+  const widths = keys.map((_, i) => Math.max(...lines.map((l) => l[i].length)))
+  return lines.map((l) => l.map((c, i) => c.padStart(widths[i])).join('  ')).join('\n')
+}
+
+function main(): void {
+  const a = parseArgs(process.argv.slice(2))
+  const rows: Record<string, string | number>[] = []
+  const emit = (r: Record<string, string | number>): void => {
+    if (a.json) console.log(JSON.stringify(r))
+    else rows.push(r)
+  }
+  if (a.mde) {
+    for (const k of [1, 4]) for (const fixed of [true, false]) emit(mdeRow(designFor(a, k, fixed), Math.min(a.reps, 4000), a.seed))
+  } else if (a.candidates) {
+    CANDIDATES.forEach((cand: Candidate, ci) => {
+      if (a.only !== undefined && !cand.name.includes(a.only)) return
+      if (cand.smallOnly === true && !a.fixed) return
+      for (const k of [1, 4]) {
+        for (const shape of SHAPES) {
+          const row = simulateRow(shape, k, designFor(a, k, a.fixed), a.reps, a.seed + 100 * ci, (d, x, des) => runCandidate(cand, d, x, des))
+          emit({ rule: cand.name, ...row })
+        }
+      }
+    })
+  } else {
+    SHAPES.forEach((shape, si) => {
+      for (const k of [1, 4]) emit(simulateRow(shape, k, designFor(a, k), a.reps, a.seed + si, runShipped))
+    })
+    for (const r of historyRows(a.reps, a.seed, DEFAULTS.confidence, a.rounds)) emit(r)
+  }
+  if (!a.json) console.log(fmt(rows))
+}
+
+if (process.argv[1] !== undefined && /sim\.js$/.test(process.argv[1])) main()

@@ -1,0 +1,128 @@
+import { compareWithHistory } from './history.js'
+import { analyseComparison, type Direction } from './rule.js'
+import { sequentialStep, type LookStatistic, type SequentialDecision, type SequentialDesign } from './sequential.js'
+
+/** A gated comparison's data at a look: paired per-block log-ratios, or this run vs a stored history. */
+export type GatedComparison =
+  | { kind: 'paired'; id: string; direction: Direction; budget: number; logRatios: readonly number[] }
+  | {
+      kind: 'history'
+      id: string
+      direction: Direction
+      budget: number
+      /** This run's per-round raw values of the arm/metric. */
+      current: readonly number[]
+      /** The stored runs' per-round raw values of the same arm/metric, one array per run. */
+      history: readonly (readonly number[])[]
+    }
+
+/** The verdict of one gated comparison after a look (frozen once decided). */
+export interface ComparisonVerdict {
+  id: string
+  decision: SequentialDecision
+  decidedAtLook: number | null
+  /** Overhead of the typical block and its repeated confidence interval at `confidence`. */
+  overhead: number
+  ciLow: number
+  ciHigh: number
+  /** 1 − 2·passLevel: the interval whose upper bound ≤ budget is exactly the PASS rule at this look. */
+  confidence: number
+  n: number
+  pFail: number
+  pPass: number
+  /** Nominal thresholds of this look: FAIL at the Holm step that applied, PASS. */
+  failLevel: number
+  passLevel: number
+  budget: number
+  cannotFail?: string
+  /** Stored runs, for history comparisons. */
+  runs?: number
+}
+
+/** Result of decideAtLook(): one verdict per gated comparison, whether to stop, and why in words. */
+export interface LookResult {
+  look: number
+  blocks: number
+  verdicts: ComparisonVerdict[]
+  stop: boolean
+  reason: string
+}
+
+function statisticsOf(c: GatedComparison, confidence: number): Omit<ComparisonVerdict, 'id' | 'decision' | 'decidedAtLook' | 'failLevel' | 'passLevel'> {
+  if (c.kind === 'paired') {
+    const a = analyseComparison({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, confidence)
+    return { overhead: a.overhead, ciLow: a.ciLow, ciHigh: a.ciHigh, confidence, n: a.n, pFail: a.pFail, pPass: a.pPass, budget: c.budget }
+  }
+  if (c.kind !== 'history') throw new RangeError(`unknown comparison kind '${String((c as { kind: unknown }).kind)}'`)
+  const h = compareWithHistory(c.current, c.history, c.direction, c.budget, confidence)
+  return {
+    overhead: h.overhead,
+    ciLow: h.ciLow,
+    ciHigh: h.ciHigh,
+    confidence,
+    n: h.n,
+    pFail: h.pFail,
+    pPass: h.pPass,
+    budget: c.budget,
+    runs: h.runs,
+    ...(h.cannotFail !== undefined ? { cannotFail: h.cannotFail } : {})
+  }
+}
+
+/**
+ * The engine's call after each look: statistics of every gated comparison on the blocks so far,
+ * the design's Holm/α-spending step, and whether to stop. `previous` is the result of the previous
+ * look (omit at look 0); decided comparisons keep their earlier verdict and numbers. `final: true`
+ * ends the run here (e.g. the time budget leaves no room for the next look): open comparisons become
+ * INCONCLUSIVE — conservative, the unspent α is simply not used.
+ */
+export function decideAtLook(
+  comparisons: readonly GatedComparison[],
+  look: number,
+  design: SequentialDesign,
+  previous?: LookResult,
+  opts: { final?: boolean } = {}
+): LookResult {
+  if (previous !== undefined && previous.look !== look - 1) throw new RangeError(`previous result is of look ${previous.look}, expected ${look - 1}`)
+  const passLevel = design.passLevels[look]
+  const confidence = 1 - 2 * passLevel
+  const stats = comparisons.map((c, i) => {
+    const prev = previous?.verdicts[i]
+    if (prev !== undefined && prev.id !== c.id) throw new RangeError(`comparison ${i} is '${c.id}' but was '${prev.id}' at the previous look`)
+    return prev !== undefined && prev.decidedAtLook !== null ? null : statisticsOf(c, confidence)
+  })
+  // Decided comparisons are frozen: their statistics no longer matter to the step.
+  const lookStats: LookStatistic[] = stats.map((s) => s ?? { pFail: NaN, pPass: NaN })
+  const { states, stop } = sequentialStep(
+    lookStats,
+    look,
+    design,
+    previous?.verdicts.map((v) => ({ decision: v.decision, decidedAtLook: v.decidedAtLook })),
+    opts.final === true
+  )
+  const failedBefore = previous?.verdicts.filter((v) => v.decision === 'fail').length ?? 0
+  const verdicts = comparisons.map((c, i): ComparisonVerdict => {
+    const s = stats[i]
+    if (s === null) return previous!.verdicts[i]
+    return {
+      id: c.id,
+      ...s,
+      decision: states[i].decision,
+      decidedAtLook: states[i].decidedAtLook,
+      failLevel: design.failLevels[Math.min(failedBefore, design.gated - 1)][look],
+      passLevel
+    }
+  })
+  return { look, blocks: design.looks[look], verdicts, stop, reason: lookReason(verdicts, look, design, stop, opts.final === true) }
+}
+
+function lookReason(verdicts: readonly ComparisonVerdict[], look: number, design: SequentialDesign, stop: boolean, final: boolean): string {
+  const head = `look ${look + 1} of ${design.looks.length} after ${design.looks[look]} blocks`
+  const count = (d: SequentialDecision): number => verdicts.filter((v) => v.decision === d).length
+  const tally = `${count('fail')} FAIL, ${count('pass')} PASS${count('inconclusive') > 0 ? `, ${count('inconclusive')} INCONCLUSIVE` : ''}`
+  if (verdicts.length === 0) return `${head}: nothing is gated → stop`
+  if (!stop) return `${head}: ${count('undecided')} of ${verdicts.length} gated comparisons undecided (${tally}) → continue to ${design.looks[look + 1]} blocks`
+  if (count('inconclusive') === 0) return `${head}: every gated comparison decided (${tally}) → stop`
+  const why = final && look < design.looks.length - 1 ? 'stopped before the planned last look' : 'last planned look'
+  return `${head}: ${why} (${tally}) → stop`
+}

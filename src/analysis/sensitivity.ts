@@ -1,0 +1,88 @@
+import { tQuantile } from '../stats/distributions.js'
+import { TRIM } from './robust.js'
+import { DF_FACTOR, logThreshold, overheadOfOriented, type Direction } from './rule.js'
+import { nominalLevels, type SequentialDesign } from './sequential.js'
+import { crossingProbability } from './spending.js'
+
+/** Options of minimumDetectableOverhead(). */
+export interface SensitivityOptions {
+  design: SequentialDesign
+  /**
+   * Robust per-block noise on the log scale: RuleAnalysis.blockScale (trimmed-mean SE·√n) of the
+   * comparison, or a pooled value over the gated comparisons.
+   */
+  blockScale: number
+  direction: Direction
+  budget: number
+  /** Target power (default 0.8). */
+  power?: number
+  /** Index of the last look the run can reach (default: the design's last). */
+  lastLook?: number
+}
+
+/** The smallest overhead caught with the target power, and whether that is worse than the budget allows. */
+export interface Sensitivity {
+  /** Overhead at which FAIL has the target power. */
+  overhead: number
+  /** overhead − budget: how far beyond the budget an overhead must be to be caught. */
+  detectableExcess: number
+  /** Oriented log-scale excess beyond the budget's threshold. */
+  logExcess: number
+  /** detectableExcess > budget: overheads up to twice the budget may well pass unnoticed. */
+  underpowered: boolean
+}
+
+/**
+ * Power of the design's FAIL test of one comparison at the first Holm step (level α/2/k: the
+ * worst case, when no other comparison has failed) for a true oriented log excess `logExcess`.
+ * The rule's trimmed t at look j (df_j = 0.85·(h_j − 1)) is approximated as (Z + μ_j)/S with S² ~ χ²_df/df, i.e. a normal
+ * statistic against the boundary (c_j − μ_j)/√(1 + c_j²/(2 df_j)), c_j the t critical value of the
+ * look's nominal level and μ_j = logExcess·√n_j / blockScale; the looks' correlation is the
+ * Brownian √(n_i/n_j). Checked against `npm run sim -- --mde` (within 10 %).
+ */
+export function failPower(design: SequentialDesign, blockScale: number, logExcess: number, lastLook = design.looks.length - 1): number {
+  const looks = design.looks.slice(0, lastLook + 1)
+  const max = design.looks[design.looks.length - 1]
+  const levels =
+    design.failLevels[0] ?? nominalLevels(design.looks.map((b) => b / max), design.alpha / 2, design.failSpending)
+  const bounds = looks.map((n, j) => {
+    const df = DF_FACTOR * (n - 2 * Math.floor(TRIM * n) - 1)
+    const c = tQuantile(1 - levels[j], df)
+    const mu = (logExcess * Math.sqrt(n)) / blockScale
+    return (c - mu) / Math.sqrt(1 + (c * c) / (2 * df))
+  })
+  return crossingProbability(looks.map((b) => b / max), bounds, 0)
+}
+
+/**
+ * The smallest overhead this run could have caught (FAIL) with `power` (default 80 %) under the
+ * rule actually applied: Yuen's trimmed t, Holm over design.gated comparisons, the design's looks
+ * and α spending, and the observed robust per-block noise. underpowered = it exceeds twice the budget.
+ * NaN overheads when blockScale is not a positive finite number.
+ */
+export function minimumDetectableOverhead(opts: SensitivityOptions): Sensitivity {
+  const { design, blockScale, direction, budget } = opts
+  const power = opts.power ?? 0.8
+  if (!(power > 0 && power < 1)) throw new RangeError(`power must be in (0, 1), got ${power}`)
+  const lastLook = opts.lastLook ?? design.looks.length - 1
+  if (!(Number.isInteger(lastLook) && lastLook >= 0 && lastLook < design.looks.length)) {
+    throw new RangeError(`lastLook must be an integer in [0, ${design.looks.length - 1}], got ${String(lastLook)}`)
+  }
+  const threshold = logThreshold(direction, budget)
+  if (!(Number.isFinite(blockScale) && blockScale > 0)) {
+    return { overhead: NaN, detectableExcess: NaN, logExcess: NaN, underpowered: false }
+  }
+  // Power rises with the excess; bracket then bisect in units of the per-block noise.
+  let lo = 0
+  let hi = blockScale
+  while (failPower(design, blockScale, hi, lastLook) < power && hi < 1000 * blockScale) hi *= 2
+  for (let i = 0; i < 30 && hi - lo > 1e-4 * blockScale; i++) {
+    const mid = (lo + hi) / 2
+    if (failPower(design, blockScale, mid, lastLook) < power) lo = mid
+    else hi = mid
+  }
+  const logExcess = hi
+  const overhead = overheadOfOriented(direction, threshold + logExcess)
+  const detectableExcess = overhead - budget
+  return { overhead, detectableExcess, logExcess, underpowered: detectableExcess > budget }
+}

@@ -1,0 +1,142 @@
+import { efficacyBoundaries, type SpendingFunction } from './spending.js'
+import { normSf } from './normal.js'
+
+/**
+ * A pre-planned group-sequential design. Looks after `looks[j]` blocks; FAIL is a family of
+ * one-sided tests at family-wise level α/2 (Holm, α re-distributed after each FAIL as in Maurer &
+ * Bretz 2013), PASS one one-sided test per comparison at α/2 (intersection–union: no adjustment).
+ * Both spend their α over the looks with a Lan–DeMets spending function of the information
+ * fraction blocks/maxBlocks. The FAIL boundaries ignore PASS stopping (non-binding), and vice versa.
+ */
+export interface SequentialDesign {
+  /** Cumulative blocks at each look, increasing; the last is the maximum. */
+  looks: number[]
+  /** Two-sided α = 1 − confidence: FAIL family-wise α/2, PASS α/2 per comparison. */
+  alpha: number
+  /** Gated comparisons k (the Holm family). */
+  gated: number
+  failSpending: SpendingFunction
+  passSpending: SpendingFunction
+  /**
+   * failLevels[r][j]: nominal one-sided p threshold for FAIL at look j once r comparisons of the
+   * family have FAILed (Holm level α/2/(k − r)).
+   */
+  failLevels: number[][]
+  /** passLevels[j]: nominal one-sided p threshold for PASS at look j (level α/2). */
+  passLevels: number[]
+}
+
+/** Options of planLooks(). */
+export interface PlanLooksOptions {
+  /** Blocks at the first look (the `rounds` input). */
+  rounds: number
+  /** Most blocks ever run; = rounds for a single fixed-size look. */
+  maxRounds: number
+  /** Blocks added between looks (default = rounds). */
+  step?: number
+  /** Two-sided confidence, e.g. 0.95 (α = 1 − confidence). */
+  confidence: number
+  /** Number of gated comparisons (the FAIL family); 0 is allowed (nothing to decide). */
+  gatedComparisons: number
+  failSpending?: SpendingFunction
+  passSpending?: SpendingFunction
+}
+
+/** Recommended spending: Pocock-type for both, so that clear cases stop at the first look. */
+export const DEFAULT_FAIL_SPENDING: SpendingFunction = 'pocock'
+export const DEFAULT_PASS_SPENDING: SpendingFunction = 'pocock'
+
+const levelCache = new Map<string, number[]>()
+
+/** Nominal one-sided p thresholds of a spending design at level `alpha` (cached: designs repeat). */
+export function nominalLevels(fractions: readonly number[], alpha: number, fn: SpendingFunction): number[] {
+  const key = `${fn}|${alpha}|${fractions.join(',')}`
+  let levels = levelCache.get(key)
+  if (levels === undefined) {
+    levels = efficacyBoundaries(fractions, alpha, fn).map(normSf)
+    levelCache.set(key, levels)
+  }
+  return levels
+}
+
+/**
+ * The looks of a run: first after `rounds` blocks, then every `step` blocks, the last at
+ * `maxRounds`, with their nominal FAIL (per Holm step) and PASS levels. Throws on an inconsistent plan.
+ */
+export function planLooks(opts: PlanLooksOptions): SequentialDesign {
+  const { rounds, maxRounds, confidence, gatedComparisons } = opts
+  const step = opts.step ?? rounds
+  for (const [name, v, min] of [['rounds', rounds, 2], ['max-rounds', maxRounds, rounds], ['step', step, 1]] as const) {
+    if (!(Number.isInteger(v) && v >= min)) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${String(v)}`)
+  }
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`)
+  if (!(Number.isInteger(gatedComparisons) && gatedComparisons >= 0)) {
+    throw new RangeError(`gatedComparisons must be an integer ≥ 0, got ${String(gatedComparisons)}`)
+  }
+  const looks: number[] = []
+  for (let b = rounds; b < maxRounds; b += step) looks.push(b)
+  looks.push(maxRounds)
+  const alpha = 1 - confidence
+  const failSpending = opts.failSpending ?? DEFAULT_FAIL_SPENDING
+  const passSpending = opts.passSpending ?? DEFAULT_PASS_SPENDING
+  const fractions = looks.map((b) => b / maxRounds)
+  const failLevels: number[][] = []
+  for (let r = 0; r < gatedComparisons; r++) failLevels.push(nominalLevels(fractions, alpha / 2 / (gatedComparisons - r), failSpending))
+  return { looks, alpha, gated: gatedComparisons, failSpending, passSpending, failLevels, passLevels: nominalLevels(fractions, alpha / 2, passSpending) }
+}
+
+/** What one gated comparison contributes at a look: its one-sided p-values (NaN = not decidable). */
+export interface LookStatistic {
+  pFail: number
+  pPass: number
+  /** Set when this comparison may not FAIL (e.g. too short a stored history): PASS or INCONCLUSIVE only. */
+  cannotFail?: string
+}
+
+/** Decision of one comparison so far: 'undecided' only before the last look. */
+export type SequentialDecision = 'pass' | 'fail' | 'undecided' | 'inconclusive'
+
+/** State of one comparison after a look. */
+export interface SequentialState {
+  decision: SequentialDecision
+  /** Index of the look that decided it, or null. */
+  decidedAtLook: number | null
+}
+
+/**
+ * The decision step of the design at look `look` (0-based) on the statistics of every gated
+ * comparison, given the states after the previous look (omit at the first). Decided comparisons keep
+ * their decision. FAIL: Holm step-down on the still-open comparisons against failLevels[r][look],
+ * repeated while new FAILs free α; PASS: pPass ≤ passLevels[look]. With `final` (or at the last
+ * look) open comparisons become 'inconclusive'. stop = nothing is open.
+ */
+export function sequentialStep(
+  stats: readonly LookStatistic[],
+  look: number,
+  design: SequentialDesign,
+  previous?: readonly SequentialState[],
+  final = false
+): { states: SequentialState[]; stop: boolean } {
+  if (stats.length !== design.gated) throw new RangeError(`design plans ${design.gated} gated comparisons, got ${stats.length}`)
+  if (!(Number.isInteger(look) && look >= 0 && look < design.looks.length)) {
+    throw new RangeError(`look must be an integer in [0, ${design.looks.length - 1}], got ${String(look)}`)
+  }
+  if (previous !== undefined && previous.length !== stats.length) throw new RangeError(`previous states: expected ${stats.length}, got ${previous.length}`)
+  const states: SequentialState[] = stats.map((_, i) => ({ ...(previous?.[i] ?? { decision: 'undecided', decidedAtLook: null }) }))
+  let failed = states.filter((s) => s.decision === 'fail').length
+  for (;;) {
+    const level = design.failLevels[failed]?.[look] ?? NaN
+    const newly = states
+      .map((s, i) => i)
+      .filter((i) => states[i].decision === 'undecided' && stats[i].cannotFail === undefined && stats[i].pFail <= level)
+    if (newly.length === 0) break
+    for (const i of newly) states[i] = { decision: 'fail', decidedAtLook: look }
+    failed += newly.length
+  }
+  states.forEach((s, i) => {
+    if (s.decision === 'undecided' && stats[i].pPass <= design.passLevels[look]) states[i] = { decision: 'pass', decidedAtLook: look }
+  })
+  const last = final || look === design.looks.length - 1
+  if (last) for (const s of states) if (s.decision === 'undecided') s.decision = 'inconclusive'
+  return { states, stop: last || states.every((s) => s.decision !== 'undecided') }
+}

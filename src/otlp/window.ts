@@ -65,6 +65,15 @@ class MsHistogram {
 export const MAX_TRACES = 1 << 21
 const INITIAL_SLOTS = 1 << 12
 
+/** MurmurHash3's 32-bit finalizer: every input bit affects every output bit. */
+function fmix32(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return h ^ (h >>> 16)
+}
+
 /** Open-addressing hash table (linear probing) keyed by a trace id folded to two 32-bit words. */
 class TraceTable {
   private keyA = new Uint32Array(INITIAL_SLOTS)
@@ -128,9 +137,9 @@ class TraceTable {
 
   private find(a: number, b: number): number {
     const mask = this.keyA.length - 1
-    let h = Math.imul(a ^ Math.imul(b, 0x9e3779b1), 0x85ebca6b)
-    h ^= h >>> 13
-    let i = h & mask
+    // Both words fully mixed: trace ids are random in most SDKs, but not in all (time-prefixed
+    // X-Ray ids, sequential ids of test tools), and linear probing degrades badly on clustered hashes.
+    let i = fmix32(a ^ fmix32((b + 0x9e3779b9) | 0)) & mask
     while (!(this.keyA[i] === 0 && this.keyB[i] === 0) && !(this.keyA[i] === a && this.keyB[i] === b)) i = (i + 1) & mask
     return i
   }

@@ -71,6 +71,18 @@ describe('SpanWindow', () => {
     expect(part).toMatchObject({ spans: 1001, roots: 201, traces: 201, traceSpans: 1005 })
   })
 
+  test('structured trace ids (time-prefixed, sequential): 100k distinct traces all kept', () => {
+    const w = new SpanWindow()
+    const n = 100_000
+    const b = new SpanBatch()
+    // X-Ray-like ids: one word is the second, the other a counter; every pair distinct.
+    for (let i = 1; i <= n; i++) b.push(BASE + i * 0.01, true, 1_764_460_800 + Math.floor(i / 1000), i)
+    // With a hash that collapses on such ids, linear probing turns quadratic: this commit would run
+    // for minutes and the test would hit jest's timeout.
+    w.commit(b)
+    expect(w.counts(BASE, BASE + 2000)).toMatchObject({ spans: n, roots: n, traces: n, traceSpans: n })
+  })
+
   test('many traces: the table grows and keeps every trace', () => {
     const w = new SpanWindow()
     const n = 50_000

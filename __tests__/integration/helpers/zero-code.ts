@@ -4,9 +4,9 @@
  * loads it a little, SIGTERMs it and reports what reached an OTLP receiver.
  */
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import type { OtlpReceiver } from '../../../src/otlp/receiver.js'
 import type { OtlpSnapshot } from '../../../src/otlp/tally.js'
+import { freePort, scrubbedEnv } from '../../helpers/process.js'
 import { runGateOnFixture, spansPerRequest } from './gate.js'
 
 /** What setup.mjs recorded for a zero-code fixture (java.json, python.json, node.json). */
@@ -42,26 +42,6 @@ export interface Exercise {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-/** This process's environment without OTEL_*, FIXTURE_*, NODE_OPTIONS (jest's flags) and PORT. */
-function cleanEnv(): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !/^(OTEL_|FIXTURE_)/.test(k) && k !== 'NODE_OPTIONS' && k !== 'PORT') env[k] = v
-  }
-  return env
-}
-
 /**
  * Boots `command` in `cwd` with `env` (plus PORT and the receiver's endpoint), waits for /healthz,
  * sends `requests` GETs to /api/v1/users/<i>, SIGTERMs the process group and waits for the exit
@@ -73,7 +53,7 @@ export async function exercise(
 ): Promise<Exercise> {
   receiver.reset()
   const port = await freePort()
-  const env = { ...cleanEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ...opts.env, PORT: String(port) }
+  const env = { ...scrubbedEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ...opts.env, PORT: String(port) }
   // Like the gate: `sh -c` in its own process group, SIGTERM to the group. A plain `sh -c` wrapper
   // dies of that SIGTERM itself, hiding the service's exit status; the trap makes it wait for the
   // service and exit with its status (`trap :` is reset to the default action in the child, unlike

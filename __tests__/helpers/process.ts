@@ -3,19 +3,9 @@
  * they used to be re-written per folder).
  */
 import type { ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 
-/** A port on 127.0.0.1 that was free a moment ago (the caller binds it right after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
-    })
-  })
-}
+/** A port on 127.0.0.1 that was free a moment ago (the caller binds it right after): the gate's own probe. */
+export { findFreePort as freePort } from '../../src/service/service.js'
 
 /**
  * A copy of `env` for a fixture process: without OTEL_* and FIXTURE_* (they would blur the arms),

@@ -44,16 +44,25 @@ const asTestGlob = (p) => `<rootDir>/${p.endsWith('**') ? `${p}/*.test.ts` : p}`
 // testMatch has no working negation: the integration lane ignores the unit paths as regexes instead.
 const asIgnoreRegex = (p) => `<rootDir>/${p.replace(/\*\*$/, '').replace(/[.]/g, '\\.')}${p.endsWith('**') ? '' : '$'}`
 
+const lanes = [
+  { ...shared, displayName: 'unit', testMatch: UNIT.map(asTestGlob) },
+  {
+    ...shared,
+    displayName: 'integration',
+    testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+    testPathIgnorePatterns: ['/node_modules/', ...UNIT.map(asIgnoreRegex)]
+  }
+]
+
+// TEST_LANE=unit|integration picks one lane (npm run test:unit / test:integration). An environment
+// variable rather than --selectProjects, whose list would swallow the test paths typed after it.
+const lane = process.env.TEST_LANE
+if (lane !== undefined && lane !== '' && !lanes.some((l) => l.displayName === lane)) {
+  throw new Error(`TEST_LANE must be 'unit' or 'integration' (or unset for both), got '${lane}'`)
+}
+
 export default {
   testTimeout: 120000,
   verbose: false,
-  projects: [
-    { ...shared, displayName: 'unit', testMatch: UNIT.map(asTestGlob) },
-    {
-      ...shared,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', ...UNIT.map(asIgnoreRegex)]
-    }
-  ]
+  projects: lane ? lanes.filter((l) => l.displayName === lane) : lanes
 }

@@ -7,16 +7,19 @@
  *   npm run sim -- --json          one JSON object per row
  *   npm run sim -- --candidates    the candidates under the default looks (--fixed: one look at --rounds; --only NAME)
  *   npm run sim -- --mde           simulated vs computed 80 %-power overhead (normal noise)
+ *   npm run sim -- --df-check      actual/nominal rate of the trimmed t with df h − 1 and 0.85·(h − 1)
  *   options: --reps N (default 20000) --seed S --rounds R --max-rounds M --step S --spending pocock|obrien-fleming
+ *            --burst B (burst size in noise-SDs, default 5)
  */
 import { decideAtLook, type GatedComparison, type LookResult } from '../src/analysis/decide.js'
 import { planLooks, sequentialStep, type LookStatistic, type SequentialDesign, type SequentialState } from '../src/analysis/sequential.js'
-import { analyseComparison } from '../src/analysis/rule.js'
+import { analyseComparison, DF_FACTOR, trimmedPValues } from '../src/analysis/rule.js'
+import { trimmedLocation } from '../src/analysis/robust.js'
 import { minimumDetectableOverhead } from '../src/analysis/sensitivity.js'
 import type { SpendingFunction } from '../src/analysis/spending.js'
 import { CANDIDATES, type Candidate } from './simCandidates.js'
 import { historyRows } from './simHistory.js'
-import { normals, sampler, SHAPES, type Shape } from './simModel.js'
+import { BURST_SIZE, normals, sampler, SHAPES, type Shape } from './simModel.js'
 
 /** The default plan: rounds 8, max-rounds 24 (looks at 8, 16, 24), confidence 95 %. */
 export const DEFAULTS = { rounds: 8, maxRounds: 24, confidence: 0.95 }
@@ -84,9 +87,17 @@ export interface Row {
 type Runner = (draw: () => number, deltas: readonly number[], design: SequentialDesign) => Outcome
 
 /** Rates of one (shape, k) row from `reps` runs per scenario; every scenario has its own seed. */
-export function simulateRow(shape: Shape, k: number, design: SequentialDesign, reps: number, seed: number, run: Runner): Row {
+export function simulateRow(
+  shape: Shape,
+  k: number,
+  design: SequentialDesign,
+  reps: number,
+  seed: number,
+  run: Runner,
+  noise: { burstSize?: number; expCentre?: number } = {}
+): Row {
   const scenario = (first: number, s: number): Outcome[] => {
-    const draw = sampler(shape, normals(seed * 1000 + s))
+    const draw = sampler(shape, normals(seed * 1000 + s), noise.burstSize, noise.expCentre)
     const deltas = Array.from({ length: k }, (_, i) => (i === 0 ? first : 0))
     return Array.from({ length: reps }, () => run(draw, deltas, design))
   }
@@ -95,6 +106,9 @@ export function simulateRow(shape: Shape, k: number, design: SequentialDesign, r
   const power = [1, 2, 3].map((x, i) => rate(scenario(x, 2 + i), (o) => o.decisions[0] === 'fail'))
   const good = scenario(-2, 5)
   const gross = scenario(GROSS_SD, 6)
+  // Every comparison clearly within budget: how early a clean run stops.
+  const drawClear = sampler(shape, normals(seed * 1000 + 7), noise.burstSize, noise.expCentre)
+  const clear = Array.from({ length: reps }, () => run(drawClear, Array.from({ length: k }, () => -2), design))
   const passes = nul.reduce((s, o) => s + o.decisions.filter((d) => d === 'pass').length, 0)
   return {
     shape,
@@ -110,7 +124,7 @@ export function simulateRow(shape: Shape, k: number, design: SequentialDesign, r
     grossFail: rate(gross, (o) => o.decisions[0] === 'fail'),
     grossFirstLook: rate(gross, (o) => o.firstLookFail),
     meanBlocksNull: nul.reduce((s, o) => s + o.blocks, 0) / reps,
-    meanBlocks2sd: good.reduce((s, o) => s + o.blocks, 0) / reps
+    meanBlocksClear: clear.reduce((s, o) => s + o.blocks, 0) / reps
   }
 }
 
@@ -119,6 +133,7 @@ interface Args {
   candidates: boolean
   mde: boolean
   fixed: boolean
+  dfCheck: boolean
   only: string | undefined
   reps: number
   seed: number
@@ -126,10 +141,11 @@ interface Args {
   maxRounds: number
   step: number | undefined
   spending: SpendingFunction
+  burst: number
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, candidates: false, mde: false, fixed: false, only: undefined, reps: 20000, seed: 1, rounds: DEFAULTS.rounds, maxRounds: DEFAULTS.maxRounds, step: undefined, spending: 'pocock' }
+  const a: Args = { json: false, candidates: false, mde: false, fixed: false, dfCheck: false, only: undefined, reps: 20000, seed: 1, rounds: DEFAULTS.rounds, maxRounds: DEFAULTS.maxRounds, step: undefined, spending: 'pocock', burst: BURST_SIZE }
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1]
     const num = (): number => {
@@ -143,12 +159,14 @@ function parseArgs(argv: string[]): Args {
       case '--candidates': a.candidates = true; break
       case '--mde': a.mde = true; break
       case '--fixed': a.fixed = true; break
+      case '--df-check': a.dfCheck = true; break
       case '--only': a.only = v; i++; break
       case '--reps': a.reps = num(); break
       case '--seed': a.seed = num(); break
       case '--rounds': a.rounds = num(); break
       case '--max-rounds': a.maxRounds = num(); break
       case '--step': a.step = num(); break
+      case '--burst': a.burst = num(); break
       case '--spending':
         if (v !== 'pocock' && v !== 'obrien-fleming') throw new Error(`--spending must be pocock or obrien-fleming, got '${String(v)}'`)
         a.spending = v
@@ -170,6 +188,33 @@ function designFor(a: Args, k: number, fixed = false): SequentialDesign {
     gatedComparisons: k,
     failSpending: a.spending,
     passSpending: a.spending
+  })
+}
+
+/**
+ * Calibration of the rule's degrees of freedom: under normal noise, the actual one-sided rate of
+ * p ≤ level divided by the level, for Yuen's df = h − 1 and the shipped DF_FACTOR·(h − 1).
+ */
+export function dfCheckRows(reps: number, seed: number): Record<string, number>[] {
+  const levels = [0.025, 0.005, 0.001]
+  return [5, 8, 10, 12, 16, 20, 24, 32].map((n) => {
+    const { normal } = normals(seed * 1000 + n)
+    const hits = [levels.map(() => 0), levels.map(() => 0)]
+    for (let r = 0; r < reps; r++) {
+      const loc = trimmedLocation(Array.from({ length: n }, normal))
+      ;[1, DF_FACTOR].forEach((f, k) => {
+        const p = trimmedPValues(loc, 0, f).pFail
+        levels.forEach((a, i) => {
+          if (p <= a) hits[k][i]++
+        })
+      })
+    }
+    const row: Record<string, number> = { n, df: n - 2 * Math.floor(0.2 * n) - 1 }
+    levels.forEach((a, i) => {
+      row[`yuen@${a}`] = hits[0][i] / reps / a
+      row[`shipped@${a}`] = hits[1][i] / reps / a
+    })
+    return row
   })
 }
 
@@ -203,8 +248,9 @@ export function mdeRow(design: SequentialDesign, reps: number, seed: number): Re
 }
 
 function fmt(rows: Record<string, string | number>[]): string {
-  const keys = Object.keys(rows[0])
-  const cell = (v: string | number): string => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(v < 1 ? 4 : 2) : String(v))
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))]
+  const cell = (v: string | number | undefined): string =>
+    v === undefined ? '' : typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(v < 1 ? 4 : 2) : String(v)
   const lines = [keys, ...rows.map((r) => keys.map((k) => cell(r[k])))]
   const widths = keys.map((_, i) => Math.max(...lines.map((l) => l[i].length)))
   return lines.map((l) => l.map((c, i) => c.padStart(widths[i])).join('  ')).join('\n')
@@ -217,7 +263,9 @@ function main(): void {
     if (a.json) console.log(JSON.stringify(r))
     else rows.push(r)
   }
-  if (a.mde) {
+  if (a.dfCheck) {
+    for (const r of dfCheckRows(a.reps, a.seed)) emit(r)
+  } else if (a.mde) {
     for (const k of [1, 4]) for (const fixed of [true, false]) emit(mdeRow(designFor(a, k, fixed), Math.min(a.reps, 4000), a.seed))
   } else if (a.candidates) {
     CANDIDATES.forEach((cand: Candidate, ci) => {
@@ -225,14 +273,17 @@ function main(): void {
       if (cand.smallOnly === true && !a.fixed) return
       for (const k of [1, 4]) {
         for (const shape of SHAPES) {
-          const row = simulateRow(shape, k, designFor(a, k, a.fixed), a.reps, a.seed + 100 * ci, (d, x, des) => runCandidate(cand, d, x, des))
+          const row = simulateRow(shape, k, designFor(a, k, a.fixed), a.reps, a.seed + 100 * ci, (d, x, des) => runCandidate(cand, d, x, des), {
+            burstSize: a.burst,
+            expCentre: cand.expCentre
+          })
           emit({ rule: cand.name, ...row })
         }
       }
     })
   } else {
     SHAPES.forEach((shape, si) => {
-      for (const k of [1, 4]) emit(simulateRow(shape, k, designFor(a, k), a.reps, a.seed + si, runShipped))
+      for (const k of [1, 4]) emit(simulateRow(shape, k, designFor(a, k), a.reps, a.seed + si, runShipped, { burstSize: a.burst }))
     })
     for (const r of historyRows(a.reps, a.seed, DEFAULTS.confidence, a.rounds)) emit(r)
   }

@@ -15,12 +15,18 @@ export const BURST_SIZE = 5
  * Population 20 %-trimmed mean of Exp(1): ((a+1)e^−a − (b+1)e^−b)/(1 − 2γ), a = −ln(1 − γ), b = −ln γ.
  * The skewed shapes are centred here, so "true overhead = budget" means the typical block is at the budget.
  */
-export const EXP_TRIMMED_MEAN = (() => {
-  const g = 0.2
+export const EXP_TRIMMED_MEAN = expTrimmedMean(0.2)
+
+/** Population γ-trimmed mean of Exp(1) (γ = 0: the mean, 1). */
+export function expTrimmedMean(g: number): number {
+  if (g === 0) return 1
   const a = -Math.log(1 - g)
   const b = -Math.log(g)
   return ((a + 1) * Math.exp(-a) - (b + 1) * Math.exp(-b)) / (1 - 2 * g)
-})()
+}
+
+/** Pseudo-median of Exp(1), what Hodges–Lehmann/Wilcoxon estimate: the median of Gamma(2, 1), halved. */
+export const EXP_PSEUDO_MEDIAN = 1.678346990016661 / 2
 
 /** A seeded stream of standard normals (Box–Muller on mulberry32). */
 export function normals(seed: number): { rand: () => number; normal: () => number } {
@@ -44,10 +50,16 @@ export function normals(seed: number): { rand: () => number; normal: () => numbe
 
 /**
  * A sampler of one noise shape with noise-SD 1, positive = worse (towards FAIL):
- * normal N(0,1); t3 t₃/√3; laplace with scale 1/√2; exp± ±(Exp(1) − EXP_TRIMMED_MEAN);
+ * normal N(0,1); t3 t₃/√3; laplace with scale 1/√2; exp± ±(Exp(1) − expCentre);
  * burst± N(0,1) plus ±BURST_SIZE in a BURST_RATE share of blocks (noise-SD = SD of the bulk).
  */
-export function sampler(shape: Shape, rng: { rand: () => number; normal: () => number }, burstSize = BURST_SIZE): () => number {
+export function sampler(
+  shape: Shape,
+  rng: { rand: () => number; normal: () => number },
+  burstSize = BURST_SIZE,
+  /** Where the skewed shapes are centred: the estimand of the rule under test (default the 20 % trimmed mean). */
+  expCentre = EXP_TRIMMED_MEAN
+): () => number {
   const { rand, normal } = rng
   switch (shape) {
     case 'normal':
@@ -66,7 +78,7 @@ export function sampler(shape: Shape, rng: { rand: () => number; normal: () => n
     case 'exp+':
     case 'exp-': {
       const s = shape === 'exp+' ? 1 : -1
-      return () => s * (-Math.log(1 - rand()) - EXP_TRIMMED_MEAN)
+      return () => s * (-Math.log(1 - rand()) - expCentre)
     }
     case 'burst+':
     case 'burst-': {

@@ -5,7 +5,7 @@
  */
 import type { Config } from '../config/config.js'
 import { METRIC_IDS, METRICS, type MetricSpec } from '../metrics.js'
-import { NONE_ARM_ID, OFF_ARM_ID, baseArmId } from '../plan/plan.js'
+import { NONE_ARM_ID, OFF_ARM_ID, baseArmId, recordingArmId } from '../plan/plan.js'
 import { OPEN_PHASE_ID, phaseIds } from '../load/scenarios.js'
 import type { ArmSpec, ComparisonKind, MetricName } from '../types.js'
 
@@ -74,7 +74,7 @@ export function planComparisons(config: PlanConfig, arms: readonly ArmSpec[], ct
   const out: PlannedComparison[] = []
   const has = (id: string): boolean => arms.some((a) => a.id === id)
   const metrics = METRIC_IDS.map((id) => METRICS[id]).filter((m) => ctx.cpuMeasured || !m.needsResources)
-  const traced = arms.filter((a) => a.kind !== 'off' && a.kind !== 'none')
+  const traced = arms.filter((a) => a.kind !== 'off' && a.kind !== 'none' && a.kind !== 'recording')
   for (const arm of traced) {
     for (const m of metrics) {
       out.push({
@@ -87,8 +87,16 @@ export function planComparisons(config: PlanConfig, arms: readonly ArmSpec[], ct
       })
     }
   }
+  // The decomposition (MooBench's steps), reported: none → off, off → recording, recording → exporting.
   if (has(NONE_ARM_ID)) {
     for (const m of metrics) out.push({ kind: 'instrumentation', armId: OFF_ARM_ID, referenceArmId: NONE_ARM_ID, metric: m.id, budget: null, source: 'paired' })
+  }
+  for (const rec of arms.filter((a) => a.kind === 'recording')) {
+    const tracedId = traced.find((a) => recordingArmId(a.id) === rec.id)?.id
+    for (const m of metrics) {
+      out.push({ kind: 'overhead', armId: rec.id, referenceArmId: offOf(rec), metric: m.id, budget: null, source: 'paired' })
+      if (tracedId !== undefined) out.push({ kind: 'export', armId: tracedId, referenceArmId: rec.id, metric: m.id, budget: null, source: 'paired' })
+    }
   }
   if (has(baseArmId(OFF_ARM_ID))) {
     for (const m of metrics.filter((x) => x.budgets.regression !== null)) {

@@ -37,6 +37,8 @@ export interface ComparisonVerdict {
   cannotFail?: string
   /** Stored runs, for history comparisons. */
   runs?: number
+  /** Robust per-block noise (log scale) of a paired comparison, for minimumDetectableOverhead(); NaN for history. */
+  blockScale: number
 }
 
 /** Result of decideAtLook(): one verdict per gated comparison, whether to stop, and why in words. */
@@ -51,7 +53,7 @@ export interface LookResult {
 function statisticsOf(c: GatedComparison, confidence: number): Omit<ComparisonVerdict, 'id' | 'decision' | 'decidedAtLook' | 'failLevel' | 'passLevel'> {
   if (c.kind === 'paired') {
     const a = analyseComparison({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, confidence)
-    return { overhead: a.overhead, ciLow: a.ciLow, ciHigh: a.ciHigh, confidence, n: a.n, pFail: a.pFail, pPass: a.pPass, budget: c.budget }
+    return { overhead: a.overhead, ciLow: a.ciLow, ciHigh: a.ciHigh, confidence, n: a.n, pFail: a.pFail, pPass: a.pPass, budget: c.budget, blockScale: a.blockScale }
   }
   if (c.kind !== 'history') throw new RangeError(`unknown comparison kind '${String((c as { kind: unknown }).kind)}'`)
   const h = compareWithHistory(c.current, c.history, c.direction, c.budget, confidence)
@@ -64,6 +66,7 @@ function statisticsOf(c: GatedComparison, confidence: number): Omit<ComparisonVe
     pFail: h.pFail,
     pPass: h.pPass,
     budget: c.budget,
+    blockScale: NaN,
     runs: h.runs,
     ...(h.cannotFail !== undefined ? { cannotFail: h.cannotFail } : {})
   }

@@ -10,7 +10,7 @@ import { resourceSamplingSupported } from './service/procstat.js'
 import { machineInfo } from './baseline/fingerprint.js'
 import type { BaselineInfo } from './baseline/compare.js'
 import type { ResultsFile } from './baseline/results.js'
-import { analyse, cpuMeasured, type StoredInput } from './analysis/analyse.js'
+import { analyse, type StoredInput } from './analysis/analyse.js'
 import { armsOf } from './plan/plan.js'
 import { measureRun, type LookFn, type MeasureHooks } from './measure/run.js'
 import type { ArmSpec, Comparison, GateResult, MachineInfo, OpenLoopInfo, Plan, RoundResult, SpikeResult } from './types.js'
@@ -124,9 +124,6 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
   const stored: StoredInput | undefined = storedIn && 'results' in storedIn ? { results: storedIn.results, machine } : undefined
   const m = await measureRun(config, (arm, port, endpoint) => roundEnv(config, arm, port, endpoint), lookFn(config, armsOf(config), stored), hooks, options.signal)
   assertSpansPerTraceSteady(m.rounds)
-  if (config.maxCpuOverhead !== null && !cpuMeasured(m.rounds)) {
-    throw new GateError('service', `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`)
-  }
   const a = analyse(config, m.plan.arms, m.rounds, stored)
   let baseline: BaselineInfo = config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }
   if (a.stored !== undefined) {

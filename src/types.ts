@@ -13,9 +13,10 @@ export interface ArmSpec {
   build: 'head' | 'base'
   /**
    * off: the reference; sampled: tracing at `samplingRate`; custom: a user-defined traced arm
-   * (`extra-arms`); none: the service without agent or SDK (`uninstrumented-command`).
+   * (`extra-arms`); none: the service without agent or SDK (`uninstrumented-command`); recording:
+   * sampled at `samplingRate` but exporting nothing (`OTEL_TRACES_EXPORTER=none`, `export-step`).
    */
-  kind: 'off' | 'sampled' | 'custom' | 'none'
+  kind: 'off' | 'sampled' | 'custom' | 'none' | 'recording'
   /** Whether the arm is expected to export spans (a traced arm with zero spans is a fault). */
   tracing: boolean
   /** Sampling ratio in [0, 1] for sampled arms, null for the off arm and custom arms. */
@@ -266,8 +267,11 @@ export interface Comparison {
   phase?: string
 }
 
-/** instrumentation: the off arm vs the uninstrumented arm `none` (instrumentation loaded but off). */
-export type ComparisonKind = 'overhead' | 'regression' | 'overhead-change' | 'instrumentation'
+/**
+ * instrumentation: the off arm vs the uninstrumented arm `none` (instrumentation loaded but off);
+ * export: a traced arm vs its twin that records but exports nothing (the cost of exporting).
+ */
+export type ComparisonKind = 'overhead' | 'regression' | 'overhead-change' | 'instrumentation' | 'export'
 
 /** Result of the gate over all comparisons. */
 export interface GateResult {

@@ -16,7 +16,7 @@ export function captureIo(cwd: string, over: Partial<CliIo> = {}): { io: CliIo; 
 }
 
 /**
- * The fixture service, small and fast: 2 arms × 6 blocks of 1 s rounds (~25 s). QPS only is gated
+ * The fixture service, small and fast: 2 arms × 6 blocks of 1 s rounds (~25 s), one look. QPS only is gated
  * (P99 is reported), which needs at least 6 blocks at 95% (2^6 ≥ 2·1/0.05).
  * NODE_OPTIONS is cleared so jest's --experimental-vm-modules does not reach the service.
  */
@@ -28,6 +28,7 @@ export function fixtureArgs(outputDir: string): string[] {
     '--ready-url', 'http://127.0.0.1:{port}/healthz',
     '--sampling-rates', '1',
     '--rounds', '6',
+    '--max-rounds', '6',
     '--round-duration', '1',
     '--warmup-duration', '0.5',
     '--max-p99-overhead', 'none',

@@ -8,6 +8,7 @@ import { compareUnpaired } from '../stats/unpaired.js'
 import { pairedLogRatios } from '../stats/logRatios.js'
 import { metricValue } from '../metrics.js'
 import { decide } from '../gate/gate.js'
+import { GateError } from '../errors.js'
 import { OFF_ARM_ID, baseArmId } from '../plan/plan.js'
 import { machineDifferences, settingsDifferences, type BaselineInfo } from '../baseline/compare.js'
 import type { ResultsFile } from '../baseline/results.js'
@@ -86,6 +87,10 @@ function computeOne(config: Config, p: PlannedComparison, rounds: readonly Round
 export function analyse(config: Config, arms: readonly ArmSpec[], rounds: readonly RoundResult[], stored?: StoredInput): Analysis {
   const info = stored === undefined ? undefined : storedStatus(config, stored)
   const cpu = cpuMeasured(rounds)
+  // A gate that cannot measure must not pass: a CPU budget without CPU data in every round is a fault.
+  if (!cpu && config.maxCpuOverhead !== null && arms.some((a) => a.build === 'head' && (a.kind === 'sampled' || a.kind === 'custom'))) {
+    throw new GateError('service', `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`)
+  }
   const planned = planComparisons(config, arms, { cpuMeasured: cpu, stored: info?.status === 'ok' })
   const comparisons = planned.map((p) => computeOne(config, p, rounds, stored, info))
   const gate = decide(comparisons, { alpha: 1 - config.confidence, onInconclusive: config.onInconclusive })

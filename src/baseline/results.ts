@@ -59,6 +59,9 @@ export interface ResultsFile {
     openLoopRate?: number | 'auto' | null
     maxP99OpenOverhead?: number | null
     spike?: { peak: number; durationSec: number } | null
+    /** Absent in files written before the side-by-side design and the looks existed. */
+    roundDesign?: string
+    maxRounds?: number
   }
   plan: { seed: number | null; blocks: number; referenceArmId: string; arms: ArmSpec[]; steps: PlanStep[] }
   rounds: RoundResult[]
@@ -71,6 +74,10 @@ export interface ResultsFile {
   spike?: SpikeResult[]
   /** How the services stopped (absent in older files): the report warns about a service that ignores SIGTERM. */
   serviceStops?: ServiceStops
+  /** The round design as run: side-by-side or sequential, and the pinning (absent in older files). */
+  design?: string
+  /** Blocks at each look of the sequential design, and why the run stopped (absent in older files). */
+  looks?: { blocks: number[]; stoppedBecause: string }
 }
 
 /** Service stops of a run: those that needed SIGKILL after 'stop-timeout', the time they cost, escaped processes killed. */
@@ -105,7 +112,9 @@ export function settingsOf(config: Config): ResultsFile['settings'] {
     connectionLevels: [...config.connectionLevels],
     openLoopRate: config.openLoopRate,
     maxP99OpenOverhead: config.maxP99OpenOverhead,
-    spike: config.spike === null ? null : { ...config.spike }
+    spike: config.spike === null ? null : { ...config.spike },
+    roundDesign: config.roundDesign,
+    maxRounds: config.maxRounds
   }
 }
 

@@ -82,7 +82,7 @@ export const recordOf =
     }
   }
 
-const COMPARISON_KINDS = ['overhead', 'regression', 'overhead-change', 'instrumentation'] as const satisfies readonly ComparisonKind[]
+const COMPARISON_KINDS = ['overhead', 'regression', 'overhead-change', 'instrumentation', 'export'] as const satisfies readonly ComparisonKind[]
 // Compile-time: a new ComparisonKind must be added above, or reading a results file of it fails.
 const allKinds: Exclude<ComparisonKind, (typeof COMPARISON_KINDS)[number]> extends never ? true : never = true
 void allKinds
@@ -99,7 +99,7 @@ const armSpec = objectOf({
   id: str,
   label: str,
   build: oneOf(['head', 'base']),
-  kind: oneOf(['off', 'sampled', 'custom', 'none']),
+  kind: oneOf(['off', 'sampled', 'custom', 'none', 'recording']),
   tracing: bool,
   samplingRate: nullable(num),
   env: recordOf(str)
@@ -115,6 +115,8 @@ const round = objectOf({
   runner: optional(str),
   forcedStopSec: optional(num),
   load,
+  window: optional(objectOf({ spans: num, roots: num, traces: num, traceSpans: num })),
+  receiverCpuSec: optional(num),
   warmup: objectOf({ ok: num, durationSec: num }),
   otlp: objectOf({ spans: num, requests: num, bytes: num, rejected: num }),
   resources: optional(resources),
@@ -160,6 +162,8 @@ const armSummary = objectOf({
       (k) => [k, numOrNull]
     )
   ),
+  spansPerTrace: optional(num),
+  receiverCpuShare: optional(num),
   resources: optional(objectOf(Object.fromEntries(['cpuSecPerKReq', 'cpuPctAvg', 'cpuPctPeak', 'rssAvgBytes', 'rssPeakBytes'].map((k) => [k, numOrNull]))))
 })
 
@@ -212,7 +216,9 @@ const REPORTABLE = objectOf({
     connectionLevels: optional(arrayOf(num)),
     openLoopRate: optional((x, f) => (x === 'auto' ? undefined : nullable(num)(x, f))),
     maxP99OpenOverhead: optNum,
-    spike: optional(nullable(objectOf({ peak: num, durationSec: num })))
+    spike: optional(nullable(objectOf({ peak: num, durationSec: num }))),
+    roundDesign: optional(str),
+    maxRounds: optional(num)
   }),
   plan: objectOf({
     seed: nullable(num),
@@ -224,7 +230,9 @@ const REPORTABLE = objectOf({
   rounds: arrayOf(round),
   comparisons: arrayOf(comparison),
   timing: objectOf({ startedAt: optional(str), finishedAt: optional(str), wallSec: optional(num), measuredSec: optional(num) }),
-  serviceStops: optional(objectOf({ stops: num, forcedKills: num, graceSec: num, waitedSec: num, escaped: num }))
+  serviceStops: optional(objectOf({ stops: num, forcedKills: num, graceSec: num, waitedSec: num, escaped: num })),
+  design: optional(str),
+  looks: optional(objectOf({ blocks: arrayOf(num), stoppedBecause: str }))
 })
 
 /** Check every rendered field of parsed results JSON; throws FieldError naming the first bad one. */

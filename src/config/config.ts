@@ -60,6 +60,8 @@ export interface Config {
   readonly timeBudgetSec: number
   /** The service without agent/SDK: adds the arm `none`; null when not given. */
   readonly uninstrumentedCommand: string | null
+  /** Add per rate an arm that records but exports nothing (the export step of the decomposition). */
+  readonly exportStep: boolean
   readonly outputDir: string
   /** Same-job baseline: the base build, booted in the same blocks; null without `base-start-command`. */
   readonly base: { readonly startCommand: string; readonly workingDirectory: string; readonly tracing: boolean } | null
@@ -373,7 +375,7 @@ function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLeve
  * the configured arms, CPU counted when it is budgeted, the stored baseline when one is configured.
  */
 export function gatedComparisonCount(
-  c: PlanConfig & Pick<Config, 'samplingRates' | 'extraArms' | 'base' | 'baselinePath'> & Partial<Pick<Config, 'uninstrumentedCommand'>>
+  c: PlanConfig & Pick<Config, 'samplingRates' | 'extraArms' | 'base' | 'baselinePath'> & Partial<Pick<Config, 'uninstrumentedCommand' | 'exportStep'>>
 ): number {
   const arms = armsOf({ ...c, uninstrumentedCommand: c.uninstrumentedCommand ?? null })
   return gatedComparisons(planComparisons(c, arms, { cpuMeasured: c.maxCpuOverhead !== null, stored: c.baselinePath !== null })).length
@@ -481,6 +483,7 @@ export function parseConfig(raw: RawInputs): Config {
     maxRounds: r.str(Inputs.MaxRounds).toLowerCase() === 'auto' ? 3 * rounds : r.uint(Inputs.MaxRounds, 3, 3000),
     timeBudgetSec: r.seconds(Inputs.TimeBudget, 0, 86400),
     uninstrumentedCommand: r.str(Inputs.UninstrumentedCommand) || null,
+    exportStep: r.bool(Inputs.ExportStep),
     outputDir: r.str(Inputs.OutputDir),
     base:
       baseCommand === ''

@@ -59,6 +59,7 @@ export const Inputs = {
   ExtraArms: 'extra-arms',
   RoundDesign: 'round-design',
   UninstrumentedCommand: 'uninstrumented-command',
+  ExportStep: 'export-step',
   MaxRounds: 'max-rounds',
   TimeBudget: 'time-budget'
 } as const
@@ -238,6 +239,12 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     default: '',
     description:
       'The service started without any agent or SDK (e.g. `java -jar app.jar` without `-javaagent`). Adds the arm `none`; the report splits the cost of tracing into instrumentation loaded but off (none → off) and sampling/export at each rate (off → on).'
+  },
+  {
+    name: Inputs.ExportStep,
+    default: 'false',
+    description:
+      '`true` adds, per sampling rate, an arm that samples and records like `on@r` but exports nothing (`OTEL_TRACES_EXPORTER=none`), so the report splits off → on@r into recording and export. Meaningful only for SDKs that keep tracing with exporter `none` (Go fixture, Java agent, Python and Node SDKs).'
   },
   {
     name: Inputs.OutputDir,

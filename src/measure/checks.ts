@@ -51,10 +51,10 @@ export function assertSpans(
         `flush spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${logTail}`
     )
   }
-  if ((arm.kind === 'off' || arm.kind === 'none') && otlp.spans > 0) {
+  if ((arm.kind === 'off' || arm.kind === 'none' || arm.kind === 'recording') && otlp.spans > 0) {
     throw new GateError(
       'spans-when-off',
-      `${where}: tracing was off (${arm.kind === 'none' ? 'the uninstrumented command' : 'OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none'}) but the service still ` +
+      `${where}: ${arm.kind === 'recording' ? 'export was off (OTEL_TRACES_EXPORTER=none)' : `tracing was off (${arm.kind === 'none' ? 'the uninstrumented command' : 'OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none'})`} but the service still ` +
         `exported ${otlp.spans} spans, so "off" is not off and every overhead would be understated. Make the ` +
         `service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`
     )

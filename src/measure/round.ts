@@ -77,24 +77,24 @@ function commandOf(config: Config, arm: ArmSpec): { command: string; cwd: string
   return { command: config.startCommand, cwd: path.resolve(config.workingDirectory) }
 }
 
-/** Boot one instance and wait until it is ready. */
-async function boot(ctx: RoundContext, inst: Instance): Promise<void> {
+/** Boot one arm's service on `port`, exporting to `receiver` (reset first), and wait until it is ready. */
+export async function bootService(ctx: RoundContext, arm: ArmSpec, port: number, receiver: OtlpReceiver, logFile: string): Promise<ServiceHandle> {
   const { config, rig } = ctx
-  const { command, cwd } = commandOf(config, inst.arm)
+  const { command, cwd } = commandOf(config, arm)
   ctx.signal?.throwIfAborted()
-  inst.receiver.reset()
-  inst.service = await startService({
+  receiver.reset()
+  return startService({
     command: rig.pinning.wrap(command),
     displayCommand: command,
     cwd,
-    env: ctx.envOf(inst.arm, inst.port, inst.receiver.endpoint),
-    readyUrl: fillPort(config.readyUrl, inst.port),
-    ...(rig.grpcTarget !== null ? { readyCheck: grpcReadyCheck(`127.0.0.1:${inst.port}`, rig.grpcTarget) } : {}),
+    env: ctx.envOf(arm, port, receiver.endpoint),
+    readyUrl: fillPort(config.readyUrl, port),
+    ...(rig.grpcTarget !== null ? { readyCheck: grpcReadyCheck(`127.0.0.1:${port}`, rig.grpcTarget) } : {}),
     readyTimeoutMs: config.readyTimeoutSec * 1000,
-    logFile: inst.logFile,
-    port: inst.port,
+    logFile,
+    port,
     // Loopback after {port} is filled in; fixed ports must be the service's own (security/target.ts).
-    ...(rig.grpcTarget === null ? checkConnectedUrls([[Inputs.TargetUrl, config.targetUrl], [Inputs.ReadyUrl, config.readyUrl]], inst.port) : {}),
+    ...(rig.grpcTarget === null ? checkConnectedUrls([[Inputs.TargetUrl, config.targetUrl], [Inputs.ReadyUrl, config.readyUrl]], port) : {}),
     stopGraceMs: config.stopTimeoutSec * 1000,
     log: ctx.info
   })
@@ -244,7 +244,7 @@ export async function runGroup(ctx: RoundContext, members: readonly GroupMember[
   const forced = new Map<Instance, number>()
   try {
     // In start order: a slow boot (a JVM) of one arm then never overlaps the other's readiness poll.
-    for (const inst of group) await boot(ctx, inst)
+    for (const inst of group) inst.service = await bootService(ctx, inst.arm, inst.port, inst.receiver, inst.logFile)
     await primaryPhase(ctx, group, total)
     await extraPhases(ctx, group, openLoop)
     // A crash during the round shows up as connection errors; name the real cause first.

@@ -11,11 +11,11 @@ import { GateError, errorMessage } from '../errors.js'
 import { autoOpenLoopRate, OPEN_LOOP_AUTO_FRACTION, runSpike, spikeStages } from '../load/scenarios.js'
 import { runLoad } from '../load/load.js'
 import { runGrpcLoad } from '../load/grpc.js'
-import { findFreePort, startService } from '../service/service.js'
+import { findFreePort } from '../service/service.js'
 import { fillPort } from '../security/target.js'
 import type { ArmSpec, OpenLoopInfo, Plan, PlanStep, RoundResult, SpikeResult } from '../types.js'
 import { openRig, type Rig } from './rig.js'
-import { runGroup, safeName, type GroupMember, type RoundContext } from './round.js'
+import { bootService, runGroup, safeName, type GroupMember, type RoundContext } from './round.js'
 
 /** Progress hooks for the action log and the CLI. */
 export interface MeasureHooks {
@@ -102,20 +102,7 @@ async function spikeRuns(ctx: RoundContext, plan: Plan): Promise<SpikeResult[]> 
   for (const arm of plan.arms.filter((a) => a.build === 'head' && a.kind !== 'none')) {
     ctx.info(`spike: arm ${arm.id}, 0 → ${config.spike.peak} → 0 connections in ${stages.length} stages of ${stages[0].durationSec.toFixed(1)} s`)
     const port = config.port || (await findFreePort())
-    receiver.reset()
-    ctx.signal?.throwIfAborted()
-    const service = await startService({
-      command: rig.pinning.wrap(config.startCommand),
-      displayCommand: config.startCommand,
-      cwd: rig.cwd,
-      env: ctx.envOf(arm, port, receiver.endpoint),
-      readyUrl: fillPort(config.readyUrl, port),
-      readyTimeoutMs: config.readyTimeoutSec * 1000,
-      logFile: path.join(rig.logDir, `spike-${safeName(arm.id)}.log`),
-      port,
-      stopGraceMs: config.stopTimeoutSec * 1000,
-      log: ctx.info
-    })
+    const service = await bootService(ctx, arm, port, receiver, path.join(rig.logDir, `spike-${safeName(arm.id)}.log`))
     try {
       const alive = (): string | null => {
         try {

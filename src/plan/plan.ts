@@ -30,9 +30,12 @@ export function buildArms(
   samplingRates: readonly number[],
   base: { tracing: boolean } | null = null,
   extraArms: readonly { name: string; env: Readonly<Record<string, string>> }[] = [],
-  uninstrumented = false
+  uninstrumented = false,
+  exportStep = false
 ): ArmSpec[] {
-  const head = [...headArms(samplingRates), ...extraArms.map(customArm), ...(uninstrumented ? [noneArm()] : [])]
+  const sampled = headArms(samplingRates)
+  const recording = exportStep ? sampled.filter((a) => a.tracing).map(recordingArm) : []
+  const head = [...sampled, ...recording, ...extraArms.map(customArm), ...(uninstrumented ? [noneArm()] : [])]
   if (base === null) return head
   const twins = head
     .filter((a) => a.kind === 'off' || (base.tracing && a.kind === 'sampled'))
@@ -41,8 +44,19 @@ export function buildArms(
 }
 
 /** The arms a config runs: head arms, extra arms, the uninstrumented arm, and the base build's twins. */
-export function armsOf(c: { samplingRates: readonly number[]; base: { tracing: boolean } | null; extraArms: readonly { name: string; env: Readonly<Record<string, string>> }[]; uninstrumentedCommand: string | null }): ArmSpec[] {
-  return buildArms(c.samplingRates, c.base, c.extraArms, c.uninstrumentedCommand !== null)
+export function armsOf(c: {
+  samplingRates: readonly number[]
+  base: { tracing: boolean } | null
+  extraArms: readonly { name: string; env: Readonly<Record<string, string>> }[]
+  uninstrumentedCommand: string | null
+  exportStep?: boolean
+}): ArmSpec[] {
+  return buildArms(c.samplingRates, c.base, c.extraArms, c.uninstrumentedCommand !== null, c.exportStep ?? false)
+}
+
+/** Id of the twin of traced arm `on@r` that records spans but exports none: `on@r/no-export`. */
+export function recordingArmId(tracedId: string): string {
+  return `${tracedId}/no-export`
 }
 
 /**
@@ -85,6 +99,22 @@ function noneArm(): ArmSpec {
     tracing: false,
     samplingRate: null,
     env: { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' }
+  }
+}
+
+/**
+ * The twin of a traced arm that samples and records spans like it but exports none
+ * (`OTEL_TRACES_EXPORTER=none`): off → it is the cost of sampling and recording, it → the traced arm
+ * the cost of exporting. Only SDKs that keep the provider with exporter `none` separate the two.
+ */
+function recordingArm(traced: ArmSpec): ArmSpec {
+  return {
+    ...traced,
+    id: recordingArmId(traced.id),
+    kind: 'recording',
+    label: `${traced.label}, not exported`,
+    tracing: false,
+    env: { ...traced.env, OTEL_TRACES_EXPORTER: 'none' }
   }
 }
 

@@ -3,7 +3,7 @@ import type { GateRun } from '../engine.js'
 import { buildResults, settingsOf, type ResultsFile, type ServiceStops } from '../baseline/results.js'
 import type { StopStats } from '../service/service.js'
 import { redactDeep } from '../security/redact.js'
-import { buildArms } from '../plan/plan.js'
+import { armsOf } from '../plan/plan.js'
 import type { Comparison, MachineInfo, RoundResult, Verdict } from '../types.js'
 import type { BaselineInfo } from '../baseline/compare.js'
 import { VERSION } from '../version.js'
@@ -57,7 +57,9 @@ export function reportFromResults(resultsIn: ResultsFile): ReportInput {
     storedArms: results.baseline?.arms,
     ...(results.openLoop !== undefined ? { openLoop: results.openLoop } : {}),
     ...(results.spike !== undefined ? { spike: results.spike } : {}),
-    ...(results.serviceStops !== undefined ? { serviceStops: results.serviceStops } : {})
+    ...(results.serviceStops !== undefined ? { serviceStops: results.serviceStops } : {}),
+    ...(results.design !== undefined ? { design: results.design } : {}),
+    ...(results.looks !== undefined ? { looks: results.looks } : {})
   }
 }
 
@@ -80,7 +82,7 @@ export function assemble(
   /** Rounds completed by a run that ended early (cancelled), and the run's service stops. */
   extras: { roundsDone?: RoundResult[]; stops?: StopStats } = {}
 ): { report: ReportInput; results: ResultsFile } {
-  const arms = run?.plan.arms ?? buildArms(config.samplingRates, config.base, config.extraArms)
+  const arms = run?.plan.arms ?? armsOf(config)
   const results = buildResults({
     tool: { name: 'otlp-perf-gate', version: VERSION },
     createdAt: new Date().toISOString(),
@@ -94,7 +96,7 @@ export function assemble(
     settings: settingsOf(config),
     plan: {
       seed: run?.plan.seed ?? config.seed,
-      blocks: config.rounds,
+      blocks: run?.plan.blocks ?? config.rounds,
       referenceArmId: run?.plan.referenceArmId ?? arms[0].id,
       arms,
       steps: run?.plan.steps ?? []
@@ -105,7 +107,8 @@ export function assemble(
     timing: { startedAt: run?.startedAt, finishedAt: run?.finishedAt, wallSec: run?.wallSec, measuredSec: run?.measuredSec },
     ...(run?.openLoop !== undefined ? { openLoop: run.openLoop } : {}),
     ...(run?.spike !== undefined ? { spike: run.spike } : {}),
-    ...(extras.stops !== undefined ? { serviceStops: serviceStopsOf(extras.stops, config.stopTimeoutSec) } : {})
+    ...(extras.stops !== undefined ? { serviceStops: serviceStopsOf(extras.stops, config.stopTimeoutSec) } : {}),
+    ...(run !== null ? { design: run.design, looks: run.looks } : {})
   })
   // Everything written, printed or posted derives from this object: no known secret may be in it.
   const clean = redactDeep(results)

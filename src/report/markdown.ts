@@ -1,12 +1,32 @@
 import { markdownTable } from 'markdown-table'
-import type { ArmSpec, Comparison, ComparisonKind, MachineInfo, MetricName, OpenLoopInfo, RoundResult, SpikeResult, Verdict } from '../types.js'
-import { METRIC_IDS, METRICS } from '../metrics.js'
+import type { ArmSpec, Comparison, MachineInfo, MetricName, OpenLoopInfo, RoundResult, SpikeResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from './summary.js'
+import {
+  ciText,
+  codeBlock,
+  codeSpan,
+  decisionText,
+  escapeMarkdown,
+  fmtBytes,
+  fmtInt,
+  fmtMBh,
+  fmtMs,
+  fmtP,
+  fmtPct,
+  METRIC_NAME,
+  KIND_NAME,
+  significance,
+  uncertainty
+} from './format.js'
+
+// The formatters live in format.ts; re-exported for callers that read them from the report module.
+export { ciText, codeBlock, codeSpan, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtP, fmtPct, neutraliseComments, significance } from './format.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../baseline/compare.js'
 import type { ResultsFile, ServiceStops } from '../baseline/results.js'
 import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
+import { decompositionSection } from './decomposition.js'
 import { minimumDetectableLogEffect } from '../stats/power.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
@@ -40,75 +60,10 @@ export interface ReportInput {
   spike?: SpikeResult[]
   /** How the services stopped (SIGKILLs after the grace period, escaped processes). */
   serviceStops?: ServiceStops
-}
-
-/** Escape text from outside (service names, branch names, log lines) for a markdown table cell or line. */
-export function escapeMarkdown(text: string): string {
-  // One pass, so no replacement is itself re-escaped. '@' and '#digit' are neutralised too: text from
-  // outside (a service log, a branch name) must not @mention people or link issues.
-  return neutraliseComments(text)
-    .replace(/[\\`*_[\]<>|~&@]|#(?=\d)/g, (c) => (c === '&' ? '&amp;' : c === '@' ? '&#64;' : c === '#' ? '&#35;' : `\\${c}`))
-    .replace(/^([#+\-=])/, '\\$1')
-    .replace(/^(\d+)\./, '$1\\.')
-    .replace(/\r?\n/g, ' ')
-}
-
-/**
- * Text with HTML comment delimiters broken (`<!--` → `<! --`, `-->` → `-- >`), so that no embedded
- * text (a service log line, a branch name, a field of a PR-built artifact) can open, close or forge a
- * hidden comment such as the sticky comment's marker. Code spans and blocks show them literally,
- * but the marker is matched on the raw body.
- */
-export function neutraliseComments(text: string): string {
-  return text.replace(/<!--/g, '<! --').replace(/--(?=>)/g, '-- ')
-}
-
-/** An inline code span that no content can close early (backslashes do not escape inside code spans). */
-export function codeSpan(text: string): string {
-  const flat = neutraliseComments(text.replace(/\r?\n/g, ' '))
-  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map((m) => m[0].length))
-  const ticks = '`'.repeat(longest + 1)
-  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : ''
-  return `${ticks}${pad}${flat}${pad}${ticks}`
-}
-
-/** A fenced code block that no content can close early: the fence is longer than any backtick run inside. */
-export function codeBlock(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length))
-  const fence = '`'.repeat(longest + 1)
-  return `${fence}text\n${neutraliseComments(text.replace(/\r/g, ''))}\n${fence}`
-}
-
-/** 0.0412 → "4.1%"; signed adds "+" for positive values. */
-export function fmtPct(x: number, opts: { signed?: boolean; digits?: number } = {}): string {
-  if (!Number.isFinite(x)) return 'n/a'
-  const s = (x * 100).toFixed(opts.digits ?? 1)
-  return `${opts.signed && x > 0 ? '+' : ''}${s === '-0.0' ? '0.0' : s}%`
-}
-
-/** Microseconds as milliseconds with two decimals. */
-export function fmtMs(us: number): string {
-  return Number.isFinite(us) ? (us / 1000).toFixed(2) : 'n/a'
-}
-
-export function fmtP(p: number | null): string {
-  if (p === null || !Number.isFinite(p)) return 'n/a'
-  return p < 0.001 ? '<0.001' : p.toFixed(3)
-}
-
-export function fmtInt(n: number): string {
-  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a'
-}
-
-function fmtBytes(bytesPerSec: number): string {
-  if (bytesPerSec <= 0) return '0'
-  if (bytesPerSec >= 1e6) return `${(bytesPerSec / 1e6).toFixed(2)} MB/s`
-  return `${(bytesPerSec / 1e3).toFixed(1)} kB/s`
-}
-
-function fmtMBh(mb: number): string {
-  if (mb <= 0) return '0'
-  return mb >= 1000 ? `${(mb / 1000).toFixed(2)} GB/h` : `${mb.toFixed(1)} MB/h`
+  /** The round design as run (side-by-side or sequential, pinning). */
+  design?: string
+  /** Blocks at each look, and why the run stopped. */
+  looks?: { blocks: number[]; stoppedBecause: string }
 }
 
 const VERDICT_BADGE: Record<Verdict, string> = {
@@ -118,43 +73,7 @@ const VERDICT_BADGE: Record<Verdict, string> = {
   error: '💥 **ERROR**'
 }
 
-const METRIC_NAME = Object.fromEntries(METRIC_IDS.map((id) => [id, METRICS[id].short])) as Record<MetricName, string>
-const KIND_NAME: Record<ComparisonKind, string> = { overhead: 'overhead', regression: 'regression', 'overhead-change': 'overhead change', instrumentation: 'instrumentation (off vs none)' }
 
-export function ciText(c: Comparison): string {
-  if (!Number.isFinite(c.ciLow)) return 'n/a'
-  return `${fmtPct(c.ciLow, { signed: true })} … ${fmtPct(c.ciHigh, { signed: true })}`
-}
-
-/** "±x%" when the interval is roughly symmetric around the estimate, else the interval itself. */
-function uncertainty(c: Comparison): string {
-  if (!Number.isFinite(c.ciLow)) return 'no interval'
-  const up = c.ciHigh - c.overhead
-  const down = c.overhead - c.ciLow
-  if (Math.abs(up - down) <= 0.25 * (c.ciHigh - c.ciLow)) return `±${((c.ciHigh - c.ciLow) * 50).toFixed(1)}%`
-  return `${Math.round(c.confidence * 100)}% CI ${ciText(c)}`
-}
-
-export function decisionText(c: Comparison): string {
-  if (c.decision === null) return 'reported'
-  const budget = `${fmtPct(c.budget as number)} budget`
-  switch (c.decision) {
-    case 'fail':
-      return `❌ fail (> ${budget})`
-    case 'pass':
-      return `✅ pass (≤ ${budget})`
-    default:
-      return `⚠️ inconclusive (${budget})`
-  }
-}
-
-/** "~" when the difference is not significant at the report's level, as benchstat does. */
-export function significance(c: Comparison): string {
-  if (!Number.isFinite(c.pValue)) return ''
-  return c.pValue < 1 - c.confidence ? '' : ' ~'
-}
-
-/** One sentence per traced arm: "tracing at 1% costs 4.1% QPS (±1.2%), P99 +2.3 ms". */
 export function headline(input: ReportInput, summaries: ArmSummary[]): string[] {
   const off = summaries.find((s) => s.armId === input.referenceArmId)
   const lines: string[] = []
@@ -410,6 +329,18 @@ export function sensitivityLine(input: ReportInput): string | null {
   return `Sensitivity of this run (n=${Math.min(...input.comparisons.filter((c) => c.paired).map((c) => c.n))} blocks, 80% power): ${parts.join('; ')}. An overhead fails only when it exceeds its budget by about that much; more blocks or longer rounds shrink it.`
 }
 
+/** The gate's own CPU for counting spans, per traced arm: it runs beside the services, so say how much. */
+function receiverLines(summaries: ArmSummary[]): string[] {
+  const shares = summaries.filter((s) => s.receiverCpuShare !== undefined)
+  if (shares.length === 0) return []
+  const parts = shares.map((s) => `${escapeMarkdown(s.armId)} ${fmtPct(s.receiverCpuShare as number, { digits: 2 })}`)
+  const spt = summaries.filter((s) => s.spansPerTrace !== undefined).map((s) => `${escapeMarkdown(s.armId)} ${(s.spansPerTrace as number).toFixed(2)}`)
+  return [
+    `receiver CPU (decoding and counting spans, HTTP transport excluded) as a share of the service's CPU: ${parts.join(', ')}`,
+    ...(spt.length > 0 ? [`spans per sampled trace (measured windows): ${spt.join(', ')}`] : [])
+  ]
+}
+
 /** Render the full report. Verdict first, then headline, tables, and a collapsed section of raw data. */
 export function renderReport(input: ReportInput): string {
   const summaries = summariseArms(input.arms, input.rounds)
@@ -448,6 +379,7 @@ export function renderReport(input: ReportInput): string {
       const sens = sensitivityLine(input)
       if (sens !== null) out.push(sens, '')
     }
+    out.push(...decompositionSection(input))
     out.push(...loadLevelsSection(input), ...openLoopSection(input), ...spikeSection(input))
   }
   const s = input.settings
@@ -457,8 +389,10 @@ export function renderReport(input: ReportInput): string {
     `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs every arm once in random order)`,
     `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
     `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ${escapeMarkdown(input.machine.runner)}`,
-    `CPU pinning: ${escapeMarkdown(input.pinning)}`,
-    ...noiseLines(input)
+    input.design !== undefined ? `design: ${escapeMarkdown(input.design)}` : `CPU pinning: ${escapeMarkdown(input.pinning)}`,
+    ...(input.looks !== undefined ? [`looks after ${input.looks.blocks.join(', ')} blocks; stopped after ${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`] : []),
+    ...noiseLines(input),
+    ...receiverLines(summaries)
   ]
   if (input.wallSec !== undefined && input.measuredSec !== undefined) {
     settings.push(`wall time ${input.wallSec.toFixed(0)} s, of which ${input.measuredSec.toFixed(0)} s measured`)

@@ -26,6 +26,11 @@ export interface ArmSummary {
   spansPerRequest: number
   /** Spans per sampled trace in the measured windows (absent for results without windows). */
   spansPerTrace?: number
+  /**
+   * The gate's receiver CPU (decode and accounting, HTTP transport excluded) for this arm's measured
+   * spans, as a fraction of the service's own CPU over the same window; absent without spans or /proc data.
+   */
+  receiverCpuShare?: number
   /** Projected OTLP bytes per second at this arm's median QPS. */
   otlpBytesPerSec: number
   /** Projected span storage per hour (OTLP wire bytes, decimal MB) at this arm's median QPS. */
@@ -85,6 +90,9 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
       : ratio(sum((r) => r.otlp.spans), okAll)
     const traces = windowed ? sum((r) => r.window!.traces) : 0
     const spansPerTrace = traces > 0 ? sum((r) => r.window!.traceSpans) / traces : null
+    const serviceCpu = rs.every((r) => r.resources !== undefined) ? sum((r) => r.resources!.cpuSeconds) : 0
+    const receiverCpu = windowed ? sum((r) => (r.otlp.spans > 0 ? ((r.receiverCpuSec ?? 0) / r.otlp.spans) * r.window!.spans : 0)) : 0
+    const receiverCpuShare = serviceCpu > 0 && rs.some((r) => r.receiverCpuSec !== undefined && r.otlp.spans > 0) ? receiverCpu / serviceCpu : null
     const bytesPerRequest = windowed ? ratio(bytes, sum((r) => r.otlp.spans)) * spansPerRequest : ratio(bytes, okAll)
     const resources = armResources(rs)
     out.push({
@@ -105,6 +113,7 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
       otlpBytes: bytes,
       spansPerRequest,
       ...(spansPerTrace !== null ? { spansPerTrace } : {}),
+      ...(receiverCpuShare !== null ? { receiverCpuShare } : {}),
       otlpBytesPerSec: bytesPerRequest * qps,
       storageMBPerHour: (bytesPerRequest * qps * 3600) / 1e6,
       ...(resources !== undefined ? { resources } : {})

@@ -35,8 +35,12 @@ function expectSaneRounds(g: FixtureGateRun, serviceArms: readonly string[]): vo
     } else if (r.armId === 'on@1') {
       const perRequest = spansPerRequest(r)
       expect({ where, perRequest, inBand: perRequest >= SPANS_PER_REQUEST[0] && perRequest <= SPANS_PER_REQUEST[1] }).toMatchObject({ where, inBand: true })
-      // Each trace is one request: its server span and `users.build`, never more, never fewer.
-      if (r.window !== undefined) expect({ where, traceSpans: r.window.traceSpans }).toEqual({ where, traceSpans: 2 * r.window.traces })
+      // Each trace is one request: its server span and `users.build`. Only a request cut off when the
+      // service stopped (at most one per connection) may leave a trace with a single span.
+      if (r.window !== undefined) {
+        const missing = 2 * r.window.traces - r.window.traceSpans
+        expect({ where, missing, inRange: missing >= 0 && missing <= 10 }).toMatchObject({ where, inRange: true })
+      }
     } else {
       expect({ where, spans: r.otlp.spans > 0 }).toEqual({ where, spans: true })
     }

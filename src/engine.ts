@@ -10,7 +10,8 @@ import { resourceSamplingSupported } from './service/procstat.js'
 import { machineInfo } from './baseline/fingerprint.js'
 import type { BaselineInfo } from './baseline/compare.js'
 import type { ResultsFile } from './baseline/results.js'
-import { analyse, type StoredInput } from './analysis/analyse.js'
+import { analyse, designOf, type Analysis, type StoredInput } from './analysis/analyse.js'
+import { gatedComparisons, planComparisons } from './analysis/comparisons.js'
 import { armsOf } from './plan/plan.js'
 import { measureRun, type LookFn, type MeasureHooks } from './measure/run.js'
 import type { ArmSpec, Comparison, GateResult, MachineInfo, OpenLoopInfo, Plan, RoundResult, SpikeResult } from './types.js'
@@ -41,8 +42,8 @@ export interface GateRun {
 
 /** Inputs of a run besides the config. */
 export interface EngineOptions {
-  /** A validated stored baseline to compare with (unpaired), or the reason there is none. */
-  stored?: { results: ResultsFile } | { status: BaselineInfo['status']; message: string; path?: string } | null
+  /** A validated stored main history to compare with (unpaired), or the reason there is none. */
+  stored?: { history: ResultsFile[] } | { status: BaselineInfo['status']; message: string; path?: string } | null
   /** Cancellation (SIGTERM/SIGINT): checked before every service start; the run then throws its reason. */
   signal?: AbortSignal
 }
@@ -87,20 +88,6 @@ export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): 
   return analyse(config, plan.arms, rounds).comparisons.map((c) => (c.budget === null ? c : { ...c, pFailAdjusted: null, decision: null }))
 }
 
-/**
- * What a look decides: stop once every gated comparison is decided (PASS or FAIL), go on while any is
- * inconclusive.
- */
-function lookFn(config: Config, arms: readonly ArmSpec[], stored: StoredInput | undefined): LookFn {
-  return (rounds) => {
-    const a = analyse(config, arms, rounds, stored)
-    const gated = a.comparisons.filter((c) => c.budget !== null)
-    const open = gated.filter((c) => c.decision === 'inconclusive').length
-    if (gated.length === 0) return { stop: true, reason: 'nothing is gated' }
-    return open === 0 ? { stop: true, reason: `every gated comparison is decided (${a.gate.verdict})` } : { stop: false, reason: `${open} of ${gated.length} gated comparisons undecided` }
-  }
-}
-
 /** Spans per trace must not drop between rounds of one arm: a round that lost part of its spans is a fault. */
 function assertSpansPerTraceSteady(rounds: readonly RoundResult[]): void {
   for (const armId of new Set(rounds.map((r) => r.armId))) {
@@ -121,10 +108,20 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
     throw new GateError('service', `'max-cpu-overhead' is ${pct(config.maxCpuOverhead)} but this system has no /proc to measure CPU from (Linux only); set it to 'none'`)
   }
   const storedIn = options.stored
-  const stored: StoredInput | undefined = storedIn && 'results' in storedIn ? { results: storedIn.results, machine } : undefined
-  const m = await measureRun(config, (arm, port, endpoint) => roundEnv(config, arm, port, endpoint), lookFn(config, armsOf(config), stored), hooks, options.signal)
-  assertSpansPerTraceSteady(m.rounds)
-  const a = analyse(config, m.plan.arms, m.rounds, stored)
+  const stored: StoredInput | undefined = storedIn && 'history' in storedIn ? { history: storedIn.history, machine } : undefined
+  const arms = armsOf(config)
+  // The gated family is fixed before the first round: CPU counts when it is budgeted (then it must be measured).
+  const gated = gatedComparisons(planComparisons(config, arms, { cpuMeasured: config.maxCpuOverhead !== null, stored: stored !== undefined })).length
+  const design = designOf(config, gated)
+  let last: Analysis | undefined
+  const look: LookFn = (rounds, l) => {
+    // Checked at every look: a verdict must never rest on rounds that lost part of their spans.
+    assertSpansPerTraceSteady(rounds)
+    last = analyse(config, arms, rounds, stored, { index: l.index, previous: last?.look, final: l.final })
+    return { stop: last.look.stop, reason: last.look.reason }
+  }
+  const m = await measureRun(config, (arm, port, endpoint) => roundEnv(config, arm, port, endpoint), design.looks, look, hooks, options.signal)
+  const a = last as Analysis
   let baseline: BaselineInfo = config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }
   if (a.stored !== undefined) {
     if (config.base === null || a.stored.status === 'ok') baseline = a.stored

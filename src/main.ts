@@ -5,7 +5,7 @@ import { readInputs } from './config/read.js'
 import { Outputs } from './config/inputs.js'
 import { renderReport } from './report/markdown.js'
 import { assemble, headlineOverhead, provenance, reportFromResults } from './report/assemble.js'
-import { writeRunFiles } from './baseline/files.js'
+import { writeHistoryFile, writeRunFiles } from './baseline/files.js'
 import { machineInfo } from './baseline/fingerprint.js'
 import { readResultsFile } from './baseline/read.js'
 import type { ResultsFile } from './baseline/results.js'
@@ -219,6 +219,8 @@ async function gateAndReport(configIn: Config, cancel: Cancellation): Promise<st
     markdown = redact(renderReport(report))
     const paths = writeRunFiles(config.outputDir, markdown, results)
     setOutputs(verdict, results, paths)
+    // The next stored baseline: the history read from 'baseline-path' plus this run (if it measured).
+    if (cancelledBy === undefined) core.setOutput(Outputs.HistoryPath, writeHistoryFile(config.outputDir, outcome.storedHistory ?? [], results, config.historySize))
     if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
     // The report quotes service output (log tails): printed inert, so it can issue no workflow command.
     printUntrusted(markdown, (t) => core.info(t))

@@ -6,6 +6,7 @@ import { killAllServices } from './service/service.js'
 import { randomSeed } from './plan/random.js'
 import { errorMessage } from './errors.js'
 import type { Verdict } from './types.js'
+import type { ResultsFile } from './baseline/results.js'
 
 /** What a measurement ended with: a run and its verdict, or `error` and why. */
 export interface MeasureOutcome {
@@ -16,6 +17,8 @@ export interface MeasureOutcome {
   error?: string
   /** Baseline status known before the run (a stored baseline that could not be used). */
   baselineBefore?: BaselineInfo
+  /** The stored main history that was loaded (this run is appended to it in history.json). */
+  storedHistory?: ResultsFile[]
 }
 
 /**
@@ -35,8 +38,9 @@ export async function measure(
     if (fixed.baselinePath !== null) {
       const loaded = loadBaseline(fixed.baselinePath)
       if (loaded.status === 'ok') {
-        options.stored = { results: loaded.results }
-        hooks.info(`stored baseline: ${loaded.path} from ${loaded.results.createdAt}`)
+        options.stored = { history: loaded.history }
+        out.storedHistory = loaded.history
+        hooks.info(`stored baseline: ${loaded.path}, ${loaded.history.length} run${loaded.history.length === 1 ? '' : 's'} of main, the newest from ${loaded.history[loaded.history.length - 1].createdAt}`)
       } else {
         hooks.warn(`stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`)
         options.stored = { status: loaded.status, message: loaded.message, path: loaded.path }

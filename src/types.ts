@@ -265,6 +265,22 @@ export interface Comparison {
   cannotFail?: string
   /** Set when the values come from an extra phase (RoundResult.phases[].id, e.g. `c=200`, `open`), not the primary load. */
   phase?: string
+  /** One-sided p of H0 "overhead ≥ budget" (small → PASS); gated comparisons of the current rule. */
+  pPass?: number
+  /** The nominal one-sided levels this comparison was held to at its deciding look (Holm step and α spending). */
+  failLevel?: number
+  passLevel?: number
+  /** Index of the look (0-based) at which the decision was reached; null while undecided or inconclusive. */
+  decidedAtLook?: number | null
+  /** Robust per-block noise on the log scale (trimmed-mean SE·√n), what the sensitivity comes from. */
+  blockScale?: number
+  /** The smallest overhead this run could have caught with 80 % power under the rule applied. */
+  detectable?: number
+  /** detectable exceeds twice the budget: overheads well beyond the budget could pass unnoticed. */
+  underpowered?: boolean
+  /** Stored comparisons: runs in the stored history, and the SD of their typical values (log scale). */
+  historyRuns?: number
+  betweenRunSd?: number
 }
 
 /**

@@ -2,7 +2,7 @@
 import { buildResults, settingsOf, type ResultsFile } from '../../src/baseline/results.js'
 import { parseConfig } from '../../src/config/config.js'
 import { buildArms } from '../../src/plan/plan.js'
-import { compare } from '../../src/stats/compare.js'
+import { compare } from '../../src/analysis/analyse.js'
 import { makeRound } from './rounds.js'
 
 /** 8 blocks of `off` vs `on@1` (tracing costs ~5 % QPS), verdict pass; `git` as given (default: commit b…b, PR 7). */

@@ -5,8 +5,8 @@
  */
 import { expect } from '@jest/globals'
 import { buildArms } from '../../src/plan/plan.js'
-import { compare } from '../../src/stats/compare.js'
-import { decide } from '../../src/gate/gate.js'
+import { compare } from '../../src/analysis/analyse.js'
+import { decide } from '../../src/analysis/analyse.js'
 import { renderReport, type ReportInput } from '../../src/report/markdown.js'
 import type { Comparison, MetricName, RoundResult } from '../../src/types.js'
 
@@ -149,7 +149,7 @@ describe('renderReport with CPU and memory of the process tree', () => {
     expect(md).toMatch(/\| on(@|&#64;)0\.01 +\| CPU\/req +\| +\+\d+\.\d%/)
     expect(md).toMatch(/\| on(@|&#64;)1 +\| CPU\/req .*\| reported +\|/)
     expect(md).toContain('CPU/req not gated')
-    expect(md).toMatch(/per-block SD of the CPU\/req log-ratio ≈ \d+\.\d%/)
+    expect(md).toMatch(/per-block noise of the CPU\/req log-ratio: SD ≈ \d+\.\d%/)
   })
 })
 

@@ -1,7 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
 import {
-  compare,
-  holm,
   meanSd,
   pairedLogRatios,
   pairedTTest,
@@ -10,7 +8,7 @@ import {
   tInterval,
   tQuantile
 } from '../../src/stats/index.js'
-import { decide } from '../../src/gate/index.js'
+import { compare, decide } from '../../src/analysis/analyse.js'
 import type { MetricName } from '../../src/types.js'
 import { REF } from './reference-values.js'
 import { expectRel, normals, pairRounds, round, roundsFromLogRatios } from './helpers.js'
@@ -82,55 +80,6 @@ describe.each(names)('reference dataset %s (SciPy / itertools, see reference.py)
     expect(signFlipTest(d, muP, 'greater')).toBe(ds.sfP99Fail)
   })
 
-  test.each(['qps', 'p99'] as const)('compare() on %s: overhead, CI, p-values, pFail', (metric) => {
-    const c = compare(rounds, 'on@0.01', 'off', metric, { confidence: 0.95, budget: BUDGET })
-    const r = ds[metric]
-    expect(c).toMatchObject({ armId: 'on@0.01', referenceArmId: 'off', metric, n: ds.n, confidence: 0.95, budget: BUDGET })
-    expectRel(c.overhead, r.overhead, 1e-9)
-    expect(c.ciLow).toBeCloseTo(r.ci95[0], T_DIGITS)
-    expect(c.ciHigh).toBeCloseTo(r.ci95[1], T_DIGITS)
-    expectRel(c.pValue, ds.t0.p, T_REL)
-    expect(c.pPermutation).toBe(ds.sf0)
-    expectRel(c.pFail as number, r.pFail, T_REL)
-    expect(c.pFailAdjusted).toBeNull()
-    expect(c.decision).toBeNull()
-  })
-})
-
-describe('holm', () => {
-  test('hand-checked vector with ties (reference.py)', () => {
-    const adj = holm([...REF.holmHand.p])
-    adj.forEach((a, i) => expectRel(a, REF.holmHand.adjusted[i], 1e-12))
-  })
-
-  test('adjusted values keep the order of the raw ones, never decrease p, cap at 1', () => {
-    const rand = normals(7)
-    for (let k = 0; k < 50; k++) {
-      const p = Array.from({ length: 1 + (k % 9) }, () => Math.min(1, Math.abs(rand()) / 4))
-      const a = holm(p)
-      for (let i = 0; i < p.length; i++) {
-        expect(a[i]).toBeGreaterThanOrEqual(p[i])
-        expect(a[i]).toBeLessThanOrEqual(1)
-        for (let j = 0; j < p.length; j++) if (p[i] < p[j]) expect(a[i]).toBeLessThanOrEqual(a[j])
-      }
-    }
-  })
-
-  test.each([
-    [[], []],
-    [[0.03], [0.03]],
-    [[0.04, 0.01], [0.04, 0.02]],
-    [[0.01, 0.04], [0.02, 0.04]],
-    [[0.3, 0.6, 0.9], [0.9, 1, 1]],
-    [[0.2, 0.2, 0.01], [0.4, 0.4, 0.03]],
-    [[0.001, 0.5, 0.5], [0.003, 1, 1]]
-  ])('holm(%p) = %p', (p, expected) => {
-    holm(p).forEach((a, i) => expect(a).toBeCloseTo(expected[i], 12))
-  })
-
-  test.each([[NaN], [-0.1], [1.5]])('rejects p-value %p', (bad) => {
-    expect(() => holm([0.01, bad])).toThrow(/p-value 1 must be in \[0, 1\]/)
-  })
 })
 
 describe('sign-flip test', () => {
@@ -178,7 +127,6 @@ describe('degenerate cases', () => {
       expect(c.ciHigh).toBeNaN()
       expect(c.sdLogRatio).toBeNaN()
       expect(c.pValue).toBeNaN()
-      expect(c.pFail).toBeNaN()
       const g = decide([c], { alpha: 0.05, onInconclusive: 'warn' })
       expect(g.comparisons[0].decision).toBe('inconclusive')
       expect(g.verdict).toBe('inconclusive')
@@ -203,12 +151,15 @@ describe('degenerate cases', () => {
     expect(tInterval(d, 0.95)).toEqual([x, x])
   })
 
-  test('sd = 0 in compare(): the CI collapses onto the point and the sign-flip p keeps pFail ≥ 1/2^n', () => {
+  test('sd = 0 in compare(): the CI collapses onto the point; exactly at the budget PASSes, two blocks never decide', () => {
     const c = compare(roundsFromLogRatios([-0.2, -0.2, -0.2]), 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 0.05 })
     expect(c.sdLogRatio).toBeCloseTo(0, 12)
     expect(c.ciLow).toBeCloseTo(c.overhead, 12)
     expect(c.ciHigh).toBeCloseTo(c.overhead, 12)
-    expect(c.pFail).toBeCloseTo(1 / 8, 12)
+    const atBudget = Math.log(1 - 0.05)
+    const decided = (d: number[]) => decide([compare(roundsFromLogRatios(d), 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 0.05 })], { alpha: 0.05, onInconclusive: 'warn' }).comparisons[0].decision
+    expect(decided([atBudget, atBudget, atBudget, atBudget])).toBe('pass')
+    expect(decided([0, 0])).toBe('inconclusive')
   })
 })
 
@@ -300,7 +251,7 @@ describe('compare: direction and CI mapping', () => {
       /confidence must be in \(0, 1\), got 95/
     )
     expect(() => compare(rounds, 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 1 })).toThrow(
-      /qps budget for arm 'on@0.01' must be a fraction in \[0, 1\), got 1/
+      /budget of a higher-is-better metric must be a fraction in \[0, 1\), got 1/
     )
     expect(() => compare(rounds, 'on@0.01', 'off', 'p99', { confidence: 0.95, budget: -0.1 })).toThrow(/got -0.1/)
     expect(compare(rounds, 'on@0.01', 'off', 'p99', { confidence: 0.95, budget: 2 }).budget).toBe(2)

@@ -1,24 +1,41 @@
 /**
- * The analysis of a run, pure: the comparison plan → one Comparison per planned entry → the gate's
- * decision. The engine calls it at every look; the report and the results file read what it returns.
+ * The analysis of a run, pure: the comparison plan → the data of each planned comparison → the
+ * statistics (20 % trimmed mean of the per-block log-ratios, Yuen's interval) → the gated ones decided
+ * by the group-sequential design (Holm for FAIL, α spent over the looks) → the gate's verdict.
+ * The engine calls it at every look; the report and the results file read what it returns.
  */
 import type { Config } from '../config/config.js'
-import { compare, compareLogRatios } from '../stats/compare.js'
-import { compareUnpaired } from '../stats/unpaired.js'
 import { pairedLogRatios } from '../stats/logRatios.js'
-import { metricValue } from '../metrics.js'
-import { decide } from '../gate/gate.js'
+import { signFlipTest } from '../stats/signFlip.js'
+import { meanSd } from '../stats/tTest.js'
+import { metricSpec, metricValue } from '../metrics.js'
 import { GateError } from '../errors.js'
 import { OFF_ARM_ID, baseArmId } from '../plan/plan.js'
 import { machineDifferences, settingsDifferences, type BaselineInfo } from '../baseline/compare.js'
 import type { ResultsFile } from '../baseline/results.js'
-import type { ArmSpec, Comparison, GateResult, MachineInfo, RoundResult } from '../types.js'
-import { planComparisons, type PlannedComparison } from './comparisons.js'
+import type { ArmSpec, Comparison, GateResult, MachineInfo, OnInconclusive, RoundResult } from '../types.js'
+import { gatedComparisons, planComparisons, type PlannedComparison } from './comparisons.js'
+import { analyseComparison, logThreshold, MIN_BLOCKS, type Direction } from './rule.js'
+import { compareWithHistory } from './history.js'
+import { decideAtLook, type ComparisonVerdict, type GatedComparison, type LookResult } from './decide.js'
+import { planLooks, type SequentialDesign } from './sequential.js'
+import { minimumDetectableOverhead } from './sensitivity.js'
+import { gateReason } from './reasons.js'
 
-/** A stored main baseline as the analysis sees it. */
+/** A stored main baseline as the analysis sees it: the history of main runs (oldest first) and this machine. */
 export interface StoredInput {
-  results: ResultsFile
+  history: ResultsFile[]
   machine: MachineInfo
+}
+
+/** Where the run stands in its sequential design. */
+export interface LookContext {
+  /** 0-based index of this look in `design.looks`. */
+  index: number
+  /** The result of the previous look (decided comparisons stay decided). */
+  previous?: LookResult
+  /** No further look follows (last planned look, or the time budget): undecided comparisons become INCONCLUSIVE. */
+  final: boolean
 }
 
 /** What the analysis returns. */
@@ -26,6 +43,8 @@ export interface Analysis {
   planned: PlannedComparison[]
   comparisons: Comparison[]
   gate: GateResult
+  design: SequentialDesign
+  look: LookResult
   /** The stored baseline's status when one was given (usable or why not). */
   stored?: BaselineInfo
 }
@@ -35,56 +54,172 @@ export function cpuMeasured(rounds: readonly RoundResult[]): boolean {
   return rounds.length > 0 && rounds.every((r) => r.resources !== undefined)
 }
 
-/** The stored baseline's status against this run: usable, or why not (other settings). */
+/** The direction of a metric in the rule's terms. */
+export function directionOf(metric: string): Direction {
+  return metricSpec(metric).lowerIsBetter ? 'lower-is-better' : 'higher-is-better'
+}
+
+/** The stored runs measured with this run's settings (others measure something else). */
+function usableRuns(config: Config, stored: StoredInput): ResultsFile[] {
+  return stored.history.filter((r) => settingsDifferences(config, r.settings).length === 0)
+}
+
+/** The stored baseline's status against this run: usable (with how many runs), or why not. */
 export function storedStatus(config: Config, stored: StoredInput): BaselineInfo {
-  const differences = machineDifferences(stored.results.machine, stored.machine)
+  const newest = stored.history[stored.history.length - 1]
+  const differences = machineDifferences(newest.machine, stored.machine)
   const info: BaselineInfo = {
     source: 'stored',
     status: 'ok',
     path: config.baselinePath ?? undefined,
-    createdAt: stored.results.createdAt,
-    sha: stored.results.git?.sha,
-    ref: stored.results.git?.ref,
-    machine: stored.results.machine,
+    createdAt: newest.createdAt,
+    sha: newest.git?.sha,
+    ref: newest.git?.ref,
+    machine: newest.machine,
     sameMachine: differences.length === 0,
     machineDifferences: differences,
-    arms: stored.results.arms
+    arms: newest.arms,
+    runs: usableRuns(config, stored).length
   }
-  const settings = settingsDifferences(config, stored.results.settings)
-  if (settings.length > 0) return { ...info, status: 'unusable', message: `the stored baseline was measured with other settings (${settings.join('; ')})` }
+  if (info.runs === 0) {
+    const settings = settingsDifferences(config, newest.settings)
+    return { ...info, status: 'unusable', message: `the stored baseline was measured with other settings (${settings.join('; ')})` }
+  }
   return info
 }
 
-/** The statistics of one planned comparison. */
-function computeOne(config: Config, p: PlannedComparison, rounds: readonly RoundResult[], stored: StoredInput | undefined, info: BaselineInfo | undefined): Comparison {
-  const opts = { confidence: config.confidence, budget: p.budget, kind: p.kind, ...(p.phase !== undefined ? { phase: p.phase } : {}) }
-  if (p.source === 'paired') return compare(rounds, p.armId, p.referenceArmId, p.metric, opts)
+/** The design of a run: looks every `rounds` blocks up to `max-rounds`, for the gated family of the plan. */
+export function designOf(config: Pick<Config, 'rounds' | 'maxRounds' | 'confidence'>, gated: number): SequentialDesign {
+  return planLooks({ rounds: config.rounds, maxRounds: config.maxRounds, confidence: config.confidence, gatedComparisons: gated })
+}
+
+/** The data of one planned comparison: per-block log-ratios, or this run's and the stored runs' values. */
+interface ComparisonData {
+  logRatios: number[]
+  current?: number[]
+  history?: number[][]
+}
+
+function dataOf(p: PlannedComparison, rounds: readonly RoundResult[], stored: ResultsFile[]): ComparisonData {
+  if (p.source === 'paired') return { logRatios: pairedLogRatios(rounds, p.armId, p.referenceArmId, p.metric, p.phase) }
   if (p.source === 'diff-in-diff') {
     const head = pairedLogRatios(rounds, p.armId, OFF_ARM_ID, p.metric)
     const base = pairedLogRatios(rounds, p.referenceArmId, baseArmId(OFF_ARM_ID), p.metric)
     if (head.length !== base.length) throw new Error(`blocks of ${p.armId} and ${p.referenceArmId} differ: ${head.length} vs ${base.length}`)
-    return compareLogRatios(
-      head.map((d, i) => d - base[i]),
-      p.armId,
-      p.referenceArmId,
-      p.metric,
-      opts
-    )
+    return { logRatios: head.map((d, i) => d - base[i]) }
   }
-  const s = stored as StoredInput
-  const mine = rounds.filter((r) => r.armId === p.armId).map((r) => Math.log(metricValue(r, p.metric)))
-  const theirs = s.results.rounds.filter((r) => r.armId === OFF_ARM_ID).map((r) => Math.log(metricValue(r, p.metric)))
-  const c = compareUnpaired(mine, theirs, p.armId, p.referenceArmId, p.metric, opts)
-  const diffs = info?.machineDifferences ?? []
-  if (diffs.length > 0) c.cannotFail = `baseline from another machine (${diffs.join(', ')})`
-  return c
+  const valuesOf = (rs: readonly RoundResult[], where: string): number[] =>
+    rs
+      .filter((r) => r.armId === OFF_ARM_ID)
+      .map((r) => {
+        const v = metricValue(r, p.metric)
+        // A 0-QPS round (or an absurd stored value) is a fault with a name, never a RangeError deep inside.
+        if (!(Number.isFinite(v) && v > 0)) throw new GateError('load', `${where}, block ${r.block + 1}: ${p.metric} must be a positive number, got ${String(v)}`)
+        return v
+      })
+  return {
+    logRatios: [],
+    current: valuesOf(rounds, 'this run, arm off'),
+    history: stored.map((run, k) => valuesOf(run.rounds, `stored run ${k + 1} (${run.createdAt}), arm off`))
+  }
+}
+
+/** Two-sided p of "no difference" under the rule (trimmed t against 0); NaN when it cannot be computed. */
+function twoSidedP(pFail: number, pPass: number): number {
+  return Math.min(1, 2 * Math.min(pFail, pPass))
+}
+
+/** The parts of a Comparison every kind shares. */
+function baseOf(p: PlannedComparison, d: ComparisonData): Omit<Comparison, 'overhead' | 'ciLow' | 'ciHigh' | 'confidence' | 'pValue' | 'pPermutation' | 'n' | 'pFail' | 'decision'> {
+  const { mean, sd } = meanSd(d.logRatios)
+  return {
+    kind: p.kind,
+    paired: p.source !== 'stored',
+    armId: p.armId,
+    referenceArmId: p.referenceArmId,
+    metric: p.metric,
+    logRatios: d.logRatios,
+    meanLogRatio: d.logRatios.length > 0 ? mean : NaN,
+    sdLogRatio: d.logRatios.length > 1 ? sd : NaN,
+    budget: p.budget,
+    pFailAdjusted: null,
+    ...(p.phase !== undefined ? { phase: p.phase } : {})
+  }
+}
+
+/** Statistics of a reported (not gated) comparison at the run's confidence. */
+function reported(p: PlannedComparison, d: ComparisonData, confidence: number): Comparison {
+  const direction = directionOf(p.metric)
+  if (p.source === 'stored') {
+    const h = compareWithHistory(d.current as number[], d.history as number[][], direction, 0, confidence)
+    return { ...baseOf(p, d), n: h.n, nRef: h.runs, overhead: h.overhead, ciLow: h.ciLow, ciHigh: h.ciHigh, confidence, pValue: twoSidedP(h.pFail, h.pPass), pPermutation: NaN, pFail: null, decision: null, historyRuns: h.runs, betweenRunSd: h.betweenRunSd }
+  }
+  const a = analyseComparison({ logRatios: d.logRatios, direction, budget: 0 }, confidence)
+  return {
+    ...baseOf(p, d),
+    n: a.n,
+    overhead: a.overhead,
+    ciLow: a.ciLow,
+    ciHigh: a.ciHigh,
+    confidence,
+    pValue: a.n >= MIN_BLOCKS ? twoSidedP(a.pFail, a.pPass) : NaN,
+    pPermutation: d.logRatios.length >= 2 ? signFlipTest(d.logRatios, 0, 'two-sided') : NaN,
+    pFail: null,
+    decision: null,
+    blockScale: a.blockScale
+  }
+}
+
+/** A gated comparison from its verdict at the look, with the sensitivity of the rule applied. */
+function gated(p: PlannedComparison, d: ComparisonData, v: ComparisonVerdict, design: SequentialDesign, confidence: number): Comparison {
+  const direction = directionOf(p.metric)
+  const r = reported(p, d, confidence)
+  const budget = p.budget as number
+  const sens = p.source === 'stored' ? null : minimumDetectableOverhead({ design, blockScale: v.blockScale, direction, budget, lastLook: design.looks.length - 1 })
+  return {
+    ...r,
+    n: v.n,
+    overhead: v.overhead,
+    ciLow: v.ciLow,
+    ciHigh: v.ciHigh,
+    confidence: v.confidence,
+    pFail: v.pFail,
+    pPass: v.pPass,
+    failLevel: v.failLevel,
+    passLevel: v.passLevel,
+    decidedAtLook: v.decidedAtLook,
+    decision: v.decision === 'undecided' ? 'inconclusive' : v.decision,
+    blockScale: v.blockScale,
+    ...(v.cannotFail !== undefined ? { cannotFail: v.cannotFail } : {}),
+    ...(sens !== null && Number.isFinite(sens.overhead) ? { detectable: sens.overhead, underpowered: sens.underpowered } : {})
+  }
+}
+
+/** The rule's input of a gated comparison. */
+function gatedInput(p: PlannedComparison, d: ComparisonData, id: string, cannotFail: string | undefined): GatedComparison {
+  const direction = directionOf(p.metric)
+  const budget = p.budget as number
+  if (p.source === 'stored') return { kind: 'history', id, direction, budget, current: d.current as number[], history: d.history as number[][], ...(cannotFail !== undefined ? { cannotFail } : {}) }
+  return { kind: 'paired', id, direction, budget, logRatios: d.logRatios }
+}
+
+/** The verdict of the run from the decided comparisons, and one reason line per gated comparison. */
+export function gateOf(comparisons: Comparison[], onInconclusive: OnInconclusive): GateResult {
+  const gatedCs = comparisons.filter((c) => c.budget !== null)
+  const decisions = gatedCs.map((c) => c.decision)
+  const verdict: GateResult['verdict'] = decisions.includes('fail') ? 'fail' : decisions.includes('inconclusive') ? 'inconclusive' : 'pass'
+  const reasons = gatedCs.map(gateReason)
+  if (gatedCs.length === 0) reasons.push('No comparison is gated (no budget set): nothing to decide → PASS')
+  const failCheck = verdict === 'fail' || (verdict === 'inconclusive' && onInconclusive === 'fail')
+  return { verdict, failCheck, comparisons, reasons }
 }
 
 /**
- * Compare and decide: every comparison of the plan for these arms and rounds, then Holm and the
- * three-way decision over the gated ones. A stored baseline with other settings is reported, not compared.
+ * Compare and decide: every comparison of the plan for these arms and rounds, the gated ones by the
+ * sequential design at `look` (default: one final look over all blocks so far). A stored baseline
+ * with other settings is reported, not compared; one from another machine can never FAIL.
  */
-export function analyse(config: Config, arms: readonly ArmSpec[], rounds: readonly RoundResult[], stored?: StoredInput): Analysis {
+export function analyse(config: Config, arms: readonly ArmSpec[], rounds: readonly RoundResult[], stored?: StoredInput, look?: LookContext): Analysis {
   const info = stored === undefined ? undefined : storedStatus(config, stored)
   const cpu = cpuMeasured(rounds)
   // A gate that cannot measure must not pass: a CPU budget without CPU data in every round is a fault.
@@ -92,7 +227,78 @@ export function analyse(config: Config, arms: readonly ArmSpec[], rounds: readon
     throw new GateError('service', `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`)
   }
   const planned = planComparisons(config, arms, { cpuMeasured: cpu, stored: info?.status === 'ok' })
-  const comparisons = planned.map((p) => computeOne(config, p, rounds, stored, info))
-  const gate = decide(comparisons, { alpha: 1 - config.confidence, onInconclusive: config.onInconclusive })
-  return { planned, comparisons: gate.comparisons, gate, ...(info !== undefined ? { stored: info } : {}) }
+  const runs = stored !== undefined && info?.status === 'ok' ? usableRuns(config, stored) : []
+  const data = planned.map((p) => dataOf(p, rounds, runs))
+  const gatedPlan = gatedComparisons(planned)
+  const blocks = new Set(rounds.map((r) => r.block)).size
+  // Without a look context: a single, final look over the blocks so far (tests, re-analysis).
+  const design = look !== undefined ? designOf(config, gatedPlan.length) : planLooks({ rounds: Math.max(2, blocks), maxRounds: Math.max(2, blocks), confidence: config.confidence, gatedComparisons: gatedPlan.length })
+  const index = look?.index ?? 0
+  const otherMachine = info?.machineDifferences !== undefined && info.machineDifferences.length > 0 ? `baseline from another machine (${info.machineDifferences.join(', ')})` : undefined
+  const inputs: GatedComparison[] = []
+  planned.forEach((p, i) => {
+    if (p.budget !== null) inputs.push(gatedInput(p, data[i], String(i), p.source === 'stored' ? otherMachine : undefined))
+  })
+  const result = decideAtLook(inputs, index, design, look?.previous, { final: look?.final ?? true })
+  const verdictOf = new Map(result.verdicts.map((v) => [v.id, v]))
+  const comparisons = planned.map((p, i) =>
+    p.budget === null ? reported(p, data[i], config.confidence) : gated(p, data[i], verdictOf.get(String(i)) as ComparisonVerdict, design, config.confidence)
+  )
+  return { planned, comparisons, gate: gateOf(comparisons, config.onInconclusive), design, look: result, ...(info !== undefined ? { stored: info } : {}) }
+}
+
+/** Options of compare(): the reported interval's level and, when gated, the budget (fraction). */
+export interface CompareOptions {
+  kind?: Comparison['kind']
+  confidence: number
+  budget: number | null
+  phase?: string
+}
+
+/**
+ * One paired comparison of `armId` with `refArmId` on `metric` under the rule (statistics only; a
+ * gated one is decided by decide() or by the run's looks).
+ */
+export function compare(rounds: readonly RoundResult[], armId: string, refArmId: string, metric: Comparison['metric'], opts: CompareOptions): Comparison {
+  // A budget no rule could test (QPS ≥ 100 %, negative) is refused here, with its value.
+  if (opts.budget !== null) logThreshold(directionOf(metric), opts.budget)
+  const p: PlannedComparison = { kind: opts.kind ?? 'overhead', armId, referenceArmId: refArmId, metric, budget: opts.budget, source: 'paired', ...(opts.phase !== undefined ? { phase: opts.phase } : {}) }
+  const c = reported(p, dataOf(p, rounds, []), opts.confidence)
+  return { ...c, budget: opts.budget }
+}
+
+/**
+ * Decide given paired comparisons in one final look: Holm over the gated ones for FAIL at α/2,
+ * each PASS at α/2 (the rule of a run whose `max-rounds` equals `rounds`).
+ */
+export function decide(comparisons: readonly Comparison[], opts: { alpha: number; onInconclusive: OnInconclusive }): GateResult {
+  if (!(opts.alpha > 0 && opts.alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${opts.alpha}`)
+  const gatedIdx = comparisons.map((c, i) => (c.budget === null ? -1 : i)).filter((i) => i >= 0)
+  const n = Math.max(2, ...gatedIdx.map((i) => comparisons[i].n))
+  const design = planLooks({ rounds: n, maxRounds: n, confidence: 1 - opts.alpha, gatedComparisons: gatedIdx.length })
+  const inputs: GatedComparison[] = gatedIdx.map((i) => {
+    const c = comparisons[i]
+    return { kind: 'paired', id: String(i), direction: directionOf(c.metric), budget: c.budget as number, logRatios: c.logRatios, ...(c.cannotFail !== undefined ? { cannotFail: c.cannotFail } : {}) }
+  })
+  const result = decideAtLook(inputs, 0, design, undefined, { final: true })
+  const byId = new Map(result.verdicts.map((v) => [v.id, v]))
+  const out = comparisons.map((c, i) => {
+    const v = byId.get(String(i))
+    if (v === undefined) return { ...c, logRatios: [...c.logRatios] }
+    return {
+      ...c,
+      logRatios: [...c.logRatios],
+      overhead: v.overhead,
+      ciLow: v.ciLow,
+      ciHigh: v.ciHigh,
+      confidence: v.confidence,
+      pFail: v.pFail,
+      pPass: v.pPass,
+      failLevel: v.failLevel,
+      passLevel: v.passLevel,
+      decidedAtLook: v.decidedAtLook,
+      decision: v.decision === 'undecided' ? ('inconclusive' as const) : v.decision
+    }
+  })
+  return gateOf(out, opts.onInconclusive)
 }

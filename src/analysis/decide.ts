@@ -4,12 +4,14 @@ import { sequentialStep, type LookStatistic, type SequentialDecision, type Seque
 
 /** A gated comparison's data at a look: paired per-block log-ratios, or this run vs a stored history. */
 export type GatedComparison =
-  | { kind: 'paired'; id: string; direction: Direction; budget: number; logRatios: readonly number[] }
+  | { kind: 'paired'; id: string; direction: Direction; budget: number; logRatios: readonly number[]; cannotFail?: string }
   | {
       kind: 'history'
       id: string
       direction: Direction
       budget: number
+      /** Why this comparison may not FAIL besides a short history (e.g. a baseline from another machine). */
+      cannotFail?: string
       /** This run's per-round raw values of the arm/metric. */
       current: readonly number[]
       /** The stored runs' per-round raw values of the same arm/metric, one array per run. */
@@ -53,7 +55,18 @@ export interface LookResult {
 function statisticsOf(c: GatedComparison, confidence: number): Omit<ComparisonVerdict, 'id' | 'decision' | 'decidedAtLook' | 'failLevel' | 'passLevel'> {
   if (c.kind === 'paired') {
     const a = analyseComparison({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, confidence)
-    return { overhead: a.overhead, ciLow: a.ciLow, ciHigh: a.ciHigh, confidence, n: a.n, pFail: a.pFail, pPass: a.pPass, budget: c.budget, blockScale: a.blockScale }
+    return {
+      overhead: a.overhead,
+      ciLow: a.ciLow,
+      ciHigh: a.ciHigh,
+      confidence,
+      n: a.n,
+      pFail: a.pFail,
+      pPass: a.pPass,
+      budget: c.budget,
+      blockScale: a.blockScale,
+      ...(c.cannotFail !== undefined ? { cannotFail: c.cannotFail } : {})
+    }
   }
   if (c.kind !== 'history') throw new RangeError(`unknown comparison kind '${String((c as { kind: unknown }).kind)}'`)
   const h = compareWithHistory(c.current, c.history, c.direction, c.budget, confidence)
@@ -68,7 +81,7 @@ function statisticsOf(c: GatedComparison, confidence: number): Omit<ComparisonVe
     budget: c.budget,
     blockScale: NaN,
     runs: h.runs,
-    ...(h.cannotFail !== undefined ? { cannotFail: h.cannotFail } : {})
+    ...(h.cannotFail !== undefined || c.cannotFail !== undefined ? { cannotFail: [c.cannotFail, h.cannotFail].filter((x) => x !== undefined).join('; ') } : {})
   }
 }
 
@@ -104,6 +117,17 @@ export function decideAtLook(
     opts.final === true
   )
   const failedBefore = previous?.verdicts.filter((v) => v.decision === 'fail').length ?? 0
+  // Holm within the look: the r-th FAIL of this look (by ascending p) was held to step failedBefore + r;
+  // every comparison not failed here was held to the step after the last FAIL.
+  const failedNow = stats
+    .map((s, i) => ({ s, i }))
+    .filter(({ s, i }) => s !== null && states[i].decision === 'fail')
+    .sort((a, b) => (a.s as { pFail: number }).pFail - (b.s as { pFail: number }).pFail)
+    .map(({ i }) => i)
+  const stepOf = (i: number): number => {
+    const r = failedNow.indexOf(i)
+    return Math.min(failedBefore + (r >= 0 ? r : failedNow.length), design.gated - 1)
+  }
   const verdicts = comparisons.map((c, i): ComparisonVerdict => {
     const s = stats[i]
     if (s === null) return previous!.verdicts[i]
@@ -112,7 +136,7 @@ export function decideAtLook(
       ...s,
       decision: states[i].decision,
       decidedAtLook: states[i].decidedAtLook,
-      failLevel: design.failLevels[Math.min(failedBefore, design.gated - 1)][look],
+      failLevel: design.failLevels[stepOf(i)][look],
       passLevel
     }
   })

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import type { ResultsFile } from './results.js'
+import { appendRun } from './history.js'
 
 function writeFile(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true })
@@ -14,4 +15,14 @@ export function writeRunFiles(outputDir: string, markdown: string, results: Resu
   writeFile(reportPath, markdown)
   writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`)
   return { reportPath, resultsPath }
+}
+
+/**
+ * Write history.json: the stored main history that was loaded plus this run (the newest `keep`), for a
+ * workflow on main to store as the next baseline. Returns its absolute path.
+ */
+export function writeHistoryFile(outputDir: string, previous: readonly ResultsFile[], results: ResultsFile, keep: number): string {
+  const historyPath = path.resolve(outputDir, 'history.json')
+  writeFile(historyPath, `${JSON.stringify(appendRun(previous, results, keep), null, 2)}\n`)
+  return historyPath
 }

@@ -1,3 +1,4 @@
+import { HISTORY_VERSION, isHistoryJson, usableAsBaseline } from './history.js'
 import * as fs from 'node:fs'
 import { RESULTS_SCHEMA, RESULTS_VERSION, type ResultsFile } from './results.js'
 import { checkReportable, FieldError } from './validate.js'
@@ -64,7 +65,7 @@ export function readResultsFile(file: string): ResultsFile {
 
 /** Outcome of loading a stored baseline; never throws, so a bad file can't crash the gate. */
 export type BaselineLoad =
-  | { status: 'ok'; path: string; results: ResultsFile }
+  | { status: 'ok'; path: string; history: ResultsFile[] }
   | { status: 'missing' | 'malformed' | 'future-version' | 'unusable'; path: string; message: string }
 
 /** A results file that does not have the shape this version writes; names the offending field. */
@@ -200,15 +201,30 @@ export function loadBaseline(path: string): BaselineLoad {
     return { status: e.code === 'not-json' ? 'malformed' : 'unusable', path, message: `the baseline ${e.message}` }
   }
   try {
+    if (isHistoryJson(json)) {
+      need(json.version === HISTORY_VERSION, 'version', `${HISTORY_VERSION} (history files of other versions are not understood)`, json.version)
+      need(Array.isArray(json.runs), 'runs', 'an array of results', json.runs)
+      const runs = (json.runs as unknown[]).map((r, i) => {
+        try {
+          return validateResults(r)
+        } catch (e) {
+          if (e instanceof ResultsValidationError) throw new ResultsValidationError(`runs[${i}].${e.field}`, `run ${i + 1} of the history: ${e.message}`)
+          throw e
+        }
+      })
+      const usable = runs.filter(usableAsBaseline)
+      if (usable.length === 0) return { status: 'unusable', path, message: `the baseline history '${path}' has no run with measured 'off' rounds` }
+      return { status: 'ok', path, history: usable }
+    }
     const results = validateResults(json)
-    if (results.verdict === 'error' || !results.rounds.some((r) => r.armId === 'off')) {
+    if (!usableAsBaseline(results)) {
       return {
         status: 'unusable',
         path,
         message: `the baseline '${path}' has no measured 'off' rounds (its run ended with verdict '${results.verdict}')`
       }
     }
-    return { status: 'ok', path, results }
+    return { status: 'ok', path, history: [results] }
   } catch (e) {
     if (e instanceof ResultsValidationError) {
       return {

@@ -3,7 +3,7 @@ import { ConfigError, parseConfig, type Config, type RawInputs } from '../config
 import { Inputs, type InputName } from '../config/inputs.js'
 import { renderReport } from '../report/markdown.js'
 import { assemble, provenance, reportFromResults } from '../report/assemble.js'
-import { writeRunFiles } from '../baseline/files.js'
+import { writeHistoryFile, writeRunFiles } from '../baseline/files.js'
 import { machineInfo } from '../baseline/fingerprint.js'
 import { readResultsFile } from '../baseline/read.js'
 import type { ResultsFile } from '../baseline/results.js'
@@ -121,13 +121,14 @@ interface Printed {
 }
 
 /** Write report.md / results.json and print the report or JSON; returns false when they could not be written. */
-function publishLocally(p: Printed, outputDir: string, markdown: string, results: ResultsFile): boolean {
+function publishLocally(p: Printed, outputDir: string, markdown: string, results: ResultsFile, history?: { previous: ResultsFile[]; keep: number }): boolean {
   try {
     const { reportPath, resultsPath } = writeRunFiles(outputDir, markdown, results)
+    const historyPath = history === undefined ? null : writeHistoryFile(outputDir, history.previous, results, history.keep)
     const text = markdown.replace(/\n*$/, '')
     // In a GitHub Actions step the runner parses stdout too: the report quotes service output.
     p.io.stdout.write(p.args.json ? `${JSON.stringify(results, null, 2)}\n` : `${p.io.env.GITHUB_ACTIONS === 'true' ? inertBlock(text) : text}\n`)
-    if (!p.args.quiet) p.err(`report: ${reportPath}\nresults: ${resultsPath}`)
+    if (!p.args.quiet) p.err(`report: ${reportPath}\nresults: ${resultsPath}${historyPath === null ? '' : `\nhistory: ${historyPath}`}`)
     return true
   } catch (e) {
     p.err(`otlp-perf-gate: could not write its report: ${errorMessage(e)}`)
@@ -187,7 +188,8 @@ async function measureAndReport(p: Printed, configIn: Config, progress: ReturnTy
     // Outside CI, record which commit was measured so a results.json can be traced back to it.
     if (git.sha === undefined) Object.assign(git, await localGit(config.workingDirectory))
     const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore, { roundsDone: outcome.roundsDone, stops: outcome.stops })
-    if (!publishLocally(p, config.outputDir, redact(renderReport(report)), results)) code = ExitCode.Error
+    const history = outcome.cancelledBy === undefined ? { previous: outcome.storedHistory ?? [], keep: config.historySize } : undefined
+    if (!publishLocally(p, config.outputDir, redact(renderReport(report)), results, history)) code = ExitCode.Error
   } catch (e) {
     p.err(`otlp-perf-gate: could not write its report: ${errorMessage(e)}`)
     code = ExitCode.Error

@@ -62,6 +62,8 @@ export interface Config {
   readonly uninstrumentedCommand: string | null
   /** Add per rate an arm that records but exports nothing (the export step of the decomposition). */
   readonly exportStep: boolean
+  /** Runs of main kept in history.json. */
+  readonly historySize: number
   readonly outputDir: string
   /** Same-job baseline: the base build, booted in the same blocks; null without `base-start-command`. */
   readonly base: { readonly startCommand: string; readonly workingDirectory: string; readonly tracing: boolean } | null
@@ -484,6 +486,7 @@ export function parseConfig(raw: RawInputs): Config {
     timeBudgetSec: r.seconds(Inputs.TimeBudget, 0, 86400),
     uninstrumentedCommand: r.str(Inputs.UninstrumentedCommand) || null,
     exportStep: r.bool(Inputs.ExportStep),
+    historySize: r.uint(Inputs.HistorySize, 1, 100),
     outputDir: r.str(Inputs.OutputDir),
     base:
       baseCommand === ''

@@ -60,6 +60,7 @@ export const Inputs = {
   RoundDesign: 'round-design',
   UninstrumentedCommand: 'uninstrumented-command',
   ExportStep: 'export-step',
+  HistorySize: 'history-size',
   MaxRounds: 'max-rounds',
   TimeBudget: 'time-budget'
 } as const
@@ -288,7 +289,12 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.BaselinePath,
     default: '',
     description:
-      'Stored baseline: a results JSON written by an earlier run on the default branch (restored with actions/cache or download-artifact). Compared unpaired with this run; a missing file means "no baseline".'
+      'Stored baseline: the `history.json` (or a single results JSON) written by earlier runs on the default branch (restored with actions/cache or download-artifact). Compared with this run through the run-to-run spread of its runs; below 3 runs a stored comparison can pass or be inconclusive, never fail. A missing file means "no baseline".'
+  },
+  {
+    name: Inputs.HistorySize,
+    default: '5',
+    description: 'Runs of main kept in `history.json` (the output `history-path`), newest last.'
   },
   {
     name: Inputs.Mode,
@@ -330,7 +336,8 @@ export const Outputs = {
   QpsOverhead: 'qps-overhead',
   P99Overhead: 'p99-overhead',
   ReportPath: 'report-path',
-  ResultsPath: 'results-path'
+  ResultsPath: 'results-path',
+  HistoryPath: 'history-path'
 } as const
 
 export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
@@ -341,5 +348,10 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
   },
   { name: Outputs.P99Overhead, description: 'P99 overhead in percent of the highest sampling rate, e.g. `2.3`.' },
   { name: Outputs.ReportPath, description: 'Path of the markdown report.' },
-  { name: Outputs.ResultsPath, description: 'Path of the versioned results JSON.' }
+  { name: Outputs.ResultsPath, description: 'Path of the versioned results JSON.' },
+  {
+    name: Outputs.HistoryPath,
+    description:
+      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest `history-size` runs. On main, store it as the next baseline.'
+  }
 ]

@@ -32,8 +32,8 @@ export interface LookOutcome {
   reason: string
 }
 
-/** Called after the blocks of each planned look with every round so far (pure analysis). */
-export type LookFn = (rounds: readonly RoundResult[], look: { index: number; blocks: number; last: boolean }) => LookOutcome
+/** Called after the blocks of each look with every round so far (pure analysis); `final`: no look follows. */
+export type LookFn = (rounds: readonly RoundResult[], look: { index: number; blocks: number; final: boolean }) => LookOutcome
 
 /** What the loop measured. */
 export interface Measurement {
@@ -47,14 +47,6 @@ export interface Measurement {
   measuredSec: number
   openLoop?: OpenLoopInfo
   spike?: SpikeResult[]
-}
-
-/** The block counts at which the verdict is looked at: every `rounds` blocks up to `max-rounds`. */
-export function lookSchedule(rounds: number, maxRounds: number): number[] {
-  const looks: number[] = []
-  for (let b = rounds; b < maxRounds; b += rounds) looks.push(b)
-  looks.push(maxRounds)
-  return looks
 }
 
 /** The groups of one block: all its rounds at once (side-by-side), or one at a time in the planned order. */
@@ -140,6 +132,8 @@ function planAsRun(plan: Plan, blocks: number): Plan {
 export async function measureRun(
   config: Config,
   envOf: RoundContext['envOf'],
+  /** Cumulative blocks at each look (the sequential design's), the last = the most blocks. */
+  looks: readonly number[],
   look: LookFn,
   hooks: MeasureHooks = {},
   signal?: AbortSignal
@@ -149,11 +143,10 @@ export async function measureRun(
   const startedMs = Date.now()
   const seed = config.seed ?? randomSeed()
   const arms = armsOf(config)
-  const plan = makePlan(arms, config.maxRounds, seed)
+  const plan = makePlan(arms, looks[looks.length - 1], seed)
   const armMap = new Map(plan.arms.map((a) => [a.id, a]))
-  const looks = lookSchedule(config.rounds, config.maxRounds)
   info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`)
-  info(`arms: ${plan.arms.map((a) => a.id).join(', ')}; looks after ${looks.join(', ')} blocks (at most ${config.maxRounds} blocks, ${config.maxRounds * arms.length} rounds)`)
+  info(`arms: ${plan.arms.map((a) => a.id).join(', ')}; looks after ${looks.join(', ')} blocks (at most ${plan.blocks} blocks, ${plan.steps.length} rounds)`)
   const rig = await openRig(config, arms.length, info, warn)
   info(`design: ${rig.design.description}`)
   const ctx: RoundContext = { config, rig, envOf, info, warn, onProgress: hooks.onProgress, ...(signal !== undefined ? { signal } : {}) }
@@ -180,19 +173,17 @@ export async function measureRun(
         }
       }
       taken.push(until)
-      const last = li === looks.length - 1
-      const outcome = look(rounds, { index: li, blocks: until, last })
-      if (outcome.stop || last) {
-        stoppedBecause = outcome.reason
+      // The next look costs about what this one did; it is not started past the time budget, so this
+      // look is then the final one (undecided comparisons end INCONCLUSIVE, with the α not spent).
+      const lastPlanned = li === looks.length - 1
+      const nextMs = lastPlanned ? 0 : ((Date.now() - lookStartMs) / (until - (taken[li - 1] ?? 0))) * (looks[li + 1] - until)
+      const outOfTime = !lastPlanned && config.timeBudgetSec > 0 && Date.now() - startedMs + nextMs > config.timeBudgetSec * 1000
+      const outcome = look(rounds, { index: li, blocks: until, final: lastPlanned || outOfTime })
+      if (outcome.stop || lastPlanned || outOfTime) {
+        stoppedBecause = outOfTime ? `${outcome.reason} (the next look would end after the ${config.timeBudgetSec} s 'time-budget')` : outcome.reason
         break
       }
-      // The next look costs about what this one did; do not start it past the time budget.
-      const nextMs = ((Date.now() - lookStartMs) / (until - (taken[li - 1] ?? 0))) * (looks[li + 1] - until)
-      if (config.timeBudgetSec > 0 && Date.now() - startedMs + nextMs > config.timeBudgetSec * 1000) {
-        stoppedBecause = `${outcome.reason}; the next look (${looks[li + 1]} blocks) would end after the ${config.timeBudgetSec} s 'time-budget'`
-        break
-      }
-      info(`look ${li + 1} after ${until} blocks: ${outcome.reason}; going on to ${looks[li + 1]} blocks`)
+      info(outcome.reason)
     }
     const ran = planAsRun(plan, taken[taken.length - 1])
     const s = await spikeRuns(ctx, ran)

@@ -111,3 +111,15 @@ export function significance(c: Comparison): string {
 }
 
 /** One sentence per traced arm: "tracing at 1% costs 4.1% QPS (±1.2%), P99 +2.3 ms". */
+
+/** A confidence level as a percentage without float noise: 0.95 → "95%", 0.97734 → "97.73%". */
+export function fmtConfidence(c: number): string {
+  return `${Number((c * 100).toFixed(2))}%`
+}
+
+/** A p-value or level for sentences: "0.004", "<0.0001", "n/a". */
+export function fmtPValue(p: number | null): string {
+  if (p === null || !Number.isFinite(p)) return 'n/a'
+  if (p < 0.0001) return '<0.0001'
+  return p < 0.01 ? p.toFixed(4) : p.toFixed(3)
+}

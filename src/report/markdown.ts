@@ -12,6 +12,7 @@ import {
   fmtMBh,
   fmtMs,
   fmtP,
+  fmtConfidence,
   fmtPct,
   METRIC_NAME,
   KIND_NAME,
@@ -27,7 +28,7 @@ import type { ResultsFile, ServiceStops } from '../baseline/results.js'
 import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { decompositionSection } from './decomposition.js'
-import { minimumDetectableLogEffect } from '../stats/power.js'
+import { comparisonTitle } from '../analysis/reasons.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
 export interface ReportInput {
@@ -137,21 +138,20 @@ function comparisonTable(input: ReportInput, cs: Comparison[], first: string, la
     escapeMarkdown(label(c)),
     METRIC_NAME[c.metric],
     `${fmtPct(c.overhead, { signed: true })}${significance(c)}`,
-    ciText(c),
+    // Gated comparisons carry the repeated interval their decision used (wider than the reported level).
+    ciText(c) + (Math.abs(c.confidence - input.settings.confidence) > 1e-9 && Number.isFinite(c.ciLow) ? ` (${fmtConfidence(c.confidence)})` : ''),
     fmtP(c.pValue),
     fmtP(c.pPermutation),
-    c.nRef !== undefined ? `${c.n}+${c.nRef}` : String(c.n),
-    decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${fmtP(c.pFailAdjusted)})` : '') + (c.cannotFail && c.decision !== 'pass' ? ' — cannot fail: other machine' : '')
+    c.historyRuns !== undefined ? `${c.n} vs ${c.historyRuns} runs` : c.nRef !== undefined ? `${c.n}+${c.nRef}` : String(c.n),
+    decisionText(c) +
+      (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : '') +
+      (c.cannotFail && c.decision !== 'pass' ? ` — cannot fail: ${escapeMarkdown(c.cannotFail)}` : '')
   ])
-  return markdownTable([[first, 'Metric', 'Change', `${conf}% CI`, c0(cs), 'p (perm.)', 'n', 'Decision'], ...rows], {
+  return markdownTable([[first, 'Metric', 'Change', `CI (${conf}% unless noted)`, 'p (trimmed t)', 'p (sign-flip)', 'n', 'Decision'], ...rows], {
     align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']
   })
 }
 
-/** Header of the parametric p column: paired t or Welch. */
-function c0(cs: Comparison[]): string {
-  return cs.every((c) => c.paired) ? 'p (t)' : cs.every((c) => !c.paired) ? 'p (Welch)' : 'p'
-}
 
 function medianOf(summaries: ArmSummary[], armId: string, metric: MetricName): string {
   const s = summaries.find((x) => x.armId === armId)
@@ -264,7 +264,7 @@ function overheadChangeSection(input: ReportInput): string[] {
       cell(base),
       cell(head),
       `${fmtPct(c.overhead, { signed: true })}${significance(c)} (${ciText(c)})`,
-      decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${fmtP(c.pFailAdjusted)})` : '')
+      decisionText(c) + (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : '')
     ]
   })
   return [
@@ -304,29 +304,30 @@ function noiseLines(input: ReportInput): string[] {
     const sds = input.comparisons.filter((c) => c.metric === metric && c.phase === undefined && Number.isFinite(c.sdLogRatio)).map((c) => c.sdLogRatio)
     if (sds.length === 0) continue
     const sd = Math.sqrt(sds.reduce((a, b) => a + b * b, 0) / sds.length)
-    lines.push(`per-block SD of the ${METRIC_NAME[metric]} log-ratio ≈ ${(sd * 100).toFixed(1)}%`)
+    const robust = input.comparisons.filter((c) => c.metric === metric && c.phase === undefined && c.blockScale !== undefined && Number.isFinite(c.blockScale)).map((c) => c.blockScale as number)
+    const r = robust.length > 0 ? `, robust (trimmed) ≈ ${((robust.reduce((a, b) => a + b, 0) / robust.length) * 100).toFixed(1)}%` : ''
+    lines.push(`per-block noise of the ${METRIC_NAME[metric]} log-ratio: SD ≈ ${(sd * 100).toFixed(1)}%${r}`)
   }
   return lines
 }
 
 /**
- * What this run could see: the per-block noise of the paired overhead comparisons and the smallest
- * overhead it would detect 80% of the time. A FAIL needs the overhead to exceed its budget by about
- * that much, so users can see whether more or longer rounds are worth it.
+ * What this run could see, per gated comparison: the smallest overhead it would have caught with 80 %
+ * power under the rule actually applied (its gated family, the looks, the observed robust noise), and
+ * an "underpowered" warning when that is more than twice the budget.
  */
-export function sensitivityLine(input: ReportInput): string | null {
-  const parts: string[] = []
-  for (const metric of ['qps', 'p99'] as const) {
-    const cs = input.comparisons.filter((c) => c.paired && c.kind === 'overhead' && c.metric === metric && c.phase === undefined && Number.isFinite(c.sdLogRatio))
-    if (cs.length === 0) continue
-    const sd = Math.sqrt(cs.reduce((a, c) => a + c.sdLogRatio ** 2, 0) / cs.length)
-    const n = Math.min(...cs.map((c) => c.n))
-    const mde = minimumDetectableLogEffect(sd, n, 1 - input.settings.confidence)
-    if (!Number.isFinite(mde)) continue
-    parts.push(`${METRIC_NAME[metric]} per-block noise ${(sd * 100).toFixed(1)}% → smallest reliably detected change ≈ ${fmtPct(Math.exp(mde) - 1)}`)
+export function sensitivityLines(input: ReportInput): string[] {
+  const cs = input.comparisons.filter((c) => c.budget !== null && c.detectable !== undefined && Number.isFinite(c.detectable))
+  if (cs.length === 0) return []
+  const parts = cs.map((c) => `${escapeMarkdown(comparisonTitle(c))}: ${fmtPct(c.detectable as number)} (budget ${fmtPct(c.budget as number)}${c.underpowered ? ', **underpowered**' : ''})`)
+  const lines = [`Sensitivity (80 % power, the rule as applied: ${input.looks === undefined ? 'one look' : `looks after ${input.looks.blocks.join(', ')} blocks`}):`, '', ...parts.map((p) => `- ${p}`), '']
+  if (cs.some((c) => c.underpowered)) {
+    lines.push(
+      '⚠️ At this noise an overhead of more than twice its budget could still pass unnoticed for the comparisons marked underpowered: raise `max-rounds` or `round-duration`, or quieten the runner.',
+      ''
+    )
   }
-  if (parts.length === 0) return null
-  return `Sensitivity of this run (n=${Math.min(...input.comparisons.filter((c) => c.paired).map((c) => c.n))} blocks, 80% power): ${parts.join('; ')}. An overhead fails only when it exceeds its budget by about that much; more blocks or longer rounds shrink it.`
+  return lines
 }
 
 /** The gate's own CPU for counting spans, per traced arm: it runs beside the services, so say how much. */
@@ -371,13 +372,13 @@ export function renderReport(input: ReportInput): string {
         '',
         comparisonTable(input, overheads, 'Arm', (c) => (c.referenceArmId === input.referenceArmId ? c.armId : `${c.armId} vs ${c.referenceArmId}`)),
         '',
-        `Overhead = QPS lost, or P99 or CPU per request added, with tracing on; "~" marks a difference that is not significant at ` +
-          `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A comparison fails only when its whole interval ` +
-          `is beyond its budget after Holm–Bonferroni across the gated comparisons.`,
+        `Overhead = QPS lost, or P99 or CPU per request added, with tracing on, in the typical block (20% trimmed mean of the ` +
+          `per-block log-ratios: one burst cannot drag it); "~" marks a difference that is not significant at ` +
+          `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A gated comparison FAILs when its repeated interval lies ` +
+          `beyond its budget at the level its look and Holm step allow, PASSes when it lies within.`,
         ''
       )
-      const sens = sensitivityLine(input)
-      if (sens !== null) out.push(sens, '')
+      out.push(...sensitivityLines(input))
     }
     out.push(...decompositionSection(input))
     out.push(...loadLevelsSection(input), ...openLoopSection(input), ...spikeSection(input))

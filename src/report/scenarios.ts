@@ -6,7 +6,7 @@ import { markdownTable } from 'markdown-table'
 import { median } from 'simple-statistics'
 import type { ArmSpec, Comparison, LoadResult, OpenLoopInfo, RoundResult, SpikeResult } from '../types.js'
 import { OPEN_PHASE_ID } from '../load/scenarios.js'
-import { ciText, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtP, fmtPct, significance } from './format.js'
+import { ciText, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtPct, significance } from './format.js'
 
 /** What the scenario sections read from the report input. */
 export interface ScenarioReportInput {
@@ -117,7 +117,7 @@ export function openLoopSection(input: ScenarioReportInput): string[] {
       fmtMs(closed.p99Us),
       fmtMs(open.p99Us),
       overheadCell(c),
-      c === undefined ? '' : decisionText(c) + (c.pFailAdjusted !== null ? ` (Holm p=${fmtP(c.pFailAdjusted)})` : ''),
+      c === undefined ? '' : decisionText(c) + (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : ''),
       fmtMs(open.sendLagP99Us)
     ])
   }

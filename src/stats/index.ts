@@ -1,4 +1,4 @@
-/** Pure statistics: paired log-ratios, t and sign-flip tests, CIs, Holm. */
+/** Pure statistics: paired log-ratios, t and sign-flip tests, t intervals (the decision rule is in src/analysis). */
 export { tCdf, tQuantile } from './distributions.js'
 export { mulberry32 } from './prng.js'
 export { cpuSecondsPerKiloRequest, metricValue, pairedLogRatios, phaseLoad } from './logRatios.js'
@@ -10,5 +10,3 @@ export {
   type Alternative
 } from './signFlip.js'
 export { meanSd, pairedTTest, tInterval, type TTestResult } from './tTest.js'
-export { holm } from './holm.js'
-export { compare, failHypothesis, overheadOf, type CompareOptions } from './compare.js'

@@ -68,8 +68,14 @@ test('a PR run with baseline-path compares with the stored main results', async 
   const regression = results.comparisons.filter((c) => c.kind === 'regression' && (c.metric === 'qps' || c.metric === 'p99'))
   expect(regression.map((c) => c.metric).sort()).toEqual(['p99', 'qps'])
   for (const c of regression) {
-    expect(c).toMatchObject({ paired: false, armId: 'off', n: 3, nRef: 3, decision: null })
+    // A single stored results file is a history of one run.
+    expect(c).toMatchObject({ paired: false, armId: 'off', n: 3, nRef: 1, historyRuns: 1, decision: null })
   }
+  // history.json: the stored run, then this one — what main would store as the next baseline.
+  const history = JSON.parse(fs.readFileSync(run.outputs['history-path'], 'utf8')) as { schema: string; runs: { git: { sha?: string } }[] }
+  expect(history.schema).toBe('otlp-perf-gate/history')
+  expect(history.runs).toHaveLength(2)
+  expect(history.runs[0].git.sha).toBe('5'.repeat(40))
 }, 90_000)
 
 /** A bad baseline: the overhead verdict stands (pass: nothing gated), a warning, "No baseline" with the reason. */

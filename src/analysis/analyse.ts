@@ -263,8 +263,12 @@ export function compare(rounds: readonly RoundResult[], armId: string, refArmId:
   // A budget no rule could test (QPS ≥ 100 %, negative) is refused here, with its value.
   if (opts.budget !== null) logThreshold(directionOf(metric), opts.budget)
   const p: PlannedComparison = { kind: opts.kind ?? 'overhead', armId, referenceArmId: refArmId, metric, budget: opts.budget, source: 'paired', ...(opts.phase !== undefined ? { phase: opts.phase } : {}) }
-  const c = reported(p, dataOf(p, rounds, []), opts.confidence)
-  return { ...c, budget: opts.budget }
+  const d = dataOf(p, rounds, [])
+  const c = reported(p, d, opts.confidence)
+  if (opts.budget === null) return c
+  // Unadjusted one-sided p-values against the budget; the decision (Holm, looks) is decide()'s.
+  const a = analyseComparison({ logRatios: d.logRatios, direction: directionOf(metric), budget: opts.budget }, opts.confidence)
+  return { ...c, budget: opts.budget, pFail: a.pFail, pPass: a.pPass }
 }
 
 /**

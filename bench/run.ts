@@ -19,10 +19,11 @@ import { runEngine, type GateRun } from '../src/engine.js'
 import { killAllServices, findFreePort } from '../src/service/service.js'
 import { runLoad } from '../src/load/load.js'
 import { planPinning } from '../src/service/pinning.js'
-import { machineInfo } from '../src/baseline/fingerprint.js'
+import { machineInfo } from '../src/results/fingerprint.js'
 import type { Comparison, MetricName } from '../src/types.js'
 import { pairedLogRatios } from '../src/stats/logRatios.js'
 import { meanSd } from '../src/stats/tTest.js'
+import { summariseArms } from '../src/report/summary.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const fixtureDir = path.join(root, 'fixtures/http-service')
@@ -41,6 +42,8 @@ interface Options {
   quick: boolean
   /** Round designs of the noise matrix. */
   designs: string[]
+  /** Injected regression (fraction) and budget (percent) of each power case. */
+  powerCases: [number, number][]
 }
 
 function parseArgs(argv: string[]): Options {
@@ -60,7 +63,9 @@ function parseArgs(argv: string[]): Options {
     roundDuration: Number(get('round-duration') ?? (quick ? 1 : 2)),
     warmup: Number(get('warmup') ?? (quick ? 0.5 : 1)),
     connections: Number(get('connections') ?? 50),
-    designs: (get('designs') ?? 'side-by-side,sequential').split(',')
+    designs: (get('designs') ?? 'side-by-side,sequential').split(','),
+    // `--power-cases 0.1:5,0.05:2`: a 10 % regression vs a 5 % budget, a 5 % one vs 2 %.
+    powerCases: (get('power-cases') ?? '0.1:5,0.05:2').split(',').map((c) => c.split(':').map(Number) as [number, number])
   }
 }
 
@@ -250,10 +255,7 @@ async function calibrate(o: Options, target: number): Promise<number> {
 
 async function power(o: Options): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = []
-  for (const [effect, budget] of [
-    [0.1, 5],
-    [0.05, 2]
-  ] as const) {
+  for (const [effect, budget] of o.powerCases) {
     const us = await calibrate(o, effect)
     let fails = 0
     const measured: number[] = []
@@ -315,6 +317,80 @@ async function overhead(o: Options): Promise<Record<string, unknown>> {
   }
 }
 
+/** The Go fixtures built by scripts/fixtures/setup.mjs (npm test or `node scripts/fixtures/setup.mjs go`). */
+function goFixtures(): Record<string, string> {
+  const file = path.join(root, 'node_modules/.cache/otlp-perf-gate/fixtures/go.json')
+  const status = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : { ok: false }
+  if (status.ok !== true) throw new Error(`the Go fixtures are not built: run 'node scripts/fixtures/setup.mjs go' first (${file}: ${JSON.stringify(status)})`)
+  return status as Record<string, string>
+}
+
+const RATES = '0,0.001,0.01,0.1,1'
+
+/**
+ * The reference report's table, reproduced: the Gin and native gRPC fixtures (Go SDK) at sampling
+ * 0 / 0.1 / 1 / 10 / 100 %, one gate run each, sequential rounds so QPS, CPU and memory are each
+ * service's own on the whole machine (as the report measured them); overhead with its interval.
+ */
+async function table(o: Options): Promise<Record<string, unknown>[]> {
+  const go = goFixtures()
+  const fixtures: [string, RawInputs][] = [
+    ['Gin (otelgin)', { 'start-command': go.gin, 'target-url': 'http://127.0.0.1:{port}/api/v1/users/42', 'ready-url': 'http://127.0.0.1:{port}/healthz' }],
+    [
+      'native gRPC (otelgrpc)',
+      {
+        'start-command': go.grpc,
+        'working-directory': path.join(root, 'fixtures/grpc-service'),
+        'grpc-proto': 'user.proto',
+        'grpc-method': 'user.UserService/GetUser',
+        'grpc-request': '{"user_id":"123"}',
+        'otlp-protocol': 'grpc'
+      }
+    ]
+  ]
+  const out: Record<string, unknown>[] = []
+  for (const [name, inputs] of fixtures) {
+    const config = parseConfig({
+      'working-directory': root,
+      ...inputs,
+      'sampling-rates': RATES,
+      rounds: String(o.rounds),
+      'max-rounds': String(o.rounds),
+      'round-duration': String(o.roundDuration),
+      'warmup-duration': String(o.warmup),
+      connections: String(o.connections),
+      'round-design': 'sequential',
+      'max-qps-overhead': 'none',
+      'max-p99-overhead': 'none',
+      'output-dir': path.join(os.tmpdir(), 'otlp-perf-gate-bench-table')
+    })
+    let run: GateRun
+    try {
+      run = await runEngine(config, { warn: log })
+    } finally {
+      await killAllServices()
+    }
+    const arms = summariseArms(run.plan.arms, run.rounds)
+    for (const a of arms) {
+      const q = run.comparisons.find((c) => c.kind === 'overhead' && c.armId === a.armId && c.metric === 'qps' && c.phase === undefined)
+      const p = run.comparisons.find((c) => c.kind === 'overhead' && c.armId === a.armId && c.metric === 'p99' && c.phase === undefined)
+      out.push({ service: name, arm: a.armId, samplingRate: a.samplingRate, qps: a.qps, p50Ms: a.p50Us / 1000, p95Ms: a.p95Us / 1000, p99Ms: a.p99Us / 1000, cpuAvgPct: a.resources?.cpuPctAvg, cpuPeakPct: a.resources?.cpuPctPeak, memAvgMiB: (a.resources?.rssAvgBytes ?? NaN) / 2 ** 20, memPeakMiB: (a.resources?.rssPeakBytes ?? NaN) / 2 ** 20, qpsOverhead: q?.overhead, qpsCi: q ? [q.ciLow, q.ciHigh] : null, p99Overhead: p?.overhead, storageMBPerHour: a.storageMBPerHour, spansPerRequest: a.spansPerRequest, blocks: run.plan.blocks })
+    }
+  }
+  return out
+}
+
+function tableMarkdown(rows: Record<string, any>[]): string {
+  const f = (x: unknown, d = 1): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a')
+  const lines = ['| Service | Sampling | QPS | P50 ms | P95 ms | P99 ms | CPU avg / peak % | Mem avg / peak MiB | QPS overhead (95% CI) | P99 overhead | Storage MB/h |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+  for (const r of rows) {
+    const rate = r.samplingRate === null ? 'off' : `${Number((r.samplingRate * 100).toPrecision(6))}%`
+    const oh = r.qpsOverhead === undefined ? '—' : `${pct(r.qpsOverhead)} (${pct(r.qpsCi[0])} … ${pct(r.qpsCi[1])})`
+    lines.push(`| ${r.service} | ${rate} | ${Math.round(r.qps)} | ${f(r.p50Ms, 2)} | ${f(r.p95Ms, 2)} | ${f(r.p99Ms, 2)} | ${f(r.cpuAvgPct, 0)} / ${f(r.cpuPeakPct, 0)} | ${f(r.memAvgMiB)} / ${f(r.memPeakMiB)} | ${oh} | ${r.p99Overhead === undefined ? '—' : pct(r.p99Overhead)} | ${f(r.storageMBPerHour)} |`)
+  }
+  return lines.join('\n') + '\n'
+}
+
 function pct(x: unknown): string {
   return typeof x === 'number' && Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : 'n/a'
 }
@@ -356,6 +432,14 @@ async function main(): Promise<void> {
     writeNoiseSummary()
   }
   if (o.only.has('noise-summary')) process.stdout.write(writeNoiseSummary())
+  if (o.only.has('table')) {
+    const rows = await table(o)
+    result.table = rows
+    const md = `# The reference report's table, reproduced (\`npm run bench -- --only table\`)\n\nMeasured ${String(result.date)} on ${machineInfo().cpuModel}, ${machineInfo().cores} cores; ${o.rounds} blocks of ${o.roundDuration} s (+${o.warmup} s warm-up), ${o.connections} connections, sequential rounds, loopback.\n\n${tableMarkdown(rows)}`
+    fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
+    fs.writeFileSync(path.join(root, 'bench/results/table.md'), md)
+    process.stdout.write(md)
+  }
   if (o.only.has('false-alarm')) result.falseAlarm = await falseAlarm(o)
   if (o.only.has('power')) result.power = await power(o)
   const dir = path.join(root, 'bench/results')

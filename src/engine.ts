@@ -7,10 +7,11 @@ import { GateError } from './errors.js'
 import { checkSpansPerTrace } from './otlp/accounting.js'
 import { inheritedEnv } from './security/env.js'
 import { resourceSamplingSupported } from './service/procstat.js'
-import { machineInfo } from './baseline/fingerprint.js'
-import type { BaselineInfo } from './baseline/compare.js'
-import type { ResultsFile } from './baseline/results.js'
-import { analyse, designOf, type Analysis, type StoredInput } from './analysis/analyse.js'
+import { machineInfo } from './results/fingerprint.js'
+import type { BaselineInfo } from './results/baseline.js'
+import type { ResultsFile } from './results/results.js'
+import { analyse, designOf, storedStatus, type Analysis, type StoredInput } from './analysis/analyse.js'
+import { fmtPct } from './report/format.js'
 import { gatedComparisons, planComparisons } from './analysis/comparisons.js'
 import { armsOf } from './plan/plan.js'
 import { measureRun, type LookFn, type MeasureHooks } from './measure/run.js'
@@ -50,10 +51,6 @@ export interface EngineOptions {
 
 /** Progress hooks for the action log and the CLI. */
 export type EngineHooks = MeasureHooks
-
-function pct(x: number): string {
-  return `${(x * 100).toFixed(2)}%`
-}
 
 /**
  * Environment of one round: the minimal inherited environment (allowlist + `pass-env`, never the
@@ -105,13 +102,14 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
   const startedAt = new Date()
   const machine = machineInfo()
   if (config.maxCpuOverhead !== null && !resourceSamplingSupported()) {
-    throw new GateError('service', `'max-cpu-overhead' is ${pct(config.maxCpuOverhead)} but this system has no /proc to measure CPU from (Linux only); set it to 'none'`)
+    throw new GateError('service', `'max-cpu-overhead' is ${fmtPct(config.maxCpuOverhead, { digits: 2 })} but this system has no /proc to measure CPU from (Linux only); set it to 'none'`)
   }
   const storedIn = options.stored
   const stored: StoredInput | undefined = storedIn && 'history' in storedIn ? { history: storedIn.history, machine } : undefined
   const arms = armsOf(config)
   // The gated family is fixed before the first round: CPU counts when it is budgeted (then it must be measured).
-  const gated = gatedComparisons(planComparisons(config, arms, { cpuMeasured: config.maxCpuOverhead !== null, stored: stored !== undefined })).length
+  const storedUsable = stored !== undefined && storedStatus(config, stored).status === 'ok'
+  const gated = gatedComparisons(planComparisons(config, arms, { cpuMeasured: config.maxCpuOverhead !== null, stored: storedUsable })).length
   const design = designOf(config, gated)
   let last: Analysis | undefined
   const look: LookFn = (rounds, l) => {

@@ -1,12 +1,12 @@
 import type { Config } from './config/config.js'
 import { runEngine, type EngineHooks, type EngineOptions, type GateRun } from './engine.js'
-import { loadBaseline } from './baseline/read.js'
-import type { BaselineInfo } from './baseline/compare.js'
+import { loadBaseline } from './results/read.js'
+import type { BaselineInfo } from './results/baseline.js'
 import { killAllServices } from './service/service.js'
 import { randomSeed } from './plan/random.js'
 import { errorMessage } from './errors.js'
 import type { Verdict } from './types.js'
-import type { ResultsFile } from './baseline/results.js'
+import type { ResultsFile } from './results/results.js'
 
 /** What a measurement ended with: a run and its verdict, or `error` and why. */
 export interface MeasureOutcome {

@@ -14,7 +14,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ResultsFile } from '../../src/baseline/results.js'
+import type { ResultsFile } from '../../src/results/results.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const FIXTURE_DIR = path.join(REPO_ROOT, 'fixtures', 'http-service')

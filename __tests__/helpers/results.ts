@@ -1,5 +1,5 @@
 /** A results file as the gate writes it, for tests that read, validate or publish one. */
-import { buildResults, settingsOf, type ResultsFile } from '../../src/baseline/results.js'
+import { buildResults, settingsOf, type ResultsFile } from '../../src/results/results.js'
 import { parseConfig } from '../../src/config/config.js'
 import { buildArms } from '../../src/plan/plan.js'
 import { compare } from '../../src/analysis/analyse.js'

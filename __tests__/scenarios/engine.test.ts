@@ -12,9 +12,9 @@ import { parseConfig, type Config } from '../../src/config/config.js'
 import { killAllServices } from '../../src/service/service.js'
 import { assemble } from '../../src/report/assemble.js'
 import { renderReport } from '../../src/report/markdown.js'
-import { validateResults } from '../../src/baseline/read.js'
+import { validateResults } from '../../src/results/read.js'
 import { reportFromResults } from '../../src/report/assemble.js'
-import { machineInfo } from '../../src/baseline/fingerprint.js'
+import { machineInfo } from '../../src/results/fingerprint.js'
 import { openLoopConnections } from '../../src/load/scenarios.js'
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/http-service/', import.meta.url))

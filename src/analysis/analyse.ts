@@ -11,8 +11,8 @@ import { meanSd } from '../stats/tTest.js'
 import { metricSpec, metricValue } from '../metrics.js'
 import { GateError } from '../errors.js'
 import { OFF_ARM_ID, baseArmId } from '../plan/plan.js'
-import { machineDifferences, settingsDifferences, type BaselineInfo } from '../baseline/compare.js'
-import type { ResultsFile } from '../baseline/results.js'
+import { machineDifferences, settingsDifferences, type BaselineInfo } from '../results/baseline.js'
+import type { ResultsFile } from '../results/results.js'
 import type { ArmSpec, Comparison, GateResult, MachineInfo, OnInconclusive, RoundResult } from '../types.js'
 import { gatedComparisons, planComparisons, type PlannedComparison } from './comparisons.js'
 import { analyseComparison, logThreshold, MIN_BLOCKS, type Direction } from './rule.js'
@@ -170,14 +170,10 @@ function reported(p: PlannedComparison, d: ComparisonData, confidence: number): 
   }
 }
 
-/** A gated comparison from its verdict at the look, with the sensitivity of the rule applied. */
-function gated(p: PlannedComparison, d: ComparisonData, v: ComparisonVerdict, design: SequentialDesign, confidence: number): Comparison {
-  const direction = directionOf(p.metric)
-  const r = reported(p, d, confidence)
-  const budget = p.budget as number
-  const sens = p.source === 'stored' ? null : minimumDetectableOverhead({ design, blockScale: v.blockScale, direction, budget, lastLook: design.looks.length - 1 })
+/** A comparison with the numbers and the decision of its verdict (the rule's interval and levels). */
+function withVerdict(c: Comparison, v: ComparisonVerdict): Comparison {
   return {
-    ...r,
+    ...c,
     n: v.n,
     overhead: v.overhead,
     ciLow: v.ciLow,
@@ -189,8 +185,16 @@ function gated(p: PlannedComparison, d: ComparisonData, v: ComparisonVerdict, de
     passLevel: v.passLevel,
     decidedAtLook: v.decidedAtLook,
     decision: v.decision === 'undecided' ? 'inconclusive' : v.decision,
-    blockScale: v.blockScale,
-    ...(v.cannotFail !== undefined ? { cannotFail: v.cannotFail } : {}),
+    ...(Number.isFinite(v.blockScale) ? { blockScale: v.blockScale } : {}),
+    ...(v.cannotFail !== undefined ? { cannotFail: v.cannotFail } : {})
+  }
+}
+
+/** A gated comparison from its verdict at the look, with the sensitivity of the rule applied. */
+function gated(p: PlannedComparison, d: ComparisonData, v: ComparisonVerdict, design: SequentialDesign, confidence: number): Comparison {
+  const sens = p.source === 'stored' ? null : minimumDetectableOverhead({ design, blockScale: v.blockScale, direction: directionOf(p.metric), budget: p.budget as number })
+  return {
+    ...withVerdict(reported(p, d, confidence), v),
     ...(sens !== null && Number.isFinite(sens.overhead) ? { detectable: sens.overhead, underpowered: sens.underpowered } : {})
   }
 }
@@ -288,21 +292,8 @@ export function decide(comparisons: readonly Comparison[], opts: { alpha: number
   const byId = new Map(result.verdicts.map((v) => [v.id, v]))
   const out = comparisons.map((c, i) => {
     const v = byId.get(String(i))
-    if (v === undefined) return { ...c, logRatios: [...c.logRatios] }
-    return {
-      ...c,
-      logRatios: [...c.logRatios],
-      overhead: v.overhead,
-      ciLow: v.ciLow,
-      ciHigh: v.ciHigh,
-      confidence: v.confidence,
-      pFail: v.pFail,
-      pPass: v.pPass,
-      failLevel: v.failLevel,
-      passLevel: v.passLevel,
-      decidedAtLook: v.decidedAtLook,
-      decision: v.decision === 'undecided' ? ('inconclusive' as const) : v.decision
-    }
+    const copy = { ...c, logRatios: [...c.logRatios] }
+    return v === undefined ? copy : withVerdict(copy, v)
   })
   return gateOf(out, opts.onInconclusive)
 }

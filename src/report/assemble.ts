@@ -1,11 +1,11 @@
 import type { Config } from '../config/config.js'
 import type { GateRun } from '../engine.js'
-import { buildResults, settingsOf, type ResultsFile, type ServiceStops } from '../baseline/results.js'
+import { buildResults, settingsOf, type ResultsFile, type ServiceStops } from '../results/results.js'
 import type { StopStats } from '../service/service.js'
 import { redactDeep } from '../security/redact.js'
 import { armsOf } from '../plan/plan.js'
 import type { Comparison, MachineInfo, RoundResult, Verdict } from '../types.js'
-import type { BaselineInfo } from '../baseline/compare.js'
+import type { BaselineInfo } from '../results/baseline.js'
 import { VERSION } from '../version.js'
 import type { ReportInput } from './markdown.js'
 

@@ -23,8 +23,8 @@ import {
 // The formatters live in format.ts; re-exported for callers that read them from the report module.
 export { ciText, codeBlock, codeSpan, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtP, fmtPct, neutraliseComments, significance } from './format.js'
 import { renderChart } from './chart.js'
-import type { BaselineInfo } from '../baseline/compare.js'
-import type { ResultsFile, ServiceStops } from '../baseline/results.js'
+import type { BaselineInfo } from '../results/baseline.js'
+import type { ResultsFile, ServiceStops } from '../results/results.js'
 import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { decompositionSection } from './decomposition.js'

@@ -1,5 +1,5 @@
 /** Warnings about how the service behaved around the measurement (not about its performance). */
-import type { ServiceStops } from '../baseline/results.js'
+import type { ServiceStops } from '../results/results.js'
 
 function secs(x: number): string {
   return x >= 10 ? x.toFixed(0) : x.toFixed(1)

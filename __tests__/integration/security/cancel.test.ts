@@ -11,7 +11,7 @@ import { publishOnlyInputs, processesWithMarker, MARKER_VAR } from '../../e2e/he
 import { runActionInProcess } from './action-helpers.js'
 import { runCli } from '../../../src/cli/run.js'
 import { captureIo, fixtureArgs } from '../../cli/helpers.js'
-import type { ResultsFile } from '../../../src/baseline/results.js'
+import type { ResultsFile } from '../../../src/results/results.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { loadBaseline, readJsonFile, readResultsFile, ResultsValidationError, UnreadableFileError } from '../../../src/baseline/read.js'
-import type { ResultsFile } from '../../../src/baseline/results.js'
+import { loadBaseline, readJsonFile, readResultsFile, ResultsValidationError, UnreadableFileError } from '../../../src/results/read.js'
+import type { ResultsFile } from '../../../src/results/results.js'
 import { sampleResults } from '../../helpers/results.js'
 
 const goodResults = (): ResultsFile => sampleResults()

@@ -1,7 +1,7 @@
 import { targetOf, type Config } from '../config/config.js'
 import type { ArmSpec, Comparison, MachineInfo, OpenLoopInfo, PlanStep, RoundResult, SpikeResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from '../report/summary.js'
-import type { BaselineInfo } from './compare.js'
+import type { BaselineInfo } from './baseline.js'
 
 export const RESULTS_SCHEMA = 'otlp-perf-gate/results'
 /** Bump when a reader of an older file would misread the new one. Readers refuse versions they don't know. */

@@ -3,8 +3,7 @@
  * check. Config validation (the Holm family size and the minimum blocks), the analysis, the report
  * and the results file all read it, so the gated family cannot drift between them.
  */
-import type { Config } from '../config/config.js'
-import { METRIC_IDS, METRICS, type MetricSpec } from '../metrics.js'
+import { METRIC_IDS, METRICS, type BudgetKey, type MetricSpec } from '../metrics.js'
 import { NONE_ARM_ID, OFF_ARM_ID, baseArmId, recordingArmId } from '../plan/plan.js'
 import { OPEN_PHASE_ID, phaseIds } from '../load/scenarios.js'
 import type { ArmSpec, ComparisonKind, MetricName } from '../types.js'
@@ -30,19 +29,11 @@ export interface PlannedComparison {
   source: 'paired' | 'diff-in-diff' | 'stored'
 }
 
-/** The config fields the plan reads. */
-export type PlanConfig = Pick<
-  Config,
-  | 'maxQpsOverhead'
-  | 'maxP99Overhead'
-  | 'maxCpuOverhead'
-  | 'maxQpsRegression'
-  | 'maxP99Regression'
-  | 'maxP99OpenOverhead'
-  | 'maxOverheadIncrease'
-  | 'connectionLevels'
-  | 'openLoopRate'
->
+/** The config fields the plan reads (budgets as fractions, null = reported only); Config has them all. */
+export type PlanConfig = Readonly<Record<BudgetKey | 'maxOverheadIncrease', number | null>> & {
+  readonly connectionLevels: readonly number[]
+  readonly openLoopRate: number | 'auto' | null
+}
 
 /** What is known about the run besides the config. */
 export interface PlanContext {

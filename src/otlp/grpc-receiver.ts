@@ -14,7 +14,7 @@ import { SpanBatch } from './batch.js'
 import { SpanTally } from './tally.js'
 import { MAX_BODY_BYTES, OtlpDecodeError, encodeExportTraceServiceResponse } from './decode.js'
 import { countRawTraces } from './walk.js'
-import type { OtlpReceiver, OtlpReceiverOptions } from './receiver.js'
+import type { OtlpReceiver, OtlpReceiverOptions } from './types.js'
 
 /** gRPC method path of trace exports. */
 export const TRACE_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export'

@@ -1,27 +1,8 @@
 import { targetOf, type Config } from '../config/config.js'
 import type { MachineInfo } from '../types.js'
 import type { ResultsFile } from './results.js'
-import type { ArmSummary } from '../report/summary.js'
 
-/** What the report says about the baseline, whatever happened to it. */
-export interface BaselineInfo {
-  source: 'same-job' | 'stored' | 'none'
-  /** ok, or why there is no usable baseline (missing, malformed, future-version, unusable). */
-  status: 'ok' | 'missing' | 'malformed' | 'future-version' | 'unusable' | 'not-configured'
-  message?: string
-  path?: string
-  createdAt?: string
-  sha?: string
-  ref?: string
-  machine?: MachineInfo
-  /** Stored baselines: same CPU model and core count as this run. */
-  sameMachine?: boolean
-  machineDifferences?: string[]
-  /** Stored baselines: the arm summaries of the newest stored run, for the report's "main" column. */
-  arms?: ArmSummary[]
-  /** Stored baselines: main runs in the history measured with this run's settings. */
-  runs?: number
-}
+export type { BaselineInfo } from './results.js'
 
 /** Differences between two fingerprints that make a cross-run comparison cross-machine. */
 export function machineDifferences(a: MachineInfo, b: MachineInfo): string[] {

@@ -1,7 +1,27 @@
 import { targetOf, type Config } from '../config/config.js'
 import type { ArmSpec, Comparison, MachineInfo, OpenLoopInfo, PlanStep, RoundResult, SpikeResult, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from '../report/summary.js'
-import type { BaselineInfo } from './baseline.js'
+
+
+/** What the report says about the baseline, whatever happened to it. */
+export interface BaselineInfo {
+  source: 'same-job' | 'stored' | 'none'
+  /** ok, or why there is no usable baseline (missing, malformed, future-version, unusable). */
+  status: 'ok' | 'missing' | 'malformed' | 'future-version' | 'unusable' | 'not-configured'
+  message?: string
+  path?: string
+  createdAt?: string
+  sha?: string
+  ref?: string
+  machine?: MachineInfo
+  /** Stored baselines: same CPU model and core count as this run. */
+  sameMachine?: boolean
+  machineDifferences?: string[]
+  /** Stored baselines: the arm summaries of the newest stored run, for the report's "main" column. */
+  arms?: ArmSummary[]
+  /** Stored baselines: main runs in the history measured with this run's settings. */
+  runs?: number
+}
 
 export const RESULTS_SCHEMA = 'otlp-perf-gate/results'
 /** Bump when a reader of an older file would misread the new one. Readers refuse versions they don't know. */

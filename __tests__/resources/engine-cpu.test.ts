@@ -49,13 +49,11 @@ describe("input 'max-cpu-overhead'", () => {
     )
   })
 
-  test('gated CPU adds one comparison per traced arm to the Holm family, so the minimum of blocks rises', () => {
+  test('gated CPU adds one comparison per traced arm to the Holm family', () => {
     const base = { 'start-command': 'x', 'sampling-rates': '0.01,1' }
     const without = parseConfig({ ...base, rounds: '8' })
     const withCpu = parseConfig({ ...base, rounds: '8', 'max-cpu-overhead': '10' })
     expect(gatedComparisonCount(withCpu)).toBe(gatedComparisonCount(without) + 2)
-    // 6 gated comparisons need 2^n ≥ 2·6/0.05 = 240 → n ≥ 8; 7 blocks are refused.
-    expect(() => parseConfig({ ...base, rounds: '7', 'max-cpu-overhead': '10' })).toThrow(/'rounds' must be at least 8 for 6 gated comparisons/)
   })
 })
 

@@ -383,6 +383,73 @@ export function gatedComparisonCount(
   return gatedComparisons(planComparisons(c, arms, { cpuMeasured: c.maxCpuOverhead !== null, stored: c.baselinePath !== null })).length
 }
 
+/** Run one input's parser; a ConfigError is collected (so every bad input is reported at once) and `fallback` used. */
+function tryParse<T>(r: Reader, fallback: T, parse: () => T): T {
+  try {
+    return parse()
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e
+    r.add(e)
+    return fallback
+  }
+}
+
+/** The `sampling-rates` list: ratios in [0, 1], no duplicates; 'none' only with a base build. */
+function parseSamplingRates(r: Reader, baseCommand: string): number[] {
+  const samplingRates: number[] = []
+  // 'none' (no traced arm) only makes sense against a base build: a pure head-vs-base regression run.
+  const noRates = r.str(Inputs.SamplingRates).toLowerCase() === 'none' && baseCommand !== ''
+  const rateItems = noRates ? [] : r.list(Inputs.SamplingRates)
+  if (rateItems.length === 0 && !noRates) {
+    r.add(bad(Inputs.SamplingRates, r.str(Inputs.SamplingRates), "a comma-separated list of ratios in [0, 1] such as 0.01,1 ('none' only with 'base-start-command')"))
+  }
+  for (const item of rateItems) {
+    const n = /^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(item) ? Number(item) : NaN
+    if (!(n >= 0 && n <= 1)) {
+      r.add(
+        new ConfigError(
+          Inputs.SamplingRates,
+          `'${Inputs.SamplingRates}' must be ratios in [0, 1] (0.01 = 1%), got '${item}' in '${r.str(Inputs.SamplingRates)}'`
+        )
+      )
+    } else if (samplingRates.includes(n)) {
+      r.add(new ConfigError(Inputs.SamplingRates, `'${Inputs.SamplingRates}' lists ${item} twice in '${r.str(Inputs.SamplingRates)}'`))
+    } else samplingRates.push(n)
+  }
+  return samplingRates
+}
+
+/** Rules across inputs, after each input was read on its own. */
+function checkCrossRules(r: Reader, config: Config): void {
+  if (r.errors.length === 0 && config.maxRounds < config.rounds) {
+    r.add(bad(Inputs.MaxRounds, r.str(Inputs.MaxRounds), `at least 'rounds' (${config.rounds}): the first look is after 'rounds' blocks`))
+  }
+  if (config.roundDesign === 'side-by-side' && config.port !== 0) {
+    r.add(
+      new ConfigError(
+        Inputs.Port,
+        `'${Inputs.Port}' is ${config.port}, but with 'round-design: side-by-side' the arms run at the same time and need a port each: leave '${Inputs.Port}' at 0 and use {port} in the URLs, or set 'round-design: sequential'`
+      )
+    )
+  }
+  if (config.base === null && r.str(Inputs.BaseTracing) === 'true') {
+    r.add(new ConfigError(Inputs.BaseTracing, `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`))
+  }
+}
+
+/** The config frozen all the way down: later stages read it, none may change it. */
+function freezeConfig(config: Config): Config {
+  return Object.freeze({
+    ...config,
+    connectionLevels: Object.freeze([...config.connectionLevels]),
+    spike: config.spike === null ? null : Object.freeze({ ...config.spike }),
+    env: Object.freeze({ ...config.env }),
+    passEnv: Object.freeze([...config.passEnv]),
+    samplingRates: Object.freeze([...config.samplingRates]),
+    extraArms: Object.freeze(config.extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) })))
+  })
+}
+
 /** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
 export function parseConfig(raw: RawInputs): Config {
   const r = new Reader(raw)
@@ -407,46 +474,10 @@ export function parseConfig(raw: RawInputs): Config {
       r.add(e as ConfigError)
     }
   }
-  let env: Record<string, string> = {}
-  try {
-    env = parseEnv(Inputs.Env, raw[Inputs.Env] ?? '')
-  } catch (e) {
-    r.add(e as ConfigError)
-  }
-
-  let passEnv: string[] = []
-  try {
-    passEnv = parsePassEnvInput(Inputs.PassEnv, raw[Inputs.PassEnv] ?? '')
-  } catch (e) {
-    r.add(e as ConfigError)
-  }
-
-  let extraArms: { name: string; env: Record<string, string> }[] = []
-  try {
-    extraArms = parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? '')
-  } catch (e) {
-    r.add(e as ConfigError)
-  }
-  const samplingRates: number[] = []
-  // 'none' (no traced arm) only makes sense against a base build: a pure head-vs-base regression run.
-  const noRates = r.str(Inputs.SamplingRates).toLowerCase() === 'none' && baseCommand !== ''
-  const rateItems = noRates ? [] : r.list(Inputs.SamplingRates)
-  if (rateItems.length === 0 && !noRates) {
-    r.add(bad(Inputs.SamplingRates, r.str(Inputs.SamplingRates), "a comma-separated list of ratios in [0, 1] such as 0.01,1 ('none' only with 'base-start-command')"))
-  }
-  for (const item of rateItems) {
-    const n = /^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(item) ? Number(item) : NaN
-    if (!(n >= 0 && n <= 1)) {
-      r.add(
-        new ConfigError(
-          Inputs.SamplingRates,
-          `'${Inputs.SamplingRates}' must be ratios in [0, 1] (0.01 = 1%), got '${item}' in '${r.str(Inputs.SamplingRates)}'`
-        )
-      )
-    } else if (samplingRates.includes(n)) {
-      r.add(new ConfigError(Inputs.SamplingRates, `'${Inputs.SamplingRates}' lists ${item} twice in '${r.str(Inputs.SamplingRates)}'`))
-    } else samplingRates.push(n)
-  }
+  const env = tryParse(r, {} as Record<string, string>, () => parseEnv(Inputs.Env, raw[Inputs.Env] ?? ''))
+  const passEnv = tryParse(r, [] as string[], () => parsePassEnvInput(Inputs.PassEnv, raw[Inputs.PassEnv] ?? ''))
+  const extraArms = tryParse(r, [] as { name: string; env: Record<string, string> }[], () => parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? ''))
+  const samplingRates = parseSamplingRates(r, baseCommand)
 
   const seedText = r.str(Inputs.Seed)
   let seed: number | null = null
@@ -507,49 +538,12 @@ export function parseConfig(raw: RawInputs): Config {
     resultsFile,
     extraArms
   }
-  if (r.errors.length === 0 && config.maxRounds < config.rounds) {
-    r.add(bad(Inputs.MaxRounds, r.str(Inputs.MaxRounds), `at least 'rounds' (${config.rounds}): the first look is after 'rounds' blocks`))
-  }
-  if (config.roundDesign === 'side-by-side' && config.port !== 0) {
-    r.add(
-      new ConfigError(
-        Inputs.Port,
-        `'${Inputs.Port}' is ${config.port}, but with 'round-design: side-by-side' the arms run at the same time and need a port each: leave '${Inputs.Port}' at 0 and use {port} in the URLs, or set 'round-design: sequential'`
-      )
-    )
-  }
-  if (baseCommand === '' && r.str(Inputs.BaseTracing) === 'true') {
-    r.add(new ConfigError(Inputs.BaseTracing, `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`))
-  }
-
-  // Cross-input rule: the exact sign-flip test (which must agree before anything fails) cannot reach
-  // p < alpha/2 after Holm with m gated comparisons unless 2^rounds ≥ 2m/alpha. Fewer blocks would make
-  // a gate that can never fail — a silent pass — so refuse them.
-  const m = gatedComparisonCount(config)
-  const alpha = 1 - config.confidence
-  if (mode === 'gate' && r.errors.length === 0 && m > 0 && 2 ** config.rounds < (2 * m) / alpha) {
-    const needed = Math.ceil(Math.log2((2 * m) / alpha))
-    r.add(
-      new ConfigError(
-        Inputs.Rounds,
-        `'${Inputs.Rounds}' must be at least ${needed} for ${m} gated comparisons at ${config.confidence * 100}% confidence ` +
-          `(with fewer blocks no overhead could ever fail the gate), got '${config.rounds}'`
-      )
-    )
-  }
+  checkCrossRules(r, config)
 
   if (r.errors.length === 1) throw r.errors[0]
   if (r.errors.length > 1) {
     const e = new ConfigError(r.errors[0].input, `${r.errors.length} invalid inputs:\n- ${r.errors.map((x) => x.message).join('\n- ')}`)
     throw e
   }
-  return Object.freeze({
-    ...config,
-    connectionLevels: Object.freeze([...config.connectionLevels]),
-    spike: config.spike === null ? null : Object.freeze({ ...config.spike }),
-    env: Object.freeze({ ...config.env }),
-    passEnv: Object.freeze([...passEnv]),
-    samplingRates: Object.freeze([...samplingRates]),
-    extraArms: Object.freeze(extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) })))
-  })
+  return freezeConfig(config)
 }

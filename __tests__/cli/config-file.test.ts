@@ -172,7 +172,7 @@ describe('runCli: invalid options exit 2 with the action messages', () => {
     ['non-loopback target', ['--start-command=x', '--target-url=http://example.com/'], { 'start-command': 'x', 'target-url': 'http://example.com/' }],
     ['bad rate', ['--start-command', 'x', '--sampling-rates', '0.01,2'], { 'start-command': 'x', 'sampling-rates': '0.01,2' }],
     ['bad env line', ['--start-command', 'x', '--env', 'not a pair'], { 'start-command': 'x', env: 'not a pair' }],
-    ['too few rounds for the gated comparisons', ['--start-command', 'x', '--rounds', '3'], { 'start-command': 'x', rounds: '3' }],
+    ['fewer than 3 rounds', ['--start-command', 'x', '--rounds', '2'], { 'start-command': 'x', rounds: '2' }],
     ['several at once', ['--connections', '0', '--on-inconclusive', 'maybe'], { connections: '0', 'on-inconclusive': 'maybe' }]
   ]
   test.each(invalid)('%s', async (_name, argv, raw) => {

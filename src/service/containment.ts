@@ -54,13 +54,20 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/** A synchronous pause (the exit hook cannot await). */
+function pauseSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
 /**
- * SIGKILL every tagged process, repeating while new ones appear (a forking straggler), at most
- * `passes` times. Synchronous, so the exit hook can use it. Returns the pids killed.
+ * SIGKILL every tagged process until a /proc scan finds none (a killed process needs a moment to
+ * become a zombie; a forking straggler may add a child between two scans), pausing 10 ms between
+ * scans, for at most `timeoutMs`. Synchronous, so the exit hook can use it. Returns the pids killed.
  */
-export function killTaggedSync(value: string, passes = 5): number[] {
+export function killTaggedSync(value: string, timeoutMs = 2000): number[] {
   const killed = new Set<number>()
-  for (let i = 0; i < passes; i++) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
     const pids = findTagged(value)
     if (pids.length === 0) break
     for (const pid of pids) {
@@ -71,6 +78,8 @@ export function killTaggedSync(value: string, passes = 5): number[] {
         // ESRCH: gone meanwhile; EPERM: not ours after all.
       }
     }
+    if (Date.now() >= deadline) break
+    pauseSync(10)
   }
   return [...killed]
 }

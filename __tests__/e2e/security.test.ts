@@ -8,6 +8,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js'
 import { FIXTURE_COMMAND, publishOnlyInputs, pullRequestEvent, readReport, readResults, removeWorkspaces, runAction } from './helpers.js'
+import { linesOutsideStopCommands } from '../integration/security/action-helpers.js'
 
 const TOKEN = 'ghs_e2e_security_token_0123456789'
 const JOB_SECRETS = {
@@ -26,20 +27,6 @@ afterAll(async () => {
   for (const d of tmp.splice(0)) fs.rmSync(d, { recursive: true, force: true })
   removeWorkspaces()
 })
-
-/** Lines outside every `::stop-commands::T` … `::T::` block. */
-function outsideStopCommands(stdout: string): string[] {
-  const out: string[] = []
-  let token: string | null = null
-  for (const line of stdout.split('\n')) {
-    if (token === null) {
-      const m = /^::stop-commands::(.+)$/.exec(line)
-      if (m) token = m[1]
-      else out.push(line)
-    } else if (line === `::${token}::`) token = null
-  }
-  return out
-}
 
 test('a service that dumps its environment, prints workflow commands and a forged marker: no secret anywhere, all inert', async () => {
   const gh = await startFakeGitHub({ token: TOKEN, issueNumber: 9, seedUnrelated: 0 })
@@ -70,7 +57,7 @@ test('a service that dumps its environment, prints workflow commands and a forge
   for (const value of [...Object.values(JOB_SECRETS), PASSED_SECRET, TOKEN]) {
     for (const [where, text] of Object.entries(texts)) expect({ where, leaked: text.includes(value) }).toEqual({ where, leaked: false })
   }
-  expect(outsideStopCommands(run.stdout).filter((l) => /^::(warning::pwned|set-output)/.test(l))).toEqual([])
+  expect(linesOutsideStopCommands(run.stdout).filter((l) => /^::(warning::pwned|set-output)/.test(l))).toEqual([])
   // The harness parses commands as the runner does (stop-commands honoured): the service issued none.
   expect(run.warnings.filter((w) => w.includes('pwned-by-service'))).toEqual([])
   for (const where of ['report', 'summary'] as const) expect(texts[where]).not.toContain('<!--')

@@ -2,7 +2,7 @@
  * The gate's run: measure (src/measure/run.ts: rig → blocks → looks) with the service environment
  * below, then analyse (src/analysis: comparison plan → statistics → decision), both pure data out.
  */
-import type { Config } from './config/config.js'
+import { gatedComparisonCount, type Config } from './config/config.js'
 import { GateError } from './errors.js'
 import { checkSpansPerTrace } from './otlp/accounting.js'
 import { inheritedEnv } from './security/env.js'
@@ -12,7 +12,6 @@ import type { BaselineInfo } from './results/baseline.js'
 import type { ResultsFile } from './results/results.js'
 import { analyse, designOf, storedStatus, type Analysis, type StoredInput } from './analysis/analyse.js'
 import { fmtPct } from './report/format.js'
-import { gatedComparisons, planComparisons } from './analysis/comparisons.js'
 import { armsOf } from './plan/plan.js'
 import { measureRun, type LookFn, type MeasureHooks } from './measure/run.js'
 import type { ArmSpec, Comparison, GateResult, MachineInfo, OpenLoopInfo, Plan, RoundResult, SpikeResult } from './types.js'
@@ -108,9 +107,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
   const stored: StoredInput | undefined = storedIn && 'history' in storedIn ? { history: storedIn.history, machine } : undefined
   const arms = armsOf(config)
   // The gated family is fixed before the first round: CPU counts when it is budgeted (then it must be measured).
-  const storedUsable = stored !== undefined && storedStatus(config, stored).status === 'ok'
-  const gated = gatedComparisons(planComparisons(config, arms, { cpuMeasured: config.maxCpuOverhead !== null, stored: storedUsable })).length
-  const design = designOf(config, gated)
+  const design = designOf(config, gatedComparisonCount(config, stored !== undefined && storedStatus(config, stored).status === 'ok'))
   let last: Analysis | undefined
   const look: LookFn = (rounds, l) => {
     // Checked at every look: a verdict must never rest on rounds that lost part of their spans.

@@ -118,16 +118,3 @@ export function metricSpec(id: string): MetricSpec {
 export function metricValue(round: RoundResult, metric: MetricName, phase?: string): number {
   return metricSpec(metric).valueOf(round, phase)
 }
-
-/**
- * Overhead of a mean log-ratio, signed so that positive = worse: for a higher-is-better metric
- * (QPS) 1 − exp(d), fewer requests served; for lower-is-better ones exp(d) − 1.
- */
-export function overheadOf(metric: MetricName, meanLogRatio: number): number {
-  return metricSpec(metric).lowerIsBetter ? Math.exp(meanLogRatio) - 1 : 1 - Math.exp(meanLogRatio)
-}
-
-/** The log-ratio threshold of an overhead budget T: ln(1 + T) lower-is-better, ln(1 − T) otherwise. */
-export function logThreshold(metric: MetricName, budget: number): number {
-  return metricSpec(metric).lowerIsBetter ? Math.log(1 + budget) : Math.log(1 - budget)
-}

@@ -377,10 +377,12 @@ function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLeve
  * the configured arms, CPU counted when it is budgeted, the stored baseline when one is configured.
  */
 export function gatedComparisonCount(
-  c: PlanConfig & Pick<Config, 'samplingRates' | 'extraArms' | 'base' | 'baselinePath'> & Partial<Pick<Config, 'uninstrumentedCommand' | 'exportStep'>>
+  c: PlanConfig & Pick<Config, 'samplingRates' | 'extraArms' | 'base' | 'baselinePath'> & Partial<Pick<Config, 'uninstrumentedCommand' | 'exportStep'>>,
+  /** Whether a stored baseline will be compared (default: one is configured). */
+  stored: boolean = c.baselinePath !== null
 ): number {
   const arms = armsOf({ ...c, uninstrumentedCommand: c.uninstrumentedCommand ?? null })
-  return gatedComparisons(planComparisons(c, arms, { cpuMeasured: c.maxCpuOverhead !== null, stored: c.baselinePath !== null })).length
+  return gatedComparisons(planComparisons(c, arms, { cpuMeasured: c.maxCpuOverhead !== null, stored })).length
 }
 
 /** Run one input's parser; a ConfigError is collected (so every bad input is reported at once) and `fallback` used. */

@@ -6,10 +6,9 @@ import type { Config } from '../config/config.js'
 import { GateError } from '../errors.js'
 import type { ArmSpec, LoadResult, OtlpCounts, SpanWindowCounts } from '../types.js'
 import { checkSampling } from '../otlp/accounting.js'
+import { fmtPct } from '../report/format.js'
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(2)}%`
-}
+const pct = (x: number): string => fmtPct(x, { digits: 2 })
 
 /** Failed requests above 'max-error-rate' in any measured phase fail the run: a failing service is not a faster one. */
 export function assertErrorRate(config: Pick<Config, 'maxErrorRate'>, where: string, load: LoadResult, detail: string, logFile: string, logTail: string): void {

@@ -3,23 +3,19 @@ import * as fs from 'node:fs'
 import { parseConfig, type Config } from './config/config.js'
 import { readInputs } from './config/read.js'
 import { Outputs } from './config/inputs.js'
-import { renderReport } from './report/markdown.js'
-import { assemble, headlineOverhead, provenance, reportFromResults } from './report/assemble.js'
-import { writeHistoryFile, writeRunFiles } from './results/files.js'
-import { machineInfo } from './results/fingerprint.js'
-import { readResultsFile } from './results/read.js'
+import { headlineOverhead, provenance } from './report/assemble.js'
 import type { ResultsFile } from './results/results.js'
+import { runGate, runReport, type GateOutcome } from './run-gate.js'
 import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
 import { getPullRequestHeadSha, stickyMarker, upsertStickyComment } from './github/comment.js'
 import { errorMessage } from './errors.js'
-import { redact, redactDeep } from './security/redact.js'
+import { redact } from './security/redact.js'
 import { registerRunSecrets } from './security/secrets.js'
 import { checkOutputDir } from './security/paths.js'
 import { printUntrusted } from './security/workflow-log.js'
-import { measureCancellable } from './security/cancellable.js'
 import { watchCancellation, type Cancellation } from './service/cancellation.js'
-import type { Verdict } from './types.js'
+import type { RoundResult, Verdict } from './types.js'
 
 /** Whether the sticky comment is posted for this verdict under the `comment` input. */
 export function shouldComment(mode: Config['comment'], verdict: Verdict): boolean {
@@ -115,17 +111,12 @@ function setOutputs(verdict: Verdict, results: ResultsFile | null, paths: { repo
 
 /** `mode: report`: publish a results JSON produced by the PR workflow (fork-safe two-workflow pattern). */
 async function runReportMode(config: Config): Promise<string | null> {
-  const file = config.resultsFile as string
-  let results: ResultsFile
-  try {
-    // Every rendered field is validated: the artifact was built by PR code.
-    results = readResultsFile(file)
-  } catch (e) {
+  const outcome = runReport(config)
+  if (!outcome.ok || outcome.paths === null) {
     setOutputs('error', null, null)
-    return `'results-file' '${file}' is not a usable results file: ${errorMessage(e)}`
+    return outcome.ok ? `OTLP perf gate could not write its report: ${outcome.writeError ?? ''}` : outcome.message
   }
-  const markdown = redact(renderReport(reportFromResults(results)))
-  const paths = writeRunFiles(config.outputDir, markdown, redactDeep(results))
+  const { results, markdown, paths } = outcome
   setOutputs(results.verdict, results, paths)
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
   if (!wantsComment(config, results.verdict)) return null
@@ -173,66 +164,51 @@ async function runGateMode(configIn: Config): Promise<string | null> {
   }
 }
 
-async function gateAndReport(configIn: Config, cancel: Cancellation): Promise<string | null> {
-  let failure: string | null = null
+/** Round progress in the action log: one line per round. */
+function roundLog({ index, total, round }: { index: number; total: number; round: RoundResult }): void {
+  core.info(
+    `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
+      `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
+      `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
+  )
+}
+
+/** Provenance of the run: the runner's environment, the PR's head and base when there is one. */
+function actionProvenance(pr: PullRequestContext | null): ResultsFile['git'] {
+  return {
+    ...provenance(),
+    ...(pr ? { sha: pr.headSha, ref: pr.headRef, baseSha: pr.baseSha, baseRef: pr.baseRef, prNumber: pr.number } : {}),
+    workflow: process.env.GITHUB_WORKFLOW,
+    job: process.env.GITHUB_JOB
+  }
+}
+
+async function gateAndReport(config: Config, cancel: Cancellation): Promise<string | null> {
   let pr: PullRequestContext | null = null
   try {
     pr = readPullRequestContext()
   } catch (e) {
     core.warning(`cannot read the pull request event: ${errorMessage(e)}; no PR comment`)
   }
-  const outcome = await core.group('Measure', () =>
-    measureCancellable(configIn, {
-      info: (m) => core.info(redact(m)),
-      warn: (m) => core.warning(redact(m)),
-      onRoundEnd: ({ index, total, round }) =>
-        core.info(
-          `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
-            `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
-            `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
-        )
-    }, cancel)
-  )
-  const { config, gateRun, verdict, error, baselineBefore, cancelledBy } = outcome
-  if (cancelledBy !== undefined) {
-    failure = `OTLP perf gate cancelled (${cancelledBy}) after ${outcome.roundsDone.length} completed rounds: partial results written, no verdict`
-  } else if (verdict === 'error') {
-    failure = `OTLP perf gate could not measure: ${error ?? 'unknown error'}`
-  } else if (gateRun?.gate.failCheck) {
-    failure = `OTLP perf gate: ${verdict.toUpperCase()}\n${gateRun.gate.reasons.join('\n')}`
-  } else if (verdict === 'inconclusive' && config.onInconclusive === 'warn') {
-    core.warning(`OTLP perf gate inconclusive:\n${gateRun?.gate.reasons.join('\n') ?? ''}`)
-  }
-
-  let markdown: string | null = null
-  try {
-    const git = {
-      ...provenance(),
-      ...(pr ? { sha: pr.headSha, ref: pr.headRef, baseSha: pr.baseSha, baseRef: pr.baseRef, prNumber: pr.number } : {}),
-      workflow: process.env.GITHUB_WORKFLOW,
-      job: process.env.GITHUB_JOB
-    }
-    const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore, {
-      roundsDone: outcome.roundsDone,
-      stops: outcome.stops
-    })
-    markdown = redact(renderReport(report))
-    const paths = writeRunFiles(config.outputDir, markdown, results)
-    setOutputs(verdict, results, paths)
-    // The next stored baseline: the history read from 'baseline-path' plus this run (if it measured).
-    if (cancelledBy === undefined) core.setOutput(Outputs.HistoryPath, writeHistoryFile(config.outputDir, outcome.storedHistory ?? [], results, config.historySize))
-    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
-    // The report quotes service output (log tails): printed inert, so it can issue no workflow command.
-    printUntrusted(markdown, (t) => core.info(t))
-  } catch (e) {
+  const outcome = await runGate(config, {
+    hooks: { info: (m) => core.info(redact(m)), warn: (m) => core.warning(redact(m)), onRoundEnd: roundLog },
+    cancel,
+    provenance: () => actionProvenance(pr),
+    measuring: (work) => core.group('Measure', work)
+  })
+  const { message } = outcome
+  if (message.level === 'warning') core.warning(message.text)
+  let failure = message.level === 'failure' ? message.text : null
+  const markdown = await reportInLog(outcome)
+  if (typeof markdown !== 'string') {
     setOutputs('error', null, null)
-    return `${failure ?? ''}\nOTLP perf gate could not write its report: ${errorMessage(e)}`.trim()
+    return `${failure ?? ''}\nOTLP perf gate could not write its report: ${markdown.writeError}`.trim()
   }
 
   // A cancelled job has seconds left before SIGKILL: no API calls.
-  if (pr !== null && cancelledBy === undefined && wantsComment(config, verdict)) {
+  if (pr !== null && outcome.cancelledBy === undefined && wantsComment(outcome.config, outcome.verdict)) {
     try {
-      await publish(config, targetFromPr(pr), markdown)
+      await publish(outcome.config, targetFromPr(pr), markdown)
     } catch (e) {
       // The GitHub API being down is an infrastructure error, distinguishable from a FAIL.
       core.setOutput(Outputs.Verdict, 'error')
@@ -240,4 +216,20 @@ async function gateAndReport(configIn: Config, cancel: Cancellation): Promise<st
     }
   }
   return failure
+}
+
+/** Outputs, job summary and log of a written run; returns its markdown, or why the report is not out. */
+async function reportInLog(outcome: GateOutcome): Promise<string | { writeError: string }> {
+  const { markdown, paths, results } = outcome
+  if (markdown === null || paths === null || results === null) return { writeError: outcome.writeError ?? 'no report was built' }
+  try {
+    setOutputs(outcome.verdict, results, paths)
+    if (paths.historyPath !== null) core.setOutput(Outputs.HistoryPath, paths.historyPath)
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
+    // The report quotes service output (log tails): printed inert, so it can issue no workflow command.
+    printUntrusted(markdown, (t) => core.info(t))
+    return markdown
+  } catch (e) {
+    return { writeError: errorMessage(e) }
+  }
 }

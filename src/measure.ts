@@ -3,14 +3,16 @@ import { runEngine, type EngineHooks, type EngineOptions, type GateRun } from '.
 import { loadBaseline } from './results/read.js'
 import type { BaselineInfo } from './results/baseline.js'
 import { killAllServices } from './service/service.js'
-import { randomSeed } from './plan/random.js'
 import { errorMessage } from './errors.js'
 import type { Verdict } from './types.js'
 import type { ResultsFile } from './results/results.js'
 
+/** Engine hooks plus the log lines of the measurement (stored baseline, warnings). */
+export type LoggingHooks = EngineHooks & { info: (m: string) => void; warn: (m: string) => void }
+
 /** What a measurement ended with: a run and its verdict, or `error` and why. */
 export interface MeasureOutcome {
-  /** The config actually run: the seed is fixed here so a failed run still reports it. */
+  /** The config actually run (its seed fixed by the caller, security/cancellable.ts). */
   config: Config
   gateRun: GateRun | null
   verdict: Verdict
@@ -27,16 +29,15 @@ export interface MeasureOutcome {
  */
 export async function measure(
   config: Config,
-  hooks: EngineHooks & { info: (m: string) => void; warn: (m: string) => void },
+  hooks: LoggingHooks,
   /** Cancellation (service/cancellation.ts): no service is started once it is aborted. */
   signal?: AbortSignal
 ): Promise<MeasureOutcome> {
-  const fixed: Config = Object.freeze({ ...config, seed: config.seed ?? randomSeed() })
-  const out: MeasureOutcome = { config: fixed, gateRun: null, verdict: 'error' }
+  const out: MeasureOutcome = { config, gateRun: null, verdict: 'error' }
   const options: EngineOptions = signal !== undefined ? { signal } : {}
   try {
-    if (fixed.baselinePath !== null) {
-      const loaded = loadBaseline(fixed.baselinePath)
+    if (config.baselinePath !== null) {
+      const loaded = loadBaseline(config.baselinePath)
       if (loaded.status === 'ok') {
         options.stored = { history: loaded.history }
         out.storedHistory = loaded.history
@@ -47,7 +48,7 @@ export async function measure(
         out.baselineBefore = { source: 'none', status: loaded.status, message: loaded.message, path: loaded.path }
       }
     }
-    out.gateRun = await runEngine(fixed, hooks, options)
+    out.gateRun = await runEngine(config, hooks, options)
     out.verdict = out.gateRun.gate.verdict
   } catch (e) {
     out.verdict = 'error'

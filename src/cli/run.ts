@@ -1,18 +1,13 @@
 import * as path from 'node:path'
 import { ConfigError, parseConfig, type Config, type RawInputs } from '../config/config.js'
 import { Inputs, type InputName } from '../config/inputs.js'
-import { renderReport } from '../report/markdown.js'
-import { assemble, provenance, reportFromResults } from '../report/assemble.js'
-import { writeHistoryFile, writeRunFiles } from '../results/files.js'
-import { machineInfo } from '../results/fingerprint.js'
-import { readResultsFile } from '../results/read.js'
+import { provenance } from '../report/assemble.js'
 import type { ResultsFile } from '../results/results.js'
-import { errorMessage } from '../errors.js'
-import { redact, redactDeep } from '../security/redact.js'
+import { runGate, runReport, type GateMessage, type RunPaths } from '../run-gate.js'
+import { redact } from '../security/redact.js'
 import { registerRunSecrets } from '../security/secrets.js'
 import { checkOutputDir } from '../security/paths.js'
 import { inertBlock } from '../security/workflow-log.js'
-import { measureCancellable } from '../security/cancellable.js'
 import { watchCancellation } from '../service/cancellation.js'
 import { VERSION } from '../version.js'
 import type { Verdict } from '../types.js'
@@ -106,34 +101,32 @@ function exitCodeOf(verdict: Verdict, failCheck: boolean): number {
   return ExitCode.Error
 }
 
-/** The verdict line(s) on stderr, as the action's failure / warning messages. */
-function verdictMessage(verdict: Verdict, reasons: readonly string[], error: string | undefined, onInconclusive: string): string {
-  if (error !== undefined) return `OTLP perf gate could not measure: ${error}`
-  const why = reasons.length === 0 ? '' : `\n${reasons.join('\n')}`
-  if (verdict === 'inconclusive' && onInconclusive === 'warn') return `warning: OTLP perf gate inconclusive:${why}`
-  return `OTLP perf gate: ${verdict.toUpperCase()}${why}`
-}
-
 interface Printed {
   io: CliIo
   args: CliArgs
   err: (text: string) => void
 }
 
-/** Write report.md / results.json and print the report or JSON; returns false when they could not be written. */
-function publishLocally(p: Printed, outputDir: string, markdown: string, results: ResultsFile, history?: { previous: ResultsFile[]; keep: number }): boolean {
-  try {
-    const { reportPath, resultsPath } = writeRunFiles(outputDir, markdown, results)
-    const historyPath = history === undefined ? null : writeHistoryFile(outputDir, history.previous, results, history.keep)
-    const text = markdown.replace(/\n*$/, '')
-    // In a GitHub Actions step the runner parses stdout too: the report quotes service output.
-    p.io.stdout.write(p.args.json ? `${JSON.stringify(results, null, 2)}\n` : `${p.io.env.GITHUB_ACTIONS === 'true' ? inertBlock(text) : text}\n`)
-    if (!p.args.quiet) p.err(`report: ${reportPath}\nresults: ${resultsPath}${historyPath === null ? '' : `\nhistory: ${historyPath}`}`)
-    return true
-  } catch (e) {
-    p.err(`otlp-perf-gate: could not write its report: ${errorMessage(e)}`)
+/** The verdict message on stderr; a warning is marked as one (a terminal has no annotations). */
+function printVerdict(p: Printed, message: GateMessage): void {
+  p.err(message.level === 'warning' ? `warning: ${message.text}` : message.text)
+}
+
+/**
+ * Print what a run wrote: the report (or the results JSON) on stdout, the paths on stderr. Returns
+ * false when the files could not be written (the error is printed instead).
+ */
+function printWritten(p: Printed, written: { markdown: string | null; results: ResultsFile | null; paths: RunPaths | null; writeError?: string }): boolean {
+  const { markdown, results, paths } = written
+  if (markdown === null || results === null || paths === null) {
+    p.err(`otlp-perf-gate: could not write its report: ${written.writeError ?? 'no report was built'}`)
     return false
   }
+  const text = markdown.replace(/\n*$/, '')
+  // In a GitHub Actions step the runner parses stdout too: the report quotes service output.
+  p.io.stdout.write(p.args.json ? `${JSON.stringify(results, null, 2)}\n` : `${p.io.env.GITHUB_ACTIONS === 'true' ? inertBlock(text) : text}\n`)
+  if (!p.args.quiet) p.err(`report: ${paths.reportPath}\nresults: ${paths.resultsPath}${paths.historyPath === null ? '' : `\nhistory: ${paths.historyPath}`}`)
+  return true
 }
 
 /**
@@ -141,18 +134,14 @@ function publishLocally(p: Printed, outputDir: string, markdown: string, results
  * comment is posted; the exit code is the file's verdict, so a downloaded red run stays red.
  */
 function runReportMode(p: Printed, config: Config): number {
-  const file = config.resultsFile as string
-  let results: ResultsFile
-  try {
-    results = readResultsFile(file)
-  } catch (e) {
-    p.err(`otlp-perf-gate: '${Inputs.ResultsFile}' '${file}' is not a usable results file: ${errorMessage(e)}`)
+  const outcome = runReport(config)
+  if (!outcome.ok) {
+    p.err(`otlp-perf-gate: ${outcome.message}`)
     return ExitCode.Error
   }
-  const markdown = redact(renderReport(reportFromResults(results)))
-  if (!publishLocally(p, config.outputDir, markdown, redactDeep(results))) return ExitCode.Error
-  p.err(verdictMessage(results.verdict, results.reasons, results.error, results.settings.onInconclusive))
-  return exitCodeOf(results.verdict, results.failCheck)
+  if (!printWritten(p, outcome)) return ExitCode.Error
+  printVerdict(p, outcome.message)
+  return exitCodeOf(outcome.results.verdict, outcome.results.failCheck)
 }
 
 /** `mode: gate`, as the action's gate mode minus GitHub: stored baseline, engine, report, exit code. */
@@ -168,34 +157,28 @@ async function runGateMode(p: Printed, config: Config): Promise<number> {
   // Listening until the report is out: SIGTERM/SIGINT stops the services and writes partial results.
   const cancel = watchCancellation()
   try {
-    return await measureAndReport(p, config, progress, cancel)
+    const outcome = await runGate(config, {
+      hooks: progress.hooks,
+      cancel,
+      provenance: async (run) => {
+        const git = provenance(p.io.env)
+        // Outside CI, record which commit was measured so a results.json can be traced back to it.
+        return git.sha === undefined ? { ...git, ...(await localGit(run.workingDirectory)) } : git
+      },
+      measuring: async (work) => {
+        try {
+          return await work()
+        } finally {
+          progress.finish()
+        }
+      }
+    })
+    const written = printWritten(p, outcome)
+    printVerdict(p, outcome.message)
+    return written ? exitCodeOf(outcome.verdict, outcome.gateRun?.gate.failCheck ?? true) : ExitCode.Error
   } finally {
     cancel.dispose()
   }
-}
-
-async function measureAndReport(p: Printed, configIn: Config, progress: ReturnType<typeof createProgress>, cancel: ReturnType<typeof watchCancellation>): Promise<number> {
-  let config = configIn
-  const outcome = await measureCancellable(config, progress.hooks, cancel)
-  progress.finish()
-  const { gateRun, error, baselineBefore } = outcome
-  const verdict = outcome.verdict
-  config = outcome.config
-
-  let code = exitCodeOf(verdict, gateRun?.gate.failCheck ?? true)
-  try {
-    const git = provenance(p.io.env)
-    // Outside CI, record which commit was measured so a results.json can be traced back to it.
-    if (git.sha === undefined) Object.assign(git, await localGit(config.workingDirectory))
-    const { report, results } = assemble(config, gateRun, verdict, error, git, machineInfo(), baselineBefore, { roundsDone: outcome.roundsDone, stops: outcome.stops })
-    const history = outcome.cancelledBy === undefined ? { previous: outcome.storedHistory ?? [], keep: config.historySize } : undefined
-    if (!publishLocally(p, config.outputDir, redact(renderReport(report)), results, history)) code = ExitCode.Error
-  } catch (e) {
-    p.err(`otlp-perf-gate: could not write its report: ${errorMessage(e)}`)
-    code = ExitCode.Error
-  }
-  p.err(verdictMessage(verdict, gateRun?.gate.reasons ?? [], error, config.onInconclusive))
-  return code
 }
 
 /**

@@ -4,8 +4,7 @@
  * with the rounds completed so far, so the caller still writes outputs, summary and partial results.
  */
 import type { Config } from '../config/config.js'
-import type { EngineHooks } from '../engine.js'
-import { measure, type MeasureOutcome } from '../measure.js'
+import { measure, type LoggingHooks, type MeasureOutcome } from '../measure.js'
 import { randomSeed } from '../plan/random.js'
 import { killAllServices, resetServiceStopStats, serviceStopStats, type StopStats } from '../service/service.js'
 import { watchCancellation, type Cancellation } from '../service/cancellation.js'
@@ -23,21 +22,20 @@ export interface CancellableOutcome extends MeasureOutcome {
   stops: StopStats
 }
 
-type Hooks = EngineHooks & { info: (m: string) => void; warn: (m: string) => void }
 
 /**
  * Run `measure` until it ends or the process is signalled; never throws. A `cancel` given by the
  * caller stays installed (so a late signal cannot kill the reporting that follows: dispose it after);
  * one created here is disposed on return.
  */
-export async function measureCancellable(config: Config, hooks: Hooks, given?: Cancellation): Promise<CancellableOutcome> {
+export async function measureCancellable(config: Config, hooks: LoggingHooks, given?: Cancellation): Promise<CancellableOutcome> {
   const cancel = given ?? watchCancellation()
-  // Fixed here, so that a cancelled run reports the seed it was running with.
+  // Fixed here (the one place), so that a cancelled run reports the seed it was running with.
   const fixed: Config = Object.freeze({ ...config, seed: config.seed ?? randomSeed() })
   const roundsDone: RoundResult[] = []
   resetServiceStopStats()
   resumeAcceptingGroups()
-  const wrapped: Hooks = {
+  const wrapped: LoggingHooks = {
     ...hooks,
     onRoundEnd: (p) => {
       roundsDone.push(p.round)

@@ -1,0 +1,164 @@
+/**
+ * The gate, shared by the action (main.ts) and the CLI (cli/run.ts): measure → assemble the results →
+ * render the report → write report.md, results.json and history.json, and the one message that tells
+ * the user the verdict. The callers are glue: they print, publish, and turn the outcome into outputs
+ * or an exit code.
+ */
+import type { Config } from './config/config.js'
+import type { GateRun } from './engine.js'
+import { renderReport } from './report/markdown.js'
+import { assemble, reportFromResults } from './report/assemble.js'
+import { writeHistoryFile, writeRunFiles } from './results/files.js'
+import { machineInfo } from './results/fingerprint.js'
+import { readResultsFile } from './results/read.js'
+import type { ResultsFile } from './results/results.js'
+import { Inputs } from './config/inputs.js'
+import { errorMessage } from './errors.js'
+import { redact, redactDeep } from './security/redact.js'
+import type { LoggingHooks } from './measure.js'
+import { measureCancellable, type CancellableOutcome } from './security/cancellable.js'
+import type { Cancellation } from './service/cancellation.js'
+import type { MachineInfo, Verdict } from './types.js'
+
+/** What the user is told at the end: a failure (the check fails), a warning, or information. */
+export interface GateMessage {
+  level: 'failure' | 'warning' | 'info'
+  text: string
+}
+
+/** What the verdict message depends on; a results file carries all of it. */
+export interface VerdictFacts {
+  verdict: Verdict
+  failCheck: boolean
+  reasons: readonly string[]
+  error?: string
+  /** 'warn' makes an inconclusive verdict a warning (a results file's value is a plain validated string). */
+  onInconclusive: string
+  /** The signal that cancelled the run, and how many rounds it completed before. */
+  cancelled?: { signal: NodeJS.Signals; roundsDone: number }
+}
+
+/** The verdict as one message, the same for the action (failure / warning) and the CLI (stderr). Pure. */
+export function verdictMessage(f: VerdictFacts): GateMessage {
+  const why = f.reasons.length === 0 ? '' : `\n${f.reasons.join('\n')}`
+  if (f.cancelled !== undefined) {
+    return { level: 'failure', text: `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: partial results written, no verdict` }
+  }
+  if (f.verdict === 'error' || f.error !== undefined) return { level: 'failure', text: `OTLP perf gate could not measure: ${f.error ?? 'unknown error'}` }
+  if (f.failCheck) return { level: 'failure', text: `OTLP perf gate: ${f.verdict.toUpperCase()}${why}` }
+  if (f.verdict === 'inconclusive' && f.onInconclusive === 'warn') return { level: 'warning', text: `OTLP perf gate inconclusive:${why}` }
+  return { level: 'info', text: `OTLP perf gate: ${f.verdict.toUpperCase()}${why}` }
+}
+
+/** Absolute paths of the files a run wrote; `historyPath` is null when no history was written (cancelled run, report mode). */
+export interface RunPaths {
+  reportPath: string
+  resultsPath: string
+  historyPath: string | null
+}
+
+/** What runGate needs from its caller. */
+export interface GateDeps {
+  /** Progress and log lines of the measurement. */
+  hooks: LoggingHooks
+  /** The caller's cancellation watch, kept installed (by the caller) until its own reporting is out. */
+  cancel: Cancellation
+  /** Provenance of the measured commit, asked after the run with the config run (seed fixed). */
+  provenance: (config: Config) => ResultsFile['git'] | Promise<ResultsFile['git']>
+  /** Wraps the measurement alone (a log group, a progress line to close). */
+  measuring?: (work: () => Promise<CancellableOutcome>) => Promise<CancellableOutcome>
+  /** This machine's fingerprint, for a run that failed before recording one. */
+  machine?: () => MachineInfo
+}
+
+/** How a gate run ended: plain data for the caller's outputs, printing and exit code. */
+export interface GateOutcome {
+  /** The config actually run (its seed fixed). */
+  config: Config
+  verdict: Verdict
+  gateRun: GateRun | null
+  cancelledBy?: NodeJS.Signals
+  /** The results as written (redacted); null when they could not be assembled. */
+  results: ResultsFile | null
+  /** The rendered, redacted report; null when it could not be built. */
+  markdown: string | null
+  /** Null when the files could not be written (then `writeError` says why). */
+  paths: RunPaths | null
+  writeError?: string
+  /** The verdict message (verdictMessage). */
+  message: GateMessage
+}
+
+/**
+ * `mode: gate`: measure (stored baseline, engine, every service stopped), assemble the results with the
+ * caller's provenance, render the report and write the run's files, history.json included unless the
+ * run was cancelled. Never throws: a fault of the run is verdict `error`, one of the writing `writeError`.
+ */
+export async function runGate(config: Config, deps: GateDeps): Promise<GateOutcome> {
+  const measuring = deps.measuring ?? ((work) => work())
+  const m = await measuring(() => measureCancellable(config, deps.hooks, deps.cancel))
+  const out: GateOutcome = {
+    config: m.config,
+    verdict: m.verdict,
+    gateRun: m.gateRun,
+    ...(m.cancelledBy !== undefined ? { cancelledBy: m.cancelledBy } : {}),
+    results: null,
+    markdown: null,
+    paths: null,
+    message: verdictMessage({
+      verdict: m.verdict,
+      failCheck: m.gateRun?.gate.failCheck ?? m.verdict !== 'pass',
+      reasons: m.gateRun?.gate.reasons ?? [],
+      error: m.error,
+      onInconclusive: m.config.onInconclusive,
+      ...(m.cancelledBy !== undefined ? { cancelled: { signal: m.cancelledBy, roundsDone: m.roundsDone.length } } : {})
+    })
+  }
+  try {
+    await writeGateFiles(m, deps, out)
+  } catch (e) {
+    out.paths = null
+    out.writeError = errorMessage(e)
+  }
+  return out
+}
+
+/** Assemble, render and write the files of a measured run into `out`; throws when any of it fails. */
+async function writeGateFiles(m: CancellableOutcome, deps: GateDeps, out: GateOutcome): Promise<void> {
+  const git = await deps.provenance(m.config)
+  const machine = (deps.machine ?? machineInfo)()
+  const { report, results } = assemble(m.config, m.gateRun, m.verdict, m.error, git, machine, m.baselineBefore, { roundsDone: m.roundsDone, stops: m.stops })
+  out.results = results
+  out.markdown = redact(renderReport(report))
+  const files = writeRunFiles(m.config.outputDir, out.markdown, results)
+  // The next stored baseline: the history read from 'baseline-path' plus this run (if it measured).
+  const historyPath = m.cancelledBy === undefined ? writeHistoryFile(m.config.outputDir, m.storedHistory ?? [], results, m.config.historySize) : null
+  out.paths = { ...files, historyPath }
+}
+
+/** How `mode: report` ended: the results file was unusable, or it was rendered (and maybe written). */
+export type ReportOutcome =
+  | { ok: false; message: string }
+  | { ok: true; results: ResultsFile; markdown: string; paths: RunPaths | null; writeError?: string; message: GateMessage }
+
+/**
+ * `mode: report`: read and validate a results file produced elsewhere (every rendered field: it may
+ * come from PR code), render it as the gate would, and write report.md / results.json. Never throws.
+ */
+export function runReport(config: Config): ReportOutcome {
+  const file = config.resultsFile as string
+  let results: ResultsFile
+  try {
+    // Redacted: whatever secret this job knows stays out of what it writes, prints or posts.
+    results = redactDeep(readResultsFile(file))
+  } catch (e) {
+    return { ok: false, message: `'${Inputs.ResultsFile}' '${file}' is not a usable results file: ${errorMessage(e)}` }
+  }
+  const markdown = redact(renderReport(reportFromResults(results)))
+  const message = verdictMessage({ ...results, onInconclusive: results.settings.onInconclusive })
+  try {
+    return { ok: true, results, markdown, paths: { ...writeRunFiles(config.outputDir, markdown, results), historyPath: null }, message }
+  } catch (e) {
+    return { ok: true, results, markdown, paths: null, writeError: errorMessage(e), message }
+  }
+}

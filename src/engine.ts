@@ -76,14 +76,6 @@ export function roundEnv(
   }
 }
 
-/**
- * Every comparison of a same-job run (the plan of src/analysis/comparisons.ts), with statistics,
- * before the gate's decision (pFailAdjusted and decision still null).
- */
-export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): Comparison[] {
-  return analyse(config, plan.arms, rounds).comparisons.map((c) => (c.budget === null ? c : { ...c, pFailAdjusted: null, decision: null }))
-}
-
 /** Spans per trace must not drop between rounds of one arm: a round that lost part of its spans is a fault. */
 function assertSpansPerTraceSteady(rounds: readonly RoundResult[]): void {
   for (const armId of new Set(rounds.map((r) => r.armId))) {

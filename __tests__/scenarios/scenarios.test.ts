@@ -11,7 +11,7 @@ import {
 } from '../../src/load/scenarios.js'
 import { metricValue, pairedLogRatios } from '../../src/stats/logRatios.js'
 import { compare } from '../../src/analysis/analyse.js'
-import { compareArms } from '../../src/engine.js'
+import { compareArms } from '../helpers/compare-arms.js'
 import { parseConfig } from '../../src/config/config.js'
 import { buildArms, makePlan } from '../../src/plan/plan.js'
 import { decide } from '../../src/analysis/analyse.js'

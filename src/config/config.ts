@@ -452,10 +452,8 @@ function freezeConfig(config: Config): Config {
   })
 }
 
-/** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
-export function parseConfig(raw: RawInputs): Config {
-  const r = new Reader(raw)
-  const mode = r.choice(Inputs.Mode, ['gate', 'report'] as const)
+/** What runs and where it answers: read first, so their errors lead the list. */
+function parseTarget(r: Reader, mode: Config['mode']): Pick<Config, 'startCommand' | 'resultsFile' | 'port' | 'targetUrl' | 'readyUrl'> & { baseCommand: string } {
   // In report mode nothing is measured: the service inputs are not needed.
   const startCommand = mode === 'report' ? r.str(Inputs.StartCommand) : r.required(Inputs.StartCommand)
   const resultsFile = r.str(Inputs.ResultsFile) || null
@@ -476,42 +474,47 @@ export function parseConfig(raw: RawInputs): Config {
       r.add(e as ConfigError)
     }
   }
-  const env = tryParse(r, {} as Record<string, string>, () => parseEnv(Inputs.Env, raw[Inputs.Env] ?? ''))
-  const passEnv = tryParse(r, [] as string[], () => parsePassEnvInput(Inputs.PassEnv, raw[Inputs.PassEnv] ?? ''))
-  const extraArms = tryParse(r, [] as { name: string; env: Record<string, string> }[], () => parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? ''))
-  const samplingRates = parseSamplingRates(r, baseCommand)
+  return { startCommand, resultsFile, baseCommand, port, targetUrl, readyUrl }
+}
 
-  const seedText = r.str(Inputs.Seed)
-  let seed: number | null = null
-  if (seedText !== '') seed = r.uint(Inputs.Seed, 0, 2 ** 32 - 1)
-
-  const rounds = r.uint(Inputs.Rounds, 3, 1000)
-  const config: Config = {
-    startCommand,
+/** The service's process, its rounds and its load (the inputs' order, so errors keep it). */
+function parseRounds(
+  r: Reader,
+  raw: RawInputs
+): Pick<Config, 'workingDirectory' | 'grpc' | 'readyTimeoutSec' | 'stopTimeoutSec' | 'serviceName' | 'roundDurationSec' | 'warmupSec' | 'requestTimeoutSec'> &
+  ReturnType<typeof parseScenarios> {
+  return {
     workingDirectory: r.str(Inputs.WorkingDirectory),
-    port,
-    targetUrl,
-    readyUrl,
     grpc: parseGrpc(r, raw),
     readyTimeoutSec: r.seconds(Inputs.ReadyTimeout, 0.1, 3600),
     stopTimeoutSec: r.seconds(Inputs.StopTimeout, 0, 600),
-    env,
-    passEnv,
     serviceName: r.str(Inputs.ServiceName),
-    samplingRates,
-    rounds,
     roundDurationSec: r.seconds(Inputs.RoundDuration, 0.5, 3600),
     warmupSec: r.seconds(Inputs.WarmupDuration, 0, 3600),
     // Spread in place so that errors keep the inputs' order.
     ...parseScenarios(r),
-    requestTimeoutSec: r.seconds(Inputs.RequestTimeout, 1, 600),
+    requestTimeoutSec: r.seconds(Inputs.RequestTimeout, 1, 600)
+  }
+}
+
+/** The tracing budgets and the decision's confidence. */
+function parseBudgets(r: Reader): Pick<Config, 'maxErrorRate' | 'maxQpsOverhead' | 'maxP99Overhead' | 'maxCpuOverhead' | 'confidence' | 'onInconclusive'> {
+  return {
     maxErrorRate: r.percent(Inputs.MaxErrorRate, { min: 0, max: 100, optional: false }) as number,
     maxQpsOverhead: r.percent(Inputs.MaxQpsOverhead, { min: 0, max: 99, optional: true }),
     maxP99Overhead: r.percent(Inputs.MaxP99Overhead, { min: 0, max: 10000, optional: true }),
     maxCpuOverhead: r.percent(Inputs.MaxCpuOverhead, { min: 0, max: 10000, optional: true }),
     confidence: (r.number(Inputs.Confidence, 'a percentage from 50 to 99.9', (n) => n >= 50 && n <= 99.9) as number) / 100,
-    onInconclusive: r.choice(Inputs.OnInconclusive, ['warn', 'fail', 'pass'] as const),
-    seed,
+    onInconclusive: r.choice(Inputs.OnInconclusive, ['warn', 'fail', 'pass'] as const)
+  }
+}
+
+/** How the experiment runs: protocol, pinning, design, looks, extra arms, and where its files go. */
+function parseDesign(
+  r: Reader,
+  rounds: number
+): Pick<Config, 'otlpProtocol' | 'cpuPinning' | 'roundDesign' | 'maxRounds' | 'timeBudgetSec' | 'uninstrumentedCommand' | 'exportStep' | 'historySize' | 'outputDir'> {
+  return {
     otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json', 'grpc'] as const),
     cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'on', 'off'] as const),
     roundDesign: r.choice(Inputs.RoundDesign, ['side-by-side', 'sequential'] as const),
@@ -520,7 +523,13 @@ export function parseConfig(raw: RawInputs): Config {
     uninstrumentedCommand: r.str(Inputs.UninstrumentedCommand) || null,
     exportStep: r.bool(Inputs.ExportStep),
     historySize: r.uint(Inputs.HistorySize, 1, 100),
-    outputDir: r.str(Inputs.OutputDir),
+    outputDir: r.str(Inputs.OutputDir)
+  }
+}
+
+/** The baselines (same-job base build, stored history) and their regression budgets. */
+function parseBaselines(r: Reader, baseCommand: string): Pick<Config, 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'> {
+  return {
     base:
       baseCommand === ''
         ? null
@@ -532,20 +541,56 @@ export function parseConfig(raw: RawInputs): Config {
     maxQpsRegression: r.percent(Inputs.MaxQpsRegression, { min: 0, max: 99, optional: true }),
     maxP99Regression: r.percent(Inputs.MaxP99Regression, { min: 0, max: 10000, optional: true }),
     maxOverheadIncrease: r.percent(Inputs.MaxOverheadIncrease, { min: 0, max: 99, optional: true }),
-    baselinePath: r.str(Inputs.BaselinePath) || null,
-    mode,
+    baselinePath: r.str(Inputs.BaselinePath) || null
+  }
+}
+
+/** The PR comment. */
+function parsePublishing(r: Reader): Pick<Config, 'comment' | 'commentId' | 'githubToken'> {
+  return {
     comment: r.choice(Inputs.Comment, ['always', 'on-failure', 'never'] as const),
     commentId: r.str(Inputs.CommentId),
-    githubToken: r.str(Inputs.GithubToken).startsWith('${{') ? '' : r.str(Inputs.GithubToken),
-    resultsFile,
+    // The default `${{ github.token }}` reaches the CLI unexpanded: no token there.
+    githubToken: r.str(Inputs.GithubToken).startsWith('${{') ? '' : r.str(Inputs.GithubToken)
+  }
+}
+
+/** Throw what the reader collected: the one error, or one listing every problem. */
+function throwCollected(r: Reader): void {
+  if (r.errors.length === 1) throw r.errors[0]
+  if (r.errors.length > 1) {
+    throw new ConfigError(r.errors[0].input, `${r.errors.length} invalid inputs:\n- ${r.errors.map((x) => x.message).join('\n- ')}`)
+  }
+}
+
+/** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
+export function parseConfig(raw: RawInputs): Config {
+  const r = new Reader(raw)
+  const mode = r.choice(Inputs.Mode, ['gate', 'report'] as const)
+  const { baseCommand, ...target } = parseTarget(r, mode)
+  const env = tryParse(r, {} as Record<string, string>, () => parseEnv(Inputs.Env, raw[Inputs.Env] ?? ''))
+  const passEnv = tryParse(r, [] as string[], () => parsePassEnvInput(Inputs.PassEnv, raw[Inputs.PassEnv] ?? ''))
+  const extraArms = tryParse(r, [] as { name: string; env: Record<string, string> }[], () => parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? ''))
+  const samplingRates = parseSamplingRates(r, baseCommand)
+  const seed = r.str(Inputs.Seed) === '' ? null : r.uint(Inputs.Seed, 0, 2 ** 32 - 1)
+  const rounds = r.uint(Inputs.Rounds, 3, 1000)
+  // Read in the inputs' order, so that the errors keep it.
+  const config: Config = {
+    ...target,
+    env,
+    passEnv,
+    samplingRates,
+    rounds,
+    seed,
+    ...parseRounds(r, raw),
+    ...parseBudgets(r),
+    ...parseDesign(r, rounds),
+    ...parseBaselines(r, baseCommand),
+    mode,
+    ...parsePublishing(r),
     extraArms
   }
   checkCrossRules(r, config)
-
-  if (r.errors.length === 1) throw r.errors[0]
-  if (r.errors.length > 1) {
-    const e = new ConfigError(r.errors[0].input, `${r.errors.length} invalid inputs:\n- ${r.errors.map((x) => x.message).join('\n- ')}`)
-    throw e
-  }
+  throwCollected(r)
   return freezeConfig(config)
 }

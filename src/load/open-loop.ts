@@ -70,6 +70,203 @@ const DRAIN_SLACK_SEC = 2
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
+/** When each request of a phase is due: the warm-up's, then the measured window's, `intervalUs` apart. */
+interface Schedule {
+  intervalUs: number
+  warmupCount: number
+  measuredCount: number
+  total: number
+  windowStartUs: number
+  windowEndUs: number
+  windowSec: number
+}
+
+function scheduleOf(opts: OpenLoopOptions): Schedule {
+  const intervalUs = 1e6 / opts.rate
+  const warmupCount = Math.round((opts.warmupSec ?? 0) * opts.rate)
+  const measuredCount = Math.max(1, Math.round(opts.durationSec * opts.rate))
+  const total = warmupCount + measuredCount
+  const windowStartUs = warmupCount * intervalUs
+  const windowEndUs = total * intervalUs
+  return { intervalUs, warmupCount, measuredCount, total, windowStartUs, windowEndUs, windowSec: (windowEndUs - windowStartUs) / 1e6 }
+}
+
+/**
+ * One phase in flight: sends each request at its scheduled time whatever happened to the earlier ones,
+ * and counts what became of the measured ones. After `closed`, late settlements change nothing.
+ */
+class OpenLoopPhase {
+  private readonly pool: Pool
+  private readonly path: string
+  private readonly method: Dispatcher.HttpMethod
+  private readonly hist = createLatencyHistogram()
+  private readonly lag = createLatencyHistogram()
+  private readonly t0 = process.hrtime.bigint()
+  private responses = 0
+  private ok = 0
+  private errors = 0
+  private timeouts = 0
+  private dropped = 0
+  private okInWindow = 0
+  private inFlight = 0
+  private maxInFlight = 0
+  private settled = 0
+  private closed = false
+  private onAllSettled: () => void = () => {}
+  private readonly allSettled = new Promise<void>((resolve) => {
+    this.onAllSettled = resolve
+  })
+
+  constructor(
+    private readonly opts: OpenLoopOptions,
+    url: URL,
+    private readonly s: Schedule
+  ) {
+    const timeoutMs = opts.timeoutSec * 1000
+    this.pool = new Pool(url.origin, {
+      connections: opts.connections,
+      pipelining: 1,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: { timeout: timeoutMs }
+    })
+    this.path = `${url.pathname}${url.search}`
+    this.method = (opts.method ?? 'GET') as Dispatcher.HttpMethod
+  }
+
+  private nowUs(): number {
+    return Number(process.hrtime.bigint() - this.t0) / 1e3
+  }
+
+  private done(): void {
+    this.settled++
+    if (this.settled === this.s.total) this.onAllSettled()
+  }
+
+  /** Send request `i` (due at `intendedUs`); its latency runs from that time, not from the send. */
+  private send(i: number, intendedUs: number): void {
+    const measured = i >= this.s.warmupCount
+    if (measured) this.lag.recordValue(Math.max(1, Math.round(this.nowUs() - intendedUs)))
+    if (this.inFlight >= MAX_BACKLOG) {
+      if (measured) {
+        this.dropped++
+        this.timeouts++
+      }
+      this.done()
+      return
+    }
+    this.inFlight++
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    let pending: Promise<Dispatcher.ResponseData>
+    try {
+      pending = this.pool.request({ path: this.path, method: this.method, headers: this.opts.headers, body: this.opts.body })
+    } catch (e) {
+      // Counted like any failed request rather than thrown out of the scheduler's timer.
+      pending = Promise.reject(e)
+    }
+    pending
+      .then((res) => this.answered(res, measured, intendedUs))
+      .catch((e: unknown) => this.failed(e, measured))
+      .finally(() => {
+        if (this.closed) return
+        this.inFlight--
+        this.done()
+      })
+  }
+
+  private async answered(res: Dispatcher.ResponseData, measured: boolean, intendedUs: number): Promise<void> {
+    // Read the whole body: the response ends when its last byte arrived, and the connection is reusable.
+    await res.body.dump({ limit: Number.MAX_SAFE_INTEGER })
+    if (this.closed) return
+    const t = this.nowUs()
+    const is2xx = res.statusCode >= 200 && res.statusCode < 300
+    if (is2xx && t >= this.s.windowStartUs && t < this.s.windowEndUs) this.okInWindow++
+    if (!measured) return
+    this.responses++
+    if (is2xx) {
+      this.ok++
+      this.hist.recordValue(Math.max(1, Math.round(t - intendedUs)))
+    }
+  }
+
+  private failed(e: unknown, measured: boolean): void {
+    if (this.closed || !measured) return
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && TIMEOUT_CODES.has(code)) this.timeouts++
+    else this.errors++
+  }
+
+  /** Send every request of the schedule on time; resolves once the last one is sent. */
+  private pump(): Promise<void> {
+    const { intervalUs, total } = this.s
+    return new Promise<void>((resolve) => {
+      let next = 0
+      const tick = (): void => {
+        const t = this.nowUs()
+        while (next < total && next * intervalUs <= t) {
+          this.send(next, next * intervalUs)
+          next++
+        }
+        if (next >= total) {
+          resolve()
+          return
+        }
+        const waitUs = next * intervalUs - this.nowUs()
+        // setTimeout wakes ~1 ms late; poll the last stretch so sends leave close to their schedule.
+        if (waitUs > SPIN_BELOW_US) setTimeout(tick, (waitUs - SPIN_BELOW_US / 2) / 1000)
+        else setImmediate(tick)
+      }
+      tick()
+    })
+  }
+
+  /** Whether every request settled within the request timeout (plus slack) after the last send. */
+  private async drain(): Promise<boolean> {
+    let drainTimer: NodeJS.Timeout | undefined
+    const drained = await Promise.race([
+      this.allSettled.then(() => true),
+      new Promise<boolean>((resolve) => {
+        drainTimer = setTimeout(() => resolve(false), (this.opts.timeoutSec + DRAIN_SLACK_SEC) * 1000)
+      })
+    ])
+    clearTimeout(drainTimer)
+    return drained
+  }
+
+  /** Run the schedule, drain, close the pool; then the counts are final. */
+  async run(): Promise<void> {
+    try {
+      await this.pump()
+      // Every settled request of the window was counted once (response, error or timeout, drops included),
+      // so what is still pending after a bounded drain is the rest of the window: timed out.
+      if (!(await this.drain())) this.timeouts += this.s.measuredCount - (this.responses + this.errors + this.timeouts)
+    } finally {
+      this.closed = true
+      await this.pool.destroy().catch(() => {})
+    }
+  }
+
+  result(): OpenLoopRun {
+    const { windowSec } = this.s
+    const attempts = this.responses + this.errors + this.timeouts
+    return {
+      durationSec: windowSec,
+      responses: this.responses,
+      ok: this.ok,
+      non2xx: this.responses - this.ok,
+      errors: this.errors,
+      timeouts: this.timeouts,
+      qps: windowSec > 0 ? this.okInWindow / windowSec : 0,
+      errorRate: attempts === 0 ? 0 : (this.responses - this.ok + this.errors + this.timeouts) / attempts,
+      latency: summarizeLatency(this.hist),
+      rate: this.opts.rate,
+      sendLag: this.lag.totalCount === 0 ? { p99Us: NaN, maxUs: NaN } : { p99Us: this.lag.getValueAtPercentile(99), maxUs: this.lag.maxValue },
+      dropped: this.dropped,
+      maxInFlight: this.maxInFlight
+    }
+  }
+}
+
 /**
  * Run one open-loop phase. QPS = 2xx answers completed inside the measured window / its length (the
  * achieved rate, below `rate` when the service cannot keep up); counts, errors and latency cover the
@@ -77,152 +274,9 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
  */
 export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopRun> {
   const url = validate(opts)
-  const warmupSec = opts.warmupSec ?? 0
-  const intervalUs = 1e6 / opts.rate
-  const warmupCount = Math.round(warmupSec * opts.rate)
-  const measuredCount = Math.max(1, Math.round(opts.durationSec * opts.rate))
-  const total = warmupCount + measuredCount
-  const windowStartUs = warmupCount * intervalUs
-  const windowEndUs = total * intervalUs
-  const windowSec = (windowEndUs - windowStartUs) / 1e6
-  const timeoutMs = opts.timeoutSec * 1000
-  const pool = new Pool(url.origin, {
-    connections: opts.connections,
-    pipelining: 1,
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connect: { timeout: timeoutMs }
-  })
-  const path = `${url.pathname}${url.search}`
-  const method = (opts.method ?? 'GET') as Dispatcher.HttpMethod
-  const hist = createLatencyHistogram()
-  const lag = createLatencyHistogram()
-  let responses = 0
-  let ok = 0
-  let errors = 0
-  let timeouts = 0
-  let dropped = 0
-  let okInWindow = 0
-  let inFlight = 0
-  let maxInFlight = 0
-  let settled = 0
-  let closed = false
-  const t0 = process.hrtime.bigint()
-  const nowUs = (): number => Number(process.hrtime.bigint() - t0) / 1e3
-
-  let onAllSettled: () => void = () => {}
-  const allSettled = new Promise<void>((resolve) => {
-    onAllSettled = resolve
-  })
-  const done = (): void => {
-    settled++
-    if (settled === total) onAllSettled()
-  }
-
-  const send = (i: number, intendedUs: number): void => {
-    const measured = i >= warmupCount
-    if (measured) lag.recordValue(Math.max(1, Math.round(nowUs() - intendedUs)))
-    if (inFlight >= MAX_BACKLOG) {
-      if (measured) {
-        dropped++
-        timeouts++
-      }
-      done()
-      return
-    }
-    inFlight++
-    maxInFlight = Math.max(maxInFlight, inFlight)
-    let pending: Promise<Dispatcher.ResponseData>
-    try {
-      pending = pool.request({ path, method, headers: opts.headers, body: opts.body })
-    } catch (e) {
-      // Counted like any failed request rather than thrown out of the scheduler's timer.
-      pending = Promise.reject(e)
-    }
-    pending
-      .then(async (res) => {
-        // Read the whole body: the response ends when its last byte arrived, and the connection is reusable.
-        await res.body.dump({ limit: Number.MAX_SAFE_INTEGER })
-        if (closed) return
-        const t = nowUs()
-        const is2xx = res.statusCode >= 200 && res.statusCode < 300
-        if (is2xx && t >= windowStartUs && t < windowEndUs) okInWindow++
-        if (measured) {
-          responses++
-          if (is2xx) {
-            ok++
-            hist.recordValue(Math.max(1, Math.round(t - intendedUs)))
-          }
-        }
-      })
-      .catch((e: unknown) => {
-        if (closed) return
-        if (measured) {
-          const code = (e as { code?: unknown }).code
-          if (typeof code === 'string' && TIMEOUT_CODES.has(code)) timeouts++
-          else errors++
-        }
-      })
-      .finally(() => {
-        if (closed) return
-        inFlight--
-        done()
-      })
-  }
-
-  try {
-    await new Promise<void>((resolve) => {
-      let next = 0
-      const pump = (): void => {
-        const t = nowUs()
-        while (next < total && next * intervalUs <= t) {
-          send(next, next * intervalUs)
-          next++
-        }
-        if (next >= total) {
-          resolve()
-          return
-        }
-        const waitUs = next * intervalUs - nowUs()
-        // setTimeout wakes ~1 ms late; poll the last stretch so sends leave close to their schedule.
-        if (waitUs > SPIN_BELOW_US) setTimeout(pump, (waitUs - SPIN_BELOW_US / 2) / 1000)
-        else setImmediate(pump)
-      }
-      pump()
-    })
-    // Bounded drain: whatever is still pending after the request timeout (plus slack) counts as timed out.
-    let drainTimer: NodeJS.Timeout | undefined
-    const drained = await Promise.race([
-      allSettled.then(() => true),
-      new Promise<boolean>((resolve) => {
-        drainTimer = setTimeout(() => resolve(false), (opts.timeoutSec + DRAIN_SLACK_SEC) * 1000)
-      })
-    ])
-    clearTimeout(drainTimer)
-    // Every settled request of the window was counted once (response, error or timeout, drops included),
-    // so the rest of the window is what is still pending.
-    if (!drained) timeouts += measuredCount - (responses + errors + timeouts)
-  } finally {
-    closed = true
-    await pool.destroy().catch(() => {})
-  }
-
-  const attempts = responses + errors + timeouts
-  return {
-    durationSec: windowSec,
-    responses,
-    ok,
-    non2xx: responses - ok,
-    errors,
-    timeouts,
-    qps: windowSec > 0 ? okInWindow / windowSec : 0,
-    errorRate: attempts === 0 ? 0 : (responses - ok + errors + timeouts) / attempts,
-    latency: summarizeLatency(hist),
-    rate: opts.rate,
-    sendLag: lag.totalCount === 0 ? { p99Us: NaN, maxUs: NaN } : { p99Us: lag.getValueAtPercentile(99), maxUs: lag.maxValue },
-    dropped,
-    maxInFlight
-  }
+  const phase = new OpenLoopPhase(opts, url, scheduleOf(opts))
+  await phase.run()
+  return phase.result()
 }
 
 function validate(opts: OpenLoopOptions): URL {

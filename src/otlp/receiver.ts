@@ -5,7 +5,7 @@
  * answers as the OTLP/HTTP spec says so that the service's SDK sees a healthy collector. Protobuf is
  * walked on the wire (src/otlp/walk.ts), never decoded into an object per span.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SpanBatch } from './batch.js'
 import { SpanTally } from './tally.js'
@@ -78,97 +78,115 @@ function contentTypeOf(format: OtlpFormat): string {
   return format === 'json' ? 'application/json' : 'application/x-protobuf'
 }
 
+/** What the request handler shares across requests. */
+interface HandlerContext {
+  tally: SpanTally
+  batch: SpanBatch
+  log: (m: string) => void
+  maxBodyBytes: number
+  depth: 'full' | 'count'
+}
+
+/** The request's path and format, or null once it was answered (unknown path, not POST, unsupported Content-Type). */
+function route(req: IncomingMessage, res: ServerResponse, ctx: HandlerContext): { path: string; isTraces: boolean; format: OtlpFormat } | null {
+  const path = (req.url ?? '/').split('?')[0]!
+  const isTraces = path === TRACES_PATH
+  if (!isTraces && !OTHER_SIGNAL_PATHS.has(path)) {
+    send(res, 404, 'text/plain', `not found: ${path} (this OTLP receiver serves POST ${TRACES_PATH})\n`)
+    return null
+  }
+  if (req.method !== 'POST') {
+    send(res, 405, 'text/plain', `method ${req.method ?? '?'} not allowed on ${path}; use POST\n`, { Allow: 'POST' })
+    return null
+  }
+  const format = formatFromContentType(req.headers['content-type'])
+  if (format === null) {
+    // Drain the body so the keep-alive connection stays usable.
+    req.resume()
+    // A traces request in the wrong format is a misconfigured exporter: count it so the gate sees it.
+    if (isTraces) ctx.tally.rejected()
+    const message = `unsupported Content-Type '${req.headers['content-type'] ?? ''}' on ${path} (expected application/x-protobuf or application/json)`
+    ctx.log(`OTLP receiver: 415 ${message}`)
+    send(res, 415, 'application/json', encodeRpcStatus('json', RPC_INVALID_ARGUMENT, message))
+    return null
+  }
+  return { path, isTraces, format }
+}
+
+/** The whole body, or null once a too large one was answered with 413. */
+async function bodyOr413(req: IncomingMessage, res: ServerResponse, ctx: HandlerContext, r: { path: string; isTraces: boolean; format: OtlpFormat }): Promise<Buffer | null> {
+  try {
+    return await readBody(req, ctx.maxBodyBytes)
+  } catch (e) {
+    if (!(e instanceof BodyTooLargeError)) throw e
+    if (r.isTraces) ctx.tally.rejected()
+    ctx.log(`OTLP receiver: 413 on ${r.path}: ${e.message}`)
+    // The rest of the body is not read: close the connection (once the answer is out) rather than drain it.
+    res.once('finish', () => req.socket.destroy())
+    send(res, 413, contentTypeOf(r.format), encodeRpcStatus(r.format, RPC_INVALID_ARGUMENT, e.message), { Connection: 'close' })
+    return null
+  }
+}
+
+/** Count one trace export and answer it: 200, or the decoder's status for a malformed export. */
+function countTraces(req: IncomingMessage, res: ServerResponse, ctx: HandlerContext, format: OtlpFormat, body: Buffer): void {
+  // Synchronous from here to the tally: the CPU difference is this export's decoding and counting.
+  const cpuStart = process.cpuUsage()
+  try {
+    const summary = countTraceExport(
+      body,
+      { contentType: req.headers['content-type'], contentEncoding: req.headers['content-encoding'], maxBytes: ctx.maxBodyBytes, depth: ctx.depth },
+      ctx.batch
+    )
+    ctx.tally.accepted(summary, body.length, ctx.batch)
+    ctx.tally.addCpu(process.cpuUsage(cpuStart))
+    send(res, 200, contentTypeOf(format), format === 'json' ? '{}' : EMPTY_TRACE_RESPONSE)
+  } catch (e) {
+    if (!(e instanceof OtlpDecodeError)) throw e
+    ctx.tally.addCpu(process.cpuUsage(cpuStart))
+    ctx.tally.rejected()
+    ctx.log(`OTLP receiver: ${e.status} rejected a ${body.length}-byte ${format} export: ${e.message}`)
+    send(res, e.status, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message))
+  }
+}
+
+async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: HandlerContext): Promise<void> {
+  const r = route(req, res, ctx)
+  if (r === null) return
+  const body = await bodyOr413(req, res, ctx, r)
+  if (body === null) return
+  if (r.isTraces) countTraces(req, res, ctx, r.format, body)
+  // Metrics/logs: acknowledged with the empty response of the same format, never decoded or counted.
+  else send(res, 200, contentTypeOf(r.format), r.format === 'json' ? '{}' : new Uint8Array(0))
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+}
+
 /** Starts the receiver (OTLP/HTTP, or OTLP/gRPC with `protocol: 'grpc'`) on loopback; resolves once it listens. */
 export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   if (opts.protocol === 'grpc') return startOtlpGrpcReceiver(opts)
   const host = opts.host ?? '127.0.0.1'
   const log = opts.log ?? (() => {})
-  const maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES
-  const depth = opts.validateSpans === true ? 'full' : 'count'
-
   const tally = new SpanTally()
-  const batch = new SpanBatch()
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!
-    const isTraces = path === TRACES_PATH
-    if (!isTraces && !OTHER_SIGNAL_PATHS.has(path)) {
-      send(res, 404, 'text/plain', `not found: ${path} (this OTLP receiver serves POST ${TRACES_PATH})\n`)
-      return
-    }
-    if (req.method !== 'POST') {
-      send(res, 405, 'text/plain', `method ${req.method ?? '?'} not allowed on ${path}; use POST\n`, { Allow: 'POST' })
-      return
-    }
-    const format = formatFromContentType(req.headers['content-type'])
-    if (format === null) {
-      // Drain the body so the keep-alive connection stays usable.
-      req.resume()
-      // A traces request in the wrong format is a misconfigured exporter: count it so the gate sees it.
-      if (isTraces) tally.rejected()
-      const message = `unsupported Content-Type '${req.headers['content-type'] ?? ''}' on ${path} (expected application/x-protobuf or application/json)`
-      log(`OTLP receiver: 415 ${message}`)
-      send(res, 415, 'application/json', encodeRpcStatus('json', RPC_INVALID_ARGUMENT, message))
-      return
-    }
-
-    let body: Buffer
-    try {
-      body = await readBody(req, maxBodyBytes)
-    } catch (e) {
-      if (e instanceof BodyTooLargeError) {
-        if (isTraces) tally.rejected()
-        log(`OTLP receiver: 413 on ${path}: ${e.message}`)
-        // The rest of the body is not read: close the connection (once the answer is out) rather than drain it.
-        res.once('finish', () => req.socket.destroy())
-        send(res, 413, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message), { Connection: 'close' })
-        return
-      }
-      throw e
-    }
-
-    if (!isTraces) {
-      // Metrics/logs: acknowledged with the empty response of the same format, never decoded or counted.
-      send(res, 200, contentTypeOf(format), format === 'json' ? '{}' : new Uint8Array(0))
-      return
-    }
-
-    // Synchronous from here to the tally: the CPU difference is this export's decoding and counting.
-    const cpuStart = process.cpuUsage()
-    try {
-      const summary = countTraceExport(
-        body,
-        { contentType: req.headers['content-type'], contentEncoding: req.headers['content-encoding'], maxBytes: maxBodyBytes, depth },
-        batch
-      )
-      tally.accepted(summary, body.length, batch)
-      tally.addCpu(process.cpuUsage(cpuStart))
-      send(res, 200, contentTypeOf(format), format === 'json' ? '{}' : EMPTY_TRACE_RESPONSE)
-    } catch (e) {
-      if (!(e instanceof OtlpDecodeError)) throw e
-      tally.addCpu(process.cpuUsage(cpuStart))
-      tally.rejected()
-      log(`OTLP receiver: ${e.status} rejected a ${body.length}-byte ${format} export: ${e.message}`)
-      send(res, e.status, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message))
-    }
-  }
+  const ctx: HandlerContext = { tally, batch: new SpanBatch(), log, maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES, depth: opts.validateSpans === true ? 'full' : 'count' }
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
+    handleRequest(req, res, ctx).catch((e: unknown) => {
       const message = e instanceof Error ? e.message : String(e)
       log(`OTLP receiver: 500 on ${req.method ?? '?'} ${req.url ?? '?'}: ${message}`)
       if (!res.headersSent) send(res, 500, 'text/plain', `internal error: ${message}\n`)
       else res.destroy()
     })
   })
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
+  await listen(server, opts.port ?? 0, host)
   server.on('error', (e) => log(`OTLP receiver: server error: ${e.message}`))
 
   const port = (server.address() as AddressInfo).port

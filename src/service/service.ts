@@ -2,7 +2,7 @@
  * Boot and stop the user's service: one detached process group per round, readiness
  * polling, log capture, and cleanup that reaches grandchildren (e.g. `npm start` → node).
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
 import * as https from 'node:https'
@@ -87,46 +87,44 @@ const READY_REQUEST_TIMEOUT_MS = 1000
 const GROUP_POLL_MS = 25
 const PORT_CHECK_TIMEOUT_MS = 1000
 
-/**
- * Start `command` in its own process group and wait until `readyUrl` answers 2xx.
- * On any failure the group is killed before the ServiceError is thrown.
- */
 /** The command for messages: what the user wrote, not the gate's wrapper. */
 function shown(opts: ServiceOptions): string {
   return opts.displayCommand ?? opts.command
 }
 
-export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
-  const log = opts.log ?? (() => {})
+/** Refuse to start when the run is cancelled, the directory is missing or a port the service needs is taken. */
+async function checkCanStart(opts: ServiceOptions): Promise<void> {
   validateOptions(opts)
   if (!acceptingGroups()) throw new ServiceError('cancelled', `Not starting service \`${shown(opts)}\`: the run was cancelled.`)
-  const stopGraceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
-
   if (!isDirectory(opts.cwd)) {
     throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: working directory '${opts.cwd}' does not exist or is not a directory.`)
   }
   await assertPortsFree(opts)
-  // Inherited by every descendant, also those that leave the process group (setsid, double fork).
-  const tag = newRoundTag()
+}
 
+/** `/bin/sh -c command` in its own process group, tagged, its output appended to the log; returns where this run's log starts. */
+function spawnGroup(opts: ServiceOptions, tag: string): { child: ChildProcess; logStart: number } {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true })
   fs.appendFileSync(opts.logFile, `[otlp-perf-gate] ${new Date().toISOString()} $ ${opts.command}  (cwd ${opts.cwd})\n`)
   const logStart = fs.statSync(opts.logFile).size
   const fd = fs.openSync(opts.logFile, 'a')
-  let child
   try {
-    child = spawn('/bin/sh', ['-c', opts.command], {
+    const child = spawn('/bin/sh', ['-c', opts.command], {
       cwd: opts.cwd,
       env: { ...opts.env, [ROUND_TAG_VAR]: tag },
       // Own process group: process.kill(-pid) then reaches everything the command starts.
       detached: true,
       stdio: ['ignore', fd, fd]
     })
+    return { child, logStart }
   } finally {
     // The child has its own copy of the descriptor.
     fs.closeSync(fd)
   }
+}
 
+/** The leader's exit as a promise plus what is known so far (exit status, spawn error). */
+function watchExit(child: ChildProcess): { exited: Promise<ExitInfo>; exitInfo: () => ExitInfo | null; spawnError: () => Error | null } {
   let exitInfo: ExitInfo | null = null
   let spawnError: Error | null = null
   const exited = new Promise<ExitInfo>((resolve) => {
@@ -143,11 +141,38 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
       }
     })
   })
+  return { exited, exitInfo: () => exitInfo, spawnError: () => spawnError }
+}
 
+/** The ServiceError of a start that failed (readiness or port ownership), with the log tail. */
+function startFailure(err: unknown, opts: ServiceOptions, info: ExitInfo | null, logTail: () => string, withTail: (m: string) => string): unknown {
+  if (err instanceof ReadyFailure) {
+    if (err.kind === 'exited-before-ready' && info !== null && (info.code === 127 || info.code === 126)) {
+      const why = info.code === 127 ? 'the shell could not find the command' : 'the command is not executable'
+      return new ServiceError('bad-command', withTail(`Service command \`${shown(opts)}\` failed to start: ${why} (exit code ${info.code}, cwd ${opts.cwd}).`))
+    }
+    return new ServiceError(err.kind, withTail(err.message + (err.kind === 'exited-before-ready' ? addrInUseHint(logTail(), opts.port) : '')))
+  }
+  if (err instanceof ServiceError) return new ServiceError(err.kind, withTail(err.message))
+  return err
+}
+
+/**
+ * Start `command` in its own process group and wait until `readyUrl` answers 2xx.
+ * On any failure the group is killed before the ServiceError is thrown.
+ */
+export async function startService(opts: ServiceOptions): Promise<ServiceHandle> {
+  const log = opts.log ?? (() => {})
+  await checkCanStart(opts)
+  const stopGraceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
+  // Inherited by every descendant, also those that leave the process group (setsid, double fork).
+  const tag = newRoundTag()
+  const { child, logStart } = spawnGroup(opts, tag)
+  const { exited, exitInfo, spawnError } = watchExit(child)
   const pid = child.pid
   if (pid === undefined) {
     await exited
-    throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: spawning /bin/sh failed: ${(spawnError as Error | null)?.message ?? 'unknown error'}`)
+    throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: spawning /bin/sh failed: ${spawnError()?.message ?? 'unknown error'}`)
   }
   log(`service started: pid ${pid}, \`${shown(opts)}\`, log ${opts.logFile}`)
 
@@ -179,8 +204,9 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     stop,
     logTail,
     assertAlive() {
-      if (exitInfo === null) return
-      const how = describeExit(exitInfo)
+      const info = exitInfo()
+      if (info === null) return
+      const how = describeExit(info)
       throw new ServiceError(
         'crashed',
         withTail(
@@ -193,20 +219,11 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   }
 
   try {
-    await waitReady(opts, exited, () => exitInfo)
+    await waitReady(opts, exited, exitInfo)
     assertPortsOwned(opts, pid, tag)
   } catch (err) {
     await stop().catch((stopErr: unknown) => log(`could not stop service after failed start: ${String(stopErr)}`))
-    if (err instanceof ReadyFailure) {
-      const info = exitInfo as ExitInfo | null
-      if (err.kind === 'exited-before-ready' && info !== null && (info.code === 127 || info.code === 126)) {
-        const why = info.code === 127 ? 'the shell could not find the command' : 'the command is not executable'
-        throw new ServiceError('bad-command', withTail(`Service command \`${shown(opts)}\` failed to start: ${why} (exit code ${info.code}, cwd ${opts.cwd}).`))
-      }
-      throw new ServiceError(err.kind, withTail(err.message + (err.kind === 'exited-before-ready' ? addrInUseHint(logTail(), opts.port) : '')))
-    }
-    if (err instanceof ServiceError) throw new ServiceError(err.kind, withTail(err.message))
-    throw err
+    throw startFailure(err, opts, exitInfo(), logTail, withTail)
   }
   log(`service ready: ${opts.readyCheck?.label ?? opts.readyUrl}`)
   return handle

@@ -1,20 +1,14 @@
 /** Test helpers: boot fixtures/http-service as its own process group and stop it, bounded. */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { freePort, scrubbedEnv } from '../helpers/process.js'
+import { freePort, scrubbedEnv, spawnTracedFixture, waitForExit, type SpawnedFixture } from '../helpers/process.js'
 
-export { killGroup } from '../helpers/process.js'
+export { killGroup, waitForExit } from '../helpers/process.js'
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/http-service/', import.meta.url))
 
-export interface Fixture {
-  child: ChildProcess
+export interface Fixture extends SpawnedFixture {
   port: number
   base: string
-  stdout: () => string
-  stderr: () => string
-  /** Resolves with the exit code (or `signal:NAME`) once the process has exited. */
-  exited: Promise<number | string>
 }
 
 /**
@@ -30,21 +24,7 @@ export async function spawnFixture(env: Record<string, string | null>): Promise<
     if (v === null) delete base[k]
     else base[k] = v
   }
-  // detached: its own process group, so the finally-kill reaches anything it spawned.
-  const child = spawn(process.execPath, ['--import', './tracing.mjs', 'server.mjs'], {
-    cwd: FIXTURE_DIR,
-    env: base,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  let err = ''
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? `signal:${signal ?? '?'}`))
-  })
-  return { child, port, base: `http://127.0.0.1:${port}`, stdout: () => out, stderr: () => err, exited }
+  return { ...spawnTracedFixture(FIXTURE_DIR, base), port, base: `http://127.0.0.1:${port}` }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -79,16 +59,6 @@ export async function waitForHealthy(f: Fixture, timeoutMs = 15000): Promise<num
     await sleep(50)
   }
   throw new Error(`fixture not healthy within ${timeoutMs} ms; stdout: ${f.stdout()} stderr: ${f.stderr()}`)
-}
-
-/** Waits for exit for at most `timeoutMs`; returns the exit code or throws. */
-export async function waitForExit(f: Fixture, timeoutMs = 10000): Promise<number | string> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
-  const result = await Promise.race([f.exited, timeout])
-  clearTimeout(timer)
-  if (result === 'timeout') throw new Error(`fixture did not exit within ${timeoutMs} ms; stderr: ${f.stderr()}`)
-  return result
 }
 
 /** SIGTERMs the fixture and waits for its exit code. */

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { scanTree, startResourceSampler } from '../../src/service/procstat.js'
+import { killGroupAndWait } from '../helpers/process.js'
 
 const HELPERS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers')
 const WAIT_MS = 30_000
@@ -24,19 +25,6 @@ function startGroup(command: string): Group {
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()))
   if (child.pid === undefined) throw new Error(`could not spawn /bin/sh -c ${command}`)
   return { child, pid: child.pid, stdout: () => out }
-}
-
-async function killGroup(g: Group | undefined): Promise<void> {
-  if (g === undefined) return
-  const exited = g.child.exitCode !== null || g.child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => g.child.once('exit', () => r()))
-  try {
-    process.kill(-g.pid, 'SIGKILL')
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e
-  }
-  let timer: NodeJS.Timeout | undefined
-  await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 5000)))])
-  clearTimeout(timer)
 }
 
 async function waitForOutput(g: Group, text: string): Promise<void> {
@@ -75,7 +63,7 @@ test("a `sh -c` wrapper still yields the server's CPU and RSS (the tree is summe
     expect(sh?.rssBytes).toBeLessThan(10 * MiB)
     expect(members.reduce((a, p) => a + p.rssBytes, 0)).toBeGreaterThan(40 * MiB)
   } finally {
-    await killGroup(g)
+    await killGroupAndWait(g)
   }
 })
 
@@ -93,7 +81,7 @@ test.each([
     expect(usage.cpuSeconds).toBeGreaterThanOrEqual(0.58)
     expect(usage.cpuSeconds).toBeLessThan(1.3)
   } finally {
-    await killGroup(g)
+    await killGroupAndWait(g)
   }
 })
 
@@ -109,7 +97,7 @@ test('stop() is idempotent and a gone tree measures nothing', async () => {
     expect(u.samples).toBeGreaterThanOrEqual(2)
     expect(sampler.stop()).toBe(u)
   } finally {
-    await killGroup(g)
+    await killGroupAndWait(g)
   }
 })
 

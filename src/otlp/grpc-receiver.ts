@@ -14,6 +14,7 @@ import { SpanBatch } from './batch.js'
 import { SpanTally } from './tally.js'
 import { MAX_BODY_BYTES, OtlpDecodeError, encodeExportTraceServiceResponse } from './decode.js'
 import { countRawTraces } from './walk.js'
+import { tallyReceiver } from './handle.js'
 import type { OtlpReceiver, OtlpReceiverOptions } from './types.js'
 
 /** gRPC method path of trace exports. */
@@ -99,23 +100,14 @@ export async function startOtlpGrpcReceiver(opts: OtlpReceiverOptions = {}): Pro
     })
   })
 
-  let closed: Promise<void> | null = null
-  return {
-    endpoint: `http://${urlHost}:${port}`,
-    port,
-    snapshot: () => tally.snapshot(),
-    windowCounts: (t0Ms, t1Ms) => tally.windowCounts(t0Ms, t1Ms),
-    reset: () => tally.reset(),
-    close: () => {
-      closed ??= new Promise<void>((resolve) => {
-        // The SDK's exporter keeps its channel open; tryShutdown lets a last export finish, then force.
-        const force = setTimeout(() => server.forceShutdown(), CLOSE_GRACE_MS)
-        server.tryShutdown(() => {
-          clearTimeout(force)
-          resolve()
-        })
+  return tallyReceiver(tally, host, port, () =>
+    new Promise<void>((resolve) => {
+      // The SDK's exporter keeps its channel open; tryShutdown lets a last export finish, then force.
+      const force = setTimeout(() => server.forceShutdown(), CLOSE_GRACE_MS)
+      server.tryShutdown(() => {
+        clearTimeout(force)
+        resolve()
       })
-      return closed
-    }
-  }
+    })
+  )
 }

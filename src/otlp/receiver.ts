@@ -20,6 +20,7 @@ import {
   type OtlpFormat
 } from './decode.js'
 import { startOtlpGrpcReceiver } from './grpc-receiver.js'
+import { tallyReceiver } from './handle.js'
 import type { OtlpReceiver, OtlpReceiverOptions } from './types.js'
 
 export type { OtlpReceiver, OtlpReceiverOptions } from './types.js'
@@ -189,23 +190,11 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   await listen(server, opts.port ?? 0, host)
   server.on('error', (e) => log(`OTLP receiver: server error: ${e.message}`))
 
-  const port = (server.address() as AddressInfo).port
-  const urlHost = host.includes(':') ? `[${host}]` : host
-  let closed: Promise<void> | null = null
-
-  return {
-    endpoint: `http://${urlHost}:${port}`,
-    port,
-    snapshot: () => tally.snapshot(),
-    windowCounts: (t0Ms, t1Ms) => tally.windowCounts(t0Ms, t1Ms),
-    reset: () => tally.reset(),
-    close: () => {
-      closed ??= new Promise<void>((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()))
-        // The SDK's exporter keeps its connection alive; without this close() would wait for it to time out.
-        server.closeAllConnections()
-      })
-      return closed
-    }
-  }
+  return tallyReceiver(tally, host, (server.address() as AddressInfo).port, () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((e) => (e ? reject(e) : resolve()))
+      // The SDK's exporter keeps its connection alive; without this close() would wait for it to time out.
+      server.closeAllConnections()
+    })
+  )
 }

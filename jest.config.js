@@ -1,34 +1,13 @@
 /**
  * ESM + ts-jest, as in actions/checkout v7. Run with NODE_OPTIONS=--experimental-vm-modules.
  *
- * Two lanes, chosen by path (`npm run test:unit`, `npm run test:integration`; `npm test` runs both):
- * - unit: pure modules and in-process entry points — no child process, no socket except in-process
- *   fakes on 127.0.0.1. New ones go under __tests__/unit/.
- * - integration: everything else (services, load, receivers on real ports, the bundled action).
+ * Two lanes, chosen by folder (`npm run test:unit`, `npm run test:integration`; `npm test` runs both):
+ * - unit (__tests__/unit/<area>/): pure modules and in-process entry points — no child process, no
+ *   socket except in-process fakes on 127.0.0.1.
+ * - integration (__tests__/integration/<area>/, __tests__/e2e/): services, load, receivers on real
+ *   ports, fixtures in other languages, the bundled action.
+ * Helpers shared by both lanes live in __tests__/helpers/.
  */
-const UNIT = [
-  '__tests__/unit/**',
-  '__tests__/baseline/**',
-  '__tests__/cli/args.test.ts',
-  '__tests__/cli/config-file.test.ts',
-  '__tests__/cli/progress.test.ts',
-  '__tests__/config/**',
-  '__tests__/engine/compare-arms.test.ts',
-  '__tests__/gate/**',
-  '__tests__/github/**',
-  '__tests__/grpc/config.test.ts',
-  '__tests__/grpc/target.test.ts',
-  '__tests__/load/histogram.test.ts',
-  '__tests__/otlp/decode.test.ts',
-  '__tests__/plan/**',
-  '__tests__/report/**',
-  '__tests__/resources/procstat.test.ts',
-  '__tests__/scenarios/config.test.ts',
-  '__tests__/scenarios/scenarios.test.ts',
-  '__tests__/service/log-tail.test.ts',
-  '__tests__/stats/**'
-]
-
 const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
@@ -40,18 +19,9 @@ const shared = {
   transformIgnorePatterns: ['node_modules/(?!(@actions|markdown-table|@octokit|universal-user-agent|before-after-hook|bottleneck)/)']
 }
 
-const asTestGlob = (p) => `<rootDir>/${p.endsWith('**') ? `${p}/*.test.ts` : p}`
-// testMatch has no working negation: the integration lane ignores the unit paths as regexes instead.
-const asIgnoreRegex = (p) => `<rootDir>/${p.replace(/\*\*$/, '').replace(/[.]/g, '\\.')}${p.endsWith('**') ? '' : '$'}`
-
 const lanes = [
-  { ...shared, displayName: 'unit', testMatch: UNIT.map(asTestGlob) },
-  {
-    ...shared,
-    displayName: 'integration',
-    testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
-    testPathIgnorePatterns: ['/node_modules/', ...UNIT.map(asIgnoreRegex)]
-  }
+  { ...shared, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
+  { ...shared, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', '<rootDir>/__tests__/e2e/**/*.test.ts'] }
 ]
 
 // TEST_LANE=unit|integration picks one lane (npm run test:unit / test:integration). An environment

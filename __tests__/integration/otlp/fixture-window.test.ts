@@ -4,7 +4,7 @@
  */
 import { checkSampling } from '../../../src/otlp/accounting.js'
 import { startOtlpReceiver, type OtlpReceiver } from '../../../src/otlp/receiver.js'
-import { hammer, killGroup, spawnFixture, stopFixture, waitForHealthy, type Fixture } from '../../otlp/fixture-process.js'
+import { hammer, killGroup, spawnFixture, stopFixture, waitForHealthy, type Fixture } from '../helpers/fixture-process.js'
 
 const REQUESTS = 60
 const EDGE_MS = 100

@@ -10,7 +10,7 @@ import * as path from 'node:path'
 import { publishOnlyInputs, processesWithMarker, MARKER_VAR } from '../../e2e/helpers.js'
 import { runActionInProcess } from './action-helpers.js'
 import { runCli } from '../../../src/cli/run.js'
-import { captureIo, fixtureArgs } from '../../cli/helpers.js'
+import { captureIo, fixtureArgs } from '../../helpers/cli.js'
 import type { ResultsFile } from '../../../src/results/results.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))

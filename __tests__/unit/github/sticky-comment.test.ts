@@ -1,7 +1,7 @@
 /**
  * The sticky comment against a stand-in octokit (no HTTP): which comment is ours, what a refusal
  * or an outage becomes, and how the client is built. The wire level (pagination links, retries,
- * rate limits, token redaction) is covered against the fake GitHub in __tests__/github/comment.test.ts.
+ * rate limits, token redaction) is covered against the fake GitHub in __tests__/unit/github/comment.test.ts.
  */
 import { jest } from '@jest/globals'
 import { fakeOctokit, githubModule, type FakeOctokitState } from '../../../__fixtures__/octokit.js'

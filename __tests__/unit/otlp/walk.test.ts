@@ -3,7 +3,7 @@ import protobuf from 'protobufjs'
 import { SpanBatch, nanosWordsToMs } from '../../../src/otlp/batch.js'
 import { OtlpDecodeError, decodeTracesJson, decodeTracesProtobuf } from '../../../src/otlp/decode.js'
 import { countTraceExport, walkTracesProtobuf } from '../../../src/otlp/walk.js'
-import { SAMPLE, handEncodeRequest, jsonRequest } from '../../otlp/helpers.js'
+import { SAMPLE, handEncodeRequest, jsonRequest } from '../../helpers/otlp.js'
 import { batchFacts, craftRequest, fold, referenceFacts, traceId, type CraftedSpan, type SpanFacts } from './reference.js'
 
 const T0 = 1_764_460_800_000_000_000n // 2025-11-30T00:00:00Z in ns

@@ -5,7 +5,7 @@ import * as path from 'node:path'
 import { runCli } from '../../../src/cli/run.js'
 import { assemble } from '../../../src/report/assemble.js'
 import { parseConfig } from '../../../src/config/config.js'
-import { captureIo } from '../../cli/helpers.js'
+import { captureIo } from '../../helpers/cli.js'
 
 let dir: string
 beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sec-report-mode-'))))

@@ -1,0 +1,132 @@
+import { parseConfig, ConfigError, gatedComparisonCount, type RawInputs } from '../../../src/config/config.js'
+
+const base: RawInputs = { 'start-command': 'node server.mjs' }
+
+describe('parseConfig defaults', () => {
+  test('applies every default', () => {
+    const c = parseConfig(base)
+    expect(c).toMatchObject({
+      startCommand: 'node server.mjs',
+      workingDirectory: '.',
+      port: 0,
+      targetUrl: 'http://127.0.0.1:{port}/',
+      readyUrl: 'http://127.0.0.1:{port}/',
+      samplingRates: [0.01, 1],
+      rounds: 8,
+      connections: 50,
+      maxErrorRate: 0.01,
+      maxQpsOverhead: 0.1,
+      maxP99Overhead: 0.2,
+      confidence: 0.95,
+      onInconclusive: 'warn',
+      seed: null,
+      otlpProtocol: 'http/protobuf',
+      cpuPinning: 'auto',
+      roundDesign: 'side-by-side',
+      maxRounds: 24,
+      timeBudgetSec: 180,
+      uninstrumentedCommand: null
+    })
+    expect(Object.isFrozen(c)).toBe(true)
+    expect(Object.isFrozen(c.samplingRates)).toBe(true)
+  })
+
+  test('max-rounds auto is three looks of rounds; fewer than rounds is refused', () => {
+    expect(parseConfig({ ...base, rounds: '10' }).maxRounds).toBe(30)
+    expect(parseConfig({ ...base, rounds: '10', 'max-rounds': '10' }).maxRounds).toBe(10)
+    expect(() => parseConfig({ ...base, rounds: '10', 'max-rounds': '9' })).toThrow("'max-rounds' must be at least 'rounds' (10): the first look is after 'rounds' blocks, got '9'")
+  })
+
+  test('side-by-side rounds need a port each: a fixed port is refused unless sequential', () => {
+    expect(() => parseConfig({ ...base, port: '8080' })).toThrow(/'port' is 8080, but with 'round-design: side-by-side'/)
+    expect(parseConfig({ ...base, port: '8080', 'round-design': 'sequential' }).port).toBe(8080)
+  })
+
+  test('empty strings (unset action inputs) mean the default', () => {
+    const c = parseConfig({ ...base, rounds: '', 'max-qps-overhead': '', seed: '' })
+    expect(c.rounds).toBe(8)
+    expect(c.maxQpsOverhead).toBe(0.1)
+    expect(c.seed).toBeNull()
+  })
+
+  test('parses explicit values', () => {
+    const c = parseConfig({
+      ...base,
+      'sampling-rates': '0, 0.001,0.1\n1',
+      'max-qps-overhead': 'none',
+      'max-p99-overhead': '7.5',
+      seed: '42',
+      'on-inconclusive': 'FAIL',
+      env: 'A=1\n# comment\n\nB = two words\nC=x=y',
+      'target-url': 'http://localhost:{port}/api/v1/users/1',
+      'ready-url': 'http://127.0.0.1:{port}/healthz'
+    })
+    expect(c.samplingRates).toEqual([0, 0.001, 0.1, 1])
+    expect(c.maxQpsOverhead).toBeNull()
+    expect(c.maxP99Overhead).toBeCloseTo(0.075, 12)
+    expect(c.seed).toBe(42)
+    expect(c.onInconclusive).toBe('fail')
+    expect(c.env).toEqual({ A: '1', B: 'two words', C: 'x=y' })
+    expect(c.readyUrl).toBe('http://127.0.0.1:{port}/healthz')
+  })
+})
+
+describe('parseConfig rejects bad input, naming the input and quoting the value', () => {
+  test.each<[string, RawInputs, string]>([
+    ['missing command', { 'start-command': '' }, "'start-command' is required"],
+    ['zero connections', { ...base, connections: '0' }, "'connections' must be an integer from 1 to 100000, got '0'"],
+    ['fractional rounds', { ...base, rounds: '2.5' }, "'rounds' must be an integer from 3 to 1000, got '2.5'"],
+    ['too few rounds', { ...base, rounds: '2' }, "'rounds' must be an integer from 3 to 1000, got '2'"],
+    ['word as number', { ...base, 'round-duration': 'ten' }, "'round-duration' must be a number of seconds from 0.5 to 3600, got 'ten'"],
+    ['rate above 1', { ...base, 'sampling-rates': '0.1,10' }, "'sampling-rates' must be ratios in [0, 1] (0.01 = 1%), got '10' in '0.1,10'"],
+    ['rate as percent', { ...base, 'sampling-rates': '1%' }, "got '1%'"],
+    ['duplicate rate', { ...base, 'sampling-rates': '1,1' }, "'sampling-rates' lists 1 twice"],
+    ['negative budget', { ...base, 'max-qps-overhead': '-5' }, "'max-qps-overhead' must be a percentage from 0 to 99 (or 'none' to report without gating), got '-5'"],
+    ['bad choice', { ...base, 'on-inconclusive': 'maybe' }, "'on-inconclusive' must be one of warn, fail, pass, got 'maybe'"],
+    ['bad protocol', { ...base, 'otlp-protocol': 'grpc/json' }, "'otlp-protocol' must be one of http/protobuf, http/json, grpc, got 'grpc/json'"],
+    ['remote target', { ...base, 'target-url': 'http://example.com/' }, "'target-url' must be a loopback URL (host 127.0.0.1, localhost or [::1]), got 'http://example.com/'"],
+    ['https target', { ...base, 'target-url': 'https://127.0.0.1:{port}/' }, "'target-url' must be an http:// URL"],
+    ['not a url', { ...base, 'ready-url': 'healthz' }, "'ready-url' must be an http:// URL such as"],
+    ['bad env line', { ...base, env: 'A=1\nnot a pair' }, "'env' line 2 must be KEY=VALUE with a valid variable name, got 'not a pair'"],
+    ['seed not integer', { ...base, seed: 'abc' }, "'seed' must be an integer from 0 to 4294967295, got 'abc'"],
+    ['confidence out of range', { ...base, confidence: '0.95' }, "'confidence' must be a percentage from 50 to 99.9, got '0.95'"],
+    ['port out of range', { ...base, port: '70000' }, "'port' must be an integer from 0 to 65535, got '70000'"]
+  ])('%s', (_name, raw, message) => {
+    expect(() => parseConfig(raw)).toThrow(ConfigError)
+    expect(() => parseConfig(raw)).toThrow(message)
+  })
+
+  test('reports every bad input at once', () => {
+    expect(() => parseConfig({ ...base, connections: '0', rounds: 'x' })).toThrow(/2 invalid inputs:\n- 'rounds'.*\n- 'connections'/s)
+  })
+})
+
+describe('cross-input rules', () => {
+  test('any rounds ≥ 3 can gate: the trimmed-mean rule has no permutation floor (the v1 sign-flip guard needed 2^n ≥ 2m/α)', () => {
+    expect(parseConfig({ ...base, rounds: '3' }).rounds).toBe(3)
+    expect(() => parseConfig({ ...base, rounds: '2' })).toThrow("'rounds' must be an integer from 3 to 1000, got '2'")
+    expect(() => parseConfig({ ...base, 'base-tracing': 'true' })).toThrow("'base-tracing' needs 'base-start-command'")
+  })
+})
+
+describe('extra-arms', () => {
+  test('parses name: KEY=VALUE lines', () => {
+    const c = parseConfig({ ...base, 'extra-arms': 'adaptive: OTEL_TRACES_SAMPLER_ARG=0.05 MY_SAMPLER=on\n# note\nplain:', rounds: '9' })
+    expect(c.extraArms).toEqual([
+      { name: 'adaptive', env: { OTEL_TRACES_SAMPLER_ARG: '0.05', MY_SAMPLER: 'on' } },
+      { name: 'plain', env: {} }
+    ])
+  })
+  test.each<[string, string]>([
+    ['no colon here', "'extra-arms' line 1 must be 'name: KEY=VALUE …'"],
+    ['off: A=1', "the arm name 'off' is reserved or used twice"],
+    ['a: A=1\na: B=2', "the arm name 'a' is reserved or used twice"],
+    ['a: notapair', "must list KEY=VALUE pairs after the name, got 'notapair'"]
+  ])('%s', (text, message) => {
+    expect(() => parseConfig({ ...base, 'extra-arms': text, rounds: '10' })).toThrow(message)
+  })
+  test('extra arms count in the gated family', () => {
+    // 2 rates + 1 extra arm, QPS and P99 gated: 6 comparisons.
+    expect(gatedComparisonCount(parseConfig({ ...base, 'extra-arms': 'x: A=1' }))).toBe(6)
+  })
+})

@@ -1,0 +1,24 @@
+import * as fs from 'node:fs'
+import { renderActionYml, updateReadme } from '../../../src/config/docs.js'
+import { VERSION } from '../../../src/version.js'
+
+// action.yml and the README's input table are generated from src/config/inputs.ts; a drift fails here.
+// Regenerate with: UPDATE_DOCS=1 npm test -- __tests__/unit/config/docs.test.ts
+const update = process.env.UPDATE_DOCS === '1'
+
+test('action.yml matches the input table', () => {
+  const expected = renderActionYml()
+  if (update) fs.writeFileSync('action.yml', expected)
+  expect(fs.readFileSync('action.yml', 'utf8')).toBe(expected)
+})
+
+test('README input and output tables match the input table', () => {
+  const readme = fs.readFileSync('README.md', 'utf8')
+  const expected = updateReadme(readme)
+  if (update) fs.writeFileSync('README.md', expected)
+  expect(fs.readFileSync('README.md', 'utf8')).toBe(expected)
+})
+
+test('VERSION follows package.json', () => {
+  expect(JSON.parse(fs.readFileSync('package.json', 'utf8')).version).toBe(VERSION)
+})

@@ -6,6 +6,14 @@
  *   npm run bench                      # everything, default sizes (~30 min on a 2-core runner)
  *   npm run bench -- --quick           # a smoke run of every part (~3 min)
  *   npm run bench -- --only noise,generator --runs 10
+ *   npm run bench -- --only noise --noise-rounds 12 --round-durations 10   # one row of the noise history
+ *   npm run bench -- --only false-alarm --runs 5                           # A/A gate runs at the defaults
+ *   npm run bench -- --only power --power-cases 0.1:5 --extra-cpu-us 4    # injected 10 % vs a 5 % budget
+ *
+ * Without flags, blocks, block length, warm-up and connections are the action's own defaults
+ * (src/config/inputs.ts). Noise rows append to bench/results/noise-history.jsonl and every
+ * false-alarm/power gate run to defaults-history.jsonl, so series measured at different hours add up
+ * (`--only noise-summary` / `--only runs-summary` rebuild the .md tables).
  *
  * Writes bench/results/latest.json and bench/results/latest.md (the README's accuracy table).
  */
@@ -24,6 +32,7 @@ import type { Comparison, MetricName } from '../src/types.js'
 import { pairedLogRatios } from '../src/stats/logRatios.js'
 import { meanSd } from '../src/stats/tTest.js'
 import { summariseArms } from '../src/report/summary.js'
+import { INPUT_SPECS, Inputs } from '../src/config/inputs.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const fixtureDir = path.join(root, 'fixtures/http-service')
@@ -42,8 +51,20 @@ interface Options {
   quick: boolean
   /** Round designs of the noise matrix. */
   designs: string[]
+  /** `sampling-rates` of the noise runs: '0.01' (three services per block) or 'none' (the A/A pair alone). */
+  noiseRates: string
   /** Injected regression (fraction) and budget (percent) of each power case. */
   powerCases: [number, number][]
+  /** Injected CPU per request (µs) for the power runs: skips the calibration search. */
+  extraCpuUs: number | undefined
+}
+
+/** The gate's own default of an input (the bench's "defaults" are the action's, not numbers of its own). */
+function gateDefault(name: string): number {
+  const spec = INPUT_SPECS.find((s) => s.name === name)
+  const v = Number(spec?.default)
+  if (spec === undefined || !Number.isFinite(v)) throw new Error(`no numeric default for input '${name}'`)
+  return v
 }
 
 function parseArgs(argv: string[]): Options {
@@ -57,15 +78,17 @@ function parseArgs(argv: string[]): Options {
     only: new Set((get('only') ?? 'noise,false-alarm,power,generator,overhead').split(',')),
     runs: Number(get('runs') ?? (quick ? 2 : 20)),
     powerRuns: Number(get('power-runs') ?? (quick ? 2 : 10)),
-    rounds: Number(get('rounds') ?? 8),
+    rounds: Number(get('rounds') ?? gateDefault(Inputs.Rounds)),
     noiseRounds: Number(get('noise-rounds') ?? (quick ? 8 : 16)),
     roundDurations: (get('round-durations') ?? (quick ? '1' : '2,5')).split(',').map(Number),
-    roundDuration: Number(get('round-duration') ?? (quick ? 1 : 2)),
-    warmup: Number(get('warmup') ?? (quick ? 0.5 : 1)),
-    connections: Number(get('connections') ?? 50),
+    roundDuration: Number(get('round-duration') ?? (quick ? 1 : gateDefault(Inputs.RoundDuration))),
+    warmup: Number(get('warmup') ?? (quick ? 0.5 : gateDefault(Inputs.WarmupDuration))),
+    connections: Number(get('connections') ?? gateDefault(Inputs.Connections)),
     designs: (get('designs') ?? 'side-by-side,sequential').split(','),
+    noiseRates: get('noise-rates') ?? '0.01',
     // `--power-cases 0.1:5,0.05:2`: a 10 % regression vs a 5 % budget, a 5 % one vs 2 %.
-    powerCases: (get('power-cases') ?? '0.1:5,0.05:2').split(',').map((c) => c.split(':').map(Number) as [number, number])
+    powerCases: (get('power-cases') ?? '0.1:5,0.05:2').split(',').map((c) => c.split(':').map(Number) as [number, number]),
+    extraCpuUs: get('extra-cpu-us') === undefined ? undefined : Number(get('extra-cpu-us'))
   }
 }
 
@@ -112,6 +135,10 @@ interface NoiseRow {
   cpuModel: string
   design: string
   roundDurationSec: number
+  /** Warm-up seconds per round (rows before 2026-11-30T03:00 lack it: they used 2 s). */
+  warmupSec?: number
+  /** Services loaded at once per block: 3 (A/A pair + a 1 % traced arm) or 2 (the A/A pair alone); rows without it: 3. */
+  services?: number
   blocks: number
   /** SD of ln(head off / base off) per block: identical builds, the A/A noise. */
   sd_qps: number | null
@@ -147,7 +174,7 @@ async function noise(o: Options): Promise<NoiseRow[]> {
     for (const design of o.designs) {
       const run = await regressionRun({ ...o, rounds: o.noiseRounds }, dur, '', '5', {
         'round-design': design,
-        'sampling-rates': '0.01',
+        'sampling-rates': o.noiseRates,
         'max-qps-overhead': 'none',
         'max-p99-overhead': 'none',
         'max-rounds': String(o.noiseRounds)
@@ -159,6 +186,8 @@ async function noise(o: Options): Promise<NoiseRow[]> {
         cpuModel: machineInfo().cpuModel,
         design,
         roundDurationSec: dur,
+        warmupSec: o.warmup,
+        services: o.noiseRates === 'none' ? 2 : 3,
         blocks: o.noiseRounds,
         sd_qps: sdOf(run, 'off', 'base/off', 'qps'),
         sd_p99: sdOf(run, 'off', 'base/off', 'p99'),
@@ -184,18 +213,19 @@ function quantile(sorted: number[], q: number): number {
 
 /** The history summarised per design × block length: runs, hours spanned, median and 90th percentile of each SD. */
 export function noiseSummary(rows: readonly NoiseRow[]): string {
+  const keyOf = (r: NoiseRow): string => [r.design, r.roundDurationSec, r.warmupSec ?? 2, r.services ?? 3].join('|')
   const groups = new Map<string, NoiseRow[]>()
-  for (const r of rows) groups.set(`${r.design}|${r.roundDurationSec}`, [...(groups.get(`${r.design}|${r.roundDurationSec}`) ?? []), r])
+  for (const r of rows) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r])
   const lines = [
-    '| design | block | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
-    '| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'
+    '| design | warm-up + block | services per block | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
+    '| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const [key, rs] of [...groups].sort()) {
-    const [design, dur] = key.split('|')
+    const [design, dur, warm, services] = key.split('|')
     const col = (k: keyof NoiseRow): number[] => rs.map((r) => r[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
     const dates = rs.map((r) => r.date).sort()
     lines.push(
-      `| ${design} | ${dur} s | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ` +
+      `| ${design} | ${warm} + ${dur} s | ${services} | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ` +
         `${pct(quantile(col('sd_p99'), 0.5))} | ${pct(quantile(col('sd_cpu'), 0.5))} | ${pct(quantile(col('sd_traced_qps'), 0.5))} |`
     )
   }
@@ -217,6 +247,108 @@ function writeNoiseSummary(): string {
   return md
 }
 
+/** One full gate run of the false-alarm or power series, appended to defaults-history.jsonl. */
+interface GateRunRow {
+  date: string
+  host: string
+  cpuModel: string
+  /** 'aa': identical builds; 'power': head carries an injected CPU cost. */
+  kind: 'aa' | 'power'
+  design: string
+  rounds: number
+  roundDurationSec: number
+  warmupSec: number
+  budgetPct: number
+  /** Injected busy CPU per request (µs), 0 for A/A; its target effect (fraction) for power runs. */
+  injectedUs: number
+  targetEffect: number
+  decision: string
+  overhead: number
+  ciLow: number
+  ciHigh: number
+  /** Blocks run, and why the looks stopped there. */
+  blocks: number
+  stoppedBecause: string
+  /** Per-block SD of the QPS log-ratio in this run. */
+  sdQps: number
+  /** The per-block QPS log-ratios ln(head/base), so a series can be re-decided offline under another rule. */
+  logRatios: number[]
+  wallSec: number
+}
+
+const RUN_HISTORY = 'defaults-history.jsonl'
+
+function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budgetPct: number, injectedUs: number, targetEffect: number): GateRunRow {
+  const c = regression(run, 'qps') as Comparison
+  const row: GateRunRow = {
+    date: new Date().toISOString(),
+    host: os.hostname(),
+    cpuModel: machineInfo().cpuModel,
+    kind,
+    design: run.design.startsWith('sequential') ? 'sequential' : 'side-by-side',
+    rounds: o.rounds,
+    roundDurationSec: o.roundDuration,
+    warmupSec: o.warmup,
+    budgetPct,
+    injectedUs,
+    targetEffect,
+    decision: c.decision ?? 'reported',
+    overhead: c.overhead,
+    ciLow: c.ciLow,
+    ciHigh: c.ciHigh,
+    blocks: run.looks.blocks[run.looks.blocks.length - 1] ?? run.plan.blocks,
+    stoppedBecause: run.looks.stoppedBecause,
+    sdQps: sd(c.logRatios),
+    logRatios: [...c.logRatios],
+    wallSec: run.wallSec
+  }
+  fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
+  fs.appendFileSync(path.join(root, 'bench/results', RUN_HISTORY), `${JSON.stringify(row)}\n`)
+  return row
+}
+
+/** The false-alarm and power series summarised per setting: runs, FAILs, hours spanned, typical wall time. */
+export function gateRunSummary(rows: readonly GateRunRow[]): string {
+  const groups = new Map<string, GateRunRow[]>()
+  for (const r of rows) {
+    const key = [r.kind, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs].join('|')
+    groups.set(key, [...(groups.get(key) ?? []), r])
+  }
+  const lines = [
+    '| series | design | blocks × (warm-up + measured) | budget | runs | FAIL | INCONCLUSIVE | first … last run (UTC) | mean measured overhead | median blocks run | median wall |',
+    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |'
+  ]
+  for (const rs of [...groups.values()].sort((a, b) => a[0].date.localeCompare(b[0].date))) {
+    const r0 = rs[0]
+    const count = (d: string): number => rs.filter((r) => r.decision === d).length
+    const dates = rs.map((r) => r.date).sort()
+    const med = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5)
+    const series = r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
+    lines.push(
+      `| ${series} | ${r0.design} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
+        `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s |`
+    )
+  }
+  return lines.join('\n') + '\n'
+}
+
+/** Rewrite bench/results/defaults-history.md from the whole run history. */
+function writeGateRunSummary(): string {
+  const file = path.join(root, 'bench/results', RUN_HISTORY)
+  const rows = fs.existsSync(file)
+    ? fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as GateRunRow)
+    : []
+  const md =
+    `# False alarms and power at the defaults, run by run\n\nEvery \`npm run bench -- --only false-alarm\` / \`--only power\` gate run appends a row to ${RUN_HISTORY} ` +
+    `(settings, decision, measured overhead, blocks run, wall time); this table is rebuilt from all of them, so series measured in several sittings add up.\n\n${gateRunSummary(rows)}`
+  fs.writeFileSync(path.join(root, 'bench/results/defaults-history.md'), md)
+  return md
+}
+
 /** Identical builds, repeated full gate runs: fraction that FAIL at the default budget and at budget 0. */
 async function falseAlarm(o: Options): Promise<Record<string, unknown>> {
   let failDefault = 0
@@ -224,14 +356,14 @@ async function falseAlarm(o: Options): Promise<Record<string, unknown>> {
   const sds: number[] = []
   for (let i = 0; i < o.runs; i++) {
     const run = await regressionRun(o, o.roundDuration, '', '5')
-    const c = regression(run, 'qps') as Comparison
-    if (c.decision === 'fail') failDefault++
+    const row = recordGateRun(o, run, 'aa', 5, 0, 0)
+    if (row.decision === 'fail') failDefault++
     // Budget 0 = "any slowdown at all": the same data against the strictest budget.
-    const lo = c.ciLow
-    if (lo > 0) failZero++
-    sds.push(sd(c.logRatios))
-    log(`false alarm ${i + 1}/${o.runs}: decision ${c.decision}, overhead ${(c.overhead * 100).toFixed(2)}%, CI low ${(lo * 100).toFixed(2)}%`)
+    if (row.ciLow > 0) failZero++
+    sds.push(row.sdQps)
+    log(`false alarm ${i + 1}/${o.runs}: decision ${row.decision}, overhead ${(row.overhead * 100).toFixed(2)}%, CI low ${(row.ciLow * 100).toFixed(2)}%, ${row.blocks} blocks, ${row.wallSec.toFixed(0)} s`)
   }
+  writeGateRunSummary()
   return { runs: o.runs, failAtDefaultBudget5pct: failDefault / o.runs, ciExcludesZero: failZero / o.runs, meanSdQps: sds.reduce((a, b) => a + b, 0) / sds.length }
 }
 
@@ -256,15 +388,15 @@ async function calibrate(o: Options, target: number): Promise<number> {
 async function power(o: Options): Promise<Record<string, unknown>[]> {
   const rows: Record<string, unknown>[] = []
   for (const [effect, budget] of o.powerCases) {
-    const us = await calibrate(o, effect)
+    const us = o.extraCpuUs ?? (await calibrate(o, effect))
     let fails = 0
     const measured: number[] = []
     for (let i = 0; i < o.powerRuns; i++) {
       const run = await regressionRun(o, o.roundDuration, `FIXTURE_EXTRA_CPU_US=${us}`, String(budget))
-      const c = regression(run, 'qps') as Comparison
-      if (c.decision === 'fail') fails++
-      measured.push(c.overhead)
-      log(`power ${effect * 100}% vs ${budget}%: run ${i + 1}: ${(c.overhead * 100).toFixed(1)}% → ${c.decision}`)
+      const row = recordGateRun(o, run, 'power', budget, us, effect)
+      if (row.decision === 'fail') fails++
+      measured.push(row.overhead)
+      log(`power ${effect * 100}% vs ${budget}%: run ${i + 1}: ${(row.overhead * 100).toFixed(1)}% → ${row.decision}, ${row.blocks} blocks, ${row.wallSec.toFixed(0)} s`)
     }
     rows.push({
       injectedUs: us,
@@ -275,6 +407,7 @@ async function power(o: Options): Promise<Record<string, unknown>[]> {
       power: fails / o.powerRuns
     })
   }
+  writeGateRunSummary()
   return rows
 }
 
@@ -432,6 +565,7 @@ async function main(): Promise<void> {
     writeNoiseSummary()
   }
   if (o.only.has('noise-summary')) process.stdout.write(writeNoiseSummary())
+  if (o.only.has('runs-summary')) process.stdout.write(writeGateRunSummary())
   if (o.only.has('table')) {
     const rows = await table(o)
     result.table = rows

@@ -155,10 +155,10 @@ export async function run(): Promise<void> {
  * `mode: gate`: returns the failure message, or null when the check passes. Listens for SIGTERM/SIGINT
  * until the report is out: a cancelled job still gets outputs, the summary and partial results.
  */
-async function runGateMode(configIn: Config): Promise<string | null> {
+async function runGateMode(config: Config): Promise<string | null> {
   const cancel = watchCancellation()
   try {
-    return await gateAndReport(configIn, cancel)
+    return await gateAndReport(config, cancel)
   } finally {
     cancel.dispose()
   }
@@ -183,6 +183,7 @@ function actionProvenance(pr: PullRequestContext | null): ResultsFile['git'] {
   }
 }
 
+/** runGate with the action's log, provenance and outputs, then the PR comment; returns the failure message or null. */
 async function gateAndReport(config: Config, cancel: Cancellation): Promise<string | null> {
   let pr: PullRequestContext | null = null
   try {

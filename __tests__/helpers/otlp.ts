@@ -1,5 +1,7 @@
 /** Test helpers: OTLP bodies encoded independently of src/otlp's schema (field numbers from trace.proto). */
+import { expect } from '@jest/globals'
 import protobuf from 'protobufjs'
+import type { tracing } from '@opentelemetry/sdk-node'
 
 export interface HandSpan {
   name: string
@@ -118,3 +120,23 @@ export const SAMPLE: HandResource[] = [
   },
   { service: 'beta', scopes: [{ name: 'fixture', spans: [{ name: 'a' }, { name: 'b' }] }] }
 ]
+
+/**
+ * Export `spans` twice, uncompressed then gzipped, each through a fresh exporter from `exporterFor`
+ * (the OTLP/HTTP or OTLP/gRPC SDK exporter); every export must succeed.
+ */
+export async function exportPlainAndGzipped(
+  spans: tracing.ReadableSpan[],
+  exporterFor: (compression: 'none' | 'gzip') => tracing.SpanExporter
+): Promise<void> {
+  for (const compression of ['none', 'gzip'] as const) {
+    const exporter = exporterFor(compression)
+    try {
+      const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(spans, resolve))
+      expect(result.error).toBeUndefined()
+      expect(result.code).toBe(0) // ExportResultCode.SUCCESS
+    } finally {
+      await exporter.shutdown()
+    }
+  }
+}

@@ -81,3 +81,18 @@ export async function waitFor(cond: () => boolean, ms: number): Promise<boolean>
   }
   return true
 }
+
+/** The tiny servers of one test file: `start` boots one, `killAll` (for afterAll) stops every one started. */
+export function tinyPool(): { start: (fault?: string) => Promise<TinyServer>; killAll: () => Promise<void> } {
+  const servers: TinyServer[] = []
+  return {
+    start: async (fault = '') => {
+      const s = await startTiny(fault)
+      servers.push(s)
+      return s
+    },
+    killAll: async () => {
+      await Promise.all(servers.map((s) => s.kill()))
+    }
+  }
+}

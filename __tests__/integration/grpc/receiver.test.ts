@@ -4,6 +4,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { otlpTypes } from '../../../src/otlp/decode.js'
 import { startOtlpReceiver, type OtlpReceiver } from '../../../src/otlp/receiver.js'
 import { TRACE_EXPORT_PATH } from '../../../src/otlp/grpc-receiver.js'
+import { exportPlainAndGzipped } from '../../helpers/otlp.js'
 
 let receiver: OtlpReceiver
 
@@ -92,17 +93,8 @@ test('the real OTel OTLP/gRPC exporter (in process) delivers every span, plain a
   }
   const spans = memory.getFinishedSpans()
   expect(spans).toHaveLength(12)
-  for (const compression of ['none', 'gzip']) {
-    // As the Go and Java SDKs are configured: OTEL_EXPORTER_OTLP_ENDPOINT=http://host:port, no path.
-    const exporter = new OTLPTraceExporter({ url: receiver.endpoint, compression: compression as never })
-    try {
-      const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(spans, resolve))
-      expect(result.error).toBeUndefined()
-      expect(result.code).toBe(0) // ExportResultCode.SUCCESS
-    } finally {
-      await exporter.shutdown()
-    }
-  }
+  // As the Go and Java SDKs are configured: OTEL_EXPORTER_OTLP_ENDPOINT=http://host:port, no path.
+  await exportPlainAndGzipped(spans, (compression) => new OTLPTraceExporter({ url: receiver.endpoint, compression: compression as never }))
   await provider.shutdown()
   const snap = receiver.snapshot()
   expect(snap).toMatchObject({ spans: 24, requests: 2, rejected: 0, serviceNames: ['in-process-grpc'] })

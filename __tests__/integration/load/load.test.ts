@@ -1,19 +1,12 @@
 /** runLoad against real tiny servers on loopback (separate processes, so they do not share our event loop). */
-import * as net from 'node:net'
 import { runLoad, toLoadResult, type PhaseOutcome } from '../../../src/load/load.js'
 import { createLatencyHistogram, summarizeLatency } from '../../../src/load/histogram.js'
-import { startTiny, type TinyServer } from '../../helpers/tiny.js'
+import { tinyPool } from '../../helpers/tiny.js'
+import { freePort } from '../../helpers/process.js'
 
-const servers: TinyServer[] = []
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.kill()))
-})
-
-async function tiny(fault = ''): Promise<TinyServer> {
-  const s = await startTiny(fault)
-  servers.push(s)
-  return s
-}
+const tinies = tinyPool()
+afterAll(() => tinies.killAll())
+const tiny = tinies.start
 
 test('healthy server: QPS, counts and sub-millisecond µs quantiles', async () => {
   const s = await tiny()
@@ -68,12 +61,7 @@ test('server answering 500: non-2xx counted, errorRate ≈ 1, no latency recorde
 
 test('server that is down: socket errors counted, no timeouts', async () => {
   // A port that was free a moment ago and on which nothing listens.
-  const port = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(p))
-    })
-  })
+  const port = await freePort()
   const r = await runLoad({ url: `http://127.0.0.1:${port}/`, connections: 2, warmupSec: 0, durationSec: 1, timeoutSec: 2 })
   expect(r.errors).toBeGreaterThan(0)
   expect(r.timeouts).toBe(0)

@@ -4,7 +4,7 @@ import { tracing, resources } from '@opentelemetry/sdk-node'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { otlpTypes } from '../../../src/otlp/decode.js'
 import { startOtlpReceiver, type OtlpReceiver } from '../../../src/otlp/receiver.js'
-import { SAMPLE, handEncodeRequest, jsonRequest } from '../../helpers/otlp.js'
+import { SAMPLE, exportPlainAndGzipped, handEncodeRequest, jsonRequest } from '../../helpers/otlp.js'
 
 const PB = 'application/x-protobuf'
 const JSON_CT = 'application/json'
@@ -195,16 +195,7 @@ test('a real OTel OTLP/proto exporter (in process) is counted, plain and gzip', 
   expect(spans).toHaveLength(14)
 
   // `compression` is typed as otlp-exporter-base's enum, whose value is the string 'gzip'.
-  for (const compression of ['none', 'gzip']) {
-    const exporter = new OTLPTraceExporter({ url: `${receiver.endpoint}/v1/traces`, compression: compression as never })
-    try {
-      const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(spans, resolve))
-      expect(result.error).toBeUndefined()
-      expect(result.code).toBe(0) // ExportResultCode.SUCCESS
-    } finally {
-      await exporter.shutdown()
-    }
-  }
+  await exportPlainAndGzipped(spans, (compression) => new OTLPTraceExporter({ url: `${receiver.endpoint}/v1/traces`, compression: compression as never }))
   await provider.shutdown()
   const snap = receiver.snapshot()
   expect(snap).toMatchObject({ spans: 28, requests: 2, rejected: 0, serviceNames: ['in-process'] })

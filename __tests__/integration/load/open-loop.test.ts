@@ -2,18 +2,12 @@
 import * as net from 'node:net'
 import * as http from 'node:http'
 import { runOpenLoop } from '../../../src/load/open-loop.js'
-import { startTiny, type TinyServer } from '../../helpers/tiny.js'
+import { tinyPool } from '../../helpers/tiny.js'
+import { freePort } from '../../helpers/process.js'
 
-const servers: TinyServer[] = []
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.kill()))
-})
-
-async function tiny(fault = ''): Promise<TinyServer> {
-  const s = await startTiny(fault)
-  servers.push(s)
-  return s
-}
+const tinies = tinyPool()
+afterAll(() => tinies.killAll())
+const tiny = tinies.start
 
 test('healthy server: the offered rate is achieved, every scheduled request is answered, µs latency', async () => {
   const s = await tiny()
@@ -73,12 +67,7 @@ test('server answering 500: non-2xx counted, no latency recorded', async () => {
 })
 
 test('refused port: every scheduled request is a socket error', async () => {
-  const port = await new Promise<number>((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (srv.address() as net.AddressInfo).port
-      srv.close(() => resolve(p))
-    })
-  })
+  const port = await freePort()
   const r = await runOpenLoop({ url: `http://127.0.0.1:${port}/`, rate: 100, durationSec: 0.5, connections: 2, timeoutSec: 1 })
   expect(r.errors).toBe(50)
   expect(r.responses).toBe(0)

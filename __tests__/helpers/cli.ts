@@ -4,6 +4,14 @@ import type { CliIo } from '../../src/cli/run.js'
 
 export const FIXTURE_DIR = fileURLToPath(new URL('../../fixtures/http-service/', import.meta.url))
 
+/** How to start fixtures/http-service traced and where it answers, as gate inputs. */
+export const FIXTURE_SERVICE_INPUTS = {
+  'start-command': 'node --import ./tracing.mjs server.mjs',
+  'working-directory': FIXTURE_DIR,
+  'target-url': 'http://127.0.0.1:{port}/api/v1/users/42',
+  'ready-url': 'http://127.0.0.1:{port}/healthz'
+} as const
+
 /** CliIo that records what runCli writes. */
 export function captureIo(cwd: string, over: Partial<CliIo> = {}): { io: CliIo; stdout: () => string; stderr: () => string } {
   let out = ''
@@ -22,10 +30,7 @@ export function captureIo(cwd: string, over: Partial<CliIo> = {}): { io: CliIo; 
  */
 export function fixtureArgs(outputDir: string): string[] {
   return [
-    '--start-command', 'node --import ./tracing.mjs server.mjs',
-    '--working-directory', FIXTURE_DIR,
-    '--target-url', 'http://127.0.0.1:{port}/api/v1/users/42',
-    '--ready-url', 'http://127.0.0.1:{port}/healthz',
+    ...Object.entries(FIXTURE_SERVICE_INPUTS).flatMap(([name, value]) => [`--${name}`, value]),
     '--sampling-rates', '1',
     '--rounds', '6',
     '--max-rounds', '6',

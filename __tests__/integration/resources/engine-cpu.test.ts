@@ -6,7 +6,6 @@ import { expect } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { runEngine } from '../../../src/engine.js'
 import { compareArms } from '../../helpers/compare-arms.js'
 import { ConfigError, gatedComparisonCount, parseConfig } from '../../../src/config/config.js'
@@ -16,8 +15,8 @@ import { compare } from '../../../src/analysis/analyse.js'
 import { killAllServices } from '../../../src/service/service.js'
 import type { RoundResult } from '../../../src/types.js'
 import { makeRound } from '../../helpers/rounds.js'
+import { FIXTURE_SERVICE_INPUTS } from '../../helpers/cli.js'
 
-const FIXTURE = fileURLToPath(new URL('../../../fixtures/http-service/', import.meta.url))
 
 function round(block: number, armId: string, qps: number, cpuMsPerReq: number | null): RoundResult {
   const ok = qps * 5
@@ -122,10 +121,7 @@ describe('runEngine against the fixture (tracing adds a known 300 µs of CPU per
 
   test('every round has CPU and RSS of the service tree; the traced arm costs more CPU per request', async () => {
     const config = parseConfig({
-      'start-command': 'node --import ./tracing.mjs server.mjs',
-      'working-directory': FIXTURE,
-      'target-url': 'http://127.0.0.1:{port}/api/v1/users/42',
-      'ready-url': 'http://127.0.0.1:{port}/healthz',
+      ...FIXTURE_SERVICE_INPUTS,
       'sampling-rates': '1',
       rounds: '3',
       'round-duration': '1',

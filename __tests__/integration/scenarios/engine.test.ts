@@ -6,7 +6,6 @@ import { expect } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { runEngine, type GateRun } from '../../../src/engine.js'
 import { parseConfig, type Config } from '../../../src/config/config.js'
 import { killAllServices } from '../../../src/service/service.js'
@@ -16,8 +15,8 @@ import { validateResults } from '../../../src/results/read.js'
 import { reportFromResults } from '../../../src/report/assemble.js'
 import { machineInfo } from '../../../src/results/fingerprint.js'
 import { openLoopConnections } from '../../../src/load/scenarios.js'
+import { FIXTURE_SERVICE_INPUTS } from '../../helpers/cli.js'
 
-const FIXTURE = fileURLToPath(new URL('../../../fixtures/http-service/', import.meta.url))
 
 describe('runEngine with connections 5,20, open-loop-rate auto and spike 20/4', () => {
   let dir: string
@@ -28,10 +27,7 @@ describe('runEngine with connections 5,20, open-loop-rate auto and spike 20/4', 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scenarios-'))
     config = parseConfig({
-      'start-command': 'node --import ./tracing.mjs server.mjs',
-      'working-directory': FIXTURE,
-      'target-url': 'http://127.0.0.1:{port}/api/v1/users/42',
-      'ready-url': 'http://127.0.0.1:{port}/healthz',
+      ...FIXTURE_SERVICE_INPUTS,
       'sampling-rates': '1',
       rounds: '3',
       'round-duration': '1',

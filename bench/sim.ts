@@ -8,6 +8,7 @@
  *   npm run sim -- --candidates    the candidates under the default looks (--fixed: one look at --rounds; --only NAME)
  *   npm run sim -- --mde           simulated vs computed 80 %-power overhead (normal noise)
  *   npm run sim -- --df-check      actual/nominal rate of the trimmed t with df h − 1 and 0.85·(h − 1)
+ *   --shapes normal,exp- / --k 4      only these shapes / numbers of gated comparisons (no history rows)
  *   options: --reps N (default 20000) --seed S --rounds R --max-rounds M --step S --spending pocock|obrien-fleming
  *            --burst B (burst size in noise-SDs, default 5)
  */
@@ -45,7 +46,7 @@ export function runShipped(draw: () => number, deltas: readonly number[], design
   for (let j = 0; j < design.looks.length; j++) {
     const n = design.looks[j]
     const comps: GatedComparison[] = data.map((x, i) => ({ kind: 'paired', id: `c${i}`, direction: 'lower-is-better', budget: BUDGET, logRatios: x.slice(0, n) }))
-    result = decideAtLook(comps, j, design, result)
+    result = decideAtLook(comps, j, design, result, { decisionsOnly: true })
     if (j === 0) firstLookFail = result.verdicts[0].decision === 'fail'
     if (result.stop) break
   }
@@ -60,7 +61,8 @@ export function runCandidate(cand: Candidate, draw: () => number, deltas: readon
   let blocks = max
   let firstLookFail = false
   for (let j = 0; j < design.looks.length; j++) {
-    const stats: LookStatistic[] = data.map((x) => cand.stat(x.slice(0, design.looks[j]), design.alpha))
+    const cap = Math.max(design.passLevels[j], ...design.failLevels.map((l) => l[j]))
+    const stats: LookStatistic[] = data.map((x) => cand.stat(x.slice(0, design.looks[j]), design.alpha, cap))
     const step = sequentialStep(stats, j, design, states)
     states = step.states
     if (j === 0) firstLookFail = states[0].decision === 'fail'
@@ -135,6 +137,9 @@ interface Args {
   fixed: boolean
   dfCheck: boolean
   only: string | undefined
+  /** Only these shapes (--shapes normal,exp-) and numbers of gated comparisons (--k 4). */
+  shapes: Shape[]
+  ks: number[]
   reps: number
   seed: number
   rounds: number
@@ -145,7 +150,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, candidates: false, mde: false, fixed: false, dfCheck: false, only: undefined, reps: 20000, seed: 1, rounds: DEFAULTS.rounds, maxRounds: DEFAULTS.maxRounds, step: undefined, spending: 'pocock', burst: BURST_SIZE }
+  const a: Args = { json: false, candidates: false, mde: false, fixed: false, dfCheck: false, only: undefined, shapes: SHAPES, ks: [1, 4], reps: 20000, seed: 1, rounds: DEFAULTS.rounds, maxRounds: DEFAULTS.maxRounds, step: undefined, spending: 'pocock', burst: BURST_SIZE }
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1]
     const num = (): number => {
@@ -161,6 +166,21 @@ function parseArgs(argv: string[]): Args {
       case '--fixed': a.fixed = true; break
       case '--df-check': a.dfCheck = true; break
       case '--only': a.only = v; i++; break
+      case '--shapes':
+        a.shapes = String(v).split(',').map((x) => {
+          if (!SHAPES.includes(x as Shape)) throw new Error(`--shapes: unknown shape '${x}', expected some of ${SHAPES.join(',')}`)
+          return x as Shape
+        })
+        i++
+        break
+      case '--k':
+        a.ks = String(v).split(',').map((x) => {
+          const k = Number(x)
+          if (!Number.isInteger(k) || k <= 0) throw new Error(`--k needs positive integers, got '${x}'`)
+          return k
+        })
+        i++
+        break
       case '--reps': a.reps = num(); break
       case '--seed': a.seed = num(); break
       case '--rounds': a.rounds = num(); break
@@ -271,8 +291,8 @@ function main(): void {
     CANDIDATES.forEach((cand: Candidate, ci) => {
       if (a.only !== undefined && !cand.name.includes(a.only)) return
       if (cand.smallOnly === true && !a.fixed) return
-      for (const k of [1, 4]) {
-        for (const shape of SHAPES) {
+      for (const k of a.ks) {
+        for (const shape of a.shapes) {
           const row = simulateRow(shape, k, designFor(a, k, a.fixed), a.reps, a.seed + 100 * ci, (d, x, des) => runCandidate(cand, d, x, des), {
             burstSize: a.burst,
             expCentre: cand.expCentre
@@ -283,9 +303,11 @@ function main(): void {
     })
   } else {
     SHAPES.forEach((shape, si) => {
-      for (const k of [1, 4]) emit(simulateRow(shape, k, designFor(a, k), a.reps, a.seed + si, runShipped, { burstSize: a.burst }))
+      if (!a.shapes.includes(shape)) return
+      for (const k of a.ks) emit(simulateRow(shape, k, designFor(a, k), a.reps, a.seed + si, runShipped, { burstSize: a.burst }))
     })
-    for (const r of historyRows(a.reps, a.seed, DEFAULTS.confidence, a.rounds)) emit(r)
+    // The stored-history rows only in a full run (--shapes/--k select shipped rows).
+    if (a.shapes === SHAPES && a.ks.length === 2) for (const r of historyRows(a.reps, a.seed, DEFAULTS.confidence, a.rounds)) emit(r)
   }
   if (!a.json) console.log(fmt(rows))
 }

@@ -4,8 +4,9 @@ import { signFlipTest } from '../src/stats/signFlip.js'
 import { TRIM, trimmedLocation } from '../src/analysis/robust.js'
 import { EXP_PSEUDO_MEDIAN, expTrimmedMean } from './simModel.js'
 import { tCdf } from '../src/stats/distributions.js'
-import { trimmedPValues } from '../src/analysis/rule.js'
+import { rulePValues, trimmedPValues } from '../src/analysis/rule.js'
 import type { LookStatistic } from '../src/analysis/sequential.js'
+import { bootstrapT } from '../src/analysis/bootstrap.js'
 
 export interface Candidate {
   name: string
@@ -13,8 +14,11 @@ export interface Candidate {
   expCentre: number
   /** Only at a single look of ≤ 20 blocks (exact sign-flip / signed-rank enumeration). */
   smallOnly?: boolean
-  /** One-sided p-values of "excess ≤ 0" (pFail) and "excess ≥ 0" (pPass) from the blocks so far. */
-  stat(x: readonly number[], alpha: number): LookStatistic
+  /**
+   * One-sided p-values of "excess ≤ 0" (pFail) and "excess ≥ 0" (pPass) from the blocks so far;
+   * `cap` is the largest level the look compares them with (a p above it may be returned as any value > cap).
+   */
+  stat(x: readonly number[], alpha: number, cap: number): LookStatistic
 }
 
 const tP = (x: readonly number[]): LookStatistic => ({ pFail: pairedTTest(x, 0, 'greater').p, pPass: pairedTTest(x, 0, 'less').p })
@@ -59,10 +63,45 @@ export const CANDIDATES: Candidate[] = [
   { name: '10% trimmed (Yuen)', expCentre: expTrimmedMean(0.1), stat: (x) => trimmedPValues(trimmedLocation(x, 0.1), 0, 1) },
   { name: '20% trimmed (Yuen)', expCentre: expTrimmedMean(0.2), stat: (x) => trimmedPValues(trimmedLocation(x, 0.2), 0, 1) },
   { name: '25% trimmed (Yuen)', expCentre: expTrimmedMean(0.25), stat: (x) => trimmedPValues(trimmedLocation(x, 0.25), 0, 1) },
-  { name: '20% trimmed, df 0.85(h-1) [shipped]', expCentre: expTrimmedMean(0.2), stat: (x) => trimmedPValues(trimmedLocation(x, 0.2), 0) },
+  { name: '20% trimmed, df 0.85(h-1) (v2)', expCentre: expTrimmedMean(0.2), stat: (x) => trimmedPValues(trimmedLocation(x, 0.2), 0) },
   { name: '20% trimmed, Hall', expCentre: expTrimmedMean(0.2), stat: (x) => hall(x, 0.2) },
-  { name: '20% trimmed, Hall raw skew', expCentre: expTrimmedMean(0.2), stat: (x) => hall(x, 0.2, true) }
+  { name: '20% trimmed, Hall raw skew', expCentre: expTrimmedMean(0.2), stat: (x) => hall(x, 0.2, true) },
+  { name: '20% trimmed, bootstrap-t B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => bootT(x, 1999, cap) },
+  { name: '20% trimmed, bootstrap-t B=9999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => bootT(x, 9999, cap) },
+  { name: 'max(Yuen, bootstrap-t) B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap) },
+  { name: 'max(Yuen, bootstrap-t floor 0.3) B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0.3) },
+  { name: 'max(Yuen, min(bootstrap-t, 10 Yuen)) B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0, 10) },
+  { name: 'max(Yuen, min(bootstrap-t, 30 Yuen)) B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0, 30) },
+  {
+    name: 'max(Yuen, min(bootstrap-t, 10 Yuen)) [shipped]', expCentre: expTrimmedMean(0.2),
+    stat: (x, _a, cap) => rulePValues(x, trimmedLocation(x, TRIM), 0, { min: 0, max: cap })
+  }
 ]
+
+/**
+ * Both p-values as the larger of Yuen's t and the bootstrap-t: each side needs both to agree, so the
+ * bootstrap's skew correction only ever makes a decision harder. The bootstrap runs only for a side
+ * whose Yuen p is ≤ cap (else the max is > cap anyway).
+ */
+function maxYuenBoot(x: readonly number[], resamples: number, cap: number, seFloor = 0, kappa = Infinity): LookStatistic {
+  const loc = trimmedLocation(x, TRIM)
+  const y = trimmedPValues(loc, 0)
+  if (loc.n < 3 || !(loc.se > 1e-15)) return y
+  // The bootstrap can raise a p at most to kappa·p: a bound on the skew a few blocks can claim.
+  const needFail = y.pFail <= cap
+  const needPass = y.pPass <= cap
+  if (!needFail && !needPass) return y
+  const b = bootstrapT(x, loc.g, loc.estimate, loc.se, 0, { resamples, capFail: needFail ? cap : 0, capPass: needPass ? cap : 0, seFloor })
+  const lift = (py: number, pb: number): number => Math.max(py, Math.min(pb, kappa * py))
+  return { pFail: lift(y.pFail, b.pFail), pPass: lift(y.pPass, b.pPass) }
+}
+
+/** Bootstrap-t p-values of the 20 % trimmed mean against 0 (zero spread: the estimate alone decides, as the t rule). */
+function bootT(x: readonly number[], resamples: number, cap: number): LookStatistic {
+  const loc = trimmedLocation(x, TRIM)
+  if (loc.n < 3 || !(loc.se > 1e-15)) return trimmedPValues(loc, 0)
+  return bootstrapT(x, loc.g, loc.estimate, loc.se, 0, { resamples, capFail: cap, capPass: cap })
+}
 
 function rawSkew(x: readonly number[]): number {
   const n = x.length

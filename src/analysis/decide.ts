@@ -1,5 +1,5 @@
 import { compareWithHistory } from './history.js'
-import { analyseComparison, type Direction } from './rule.js'
+import { analyseComparison, type DecisionLevels, type Direction } from './rule.js'
 import { sequentialStep, type LookStatistic, type SequentialDecision, type SequentialDesign } from './sequential.js'
 
 /** A gated comparison's data at a look: paired per-block log-ratios, or this run vs a stored history. */
@@ -52,9 +52,13 @@ export interface LookResult {
   reason: string
 }
 
-function statisticsOf(c: GatedComparison, confidence: number): Omit<ComparisonVerdict, 'id' | 'decision' | 'decidedAtLook' | 'failLevel' | 'passLevel'> {
+function statisticsOf(
+  c: GatedComparison,
+  confidence: number,
+  levels?: DecisionLevels
+): Omit<ComparisonVerdict, 'id' | 'decision' | 'decidedAtLook' | 'failLevel' | 'passLevel'> {
   if (c.kind === 'paired') {
-    const a = analyseComparison({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, confidence)
+    const a = analyseComparison({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, confidence, levels)
     return {
       overhead: a.overhead,
       ciLow: a.ciLow,
@@ -90,22 +94,27 @@ function statisticsOf(c: GatedComparison, confidence: number): Omit<ComparisonVe
  * the design's Holm/α-spending step, and whether to stop. `previous` is the result of the previous
  * look (omit at look 0); decided comparisons keep their earlier verdict and numbers. `final: true`
  * ends the run here (e.g. the time budget leaves no room for the next look): open comparisons become
- * INCONCLUSIVE — conservative, the unspent α is simply not used.
+ * INCONCLUSIVE — conservative, the unspent α is simply not used. `decisionsOnly: true` is the
+ * simulation's fast path: the same decisions, but p-values far from this look's levels are bounds
+ * and paired intervals NaN (see DecisionLevels).
  */
 export function decideAtLook(
   comparisons: readonly GatedComparison[],
   look: number,
   design: SequentialDesign,
   previous?: LookResult,
-  opts: { final?: boolean } = {}
+  opts: { final?: boolean; decisionsOnly?: boolean } = {}
 ): LookResult {
   if (previous !== undefined && previous.look !== look - 1) throw new RangeError(`previous result is of look ${previous.look}, expected ${look - 1}`)
   const passLevel = design.passLevels[look]
   const confidence = 1 - 2 * passLevel
+  const failAt = design.failLevels.map((l) => l[look])
+  const levels: DecisionLevels | undefined =
+    opts.decisionsOnly === true ? { min: Math.min(passLevel, ...failAt), max: Math.max(passLevel, ...failAt) } : undefined
   const stats = comparisons.map((c, i) => {
     const prev = previous?.verdicts[i]
     if (prev !== undefined && prev.id !== c.id) throw new RangeError(`comparison ${i} is '${c.id}' but was '${prev.id}' at the previous look`)
-    return prev !== undefined && prev.decidedAtLook !== null ? null : statisticsOf(c, confidence)
+    return prev !== undefined && prev.decidedAtLook !== null ? null : statisticsOf(c, confidence, levels)
   })
   // Decided comparisons are frozen: their statistics no longer matter to the step.
   const lookStats: LookStatistic[] = stats.map((s) => s ?? { pFail: NaN, pPass: NaN })

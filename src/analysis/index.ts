@@ -1,5 +1,6 @@
-/** Pure decision core: trimmed-mean rule, group-sequential looks with α spending, stored history, sensitivity. */
+/** Pure decision core: trimmed-mean rule (t and bootstrap-t), group-sequential looks with α spending, stored history, sensitivity. */
 export { TRIM, trimmedLocation, type TrimmedLocation } from './robust.js'
+export { BOOTSTRAP_RESAMPLES, bootstrapInterval, bootstrapT, dataSeed, type BootstrapOptions, type BootstrapResult } from './bootstrap.js'
 export {
   analyseComparison,
   atBudgetTolerance,
@@ -9,7 +10,11 @@ export {
   orient,
   overheadOfOriented,
   ruleDf,
+  ruleInterval,
+  rulePValues,
   trimmedPValues,
+  BOOTSTRAP_LIFT,
+  type DecisionLevels,
   type Direction,
   type RuleAnalysis,
   type RuleInput

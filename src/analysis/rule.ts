@@ -1,4 +1,5 @@
 import { tCdf, tQuantile } from '../stats/distributions.js'
+import { bootstrapInterval, bootstrapT } from './bootstrap.js'
 import { TRIM, trimmedLocation, type TrimmedLocation } from './robust.js'
 
 /** Which way a metric is good: QPS 'higher-is-better' (overhead = 1 − e^d), P99/CPU 'lower-is-better' (e^d − 1). */
@@ -16,6 +17,14 @@ export const DF_FACTOR = 0.85
 export function ruleDf(loc: TrimmedLocation): number {
   return DF_FACTOR * loc.df
 }
+
+/**
+ * Most the bootstrap-t may raise a p-value: the rule's p is max(p_t, min(p_boot, BOOTSTRAP_LIFT·p_t)).
+ * The bootstrap reads skew from 8–24 blocks; unbounded, a handful of burst blocks (bimodal data) made
+ * it refuse a gross overhead (boot p 0.003–0.005 against Yuen p ≈ 1e-5, measured); ×10 keeps the
+ * skew correction where it matters, at p near the levels (bench/README.md, "Candidates").
+ */
+export const BOOTSTRAP_LIFT = 10
 
 /** Fewest blocks for any decision: with n = 2 a zero spread is luck, not evidence. */
 export const MIN_BLOCKS = 3
@@ -38,9 +47,9 @@ export interface RuleAnalysis {
   ciLow: number
   ciHigh: number
   confidence: number
-  /** One-sided p of H0 "overhead ≤ budget" (small → FAIL). */
+  /** One-sided p of H0 "overhead ≤ budget" (small → FAIL): the larger of Yuen's t p and the lifted bootstrap-t p. */
   pFail: number
-  /** One-sided p of H0 "overhead ≥ budget" (small → PASS). */
+  /** One-sided p of H0 "overhead ≥ budget" (small → PASS), likewise. */
   pPass: number
   /** Trimmed mean and SE of the oriented log-ratios (positive = worse), Yuen's df h − 1 (the rule uses ruleDf()). */
   location: TrimmedLocation
@@ -100,23 +109,76 @@ export function trimmedPValues(loc: TrimmedLocation, threshold: number, dfFactor
 }
 
 /**
+ * Decision-only mode of rulePValues(): the smallest and largest level the p-values will be compared
+ * with. A p above `max` may come back as any value > max, one whose decision is certain (κ·p_t ≤ `min`)
+ * as any value ≤ min; decisions at levels in [min, max] are exactly those of the full computation.
+ */
+export interface DecisionLevels {
+  min: number
+  max: number
+}
+
+/**
+ * The rule's one-sided p-values of "trimmed mean ≤ threshold" (pFail) and "≥ threshold" (pPass) for
+ * the oriented values `x` with trimmed location `loc`: each the larger of Yuen's t p (trimmedPValues)
+ * and the bootstrap-t p, the latter capped at BOOTSTRAP_LIFT × the t p. The bootstrap only ever makes
+ * a decision harder: it corrects the t's skew (e.g. 10 % false FAIL → ≤ 5 % under a centred
+ * exponential) without letting a burst that the trimming removed count as skew. Zero spread and
+ * n < MIN_BLOCKS as trimmedPValues. Without `levels`, also the sorted T* (for the interval).
+ */
+export function rulePValues(
+  x: readonly number[],
+  loc: TrimmedLocation,
+  threshold: number,
+  levels?: DecisionLevels
+): { pFail: number; pPass: number; tStar?: Float64Array } {
+  const t = trimmedPValues(loc, threshold)
+  if (!(loc.n >= MIN_BLOCKS && Number.isFinite(loc.se) && loc.se > atBudgetTolerance(threshold))) return t
+  // A side needs the bootstrap unless its t p alone settles the decision at every level.
+  const need = (p: number): boolean => levels === undefined || (p <= levels.max && BOOTSTRAP_LIFT * p > levels.min)
+  const needFail = need(t.pFail)
+  const needPass = need(t.pPass)
+  const lift = (pt: number, pb: number): number => Math.max(pt, Math.min(pb, BOOTSTRAP_LIFT * pt))
+  if (!needFail && !needPass) return { pFail: lift(t.pFail, Infinity), pPass: lift(t.pPass, Infinity) }
+  const caps = levels === undefined ? {} : { capFail: needFail ? levels.max : 0, capPass: needPass ? levels.max : 0 }
+  const b = bootstrapT(x, loc.g, loc.estimate, loc.se, threshold, caps)
+  return {
+    pFail: lift(t.pFail, needFail ? b.pFail : Infinity),
+    pPass: lift(t.pPass, needPass ? b.pPass : Infinity),
+    ...(b.tStar !== undefined ? { tStar: b.tStar } : {})
+  }
+}
+
+/**
+ * Two-sided interval of the trimmed mean at `confidence` that agrees with rulePValues(): its upper
+ * bound is ≤ θ0 exactly when pPass(θ0) ≤ a = (1 − confidence)/2, its lower bound ≥ θ0 when pFail(θ0) ≤ a.
+ * With the t bounds at a and a/κ and the bootstrap-t bounds at a: hi = max(hiT(a), min(hiBoot, hiT(a/κ))).
+ */
+export function ruleInterval(loc: TrimmedLocation, tStar: Float64Array | undefined, confidence: number): [number, number] {
+  if (!(loc.n >= MIN_BLOCKS && Number.isFinite(loc.se))) return [NaN, NaN]
+  if (loc.se === 0) return [loc.estimate, loc.estimate]
+  const a = (1 - confidence) / 2
+  const half = (p: number): number => tQuantile(1 - p, ruleDf(loc)) * loc.se
+  const [tLo, tHi] = [loc.estimate - half(a), loc.estimate + half(a)]
+  if (tStar === undefined) return [tLo, tHi]
+  const [liftLo, liftHi] = [loc.estimate - half(a / BOOTSTRAP_LIFT), loc.estimate + half(a / BOOTSTRAP_LIFT)]
+  const [bLo, bHi] = bootstrapInterval(tStar, loc.estimate, loc.se, confidence)
+  return [Math.min(tLo, Math.max(bLo, liftLo)), Math.max(tHi, Math.min(bHi, liftHi))]
+}
+
+/**
  * The shipped rule's statistics for one comparison: trimmed-mean overhead, its interval at
  * `confidence` and one-sided p-values against the budget (no multiplicity adjustment here; the
- * decision with Holm and looks is decideAtLook's). Throws on non-finite log-ratios or a bad budget.
+ * decision with Holm and looks is decideAtLook's). With `levels` (the simulation's decision-only
+ * mode, see DecisionLevels) the interval is NaN. Throws on non-finite log-ratios or a bad budget.
  */
-export function analyseComparison(input: RuleInput, confidence: number): RuleAnalysis {
+export function analyseComparison(input: RuleInput, confidence: number, levels?: DecisionLevels): RuleAnalysis {
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`)
   const threshold = logThreshold(input.direction, input.budget)
   const x = orient(input.logRatios, input.direction)
   const location = trimmedLocation(x, TRIM, 'log-ratio of block')
-  const { pFail, pPass } = trimmedPValues(location, threshold)
-  let lo = NaN
-  let hi = NaN
-  if (location.n >= MIN_BLOCKS && Number.isFinite(location.se)) {
-    const half = location.se === 0 ? 0 : tQuantile(1 - (1 - confidence) / 2, ruleDf(location)) * location.se
-    lo = location.estimate - half
-    hi = location.estimate + half
-  }
+  const { pFail, pPass, tStar } = rulePValues(x, location, threshold, levels)
+  const [lo, hi] = levels === undefined ? ruleInterval(location, tStar, confidence) : [NaN, NaN]
   return {
     n: location.n,
     overhead: overheadOfOriented(input.direction, location.estimate),

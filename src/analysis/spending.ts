@@ -23,6 +23,9 @@ export function alphaSpent(fn: SpendingFunction, alpha: number, t: number): numb
   }
 }
 
+// Lexical binding for the integration loops: under a vm context (jest) each global lookup is an interceptor call.
+const { sqrt } = Math
+
 /** Grid of the recursive numerical integration: points per look and the lower end of the z grid. */
 const GRID_POINTS = 401
 const Z_MIN = -10
@@ -49,25 +52,30 @@ function simpsonGrid(lo: number, hi: number, f: (z: number) => number): Density 
 
 /** P(Z_{j+1} ≥ c, Z_1 < c_1 … Z_j < c_j) from the sub-density of Z_j on its continuation region. */
 function crossing(prev: Density, tPrev: number, tNext: number, c: number, drift: number): number {
-  const sd = Math.sqrt(tNext - tPrev)
+  const sd = sqrt(tNext - tPrev)
+  const rootPrev = sqrt(tPrev)
+  const cNext = c * sqrt(tNext)
   let p = 0
   for (let i = 0; i < prev.z.length; i++) {
     // S = Z√t; S_{j+1} = S_j + N(drift·Δt, Δt).
-    const mean = prev.z[i] * Math.sqrt(tPrev) + drift * (tNext - tPrev)
-    p += prev.w[i] * normSf((c * Math.sqrt(tNext) - mean) / sd)
+    const mean = prev.z[i] * rootPrev + drift * (tNext - tPrev)
+    p += prev.w[i] * normSf((cNext - mean) / sd)
   }
   return p
 }
 
 function advance(prev: Density, tPrev: number, tNext: number, c: number, drift: number): Density {
-  const sd = Math.sqrt(tNext - tPrev)
-  const scale = Math.sqrt(tNext) / sd
+  const sd = sqrt(tNext - tPrev)
+  const rootNext = sqrt(tNext)
+  const scale = rootNext / sd
+  const z = prev.z
+  const w = prev.w
+  // The conditional means do not depend on y: computed once, not 401 times.
+  const means = z.map((zi) => zi * sqrt(tPrev) + drift * (tNext - tPrev))
   return simpsonGrid(Z_MIN, Math.min(c, Z_MAX), (y) => {
+    const yy = y * rootNext
     let s = 0
-    for (let i = 0; i < prev.z.length; i++) {
-      const mean = prev.z[i] * Math.sqrt(tPrev) + drift * (tNext - tPrev)
-      s += prev.w[i] * normPdf((y * Math.sqrt(tNext) - mean) / sd)
-    }
+    for (let i = 0; i < z.length; i++) s += w[i] * normPdf((yy - means[i]) / sd)
     return s * scale
   })
 }

@@ -125,8 +125,7 @@ export function bootstrapT(x: readonly number[], g: number, estimate: number, se
   const tStar = capped ? undefined : new Float64Array(B)
   let ge = 0
   let le = 0
-  let b = 0
-  for (; b < B; b++) {
+  for (let b = 0; b < B; b++) {
     count.fill(0)
     for (let i = 0; i < n; i++) {
       state = (state + 0x6d2b79f5) >>> 0
@@ -141,10 +140,7 @@ export function bootstrapT(x: readonly number[], g: number, estimate: number, se
     if (ts >= t) ge++
     if (ts <= t) le++
     if (tStar !== undefined) tStar[b] = ts
-    else if (ge > capFail && le > capPass) {
-      b++
-      break
-    }
+    else if (ge > capFail && le > capPass) break
   }
   if (tStar !== undefined) return { pFail: (1 + ge) / (B + 1), pPass: (1 + le) / (B + 1), tStar: tStar.sort() }
   // With a cap the loop may stop early: counts so far give lower bounds, already above the cap.

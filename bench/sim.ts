@@ -1,6 +1,6 @@
 /**
  * `npm run sim`: Monte-Carlo operating characteristics of the shipped decision procedure
- * (src/analysis: Yuen's trimmed t, Holm, group-sequential looks with α spending) and of the
+ * (src/analysis: Yuen's trimmed t lifted by a capped bootstrap-t, Holm, group-sequential looks with α spending) and of the
  * candidate rules it was chosen from. Seeded and independent of the engine. See bench/README.md.
  *
  *   npm run sim                    readable table of the shipped rule at the default plan

@@ -271,12 +271,18 @@ interface GateRunRow {
   stoppedBecause: string
   /** Per-block SD of the QPS log-ratio in this run. */
   sdQps: number
+  /** The decision rule the run was decided with (rows without it: before b842025, the trimmed t alone). */
+  rule?: string
   /** The per-block QPS log-ratios ln(head/base), so a series can be re-decided offline under another rule. */
   logRatios: number[]
   wallSec: number
 }
 
 const RUN_HISTORY = 'defaults-history.jsonl'
+
+/** The shipped decision rule, named in every run row so series decided under different rules are never pooled. */
+const RULE = 'trimmed t lifted by bootstrap-t'
+const OLD_RULE = 'trimmed t alone'
 
 function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budgetPct: number, injectedUs: number, targetEffect: number): GateRunRow {
   const c = regression(run, 'qps') as Comparison
@@ -299,6 +305,7 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
     blocks: run.looks.blocks[run.looks.blocks.length - 1] ?? run.plan.blocks,
     stoppedBecause: run.looks.stoppedBecause,
     sdQps: sd(c.logRatios),
+    rule: RULE,
     logRatios: [...c.logRatios],
     wallSec: run.wallSec
   }
@@ -311,12 +318,12 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
 export function gateRunSummary(rows: readonly GateRunRow[]): string {
   const groups = new Map<string, GateRunRow[]>()
   for (const r of rows) {
-    const key = [r.kind, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs].join('|')
+    const key = [r.kind, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs, r.rule ?? OLD_RULE].join('|')
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   const lines = [
-    '| series | design | blocks × (warm-up + measured) | budget | runs | FAIL | INCONCLUSIVE | first … last run (UTC) | mean measured overhead | median blocks run | median wall |',
-    '| --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |'
+    '| series | rule | design | blocks × (warm-up + measured) | budget | runs | FAIL | INCONCLUSIVE | first … last run (UTC) | mean measured overhead | median blocks run | median wall |',
+    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |'
   ]
   for (const rs of [...groups.values()].sort((a, b) => a[0].date.localeCompare(b[0].date))) {
     const r0 = rs[0]
@@ -325,7 +332,7 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
     const med = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5)
     const series = r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
     lines.push(
-      `| ${series} | ${r0.design} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
+      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.design} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
         `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s |`
     )
   }

@@ -232,16 +232,20 @@ export function noiseSummary(rows: readonly NoiseRow[]): string {
   return lines.join('\n') + '\n'
 }
 
+/** Every row of a bench/results JSON-lines history (none when the file does not exist yet). */
+function readRows<T>(name: string): T[] {
+  const file = path.join(root, 'bench/results', name)
+  if (!fs.existsSync(file)) return []
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as T)
+}
+
 /** Rewrite bench/results/noise-history.md from the whole history file. */
 function writeNoiseSummary(): string {
-  const file = path.join(root, 'bench/results', HISTORY)
-  const rows = fs.existsSync(file)
-    ? fs
-        .readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as NoiseRow)
-    : []
+  const rows = readRows<NoiseRow>(HISTORY)
   const md = `# A/A noise history\n\nEvery \`npm run bench -- --only noise\` run appends its rows to ${HISTORY}; this table is rebuilt from all of them.\n\n${noiseSummary(rows)}`
   fs.writeFileSync(path.join(root, 'bench/results/noise-history.md'), md)
   return md
@@ -341,14 +345,7 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
 
 /** Rewrite bench/results/defaults-history.md from the whole run history. */
 function writeGateRunSummary(): string {
-  const file = path.join(root, 'bench/results', RUN_HISTORY)
-  const rows = fs.existsSync(file)
-    ? fs
-        .readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as GateRunRow)
-    : []
+  const rows = readRows<GateRunRow>(RUN_HISTORY)
   const md =
     `# False alarms and power at the defaults, run by run\n\nEvery \`npm run bench -- --only false-alarm\` / \`--only power\` gate run appends a row to ${RUN_HISTORY} ` +
     `(settings, decision, measured overhead, blocks run, wall time); this table is rebuilt from all of them, so series measured in several sittings add up.\n\n${gateRunSummary(rows)}`

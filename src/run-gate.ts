@@ -7,7 +7,7 @@
 import type { Config } from './config/config.js'
 import type { GateRun } from './engine.js'
 import { renderReport } from './report/markdown.js'
-import { assemble, reportFromResults } from './report/assemble.js'
+import { assemble, failCheckOf, reportFromResults } from './report/assemble.js'
 import { writeHistoryFile, writeRunFiles } from './results/files.js'
 import { machineInfo } from './results/fingerprint.js'
 import { readResultsFile } from './results/read.js'
@@ -107,7 +107,7 @@ export async function runGate(config: Config, deps: GateDeps): Promise<GateOutco
     paths: null,
     message: verdictMessage({
       verdict: m.verdict,
-      failCheck: m.gateRun?.gate.failCheck ?? m.verdict !== 'pass',
+      failCheck: failCheckOf(m.gateRun, m.verdict),
       reasons: m.gateRun?.gate.reasons ?? [],
       error: m.error,
       onInconclusive: m.config.onInconclusive,

@@ -68,6 +68,11 @@ export function serviceStopsOf(stats: StopStats, graceSec: number): ServiceStops
   return { stops: stats.stops, forcedKills: stats.forcedKills, graceSec, waitedSec: stats.waitedMs / 1000, escaped: stats.escaped }
 }
 
+/** Whether the check fails: the gate's own answer, or — with no run (an error before or during measuring) — any verdict but pass. */
+export function failCheckOf(run: GateRun | null, verdict: Verdict): boolean {
+  return run?.gate.failCheck ?? verdict !== 'pass'
+}
+
 /** Results file and report input of a finished (or failed) run; pure assembly. */
 export function assemble(
   config: Config,
@@ -87,7 +92,7 @@ export function assemble(
     tool: { name: 'otlp-perf-gate', version: VERSION },
     createdAt: new Date().toISOString(),
     verdict,
-    failCheck: run?.gate.failCheck ?? verdict !== 'pass',
+    failCheck: failCheckOf(run, verdict),
     reasons: run?.gate.reasons ?? [],
     error,
     machine: run?.machine ?? machine,

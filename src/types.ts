@@ -122,8 +122,16 @@ export interface RoundResult {
    * polls and later phases excluded): the divisor of spans per request is the responses of that window.
    */
   window?: SpanWindowCounts
-  /** CPU seconds the gate's receiver spent decoding and counting this round's exports. */
+  /**
+   * CPU seconds the gate's in-process receiver spent decoding and counting this round's exports
+   * (the HTTP/gRPC transport not included); absent when the receiver ran in a worker thread.
+   */
   receiverCpuSec?: number
+  /**
+   * CPU seconds of the receiver's whole worker thread from the service's boot to the round's end:
+   * transport, body reads, decoding, accounting, GC on that thread (src/otlp/worker-host.ts).
+   */
+  receiverThreadCpuSec?: number
   /** CPU and memory of the service's whole process tree during the measured phase (Linux /proc only). */
   resources?: ResourceUsage
   /**

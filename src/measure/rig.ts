@@ -7,7 +7,9 @@ import * as path from 'node:path'
 import type { Config, GrpcConfig } from '../config/config.js'
 import { ConfigError } from '../config/config.js'
 import { Inputs } from '../config/inputs.js'
-import { startOtlpReceiver, type OtlpReceiver } from '../otlp/receiver.js'
+import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '../otlp/receiver.js'
+import { findReceiverWorkerFile, startWorkerReceiver } from '../otlp/worker-host.js'
+import { threadCpuClock } from '../otlp/thread-cpu.js'
 import { planPinning, type Pinning } from '../service/pinning.js'
 import { GrpcTargetError, loadGrpcTarget, type GrpcTarget } from '../load/grpc.js'
 import { resourceSamplingSupported } from '../service/procstat.js'
@@ -62,6 +64,21 @@ export function describeDesign(kind: RoundDesign['kind'], slots: number, pinning
   return `side-by-side rounds: the ${slots} arms of a block run at once with equal closed-loop loads, fresh processes every block; ${where}`
 }
 
+/** How the receivers run: each in a worker thread of its own (whole CPU measured), or in the gate's thread (decode CPU only). */
+export type ReceiverMode = { kind: 'worker'; workerFile: string } | { kind: 'in-process'; reason: string }
+
+/** Worker threads where the worker's entry file exists and this thread's CPU can be read; else in-process, saying why. */
+export function chooseReceiverMode(workerFile: string | null = findReceiverWorkerFile(), threadCpu: boolean = threadCpuClock() !== null): ReceiverMode {
+  if (workerFile === null) return { kind: 'in-process', reason: 'no receiver worker file beside the gate (running from the TypeScript sources, or a bundle built without dist/otlp-worker)' }
+  if (!threadCpu) return { kind: 'in-process', reason: 'no per-thread CPU clock (/proc/thread-self is Linux-only)' }
+  return { kind: 'worker', workerFile }
+}
+
+/** Start one slot's receiver as `mode` says. */
+function startReceiver(mode: ReceiverMode, opts: OtlpReceiverOptions): Promise<OtlpReceiver> {
+  return mode.kind === 'worker' ? startWorkerReceiver(opts, mode.workerFile) : startOtlpReceiver(opts)
+}
+
 /** Open the rig for `arms` arms. Throws ConfigError on a bad gRPC target before anything starts. */
 export async function openRig(config: Config, arms: number, log: (m: string) => void, warn: (m: string) => void): Promise<Rig> {
   const cwd = path.resolve(config.workingDirectory)
@@ -73,10 +90,16 @@ export async function openRig(config: Config, arms: number, log: (m: string) => 
   const pinning = await planPinning(pinningMode(config))
   const design: RoundDesign = { kind, slots, description: describeDesign(kind, slots, pinning) }
   const receivers: OtlpReceiver[] = []
+  const mode = chooseReceiverMode()
+  log(
+    mode.kind === 'worker'
+      ? `OTLP receivers: one worker thread per slot (${mode.workerFile}); the receiver CPU share is each receiver thread's whole CPU`
+      : `OTLP receivers: in the gate's own thread (${mode.reason}); the receiver CPU share covers decoding and counting only, not the transport`
+  )
   let unpin: () => Promise<void> = async () => {}
   try {
     for (let i = 0; i < slots; i++) {
-      receivers.push(await startOtlpReceiver({ host: '127.0.0.1', port: 0, log, protocol: config.otlpProtocol === 'grpc' ? 'grpc' : 'http' }))
+      receivers.push(await startReceiver(mode, { host: '127.0.0.1', port: 0, log, protocol: config.otlpProtocol === 'grpc' ? 'grpc' : 'http' }))
     }
     unpin = await pinning.pinSelf().catch((e: unknown) => {
       warn(`could not pin the load generator: ${String(e)}`)
@@ -95,8 +118,8 @@ export async function openRig(config: Config, arms: number, log: (m: string) => 
     logDir,
     sampleResources: resourceSamplingSupported(),
     async close() {
-      await unpin()
-      await Promise.allSettled(receivers.map((r) => r.close()))
+      // Every receiver (and its worker thread) is closed, whatever unpinning does.
+      await unpin().finally(() => Promise.allSettled(receivers.map((r) => r.close())))
     }
   }
 }

@@ -214,7 +214,8 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
     warmup: load.warmup,
     otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected },
     window,
-    receiverCpuSec: otlp.cpuSeconds,
+    // The receiver thread's whole CPU (worker) and the in-process decode-only CPU are different measures: two fields.
+    ...(otlp.cpuScope === 'thread' ? { receiverThreadCpuSec: otlp.cpuSeconds } : { receiverCpuSec: otlp.cpuSeconds }),
     ...(inst.resources !== undefined ? { resources: inst.resources } : {}),
     ...(inst.phases.length > 0 ? { phases: inst.phases } : {}),
     ...(forcedStopSec !== undefined ? { forcedStopSec } : {})

@@ -57,20 +57,20 @@ export async function startOtlpGrpcReceiver(opts: OtlpReceiverOptions = {}): Pro
   const maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES
   const validateSpans = opts.validateSpans === true
 
-  const tally = new SpanTally()
+  const tally = new SpanTally(opts.timeDecode !== false)
   const batch = new SpanBatch()
 
   const exportTraces: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
     const body = call.request
     // Synchronous from here to the tally: the CPU difference is this export's decoding and counting.
-    const cpuStart = process.cpuUsage()
+    const cpuStart = tally.cpuMark()
     try {
       const summary = countRawTraces(body, 'protobuf', validateSpans, batch)
       tally.accepted(summary, body.length, batch)
-      tally.addCpu(process.cpuUsage(cpuStart))
+      tally.addCpuSince(cpuStart)
       callback(null, EMPTY_TRACE_RESPONSE)
     } catch (e) {
-      tally.addCpu(process.cpuUsage(cpuStart))
+      tally.addCpuSince(cpuStart)
       const message = e instanceof Error ? e.message : String(e)
       if (e instanceof OtlpDecodeError) {
         tally.rejected()

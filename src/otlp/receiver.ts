@@ -132,7 +132,7 @@ async function bodyOr413(req: IncomingMessage, res: ServerResponse, ctx: Handler
 /** Count one trace export and answer it: 200, or the decoder's status for a malformed export. */
 function countTraces(req: IncomingMessage, res: ServerResponse, ctx: HandlerContext, format: OtlpFormat, body: Buffer): void {
   // Synchronous from here to the tally: the CPU difference is this export's decoding and counting.
-  const cpuStart = process.cpuUsage()
+  const cpuStart = ctx.tally.cpuMark()
   try {
     const summary = countTraceExport(
       body,
@@ -140,11 +140,11 @@ function countTraces(req: IncomingMessage, res: ServerResponse, ctx: HandlerCont
       ctx.batch
     )
     ctx.tally.accepted(summary, body.length, ctx.batch)
-    ctx.tally.addCpu(process.cpuUsage(cpuStart))
+    ctx.tally.addCpuSince(cpuStart)
     send(res, 200, contentTypeOf(format), format === 'json' ? '{}' : EMPTY_TRACE_RESPONSE)
   } catch (e) {
     if (!(e instanceof OtlpDecodeError)) throw e
-    ctx.tally.addCpu(process.cpuUsage(cpuStart))
+    ctx.tally.addCpuSince(cpuStart)
     ctx.tally.rejected()
     ctx.log(`OTLP receiver: ${e.status} rejected a ${body.length}-byte ${format} export: ${e.message}`)
     send(res, e.status, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message))
@@ -176,7 +176,7 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   if (opts.protocol === 'grpc') return startOtlpGrpcReceiver(opts)
   const host = opts.host ?? '127.0.0.1'
   const log = opts.log ?? (() => {})
-  const tally = new SpanTally()
+  const tally = new SpanTally(opts.timeDecode !== false)
   const ctx: HandlerContext = { tally, batch: new SpanBatch(), log, maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES, depth: opts.validateSpans === true ? 'full' : 'count' }
 
   const server = createServer((req, res) => {

@@ -9,12 +9,15 @@ export interface OtlpSnapshot extends OtlpCounts {
   roots: number
   /** Distinct service.name resource attributes seen, sorted. */
   serviceNames: string[]
-  /**
-   * CPU seconds (user + system) the gate's process spent decompressing, decoding and counting
-   * accepted and rejected trace exports (process.cpuUsage() around the synchronous handler work;
-   * the HTTP/gRPC transport itself is not included — bench/README.md gives the whole-process figure).
-   */
+  /** The receiver's CPU seconds since start or the last reset, over the scope `cpuScope` says. */
   cpuSeconds: number
+  /**
+   * What `cpuSeconds` covers. `thread`: the receiver's whole worker thread (transport, body reads,
+   * decoding, accounting, GC on that thread; src/otlp/worker-host.ts). `decode`: only the synchronous
+   * decompressing, decoding and counting of each export (process.cpuUsage() around it in the gate's
+   * process; the HTTP/gRPC transport, 3–5× more, is not included — bench/README.md).
+   */
+  cpuScope: 'thread' | 'decode'
 }
 
 /** What both receivers (OTLP/HTTP and OTLP/gRPC) count per round: one implementation for both. */
@@ -23,6 +26,9 @@ export class SpanTally {
   private services = new Set<string>()
   private window = new SpanWindow()
   private cpuMicros = 0
+
+  /** `timeDecode` false: no per-export timing (in a worker thread process.cpuUsage() is the whole process's). */
+  constructor(private readonly timeDecode = true) {}
 
   /** An accepted trace export of `bytes` wire bytes whose spans are staged in `batch`. */
   accepted(summary: OtlpTraceSummary, bytes: number, batch: SpanBatch): void {
@@ -44,9 +50,19 @@ export class SpanTally {
     this.cpuMicros += usage.user + usage.system
   }
 
+  /** The start of one export's synchronous handling, for {@link addCpuSince}; null when not timed. */
+  cpuMark(): NodeJS.CpuUsage | null {
+    return this.timeDecode ? process.cpuUsage() : null
+  }
+
+  /** Adds the CPU since `mark` (from {@link cpuMark}; nothing for null). */
+  addCpuSince(mark: NodeJS.CpuUsage | null): void {
+    if (mark !== null) this.addCpu(process.cpuUsage(mark))
+  }
+
   /** Totals since start or the last reset. */
   snapshot(): OtlpSnapshot {
-    return { ...this.counts, serviceNames: [...this.services].sort(), cpuSeconds: this.cpuMicros / 1e6 }
+    return { ...this.counts, serviceNames: [...this.services].sort(), cpuSeconds: this.cpuMicros / 1e6, cpuScope: 'decode' }
   }
 
   /** Spans, roots and traces started in [t0Ms, t1Ms) (Unix ms, rounded to 1 ms) since the last reset. */

@@ -19,6 +19,11 @@ export interface OtlpReceiverOptions {
   validateSpans?: boolean
   /** `http` (default): OTLP/HTTP on `/v1/traces`; `grpc`: OTLP/gRPC TraceService/Export (see grpc-receiver.ts). */
   protocol?: 'http' | 'grpc'
+  /**
+   * Time each export's decoding with process.cpuUsage() (default true: `snapshot().cpuSeconds`, scope
+   * `decode`). The worker turns it off: it reads its whole thread's CPU instead (worker-host.ts).
+   */
+  timeDecode?: boolean
 }
 
 /** A running receiver. */
@@ -27,7 +32,7 @@ export interface OtlpReceiver {
   endpoint: string
   /** The bound port (useful when `port` was 0). */
   port: number
-  /** Totals since start or the last reset: spans, roots, requests, bytes, rejected, service names, CPU. */
+  /** Totals since start or the last reset: spans, roots, requests, bytes, rejected, service names, CPU (and what it covers). */
   snapshot(): OtlpSnapshot
   /**
    * Spans, root spans and distinct traces that STARTED in [t0Ms, t1Ms) (Unix ms rounded to 1 ms, the gate's

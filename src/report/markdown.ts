@@ -330,16 +330,24 @@ export function sensitivityLines(input: ReportInput): string[] {
   return lines
 }
 
+/** What each receiver CPU scope covers, in the report's words (decode-only never passes for the whole). */
+const RECEIVER_CPU_WORDING = {
+  thread: "receiver CPU (its whole worker thread: transport, decoding, counting, GC) as a share of the service's CPU",
+  decode: "receiver CPU (decoding and counting only; the HTTP/gRPC transport, several times more, is not included) as a share of the service's CPU"
+} as const
+
 /** The gate's own CPU for counting spans, per traced arm: it runs beside the services, so say how much. */
-function receiverLines(summaries: ArmSummary[]): string[] {
-  const shares = summaries.filter((s) => s.receiverCpuShare !== undefined)
-  if (shares.length === 0) return []
-  const parts = shares.map((s) => `${escapeMarkdown(s.armId)} ${fmtPct(s.receiverCpuShare as number, { digits: 2 })}`)
+export function receiverLines(summaries: ArmSummary[]): string[] {
+  const lines: string[] = []
+  for (const scope of ['thread', 'decode'] as const) {
+    const shares = summaries.filter((s) => s.receiverCpuShare !== undefined && (s.receiverCpuScope ?? 'decode') === scope)
+    if (shares.length === 0) continue
+    const parts = shares.map((s) => `${escapeMarkdown(s.armId)} ${fmtPct(s.receiverCpuShare as number, { digits: 2 })}`)
+    lines.push(`${RECEIVER_CPU_WORDING[scope]}: ${parts.join(', ')}`)
+  }
+  if (lines.length === 0) return []
   const spt = summaries.filter((s) => s.spansPerTrace !== undefined).map((s) => `${escapeMarkdown(s.armId)} ${(s.spansPerTrace as number).toFixed(2)}`)
-  return [
-    `receiver CPU (decoding and counting spans, HTTP transport excluded) as a share of the service's CPU: ${parts.join(', ')}`,
-    ...(spt.length > 0 ? [`spans per sampled trace (measured windows): ${spt.join(', ')}`] : [])
-  ]
+  return [...lines, ...(spt.length > 0 ? [`spans per sampled trace (measured windows): ${spt.join(', ')}`] : [])]
 }
 
 /** Render the full report. Verdict first, then headline, tables, and a collapsed section of raw data. */

@@ -27,10 +27,15 @@ export interface ArmSummary {
   /** Spans per sampled trace in the measured windows (absent for results without windows). */
   spansPerTrace?: number
   /**
-   * The gate's receiver CPU (decode and accounting, HTTP transport excluded) for this arm's measured
-   * spans, as a fraction of the service's own CPU over the same window; absent without spans or /proc data.
+   * The gate's receiver CPU for this arm's measured spans, as a fraction of the service's own CPU over
+   * the same window; what it covers is `receiverCpuScope`. Absent without spans or /proc data.
    */
   receiverCpuShare?: number
+  /**
+   * `thread`: the receiver's whole worker thread (transport, decoding, counting, GC on it);
+   * `decode`: decoding and counting only (in-process receiver; the transport, 3–5× more, not included).
+   */
+  receiverCpuScope?: 'thread' | 'decode'
   /** Projected OTLP bytes per second at this arm's median QPS. */
   otlpBytesPerSec: number
   /** Projected span storage per hour (OTLP wire bytes, decimal MB) at this arm's median QPS. */
@@ -67,6 +72,21 @@ function ratio(a: number, b: number): number {
   return b > 0 ? a / b : 0
 }
 
+/**
+ * The receiver's CPU for the spans of the measured windows over the service's CPU: each round's
+ * receiver CPU per span (whole service lifetime) times its window's spans. Whole-thread CPU when every
+ * round with spans has it, else decode-only CPU when every one has that, else null.
+ */
+function receiverShare(rs: readonly RoundResult[], windowed: boolean, serviceCpu: number): { share: number; scope: 'thread' | 'decode' } | null {
+  const withSpans = rs.filter((r) => r.otlp.spans > 0)
+  if (!windowed || serviceCpu <= 0 || withSpans.length === 0) return null
+  const scope = withSpans.every((r) => r.receiverThreadCpuSec !== undefined) ? 'thread' : withSpans.every((r) => r.receiverCpuSec !== undefined) ? 'decode' : null
+  if (scope === null) return null
+  const cpuOf = (r: RoundResult): number => (scope === 'thread' ? r.receiverThreadCpuSec : r.receiverCpuSec) as number
+  const receiverCpu = withSpans.reduce((a, r) => a + (cpuOf(r) / r.otlp.spans) * r.window!.spans, 0)
+  return { share: receiverCpu / serviceCpu, scope }
+}
+
 function cv(values: number[]): number {
   const { mean, sd } = meanSd(values)
   return sd / mean
@@ -91,8 +111,7 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
     const traces = windowed ? sum((r) => r.window!.traces) : 0
     const spansPerTrace = traces > 0 ? sum((r) => r.window!.traceSpans) / traces : null
     const serviceCpu = rs.every((r) => r.resources !== undefined) ? sum((r) => r.resources!.cpuSeconds) : 0
-    const receiverCpu = windowed ? sum((r) => (r.otlp.spans > 0 ? ((r.receiverCpuSec ?? 0) / r.otlp.spans) * r.window!.spans : 0)) : 0
-    const receiverCpuShare = serviceCpu > 0 && rs.some((r) => r.receiverCpuSec !== undefined && r.otlp.spans > 0) ? receiverCpu / serviceCpu : null
+    const receiver = receiverShare(rs, windowed, serviceCpu)
     const bytesPerRequest = windowed ? ratio(bytes, sum((r) => r.otlp.spans)) * spansPerRequest : ratio(bytes, okAll)
     const resources = armResources(rs)
     out.push({
@@ -113,7 +132,7 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
       otlpBytes: bytes,
       spansPerRequest,
       ...(spansPerTrace !== null ? { spansPerTrace } : {}),
-      ...(receiverCpuShare !== null ? { receiverCpuShare } : {}),
+      ...(receiver !== null ? { receiverCpuShare: receiver.share, receiverCpuScope: receiver.scope } : {}),
       otlpBytesPerSec: bytesPerRequest * qps,
       storageMBPerHour: (bytesPerRequest * qps * 3600) / 1e6,
       ...(resources !== undefined ? { resources } : {})

@@ -117,6 +117,7 @@ const round = objectOf({
   load,
   window: optional(objectOf({ spans: num, roots: num, traces: num, traceSpans: num })),
   receiverCpuSec: optional(num),
+  receiverThreadCpuSec: optional(num),
   warmup: objectOf({ ok: num, durationSec: num }),
   otlp: objectOf({ spans: num, requests: num, bytes: num, rejected: num }),
   resources: optional(resources),
@@ -164,6 +165,7 @@ const armSummary = objectOf({
   ),
   spansPerTrace: optional(num),
   receiverCpuShare: optional(num),
+  receiverCpuScope: optional(oneOf(['thread', 'decode'])),
   resources: optional(objectOf(Object.fromEntries(['cpuSecPerKReq', 'cpuPctAvg', 'cpuPctPeak', 'rssAvgBytes', 'rssPeakBytes'].map((k) => [k, numOrNull]))))
 })
 

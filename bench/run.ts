@@ -149,9 +149,24 @@ interface NoiseRow {
   /** Mean traced QPS overhead at 1 %, for the record. */
   traced_qps_overhead: number | null
   wallSec: number
+  /** How the arms' windows were timed (rows without it: {@link OLD_TIMING}). */
+  timing?: string
+  /**
+   * Per block, per arm: QPS, start slot and CPU share of the measured phase (rows after 2026-11-30T05:30),
+   * so a noisy run can be taken apart later (one block's burst, a slot or start-order effect, a trend).
+   */
+  perBlock?: Array<Record<string, { qps: number; slot: number | null; cpu: number | null }>>
 }
 
 const HISTORY = 'noise-history.jsonl'
+
+/**
+ * How the arms of a block were timed, named in every row so series under different timings are never
+ * pooled: since 2026-11-30 06:30 UTC one measured window shared by the arms of a block (src/load/window.ts);
+ * rows without it: each arm timed its own warm-up and measured phase.
+ */
+const TIMING = 'shared window'
+const OLD_TIMING = 'each arm its own'
 
 function sdOf(run: GateRun, arm: string, ref: string, metric: MetricName): number | null {
   try {
@@ -160,6 +175,17 @@ function sdOf(run: GateRun, arm: string, ref: string, metric: MetricName): numbe
   } catch {
     return null
   }
+}
+
+/** Each block's arms: QPS (rounded), slot and the service's CPU over the measured phase in cores. */
+function perBlockOf(run: GateRun): NonNullable<NoiseRow['perBlock']> {
+  const blocks: NonNullable<NoiseRow['perBlock']> = []
+  for (const r of run.rounds) {
+    blocks[r.block] ??= {}
+    const cpu = r.resources !== undefined && r.load.durationSec > 0 ? r.resources.cpuSeconds / r.load.durationSec : null
+    blocks[r.block][r.armId] = { qps: Math.round(r.load.qps), slot: r.slot ?? null, cpu: cpu === null ? null : Math.round(cpu * 1000) / 1000 }
+  }
+  return blocks
 }
 
 /**
@@ -194,7 +220,9 @@ async function noise(o: Options): Promise<NoiseRow[]> {
         sd_cpu: sdOf(run, 'off', 'base/off', 'cpu'),
         sd_traced_qps: sdOf(run, 'on@0.01', 'off', 'qps'),
         traced_qps_overhead: traced?.overhead ?? null,
-        wallSec: run.wallSec
+        wallSec: run.wallSec,
+        timing: TIMING,
+        perBlock: perBlockOf(run)
       }
       log(`noise: ${JSON.stringify(row)}`)
       fs.appendFileSync(path.join(root, 'bench/results', HISTORY), `${JSON.stringify(row)}\n`)
@@ -213,19 +241,19 @@ function quantile(sorted: number[], q: number): number {
 
 /** The history summarised per design × block length: runs, hours spanned, median and 90th percentile of each SD. */
 export function noiseSummary(rows: readonly NoiseRow[]): string {
-  const keyOf = (r: NoiseRow): string => [r.design, r.roundDurationSec, r.warmupSec ?? 2, r.services ?? 3].join('|')
+  const keyOf = (r: NoiseRow): string => [r.timing ?? OLD_TIMING, r.design, r.roundDurationSec, r.warmupSec ?? 2, r.services ?? 3].join('|')
   const groups = new Map<string, NoiseRow[]>()
   for (const r of rows) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r])
   const lines = [
-    '| design | warm-up + block | services per block | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
-    '| --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'
+    '| timing | design | warm-up + block | services per block | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
+    '| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const [key, rs] of [...groups].sort()) {
-    const [design, dur, warm, services] = key.split('|')
+    const [timing, design, dur, warm, services] = key.split('|')
     const col = (k: keyof NoiseRow): number[] => rs.map((r) => r[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
     const dates = rs.map((r) => r.date).sort()
     lines.push(
-      `| ${design} | ${warm} + ${dur} s | ${services} | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ` +
+      `| ${timing} | ${design} | ${warm} + ${dur} s | ${services} | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ` +
         `${pct(quantile(col('sd_p99'), 0.5))} | ${pct(quantile(col('sd_cpu'), 0.5))} | ${pct(quantile(col('sd_traced_qps'), 0.5))} |`
     )
   }
@@ -280,6 +308,8 @@ interface GateRunRow {
   /** The per-block QPS log-ratios ln(head/base), so a series can be re-decided offline under another rule. */
   logRatios: number[]
   wallSec: number
+  /** How the arms' windows were timed (rows without it: {@link OLD_TIMING}). */
+  timing?: string
 }
 
 const RUN_HISTORY = 'defaults-history.jsonl'
@@ -311,7 +341,8 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
     sdQps: sd(c.logRatios),
     rule: RULE,
     logRatios: [...c.logRatios],
-    wallSec: run.wallSec
+    wallSec: run.wallSec,
+    timing: TIMING
   }
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
   fs.appendFileSync(path.join(root, 'bench/results', RUN_HISTORY), `${JSON.stringify(row)}\n`)
@@ -322,12 +353,12 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
 export function gateRunSummary(rows: readonly GateRunRow[]): string {
   const groups = new Map<string, GateRunRow[]>()
   for (const r of rows) {
-    const key = [r.kind, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs, r.rule ?? OLD_RULE].join('|')
+    const key = [r.kind, r.timing ?? OLD_TIMING, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs, r.rule ?? OLD_RULE].join('|')
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   const lines = [
-    '| series | rule | design | blocks × (warm-up + measured) | budget | runs | FAIL | INCONCLUSIVE | first … last run (UTC) | mean measured overhead | median blocks run | median wall |',
-    '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |'
+    '| series | rule | timing | design | blocks × (warm-up + measured) | budget | runs | FAIL | INCONCLUSIVE | first … last run (UTC) | mean measured overhead | median per-block SD | median blocks run | median wall |',
+    '| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |'
   ]
   for (const rs of [...groups.values()].sort((a, b) => a[0].date.localeCompare(b[0].date))) {
     const r0 = rs[0]
@@ -336,8 +367,8 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
     const med = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5)
     const series = r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
     lines.push(
-      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.design} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
-        `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s |`
+      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
+        `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${pct(med(rs.map((r) => r.sdQps)))} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s |`
     )
   }
   return lines.join('\n') + '\n'

@@ -30,10 +30,11 @@ import * as grpc from '@grpc/grpc-js'
 import { createLatencyHistogram, summarizeLatency } from './histogram.js'
 import type { LoadRun } from './load.js'
 import type { GrpcTarget } from './grpc-target.js'
+import { checkWindow, placeInWindow, scheduleWindowHooks, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
 
 export { loadGrpcTarget, GrpcTargetError, type GrpcTarget, type GrpcTargetSpec, type GrpcTargetField } from './grpc-target.js'
 
-/** One gRPC load round: optional warm-up, then the measured phase. */
+/** One gRPC load phase: optional warm-up, then the measured window. */
 export interface GrpcLoadOptions {
   /** `host:port` of the service, e.g. `127.0.0.1:50051` (plaintext). */
   address: string
@@ -42,16 +43,20 @@ export interface GrpcLoadOptions {
   connections: number
   /** HTTP/2 connections the calls are spread over (default min(connections, 8), ≥ connections / 100). */
   channels?: number
-  /** Load applied and discarded before measuring (0 = none). */
+  /** Load applied and discarded before the window (0 = none). Ignored when `window` is given. */
   warmupSec: number
-  /** Measured seconds. */
+  /** Measured seconds. Ignored when `window` is given. */
   durationSec: number
+  /** The measured window shared by arms loaded at once (src/load/window.ts; default: after `warmupSec` from now). */
+  window?: MeasureWindow
   /** Per-call deadline in seconds. */
   timeoutSec: number
   /** Called ~once a second during the measured phase with OK answers so far (for progress). */
   onProgress?: (p: { elapsedSec: number; ok: number }) => void
-  /** Called right before the measured phase starts (after the warm-up), e.g. to start a CPU sampler. */
+  /** Called when the window opens, e.g. to start a CPU sampler. */
   onMeasureStart?: () => void
+  /** Called when the window closes (the load runs on briefly). */
+  onMeasureEnd?: () => void
 }
 
 /** The measured result (`non2xx` = non-OK statuses) plus the count of each gRPC status name. */
@@ -233,33 +238,34 @@ function decodeGrpcMessage(m: string | undefined): string {
   }
 }
 
-/** Warm up, then measure, on the same connections. QPS = OK answers / measured wall-clock seconds. */
+/**
+ * Load from now until just after the measured window (after `warmupSec`, `durationSec` long, or
+ * `opts.window`), on the same connections throughout; answers count by the moment they complete
+ * (src/load/window.ts). QPS = OK answers inside the window / the window's seconds.
+ */
 export async function runGrpcLoad(opts: GrpcLoadOptions): Promise<GrpcLoadRun> {
   validate(opts)
+  const startMs = performance.now()
+  const window = opts.window ?? windowAfter(opts.warmupSec, opts.durationSec, startMs)
   const n = opts.channels ?? Math.max(Math.min(opts.connections, DEFAULT_MAX_CHANNELS), Math.ceil(opts.connections / MAX_CALLS_PER_CHANNEL))
   const authority = `http://${opts.address}`
   const channels = Array.from({ length: n }, () => new Channel(authority))
   try {
-    let warmup = { ok: 0, durationSec: 0 }
-    if (opts.warmupSec > 0) {
-      const w = await runPhase(channels, opts, opts.warmupSec, false)
-      warmup = { ok: w.ok, durationSec: w.elapsedSec }
-    }
-    opts.onMeasureStart?.()
-    const m = await runPhase(channels, opts, opts.durationSec, true)
+    const m = await runPhase(channels, opts, window)
     const attempts = m.ok + m.non2xx + m.errors + m.timeouts
+    const durationSec = windowSec(window)
     return {
-      durationSec: m.elapsedSec,
+      durationSec,
       // Answers from the service, OK or not (transport errors and timeouts are not answers).
       responses: m.ok + m.non2xx,
       ok: m.ok,
       non2xx: m.non2xx,
       errors: m.errors,
       timeouts: m.timeouts,
-      qps: m.elapsedSec > 0 ? m.ok / m.elapsedSec : 0,
+      qps: m.ok / durationSec,
       errorRate: attempts === 0 ? 0 : (m.non2xx + m.errors + m.timeouts) / attempts,
       latency: m.latency,
-      warmup,
+      warmup: { ok: m.warmupOk, durationSec: warmupSecOf(window, startMs) },
       statuses: m.statuses,
       ...(m.firstError !== undefined ? { firstError: m.firstError } : {})
     }
@@ -268,8 +274,8 @@ export async function runGrpcLoad(opts: GrpcLoadOptions): Promise<GrpcLoadRun> {
   }
 }
 
+/** What the window saw (every field but `warmupOk`: answers completed inside it). */
 interface PhaseOutcome {
-  elapsedSec: number
   ok: number
   non2xx: number
   errors: number
@@ -277,25 +283,38 @@ interface PhaseOutcome {
   statuses: Record<string, number>
   firstError?: string
   latency: LoadRun['latency']
+  /** OK answers completed before the window (the warm-up). */
+  warmupOk: number
 }
 
-function runPhase(channels: Channel[], opts: GrpcLoadOptions, durationSec: number, measured: boolean): Promise<PhaseOutcome> {
+/** Count one finished call by where it completed: inside the window in full, before it only as warm-up. */
+function countCall(out: PhaseOutcome, o: Outcome, latencyUs: number, hist: ReturnType<typeof createLatencyHistogram>): void {
+  if (o.kind === 'ok') {
+    out.ok++
+    out.statuses.OK = (out.statuses.OK ?? 0) + 1
+    hist.recordValue(latencyUs)
+    return
+  }
+  // Transport failures count as UNAVAILABLE, the status grpc-js gives a refused or lost connection.
+  const name = statusName(o.code ?? STATUS.UNAVAILABLE)
+  out.statuses[name] = (out.statuses[name] ?? 0) + 1
+  if (o.code === STATUS.DEADLINE_EXCEEDED) out.timeouts++
+  else if (o.code === null || o.code === STATUS.UNAVAILABLE) out.errors++
+  else out.non2xx++
+  out.firstError ??= `${name}: ${o.detail}`
+}
+
+function runPhase(channels: Channel[], opts: GrpcLoadOptions, window: MeasureWindow): Promise<PhaseOutcome> {
   const hist = createLatencyHistogram()
-  const out: PhaseOutcome = { elapsedSec: 0, ok: 0, non2xx: 0, errors: 0, timeouts: 0, statuses: {}, latency: summarizeLatency(hist) }
+  const out: PhaseOutcome = { ok: 0, non2xx: 0, errors: 0, timeouts: 0, statuses: {}, latency: summarizeLatency(hist), warmupOk: 0 }
   const timeoutMs = opts.timeoutSec * 1000
   const headers = requestHeaders(opts.target, timeoutMs)
   const frame = frameMessage(opts.target.requestBytes)
   const cancels = new Map<number, () => void>()
   let stopped = false
-  let progressError: unknown = null
+  let hookError: unknown = null
 
   return new Promise<PhaseOutcome>((resolve, reject) => {
-    const t0 = process.hrtime.bigint()
-    const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e9
-    const count = (name: string): void => {
-      out.statuses[name] = (out.statuses[name] ?? 0) + 1
-    }
-
     const issue = (worker: number): void => {
       if (stopped) return
       const channel = channels[worker % channels.length] as Channel
@@ -303,57 +322,46 @@ function runPhase(channels: Channel[], opts: GrpcLoadOptions, durationSec: numbe
       const cancel = unaryCall(channel, headers, frame, timeoutMs, (o) => {
         cancels.delete(worker)
         if (stopped) return
-        if (o.kind === 'ok') {
-          out.ok++
-          count('OK')
-          if (measured) hist.recordValue(Math.max(1, Math.round(Number(process.hrtime.bigint() - start) / 1000)))
-          issue(worker)
-          return
-        }
-        // Transport failures count as UNAVAILABLE, the status grpc-js gives a refused or lost connection.
-        const name = statusName(o.code ?? STATUS.UNAVAILABLE)
-        count(name)
-        if (o.code === STATUS.DEADLINE_EXCEEDED) out.timeouts++
-        else if (o.code === null || o.code === STATUS.UNAVAILABLE) out.errors++
-        else out.non2xx++
-        out.firstError ??= `${name}: ${o.detail}`
+        const where = placeInWindow(window, performance.now())
+        if (where === 'inside') countCall(out, o, Math.max(1, Math.round(Number(process.hrtime.bigint() - start) / 1000)), hist)
+        else if (where === 'before' && o.kind === 'ok') out.warmupOk++
         // A failure can come back without any I/O (e.g. a refused connection); going through
         // setImmediate keeps such a loop from starving the timer that ends the phase.
-        setImmediate(() => issue(worker))
+        if (o.kind === 'ok') issue(worker)
+        else setImmediate(() => issue(worker))
       })
       cancels.set(worker, cancel)
     }
 
     let progressTimer: NodeJS.Timeout | undefined
-    let stopTimer: NodeJS.Timeout | undefined
+    let cancelHooks = (): void => {}
     const finish = (): void => {
       if (stopped) return
       stopped = true
-      out.elapsedSec = elapsed()
       clearTimeout(stopTimer)
       clearInterval(progressTimer)
+      cancelHooks()
       for (const cancel of cancels.values()) cancel()
       cancels.clear()
       out.latency = summarizeLatency(hist)
-      if (progressError !== null) reject(progressError)
+      if (hookError !== null) reject(hookError)
       else resolve(out)
     }
-    // Timers may fire a fraction of a millisecond early by the hrtime clock: re-arm for the remainder,
-    // so a phase never measures less than durationSec.
-    const stopWhenDue = (): void => {
-      const remainingMs = (durationSec - elapsed()) * 1000
-      if (remainingMs > 0) stopTimer = setTimeout(stopWhenDue, Math.max(1, Math.ceil(remainingMs)))
-      else finish()
+    const fail = (e: unknown): void => {
+      hookError ??= e
+      finish()
     }
-    stopTimer = setTimeout(stopWhenDue, durationSec * 1000)
-    if (measured && opts.onProgress) {
+    const stopTimer = setTimeout(finish, Math.max(0, window.endMs + WINDOW_TAIL_MS - performance.now()))
+    cancelHooks = scheduleWindowHooks(window, { onStart: opts.onMeasureStart, onEnd: opts.onMeasureEnd }, fail)
+    if (opts.onProgress) {
       const onProgress = opts.onProgress
       progressTimer = setInterval(() => {
+        const now = performance.now()
+        if (placeInWindow(window, now) !== 'inside') return
         try {
-          onProgress({ elapsedSec: elapsed(), ok: out.ok })
+          onProgress({ elapsedSec: (now - window.startMs) / 1000, ok: out.ok })
         } catch (e) {
-          progressError = e
-          finish()
+          fail(e)
         }
       }, PROGRESS_INTERVAL_MS)
     }
@@ -374,6 +382,7 @@ function validate(opts: GrpcLoadOptions): void {
   if (!Number.isFinite(opts.warmupSec) || opts.warmupSec < 0) throw new Error(`warm-up must be ≥ 0 seconds, got '${String(opts.warmupSec)}'`)
   if (!Number.isFinite(opts.durationSec) || opts.durationSec <= 0) throw new Error(`load duration must be > 0 seconds, got '${String(opts.durationSec)}'`)
   if (!Number.isFinite(opts.timeoutSec) || opts.timeoutSec <= 0) throw new Error(`call deadline must be > 0 seconds, got '${String(opts.timeoutSec)}'`)
+  checkWindow(opts.window)
 }
 
 const identity = (b: Buffer): Buffer => b

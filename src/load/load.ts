@@ -13,30 +13,42 @@
  *   are `errors − timeouts`. Connection errors make the client reconnect at once, so a refused
  *   port yields many errors quickly.
  * - result.duration is rounded to 10 ms and the run only stops at the next sample tick after
- *   `duration` (default sampleInt 1 s: a 2 s round took 3.0 s), so we tick every 100 ms and
- *   time the measured instance ourselves with process.hrtime.
+ *   `duration` (default sampleInt 1 s: a 2 s round took 3.0 s), so we tick every 100 ms, stop the
+ *   instance ourselves, and never use its duration.
+ *
+ * One instance per phase runs from the start of the warm-up until just after the measured window
+ * (src/load/window.ts); responses count by the moment they complete, so arms loaded at once are all
+ * measured over the same instants (the window is given by the caller) on connections that stay open.
  */
 import autocannon from 'autocannon'
 import type { LoadResult } from '../types.js'
 import { createLatencyHistogram, msToUs, summarizeLatency } from './histogram.js'
+import { checkWindow, placeInWindow, scheduleWindowHooks, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
 
-/** One load round: optional warm-up, then the measured phase. */
+/** One load phase: optional warm-up, then the measured window. */
 export interface LoadOptions {
   url: string
   connections: number
-  /** Load applied and discarded before measuring (0 = none). */
+  /** Load applied and discarded before the window (0 = none). Ignored when `window` is given. */
   warmupSec: number
-  /** Measured seconds. */
+  /** Measured seconds. Ignored when `window` is given. */
   durationSec: number
+  /**
+   * The measured window on performance.now()'s clock, shared by arms loaded at once (default: after
+   * `warmupSec` from now, `durationSec` long). The load starts now and stops just after the window.
+   */
+  window?: MeasureWindow
   /** Per-request timeout in seconds (autocannon requires ≥ 1). */
   timeoutSec: number
   method?: string
   headers?: Record<string, string>
   body?: string
-  /** Called ~once a second during the measured phase with 2xx responses so far (for progress). */
+  /** Called ~once a second during the window with 2xx responses so far (for progress). */
   onProgress?: (p: { elapsedSec: number; ok: number }) => void
-  /** Called synchronously right before the measured phase starts (after warm-up), e.g. to start a CPU sampler. */
+  /** Called when the window opens, e.g. to start a CPU sampler. */
   onMeasureStart?: () => void
+  /** Called when the window closes, e.g. to stop the CPU sampler (the load itself runs on briefly). */
+  onMeasureEnd?: () => void
 }
 
 /** The measured result plus what the discarded warm-up did. */
@@ -44,119 +56,156 @@ export interface LoadRun extends LoadResult {
   warmup: { ok: number; durationSec: number }
 }
 
-/** autocannon's sample tick, which is also how often it checks whether the duration is over. */
+/** autocannon's sample tick, which is also how often it checks whether it was stopped. */
 const SAMPLE_INTERVAL_MS = 100
 
-/** Extra time granted beyond duration + request timeout before the watchdog gives up. */
+/** Extra time granted beyond the window + request timeout before the watchdog gives up. */
 const WATCHDOG_SLACK_SEC = 10
 
-/**
- * Warm up (a separate, discarded autocannon instance), then measure with a fresh instance —
- * whose connections are new, so the first request on each includes a TCP connect.
- * QPS = 2xx responses / measured wall-clock seconds.
- */
-export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
-  validate(opts)
-  let warmup = { ok: 0, durationSec: 0 }
-  if (opts.warmupSec > 0) {
-    const w = await runPhase(opts, opts.warmupSec, false)
-    warmup = { ok: w.ok, durationSec: w.elapsedSec }
-  }
-  opts.onMeasureStart?.()
-  const m = await runPhase(opts, opts.durationSec, true)
-  return { ...toLoadResult(m), warmup }
+/** Counts of responses and failures; `errors` excludes timeouts. */
+export interface Tally {
+  ok: number
+  responses: number
+  errors: number
+  timeouts: number
 }
 
-/** One autocannon run plus what we counted ourselves. */
+const emptyTally = (): Tally => ({ ok: 0, responses: 0, errors: 0, timeouts: 0 })
+
+/** One autocannon run plus what we counted ourselves, by where in the window each event fell. */
 export interface PhaseOutcome {
   result: autocannon.Result
-  elapsedSec: number
-  /** 2xx responses seen through the response event. */
-  ok: number
-  /** All responses seen through the response event. */
-  responses: number
+  windowSec: number
+  /** Every event of the run, to check against autocannon's own totals. */
+  total: Tally
+  /** Events before the window (the warm-up) and inside it (the measurement). */
+  before: Tally
+  inside: Tally
+  warmupSec: number
   latency: LoadResult['latency']
 }
 
-function runPhase(opts: LoadOptions, durationSec: number, measured: boolean): Promise<PhaseOutcome> {
+/**
+ * Load `opts.url` from now until just after the window; QPS = 2xx responses completed inside the
+ * window / the window's seconds.
+ */
+export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
+  validate(opts)
+  const startMs = performance.now()
+  const window = opts.window ?? windowAfter(opts.warmupSec, opts.durationSec, startMs)
+  const m = await runPhase(opts, window, startMs)
+  return { ...toLoadResult(m), warmup: { ok: m.before.ok, durationSec: m.warmupSec } }
+}
+
+/** Count one event of the run into the total and into the part of the window it fell in. */
+function countEvent(o: PhaseOutcome, where: 'before' | 'inside' | 'after', add: (t: Tally) => void): void {
+  add(o.total)
+  if (where === 'before') add(o.before)
+  else if (where === 'inside') add(o.inside)
+}
+
+/** Count every response and failure of the instance by where in the window it completed; latency of 2xx inside it. */
+function countEvents(instance: autocannon.Instance, window: MeasureWindow, out: PhaseOutcome, hist: ReturnType<typeof createLatencyHistogram>): void {
+  instance.on('response', (_client: unknown, statusCode: number, _resBytes: number, responseTime: number) => {
+    const where = placeInWindow(window, performance.now())
+    const ok = statusCode >= 200 && statusCode < 300
+    countEvent(out, where, (t) => {
+      t.responses++
+      if (ok) t.ok++
+    })
+    if (ok && where === 'inside') hist.recordValue(msToUs(responseTime))
+  })
+  instance.on('reqError', (e: unknown) => {
+    const timeout = e instanceof Error && e.message === 'request timed out'
+    countEvent(out, placeInWindow(window, performance.now()), (t) => {
+      if (timeout) t.timeouts++
+      else t.errors++
+    })
+  })
+}
+
+function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Promise<PhaseOutcome> {
   const hist = createLatencyHistogram()
-  let ok = 0
-  let responses = 0
-  let progressError: unknown = null
+  const out: PhaseOutcome = {
+    result: undefined as unknown as autocannon.Result,
+    windowSec: windowSec(window),
+    total: emptyTally(),
+    before: emptyTally(),
+    inside: emptyTally(),
+    warmupSec: warmupSecOf(window, startMs),
+    latency: summarizeLatency(hist)
+  }
+  let hookError: unknown = null
   return new Promise<PhaseOutcome>((resolve, reject) => {
     let settled = false
+    let stopTimer: NodeJS.Timeout | undefined
+    let cancelHooks = (): void => {}
     let watchdog: NodeJS.Timeout | undefined
-    const t0 = process.hrtime.bigint()
-    const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e9
-    const phase = measured ? 'measured phase' : 'warm-up'
-    const limitSec = durationSec + opts.timeoutSec + WATCHDOG_SLACK_SEC
+    const runSec = Math.max(0, window.endMs - startMs) / 1000 + WINDOW_TAIL_MS / 1000
+    const limitSec = runSec + opts.timeoutSec + WATCHDOG_SLACK_SEC
+    const done = (err: unknown, result?: autocannon.Result): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(watchdog)
+      clearTimeout(stopTimer)
+      cancelHooks()
+      if (err) reject(err instanceof Error ? err : new Error(String(err)))
+      else if (hookError !== null) reject(hookError)
+      else resolve({ ...out, result: result as autocannon.Result, latency: summarizeLatency(hist) })
+    }
 
     const instance = autocannon(
       {
         url: opts.url,
         connections: opts.connections,
-        duration: durationSec,
+        // A bound only: the instance is stopped just after the window (below).
+        duration: runSec + 1,
         timeout: opts.timeoutSec,
         pipelining: 1,
-        // autocannon only acts on its stop flag at the next sample tick: with the default 1 s
-        // a 2 s round measured 3.0 s here (the tick won the race against the stop timer).
-        // 100 ms ticks bound the overshoot; the per-sample histograms this feeds are unused.
+        // autocannon only acts on its stop flag at the next sample tick: 100 ms ticks bound the
+        // overshoot (past the window, so it no longer matters for the counts).
         sampleInt: SAMPLE_INTERVAL_MS,
         method: (opts.method ?? 'GET') as autocannon.Request['method'],
         headers: opts.headers,
         body: opts.body
       },
-      (err: unknown, result: autocannon.Result) => {
-        // Runs synchronously for invalid options, i.e. before `watchdog` is set.
-        if (settled) return
-        settled = true
-        clearTimeout(watchdog)
-        const elapsedSec = elapsed()
-        if (err) {
-          reject(new Error(`autocannon failed (${phase}) against ${opts.url}: ${err instanceof Error ? err.message : String(err)}`))
-        } else if (progressError !== null) {
-          reject(progressError)
-        } else {
-          resolve({ result, elapsedSec, ok, responses, latency: summarizeLatency(hist) })
-        }
-      }
+      (err: unknown, result: autocannon.Result) => done(err ? new Error(`autocannon failed against ${opts.url}: ${err instanceof Error ? err.message : String(err)}`) : null, result)
     )
+    // Runs synchronously for invalid options, i.e. before `watchdog` is set.
     if (settled) return
-
-    instance.on('response', (_client: unknown, statusCode: number, _resBytes: number, responseTime: number) => {
-      responses++
-      if (statusCode >= 200 && statusCode < 300) {
-        ok++
-        if (measured) hist.recordValue(msToUs(responseTime))
-      }
+    watchdog = setTimeout(() => {
+      if (settled) return
+      instance.stop()
+      done(new Error(`autocannon did not finish against ${opts.url} within ${limitSec.toFixed(1)} s (warm-up + window + request timeout ${opts.timeoutSec} s + ${WATCHDOG_SLACK_SEC} s); stopped it.`))
+    }, limitSec * 1000)
+    stopTimer = setTimeout(() => instance.stop(), Math.max(0, window.endMs + WINDOW_TAIL_MS - performance.now()))
+    cancelHooks = scheduleWindowHooks(window, { onStart: opts.onMeasureStart, onEnd: opts.onMeasureEnd }, (e) => {
+      hookError ??= e
+      instance.stop()
     })
-    if (measured && opts.onProgress) {
+
+    countEvents(instance, window, out, hist)
+    if (opts.onProgress) {
       const onProgress = opts.onProgress
       instance.on('tick', () => {
-        if (progressError !== null || settled) return
+        const now = performance.now()
+        if (hookError !== null || settled || placeInWindow(window, now) !== 'inside') return
         try {
-          onProgress({ elapsedSec: elapsed(), ok })
+          onProgress({ elapsedSec: (now - window.startMs) / 1000, ok: out.inside.ok })
         } catch (e) {
-          // Thrown inside autocannon's timer it would be an uncaught exception; fail the run at its end instead.
-          progressError = e
+          // Thrown inside autocannon's timer it would be an uncaught exception; fail the run instead.
+          hookError ??= e
+          instance.stop()
         }
       })
     }
-    watchdog = setTimeout(() => {
-      if (settled) return
-      settled = true
-      instance.stop()
-      reject(
-        new Error(
-          `autocannon did not finish the ${phase} against ${opts.url} within ${limitSec} s ` +
-            `(duration ${durationSec} s + request timeout ${opts.timeoutSec} s + ${WATCHDOG_SLACK_SEC} s); stopped it.`
-        )
-      )
-    }, limitSec * 1000)
   })
 }
 
-/** Map autocannon's result (validated at this boundary) and our own counts to a LoadResult. */
+/**
+ * Check autocannon's totals (validated at this boundary) against the events we counted, then give
+ * the window's numbers as a LoadResult.
+ */
 export function toLoadResult(m: PhaseOutcome): LoadResult {
   const r = m.result as unknown as Record<string, unknown>
   const num = (key: string): number => {
@@ -171,28 +220,29 @@ export function toLoadResult(m: PhaseOutcome): LoadResult {
   const non2xx = num('non2xx')
   const timeouts = num('timeouts')
   const errorsInclTimeouts = num('errors')
-  // Our histogram and autocannon count the same 'response' events; a mismatch means autocannon
-  // changed how it reports and our latency would describe different responses than its counts.
-  if (ok !== m.ok || responses !== m.responses || non2xx !== responses - ok) {
-    throw new Error(
-      `autocannon counts disagree with its response events: result 2xx=${ok}, responses=${responses}, non2xx=${non2xx}; ` +
-        `events 2xx=${m.ok}, responses=${m.responses} (incompatible autocannon version?)`
-    )
-  }
   if (errorsInclTimeouts < timeouts) {
     throw new Error(`autocannon reported fewer errors (${errorsInclTimeouts}) than timeouts (${timeouts}); expected errors to include timeouts`)
   }
-  const errors = errorsInclTimeouts - timeouts
-  const attempts = responses + errors + timeouts
+  // Our window counts and autocannon's totals must describe the same events; a mismatch means
+  // autocannon changed how it reports and our numbers would describe something else than its counts.
+  const t = m.total
+  if (ok !== t.ok || responses !== t.responses || non2xx !== responses - ok || timeouts !== t.timeouts || errorsInclTimeouts - timeouts !== t.errors) {
+    throw new Error(
+      `autocannon counts disagree with its events: result 2xx=${ok}, responses=${responses}, non2xx=${non2xx}, errors=${errorsInclTimeouts}, timeouts=${timeouts}; ` +
+        `events 2xx=${t.ok}, responses=${t.responses}, errors=${t.errors}, timeouts=${t.timeouts} (incompatible autocannon version?)`
+    )
+  }
+  const w = m.inside
+  const attempts = w.responses + w.errors + w.timeouts
   return {
-    durationSec: m.elapsedSec,
-    responses,
-    ok,
-    non2xx,
-    errors,
-    timeouts,
-    qps: m.elapsedSec > 0 ? ok / m.elapsedSec : 0,
-    errorRate: attempts === 0 ? 0 : (non2xx + errors + timeouts) / attempts,
+    durationSec: m.windowSec,
+    responses: w.responses,
+    ok: w.ok,
+    non2xx: w.responses - w.ok,
+    errors: w.errors,
+    timeouts: w.timeouts,
+    qps: m.windowSec > 0 ? w.ok / m.windowSec : 0,
+    errorRate: attempts === 0 ? 0 : (w.responses - w.ok + w.errors + w.timeouts) / attempts,
     latency: m.latency
   }
 }
@@ -210,6 +260,7 @@ function validate(opts: LoadOptions): void {
   }
   if (!Number.isFinite(opts.warmupSec) || opts.warmupSec < 0) throw new Error(`warm-up must be ≥ 0 seconds, got '${String(opts.warmupSec)}'`)
   if (!Number.isFinite(opts.durationSec) || opts.durationSec <= 0) throw new Error(`load duration must be > 0 seconds, got '${String(opts.durationSec)}'`)
+  checkWindow(opts.window)
   // autocannon rejects timeouts below 1 s ("timeout must be greater than 0" for 0.5, confusingly).
   if (!Number.isFinite(opts.timeoutSec) || opts.timeoutSec < 1) {
     throw new Error(`request timeout must be ≥ 1 second (autocannon's minimum), got '${String(opts.timeoutSec)}'`)

@@ -11,6 +11,7 @@ import { startResourceSampler, type ResourceSampler } from '../service/procstat.
 import { runLoad, type LoadOptions, type LoadRun } from '../load/load.js'
 import { grpcReadyCheck, runGrpcLoad, type GrpcLoadRun } from '../load/grpc.js'
 import { runOpenLoop } from '../load/open-loop.js'
+import { wallClockWindow, windowAfter } from '../load/window.js'
 import { closedPhaseId, OPEN_LOOP_WARMUP_SEC, OPEN_PHASE_ID, openLoopConnections, pickLoad } from '../load/scenarios.js'
 import type { OtlpReceiver } from '../otlp/receiver.js'
 import type { ArmSpec, OpenLoopInfo, PhaseResult, PlanStep, ResourceUsage, RoundResult } from '../types.js'
@@ -55,6 +56,9 @@ interface Instance extends GroupMember {
   measureStartMs?: number
   measureEndMs?: number
 }
+
+/** Seconds of load before the shared window of a further connection level opens. */
+const EXTRA_PHASE_LEAD_SEC = 0.5
 
 /** The runner a block's rounds are recorded with (a later matrix merge treats it as a blocking factor). */
 export const RUNNER = process.env.RUNNER_NAME ?? os.hostname()
@@ -108,25 +112,33 @@ function closedLoad(ctx: RoundContext, inst: Instance, o: Omit<LoadOptions, 'url
     : runLoad({ ...o, url: fillPort(config.targetUrl, inst.port) })
 }
 
-/** The primary closed-loop phase, on every instance at once; each instance's CPU sampler starts with its measured phase. */
+/**
+ * The primary closed-loop phase, on every instance at once over one shared measured window (every arm
+ * is loaded throughout it: src/load/window.ts); each instance's CPU sampler runs over that window.
+ */
 async function primaryPhase(ctx: RoundContext, group: Instance[], total: number): Promise<void> {
   const { config, rig } = ctx
+  const window = windowAfter(config.warmupSec, config.roundDurationSec)
+  const wall = wallClockWindow(window)
   await Promise.all(
     group.map(async (inst) => {
+      inst.measureStartMs = wall.startMs
+      inst.measureEndMs = wall.endMs
       inst.load = await closedLoad(ctx, inst, {
         connections: config.connections,
         warmupSec: config.warmupSec,
         durationSec: config.roundDurationSec,
+        window,
         timeoutSec: config.requestTimeoutSec,
         onProgress: (p) => ctx.onProgress?.({ index: inst.index, total, armId: inst.arm.id, ...p }),
         onMeasureStart: () => {
-          inst.measureStartMs = Date.now()
           if (rig.sampleResources) inst.sampler = startResourceSampler((inst.service as ServiceHandle).pid, { log: ctx.info })
+        },
+        onMeasureEnd: () => {
+          inst.resources = stopSampler(inst.sampler, config, ctx.warn, inst.where)
+          inst.sampler = undefined
         }
       })
-      inst.measureEndMs = Date.now()
-      inst.resources = stopSampler(inst.sampler, config, ctx.warn, inst.where)
-      inst.sampler = undefined
     })
   )
 }
@@ -135,10 +147,12 @@ async function primaryPhase(ctx: RoundContext, group: Instance[], total: number)
 async function extraPhases(ctx: RoundContext, group: Instance[], openLoop: OpenLoopInfo | undefined): Promise<void> {
   const { config } = ctx
   for (const connections of config.connectionLevels.slice(1)) {
+    // The services are warm; the lead only lets every arm's connections open before the shared window.
+    const window = windowAfter(EXTRA_PHASE_LEAD_SEC, config.roundDurationSec)
     await Promise.all(
       group.map(async (inst) => {
         inst.service?.assertAlive()
-        const l = await closedLoad(ctx, inst, { connections, warmupSec: 0, durationSec: config.roundDurationSec, timeoutSec: config.requestTimeoutSec })
+        const l = await closedLoad(ctx, inst, { connections, warmupSec: EXTRA_PHASE_LEAD_SEC, durationSec: config.roundDurationSec, window, timeoutSec: config.requestTimeoutSec })
         inst.phases.push({ id: closedPhaseId(connections), kind: 'closed', connections, load: pickLoad(l) })
       })
     )

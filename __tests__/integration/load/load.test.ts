@@ -1,6 +1,7 @@
 /** runLoad against real tiny servers on loopback (separate processes, so they do not share our event loop). */
 import { runLoad, toLoadResult, type PhaseOutcome } from '../../../src/load/load.js'
 import { createLatencyHistogram, summarizeLatency } from '../../../src/load/histogram.js'
+import { placeInWindow, windowAfter, WINDOW_TAIL_MS } from '../../../src/load/window.js'
 import { tinyPool } from '../../helpers/tiny.js'
 import { freePort } from '../../helpers/process.js'
 
@@ -25,9 +26,9 @@ test('healthy server: QPS, counts and sub-millisecond µs quantiles', async () =
   expect(r.non2xx + r.errors + r.timeouts).toBe(0)
   expect(r.errorRate).toBe(0)
   expect(r.qps).toBeCloseTo(r.ok / r.durationSec, 6)
-  expect(r.durationSec).toBeGreaterThanOrEqual(1.9)
+  expect(r.durationSec).toBe(2)
   expect(r.warmup.ok).toBeGreaterThan(0)
-  expect(r.warmup.durationSec).toBeGreaterThanOrEqual(0.9)
+  expect(r.warmup.durationSec).toBe(1)
 
   const l = r.latency
   expect(l.count).toBe(r.ok)
@@ -103,26 +104,90 @@ test('an onProgress that throws fails the run instead of crashing the process', 
 })
 
 describe('toLoadResult (boundary validation of autocannon results)', () => {
-  const outcome = (result: Record<string, unknown>, ok: number, responses: number): PhaseOutcome => ({
+  const tally = (ok: number, responses: number, errors: number, timeouts: number) => ({ ok, responses, errors, timeouts })
+  const outcome = (result: Record<string, unknown>, total = tally(90, 100, 4, 3), inside = tally(80, 88, 2, 1)): PhaseOutcome => ({
     result: result as never,
-    elapsedSec: 2,
-    ok,
-    responses,
+    windowSec: 2,
+    total,
+    before: tally(10, 12, 2, 2),
+    inside,
+    warmupSec: 1,
     latency: summarizeLatency(createLatencyHistogram())
   })
   const base = { '1xx': 0, '2xx': 90, '3xx': 0, '4xx': 4, '5xx': 6, non2xx: 10, errors: 7, timeouts: 3 }
 
-  test('splits timeouts out of errors and computes rates', () => {
-    const r = toLoadResult(outcome(base, 90, 100))
-    expect(r).toMatchObject({ responses: 100, ok: 90, non2xx: 10, errors: 4, timeouts: 3, qps: 45, durationSec: 2 })
-    expect(r.errorRate).toBeCloseTo(17 / 107, 12)
+  test("gives the window's counts, timeouts split out of errors, and its rates", () => {
+    const r = toLoadResult(outcome(base))
+    expect(r).toMatchObject({ responses: 88, ok: 80, non2xx: 8, errors: 2, timeouts: 1, qps: 40, durationSec: 2 })
+    expect(r.errorRate).toBeCloseTo(11 / 91, 12)
   })
 
-  test('rejects a result whose counts disagree with the response events', () => {
-    expect(() => toLoadResult(outcome(base, 89, 100))).toThrow('disagree')
+  test('rejects a result whose totals disagree with the events', () => {
+    expect(() => toLoadResult(outcome(base, tally(89, 100, 4, 3)))).toThrow('disagree')
+    expect(() => toLoadResult(outcome(base, tally(90, 100, 5, 3)))).toThrow('disagree')
+    expect(() => toLoadResult(outcome(base, tally(90, 100, 4, 2)))).toThrow('disagree')
   })
 
   test('rejects malformed fields', () => {
-    expect(() => toLoadResult(outcome({ ...base, timeouts: 'x' }, 90, 100))).toThrow("'timeouts'")
+    expect(() => toLoadResult(outcome({ ...base, timeouts: 'x' }))).toThrow("'timeouts'")
+  })
+})
+
+describe('a shared measured window', () => {
+  test('two loads started apart are measured over the same window, warm-up and tail excluded', async () => {
+    const [a, b] = [await tiny(), await tiny()]
+    const window = windowAfter(0.6, 1)
+    const marks: string[] = []
+    const first = runLoad({ url: `http://127.0.0.1:${a.port}/`, connections: 1, warmupSec: 9, durationSec: 9, window, timeoutSec: 2 })
+    await new Promise((r) => setTimeout(r, 300))
+    const second = runLoad({
+      url: `http://127.0.0.1:${b.port}/`,
+      connections: 1,
+      warmupSec: 0,
+      durationSec: 9,
+      window,
+      timeoutSec: 2,
+      onMeasureStart: () => marks.push(`start ${placeInWindow(window, performance.now() + 1)}`),
+      onMeasureEnd: () => marks.push(`end ${placeInWindow(window, performance.now() + 1)}`)
+    })
+    const [ra, rb] = await Promise.all([first, second])
+    const ended = performance.now()
+    // The window's length, not the arguments' (9 s) nor each load's own run.
+    expect(ra.durationSec).toBe(1)
+    expect(rb.durationSec).toBe(1)
+    expect(ra.qps).toBe(ra.ok)
+    // Both ran on past the window (the tail), and the first warmed up about twice as long as the second.
+    expect(ended).toBeGreaterThanOrEqual(window.endMs + WINDOW_TAIL_MS)
+    expect(ra.warmup.durationSec).toBeCloseTo(0.6, 1)
+    expect(rb.warmup.durationSec).toBeGreaterThan(0.2)
+    expect(rb.warmup.durationSec).toBeLessThan(0.4)
+    for (const r of [ra, rb]) {
+      expect(r.ok).toBeGreaterThan(0)
+      expect(r.warmup.ok).toBeGreaterThan(0)
+      expect(r.latency.count).toBe(r.ok)
+    }
+    expect(marks).toEqual(['start inside', 'end after'])
+  })
+
+  test('a measure hook that throws fails the load', async () => {
+    const s = await tiny()
+    await expect(
+      runLoad({
+        url: `http://127.0.0.1:${s.port}/`,
+        connections: 1,
+        warmupSec: 0.2,
+        durationSec: 1,
+        timeoutSec: 1,
+        onMeasureStart: () => {
+          throw new Error('sampler broke')
+        }
+      })
+    ).rejects.toThrow('sampler broke')
+  })
+
+  test('a window that ends before it starts is rejected', async () => {
+    await expect(runLoad({ url: 'http://127.0.0.1:1/', connections: 1, warmupSec: 0, durationSec: 1, timeoutSec: 1, window: { startMs: 5, endMs: 5 } })).rejects.toThrow(
+      'the measured window must end after it starts, got {"startMs":5,"endMs":5}'
+    )
   })
 })

@@ -4,10 +4,12 @@
  * BatchSpanProcessor sends them) on loopback into a receiver running in a child process, and reads
  * that process's CPU (user + system, whole process: HTTP parsing included) for each way of counting.
  *
- *   npx tsc -p tsconfig.bench.json && node lib/bench/receiver-cpu.js [--rate 10000] [--seconds 6] [--dump body.bin]
+ *   npx tsc -p tsconfig.bench.json && node lib/bench/receiver-cpu.js [--rate 10000] [--seconds 6] [--modes a,b] [--dump body.bin]
  *
  * Modes (each in a fresh child process, warmed up first):
- *   walker        the gate's receiver: protobuf wire walk + window accounting (src/otlp/walk.ts)
+ *   worker        the gate's receiver as the action runs it: in a worker thread (src/otlp/worker-host.ts),
+ *                 reporting its thread's whole CPU; the process column adds the idle main thread
+ *   walker        the gate's receiver in-process: protobuf wire walk + window accounting (src/otlp/walk.ts)
  *   envelope      the previous default: envelope decoded into objects, spans as opaque bytes (no start times)
  *   objects       every span decoded into objects, the same facts read from them, same window accounting
  *   validate      the gate's receiver with validateSpans: objects AND walker (the opt-in strict mode)
@@ -25,10 +27,11 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { SpanBatch, nanosWordsToMs } from '../src/otlp/batch.js'
 import { decodeTraceExport, otlpTypes } from '../src/otlp/decode.js'
 import { startOtlpReceiver } from '../src/otlp/receiver.js'
+import { findReceiverWorkerFile, startWorkerReceiver } from '../src/otlp/worker-host.js'
 import { SpanWindow } from '../src/otlp/window.js'
 
-type Mode = 'transport' | 'walker' | 'envelope' | 'objects' | 'validate'
-const MODES: Mode[] = ['transport', 'walker', 'envelope', 'objects', 'validate']
+type Mode = 'transport' | 'worker' | 'walker' | 'envelope' | 'objects' | 'validate'
+const MODES: Mode[] = ['transport', 'worker', 'walker', 'envelope', 'objects', 'validate']
 const SPANS_PER_EXPORT = 512
 const DISTINCT_BODIES = 8
 
@@ -38,6 +41,7 @@ interface ChildReport {
   cpuMicros: number
   sysMicros: number
   spans: number
+  /** The receiver's own figure (snapshot().cpuSeconds): its thread's CPU (worker) or the decode CPU (in-process). */
   handlerCpuSeconds: number | null
 }
 
@@ -81,8 +85,10 @@ async function baselineReceiver(decode: (body: Buffer) => number): Promise<{ por
 async function runChild(mode: Mode): Promise<void> {
   let port: number
   let report: () => { spans: number; handlerCpuSeconds: number | null }
-  if (mode === 'walker' || mode === 'validate') {
-    const r = await startOtlpReceiver({ validateSpans: mode === 'validate' })
+  if (mode === 'walker' || mode === 'validate' || mode === 'worker') {
+    const workerFile = findReceiverWorkerFile(new URL('../src/otlp/worker-host.js', import.meta.url).href)
+    if (mode === 'worker' && workerFile === null) throw new Error('no lib/src/otlp/worker-main.js: run npx tsc -p tsconfig.bench.json first')
+    const r = mode === 'worker' ? await startWorkerReceiver({}, workerFile as string) : await startOtlpReceiver({ validateSpans: mode === 'validate' })
     port = r.port
     report = () => {
       const s = r.snapshot()
@@ -240,6 +246,10 @@ async function main(): Promise<void> {
   if (childAt >= 0) return runChild(process.argv[childAt + 1] as Mode)
   const rate = arg('rate', 10_000)
   const seconds = arg('seconds', 6)
+  const only = process.argv.indexOf('--modes')
+  const modes = only >= 0 ? (process.argv[only + 1] ?? '').split(',') : MODES
+  const unknown = modes.filter((m) => !(MODES as string[]).includes(m))
+  if (unknown.length > 0) throw new Error(`--modes: unknown ${unknown.map((m) => `'${m}'`).join(', ')}; expected some of ${MODES.join(', ')}`)
   const bodies = await sdkBodies()
   const dump = process.argv.indexOf('--dump')
   if (dump >= 0) {
@@ -250,9 +260,9 @@ async function main(): Promise<void> {
   const avg = bodies.reduce((a, b) => a + b.length, 0) / bodies.length
   console.log(`${new Date().toISOString()} · ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length} · node ${process.version}`)
   console.log(`stream: ${rate} spans/s for ${seconds} s in ${SPANS_PER_EXPORT}-span exports (${Math.round(avg)} bytes each, ${Math.round(avg / SPANS_PER_EXPORT)} B/span), OTLP/HTTP protobuf, loopback`)
-  console.log('| mode | spans | process CPU ms per 1k spans (of it system) | % of one core | handler CPU ms per 1k spans |')
+  console.log('| mode | spans | process CPU ms per 1k spans (of it system) | % of one core | receiver-reported CPU ms per 1k spans |')
   console.log('| --- | --- | --- | --- | --- |')
-  for (const mode of MODES) {
+  for (const mode of modes as Mode[]) {
     const r = await measure(mode, bodies, rate, seconds)
     const perK = r.cpuMicros / 1000 / (r.spans / 1000)
     const handler = r.handlerCpuSeconds === null ? 'n/a' : ((r.handlerCpuSeconds * 1000) / (r.spans / 1000)).toFixed(3)

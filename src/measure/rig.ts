@@ -79,8 +79,11 @@ function startReceiver(mode: ReceiverMode, opts: OtlpReceiverOptions): Promise<O
   return mode.kind === 'worker' ? startWorkerReceiver(opts, mode.workerFile) : startOtlpReceiver(opts)
 }
 
-/** Open the rig for `arms` arms. Throws ConfigError on a bad gRPC target before anything starts. */
-export async function openRig(config: Config, arms: number, log: (m: string) => void, warn: (m: string) => void): Promise<Rig> {
+/**
+ * Open the rig for `arms` arms, its receivers as `receiverMode` says (default: worker threads where
+ * possible). Throws ConfigError on a bad gRPC target before anything starts.
+ */
+export async function openRig(config: Config, arms: number, log: (m: string) => void, warn: (m: string) => void, receiverMode: ReceiverMode = chooseReceiverMode()): Promise<Rig> {
   const cwd = path.resolve(config.workingDirectory)
   const logDir = path.resolve(config.outputDir, 'logs')
   // Before anything starts: a bad proto, method or request is an input error, not a round failure.
@@ -90,7 +93,7 @@ export async function openRig(config: Config, arms: number, log: (m: string) => 
   const pinning = await planPinning(pinningMode(config))
   const design: RoundDesign = { kind, slots, description: describeDesign(kind, slots, pinning) }
   const receivers: OtlpReceiver[] = []
-  const mode = chooseReceiverMode()
+  const mode = receiverMode
   log(
     mode.kind === 'worker'
       ? `OTLP receivers: one worker thread per slot (${mode.workerFile}); the receiver CPU share is each receiver thread's whole CPU`

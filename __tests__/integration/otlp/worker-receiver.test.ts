@@ -14,6 +14,8 @@ import { tracing, resources } from '@opentelemetry/sdk-node'
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc'
 import { GateError } from '../../../src/errors.js'
+import { parseConfig } from '../../../src/config/config.js'
+import { openRig } from '../../../src/measure/rig.js'
 import { startWorkerReceiver, type WorkerReceiver } from '../../../src/otlp/worker-host.js'
 import { SAMPLE, exportPlainAndGzipped, handEncodeRequest } from '../../helpers/otlp.js'
 
@@ -169,5 +171,36 @@ describe('faults never pass', () => {
     await expect(startWorkerReceiver({}, path.join(dir, 'throws.js'))).rejects.toThrow(/OTLP receiver's worker thread .*throws\.js\) did not start: cannot load the receiver/)
     await expect(startWorkerReceiver({}, path.join(dir, 'exits.js'))).rejects.toThrow(/exits\.js\) exited with code 3 before it listened/)
     await expect(startWorkerReceiver({}, path.join(dir, 'exits.js'))).rejects.toBeInstanceOf(GateError)
+  })
+})
+
+describe('the rig with worker receivers', () => {
+  const config = parseConfig({ 'start-command': 'node s.mjs', 'round-design': 'side-by-side', 'cpu-pinning': 'off' })
+
+  test('one worker receiver per slot, each counting alone; close() ends every worker', async () => {
+    const logs: string[] = []
+    const rig = await openRig(config, 2, (m) => logs.push(m), (m) => logs.push(`warn: ${m}`), { kind: 'worker', workerFile })
+    let closed = false
+    try {
+      expect(rig.receivers).toHaveLength(2)
+      expect(logs.join('\n')).toContain(`OTLP receivers: one worker thread per slot (${workerFile})`)
+      const [a, b] = rig.receivers as [WorkerReceiver, WorkerReceiver]
+      expect(a.port).not.toBe(b.port)
+      expect(await post(a, handEncodeRequest(SAMPLE))).toBe(200)
+      expect(a.snapshot()).toMatchObject({ spans: 5, cpuScope: 'thread' })
+      expect(b.snapshot()).toMatchObject({ spans: 0, cpuScope: 'thread' })
+      await rig.close()
+      closed = true
+      for (const r of [a, b]) {
+        await expect(fetch(`${r.endpoint}/v1/traces`, { method: 'POST', body: 'x' })).rejects.toThrow()
+        expect(() => r.snapshot()).toThrow(/cannot answer snapshot\(\): the receiver was closed/)
+      }
+    } finally {
+      if (!closed) await rig.close()
+    }
+  })
+
+  test('a worker that cannot start fails openRig with a GateError', async () => {
+    await expect(openRig(config, 2, () => {}, () => {}, { kind: 'worker', workerFile: path.join(dir, 'throws.js') })).rejects.toBeInstanceOf(GateError)
   })
 })

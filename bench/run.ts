@@ -31,6 +31,7 @@ import { machineInfo } from '../src/results/fingerprint.js'
 import type { Comparison, MetricName } from '../src/types.js'
 import { pairedLogRatios } from '../src/stats/logRatios.js'
 import { meanSd } from '../src/stats/tTest.js'
+import { medianAbsoluteDeviation } from 'simple-statistics'
 import { summariseArms } from '../src/report/summary.js'
 import { INPUT_SPECS, Inputs } from '../src/config/inputs.js'
 
@@ -146,6 +147,11 @@ interface NoiseRow {
   sd_cpu: number | null
   /** SD of ln(on@0.01 / off) per block: traced vs off, which also carries the traced service's own process-to-process spread. */
   sd_traced_qps: number | null
+  /**
+   * 1.4826 × MAD of the A/A QPS log-ratios: the SD the body of the blocks would have without the odd
+   * block whose service came out several percent slower (rows from 2026-11-30T06:47 on).
+   */
+  robust_sd_qps?: number | null
   /** Mean traced QPS overhead at 1 %, for the record. */
   traced_qps_overhead: number | null
   wallSec: number
@@ -172,6 +178,15 @@ function sdOf(run: GateRun, arm: string, ref: string, metric: MetricName): numbe
   try {
     const d = pairedLogRatios(run.rounds, arm, ref, metric)
     return d.length > 1 ? sd(d) : null
+  } catch {
+    return null
+  }
+}
+
+function robustSdOf(run: GateRun, arm: string, ref: string, metric: MetricName): number | null {
+  try {
+    const d = pairedLogRatios(run.rounds, arm, ref, metric)
+    return d.length > 2 ? 1.4826 * medianAbsoluteDeviation(d) : null
   } catch {
     return null
   }
@@ -219,6 +234,7 @@ async function noise(o: Options): Promise<NoiseRow[]> {
         sd_p99: sdOf(run, 'off', 'base/off', 'p99'),
         sd_cpu: sdOf(run, 'off', 'base/off', 'cpu'),
         sd_traced_qps: sdOf(run, 'on@0.01', 'off', 'qps'),
+        robust_sd_qps: robustSdOf(run, 'off', 'base/off', 'qps'),
         traced_qps_overhead: traced?.overhead ?? null,
         wallSec: run.wallSec,
         timing: TIMING,
@@ -245,15 +261,15 @@ export function noiseSummary(rows: readonly NoiseRow[]): string {
   const groups = new Map<string, NoiseRow[]>()
   for (const r of rows) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r])
   const lines = [
-    '| timing | design | warm-up + block | services per block | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
-    '| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'
+    '| timing | design | warm-up + block | services per block | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | robust SD QPS median | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
+    '| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const [key, rs] of [...groups].sort()) {
     const [timing, design, dur, warm, services] = key.split('|')
     const col = (k: keyof NoiseRow): number[] => rs.map((r) => r[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
     const dates = rs.map((r) => r.date).sort()
     lines.push(
-      `| ${timing} | ${design} | ${warm} + ${dur} s | ${services} | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ` +
+      `| ${timing} | ${design} | ${warm} + ${dur} s | ${services} | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ${pct(quantile(col('robust_sd_qps'), 0.5))} | ` +
         `${pct(quantile(col('sd_p99'), 0.5))} | ${pct(quantile(col('sd_cpu'), 0.5))} | ${pct(quantile(col('sd_traced_qps'), 0.5))} |`
     )
   }

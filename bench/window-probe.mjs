@@ -1,0 +1,140 @@
+// Probe behind src/load/window.ts (issue 11), not part of the test suite: N identical fixture services
+// (tracing off) side by side on CPU 0, this process and its load on CPU 1, fresh processes every block.
+// Each service gets the old engine's timing — a 2 s warm-up autocannon instance, then a fresh 10 s
+// measured instance, QPS = its 2xx / its own elapsed time (each instance stops at autocannon's next
+// 100 ms tick) — and the same responses are also counted in one window common to all services. Prints
+// the per-block SD of ln(QPS_i / QPS_j) both ways.
+//
+//   node bench/window-probe.mjs [--services 3] [--blocks 12] [--engine-like]
+//
+// --engine-like starts and stops services as the gate does (sh -c 'exec taskset … sh -c …', minimal
+// environment, an ephemeral port, SIGTERM to the process group and wait for exit, next block at once).
+// Linux with taskset and ≥ 2 CPUs only; loopback only; every service is killed before the next block.
+import { spawn, execFileSync } from 'node:child_process'
+import { createRequire } from 'node:module'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const require = createRequire(import.meta.url)
+const autocannon = require('autocannon')
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 ? process.argv[i + 1] : fallback
+}
+const N = Number(arg('services', 3))
+const BLOCKS = Number(arg('blocks', 12))
+const ENGINE_LIKE = process.argv.includes('--engine-like')
+const WARM_SEC = 2
+const MEASURE_SEC = 10
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/http-service')
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => resolve(p))
+    })
+  })
+}
+
+async function ready(port) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return
+    } catch {}
+    await sleep(50)
+  }
+  throw new Error(`service on port ${port} not ready within 10 s`)
+}
+
+function boot(port) {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), OTEL_SDK_DISABLED: 'true' }
+  return ENGINE_LIKE
+    ? spawn('/bin/sh', ['-c', "exec taskset -c 0 /bin/sh -c 'node --import ./tracing.mjs server.mjs'"], { cwd: dir, env, stdio: 'ignore', detached: true })
+    : spawn('taskset', ['-c', '0', 'node', '--import', './tracing.mjs', 'server.mjs'], { cwd: dir, env, stdio: 'ignore', detached: true })
+}
+
+function phase(port, secs, stamps) {
+  return new Promise((resolve) => {
+    const t0 = performance.now()
+    let ok = 0
+    const inst = autocannon({ url: `http://127.0.0.1:${port}/api/v1/users/42`, connections: 50, duration: secs, sampleInt: 100 }, () =>
+      resolve({ ok, t0, t1: performance.now() })
+    )
+    inst.on('response', (_c, status) => {
+      if (status >= 200 && status < 300) {
+        ok++
+        stamps.push(performance.now())
+      }
+    })
+  })
+}
+
+async function stop(procs) {
+  if (!ENGINE_LIKE) {
+    for (const { p } of procs) {
+      try {
+        process.kill(-p.pid, 'SIGKILL')
+      } catch {}
+    }
+    await sleep(500)
+    return
+  }
+  await Promise.all(
+    procs.map(({ p }) =>
+      new Promise((resolve) => {
+        p.once('exit', resolve)
+        try {
+          process.kill(-p.pid, 'SIGTERM')
+        } catch {
+          resolve()
+        }
+      })
+    )
+  )
+}
+
+const sd = (xs) => {
+  const m = xs.reduce((a, x) => a + x, 0) / xs.length
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))
+}
+const own = []
+const common = []
+for (let b = 0; b < BLOCKS; b++) {
+  const procs = []
+  try {
+    for (let i = 0; i < N; i++) {
+      const port = ENGINE_LIKE ? await freePort() : 22000 + b * 10 + i
+      procs.push({ p: boot(port), port })
+      await ready(port)
+    }
+    const runs = await Promise.all(
+      procs.map(async ({ port }) => {
+        await phase(port, WARM_SEC, [])
+        const stamps = []
+        return { ...(await phase(port, MEASURE_SEC, stamps)), stamps }
+      })
+    )
+    // The common window: after every measured instance started, before any stopped (100 ms margins).
+    const ws = Math.max(...runs.map((r) => r.t0)) + 100
+    const we = Math.min(...runs.map((r) => r.t1)) - 100
+    const qOwn = runs.map((r) => (r.ok / (r.t1 - r.t0)) * 1000)
+    const qCommon = runs.map((r) => (r.stamps.filter((t) => t >= ws && t < we).length / (we - ws)) * 1000)
+    for (let i = 0; i < N; i++) {
+      for (let j = i + 1; j < N; j++) {
+        own.push(Math.log(qOwn[i] / qOwn[j]))
+        common.push(Math.log(qCommon[i] / qCommon[j]))
+      }
+    }
+    const spread = runs.map((r) => `${(r.t0 - runs[0].t0).toFixed(0)}..${(r.t1 - runs[0].t1).toFixed(0)} ms`)
+    console.log(`block ${b + 1}: own ${qOwn.map((q) => q.toFixed(0)).join(' ')} | common ${qCommon.map((q) => q.toFixed(0)).join(' ')} | start..end offsets ${spread.join(', ')}`)
+  } finally {
+    await stop(procs)
+  }
+}
+console.log(`${new Date().toISOString()} · ${N} services · ${BLOCKS} blocks · ${ENGINE_LIKE ? 'engine-like start/stop' : 'plain start, SIGKILL'}`)
+console.log(`per-block SD of ln(QPS_i/QPS_j), all pairs: each service timed on its own ${(sd(own) * 100).toFixed(2)} %, one common window ${(sd(common) * 100).toFixed(2)} %`)

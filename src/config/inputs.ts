@@ -147,7 +147,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.RoundDuration,
     default: '10',
     description:
-      'Measured seconds per round. 10 s by measurement: side by side on the reference 2-core runner, the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.1 % at 10 s (README, Accuracy).'
+      'Measured seconds per round. 10 s by measurement: side by side on the reference 2-core runner, the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 s, and 15 s was no better (README, Accuracy).'
   },
   { name: Inputs.WarmupDuration, default: '2', description: 'Seconds of load per round before measuring (discarded).' },
   {

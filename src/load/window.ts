@@ -67,18 +67,21 @@ export function scheduleWindowHooks(w: MeasureWindow, hooks: { onStart?: () => v
   const timers: NodeJS.Timeout[] = []
   const at = (tMs: number, hook: (() => void) | undefined): void => {
     if (hook === undefined) return
-    timers.push(
-      setTimeout(
-        () => {
-          try {
-            hook()
-          } catch (e) {
-            onError(e)
-          }
-        },
-        Math.max(0, tMs - performance.now())
-      )
-    )
+    // Timers may fire a fraction of a millisecond early by performance.now(): re-arm for the rest, so
+    // a hook never runs before its moment.
+    const due = (): void => {
+      const earlyMs = tMs - performance.now()
+      if (earlyMs > 0) {
+        timers.push(setTimeout(due, Math.ceil(earlyMs)))
+        return
+      }
+      try {
+        hook()
+      } catch (e) {
+        onError(e)
+      }
+    }
+    timers.push(setTimeout(due, Math.max(0, tMs - performance.now())))
   }
   at(w.startMs, hooks.onStart)
   at(w.endMs, hooks.onEnd)

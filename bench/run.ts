@@ -326,7 +326,14 @@ interface GateRunRow {
   wallSec: number
   /** How the arms' windows were timed (rows without it: {@link OLD_TIMING}). */
   timing?: string
+  /** The gate's `time-budget` (rows without it: {@link OLD_TIME_BUDGET} s, the default before looks were cut to fit). */
+  timeBudgetSec?: number
+  /** Blocks at each look taken. */
+  looks?: number[]
 }
+
+/** The `time-budget` default when rows did not record it. */
+const OLD_TIME_BUDGET = 360
 
 const RUN_HISTORY = 'defaults-history.jsonl'
 
@@ -358,7 +365,9 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
     rule: RULE,
     logRatios: [...c.logRatios],
     wallSec: run.wallSec,
-    timing: TIMING
+    timing: TIMING,
+    timeBudgetSec: gateDefault(Inputs.TimeBudget),
+    looks: [...run.looks.blocks]
   }
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
   fs.appendFileSync(path.join(root, 'bench/results', RUN_HISTORY), `${JSON.stringify(row)}\n`)
@@ -369,12 +378,12 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
 export function gateRunSummary(rows: readonly GateRunRow[]): string {
   const groups = new Map<string, GateRunRow[]>()
   for (const r of rows) {
-    const key = [r.kind, r.timing ?? OLD_TIMING, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs, r.rule ?? OLD_RULE].join('|')
+    const key = [r.kind, r.timing ?? OLD_TIMING, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs, r.rule ?? OLD_RULE, r.timeBudgetSec ?? OLD_TIME_BUDGET].join('|')
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   const lines = [
-    '| series | rule | timing | design | blocks × (warm-up + measured) | budget | runs | FAIL | INCONCLUSIVE | first … last run (UTC) | mean measured overhead | median per-block SD | median blocks run | median wall |',
-    '| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |'
+    '| series | rule | timing | design | blocks × (warm-up + measured) | time budget | budget | runs | FAIL | INCONCLUSIVE | first … last run (UTC) | mean measured overhead | median per-block SD | median blocks run | median wall | longest wall |',
+    '| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const rs of [...groups.values()].sort((a, b) => a[0].date.localeCompare(b[0].date))) {
     const r0 = rs[0]
@@ -383,8 +392,8 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
     const med = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5)
     const series = r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
     lines.push(
-      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
-        `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${pct(med(rs.map((r) => r.sdQps)))} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s |`
+      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.timeBudgetSec ?? OLD_TIME_BUDGET} s | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
+        `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${pct(med(rs.map((r) => r.sdQps)))} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s | ${Math.max(...rs.map((r) => r.wallSec)).toFixed(0)} s |`
     )
   }
   return lines.join('\n') + '\n'

@@ -10,6 +10,7 @@
  *   npm run sim -- --df-check      actual/nominal rate of the trimmed t with df h − 1 and 0.85·(h − 1)
  *   --shapes normal,exp- / --k 4      only these shapes / numbers of gated comparisons (no history rows)
  *   options: --reps N (default 20000) --seed S --rounds R --max-rounds M --step S --spending pocock|obrien-fleming
+ *            --final-at B (the last look made final early at B blocks by the time budget, spending the α left)
  *            --burst B (burst size in noise-SDs, default 5)
  */
 import { decideAtLook, type GatedComparison, type LookResult } from '../src/analysis/decide.js'
@@ -145,12 +146,14 @@ interface Args {
   rounds: number
   maxRounds: number
   step: number | undefined
+  /** A last look made final early by the time budget (spends the α left), e.g. 14 of 24. */
+  finalAt: number | undefined
   spending: SpendingFunction
   burst: number
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, candidates: false, mde: false, fixed: false, dfCheck: false, only: undefined, shapes: SHAPES, ks: [1, 4], reps: 20000, seed: 1, rounds: DEFAULTS.rounds, maxRounds: DEFAULTS.maxRounds, step: undefined, spending: 'pocock', burst: BURST_SIZE }
+  const a: Args = { json: false, candidates: false, mde: false, fixed: false, dfCheck: false, only: undefined, shapes: SHAPES, ks: [1, 4], reps: 20000, seed: 1, rounds: DEFAULTS.rounds, maxRounds: DEFAULTS.maxRounds, step: undefined, finalAt: undefined, spending: 'pocock', burst: BURST_SIZE }
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1]
     const num = (): number => {
@@ -186,6 +189,7 @@ function parseArgs(argv: string[]): Args {
       case '--rounds': a.rounds = num(); break
       case '--max-rounds': a.maxRounds = num(); break
       case '--step': a.step = num(); break
+      case '--final-at': a.finalAt = num(); break
       case '--burst': a.burst = num(); break
       case '--spending':
         if (v !== 'pocock' && v !== 'obrien-fleming') throw new Error(`--spending must be pocock or obrien-fleming, got '${String(v)}'`)
@@ -204,6 +208,7 @@ function designFor(a: Args, k: number, fixed = false): SequentialDesign {
     rounds: a.rounds,
     maxRounds: fixed ? a.rounds : a.maxRounds,
     ...(a.step !== undefined ? { step: a.step } : {}),
+    ...(a.finalAt !== undefined && !fixed ? { finalAt: a.finalAt } : {}),
     confidence: DEFAULTS.confidence,
     gatedComparisons: k,
     failSpending: a.spending,

@@ -104,7 +104,7 @@ export async function runEngine(config: Config, hooks: EngineHooks = {}, options
   const look: LookFn = (rounds, l) => {
     // Checked at every look: a verdict must never rest on rounds that lost part of their spans.
     assertSpansPerTraceSteady(rounds)
-    last = analyse(config, arms, rounds, stored, { index: l.index, previous: last?.look, final: l.final })
+    last = analyse(config, arms, rounds, stored, { index: l.index, previous: last?.look, final: l.final, blocks: l.blocks })
     return { stop: last.look.stop, reason: last.look.reason }
   }
   const m = await measureRun(config, (arm, port, endpoint) => roundEnv(config, arm, port, endpoint), design.looks, look, hooks, options.signal)

@@ -34,8 +34,13 @@ export interface LookContext {
   index: number
   /** The result of the previous look (decided comparisons stay decided). */
   previous?: LookResult
-  /** No further look follows (last planned look, or the time budget): undecided comparisons become INCONCLUSIVE. */
+  /**
+   * No further look follows (last planned look, or the time budget): undecided comparisons become
+   * INCONCLUSIVE. A look made final early spends all the α left (the level stays α).
+   */
   final: boolean
+  /** Blocks at this look when the time budget cut it short of the planned `design.looks[index]`. */
+  blocks?: number
 }
 
 /** What the analysis returns. */
@@ -88,9 +93,18 @@ export function storedStatus(config: Config, stored: StoredInput): BaselineInfo 
   return info
 }
 
-/** The design of a run: looks every `rounds` blocks up to `max-rounds`, for the gated family of the plan. */
-export function designOf(config: Pick<Config, 'rounds' | 'maxRounds' | 'confidence'>, gated: number): SequentialDesign {
-  return planLooks({ rounds: config.rounds, maxRounds: config.maxRounds, confidence: config.confidence, gatedComparisons: gated })
+/**
+ * The design of a run: looks every `rounds` blocks up to `max-rounds`, for the gated family of the
+ * plan; `finalAt`: the blocks of a look the time budget made final early (it spends the α left).
+ */
+export function designOf(config: Pick<Config, 'rounds' | 'maxRounds' | 'confidence'>, gated: number, finalAt?: number): SequentialDesign {
+  return planLooks({
+    rounds: config.rounds,
+    maxRounds: config.maxRounds,
+    confidence: config.confidence,
+    gatedComparisons: gated,
+    ...(finalAt !== undefined && finalAt < config.maxRounds ? { finalAt } : {})
+  })
 }
 
 /** The data of one planned comparison: per-block log-ratios, or this run's and the stored runs' values. */
@@ -236,7 +250,7 @@ export function analyse(config: Config, arms: readonly ArmSpec[], rounds: readon
   const gatedPlan = gatedComparisons(planned)
   const blocks = new Set(rounds.map((r) => r.block)).size
   // Without a look context: a single, final look over the blocks so far (tests, re-analysis).
-  const design = look !== undefined ? designOf(config, gatedPlan.length) : planLooks({ rounds: Math.max(2, blocks), maxRounds: Math.max(2, blocks), confidence: config.confidence, gatedComparisons: gatedPlan.length })
+  const design = look !== undefined ? designOf(config, gatedPlan.length, look.final ? (look.blocks ?? blocks) : undefined) : planLooks({ rounds: Math.max(2, blocks), maxRounds: Math.max(2, blocks), confidence: config.confidence, gatedComparisons: gatedPlan.length })
   const index = look?.index ?? 0
   const otherMachine = info?.machineDifferences !== undefined && info.machineDifferences.length > 0 ? `baseline from another machine (${info.machineDifferences.join(', ')})` : undefined
   const inputs: GatedComparison[] = []

@@ -24,6 +24,8 @@ export interface SequentialDesign {
   failLevels: number[][]
   /** passLevels[j]: nominal one-sided p threshold for PASS at look j (level α/2). */
   passLevels: number[]
+  /** Set when the last look was made final early by the time budget and spends the α left. */
+  finalEarly?: boolean
 }
 
 /** Options of planLooks(). */
@@ -40,6 +42,11 @@ export interface PlanLooksOptions {
   gatedComparisons: number
   failSpending?: SpendingFunction
   passSpending?: SpendingFunction
+  /**
+   * Blocks of a look made final early by the time budget (not by the data): the planned looks
+   * before it are kept, it becomes the last, and it spends all the α left (the level stays α).
+   */
+  finalAt?: number
 }
 
 /** Recommended spending: Pocock-type for both, so that clear cases stop at the first look. */
@@ -49,11 +56,11 @@ export const DEFAULT_PASS_SPENDING: SpendingFunction = 'pocock'
 const levelCache = new Map<string, number[]>()
 
 /** Nominal one-sided p thresholds of a spending design at level `alpha` (cached: designs repeat). */
-export function nominalLevels(fractions: readonly number[], alpha: number, fn: SpendingFunction): number[] {
-  const key = `${fn}|${alpha}|${fractions.join(',')}`
+export function nominalLevels(fractions: readonly number[], alpha: number, fn: SpendingFunction, finalSpendsAll = false): number[] {
+  const key = `${fn}|${alpha}|${fractions.join(',')}|${finalSpendsAll}`
   let levels = levelCache.get(key)
   if (levels === undefined) {
-    levels = efficacyBoundaries(fractions, alpha, fn).map(normSf)
+    levels = efficacyBoundaries(fractions, alpha, fn, { finalSpendsAll }).map(normSf)
     levelCache.set(key, levels)
   }
   return levels
@@ -73,16 +80,32 @@ export function planLooks(opts: PlanLooksOptions): SequentialDesign {
   if (!(Number.isInteger(gatedComparisons) && gatedComparisons >= 0)) {
     throw new RangeError(`gatedComparisons must be an integer ≥ 0, got ${String(gatedComparisons)}`)
   }
-  const looks: number[] = []
-  for (let b = rounds; b < maxRounds; b += step) looks.push(b)
-  looks.push(maxRounds)
+  const planned: number[] = []
+  for (let b = rounds; b < maxRounds; b += step) planned.push(b)
+  planned.push(maxRounds)
+  const { finalAt } = opts
+  if (finalAt !== undefined && !(Number.isInteger(finalAt) && finalAt >= 2 && finalAt <= maxRounds)) {
+    throw new RangeError(`a look made final early must be at 2 to ${maxRounds} blocks, got ${String(finalAt)}`)
+  }
+  const looks = finalAt === undefined ? planned : [...planned.filter((b) => b < finalAt), finalAt]
+  const spendAll = finalAt !== undefined
   const alpha = 1 - confidence
   const failSpending = opts.failSpending ?? DEFAULT_FAIL_SPENDING
   const passSpending = opts.passSpending ?? DEFAULT_PASS_SPENDING
+  // Fractions of the planned maximum, also for a look made final early: the earlier looks keep the levels they were decided at.
   const fractions = looks.map((b) => b / maxRounds)
   const failLevels: number[][] = []
-  for (let r = 0; r < gatedComparisons; r++) failLevels.push(nominalLevels(fractions, alpha / 2 / (gatedComparisons - r), failSpending))
-  return { looks, alpha, gated: gatedComparisons, failSpending, passSpending, failLevels, passLevels: nominalLevels(fractions, alpha / 2, passSpending) }
+  for (let r = 0; r < gatedComparisons; r++) failLevels.push(nominalLevels(fractions, alpha / 2 / (gatedComparisons - r), failSpending, spendAll))
+  return {
+    looks,
+    alpha,
+    gated: gatedComparisons,
+    failSpending,
+    passSpending,
+    failLevels,
+    passLevels: nominalLevels(fractions, alpha / 2, passSpending, spendAll),
+    ...(spendAll ? { finalEarly: true } : {})
+  }
 }
 
 /** What one gated comparison contributes at a look: its one-sided p-values (NaN = not decidable). */

@@ -96,15 +96,20 @@ function checkFractions(fractions: readonly number[], complete = true): void {
  * information `fractions` (increasing, last = 1): P_0(Z_j ≥ c_j for some j) = alpha, the j-th look
  * spending alphaSpent(t_j) − alphaSpent(t_{j−1}). Computed by the recursive numerical integration
  * of Armitage, McPherson & Rowe (1969) / Jennison & Turnbull (2000, ch. 19) on a Simpson grid.
+ * With `finalSpendsAll` the last fraction may be below 1 and its look spends all of α not yet
+ * spent: the final analysis of a run stopped early for a reason independent of the data (its
+ * time budget), which keeps the level exactly α (Lan & DeMets 1983; Jennison & Turnbull §7.2.2).
  */
-export function efficacyBoundaries(fractions: readonly number[], alpha: number, fn: SpendingFunction): number[] {
-  checkFractions(fractions)
+export function efficacyBoundaries(fractions: readonly number[], alpha: number, fn: SpendingFunction, opts: { finalSpendsAll?: boolean } = {}): number[] {
+  checkFractions(fractions, opts.finalSpendsAll !== true)
   const bounds: number[] = []
   let density: Density | null = null
   let tPrev = 0
   let spentSoFar = 0
-  for (const t of fractions) {
-    const target = alphaSpent(fn, alpha, t) - spentSoFar
+  for (const [j, t] of fractions.entries()) {
+    // A look made final early (a run cut by its time budget, not by its data) spends what is left.
+    const spendAll = opts.finalSpendsAll === true && j === fractions.length - 1
+    const target = (spendAll ? alpha : alphaSpent(fn, alpha, t)) - spentSoFar
     const cross = (c: number): number => (density === null ? normSf(c) : crossing(density, tPrev, t, c, 0))
     const c = target <= 0 ? Z_MAX : bisect((c) => cross(c) - target, -5, Z_MAX)
     bounds.push(c)

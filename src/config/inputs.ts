@@ -237,9 +237,9 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   },
   {
     name: Inputs.TimeBudget,
-    default: '360',
+    default: '180',
     description:
-      'Seconds of wall time after which no further look is started (the blocks already planned for the running look still finish). `0`: no limit. The default fits the three looks of the default plan (8, 16, 24 blocks of 10 s, about 100 s per look with two or three arms); a clear run stops after the first.'
+      'Seconds of wall time a run may take (`0`: no limit). After each look the gate predicts the next from this look\'s time per block: a look that would end after the budget is cut to the blocks that fit (at least 2 more), or not started; that look is then the last, and it spends all the α not yet spent (the error rates stay those of `confidence`). On a 2-core runner the default (3 min) ends a two-arm run after the first look (8 blocks of 2 s + 10 s, about 100 s) or at about 14 blocks; `0` or a larger budget runs the full plan (8, 16, 24 blocks).'
   },
   {
     name: Inputs.UninstrumentedCommand,

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path'
 import type { Config } from '../config/config.js'
+import { nextLook } from '../plan/time-budget.js'
 import { armsOf, makePlan, OFF_ARM_ID } from '../plan/plan.js'
 import { randomSeed } from '../plan/random.js'
 import { GateError, errorMessage } from '../errors.js'
@@ -159,8 +160,11 @@ export async function measureRun(
     openLoop = await calibrateOpenLoop(ctx, plan, armMap)
     const total = plan.steps.length
     let block = 0
-    for (const [li, until] of looks.entries()) {
+    // The planned looks, unless the time budget cuts one short (it is then the last, see plan/time-budget.ts).
+    let until = looks[0]
+    for (let li = 0; ; li++) {
       const lookStartMs = Date.now()
+      const from = block
       for (; block < until; block++) {
         const steps = plan.steps.filter((s) => s.block === block)
         for (const group of blockGroups(rig, steps, armMap, block * arms.length)) {
@@ -173,17 +177,24 @@ export async function measureRun(
         }
       }
       taken.push(until)
-      // The next look costs about what this one did; it is not started past the time budget, so this
-      // look is then the final one (undecided comparisons end INCONCLUSIVE, with the α not spent).
-      const lastPlanned = li === looks.length - 1
-      const nextMs = lastPlanned ? 0 : ((Date.now() - lookStartMs) / (until - (taken[li - 1] ?? 0))) * (looks[li + 1] - until)
-      const outOfTime = !lastPlanned && config.timeBudgetSec > 0 && Date.now() - startedMs + nextMs > config.timeBudgetSec * 1000
-      const outcome = look(rounds, { index: li, blocks: until, final: lastPlanned || outOfTime })
-      if (outcome.stop || lastPlanned || outOfTime) {
-        stoppedBecause = outOfTime ? `${outcome.reason} (the next look would end after the ${config.timeBudgetSec} s 'time-budget')` : outcome.reason
+      const cutHere = until !== looks[li]
+      const planned = cutHere || li === looks.length - 1 ? null : looks[li + 1]
+      // The next look costs about what this one did per block.
+      const next = nextLook({ taken: until, planned, elapsedMs: Date.now() - startedMs, msPerBlock: (Date.now() - lookStartMs) / (until - from), budgetMs: config.timeBudgetSec * 1000 })
+      const outOfTime = planned !== null && next === null
+      const outcome = look(rounds, { index: li, blocks: until, final: next === null })
+      if (outcome.stop || next === null) {
+        const budget = `the ${config.timeBudgetSec} s 'time-budget'`
+        stoppedBecause = outOfTime
+          ? `${outcome.reason} (the next look would end after ${budget}; this look spent the α left)`
+          : cutHere
+            ? `${outcome.reason} (a look cut to ${until} blocks of the planned ${looks[li]} to end within ${budget})`
+            : outcome.reason
         break
       }
       info(outcome.reason)
+      if (next.cut) info(`the next look is cut to ${next.blocks} blocks (planned ${looks[li + 1]}) to end within the ${config.timeBudgetSec} s 'time-budget'; it is the last and spends the α left`)
+      until = next.blocks
     }
     const ran = planAsRun(plan, taken[taken.length - 1])
     const s = await spikeRuns(ctx, ran)

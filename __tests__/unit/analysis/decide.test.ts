@@ -96,6 +96,25 @@ describe('sequential step', () => {
     expect(design.failLevels[0][0]).toBeGreaterThan(10 * of.failLevels[0][0])
   })
 
+  test('a look the time budget made final early keeps the earlier levels, ends the design and spends the α left', () => {
+    const cut = planLooks({ rounds: 8, maxRounds: 24, confidence: 0.95, gatedComparisons: 3, finalAt: 14 })
+    expect(cut.looks).toEqual([8, 14])
+    expect(cut.finalEarly).toBe(true)
+    for (let r = 0; r < 3; r++) {
+      expect(cut.failLevels[r][0]).toBeCloseTo(design.failLevels[r][0], 12)
+      // More α left to spend than the plan gave the look at 16: a higher nominal level.
+      expect(cut.failLevels[r][1]).toBeGreaterThan(design.failLevels[r][1])
+    }
+    expect(cut.passLevels[0]).toBeCloseTo(design.passLevels[0], 12)
+    // The first look itself made final: the fixed one-look test at the full α.
+    const first = planLooks({ rounds: 8, maxRounds: 24, confidence: 0.95, gatedComparisons: 1, finalAt: 8 })
+    expect(first.looks).toEqual([8])
+    expect(first.passLevels[0]).toBeCloseTo(0.025, 10)
+    for (const bad of [1, 25, 8.5]) {
+      expect(() => planLooks({ rounds: 8, maxRounds: 24, confidence: 0.95, gatedComparisons: 1, finalAt: bad })).toThrow(`a look made final early must be at 2 to 24 blocks, got ${bad}`)
+    }
+  })
+
   test('Holm step-down within a look: a clear FAIL frees α for the next', () => {
     const [l0, l1] = [design.failLevels[0][0], design.failLevels[1][0]]
     const mid = (l0 + l1) / 2

@@ -47,3 +47,15 @@ test('inconsistent plans are rejected by name', () => {
   expect(() => efficacyBoundaries([0.5, 0.9], 0.025, 'pocock')).toThrow(/last information fraction must be 1/)
   expect(() => alphaSpent('linear' as 'pocock', 0.025, 0.5)).toThrow(/unknown spending function 'linear'/)
 })
+
+test('a look made final early spends all the α left: earlier bounds unchanged, the level is exactly α', () => {
+  for (const fn of ['pocock', 'obrien-fleming'] as const) {
+    const planned = efficacyBoundaries([8 / 24, 16 / 24, 1], 0.025, fn)
+    const cut = efficacyBoundaries([8 / 24, 14 / 24], 0.025, fn, { finalSpendsAll: true })
+    expect(cut[0]).toBeCloseTo(planned[0], 10)
+    expect(Math.abs(crossingProbability([8 / 24, 14 / 24], cut, 0) / 0.025 - 1)).toBeLessThan(1e-5)
+    // Spending what is left makes the cut look easier to cross than the planned spending at 14/24 would.
+    expect(cut[1]).toBeLessThan(efficacyBoundaries([8 / 24, 14 / 24, 1], 0.025, fn)[1])
+  }
+  expect(() => efficacyBoundaries([8 / 24, 14 / 24], 0.025, 'pocock')).toThrow(/last information fraction must be 1/)
+})

@@ -24,7 +24,7 @@ describe('parseConfig defaults', () => {
       cpuPinning: 'auto',
       roundDesign: 'side-by-side',
       maxRounds: 24,
-      timeBudgetSec: 360,
+      timeBudgetSec: 180,
       uninstrumentedCommand: null
     })
     expect(Object.isFrozen(c)).toBe(true)

@@ -1,0 +1,55 @@
+/**
+ * The time budget through runEngine against the real fixture: a look after which no further look
+ * fits ends the run there, says so, and is analysed as the last look (its undecided comparisons end
+ * INCONCLUSIVE, never "undecided"). The budget (1 s) is below what the first look alone takes, so
+ * the outcome does not depend on the machine's speed.
+ */
+import { expect } from '@jest/globals'
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { runEngine, type GateRun } from '../../../src/engine.js'
+import { parseConfig } from '../../../src/config/config.js'
+import { killAllServices } from '../../../src/service/service.js'
+import { FIXTURE_SERVICE_INPUTS } from '../../helpers/cli.js'
+
+describe('runEngine with a time budget shorter than the first look', () => {
+  let dir: string
+  let run: GateRun
+  const log: string[] = []
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'time-budget-'))
+    const config = parseConfig({
+      ...FIXTURE_SERVICE_INPUTS,
+      'sampling-rates': '1',
+      rounds: '3',
+      'max-rounds': '9',
+      'time-budget': '1',
+      'round-duration': '0.5',
+      'warmup-duration': '0.2',
+      'max-p99-overhead': 'none',
+      'output-dir': dir,
+      env: 'NODE_OPTIONS=',
+      seed: '5'
+    })
+    run = await runEngine(config, { info: (m) => log.push(m), warn: (m) => log.push(`warning: ${m}`) })
+  })
+  afterAll(async () => {
+    await killAllServices()
+    fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('only the first of the three planned looks ran, and the run says why', () => {
+    expect(run.looks.blocks).toEqual([3])
+    expect(new Set(run.rounds.map((r) => r.block))).toEqual(new Set([0, 1, 2]))
+    expect(run.looks.stoppedBecause).toContain("the next look would end after the 1 s 'time-budget'")
+    expect(log.some((l) => l.includes('looks after 3, 6, 9 blocks'))).toBe(true)
+  })
+
+  test('the look was the last: every gated comparison is decided or INCONCLUSIVE', () => {
+    const gated = run.comparisons.filter((c) => c.budget !== null)
+    expect(gated.length).toBeGreaterThan(0)
+    for (const c of gated) expect(['pass', 'fail', 'inconclusive']).toContain(c.decision)
+  })
+})

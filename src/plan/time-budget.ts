@@ -7,6 +7,9 @@
 /** A look cut to fewer than this many extra blocks is not worth its boot and warm-up: the run stops instead. */
 export const MIN_CUT_BLOCKS = 2
 
+/** Kept free at the end of the budget for closing the rig, the last analysis and the report (and blocks a little slower than predicted). */
+export const END_RESERVE_MS = 2000
+
 export interface NextLookInput {
   /** Blocks measured so far (the look just taken). */
   taken: number
@@ -28,7 +31,7 @@ export function nextLook(input: NextLookInput): NextLook {
   if (planned === null) return null
   if (!(planned > taken)) throw new RangeError(`the next look must add blocks: ${planned} after ${taken}`)
   if (budgetMs <= 0) return { blocks: planned, cut: false }
-  const left = budgetMs - elapsedMs
+  const left = budgetMs - END_RESERVE_MS - elapsedMs
   const fit = msPerBlock > 0 ? Math.floor(left / msPerBlock) : planned - taken
   if (fit >= planned - taken) return { blocks: planned, cut: false }
   if (fit < MIN_CUT_BLOCKS) return null

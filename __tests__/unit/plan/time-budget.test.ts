@@ -5,7 +5,8 @@ const base = { taken: 8, planned: 16, elapsedMs: 100_000, msPerBlock: 12_500, bu
 describe('the next look within the time budget', () => {
   test('a planned look that fits is taken whole', () => {
     expect(nextLook({ ...base, budgetMs: 400_000 })).toEqual({ blocks: 16, cut: false })
-    expect(nextLook({ ...base, budgetMs: 200_000 })).toEqual({ blocks: 16, cut: false })
+    expect(nextLook({ ...base, budgetMs: 202_000 })).toEqual({ blocks: 16, cut: false })
+    expect(nextLook({ ...base, budgetMs: 201_000 })).toEqual({ blocks: 15, cut: true })
   })
 
   test('no limit: always the planned look', () => {
@@ -13,12 +14,13 @@ describe('the next look within the time budget', () => {
   })
 
   test('only part fits: cut to the blocks that end within the budget', () => {
-    // 80 s left at 12.5 s per block: 6 blocks.
+    // 80 s left, 2 s of it kept for the end, at 12.5 s per block: 6 blocks.
     expect(nextLook(base)).toEqual({ blocks: 14, cut: true })
   })
 
   test(`fewer than ${MIN_CUT_BLOCKS} more blocks fit: no further look`, () => {
-    expect(nextLook({ ...base, elapsedMs: 155_000 })).toEqual({ blocks: 10, cut: true })
+    expect(nextLook({ ...base, elapsedMs: 150_000 })).toEqual({ blocks: 10, cut: true })
+    expect(nextLook({ ...base, elapsedMs: 155_000 })).toBeNull()
     expect(nextLook({ ...base, elapsedMs: 170_000 })).toBeNull()
     expect(nextLook({ ...base, elapsedMs: 190_000 })).toBeNull()
   })

@@ -4,7 +4,7 @@
  * BatchSpanProcessor sends them) on loopback into a receiver running in a child process, and reads
  * that process's CPU (user + system, whole process: HTTP parsing included) for each way of counting.
  *
- *   npx tsc -p tsconfig.bench.json && node lib/bench/receiver-cpu.js [--rate 10000] [--seconds 6] [--modes a,b] [--dump body.bin]
+ *   npx tsc -p tsconfig.bench.json && node lib/bench/receiver-cpu.js [--rate 10000] [--seconds 6] [--modes a,b] [--warmup 20] [--framing chunked|length] [--dump body.bin]
  *
  * Modes (each in a fresh child process, warmed up first):
  *   worker        the gate's receiver as the action runs it: in a worker thread (src/otlp/worker-host.ts),
@@ -196,8 +196,11 @@ function ask<T>(child: ChildProcess, msg: string): Promise<T> {
   })
 }
 
+/** How a body is framed: chunked (as the Node SDK's exporter sends it: a piped stream) or with Content-Length. */
+type Framing = 'chunked' | 'length'
+
 /** POSTs bodies round-robin at `perSecond` exports for `seconds`, one keep-alive connection like an SDK. */
-async function replay(port: number, bodies: Buffer[], perSecond: number, seconds: number): Promise<void> {
+async function replay(port: number, bodies: Buffer[], perSecond: number, seconds: number, framing: Framing): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   const total = Math.round(perSecond * seconds)
   const start = Date.now()
@@ -207,13 +210,16 @@ async function replay(port: number, bodies: Buffer[], perSecond: number, seconds
       const wait = due - Date.now()
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       const body = bodies[i % bodies.length]!
+      const headers: Record<string, string | number> = { 'Content-Type': 'application/x-protobuf', ...(framing === 'length' ? { 'Content-Length': body.length } : {}) }
       await new Promise<void>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.length } }, (res) => {
+        const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers }, (res) => {
           res.resume()
           res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`receiver answered ${res.statusCode}`))))
         })
         req.on('error', reject)
-        req.end(body)
+        // write() before end() without Content-Length: Transfer-Encoding: chunked, as the SDK's pipe() does.
+        req.write(body)
+        req.end()
       })
     }
   } finally {
@@ -221,14 +227,16 @@ async function replay(port: number, bodies: Buffer[], perSecond: number, seconds
   }
 }
 
-async function measure(mode: Mode, bodies: Buffer[], rate: number, seconds: number): Promise<ChildReport> {
+async function measure(mode: Mode, bodies: Buffer[], rate: number, seconds: number, framing: Framing, warmup: number): Promise<ChildReport> {
   const child = fork(fileURLToPath(import.meta.url), ['--child', mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   try {
     const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })))
     const perSecond = rate / SPANS_PER_EXPORT
-    await replay(port, bodies, perSecond * 2, 1) // warm-up: JIT, buffers (not measured)
+    // Warm-up (not measured): a gate's receiver lives for the whole run, thousands of exports, so its
+    // steady state is what a round sees; a receiver's first ~100 exports cost ~2x (JIT tiers, heap growth).
+    await replay(port, bodies, perSecond, warmup, framing)
     await ask(child, 'start')
-    await replay(port, bodies, perSecond, seconds)
+    await replay(port, bodies, perSecond, seconds, framing)
     return await ask<ChildReport>(child, 'report')
   } finally {
     child.send('exit')
@@ -246,6 +254,10 @@ async function main(): Promise<void> {
   if (childAt >= 0) return runChild(process.argv[childAt + 1] as Mode)
   const rate = arg('rate', 10_000)
   const seconds = arg('seconds', 6)
+  const warmup = arg('warmup', 20)
+  const framingAt = process.argv.indexOf('--framing')
+  const framing = (framingAt >= 0 ? process.argv[framingAt + 1] : 'chunked') as Framing
+  if (framing !== 'chunked' && framing !== 'length') throw new Error(`--framing: expected chunked or length, got '${framing}'`)
   const only = process.argv.indexOf('--modes')
   const modes = only >= 0 ? (process.argv[only + 1] ?? '').split(',') : MODES
   const unknown = modes.filter((m) => !(MODES as string[]).includes(m))
@@ -259,11 +271,11 @@ async function main(): Promise<void> {
   }
   const avg = bodies.reduce((a, b) => a + b.length, 0) / bodies.length
   console.log(`${new Date().toISOString()} · ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length} · node ${process.version}`)
-  console.log(`stream: ${rate} spans/s for ${seconds} s in ${SPANS_PER_EXPORT}-span exports (${Math.round(avg)} bytes each, ${Math.round(avg / SPANS_PER_EXPORT)} B/span), OTLP/HTTP protobuf, loopback`)
+  console.log(`stream: ${rate} spans/s for ${seconds} s (after ${warmup} s of warm-up) in ${SPANS_PER_EXPORT}-span exports (${Math.round(avg)} bytes each, ${Math.round(avg / SPANS_PER_EXPORT)} B/span), OTLP/HTTP protobuf, ${framing === 'chunked' ? 'chunked as the Node SDK sends' : 'Content-Length'}, loopback`)
   console.log('| mode | spans | process CPU ms per 1k spans (of it system) | % of one core | receiver-reported CPU ms per 1k spans |')
   console.log('| --- | --- | --- | --- | --- |')
   for (const mode of modes as Mode[]) {
-    const r = await measure(mode, bodies, rate, seconds)
+    const r = await measure(mode, bodies, rate, seconds, framing, warmup)
     const perK = r.cpuMicros / 1000 / (r.spans / 1000)
     const handler = r.handlerCpuSeconds === null ? 'n/a' : ((r.handlerCpuSeconds * 1000) / (r.spans / 1000)).toFixed(3)
     const sysPerK = r.sysMicros / 1000 / (r.spans / 1000)

@@ -43388,6 +43388,57 @@ function nanosWordsToMs(lo, hi) {
     return hi * 4294.967296 + lo / 1e6;
 }
 
+;// CONCATENATED MODULE: ./src/otlp/body.ts
+/**
+ * Reading a request body into one reusable buffer. A 512-span export is ~150 kB; collecting the
+ * socket's 64 kB chunks and concatenating them allocated a fresh 150 kB buffer per export, and at the
+ * ~20 exports a second of a traced service that memory came back from the allocator as fresh pages:
+ * 20–70 page faults per request in bench/README.md's probes, most of them gone with a buffer kept
+ * across requests. The body is lent to one request at a time (the exports of one SDK connection
+ * come one after the other); a request arriving while it is lent gets a buffer of its own.
+ */
+/** Largest buffer kept for reuse; a larger body gets a buffer of its own, dropped after use. */
+const KEEP_BYTES = 4 * 1024 * 1024;
+const INITIAL_BYTES = 256 * 1024;
+/** The reusable body buffer of one receiver. */
+class BodyBuffer {
+    spare;
+    constructor(initialBytes = INITIAL_BYTES) {
+        this.spare = Buffer.allocUnsafe(initialBytes);
+    }
+    /** A buffer of at least `bytes`: the spare one when it is free and big enough, else a new one. */
+    take(bytes) {
+        const spare = this.spare;
+        if (spare !== null && spare.length >= bytes) {
+            this.spare = null;
+            return spare;
+        }
+        return Buffer.allocUnsafe(Math.max(bytes, INITIAL_BYTES));
+    }
+    /** Gives a buffer from {@link take} back once nothing reads it any more (the larger one is kept). */
+    give(buffer) {
+        if (buffer.length > KEEP_BYTES)
+            return;
+        if (this.spare === null || this.spare.length < buffer.length)
+            this.spare = buffer;
+    }
+}
+/**
+ * Appends `chunk` at `used` in `buffer` (from `pool`), growing it ×2 when full; returns the buffer
+ * now holding the bytes (the old one goes back to `pool`).
+ */
+function appendChunk(pool, buffer, used, chunk) {
+    if (used + chunk.length <= buffer.length) {
+        chunk.copy(buffer, used);
+        return buffer;
+    }
+    const bigger = pool.take(Math.max(buffer.length * 2, used + chunk.length));
+    buffer.copy(bigger, 0, 0, used);
+    pool.give(buffer);
+    chunk.copy(bigger, used);
+    return bigger;
+}
+
 ;// CONCATENATED MODULE: ./src/otlp/window.ts
 const CHUNK_MS = 1024;
 /** Counts per millisecond of Unix time, in sparse 1024-ms chunks (memory grows with the time spanned, not the count). */
@@ -44333,7 +44384,12 @@ async function startOtlpGrpcReceiver(opts = {}) {
  * span's start time for window queries (src/otlp/window.ts), measures its own decoding CPU, and
  * answers as the OTLP/HTTP spec says so that the service's SDK sees a healthy collector. Protobuf is
  * walked on the wire (src/otlp/walk.ts), never decoded into an object per span.
+ *
+ * node:http carries it: a leaner transport on node:net + Node's llhttp binding was measured and not
+ * kept (bench/README.md, "The OTLP receiver's own CPU": less CPU on the receiver's thread, more in
+ * the process). Each request is routed, read and answered as a Reply, the one place that decides.
  */
+
 
 
 
@@ -44347,32 +44403,32 @@ const OTHER_SIGNAL_PATHS = new Set(['/v1/metrics', '/v1/logs']);
 const receiver_EMPTY_TRACE_RESPONSE = encodeExportTraceServiceResponse();
 class BodyTooLargeError extends Error {
 }
-/** Reads the whole body, failing fast once it exceeds `limit` bytes. */
-function readBody(req, limit) {
+/** Reads the whole body into a buffer of `pool`, failing fast once it exceeds `limit` bytes. */
+function readBody(req, limit, pool) {
     return new Promise((resolve, reject) => {
         const declared = Number(req.headers['content-length']);
         if (Number.isFinite(declared) && declared > limit) {
             reject(new BodyTooLargeError(`Content-Length ${declared} exceeds ${limit} bytes`));
             return;
         }
-        const chunks = [];
+        let buffer = pool.take(Number.isFinite(declared) ? declared : 0);
         let size = 0;
         let done = false;
         req.on('data', (chunk) => {
             if (done)
                 return;
-            size += chunk.length;
-            if (size > limit) {
+            if (size + chunk.length > limit) {
                 done = true;
                 reject(new BodyTooLargeError(`body exceeds ${limit} bytes`));
                 return;
             }
-            chunks.push(chunk);
+            buffer = appendChunk(pool, buffer, size, chunk);
+            size += chunk.length;
         });
         req.on('end', () => {
             if (!done) {
                 done = true;
-                resolve(Buffer.concat(chunks, size));
+                resolve({ body: buffer.subarray(0, size), buffer });
             }
         });
         req.on('error', (e) => {
@@ -44383,66 +44439,52 @@ function readBody(req, limit) {
         });
     });
 }
-function send(res, status, contentType, body, extra = {}) {
-    const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': String(payload.byteLength), ...extra });
-    res.end(payload);
+function reply(status, contentType, body, extra) {
+    return { status, contentType, body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body, ...(extra !== undefined ? { extra } : {}) };
+}
+function send(res, r) {
+    res.writeHead(r.status, { 'Content-Type': r.contentType, 'Content-Length': String(r.body.byteLength), ...r.extra, ...(r.close === true ? { Connection: 'close' } : {}) });
+    res.end(r.body);
 }
 function contentTypeOf(format) {
     return format === 'json' ? 'application/json' : 'application/x-protobuf';
 }
-/** The request's path and format, or null once it was answered (unknown path, not POST, unsupported Content-Type). */
-function route(req, res, ctx) {
-    const path = (req.url ?? '/').split('?')[0];
+/** The request's route, or the answer to give at once (unknown path 404, not POST 405, unsupported Content-Type 415). */
+function route(method, url, headers, ctx) {
+    const path = (url ?? '/').split('?')[0];
     const isTraces = path === TRACES_PATH;
-    if (!isTraces && !OTHER_SIGNAL_PATHS.has(path)) {
-        send(res, 404, 'text/plain', `not found: ${path} (this OTLP receiver serves POST ${TRACES_PATH})\n`);
-        return null;
-    }
-    if (req.method !== 'POST') {
-        send(res, 405, 'text/plain', `method ${req.method ?? '?'} not allowed on ${path}; use POST\n`, { Allow: 'POST' });
-        return null;
-    }
-    const format = formatFromContentType(req.headers['content-type']);
+    if (!isTraces && !OTHER_SIGNAL_PATHS.has(path))
+        return reply(404, 'text/plain', `not found: ${path} (this OTLP receiver serves POST ${TRACES_PATH})\n`);
+    if (method !== 'POST')
+        return reply(405, 'text/plain', `method ${method ?? '?'} not allowed on ${path}; use POST\n`, { Allow: 'POST' });
+    const contentType = headers['content-type'];
+    const format = formatFromContentType(contentType);
     if (format === null) {
-        // Drain the body so the keep-alive connection stays usable.
-        req.resume();
         // A traces request in the wrong format is a misconfigured exporter: count it so the gate sees it.
         if (isTraces)
             ctx.tally.rejected();
-        const message = `unsupported Content-Type '${req.headers['content-type'] ?? ''}' on ${path} (expected application/x-protobuf or application/json)`;
+        const message = `unsupported Content-Type '${contentType ?? ''}' on ${path} (expected application/x-protobuf or application/json)`;
         ctx.log(`OTLP receiver: 415 ${message}`);
-        send(res, 415, 'application/json', encodeRpcStatus('json', RPC_INVALID_ARGUMENT, message));
-        return null;
+        return reply(415, 'application/json', encodeRpcStatus('json', RPC_INVALID_ARGUMENT, message));
     }
     return { path, isTraces, format };
 }
-/** The whole body, or null once a too large one was answered with 413. */
-async function bodyOr413(req, res, ctx, r) {
-    try {
-        return await readBody(req, ctx.maxBodyBytes);
-    }
-    catch (e) {
-        if (!(e instanceof BodyTooLargeError))
-            throw e;
-        if (r.isTraces)
-            ctx.tally.rejected();
-        ctx.log(`OTLP receiver: 413 on ${r.path}: ${e.message}`);
-        // The rest of the body is not read: close the connection (once the answer is out) rather than drain it.
-        res.once('finish', () => req.socket.destroy());
-        send(res, 413, contentTypeOf(r.format), encodeRpcStatus(r.format, RPC_INVALID_ARGUMENT, e.message), { Connection: 'close' });
-        return null;
-    }
+/** The 413 answer for a body over the limit (the connection is closed after it). */
+function tooLarge(r, message, ctx) {
+    if (r.isTraces)
+        ctx.tally.rejected();
+    ctx.log(`OTLP receiver: 413 on ${r.path}: ${message}`);
+    return { ...reply(413, contentTypeOf(r.format), encodeRpcStatus(r.format, RPC_INVALID_ARGUMENT, message)), close: true };
 }
-/** Count one trace export and answer it: 200, or the decoder's status for a malformed export. */
-function countTraces(req, res, ctx, format, body) {
+/** Count one trace export: 200, or the decoder's status for a malformed export. */
+function countTraces(headers, ctx, format, body) {
     // Synchronous from here to the tally: the CPU difference is this export's decoding and counting.
     const cpuStart = ctx.tally.cpuMark();
     try {
-        const summary = countTraceExport(body, { contentType: req.headers['content-type'], contentEncoding: req.headers['content-encoding'], maxBytes: ctx.maxBodyBytes, depth: ctx.depth }, ctx.batch);
+        const summary = countTraceExport(body, { contentType: headers['content-type'], contentEncoding: headers['content-encoding'], maxBytes: ctx.maxBodyBytes, depth: ctx.depth }, ctx.batch);
         ctx.tally.accepted(summary, body.length, ctx.batch);
         ctx.tally.addCpuSince(cpuStart);
-        send(res, 200, contentTypeOf(format), format === 'json' ? '{}' : receiver_EMPTY_TRACE_RESPONSE);
+        return reply(200, contentTypeOf(format), format === 'json' ? '{}' : receiver_EMPTY_TRACE_RESPONSE);
     }
     catch (e) {
         if (!(e instanceof OtlpDecodeError))
@@ -44450,21 +44492,45 @@ function countTraces(req, res, ctx, format, body) {
         ctx.tally.addCpuSince(cpuStart);
         ctx.tally.rejected();
         ctx.log(`OTLP receiver: ${e.status} rejected a ${body.length}-byte ${format} export: ${e.message}`);
-        send(res, e.status, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message));
+        return reply(e.status, contentTypeOf(format), encodeRpcStatus(format, RPC_INVALID_ARGUMENT, e.message));
     }
 }
-async function handleRequest(req, res, ctx) {
-    const r = route(req, res, ctx);
-    if (r === null)
-        return;
-    const body = await bodyOr413(req, res, ctx, r);
-    if (body === null)
-        return;
+/** The answer to a whole request body (read synchronously: `body` may be a reused buffer). */
+function answerBody(r, headers, body, ctx) {
     if (r.isTraces)
-        countTraces(req, res, ctx, r.format, body);
+        return countTraces(headers, ctx, r.format, body);
     // Metrics/logs: acknowledged with the empty response of the same format, never decoded or counted.
-    else
-        send(res, 200, contentTypeOf(r.format), r.format === 'json' ? '{}' : new Uint8Array(0));
+    return reply(200, contentTypeOf(r.format), r.format === 'json' ? '{}' : new Uint8Array(0));
+}
+/** node:http's request handler (the fallback transport). */
+async function handleRequest(req, res, ctx) {
+    const headers = req.headers;
+    const r = route(req.method, req.url, headers, ctx);
+    if (!('isTraces' in r)) {
+        // Drain the body so the keep-alive connection stays usable.
+        req.resume();
+        send(res, r);
+        return;
+    }
+    let read;
+    try {
+        read = await readBody(req, ctx.maxBodyBytes, ctx.bodies);
+    }
+    catch (e) {
+        if (!(e instanceof BodyTooLargeError))
+            throw e;
+        // The rest of the body is not read: close the connection (once the answer is out) rather than drain it.
+        res.once('finish', () => req.socket.destroy());
+        send(res, tooLarge(r, e.message, ctx));
+        return;
+    }
+    try {
+        send(res, answerBody(r, headers, read.body, ctx));
+    }
+    finally {
+        // Counting is synchronous: nothing reads the body after this.
+        ctx.bodies.give(read.buffer);
+    }
 }
 function listen(server, port, host) {
     return new Promise((resolve, reject) => {
@@ -44482,13 +44548,13 @@ async function startOtlpReceiver(opts = {}) {
     const host = opts.host ?? '127.0.0.1';
     const log = opts.log ?? (() => { });
     const tally = new SpanTally(opts.timeDecode !== false);
-    const ctx = { tally, batch: new SpanBatch(), log, maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES, depth: opts.validateSpans === true ? 'full' : 'count' };
+    const ctx = { tally, batch: new SpanBatch(), bodies: new BodyBuffer(), log, maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES, depth: opts.validateSpans === true ? 'full' : 'count' };
     const server = (0,external_node_http_namespaceObject.createServer)((req, res) => {
         handleRequest(req, res, ctx).catch((e) => {
             const message = e instanceof Error ? e.message : String(e);
             log(`OTLP receiver: 500 on ${req.method ?? '?'} ${req.url ?? '?'}: ${message}`);
             if (!res.headersSent)
-                send(res, 500, 'text/plain', `internal error: ${message}\n`);
+                send(res, reply(500, 'text/plain', `internal error: ${message}\n`));
             else
                 res.destroy();
         });

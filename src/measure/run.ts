@@ -126,6 +126,61 @@ function planAsRun(plan: Plan, blocks: number): Plan {
 }
 
 /**
+ * The blocks and looks of a run: the planned looks, unless the time budget cuts one short (it is
+ * then the last, see plan/time-budget.ts); `look` decides after each whether to go on.
+ */
+async function runLooks(
+  ctx: RoundContext,
+  plan: Plan,
+  armMap: Map<string, ArmSpec>,
+  looks: readonly number[],
+  look: LookFn,
+  hooks: MeasureHooks,
+  run: { rounds: RoundResult[]; startedMs: number; openLoop: OpenLoopInfo | undefined }
+): Promise<{ taken: number[]; stoppedBecause: string }> {
+  const { config, rig } = ctx
+  const arms = [...armMap.values()]
+  const taken: number[] = []
+  const total = plan.steps.length
+  let block = 0
+  let until = looks[0]
+  for (let li = 0; ; li++) {
+    const lookStartMs = Date.now()
+    const from = block
+    for (; block < until; block++) {
+      const steps = plan.steps.filter((s) => s.block === block)
+      for (const group of blockGroups(rig, steps, armMap, block * arms.length)) {
+        for (const m of group) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
+        const done = await runGroup(ctx, group, total, run.openLoop)
+        for (const [i, round] of done.entries()) {
+          run.rounds.push(round)
+          hooks.onRoundEnd?.({ index: group[i].index, total, round })
+        }
+      }
+    }
+    taken.push(until)
+    const cutHere = until !== looks[li]
+    const planned = cutHere || li === looks.length - 1 ? null : looks[li + 1]
+    // The next look costs about what this one did per block.
+    const next = nextLook({ taken: until, planned, elapsedMs: Date.now() - run.startedMs, msPerBlock: (Date.now() - lookStartMs) / (until - from), budgetMs: config.timeBudgetSec * 1000 })
+    const outcome = look(run.rounds, { index: li, blocks: until, final: next === null })
+    const budget = `the ${config.timeBudgetSec} s 'time-budget'`
+    if (outcome.stop || next === null) {
+      const why =
+        planned !== null && next === null
+          ? ` (the next look would end after ${budget}; this look spent the α left)`
+          : cutHere
+            ? ` (a look cut to ${until} blocks of the planned ${looks[li]} to end within ${budget})`
+            : ''
+      return { taken, stoppedBecause: outcome.reason + why }
+    }
+    ctx.info(outcome.reason)
+    if (next.cut) ctx.info(`the next look is cut to ${next.blocks} blocks (planned ${looks[li + 1]}) to end within ${budget}; it is the last and spends the α left`)
+    until = next.blocks
+  }
+}
+
+/**
  * Measure: every planned block runs its arms (side-by-side or sequential), and after each planned
  * look `look` decides whether to go on. Throws GateError/ServiceError on any fault — a fault must never
  * turn into a verdict; `onRoundEnd` has seen every finished round by then (partial results on cancel).
@@ -152,50 +207,11 @@ export async function measureRun(
   info(`design: ${rig.design.description}`)
   const ctx: RoundContext = { config, rig, envOf, info, warn, onProgress: hooks.onProgress, ...(signal !== undefined ? { signal } : {}) }
   const rounds: RoundResult[] = []
-  const taken: number[] = []
-  let stoppedBecause = ''
   let openLoop: OpenLoopInfo | undefined
   let spike: SpikeResult[] | undefined
   try {
     openLoop = await calibrateOpenLoop(ctx, plan, armMap)
-    const total = plan.steps.length
-    let block = 0
-    // The planned looks, unless the time budget cuts one short (it is then the last, see plan/time-budget.ts).
-    let until = looks[0]
-    for (let li = 0; ; li++) {
-      const lookStartMs = Date.now()
-      const from = block
-      for (; block < until; block++) {
-        const steps = plan.steps.filter((s) => s.block === block)
-        for (const group of blockGroups(rig, steps, armMap, block * arms.length)) {
-          for (const m of group) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
-          const done = await runGroup(ctx, group, total, openLoop)
-          for (const [i, round] of done.entries()) {
-            rounds.push(round)
-            hooks.onRoundEnd?.({ index: group[i].index, total, round })
-          }
-        }
-      }
-      taken.push(until)
-      const cutHere = until !== looks[li]
-      const planned = cutHere || li === looks.length - 1 ? null : looks[li + 1]
-      // The next look costs about what this one did per block.
-      const next = nextLook({ taken: until, planned, elapsedMs: Date.now() - startedMs, msPerBlock: (Date.now() - lookStartMs) / (until - from), budgetMs: config.timeBudgetSec * 1000 })
-      const outOfTime = planned !== null && next === null
-      const outcome = look(rounds, { index: li, blocks: until, final: next === null })
-      if (outcome.stop || next === null) {
-        const budget = `the ${config.timeBudgetSec} s 'time-budget'`
-        stoppedBecause = outOfTime
-          ? `${outcome.reason} (the next look would end after ${budget}; this look spent the α left)`
-          : cutHere
-            ? `${outcome.reason} (a look cut to ${until} blocks of the planned ${looks[li]} to end within ${budget})`
-            : outcome.reason
-        break
-      }
-      info(outcome.reason)
-      if (next.cut) info(`the next look is cut to ${next.blocks} blocks (planned ${looks[li + 1]}) to end within the ${config.timeBudgetSec} s 'time-budget'; it is the last and spends the α left`)
-      until = next.blocks
-    }
+    const { taken, stoppedBecause } = await runLooks(ctx, plan, armMap, looks, look, hooks, { rounds, startedMs, openLoop })
     const ran = planAsRun(plan, taken[taken.length - 1])
     const s = await spikeRuns(ctx, ran)
     if (s.length > 0) spike = s

@@ -44502,7 +44502,7 @@ function answerBody(r, headers, body, ctx) {
     // Metrics/logs: acknowledged with the empty response of the same format, never decoded or counted.
     return reply(200, contentTypeOf(r.format), r.format === 'json' ? '{}' : new Uint8Array(0));
 }
-/** node:http's request handler (the fallback transport). */
+/** node:http's request handler: route, read the body into the receiver's reused buffer, answer. */
 async function handleRequest(req, res, ctx) {
     const headers = req.headers;
     const r = route(req.method, req.url, headers, ctx);

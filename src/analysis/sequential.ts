@@ -24,8 +24,6 @@ export interface SequentialDesign {
   failLevels: number[][]
   /** passLevels[j]: nominal one-sided p threshold for PASS at look j (level α/2). */
   passLevels: number[]
-  /** Set when the last look was made final early by the time budget and spends the α left. */
-  finalEarly?: boolean
 }
 
 /** Options of planLooks(). */
@@ -96,16 +94,7 @@ export function planLooks(opts: PlanLooksOptions): SequentialDesign {
   const fractions = looks.map((b) => b / maxRounds)
   const failLevels: number[][] = []
   for (let r = 0; r < gatedComparisons; r++) failLevels.push(nominalLevels(fractions, alpha / 2 / (gatedComparisons - r), failSpending, spendAll))
-  return {
-    looks,
-    alpha,
-    gated: gatedComparisons,
-    failSpending,
-    passSpending,
-    failLevels,
-    passLevels: nominalLevels(fractions, alpha / 2, passSpending, spendAll),
-    ...(spendAll ? { finalEarly: true } : {})
-  }
+  return { looks, alpha, gated: gatedComparisons, failSpending, passSpending, failLevels, passLevels: nominalLevels(fractions, alpha / 2, passSpending, spendAll) }
 }
 
 /** What one gated comparison contributes at a look: its one-sided p-values (NaN = not decidable). */

@@ -139,7 +139,6 @@ async function runLooks(
   run: { rounds: RoundResult[]; startedMs: number; openLoop: OpenLoopInfo | undefined }
 ): Promise<{ taken: number[]; stoppedBecause: string }> {
   const { config, rig } = ctx
-  const arms = [...armMap.values()]
   const taken: number[] = []
   const total = plan.steps.length
   let block = 0
@@ -149,7 +148,7 @@ async function runLooks(
     const from = block
     for (; block < until; block++) {
       const steps = plan.steps.filter((s) => s.block === block)
-      for (const group of blockGroups(rig, steps, armMap, block * arms.length)) {
+      for (const group of blockGroups(rig, steps, armMap, block * armMap.size)) {
         for (const m of group) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
         const done = await runGroup(ctx, group, total, run.openLoop)
         for (const [i, round] of done.entries()) {

@@ -176,7 +176,7 @@ function answerBody(r: Route, headers: HeaderMap, body: Buffer, ctx: HandlerCont
   return reply(200, contentTypeOf(r.format), r.format === 'json' ? '{}' : new Uint8Array(0))
 }
 
-/** node:http's request handler (the fallback transport). */
+/** node:http's request handler: route, read the body into the receiver's reused buffer, answer. */
 async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: HandlerContext): Promise<void> {
   const headers = req.headers as HeaderMap
   const r = route(req.method, req.url, headers, ctx)
@@ -221,7 +221,6 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   const log = opts.log ?? (() => {})
   const tally = new SpanTally(opts.timeDecode !== false)
   const ctx: HandlerContext = { tally, batch: new SpanBatch(), bodies: new BodyBuffer(), log, maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES, depth: opts.validateSpans === true ? 'full' : 'count' }
-
 
   const server = createServer((req, res) => {
     handleRequest(req, res, ctx).catch((e: unknown) => {

@@ -96,7 +96,10 @@ describeIfFixture('go', 'Go fixtures through the real gate', (paths) => {
   test(
     'Go-Zero (built-in Telemetry config from OTEL_*) over OTLP/gRPC',
     async () => {
-      const g = await runGateOnFixture({ ...httpInputs(bin('gozero'), 'gozero-fixture'), 'otlp-protocol': 'grpc' })
+      // The Go SDK's default export queue (2048 spans) overflowed once at 100 % sampling when an export
+      // lagged on the busy generator core (13 % of a round's traces dropped: the gate rightly failed).
+      // This test is about go-zero's OTEL_* mapping, so it gives the queue room (the Go SDK reads OTEL_BSP_*).
+      const g = await runGateOnFixture({ ...httpInputs(bin('gozero'), 'gozero-fixture'), 'otlp-protocol': 'grpc', env: 'OTEL_BSP_MAX_QUEUE_SIZE=16384' })
       expectSaneRounds(g, ['none', 'off', 'on@1'])
     },
     GATE_TIMEOUT_MS

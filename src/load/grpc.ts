@@ -30,7 +30,7 @@ import * as grpc from '@grpc/grpc-js'
 import { createLatencyHistogram, summarizeLatency } from './histogram.js'
 import type { LoadRun } from './load.js'
 import type { GrpcTarget } from './grpc-target.js'
-import { checkWindow, placeInWindow, scheduleWindowHooks, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
+import { checkWindow, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, type MeasureWindow } from './window.js'
 
 export { loadGrpcTarget, GrpcTargetError, type GrpcTarget, type GrpcTargetSpec, type GrpcTargetField } from './grpc-target.js'
 
@@ -69,7 +69,6 @@ export interface GrpcLoadRun extends LoadRun {
 const DEFAULT_MAX_CHANNELS = 8
 /** Calls per connection above which another connection is opened (servers often allow 100 streams). */
 const MAX_CALLS_PER_CHANNEL = 100
-const PROGRESS_INTERVAL_MS = 1000
 /** Receive windows: with the 64 KiB defaults many concurrent answers would wait for WINDOW_UPDATEs. */
 const STREAM_WINDOW_BYTES = 1 << 20
 const SESSION_WINDOW_BYTES = 16 << 20
@@ -333,13 +332,10 @@ function runPhase(channels: Channel[], opts: GrpcLoadOptions, window: MeasureWin
       cancels.set(worker, cancel)
     }
 
-    let progressTimer: NodeJS.Timeout | undefined
     let cancelHooks = (): void => {}
     const finish = (): void => {
       if (stopped) return
       stopped = true
-      clearTimeout(stopTimer)
-      clearInterval(progressTimer)
       cancelHooks()
       for (const cancel of cancels.values()) cancel()
       cancels.clear()
@@ -351,20 +347,17 @@ function runPhase(channels: Channel[], opts: GrpcLoadOptions, window: MeasureWin
       hookError ??= e
       finish()
     }
-    const stopTimer = setTimeout(finish, Math.max(0, window.endMs + WINDOW_TAIL_MS - performance.now()))
-    cancelHooks = scheduleWindowHooks(window, { onStart: opts.onMeasureStart, onEnd: opts.onMeasureEnd }, fail)
-    if (opts.onProgress) {
-      const onProgress = opts.onProgress
-      progressTimer = setInterval(() => {
-        const now = performance.now()
-        if (placeInWindow(window, now) !== 'inside') return
-        try {
-          onProgress({ elapsedSec: (now - window.startMs) / 1000, ok: out.ok })
-        } catch (e) {
-          fail(e)
-        }
-      }, PROGRESS_INTERVAL_MS)
-    }
+    const onProgress = opts.onProgress
+    cancelHooks = scheduleWindow(
+      window,
+      {
+        onStart: opts.onMeasureStart,
+        onEnd: opts.onMeasureEnd,
+        onProgress: onProgress && ((elapsedSec) => onProgress({ elapsedSec, ok: out.ok })),
+        stop: finish
+      },
+      fail
+    )
     for (let w = 0; w < opts.connections; w++) issue(w)
   })
 }

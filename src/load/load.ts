@@ -23,7 +23,7 @@
 import autocannon from 'autocannon'
 import type { LoadResult } from '../types.js'
 import { createLatencyHistogram, msToUs, summarizeLatency } from './histogram.js'
-import { checkWindow, placeInWindow, scheduleWindowHooks, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
+import { checkWindow, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
 
 /** One load phase: optional warm-up, then the measured window. */
 export interface LoadOptions {
@@ -138,7 +138,6 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
   let hookError: unknown = null
   return new Promise<PhaseOutcome>((resolve, reject) => {
     let settled = false
-    let stopTimer: NodeJS.Timeout | undefined
     let cancelHooks = (): void => {}
     let watchdog: NodeJS.Timeout | undefined
     const runSec = Math.max(0, window.endMs - startMs) / 1000 + WINDOW_TAIL_MS / 1000
@@ -147,7 +146,6 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
       if (settled) return
       settled = true
       clearTimeout(watchdog)
-      clearTimeout(stopTimer)
       cancelHooks()
       if (err) reject(err instanceof Error ? err : new Error(String(err)))
       else if (hookError !== null) reject(hookError)
@@ -178,27 +176,26 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
       instance.stop()
       done(new Error(`autocannon did not finish against ${opts.url} within ${limitSec.toFixed(1)} s (warm-up + window + request timeout ${opts.timeoutSec} s + ${WATCHDOG_SLACK_SEC} s); stopped it.`))
     }, limitSec * 1000)
-    stopTimer = setTimeout(() => instance.stop(), Math.max(0, window.endMs + WINDOW_TAIL_MS - performance.now()))
-    cancelHooks = scheduleWindowHooks(window, { onStart: opts.onMeasureStart, onEnd: opts.onMeasureEnd }, (e) => {
+    const onProgress = opts.onProgress
+    const fail = (e: unknown): void => {
       hookError ??= e
       instance.stop()
-    })
-
-    countEvents(instance, window, out, hist)
-    if (opts.onProgress) {
-      const onProgress = opts.onProgress
-      instance.on('tick', () => {
-        const now = performance.now()
-        if (hookError !== null || settled || placeInWindow(window, now) !== 'inside') return
-        try {
-          onProgress({ elapsedSec: (now - window.startMs) / 1000, ok: out.inside.ok })
-        } catch (e) {
-          // Thrown inside autocannon's timer it would be an uncaught exception; fail the run instead.
-          hookError ??= e
-          instance.stop()
-        }
-      })
     }
+    cancelHooks = scheduleWindow(
+      window,
+      {
+        onStart: opts.onMeasureStart,
+        onEnd: opts.onMeasureEnd,
+        onProgress:
+          onProgress &&
+          ((elapsedSec) => {
+            if (hookError === null && !settled) onProgress({ elapsedSec, ok: out.inside.ok })
+          }),
+        stop: () => instance.stop()
+      },
+      fail
+    )
+    countEvents(instance, window, out, hist)
   })
 }
 

@@ -59,33 +59,66 @@ export function placeInWindow(w: MeasureWindow, tMs: number): 'before' | 'inside
   return tMs < w.endMs ? 'inside' : 'after'
 }
 
+/** How often a load reports progress inside the window. */
+export const PROGRESS_INTERVAL_MS = 1000
+
+/** What a load phase does at the window's moments (src/load/load.ts and grpc.ts share this). */
+export interface WindowSchedule {
+  /** When the window opens, e.g. to start a CPU sampler. */
+  onStart?: () => void
+  /** When the window closes, e.g. to stop the CPU sampler (the load runs on for WINDOW_TAIL_MS). */
+  onEnd?: () => void
+  /** Every `progressMs` inside the window, with the seconds since it opened. */
+  onProgress?: (elapsedSec: number) => void
+  /** Once, WINDOW_TAIL_MS after the window closes: stop the load. */
+  stop: () => void
+  /** Progress interval (default PROGRESS_INTERVAL_MS). */
+  progressMs?: number
+}
+
 /**
- * Call `onStart` when the window opens and `onEnd` when it closes (timers; a hook that throws is
- * handed to `onError`). Returns a cancel for the timers not yet fired.
+ * Schedule a load phase's window moments on timers: `onStart` when the window opens, `onProgress`
+ * every `progressMs` inside it, `onEnd` when it closes and `stop` WINDOW_TAIL_MS later. A hook that
+ * throws is handed to `onError` (never thrown inside a timer, where it would crash the process).
+ * Returns a cancel for everything not yet fired.
  */
-export function scheduleWindowHooks(w: MeasureWindow, hooks: { onStart?: () => void; onEnd?: () => void }, onError: (e: unknown) => void): () => void {
+export function scheduleWindow(w: MeasureWindow, s: WindowSchedule, onError: (e: unknown) => void): () => void {
   const timers: NodeJS.Timeout[] = []
-  const at = (tMs: number, hook: (() => void) | undefined): void => {
-    if (hook === undefined) return
+  let progress: NodeJS.Timeout | undefined
+  const guarded = (hook: () => void): void => {
+    try {
+      hook()
+    } catch (e) {
+      onError(e)
+    }
+  }
+  const at = (tMs: number, hook: () => void): void => {
     // Timers may fire a fraction of a millisecond early by performance.now(): re-arm for the rest, so
     // a hook never runs before its moment.
     const due = (): void => {
       const earlyMs = tMs - performance.now()
-      if (earlyMs > 0) {
-        timers.push(setTimeout(due, Math.ceil(earlyMs)))
-        return
-      }
-      try {
-        hook()
-      } catch (e) {
-        onError(e)
-      }
+      if (earlyMs > 0) timers.push(setTimeout(due, Math.ceil(earlyMs)))
+      else guarded(hook)
     }
     timers.push(setTimeout(due, Math.max(0, tMs - performance.now())))
   }
-  at(w.startMs, hooks.onStart)
-  at(w.endMs, hooks.onEnd)
+  const onProgress = s.onProgress
+  at(w.startMs, () => {
+    if (onProgress !== undefined) {
+      progress = setInterval(() => {
+        const now = performance.now()
+        if (placeInWindow(w, now) === 'inside') guarded(() => onProgress((now - w.startMs) / 1000))
+      }, s.progressMs ?? PROGRESS_INTERVAL_MS)
+    }
+    s.onStart?.()
+  })
+  at(w.endMs, () => {
+    clearInterval(progress)
+    s.onEnd?.()
+  })
+  at(w.endMs + WINDOW_TAIL_MS, s.stop)
   return () => {
     for (const t of timers) clearTimeout(t)
+    clearInterval(progress)
   }
 }

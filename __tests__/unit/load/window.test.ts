@@ -1,0 +1,83 @@
+/** scheduleWindow: the window's moments in order, progress only inside, errors handed over, cancel. Order only, no timing goals. */
+import { scheduleWindow, placeInWindow, windowAfter, WINDOW_TAIL_MS } from '../../../src/load/window.js'
+
+function until(done: () => boolean): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 10_000
+    const poll = (): void => {
+      if (done()) resolve()
+      else if (Date.now() > deadline) reject(new Error('timed out waiting'))
+      else setTimeout(poll, 5)
+    }
+    poll()
+  })
+}
+
+test('start, progress inside the window, end, then stop once after the tail', async () => {
+  const w = windowAfter(0.02, 0.12)
+  const events: { what: string; at: number; elapsed?: number }[] = []
+  let stops = 0
+  scheduleWindow(
+    w,
+    {
+      onStart: () => events.push({ what: 'start', at: performance.now() }),
+      onEnd: () => events.push({ what: 'end', at: performance.now() }),
+      onProgress: (elapsed) => events.push({ what: 'progress', at: performance.now(), elapsed }),
+      stop: () => {
+        stops++
+        events.push({ what: 'stop', at: performance.now() })
+      },
+      progressMs: 10
+    },
+    (e) => {
+      throw e
+    }
+  )
+  await until(() => stops > 0)
+  await new Promise((r) => setTimeout(r, 30))
+  const order = events.map((e) => e.what).filter((w, i, a) => w !== 'progress' || a[i - 1] !== 'progress')
+  expect(order[0]).toBe('start')
+  expect(order.slice(-2)).toEqual(['end', 'stop'])
+  expect(stops).toBe(1)
+  const at = Object.fromEntries(events.filter((e) => e.what !== 'progress').map((e) => [e.what, e.at]))
+  expect(at.start).toBeGreaterThanOrEqual(w.startMs)
+  expect(at.end).toBeGreaterThanOrEqual(w.endMs)
+  expect(at.stop).toBeGreaterThanOrEqual(w.endMs + WINDOW_TAIL_MS)
+  for (const p of events.filter((e) => e.what === 'progress')) {
+    // Progress reports the moment it was taken, always inside the window.
+    expect(placeInWindow(w, w.startMs + (p.elapsed as number) * 1000)).toBe('inside')
+    expect(p.at).toBeGreaterThanOrEqual(at.start as number)
+  }
+})
+
+test('a hook that throws goes to onError, and the rest still runs', async () => {
+  const w = windowAfter(0, 0.03)
+  const errors: unknown[] = []
+  let stopped = false
+  scheduleWindow(
+    w,
+    {
+      onStart: () => {
+        throw new Error('sampler broke')
+      },
+      stop: () => {
+        stopped = true
+      }
+    },
+    (e) => errors.push(e)
+  )
+  await until(() => stopped)
+  expect(errors).toEqual([new Error('sampler broke')])
+})
+
+test('cancel stops everything not yet fired, progress included', async () => {
+  const w = windowAfter(0, 0.05)
+  const calls: string[] = []
+  const cancel = scheduleWindow(w, { onStart: () => calls.push('start'), onEnd: () => calls.push('end'), onProgress: () => calls.push('progress'), stop: () => calls.push('stop'), progressMs: 5 }, () => {})
+  await until(() => calls.includes('start'))
+  cancel()
+  const seen = calls.length
+  await new Promise((r) => setTimeout(r, 50 + WINDOW_TAIL_MS + 50))
+  expect(calls.length).toBe(seen)
+  expect(calls).not.toContain('stop')
+})

@@ -161,7 +161,7 @@ interface NoiseRow {
    * Per block, per arm: QPS, start slot and CPU share of the measured phase (rows after 2026-11-30T05:30),
    * so a noisy run can be taken apart later (one block's burst, a slot or start-order effect, a trend).
    */
-  perBlock?: Array<Record<string, { qps: number; slot: number | null; cpu: number | null }>>
+  perBlock?: Array<Record<string, { qps: number; slot: number | null; cpu: number | null; okPerSec?: number[] }>>
 }
 
 const HISTORY = 'noise-history.jsonl'
@@ -192,13 +192,13 @@ function robustSdOf(run: GateRun, arm: string, ref: string, metric: MetricName):
   }
 }
 
-/** Each block's arms: QPS (rounded), slot and the service's CPU over the measured phase in cores. */
+/** Each block's arms: QPS (rounded), slot, the service's CPU over the measured phase in cores, and 2xx per second of the window. */
 function perBlockOf(run: GateRun): NonNullable<NoiseRow['perBlock']> {
   const blocks: NonNullable<NoiseRow['perBlock']> = []
   for (const r of run.rounds) {
     blocks[r.block] ??= {}
     const cpu = r.resources !== undefined && r.load.durationSec > 0 ? r.resources.cpuSeconds / r.load.durationSec : null
-    blocks[r.block][r.armId] = { qps: Math.round(r.load.qps), slot: r.slot ?? null, cpu: cpu === null ? null : Math.round(cpu * 1000) / 1000 }
+    blocks[r.block][r.armId] = { qps: Math.round(r.load.qps), slot: r.slot ?? null, cpu: cpu === null ? null : Math.round(cpu * 1000) / 1000, ...(r.load.okPerSecond !== undefined ? { okPerSec: r.load.okPerSecond } : {}) }
   }
   return blocks
 }

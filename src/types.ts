@@ -74,6 +74,11 @@ export interface LoadResult {
   errorRate: number
   /** Latency of 2xx responses only. */
   latency: LatencySummary
+  /**
+   * Successful responses completed in each second of the measured window (the last entry may cover a
+   * partial second): whether a slow block was slow throughout or for a moment. Absent in older results.
+   */
+  okPerSecond?: number[]
 }
 
 /** What the embedded OTLP receiver counted during one round. */

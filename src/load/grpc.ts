@@ -30,7 +30,7 @@ import * as grpc from '@grpc/grpc-js'
 import { createLatencyHistogram, summarizeLatency } from './histogram.js'
 import type { LoadRun } from './load.js'
 import type { GrpcTarget } from './grpc-target.js'
-import { checkWindow, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, type MeasureWindow } from './window.js'
+import { checkWindow, countInSecond, perSecondCounts, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, type MeasureWindow } from './window.js'
 
 export { loadGrpcTarget, GrpcTargetError, type GrpcTarget, type GrpcTargetSpec, type GrpcTargetField } from './grpc-target.js'
 
@@ -264,6 +264,7 @@ export async function runGrpcLoad(opts: GrpcLoadOptions): Promise<GrpcLoadRun> {
       qps: m.ok / durationSec,
       errorRate: attempts === 0 ? 0 : (m.non2xx + m.errors + m.timeouts) / attempts,
       latency: m.latency,
+      okPerSecond: m.okPerSecond,
       warmup: { ok: m.warmupOk, durationSec: warmupSecOf(window, startMs) },
       statuses: m.statuses,
       ...(m.firstError !== undefined ? { firstError: m.firstError } : {})
@@ -284,6 +285,8 @@ interface PhaseOutcome {
   latency: LoadRun['latency']
   /** OK answers completed before the window (the warm-up). */
   warmupOk: number
+  /** OK answers inside the window, per second of it. */
+  okPerSecond: number[]
 }
 
 /** Count one finished call by where it completed: inside the window in full, before it only as warm-up. */
@@ -305,7 +308,7 @@ function countCall(out: PhaseOutcome, o: Outcome, latencyUs: number, hist: Retur
 
 function runPhase(channels: Channel[], opts: GrpcLoadOptions, window: MeasureWindow): Promise<PhaseOutcome> {
   const hist = createLatencyHistogram()
-  const out: PhaseOutcome = { ok: 0, non2xx: 0, errors: 0, timeouts: 0, statuses: {}, latency: summarizeLatency(hist), warmupOk: 0 }
+  const out: PhaseOutcome = { ok: 0, non2xx: 0, errors: 0, timeouts: 0, statuses: {}, latency: summarizeLatency(hist), warmupOk: 0, okPerSecond: perSecondCounts(window) }
   const timeoutMs = opts.timeoutSec * 1000
   const headers = requestHeaders(opts.target, timeoutMs)
   const frame = frameMessage(opts.target.requestBytes)
@@ -321,8 +324,12 @@ function runPhase(channels: Channel[], opts: GrpcLoadOptions, window: MeasureWin
       const cancel = unaryCall(channel, headers, frame, timeoutMs, (o) => {
         cancels.delete(worker)
         if (stopped) return
-        const where = placeInWindow(window, performance.now())
-        if (where === 'inside') countCall(out, o, Math.max(1, Math.round(Number(process.hrtime.bigint() - start) / 1000)), hist)
+        const now = performance.now()
+        const where = placeInWindow(window, now)
+        if (where === 'inside') {
+          countCall(out, o, Math.max(1, Math.round(Number(process.hrtime.bigint() - start) / 1000)), hist)
+          if (o.kind === 'ok') countInSecond(out.okPerSecond, window, now)
+        }
         else if (where === 'before' && o.kind === 'ok') out.warmupOk++
         // A failure can come back without any I/O (e.g. a refused connection); going through
         // setImmediate keeps such a loop from starving the timer that ends the phase.

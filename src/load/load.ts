@@ -23,7 +23,7 @@
 import autocannon from 'autocannon'
 import type { LoadResult } from '../types.js'
 import { createLatencyHistogram, msToUs, summarizeLatency } from './histogram.js'
-import { checkWindow, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
+import { checkWindow, countInSecond, perSecondCounts, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
 
 /** One load phase: optional warm-up, then the measured window. */
 export interface LoadOptions {
@@ -81,6 +81,8 @@ export interface PhaseOutcome {
   /** Events before the window (the warm-up) and inside it (the measurement). */
   before: Tally
   inside: Tally
+  /** 2xx responses inside the window, per second of it. */
+  okPerSecond: number[]
   warmupSec: number
   latency: LoadResult['latency']
 }
@@ -107,13 +109,17 @@ function countEvent(o: PhaseOutcome, where: 'before' | 'inside' | 'after', add: 
 /** Count every response and failure of the instance by where in the window it completed; latency of 2xx inside it. */
 function countEvents(instance: autocannon.Instance, window: MeasureWindow, out: PhaseOutcome, hist: ReturnType<typeof createLatencyHistogram>): void {
   instance.on('response', (_client: unknown, statusCode: number, _resBytes: number, responseTime: number) => {
-    const where = placeInWindow(window, performance.now())
+    const now = performance.now()
+    const where = placeInWindow(window, now)
     const ok = statusCode >= 200 && statusCode < 300
     countEvent(out, where, (t) => {
       t.responses++
       if (ok) t.ok++
     })
-    if (ok && where === 'inside') hist.recordValue(msToUs(responseTime))
+    if (ok && where === 'inside') {
+      hist.recordValue(msToUs(responseTime))
+      countInSecond(out.okPerSecond, window, now)
+    }
   })
   instance.on('reqError', (e: unknown) => {
     const timeout = e instanceof Error && e.message === 'request timed out'
@@ -132,6 +138,7 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
     total: emptyTally(),
     before: emptyTally(),
     inside: emptyTally(),
+    okPerSecond: perSecondCounts(window),
     warmupSec: warmupSecOf(window, startMs),
     latency: summarizeLatency(hist)
   }
@@ -240,7 +247,8 @@ export function toLoadResult(m: PhaseOutcome): LoadResult {
     timeouts: w.timeouts,
     qps: m.windowSec > 0 ? w.ok / m.windowSec : 0,
     errorRate: attempts === 0 ? 0 : (w.responses - w.ok + w.errors + w.timeouts) / attempts,
-    latency: m.latency
+    latency: m.latency,
+    okPerSecond: m.okPerSecond
   }
 }
 

@@ -59,6 +59,17 @@ export function placeInWindow(w: MeasureWindow, tMs: number): 'before' | 'inside
   return tMs < w.endMs ? 'inside' : 'after'
 }
 
+/** Zeroed counters, one per started second of the window (the last may be partial). */
+export function perSecondCounts(w: MeasureWindow): number[] {
+  return new Array<number>(Math.max(1, Math.ceil((w.endMs - w.startMs) / 1000 - 1e-9))).fill(0)
+}
+
+/** Count one event at `tMs` (inside the window) into its second. */
+export function countInSecond(counts: number[], w: MeasureWindow, tMs: number): void {
+  const i = Math.min(counts.length - 1, Math.max(0, Math.floor((tMs - w.startMs) / 1000)))
+  counts[i] = (counts[i] as number) + 1
+}
+
 /** How often a load reports progress inside the window. */
 export const PROGRESS_INTERVAL_MS = 1000
 

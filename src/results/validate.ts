@@ -90,7 +90,8 @@ void allKinds
 const latency = objectOf(Object.fromEntries(['count', 'meanUs', 'p50Us', 'p90Us', 'p95Us', 'p99Us', 'p999Us', 'maxUs'].map((k) => [k, numOrNull])))
 const load = objectOf({
   ...Object.fromEntries(['durationSec', 'responses', 'ok', 'non2xx', 'errors', 'timeouts', 'qps', 'errorRate'].map((k) => [k, num])),
-  latency
+  latency,
+  okPerSecond: optional(arrayOf(num))
 })
 const resources = objectOf(Object.fromEntries(['cpuSeconds', 'cpuPctAvg', 'cpuPctPeak', 'rssAvgBytes', 'rssPeakBytes', 'samples'].map((k) => [k, num])))
 const machine = objectOf({ cpuModel: str, cores: num, os: str, node: str, runner: str })

@@ -35,6 +35,9 @@ test('closed loop against the fixture: OK answers, QPS, µs latencies, warm-up r
     expect(r.warmup.ok).toBeGreaterThan(0)
     expect(r.warmup.durationSec).toBeGreaterThanOrEqual(0.3)
     expect(measureStarts).toBe(1)
+    // 2.2 s: two whole seconds and a partial one; every OK answer of the window in one of them.
+    expect(r.okPerSecond).toHaveLength(3)
+    expect((r.okPerSecond as number[]).reduce((a, b) => a + b, 0)).toBe(r.ok)
     expect(progress.length).toBeGreaterThanOrEqual(2)
     expect(progress).toEqual([...progress].sort((a, b) => a - b))
   } finally {

@@ -29,6 +29,9 @@ test('healthy server: QPS, counts and sub-millisecond µs quantiles', async () =
   expect(r.durationSec).toBe(2)
   expect(r.warmup.ok).toBeGreaterThan(0)
   expect(r.warmup.durationSec).toBe(1)
+  // Every 2xx of the window falls in one of its seconds.
+  expect(r.okPerSecond).toHaveLength(2)
+  expect((r.okPerSecond as number[]).reduce((a, b) => a + b, 0)).toBe(r.ok)
 
   const l = r.latency
   expect(l.count).toBe(r.ok)

@@ -1,5 +1,5 @@
 /** scheduleWindow: the window's moments in order, progress only inside, errors handed over, cancel. Order only, no timing goals. */
-import { scheduleWindow, placeInWindow, windowAfter, WINDOW_TAIL_MS } from '../../../src/load/window.js'
+import { countInSecond, perSecondCounts, scheduleWindow, placeInWindow, windowAfter, WINDOW_TAIL_MS } from '../../../src/load/window.js'
 
 function until(done: () => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -80,4 +80,14 @@ test('cancel stops everything not yet fired, progress included', async () => {
   await new Promise((r) => setTimeout(r, 50 + WINDOW_TAIL_MS + 50))
   expect(calls.length).toBe(seen)
   expect(calls).not.toContain('stop')
+})
+
+test('per-second counts: one counter per started second, events counted into theirs, clamped at the edges', () => {
+  const w = { startMs: 1000, endMs: 11_000 }
+  expect(perSecondCounts(w)).toEqual(new Array(10).fill(0))
+  expect(perSecondCounts({ startMs: 0, endMs: 10_500 })).toHaveLength(11)
+  expect(perSecondCounts({ startMs: 0, endMs: 300 })).toEqual([0])
+  const c = perSecondCounts(w)
+  for (const t of [1000, 1999.9, 2000, 10_999, 11_000, 999]) countInSecond(c, w, t)
+  expect(c).toEqual([3, 1, 0, 0, 0, 0, 0, 0, 0, 2])
 })

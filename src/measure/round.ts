@@ -223,7 +223,8 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
       timeouts: load.timeouts,
       qps: load.qps,
       errorRate: load.errorRate,
-      latency: load.latency
+      latency: load.latency,
+      ...(load.okPerSecond !== undefined ? { okPerSecond: load.okPerSecond } : {})
     },
     warmup: load.warmup,
     otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected },

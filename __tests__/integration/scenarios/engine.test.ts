@@ -64,6 +64,8 @@ describe('runEngine with connections 5,20, open-loop-rate auto and spike 20/4', 
   test('every round has the extra level and the open-loop phase, in that order, at the same offered rate', () => {
     for (const r of run.rounds) {
       expect(r.load.ok).toBeGreaterThan(0)
+      // The primary window's successes, second by second, reach the round's results.
+      expect(r.load.okPerSecond?.reduce((a, b) => a + b, 0)).toBe(r.load.ok)
       expect(r.phases?.map((p) => `${p.kind}:${p.id}`)).toEqual(['closed:c=20', 'open:open'])
       const level = r.phases![0]
       expect(level.connections).toBe(20)

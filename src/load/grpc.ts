@@ -329,8 +329,7 @@ function runPhase(channels: Channel[], opts: GrpcLoadOptions, window: MeasureWin
         if (where === 'inside') {
           countCall(out, o, Math.max(1, Math.round(Number(process.hrtime.bigint() - start) / 1000)), hist)
           if (o.kind === 'ok') countInSecond(out.okPerSecond, window, now)
-        }
-        else if (where === 'before' && o.kind === 'ok') out.warmupOk++
+        } else if (where === 'before' && o.kind === 'ok') out.warmupOk++
         // A failure can come back without any I/O (e.g. a refused connection); going through
         // setImmediate keeps such a loop from starving the timer that ends the phase.
         if (o.kind === 'ok') issue(worker)

@@ -5,15 +5,19 @@
 // 100 ms tick) — and the same responses are also counted in one window common to all services. Prints
 // the per-block SD of ln(QPS_i / QPS_j) both ways.
 //
-//   node bench/window-probe.mjs [--services 3] [--blocks 12] [--engine-like]
+//   node bench/window-probe.mjs [--services 3] [--blocks 12] [--engine-like] [--gate-load]
 //
 // --engine-like starts and stops services as the gate does (sh -c 'exec taskset … sh -c …', minimal
 // environment, an ephemeral port, SIGTERM to the process group and wait for exit, next block at once).
+// --gate-load loads every service with the gate's own runLoad (lib/src/load/load.js, compiled by
+// `npx tsc -p tsconfig.bench.json`): one instance per service from the warm-up through one shared window
+// (same connections throughout), counted as the gate counts; both columns then show that window.
 // Linux with taskset and ≥ 2 CPUs only; loopback only; every service is killed before the next block.
 import { spawn, execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import path from 'node:path'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
@@ -25,6 +29,7 @@ const arg = (name, fallback) => {
 const N = Number(arg('services', 3))
 const BLOCKS = Number(arg('blocks', 12))
 const ENGINE_LIKE = process.argv.includes('--engine-like')
+const GATE_LOAD = process.argv.includes('--gate-load')
 const WARM_SEC = 2
 const MEASURE_SEC = 10
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/http-service')
@@ -98,6 +103,16 @@ async function stop(procs) {
   )
 }
 
+// /proc/stat per CPU: [idle + iowait, total] in ticks; the services' CPU was idle this share of the window.
+const idle = []
+function cpuTimes() {
+  const text = readFileSync('/proc/stat', 'utf8')
+  return text.split('\n').filter((l) => /^cpu\d+ /.test(l)).map((l) => {
+    const v = l.trim().split(/\s+/).slice(1).map(Number)
+    return [v[3] + v[4], v.slice(0, 8).reduce((a, b) => a + b, 0)]
+  })
+}
+const idleShare = (a, b) => a.map((x, i) => (b[i][0] - x[0]) / Math.max(1, b[i][1] - x[1]))
 const sd = (xs) => {
   const m = xs.reduce((a, x) => a + x, 0) / xs.length
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))
@@ -112,18 +127,32 @@ for (let b = 0; b < BLOCKS; b++) {
       procs.push({ p: boot(port), port })
       await ready(port)
     }
-    const runs = await Promise.all(
-      procs.map(async ({ port }) => {
-        await phase(port, WARM_SEC, [])
-        const stamps = []
-        return { ...(await phase(port, MEASURE_SEC, stamps)), stamps }
-      })
-    )
-    // The common window: after every measured instance started, before any stopped (100 ms margins).
-    const ws = Math.max(...runs.map((r) => r.t0)) + 100
-    const we = Math.min(...runs.map((r) => r.t1)) - 100
-    const qOwn = runs.map((r) => (r.ok / (r.t1 - r.t0)) * 1000)
-    const qCommon = runs.map((r) => (r.stamps.filter((t) => t >= ws && t < we).length / (we - ws)) * 1000)
+    let qOwn, qCommon, runs
+    if (GATE_LOAD) {
+      const { runLoad } = await import(new URL('../lib/src/load/load.js', import.meta.url).href)
+      const { windowAfter } = await import(new URL('../lib/src/load/window.js', import.meta.url).href)
+      const window = windowAfter(WARM_SEC, MEASURE_SEC)
+      let c0
+      const hooks = { onMeasureStart: () => (c0 = cpuTimes()), onMeasureEnd: () => idle.push(idleShare(c0, cpuTimes())) }
+      const loads = await Promise.all(
+        procs.map(({ port }, i) => runLoad({ url: `http://127.0.0.1:${port}/api/v1/users/42`, connections: 50, warmupSec: WARM_SEC, durationSec: MEASURE_SEC, timeoutSec: 10, window, ...(i === 0 ? hooks : {}) }))
+      )
+      qOwn = qCommon = loads.map((l) => l.qps)
+      runs = loads.map(() => ({ t0: window.startMs, t1: window.endMs }))
+    } else {
+      runs = await Promise.all(
+        procs.map(async ({ port }) => {
+          await phase(port, WARM_SEC, [])
+          const stamps = []
+          return { ...(await phase(port, MEASURE_SEC, stamps)), stamps }
+        })
+      )
+      // The common window: after every measured instance started, before any stopped (100 ms margins).
+      const ws = Math.max(...runs.map((r) => r.t0)) + 100
+      const we = Math.min(...runs.map((r) => r.t1)) - 100
+      qOwn = runs.map((r) => (r.ok / (r.t1 - r.t0)) * 1000)
+      qCommon = runs.map((r) => (r.stamps.filter((t) => t >= ws && t < we).length / (we - ws)) * 1000)
+    }
     for (let i = 0; i < N; i++) {
       for (let j = i + 1; j < N; j++) {
         own.push(Math.log(qOwn[i] / qOwn[j]))
@@ -136,5 +165,6 @@ for (let b = 0; b < BLOCKS; b++) {
     await stop(procs)
   }
 }
-console.log(`${new Date().toISOString()} · ${N} services · ${BLOCKS} blocks · ${ENGINE_LIKE ? 'engine-like start/stop' : 'plain start, SIGKILL'}`)
+console.log(`${new Date().toISOString()} · ${N} services · ${BLOCKS} blocks · ${ENGINE_LIKE ? 'engine-like start/stop' : 'plain start, SIGKILL'}${GATE_LOAD ? ' · the gate\'s runLoad, one shared window' : ''}`)
+if (idle.length > 0) console.log(`idle share of each CPU over the window, per block: ${idle.map((xs) => xs.map((x) => (x * 100).toFixed(1) + ' %').join(' / ')).join(', ')}`)
 console.log(`per-block SD of ln(QPS_i/QPS_j), all pairs: each service timed on its own ${(sd(own) * 100).toFixed(2)} %, one common window ${(sd(common) * 100).toFixed(2)} %`)

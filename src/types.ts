@@ -113,6 +113,11 @@ export interface RoundResult {
   port: number
   /** Side-by-side design: the receiver slot (0-based start position) of this round within its block. */
   slot?: number
+  /**
+   * Side-by-side with pinning: how many CPUs the block's services shared (their CPU over the window
+   * adds up to at most this; less means the shared core idled, src/report/shared-core.ts).
+   */
+  sharedCpus?: number
   /** The machine the block ran on (RUNNER_NAME or the host name): a blocking factor for a later matrix merge. */
   runner?: string
   /** Set when the service ignored SIGTERM: seconds waited before it was killed with SIGKILL. */

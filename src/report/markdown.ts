@@ -29,6 +29,7 @@ import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { decompositionSection } from './decomposition.js'
 import { comparisonTitle } from '../analysis/reasons.js'
+import { sharedCoreLines } from './shared-core.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
 export interface ReportInput {
@@ -361,6 +362,8 @@ export function renderReport(input: ReportInput): string {
   const heads = headline(input, summaries)
   if (heads.length > 0) out.push(...heads.map((l) => `- ${l}`), '')
   for (const w of serviceStopWarnings(input.serviceStops)) out.push(w, '')
+  const sharedCore = sharedCoreLines(input.rounds)
+  for (const w of sharedCore.warning) out.push(w, '')
   const chart = renderChart(summaries)
   if (chart !== '') out.push(chart, '')
   if (input.verdict !== 'error' || input.rounds.length > 0) {
@@ -401,6 +404,7 @@ export function renderReport(input: ReportInput): string {
     input.design !== undefined ? `design: ${escapeMarkdown(input.design)}` : `CPU pinning: ${escapeMarkdown(input.pinning)}`,
     ...(input.looks !== undefined ? [`looks after ${input.looks.blocks.join(', ')} blocks; stopped after ${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`] : []),
     ...noiseLines(input),
+    ...sharedCore.setting,
     ...receiverLines(summaries)
   ]
   if (input.wallSec !== undefined && input.measuredSec !== undefined) {

@@ -113,6 +113,7 @@ const round = objectOf({
   startedAt: str,
   port: num,
   slot: optional(num),
+  sharedCpus: optional(num),
   runner: optional(str),
   forcedStopSec: optional(num),
   load,

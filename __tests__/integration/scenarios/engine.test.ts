@@ -129,4 +129,12 @@ describe('runEngine with connections 5,20, open-loop-rate auto and spike 20/4', 
       expect(md).toContain('5, 20 connections (primary 5)')
     }
   })
+
+  test('side by side and pinned (on a machine that allows it): each round records the CPUs its block shared, and the report how busy they were', () => {
+    const pinned = run.design.includes('share CPU')
+    for (const r of run.rounds) expect(r.sharedCpus).toBe(pinned ? 1 : undefined)
+    const md = renderReport(assemble(config, run, run.gate.verdict, undefined, {}, machineInfo()).report)
+    if (pinned) expect(md).toMatch(/services' shared CPU busy \d+% of the measured windows \(median over \d+ blocks\)/)
+    else expect(md).not.toContain("services' shared CPU busy")
+  })
 })

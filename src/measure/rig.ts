@@ -10,7 +10,7 @@ import { Inputs } from '../config/inputs.js'
 import { startOtlpReceiver, type OtlpReceiver, type OtlpReceiverOptions } from '../otlp/receiver.js'
 import { findReceiverWorkerFile, startWorkerReceiver } from '../otlp/worker-host.js'
 import { threadCpuClock } from '../otlp/thread-cpu.js'
-import { planPinning, type Pinning } from '../service/pinning.js'
+import { parseCpuList, planPinning, type Pinning } from '../service/pinning.js'
 import { GrpcTargetError, loadGrpcTarget, type GrpcTarget } from '../load/grpc.js'
 import { resourceSamplingSupported } from '../service/procstat.js'
 
@@ -21,6 +21,8 @@ export interface RoundDesign {
   slots: number
   /** One line for the report: design, pinning, why. */
   description: string
+  /** Side by side and pinned: how many CPUs the block's services share (recorded on every round). */
+  sharedCpus?: number
 }
 
 export interface Rig {
@@ -91,7 +93,12 @@ export async function openRig(config: Config, arms: number, log: (m: string) => 
   const kind = config.roundDesign
   const slots = kind === 'side-by-side' ? arms : 1
   const pinning = await planPinning(pinningMode(config))
-  const design: RoundDesign = { kind, slots, description: describeDesign(kind, slots, pinning) }
+  const design: RoundDesign = {
+    kind,
+    slots,
+    description: describeDesign(kind, slots, pinning),
+    ...(kind === 'side-by-side' && pinning.enabled ? { sharedCpus: parseCpuList(pinning.serviceCpus).length } : {})
+  }
   const receivers: OtlpReceiver[] = []
   const mode = receiverMode
   log(

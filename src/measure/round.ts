@@ -18,7 +18,6 @@ import type { ArmSpec, OpenLoopInfo, PhaseResult, PlanStep, ResourceUsage, Round
 import { assertErrorRate, assertSampledFraction, assertServed, assertSpans } from './checks.js'
 import type { Rig } from './rig.js'
 import { GateError } from '../errors.js'
-import { parseCpuList } from '../service/pinning.js'
 import { Inputs } from '../config/inputs.js'
 import { checkConnectedUrls, fillPort } from '../security/target.js'
 
@@ -214,7 +213,7 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
     startedAt: new Date(inst.measureStartMs ?? Date.now()).toISOString(),
     port: inst.port,
     slot: inst.slot,
-    ...(ctx.rig.design.kind === 'side-by-side' && ctx.rig.pinning.enabled ? { sharedCpus: parseCpuList(ctx.rig.pinning.serviceCpus).length } : {}),
+    ...(ctx.rig.design.sharedCpus !== undefined ? { sharedCpus: ctx.rig.design.sharedCpus } : {}),
     runner: RUNNER,
     load: {
       durationSec: load.durationSec,

@@ -114,6 +114,7 @@ describe('toLoadResult (boundary validation of autocannon results)', () => {
     total,
     before: tally(10, 12, 2, 2),
     inside,
+    okPerSecond: [39, 41],
     warmupSec: 1,
     latency: summarizeLatency(createLatencyHistogram())
   })
@@ -121,7 +122,7 @@ describe('toLoadResult (boundary validation of autocannon results)', () => {
 
   test("gives the window's counts, timeouts split out of errors, and its rates", () => {
     const r = toLoadResult(outcome(base))
-    expect(r).toMatchObject({ responses: 88, ok: 80, non2xx: 8, errors: 2, timeouts: 1, qps: 40, durationSec: 2 })
+    expect(r).toMatchObject({ responses: 88, ok: 80, non2xx: 8, errors: 2, timeouts: 1, qps: 40, durationSec: 2, okPerSecond: [39, 41] })
     expect(r.errorRate).toBeCloseTo(11 / 91, 12)
   })
 

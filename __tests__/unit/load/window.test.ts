@@ -1,16 +1,10 @@
 /** scheduleWindow: the window's moments in order, progress only inside, errors handed over, cancel. Order only, no timing goals. */
 import { countInSecond, perSecondCounts, scheduleWindow, placeInWindow, windowAfter, WINDOW_TAIL_MS } from '../../../src/load/window.js'
+import { waitFor } from '../../helpers/tiny.js'
 
-function until(done: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + 10_000
-    const poll = (): void => {
-      if (done()) resolve()
-      else if (Date.now() > deadline) reject(new Error('timed out waiting'))
-      else setTimeout(poll, 5)
-    }
-    poll()
-  })
+/** Wait (at most 10 s) until `done` holds; fails the test otherwise. */
+async function until(done: () => boolean): Promise<void> {
+  expect(await waitFor(done, 10_000)).toBe(true)
 }
 
 test('start, progress inside the window, end, then stop once after the tail', async () => {

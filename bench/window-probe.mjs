@@ -12,12 +12,19 @@
 // --gate-load loads every service with the gate's own runLoad (lib/src/load/load.js, compiled by
 // `npx tsc -p tsconfig.bench.json`): one instance per service from the warm-up through one shared window
 // (same connections throughout), counted as the gate counts; both columns then show that window.
+// The gate's own pieces, one at a time (to find what in the gate makes one process of a pair slower):
+// --gate-boot starts each service with the gate's startService (pinning wrapper, the gate's round
+// environment via roundEnv, log file, readiness, port and containment checks, SIGTERM stop);
+// --gate-rig opens the gate's rig (a receiver worker thread per service, the gate's own pinning of this
+// process) instead of this probe's taskset; --gate-sampler runs the gate's /proc CPU sampler on every
+// service over the window. All three need --engine-like semantics and imply --gate-load.
 // Linux with taskset and ≥ 2 CPUs only; loopback only; every service is killed before the next block.
 import { spawn, execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import path from 'node:path'
 import { readFileSync } from 'node:fs'
+import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
@@ -29,13 +36,41 @@ const arg = (name, fallback) => {
 const N = Number(arg('services', 3))
 const BLOCKS = Number(arg('blocks', 12))
 const ENGINE_LIKE = process.argv.includes('--engine-like')
-const GATE_LOAD = process.argv.includes('--gate-load')
+const GATE_BOOT = process.argv.includes('--gate-boot')
+const GATE_RIG = process.argv.includes('--gate-rig')
+const GATE_SAMPLER = process.argv.includes('--gate-sampler')
+const SAMPLER_MS = Number(arg('sampler-ms', 200))
+// --busy F: a thread of this process spins F of every 10 ms on the load generator's CPU (amplifies
+// contention there, to see whether it turns into odd blocks on the services' CPU).
+const BUSY = Number(arg('busy', 0))
+const GATE_LOAD = process.argv.includes('--gate-load') || GATE_BOOT || GATE_RIG || GATE_SAMPLER || BUSY > 0
 const WARM_SEC = 2
 const MEASURE_SEC = 10
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/http-service')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+const lib = (p) => import(new URL(`../lib/src/${p}`, import.meta.url).href)
+const FIXTURE = 'node --import ./tracing.mjs server.mjs'
+const { parseConfig } = await lib('config/config.js')
+const config = parseConfig({ 'start-command': FIXTURE, 'working-directory': dir, 'target-url': 'http://127.0.0.1:{port}/api/v1/users/42', 'ready-url': 'http://127.0.0.1:{port}/healthz', 'sampling-rates': 'none', 'base-start-command': FIXTURE, 'base-working-directory': dir })
+let rig = null
+if (GATE_RIG) rig = await (await lib('measure/rig.js')).openRig(config, N, () => {}, (m) => console.error(m))
+else execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
+const pinning = rig?.pinning ?? (await (await lib('service/pinning.js')).planPinning('auto'))
+const { startService, findFreePort } = await lib('service/service.js')
+const { roundEnv } = await lib('engine.js')
+const { armsOf } = await lib('plan/plan.js')
+const offArm = armsOf(config).find((a) => a.id === 'off')
+const { startResourceSampler } = await lib('service/procstat.js')
+let busy = null
+if (BUSY > 0) {
+  const { Worker } = await import('node:worker_threads')
+  busy = new Worker(
+    `const f = ${BUSY}; for (;;) { const t = performance.now(); while (performance.now() - t < 10 * f); const u = performance.now(); Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 * (1 - f)) }`,
+    { eval: true }
+  )
+  busy.unref()
+}
 
 function freePort() {
   return new Promise((resolve) => {
@@ -79,7 +114,28 @@ function phase(port, secs, stamps) {
   })
 }
 
+/** The gate's way: startService with the round environment of an `off` arm, its own log file. */
+async function gateBoot(b, i) {
+  const port = await findFreePort()
+  const endpoint = rig?.receivers[i].endpoint ?? 'http://127.0.0.1:4318'
+  const handle = await startService({
+    command: pinning.wrap(FIXTURE),
+    displayCommand: FIXTURE,
+    cwd: dir,
+    env: roundEnv(config, offArm, port, endpoint),
+    readyUrl: `http://127.0.0.1:${port}/healthz`,
+    readyTimeoutMs: 30000,
+    logFile: path.join(os.tmpdir(), 'window-probe-logs', `block${b + 1}-${i}.log`),
+    port
+  })
+  return { p: null, handle, port }
+}
+
 async function stop(procs) {
+  if (GATE_BOOT) {
+    await Promise.all(procs.map(({ handle }) => handle.stop()))
+    return
+  }
   if (!ENGINE_LIKE) {
     for (const { p } of procs) {
       try {
@@ -123,6 +179,10 @@ for (let b = 0; b < BLOCKS; b++) {
   const procs = []
   try {
     for (let i = 0; i < N; i++) {
+      if (GATE_BOOT) {
+        procs.push(await gateBoot(b, i))
+        continue
+      }
       const port = ENGINE_LIKE ? await freePort() : 22000 + b * 10 + i
       procs.push({ p: boot(port), port })
       await ready(port)
@@ -134,8 +194,23 @@ for (let b = 0; b < BLOCKS; b++) {
       const window = windowAfter(WARM_SEC, MEASURE_SEC)
       let c0
       const hooks = { onMeasureStart: () => (c0 = cpuTimes()), onMeasureEnd: () => idle.push(idleShare(c0, cpuTimes())) }
+      const samplerHooks = (pid) => {
+        let sampler
+        return { onMeasureStart: () => (sampler = startResourceSampler(pid, { intervalMs: SAMPLER_MS })), onMeasureEnd: () => sampler.stop() }
+      }
+      const both = (a, c) => ({ onMeasureStart: () => (a.onMeasureStart?.(), c.onMeasureStart?.()), onMeasureEnd: () => (a.onMeasureEnd?.(), c.onMeasureEnd?.()) })
       const loads = await Promise.all(
-        procs.map(({ port }, i) => runLoad({ url: `http://127.0.0.1:${port}/api/v1/users/42`, connections: 50, warmupSec: WARM_SEC, durationSec: MEASURE_SEC, timeoutSec: 10, window, ...(i === 0 ? hooks : {}) }))
+        procs.map(({ port, p, handle }, i) =>
+          runLoad({
+            url: `http://127.0.0.1:${port}/api/v1/users/42`,
+            connections: 50,
+            warmupSec: WARM_SEC,
+            durationSec: MEASURE_SEC,
+            timeoutSec: 10,
+            window,
+            ...both(i === 0 ? hooks : {}, GATE_SAMPLER ? samplerHooks(handle?.pid ?? p.pid) : {})
+          })
+        )
       )
       qOwn = qCommon = loads.map((l) => l.qps)
       runs = loads.map(() => ({ t0: window.startMs, t1: window.endMs }))
@@ -165,6 +240,10 @@ for (let b = 0; b < BLOCKS; b++) {
     await stop(procs)
   }
 }
-console.log(`${new Date().toISOString()} · ${N} services · ${BLOCKS} blocks · ${ENGINE_LIKE ? 'engine-like start/stop' : 'plain start, SIGKILL'}${GATE_LOAD ? ' · the gate\'s runLoad, one shared window' : ''}`)
+await rig?.close()
+await busy?.terminate()
+const gate = [GATE_BOOT && 'boot', GATE_RIG && 'rig', GATE_SAMPLER && `sampler every ${SAMPLER_MS} ms`, BUSY > 0 && `a thread busy ${BUSY * 100} % on the generator's CPU`].filter(Boolean)
+console.log(`${new Date().toISOString()} · ${N} services · ${BLOCKS} blocks · ${GATE_BOOT ? 'the gate\'s startService' : ENGINE_LIKE ? 'engine-like start/stop' : 'plain start, SIGKILL'}${GATE_LOAD ? ' · the gate\'s runLoad, one shared window' : ''}${gate.length ? ` · gate pieces: ${gate.join(', ')}` : ''}`)
 if (idle.length > 0) console.log(`idle share of each CPU over the window, per block: ${idle.map((xs) => xs.map((x) => (x * 100).toFixed(1) + ' %').join(' / ')).join(', ')}`)
+console.log(`pairs more than 3 % apart (one window): ${common.filter((x) => Math.abs(x) > 0.03).length} of ${common.length}`)
 console.log(`per-block SD of ln(QPS_i/QPS_j), all pairs: each service timed on its own ${(sd(own) * 100).toFixed(2)} %, one common window ${(sd(common) * 100).toFixed(2)} %`)

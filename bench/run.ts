@@ -58,6 +58,8 @@ interface Options {
   powerCases: [number, number][]
   /** Injected CPU per request (µs) for the power runs: skips the calibration search. */
   extraCpuUs: number | undefined
+  /** `processes-per-arm` of every gate run (default: the action's). */
+  processesPerArm: number
 }
 
 /** The gate's own default of an input (the bench's "defaults" are the action's, not numbers of its own). */
@@ -89,7 +91,8 @@ function parseArgs(argv: string[]): Options {
     noiseRates: get('noise-rates') ?? '0.01',
     // `--power-cases 0.1:5,0.05:2`: a 10 % regression vs a 5 % budget, a 5 % one vs 2 %.
     powerCases: (get('power-cases') ?? '0.1:5,0.05:2').split(',').map((c) => c.split(':').map(Number) as [number, number]),
-    extraCpuUs: get('extra-cpu-us') === undefined ? undefined : Number(get('extra-cpu-us'))
+    extraCpuUs: get('extra-cpu-us') === undefined ? undefined : Number(get('extra-cpu-us')),
+    processesPerArm: Number(get('processes-per-arm') ?? gateDefault(Inputs.ProcessesPerArm))
   }
 }
 
@@ -109,6 +112,7 @@ async function regressionRun(o: Options, roundDuration: number, headEnv: string,
     'round-duration': String(roundDuration),
     'warmup-duration': String(o.warmup),
     connections: String(o.connections),
+    'processes-per-arm': String(o.processesPerArm),
     'max-qps-regression': budgetPct,
     'max-p99-regression': 'none',
     'output-dir': path.join(os.tmpdir(), 'otlp-perf-gate-bench'),
@@ -161,7 +165,9 @@ interface NoiseRow {
    * Per block, per arm: QPS, start slot and CPU share of the measured phase (rows after 2026-11-30T05:30),
    * so a noisy run can be taken apart later (one block's burst, a slot or start-order effect, a trend).
    */
-  perBlock?: Array<Record<string, { qps: number; slot: number | null; cpu: number | null; okPerSec?: number[] }>>
+  perBlock?: Array<Record<string, { qps: number; slot: number | null; cpu: number | null; okPerSec?: number[]; replicaQps?: number[] }>>
+  /** `processes-per-arm` (rows without it: 1): each arm's block result is the sum of this many processes. */
+  processesPerArm?: number
 }
 
 const HISTORY = 'noise-history.jsonl'
@@ -198,7 +204,13 @@ function perBlockOf(run: GateRun): NonNullable<NoiseRow['perBlock']> {
   for (const r of run.rounds) {
     blocks[r.block] ??= {}
     const cpu = r.resources !== undefined && r.load.durationSec > 0 ? r.resources.cpuSeconds / r.load.durationSec : null
-    blocks[r.block][r.armId] = { qps: Math.round(r.load.qps), slot: r.slot ?? null, cpu: cpu === null ? null : Math.round(cpu * 1000) / 1000, ...(r.load.okPerSecond !== undefined ? { okPerSec: r.load.okPerSecond } : {}) }
+    blocks[r.block][r.armId] = {
+      qps: Math.round(r.load.qps),
+      slot: r.slot ?? null,
+      cpu: cpu === null ? null : Math.round(cpu * 1000) / 1000,
+      ...(r.load.okPerSecond !== undefined ? { okPerSec: r.load.okPerSecond } : {}),
+      ...(r.replicas !== undefined ? { replicaQps: r.replicas.map((x) => Math.round(x.qps)) } : {})
+    }
   }
   return blocks
 }
@@ -238,7 +250,8 @@ async function noise(o: Options): Promise<NoiseRow[]> {
         traced_qps_overhead: traced?.overhead ?? null,
         wallSec: run.wallSec,
         timing: TIMING,
-        perBlock: perBlockOf(run)
+        perBlock: perBlockOf(run),
+        processesPerArm: o.processesPerArm
       }
       log(`noise: ${JSON.stringify(row)}`)
       fs.appendFileSync(path.join(root, 'bench/results', HISTORY), `${JSON.stringify(row)}\n`)
@@ -257,19 +270,19 @@ function quantile(sorted: number[], q: number): number {
 
 /** The history summarised per design × block length: runs, hours spanned, median and 90th percentile of each SD. */
 export function noiseSummary(rows: readonly NoiseRow[]): string {
-  const keyOf = (r: NoiseRow): string => [r.timing ?? OLD_TIMING, r.design, r.roundDurationSec, r.warmupSec ?? 2, r.services ?? 3].join('|')
+  const keyOf = (r: NoiseRow): string => [r.timing ?? OLD_TIMING, r.design, r.roundDurationSec, r.warmupSec ?? 2, r.services ?? 3, r.processesPerArm ?? 1].join('|')
   const groups = new Map<string, NoiseRow[]>()
   for (const r of rows) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r])
   const lines = [
-    '| timing | design | warm-up + block | services per block | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | robust SD QPS median | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
-    '| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
+    '| timing | design | warm-up + block | services per block | processes per arm | runs | first … last run (UTC) | SD QPS median | SD QPS p90 | robust SD QPS median | SD P99 median | SD CPU/req median | SD traced 1 % vs off median |',
+    '| --- | --- | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const [key, rs] of [...groups].sort()) {
-    const [timing, design, dur, warm, services] = key.split('|')
+    const [timing, design, dur, warm, services, perArm] = key.split('|')
     const col = (k: keyof NoiseRow): number[] => rs.map((r) => r[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
     const dates = rs.map((r) => r.date).sort()
     lines.push(
-      `| ${timing} | ${design} | ${warm} + ${dur} s | ${services} | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ${pct(quantile(col('robust_sd_qps'), 0.5))} | ` +
+      `| ${timing} | ${design} | ${warm} + ${dur} s | ${services} | ${perArm} | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ${pct(quantile(col('robust_sd_qps'), 0.5))} | ` +
         `${pct(quantile(col('sd_p99'), 0.5))} | ${pct(quantile(col('sd_cpu'), 0.5))} | ${pct(quantile(col('sd_traced_qps'), 0.5))} |`
     )
   }
@@ -330,6 +343,8 @@ interface GateRunRow {
   timeBudgetSec?: number
   /** Blocks at each look taken. */
   looks?: number[]
+  /** `processes-per-arm` (rows without it: 1). */
+  processesPerArm?: number
 }
 
 /** The `time-budget` default when rows did not record it. */
@@ -367,7 +382,8 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
     wallSec: run.wallSec,
     timing: TIMING,
     timeBudgetSec: gateDefault(Inputs.TimeBudget),
-    looks: [...run.looks.blocks]
+    looks: [...run.looks.blocks],
+    processesPerArm: o.processesPerArm
   }
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
   fs.appendFileSync(path.join(root, 'bench/results', RUN_HISTORY), `${JSON.stringify(row)}\n`)
@@ -378,7 +394,7 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
 export function gateRunSummary(rows: readonly GateRunRow[]): string {
   const groups = new Map<string, GateRunRow[]>()
   for (const r of rows) {
-    const key = [r.kind, r.timing ?? OLD_TIMING, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs, r.rule ?? OLD_RULE, r.timeBudgetSec ?? OLD_TIME_BUDGET].join('|')
+    const key = [r.kind, r.timing ?? OLD_TIMING, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs, r.rule ?? OLD_RULE, r.timeBudgetSec ?? OLD_TIME_BUDGET, r.processesPerArm ?? 1].join('|')
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   const lines = [
@@ -392,7 +408,7 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
     const med = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5)
     const series = r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
     lines.push(
-      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.timeBudgetSec ?? OLD_TIME_BUDGET} s | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
+      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design}${(r0.processesPerArm ?? 1) > 1 ? `, ${r0.processesPerArm} processes per arm` : ''} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.timeBudgetSec ?? OLD_TIME_BUDGET} s | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
         `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${pct(med(rs.map((r) => r.sdQps)))} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s | ${Math.max(...rs.map((r) => r.wallSec)).toFixed(0)} s |`
     )
   }

@@ -122,6 +122,12 @@ export interface RoundResult {
   runner?: string
   /** Set when the service ignored SIGTERM: seconds waited before it was killed with SIGKILL. */
   forcedStopSec?: number
+  /**
+   * `processes-per-arm` above 1: the arm's processes in this block, each on its own port, slot and share
+   * of the connections. The round's other fields are their merge: sums of counts, QPS, CPU and spans,
+   * the union of their latencies (src/measure/replicas.ts); `port` and `slot` are the first process's.
+   */
+  replicas?: ReplicaSummary[]
   load: LoadResult
   /** The discarded warm-up phase (its responses count towards spans per request). */
   warmup: { ok: number; durationSec: number }
@@ -149,6 +155,19 @@ export interface RoundResult {
    * extra `connections` level, then the open-loop phase. Absent when only one level is configured.
    */
   phases?: PhaseResult[]
+}
+
+/** One process of an arm in a block when `processes-per-arm` is above 1 (see RoundResult.replicas). */
+export interface ReplicaSummary {
+  port: number
+  slot: number
+  /** Its share of the arm's `connections`. */
+  connections: number
+  qps: number
+  ok: number
+  p99Us: number
+  /** CPU seconds of its process tree over the window (absent where /proc cannot be read). */
+  cpuSeconds?: number
 }
 
 /** One extra measured phase of a round (see RoundResult.phases). */

@@ -54,6 +54,11 @@ export interface Config {
   readonly cpuPinning: 'auto' | 'on' | 'off'
   /** side-by-side: the arms of a block run at once on one shared core; sequential: one after another. */
   readonly roundDesign: 'side-by-side' | 'sequential'
+  /**
+   * Side-by-side: processes of each arm per block (1–4), started fresh together; the arm's block result
+   * is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split among them.
+   */
+  readonly processesPerArm: number
   /** Most blocks of a run (looks every `rounds` blocks up to this); ≥ rounds. */
   readonly maxRounds: number
   /** Wall seconds after which no further look starts; 0 = no limit. */
@@ -421,6 +426,18 @@ function parseSamplingRates(r: Reader, baseCommand: string): number[] {
   return samplingRates
 }
 
+/** Several processes per arm: side by side only, each with at least one connection, closed loop at one level only. */
+function checkProcessesPerArm(r: Reader, config: Config): void {
+  const k = config.processesPerArm
+  if (k === 1 || Number.isNaN(k)) return
+  const raw = r.str(Inputs.ProcessesPerArm)
+  const need = (what: string): void => r.add(bad(Inputs.ProcessesPerArm, raw, what))
+  if (config.roundDesign !== 'side-by-side') need(`1 with 'round-design: ${config.roundDesign}' (the processes of an arm run side by side)`)
+  else if (config.connectionLevels.length > 1) need(`1 with several 'connections' levels (${config.connectionLevels.join(',')}); more processes per arm measure one level`)
+  else if (config.openLoopRate !== null) need(`1 with 'open-loop-rate' set; more processes per arm measure the closed loop only`)
+  else if (config.connections < k) need(`at most 'connections' (${config.connections}): the arm's connections are split among its processes`)
+}
+
 /** Rules across inputs, after each input was read on its own. */
 function checkCrossRules(r: Reader, config: Config): void {
   if (r.errors.length === 0 && config.maxRounds < config.rounds) {
@@ -434,6 +451,7 @@ function checkCrossRules(r: Reader, config: Config): void {
       )
     )
   }
+  checkProcessesPerArm(r, config)
   if (config.base === null && r.str(Inputs.BaseTracing) === 'true') {
     r.add(new ConfigError(Inputs.BaseTracing, `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`))
   }
@@ -513,11 +531,15 @@ function parseBudgets(r: Reader): Pick<Config, 'maxErrorRate' | 'maxQpsOverhead'
 function parseDesign(
   r: Reader,
   rounds: number
-): Pick<Config, 'otlpProtocol' | 'cpuPinning' | 'roundDesign' | 'maxRounds' | 'timeBudgetSec' | 'uninstrumentedCommand' | 'exportStep' | 'historySize' | 'outputDir'> {
+): Pick<
+  Config,
+  'otlpProtocol' | 'cpuPinning' | 'roundDesign' | 'processesPerArm' | 'maxRounds' | 'timeBudgetSec' | 'uninstrumentedCommand' | 'exportStep' | 'historySize' | 'outputDir'
+> {
   return {
     otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json', 'grpc'] as const),
     cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'on', 'off'] as const),
     roundDesign: r.choice(Inputs.RoundDesign, ['side-by-side', 'sequential'] as const),
+    processesPerArm: r.uint(Inputs.ProcessesPerArm, 1, 4),
     maxRounds: r.str(Inputs.MaxRounds).toLowerCase() === 'auto' ? 3 * rounds : r.uint(Inputs.MaxRounds, 3, 3000),
     timeBudgetSec: r.seconds(Inputs.TimeBudget, 0, 86400),
     uninstrumentedCommand: r.str(Inputs.UninstrumentedCommand) || null,

@@ -58,6 +58,7 @@ export const Inputs = {
   ResultsFile: 'results-file',
   ExtraArms: 'extra-arms',
   RoundDesign: 'round-design',
+  ProcessesPerArm: 'processes-per-arm',
   UninstrumentedCommand: 'uninstrumented-command',
   ExportStep: 'export-step',
   HistorySize: 'history-size',
@@ -228,6 +229,12 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     default: 'side-by-side',
     description:
       '`side-by-side`: the arms of a block run at the same time, fresh processes every block, each with its own equal closed-loop load, their services confined to one shared core (duet benchmarking: a slower host slows every arm at once). `sequential`: one arm after the other (needs no `{port}`).'
+  },
+  {
+    name: Inputs.ProcessesPerArm,
+    default: '1',
+    description:
+      'Side-by-side only: processes of each arm started fresh per block (1–4). The arm\'s result for the block is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. Each process draws its own lasting speed offset, so k processes cut the per-block noise by about √k (README, Accuracy) for k times the boots. One `connections` level, no open-loop phase.'
   },
   {
     name: Inputs.MaxRounds,

@@ -265,6 +265,7 @@ export async function runGrpcLoad(opts: GrpcLoadOptions): Promise<GrpcLoadRun> {
       errorRate: attempts === 0 ? 0 : (m.non2xx + m.errors + m.timeouts) / attempts,
       latency: m.latency,
       okPerSecond: m.okPerSecond,
+      histogram: m.histogram,
       warmup: { ok: m.warmupOk, durationSec: warmupSecOf(window, startMs) },
       statuses: m.statuses,
       ...(m.firstError !== undefined ? { firstError: m.firstError } : {})
@@ -283,6 +284,7 @@ interface PhaseOutcome {
   statuses: Record<string, number>
   firstError?: string
   latency: LoadRun['latency']
+  histogram: NonNullable<LoadRun['histogram']>
   /** OK answers completed before the window (the warm-up). */
   warmupOk: number
   /** OK answers inside the window, per second of it. */
@@ -308,7 +310,7 @@ function countCall(out: PhaseOutcome, o: Outcome, latencyUs: number, hist: Retur
 
 function runPhase(channels: Channel[], opts: GrpcLoadOptions, window: MeasureWindow): Promise<PhaseOutcome> {
   const hist = createLatencyHistogram()
-  const out: PhaseOutcome = { ok: 0, non2xx: 0, errors: 0, timeouts: 0, statuses: {}, latency: summarizeLatency(hist), warmupOk: 0, okPerSecond: perSecondCounts(window) }
+  const out: PhaseOutcome = { ok: 0, non2xx: 0, errors: 0, timeouts: 0, statuses: {}, latency: summarizeLatency(hist), histogram: hist, warmupOk: 0, okPerSecond: perSecondCounts(window) }
   const timeoutMs = opts.timeoutSec * 1000
   const headers = requestHeaders(opts.target, timeoutMs)
   const frame = frameMessage(opts.target.requestBytes)

@@ -22,7 +22,7 @@
  */
 import autocannon from 'autocannon'
 import type { LoadResult } from '../types.js'
-import { createLatencyHistogram, msToUs, summarizeLatency } from './histogram.js'
+import { createLatencyHistogram, msToUs, summarizeLatency, type LatencyHistogram } from './histogram.js'
 import { checkWindow, countInSecond, perSecondCounts, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
 
 /** One load phase: optional warm-up, then the measured window. */
@@ -54,6 +54,11 @@ export interface LoadOptions {
 /** The measured result plus what the discarded warm-up did. */
 export interface LoadRun extends LoadResult {
   warmup: { ok: number; durationSec: number }
+  /**
+   * The window's 2xx latencies (in memory only, never written to results): lets the processes of one arm
+   * be merged into the union of their latencies (src/measure/replicas.ts).
+   */
+  histogram?: LatencyHistogram
 }
 
 /** autocannon's sample tick, which is also how often it checks whether it was stopped. */
@@ -85,6 +90,7 @@ export interface PhaseOutcome {
   okPerSecond: number[]
   warmupSec: number
   latency: LoadResult['latency']
+  histogram: LatencyHistogram
 }
 
 /**
@@ -96,7 +102,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRun> {
   const startMs = performance.now()
   const window = opts.window ?? windowAfter(opts.warmupSec, opts.durationSec, startMs)
   const m = await runPhase(opts, window, startMs)
-  return { ...toLoadResult(m), warmup: { ok: m.before.ok, durationSec: m.warmupSec } }
+  return { ...toLoadResult(m), warmup: { ok: m.before.ok, durationSec: m.warmupSec }, histogram: m.histogram }
 }
 
 /** Count one event of the run into the total and into the part of the window it fell in. */
@@ -140,7 +146,8 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
     inside: emptyTally(),
     okPerSecond: perSecondCounts(window),
     warmupSec: warmupSecOf(window, startMs),
-    latency: summarizeLatency(hist)
+    latency: summarizeLatency(hist),
+    histogram: hist
   }
   let hookError: unknown = null
   return new Promise<PhaseOutcome>((resolve, reject) => {

@@ -17,8 +17,10 @@ import { resourceSamplingSupported } from '../service/procstat.js'
 /** How the arms of a block share the machine, as run (the config's wish after what the machine allows). */
 export interface RoundDesign {
   kind: 'side-by-side' | 'sequential'
-  /** How many services run at once: the arms of a block (side-by-side) or 1. */
+  /** How many services run at once: the arms of a block × `perArm` (side-by-side) or 1. */
   slots: number
+  /** Processes of each arm per block (`processes-per-arm`; 1 in the sequential design). */
+  perArm: number
   /** One line for the report: design, pinning, why. */
   description: string
   /** Side by side and pinned: how many CPUs the block's services share (recorded on every round). */
@@ -58,12 +60,17 @@ function pinningMode(config: Pick<Config, 'cpuPinning' | 'roundDesign'>): 'auto'
 }
 
 /** Describe the design actually run, for the report and the log. */
-export function describeDesign(kind: RoundDesign['kind'], slots: number, pinning: Pinning): string {
+export function describeDesign(kind: RoundDesign['kind'], slots: number, pinning: Pinning, perArm = 1): string {
   if (kind === 'sequential') return `sequential rounds (one service at a time); CPU pinning: ${pinning.reason}`
   const where = pinning.enabled
     ? `the ${slots} services share CPU ${pinning.serviceCpus}, the load generator and the receivers run on CPU ${pinning.loadCpus}`
     : `unpinned (${pinning.reason}): the ${slots} services and the load generator share every CPU, so the arms are less well matched`
-  return `side-by-side rounds: the ${slots} arms of a block run at once with equal closed-loop loads, fresh processes every block; ${where}`
+  const arms = slots / perArm
+  const who =
+    perArm === 1
+      ? `the ${arms} arms of a block run at once with equal closed-loop loads, fresh processes every block`
+      : `the ${arms} arms of a block run at once, ${perArm} fresh processes each (the arm's connections split among them), equal closed-loop loads`
+  return `side-by-side rounds: ${who}; ${where}`
 }
 
 /** How the receivers run: each in a worker thread of its own (whole CPU measured), or in the gate's thread (decode CPU only). */
@@ -91,12 +98,14 @@ export async function openRig(config: Config, arms: number, log: (m: string) => 
   // Before anything starts: a bad proto, method or request is an input error, not a round failure.
   const grpcTarget = config.grpc === null ? null : loadConfiguredGrpcTarget(config.grpc, cwd)
   const kind = config.roundDesign
-  const slots = kind === 'side-by-side' ? arms : 1
+  const perArm = kind === 'side-by-side' ? config.processesPerArm : 1
+  const slots = kind === 'side-by-side' ? arms * perArm : 1
   const pinning = await planPinning(pinningMode(config))
   const design: RoundDesign = {
     kind,
     slots,
-    description: describeDesign(kind, slots, pinning),
+    perArm,
+    description: describeDesign(kind, slots, pinning, perArm),
     ...(kind === 'side-by-side' && pinning.enabled ? { sharedCpus: parseCpuList(pinning.serviceCpus).length } : {})
   }
   const receivers: OtlpReceiver[] = []

@@ -20,6 +20,8 @@ import type { Rig } from './rig.js'
 import { GateError } from '../errors.js'
 import { Inputs } from '../config/inputs.js'
 import { checkConnectedUrls, fillPort } from '../security/target.js'
+import type { LatencyHistogram } from '../load/histogram.js'
+import { mergeReplicas, splitConnections } from './replicas.js'
 
 /** What a round needs besides the rig. */
 export interface RoundContext {
@@ -41,8 +43,12 @@ export interface GroupMember {
   index: number
 }
 
-/** A service of the group while it runs. */
+/** A service of the group while it runs: one process of a member's arm. */
 interface Instance extends GroupMember {
+  /** Which of the arm's `processes-per-arm` processes (0-based). */
+  replica: number
+  /** Its share of the arm's connections. */
+  connections: number
   slot: number
   port: number
   receiver: OtlpReceiver
@@ -125,12 +131,13 @@ async function primaryPhase(ctx: RoundContext, group: Instance[], total: number)
       inst.measureStartMs = wall.startMs
       inst.measureEndMs = wall.endMs
       inst.load = await closedLoad(ctx, inst, {
-        connections: config.connections,
+        connections: inst.connections,
         warmupSec: config.warmupSec,
         durationSec: config.roundDurationSec,
         window,
         timeoutSec: config.requestTimeoutSec,
-        onProgress: (p) => ctx.onProgress?.({ index: inst.index, total, armId: inst.arm.id, ...p }),
+        // One progress line per arm: its first process speaks for it.
+        ...(inst.replica === 0 ? { onProgress: (p: { elapsedSec: number; ok: number }) => ctx.onProgress?.({ index: inst.index, total, armId: inst.arm.id, ...p }) } : {}),
         onMeasureStart: () => {
           if (rig.sampleResources) inst.sampler = startResourceSampler((inst.service as ServiceHandle).pid, { log: ctx.info })
         },
@@ -204,7 +211,7 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
   assertSpans(config, inst.where, inst.arm, otlp, inst.receiver.endpoint, inst.logFile, tail)
   const w = inst.receiver.windowCounts(inst.measureStartMs as number, inst.measureEndMs as number)
   const window = { spans: w.spans, roots: w.roots, traces: w.traces, traceSpans: w.traceSpans }
-  assertSampledFraction(inst.where, inst.arm, load, window, config.connections, tail)
+  assertSampledFraction(inst.where, inst.arm, load, window, inst.connections, tail)
   if (otlp.rejected > 0) ctx.warn(`${inst.where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
   return {
     block: inst.step.block,
@@ -239,25 +246,56 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
 }
 
 /**
+ * The group's processes in start order: each member's arm `perArm` times, the members in their planned
+ * order for the first process of each arm, reversed for the second, and so on (each arm's start
+ * positions then add up alike), with the arm's connections split among its processes.
+ */
+async function instancesOf(ctx: RoundContext, members: readonly GroupMember[], total: number): Promise<Instance[]> {
+  const { config, rig } = ctx
+  const k = rig.design.perArm
+  const ordered = [...members].sort((a, b) => a.step.order - b.step.order)
+  const shares = splitConnections(config.connections, k)
+  const group: Instance[] = []
+  for (let replica = 0; replica < k; replica++) {
+    for (const m of replica % 2 === 0 ? ordered : [...ordered].reverse()) {
+      const slot = group.length
+      const which = k > 1 ? `, process ${replica + 1}/${k}` : ''
+      group.push({
+        ...m,
+        replica,
+        connections: shares[replica] as number,
+        slot,
+        port: config.port || (await findFreePort()),
+        receiver: rig.receivers[slot] as OtlpReceiver,
+        logFile: path.join(rig.logDir, `block${m.step.block + 1}-${safeName(m.arm.id)}${k > 1 ? `-p${replica + 1}` : ''}.log`),
+        where: `round ${m.index + 1}/${total} (block ${m.step.block + 1}, arm ${m.arm.id}${which})`,
+        phases: []
+      })
+    }
+  }
+  return group
+}
+
+/** One result per member: its processes' rounds merged (src/measure/replicas.ts), in the members' order. */
+function resultsOf(ctx: RoundContext, members: readonly GroupMember[], group: readonly Instance[], forced: Map<Instance, number>): RoundResult[] {
+  const finished = group.map((inst) => ({ inst, round: finish(ctx, inst, forced.get(inst)) }))
+  return members.map((m) => {
+    const mine = finished.filter((f) => f.inst.index === m.index)
+    if (mine.length === 1) return (mine[0] as { round: RoundResult }).round
+    return mergeReplicas(mine.map((f) => ({ round: f.round, histogram: (f.inst.load as LoadRun).histogram as LatencyHistogram, connections: f.inst.connections })))
+  })
+}
+
+/**
  * Run one group of rounds: every member's service boots (in the members' order, on its own port and
- * receiver slot), all are loaded at once, stopped, then checked. Throws GateError/ServiceError on any
- * fault; every service of the group is stopped on every path.
+ * receiver slot; `processes-per-arm` processes each), all are loaded at once, stopped, then checked.
+ * Throws GateError/ServiceError on any fault; every service of the group is stopped on every path.
  */
 export async function runGroup(ctx: RoundContext, members: readonly GroupMember[], total: number, openLoop?: OpenLoopInfo): Promise<RoundResult[]> {
-  const { config, rig } = ctx
-  if (members.length > rig.receivers.length) throw new Error(`a group of ${members.length} rounds needs ${members.length} slots, the rig has ${rig.receivers.length}`)
-  const group: Instance[] = []
-  for (const [slot, m] of [...members].sort((a, b) => a.step.order - b.step.order).entries()) {
-    group.push({
-      ...m,
-      slot,
-      port: config.port || (await findFreePort()),
-      receiver: rig.receivers[slot],
-      logFile: path.join(rig.logDir, `block${m.step.block + 1}-${safeName(m.arm.id)}.log`),
-      where: `round ${m.index + 1}/${total} (block ${m.step.block + 1}, arm ${m.arm.id})`,
-      phases: []
-    })
-  }
+  const { rig } = ctx
+  const needed = members.length * rig.design.perArm
+  if (needed > rig.receivers.length) throw new Error(`a group of ${needed} services needs ${needed} slots, the rig has ${rig.receivers.length}`)
+  const group = await instancesOf(ctx, members, total)
   const forced = new Map<Instance, number>()
   try {
     // In start order: a slow boot (a JVM) of one arm then never overlaps the other's readiness poll.
@@ -283,5 +321,5 @@ export async function runGroup(ctx: RoundContext, members: readonly GroupMember[
       })
     )
   }
-  return group.map((inst) => finish(ctx, inst, forced.get(inst)))
+  return resultsOf(ctx, members, group, forced)
 }

@@ -116,6 +116,7 @@ const round = objectOf({
   sharedCpus: optional(num),
   runner: optional(str),
   forcedStopSec: optional(num),
+  replicas: optional(arrayOf(objectOf({ port: num, slot: num, connections: num, qps: num, ok: num, p99Us: numOrNull, cpuSeconds: optional(num) }))),
   load,
   window: optional(objectOf({ spans: num, roots: num, traces: num, traceSpans: num })),
   receiverCpuSec: optional(num),

@@ -116,7 +116,8 @@ describe('toLoadResult (boundary validation of autocannon results)', () => {
     inside,
     okPerSecond: [39, 41],
     warmupSec: 1,
-    latency: summarizeLatency(createLatencyHistogram())
+    latency: summarizeLatency(createLatencyHistogram()),
+    histogram: createLatencyHistogram()
   })
   const base = { '1xx': 0, '2xx': 90, '3xx': 0, '4xx': 4, '5xx': 6, non2xx: 10, errors: 7, timeouts: 3 }
 

@@ -23,6 +23,7 @@ describe('parseConfig defaults', () => {
       otlpProtocol: 'http/protobuf',
       cpuPinning: 'auto',
       roundDesign: 'side-by-side',
+      processesPerArm: 1,
       maxRounds: 24,
       timeBudgetSec: 180,
       uninstrumentedCommand: null
@@ -35,6 +36,18 @@ describe('parseConfig defaults', () => {
     expect(parseConfig({ ...base, rounds: '10' }).maxRounds).toBe(30)
     expect(parseConfig({ ...base, rounds: '10', 'max-rounds': '10' }).maxRounds).toBe(10)
     expect(() => parseConfig({ ...base, rounds: '10', 'max-rounds': '9' })).toThrow("'max-rounds' must be at least 'rounds' (10): the first look is after 'rounds' blocks, got '9'")
+  })
+
+  test('processes-per-arm: 1-4, side by side, one connections level, no open loop, at least one connection each', () => {
+    expect(parseConfig({ ...base, 'processes-per-arm': '2' }).processesPerArm).toBe(2)
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '5' })).toThrow(/'processes-per-arm'.*'5'/)
+    expect(() => parseConfig({ ...base, 'processes-per-arm': 'two' })).toThrow(/'processes-per-arm'.*'two'/)
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', 'round-design': 'sequential' })).toThrow(
+      "'processes-per-arm' must be 1 with 'round-design: sequential' (the processes of an arm run side by side), got '2'"
+    )
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', connections: '10,50' })).toThrow(/must be 1 with several 'connections' levels \(10,50\)/)
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', 'open-loop-rate': '500' })).toThrow(/must be 1 with 'open-loop-rate' set/)
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '3', connections: '2' })).toThrow("'processes-per-arm' must be at most 'connections' (2): the arm's connections are split among its processes, got '3'")
   })
 
   test('side-by-side rounds need a port each: a fixed port is refused unless sequential', () => {

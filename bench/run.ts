@@ -168,6 +168,8 @@ interface NoiseRow {
   perBlock?: Array<Record<string, { qps: number; slot: number | null; cpu: number | null; okPerSec?: number[]; replicaQps?: number[] }>>
   /** `processes-per-arm` (rows without it: 1): each arm's block result is the sum of this many processes. */
   processesPerArm?: number
+  /** `connections` per arm (rows without it: 50; the two rows of 14:54 and 14:57 UTC on 2026-11-30 had 100, added by hand from the command run). */
+  connections?: number
 }
 
 const HISTORY = 'noise-history.jsonl'
@@ -251,7 +253,8 @@ async function noise(o: Options): Promise<NoiseRow[]> {
         wallSec: run.wallSec,
         timing: TIMING,
         perBlock: perBlockOf(run),
-        processesPerArm: o.processesPerArm
+        processesPerArm: o.processesPerArm,
+        connections: o.connections
       }
       log(`noise: ${JSON.stringify(row)}`)
       fs.appendFileSync(path.join(root, 'bench/results', HISTORY), `${JSON.stringify(row)}\n`)
@@ -270,7 +273,7 @@ function quantile(sorted: number[], q: number): number {
 
 /** The history summarised per design × block length: runs, hours spanned, median and 90th percentile of each SD. */
 export function noiseSummary(rows: readonly NoiseRow[]): string {
-  const keyOf = (r: NoiseRow): string => [r.timing ?? OLD_TIMING, r.design, r.roundDurationSec, r.warmupSec ?? 2, r.services ?? 3, r.processesPerArm ?? 1].join('|')
+  const keyOf = (r: NoiseRow): string => [r.timing ?? OLD_TIMING, r.design, r.roundDurationSec, r.warmupSec ?? 2, r.services ?? 3, `${r.processesPerArm ?? 1}${(r.connections ?? 50) !== 50 ? ` (c=${r.connections})` : ''}`].join('|')
   const groups = new Map<string, NoiseRow[]>()
   for (const r of rows) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r])
   const lines = [

@@ -47,6 +47,8 @@ export interface GroupMember {
 interface Instance extends GroupMember {
   /** Which of the arm's `processes-per-arm` processes (0-based). */
   replica: number
+  /** The member it belongs to: its position in the group's members (indices may repeat, e.g. -1 in calibration). */
+  member: number
   /** Its share of the arm's connections. */
   connections: number
   slot: number
@@ -253,16 +255,17 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
 async function instancesOf(ctx: RoundContext, members: readonly GroupMember[], total: number): Promise<Instance[]> {
   const { config, rig } = ctx
   const k = rig.design.perArm
-  const ordered = [...members].sort((a, b) => a.step.order - b.step.order)
+  const ordered = members.map((m, member) => ({ m, member })).sort((a, b) => a.m.step.order - b.m.step.order)
   const shares = splitConnections(config.connections, k)
   const group: Instance[] = []
   for (let replica = 0; replica < k; replica++) {
-    for (const m of replica % 2 === 0 ? ordered : [...ordered].reverse()) {
+    for (const { m, member } of replica % 2 === 0 ? ordered : [...ordered].reverse()) {
       const slot = group.length
       const which = k > 1 ? `, process ${replica + 1}/${k}` : ''
       group.push({
         ...m,
         replica,
+        member,
         connections: shares[replica] as number,
         slot,
         port: config.port || (await findFreePort()),
@@ -276,12 +279,13 @@ async function instancesOf(ctx: RoundContext, members: readonly GroupMember[], t
   return group
 }
 
-/** One result per member: its processes' rounds merged (src/measure/replicas.ts), in the members' order. */
-function resultsOf(ctx: RoundContext, members: readonly GroupMember[], group: readonly Instance[], forced: Map<Instance, number>): RoundResult[] {
+/** One result per member, in start order: its processes' rounds merged (src/measure/replicas.ts). */
+function resultsOf(ctx: RoundContext, group: readonly Instance[], forced: Map<Instance, number>): RoundResult[] {
   const finished = group.map((inst) => ({ inst, round: finish(ctx, inst, forced.get(inst)) }))
-  return members.map((m) => {
-    const mine = finished.filter((f) => f.inst.index === m.index)
-    if (mine.length === 1) return (mine[0] as { round: RoundResult }).round
+  const firsts = finished.filter((f) => f.inst.replica === 0)
+  return firsts.map(({ inst, round }) => {
+    const mine = finished.filter((f) => f.inst.member === inst.member)
+    if (mine.length === 1) return round
     return mergeReplicas(mine.map((f) => ({ round: f.round, histogram: (f.inst.load as LoadRun).histogram as LatencyHistogram, connections: f.inst.connections })))
   })
 }
@@ -321,5 +325,5 @@ export async function runGroup(ctx: RoundContext, members: readonly GroupMember[
       })
     )
   }
-  return resultsOf(ctx, members, group, forced)
+  return resultsOf(ctx, group, forced)
 }

@@ -14,6 +14,7 @@
  * element by element. The CPU % peak and the RSS peak are sums of each process's peak: an upper bound
  * of the arm's peak (the peaks need not coincide).
  */
+import { sum } from 'simple-statistics'
 import { createLatencyHistogram, summarizeLatency, type LatencyHistogram } from '../load/histogram.js'
 import type { LoadResult, ReplicaSummary, ResourceUsage, RoundResult, SpanWindowCounts } from '../types.js'
 
@@ -23,8 +24,6 @@ export interface ReplicaPart {
   histogram: LatencyHistogram
   connections: number
 }
-
-const sum = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0)
 
 /** Element-by-element sum; undefined unless every process has the series and all have one length. */
 function sumSeries(series: ReadonlyArray<readonly number[] | undefined>): number[] | undefined {

@@ -24,7 +24,7 @@ w('## Accuracy\n')
 span=round((int(max([r['date'] for r in N+R])[11:13])*60+int(max([r['date'] for r in N+R])[14:16]) - 53)/60)
 w(f'''All numbers below were measured on 2026-11-30 between 00:53 and {hm(max([r['date'] for r in N]+[r['date'] for r in R]))} UTC on the project's reference
 machine (a 2-vCPU AMD EPYC VM, Node 20.20.2) with the committed commands; raw rows in
-[bench/results](bench/results). They span about {span} hours of one day, night to midday: enough to see the
+[bench/results](bench/results); this section is generated from those rows by `python3 bench/accuracy-section.py`. They span about {span} hours of one day, night to afternoon: enough to see the
 noise move, not yet a claim about every hour of a week — the first version's 1.6 % was one quiet hour
 and the same defaults gave 13–20 % a week later. `npm run bench` keeps appending to the histories, so the
 tables below are points in a series. At 06:15 UTC the arms of a block started sharing one measured

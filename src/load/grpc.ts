@@ -28,7 +28,7 @@
 import * as http2 from 'node:http2'
 import * as grpc from '@grpc/grpc-js'
 import { createLatencyHistogram, summarizeLatency } from './histogram.js'
-import type { LoadRun } from './load.js'
+import { errorRateOf, type LoadRun } from './load.js'
 import type { GrpcTarget } from './grpc-target.js'
 import { checkWindow, countInSecond, perSecondCounts, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, type MeasureWindow } from './window.js'
 
@@ -251,7 +251,6 @@ export async function runGrpcLoad(opts: GrpcLoadOptions): Promise<GrpcLoadRun> {
   const channels = Array.from({ length: n }, () => new Channel(authority))
   try {
     const m = await runPhase(channels, opts, window)
-    const attempts = m.ok + m.non2xx + m.errors + m.timeouts
     const durationSec = windowSec(window)
     return {
       durationSec,
@@ -262,7 +261,7 @@ export async function runGrpcLoad(opts: GrpcLoadOptions): Promise<GrpcLoadRun> {
       errors: m.errors,
       timeouts: m.timeouts,
       qps: m.ok / durationSec,
-      errorRate: attempts === 0 ? 0 : (m.non2xx + m.errors + m.timeouts) / attempts,
+      errorRate: errorRateOf({ responses: m.ok + m.non2xx, non2xx: m.non2xx, errors: m.errors, timeouts: m.timeouts }),
       latency: m.latency,
       okPerSecond: m.okPerSecond,
       histogram: m.histogram,

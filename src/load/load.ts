@@ -61,6 +61,15 @@ export interface LoadRun extends LoadResult {
   histogram?: LatencyHistogram
 }
 
+/**
+ * The share of attempts that failed, as LoadResult.errorRate defines it: (non-2xx + errors + timeouts) /
+ * (responses + errors + timeouts); 0 when nothing was sent. The one definition for every load.
+ */
+export function errorRateOf(c: Pick<LoadResult, 'responses' | 'non2xx' | 'errors' | 'timeouts'>): number {
+  const attempts = c.responses + c.errors + c.timeouts
+  return attempts === 0 ? 0 : (c.non2xx + c.errors + c.timeouts) / attempts
+}
+
 /** autocannon's sample tick, which is also how often it checks whether it was stopped. */
 const SAMPLE_INTERVAL_MS = 100
 
@@ -244,16 +253,13 @@ export function toLoadResult(m: PhaseOutcome): LoadResult {
     )
   }
   const w = m.inside
-  const attempts = w.responses + w.errors + w.timeouts
+  const counts = { responses: w.responses, non2xx: w.responses - w.ok, errors: w.errors, timeouts: w.timeouts }
   return {
     durationSec: m.windowSec,
-    responses: w.responses,
+    ...counts,
     ok: w.ok,
-    non2xx: w.responses - w.ok,
-    errors: w.errors,
-    timeouts: w.timeouts,
     qps: m.windowSec > 0 ? w.ok / m.windowSec : 0,
-    errorRate: attempts === 0 ? 0 : (w.responses - w.ok + w.errors + w.timeouts) / attempts,
+    errorRate: errorRateOf(counts),
     latency: m.latency,
     okPerSecond: m.okPerSecond
   }

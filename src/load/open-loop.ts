@@ -28,6 +28,7 @@ import { Pool } from 'undici'
 import type { Dispatcher } from 'undici'
 import type { LoadResult } from '../types.js'
 import { createLatencyHistogram, summarizeLatency } from './histogram.js'
+import { errorRateOf } from './load.js'
 
 /** One open-loop phase: `warmupSec` of schedule (discarded) then `durationSec` measured, at `rate`. */
 export interface OpenLoopOptions {
@@ -248,7 +249,6 @@ class OpenLoopPhase {
 
   result(): OpenLoopRun {
     const { windowSec } = this.s
-    const attempts = this.responses + this.errors + this.timeouts
     return {
       durationSec: windowSec,
       responses: this.responses,
@@ -257,7 +257,7 @@ class OpenLoopPhase {
       errors: this.errors,
       timeouts: this.timeouts,
       qps: windowSec > 0 ? this.okInWindow / windowSec : 0,
-      errorRate: attempts === 0 ? 0 : (this.responses - this.ok + this.errors + this.timeouts) / attempts,
+      errorRate: errorRateOf({ responses: this.responses, non2xx: this.responses - this.ok, errors: this.errors, timeouts: this.timeouts }),
       latency: summarizeLatency(this.hist),
       rate: this.opts.rate,
       sendLag: this.lag.totalCount === 0 ? { p99Us: NaN, maxUs: NaN } : { p99Us: this.lag.getValueAtPercentile(99), maxUs: this.lag.maxValue },

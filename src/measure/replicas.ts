@@ -16,6 +16,7 @@
  */
 import { sum } from 'simple-statistics'
 import { createLatencyHistogram, summarizeLatency, type LatencyHistogram } from '../load/histogram.js'
+import { errorRateOf } from '../load/load.js'
 import type { LoadResult, ReplicaSummary, ResourceUsage, RoundResult, SpanWindowCounts } from '../types.js'
 
 /** One process of an arm in a block: its checked round and its window's latency histogram. */
@@ -49,7 +50,6 @@ function mergeLoad(parts: readonly ReplicaPart[]): LoadResult {
   const non2xx = sum(loads.map((l) => l.non2xx))
   const errors = sum(loads.map((l) => l.errors))
   const timeouts = sum(loads.map((l) => l.timeouts))
-  const attempts = responses + errors + timeouts
   const okPerSecond = sumSeries(loads.map((l) => l.okPerSecond))
   return {
     // One shared window: every process of the block was measured over the same seconds.
@@ -60,7 +60,7 @@ function mergeLoad(parts: readonly ReplicaPart[]): LoadResult {
     errors,
     timeouts,
     qps: sum(loads.map((l) => l.qps)),
-    errorRate: attempts === 0 ? 0 : (non2xx + errors + timeouts) / attempts,
+    errorRate: errorRateOf({ responses, non2xx, errors, timeouts }),
     latency: summarizeLatency(hist),
     ...(okPerSecond !== undefined ? { okPerSecond } : {})
   }

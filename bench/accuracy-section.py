@@ -84,9 +84,14 @@ nps_same = all(x[2] for x in _lo)
 met = q(sd3,.5) <= 0.02 and q(sd3,.9) <= 0.04
 morning=[r for r in new3 if r['date'] < '2026-11-30T11']; after=[r for r in new3 if r['date'] >= '2026-11-30T11']
 verdict_words = ('**met at the defaults**' if met else '**not met at the defaults over the day**')
-def _co(n):
-    xs=[r for r in CO if r['processesOnCore']==n]
+def _co(n, fixture=None):
+    xs=[r for r in CO if r['processesOnCore']==n and r.get('fixture')==fixture]
     return xs
+_go=[]
+for n,label in [(1,'alone'),(2,'2 processes'),(4,'4 (`processes-per-arm: 2`)')]:
+    xs=_co(n,'gin')
+    if xs: _go.append(f"{label} {', '.join(pc(x['qpsOverhead']) for x in xs)} ({', '.join(pc(x['cpuOverhead']) for x in xs)})")
+co_go='; '.join(_go)
 _parts=[]
 for n,label in [(1,'alone on the core (sequential, pinned)'),(2,'2 processes (off + on@1 % side by side)')]:
     xs=_co(n)
@@ -119,8 +124,10 @@ w(f'''- **What sets the SD is the odd block, not the body.** The body of the blo
   times the sampler's scans or a 30 % busy thread beside the load generator) did not raise their number
   (bench/README.md, *Not the gate either*). Nor is it a slot or start position (of the {nodd} A/A blocks
   more than 3 % apart, the slower service sat in slot 0, 1, 2 in {slots}). It is the processes on this
-  VM, more often at some hours. The decision rule trims 20 % of the blocks at each end, so such a block
-  moves a verdict little.
+  VM, more often at some hours, and not their memory layout: with ASLR off and V8's address hints and
+  hash seed fixed, every process laid out alike, two A/A runs had 5 and 4 such blocks of 12 against 1–2
+  in the plain runs between them (bench/README.md, *Tried, not kept: scheduler and layout launchers*).
+  The decision rule trims 20 % of the blocks at each end, so such a block moves a verdict little.
 - **Several processes per arm** (`processes-per-arm`, not the default): summed over two processes, an
   arm's offset is an average of two draws. In the probe (four services, 24 blocks) the 2-vs-2 splits
   had 0.71 × the RMS log-ratio of single pairs, √2 as for independent processes. In the gate, with six
@@ -143,9 +150,13 @@ w(f'''- **What sets the SD is the odd block, not the body.** The body of the blo
   Sharing the core costs both services throughput per CPU, the traced one about twice as much
   ({co_eff}), so every extra co-runner adds to the measured overhead. A likely cause is the
   caches: after each switch a process refills them, and the traced service has more code and data to
-  refill. Side by side thus measures tracing's cost on a busy, shared core, above its cost alone; runs
+  refill. It depends on the service: the Go Gin fixture at 100 % sampling (otelgin, the Go SDK), QPS
+  overhead (CPU per request): {co_go} — two processes side by side read what it costs alone, four a
+  few points more. Side by side thus measures tracing's cost on a busy, shared core, for some services above its cost alone; runs
   compare only at the same number of arms and `processes-per-arm` (`bench/results/co-runners.jsonl`,
-  commands in bench/README.md, *Co-runners*).
+  commands in bench/README.md, *Co-runners*); the report says under its overhead table how many
+  processes shared the core. Wrapping the services in SCHED_BATCH, a 20 ms scheduler slice or one
+  fixed memory layout did not help (bench/README.md, *Tried, not kept: scheduler and layout launchers*).
 - Traced-vs-off noise carries the traced service's own process-to-process spread (every block boots
   fresh processes, so it is sampled, not hidden). Side by side, the overhead is the ratio of CPU cost per
   request ({pc(statistics.median(r['traced_qps_overhead'] for r in newall if r.get('traced_qps_overhead') is not None))} QPS for the Node SDK fixture at 1 %, median of the shared-window runs); one after

@@ -29,7 +29,7 @@ import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { decompositionSection } from './decomposition.js'
 import { comparisonTitle } from '../analysis/reasons.js'
-import { sharedCoreLines } from './shared-core.js'
+import { coRunnerNote, sharedCoreLines } from './shared-core.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
 export interface ReportInput {
@@ -387,7 +387,8 @@ export function renderReport(input: ReportInput): string {
           `per-block log-ratios: one burst cannot drag it); "~" marks a difference that is not significant at ` +
           `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A gated comparison FAILs when its repeated interval lies ` +
           `beyond its budget at the level its look and Holm step allow, PASSes when it lies within.`,
-        ''
+        '',
+        ...coRunnerNote(input.rounds)
       )
       out.push(...sensitivityLines(input))
     }

@@ -43,3 +43,37 @@ export function sharedCoreLines(rounds: readonly RoundResult[]): { setting: stri
     ]
   }
 }
+
+/**
+ * Service processes that shared the CPU at once in a side-by-side block (the rounds that record a
+ * slot; each process of `processes-per-arm` counts): the largest such count over the blocks, or null
+ * when no round records a slot (sequential rounds run one service at a time).
+ */
+export function processesAtOnce(rounds: readonly RoundResult[]): number | null {
+  const perBlock = new Map<number, number>()
+  for (const r of rounds) {
+    if (r.slot === undefined || r.block < 0) continue
+    perBlock.set(r.block, (perBlock.get(r.block) ?? 0) + (r.replicas?.length ?? 1))
+  }
+  return perBlock.size === 0 ? null : Math.max(...perBlock.values())
+}
+
+/**
+ * The caveat under the overhead table of a side-by-side run. Measured (README, Accuracy): the Node
+ * fixture's traced service (1 % sampling) loses more throughput per CPU-second to the processes it
+ * shares a core with than its untraced one (QPS overhead 28.6 % alone, 33 % beside one other process,
+ * 38 % with three, 60 % with six); the Go Gin fixture at 100 % hardly (23–24 % alone and with two, 27 %
+ * with four). So side-by-side overheads can read above tracing's cost on a core of its own and depend
+ * on how many processes share it.
+ */
+export function coRunnerNote(rounds: readonly RoundResult[]): string[] {
+  const n = processesAtOnce(rounds)
+  if (n === null || n < 2) return []
+  return [
+    `Measured side by side: ${n} service processes shared the CPU at once. A traced service can lose more to the processes it shares a core with ` +
+      `than an untraced one (the Node fixture did, the Go one barely: README, Accuracy), so these overheads can read above tracing's cost on a ` +
+      `core of its own, and higher the more processes share it: compare them only with runs of the same arms and \`processes-per-arm\`. ` +
+      `Head vs base in the same blocks share this bias.`,
+    ''
+  ]
+}

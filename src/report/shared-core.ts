@@ -45,17 +45,20 @@ export function sharedCoreLines(rounds: readonly RoundResult[]): { setting: stri
 }
 
 /**
- * Service processes that shared the CPU at once in a side-by-side block (the rounds that record a
- * slot; each process of `processes-per-arm` counts): the largest such count over the blocks, or null
- * when no round records a slot (sequential rounds run one service at a time).
+ * Service processes that shared the CPU at once in a block: its distinct receiver slots (side by side
+ * every process of a block, each of `processes-per-arm` too, has a slot of its own; sequential rounds
+ * all use slot 0, one service at a time). The largest count over the blocks, or null when no round
+ * records a slot.
  */
 export function processesAtOnce(rounds: readonly RoundResult[]): number | null {
-  const perBlock = new Map<number, number>()
+  const perBlock = new Map<number, Set<number>>()
   for (const r of rounds) {
     if (r.slot === undefined || r.block < 0) continue
-    perBlock.set(r.block, (perBlock.get(r.block) ?? 0) + (r.replicas?.length ?? 1))
+    const slots = perBlock.get(r.block) ?? new Set<number>()
+    for (const s of r.replicas?.map((p) => p.slot) ?? [r.slot]) slots.add(s)
+    perBlock.set(r.block, slots)
   }
-  return perBlock.size === 0 ? null : Math.max(...perBlock.values())
+  return perBlock.size === 0 ? null : Math.max(...[...perBlock.values()].map((s) => s.size))
 }
 
 /**

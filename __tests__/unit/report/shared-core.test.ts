@@ -49,24 +49,28 @@ test('nothing to say without the data: unpinned or sequential rounds, missing CP
   expect(sharedCoreBusy([round(0, 'off', 0.3, null), ...block(1, 0.5, 0.5)])).toEqual({ busy: 1, blocks: 1 })
 })
 
-test('processes at once: side-by-side rounds of a block, each replica counted; the largest block', () => {
-  const slotted = (b: number, armId: string, slot: number, replicas = 1): RoundResult => {
+test('processes at once: the distinct slots of a block, each replica counted; the largest block', () => {
+  const slotted = (b: number, armId: string, slot: number, replicaSlots: number[] = []): RoundResult => {
     const r = { ...round(b, armId, 0.5), slot }
-    return replicas === 1 ? r : { ...r, replicas: Array.from({ length: replicas }, () => ({}) as NonNullable<RoundResult['replicas']>[number]) }
+    if (replicaSlots.length === 0) return r
+    const replicas = replicaSlots.map((s) => ({ port: 4000 + s, slot: s, connections: 25, qps: 1000, ok: 10000, p99Us: 5000 }))
+    return { ...r, replicas }
   }
   expect(processesAtOnce([slotted(0, 'off', 0), slotted(0, 'on@0.01', 1), slotted(1, 'off', 1), slotted(1, 'on@0.01', 0)])).toBe(2)
-  expect(processesAtOnce([slotted(0, 'off', 0, 2), slotted(0, 'on@0.01', 1, 2)])).toBe(4)
-  // The calibration round (block -1) is not a block; sequential rounds record no slot.
-  expect(processesAtOnce([slotted(-1, 'off', 0), slotted(0, 'off', 0)])).toBe(1)
+  expect(processesAtOnce([slotted(0, 'off', 0, [0, 3]), slotted(0, 'on@0.01', 1, [1, 2])])).toBe(4)
+  // Sequential rounds: every round in slot 0, one service at a time.
+  expect(processesAtOnce([slotted(0, 'off', 0), slotted(0, 'on@0.01', 0), slotted(1, 'off', 0), slotted(1, 'on@0.01', 0)])).toBe(1)
+  // The calibration round (block -1) is not a block.
+  expect(processesAtOnce([slotted(-1, 'off', 1), slotted(0, 'off', 0)])).toBe(1)
   expect(processesAtOnce([round(0, 'off', 0.5), round(0, 'on@0.01', 0.5)])).toBeNull()
 })
 
-test('the co-runner caveat names the count and what not to compare with; none for sequential or lone rounds', () => {
+test('the co-runner caveat names the count and what not to compare with; none for sequential rounds', () => {
   const rs = [0, 1, 2].map((slot) => ({ ...round(0, ['off', 'base/off', 'on@0.01'][slot] as string, 0.33), slot }))
   const note = coRunnerNote(rs)
   expect(note[0]).toContain('3 service processes shared the CPU at once')
   expect(note[0]).toContain('`processes-per-arm`')
   expect(note[0]).toContain("above tracing's cost on a core of its own")
   expect(coRunnerNote([round(0, 'off', 0.5), round(0, 'on@0.01', 0.5)])).toEqual([])
-  expect(coRunnerNote([{ ...round(0, 'off', 0.5), slot: 0 }])).toEqual([])
+  expect(coRunnerNote([{ ...round(0, 'off', 0.5), slot: 0 }, { ...round(0, 'on@0.01', 0.5), slot: 0 }])).toEqual([])
 })

@@ -9,6 +9,13 @@ import { median } from 'simple-statistics'
 import type { RoundResult } from '../types.js'
 import { fmtPct } from './format.js'
 
+/** The rounds of each block, blocks in order of first appearance. */
+function byBlock(rounds: readonly RoundResult[]): RoundResult[][] {
+  const blocks = new Map<number, RoundResult[]>()
+  for (const r of rounds) blocks.set(r.block, [...(blocks.get(r.block) ?? []), r])
+  return [...blocks.values()]
+}
+
 /** Below this median busy share of the shared CPUs a report warns. */
 export const SATURATED_CORE_MIN_BUSY = 0.9
 
@@ -17,10 +24,8 @@ export const SATURATED_CORE_MIN_BUSY = 0.9
  * the services' CPU over the window ÷ those CPUs. Median over such blocks, or null when none.
  */
 export function sharedCoreBusy(rounds: readonly RoundResult[]): { busy: number; blocks: number } | null {
-  const byBlock = new Map<number, RoundResult[]>()
-  for (const r of rounds) byBlock.set(r.block, [...(byBlock.get(r.block) ?? []), r])
   const shares: number[] = []
-  for (const rs of byBlock.values()) {
+  for (const rs of byBlock(rounds)) {
     const cpus = rs[0]?.sharedCpus
     if (cpus === undefined || cpus <= 0 || rs.some((r) => r.sharedCpus !== cpus || r.resources === undefined || !(r.load.durationSec > 0))) continue
     shares.push(rs.reduce((a, r) => a + (r.resources as NonNullable<RoundResult['resources']>).cpuSeconds / r.load.durationSec, 0) / cpus)
@@ -51,14 +56,9 @@ export function sharedCoreLines(rounds: readonly RoundResult[]): { setting: stri
  * records a slot.
  */
 export function processesAtOnce(rounds: readonly RoundResult[]): number | null {
-  const perBlock = new Map<number, Set<number>>()
-  for (const r of rounds) {
-    if (r.slot === undefined || r.block < 0) continue
-    const slots = perBlock.get(r.block) ?? new Set<number>()
-    for (const s of r.replicas?.map((p) => p.slot) ?? [r.slot]) slots.add(s)
-    perBlock.set(r.block, slots)
-  }
-  return perBlock.size === 0 ? null : Math.max(...[...perBlock.values()].map((s) => s.size))
+  const slotted = rounds.filter((r) => r.slot !== undefined && r.block >= 0)
+  const counts = byBlock(slotted).map((rs) => new Set(rs.flatMap((r) => r.replicas?.map((p) => p.slot) ?? [r.slot])).size)
+  return counts.length === 0 ? null : Math.max(...counts)
 }
 
 /**

@@ -13,17 +13,27 @@ import argparse, json, os, statistics
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def row_of(results, setting, processes, args, fixture):
-    cs = {(c['kind'], c['metric']): c for c in results['comparisons']}
-    q, c = cs[('overhead', 'qps')], cs[('overhead', 'cpu')]
+def comparisons_of(results):
+    """results.json's comparisons by (kind, metric)."""
+    return {(c['kind'], c['metric']): c for c in results['comparisons']}
+
+
+def ok_per_cpu_sec(results):
+    """Each arm's 2xx per CPU-second of its process tree, median over the blocks that recorded CPU."""
     per = {}
     for r in results['rounds']:
         res = r.get('resources')
         if r.get('block', -1) >= 0 and res and res['cpuSeconds']:
             per.setdefault(r['armId'], []).append(r['load']['ok'] / res['cpuSeconds'])
+    return {a: round(statistics.median(v)) for a, v in per.items()}
+
+
+def row_of(results, setting, processes, args, fixture):
+    cs = comparisons_of(results)
+    q, c = cs[('overhead', 'qps')], cs[('overhead', 'cpu')]
     row = {'date': results['createdAt'], 'setting': setting, 'processesOnCore': processes, 'args': args, 'blocks': q['n'],
            'qpsOverhead': q['overhead'], 'qpsCi': [q['ciLow'], q['ciHigh']], 'cpuOverhead': c['overhead'], 'cpuCi': [c['ciLow'], c['ciHigh']],
-           'okPerCpuSec': {a: round(statistics.median(v)) for a, v in per.items()}}
+           'okPerCpuSec': ok_per_cpu_sec(results)}
     return {**row, 'fixture': fixture} if fixture else row
 
 

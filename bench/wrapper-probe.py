@@ -20,10 +20,13 @@ seed: every process laid out alike), and `python3 ../../bench/wrapper-probe.py -
 slice of 20 ms instead of the kernel's default, via sched_setattr with sched_runtime on SCHED_OTHER,
 Linux ≥ 6.12, x86_64; inherited by the service's threads and children).
 """
-import ctypes, json, os, platform, statistics, struct, subprocess, sys, tempfile, time
-from datetime import datetime, timezone
+import ctypes, importlib.util, json, os, platform, statistics, struct, subprocess, sys, tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The comparisons and per-CPU throughput are read as bench/co-runner-row.py reads them.
+_spec = importlib.util.spec_from_file_location('co_runner_row', os.path.join(ROOT, 'bench/co-runner-row.py'))
+co_runner_row = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(co_runner_row)
 OUT = os.path.join(ROOT, 'bench/results/wrappers.jsonl')
 FIXTURE = os.path.join(ROOT, 'fixtures/http-service')
 
@@ -54,7 +57,7 @@ def cli_args(shape, launcher, out_dir, extra):
 
 
 def row_of(results, shape, tag, launcher, extra):
-    cs = {(c['kind'], c['metric']): c for c in results['comparisons']}
+    cs = co_runner_row.comparisons_of(results)
     ov = cs[('overhead', 'qps')]
     row = {'date': results['createdAt'], 'tag': tag, 'launcher': launcher, 'shape': shape, 'extraArgs': ' '.join(extra), 'blocks': ov['n'],
            'qpsOverhead': ov['overhead'], 'overheadSd': ov['sdLogRatio']}
@@ -64,11 +67,7 @@ def row_of(results, shape, tag, launcher, extra):
         row.update(aaSd=statistics.stdev(lr), aaRobustSd=1.4826 * statistics.median(abs(x - med) for x in lr),
                    oddBlocks=sum(1 for x in lr if abs(x - med) > 0.03))
     else:
-        per = {}
-        for r in results['rounds']:
-            if r.get('block', -1) >= 0 and r['resources']['cpuSeconds']:
-                per.setdefault(r['armId'], []).append(r['load']['ok'] / r['resources']['cpuSeconds'])
-        row['okPerCpuSec'] = {a: round(statistics.median(v)) for a, v in per.items()}
+        row['okPerCpuSec'] = co_runner_row.ok_per_cpu_sec(results)
     return row
 
 

@@ -16,12 +16,18 @@ const shared = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.test.json' }]
   },
-  transformIgnorePatterns: ['node_modules/(?!(@actions|markdown-table|@octokit|universal-user-agent|before-after-hook|bottleneck)/)']
+  transformIgnorePatterns: [
+    'node_modules/(?!(@actions|markdown-table|@octokit|universal-user-agent|before-after-hook|bottleneck)/)'
+  ]
 }
 
 const lanes = [
   { ...shared, displayName: 'unit', testMatch: ['<rootDir>/__tests__/unit/**/*.test.ts'] },
-  { ...shared, displayName: 'integration', testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', '<rootDir>/__tests__/e2e/**/*.test.ts'] }
+  {
+    ...shared,
+    displayName: 'integration',
+    testMatch: ['<rootDir>/__tests__/integration/**/*.test.ts', '<rootDir>/__tests__/e2e/**/*.test.ts']
+  }
 ]
 
 // TEST_LANE=unit|integration picks one lane (npm run test:unit / test:integration). An environment

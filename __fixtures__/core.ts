@@ -47,7 +47,21 @@ export function useInputs(inputs: Record<string, string>): void {
 
 /** Forgets every call and the summary, between tests. */
 export function resetCore(): void {
-  for (const fn of [debug, info, warning, error, notice, getInput, setOutput, setFailed, setSecret, exportVariable, startGroup, endGroup, group]) {
+  for (const fn of [
+    debug,
+    info,
+    warning,
+    error,
+    notice,
+    getInput,
+    setOutput,
+    setFailed,
+    setSecret,
+    exportVariable,
+    startGroup,
+    endGroup,
+    group
+  ]) {
     fn.mockClear()
   }
   summaryWrites.length = 0

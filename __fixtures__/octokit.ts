@@ -48,7 +48,10 @@ export function requestError(status: number, method: string, url: string, messag
 }
 
 /** A fake octokit over in-memory comments, and its state. */
-export function fakeOctokit(init: Partial<FakeOctokitState> = {}): { octokit: ReturnType<typeof getOctokit>; state: FakeOctokitState } {
+export function fakeOctokit(init: Partial<FakeOctokitState> = {}): {
+  octokit: ReturnType<typeof getOctokit>
+  state: FakeOctokitState
+} {
   const state: FakeOctokitState = {
     comments: [],
     calls: [],
@@ -63,7 +66,13 @@ export function fakeOctokit(init: Partial<FakeOctokitState> = {}): { octokit: Re
   const record = (method: string, params: Record<string, unknown>, write: boolean): void => {
     state.calls.push({ method, params })
     if (state.failAll !== null) throw requestError(state.failAll, 'GET', `https://api.github.test/${method}`)
-    if (write && state.failWrites !== null) throw requestError(state.failWrites, 'POST', `https://api.github.test/${method}`, 'Resource not accessible by integration')
+    if (write && state.failWrites !== null)
+      throw requestError(
+        state.failWrites,
+        'POST',
+        `https://api.github.test/${method}`,
+        'Resource not accessible by integration'
+      )
   }
   const page = (params: { page?: number }): StandInComment[] => {
     const p = params.page ?? 1
@@ -82,14 +91,20 @@ export function fakeOctokit(init: Partial<FakeOctokitState> = {}): { octokit: Re
       createComment: jest.fn(async (params: { body: string }) => {
         record('issues.createComment', params, true)
         const id = nextId++
-        const c = { id, body: params.body, user: { login: state.viewer ?? 'github-actions[bot]' }, html_url: `https://github.test/c/${id}` }
+        const c = {
+          id,
+          body: params.body,
+          user: { login: state.viewer ?? 'github-actions[bot]' },
+          html_url: `https://github.test/c/${id}`
+        }
         state.comments.push(c)
         return { data: c }
       }),
       updateComment: jest.fn(async (params: { comment_id: number; body: string }) => {
         record('issues.updateComment', params, true)
         const c = state.comments.find((x) => x.id === params.comment_id)
-        if (c === undefined) throw requestError(404, 'PATCH', `https://api.github.test/comments/${params.comment_id}`, 'Not Found')
+        if (c === undefined)
+          throw requestError(404, 'PATCH', `https://api.github.test/comments/${params.comment_id}`, 'Not Found')
         c.body = params.body
         return { data: c }
       })
@@ -98,14 +113,16 @@ export function fakeOctokit(init: Partial<FakeOctokitState> = {}): { octokit: Re
       get: jest.fn(async (params: { pull_number: number }) => {
         record('pulls.get', params, false)
         const sha = state.pulls[params.pull_number]
-        if (sha === undefined) throw requestError(404, 'GET', `https://api.github.test/pulls/${params.pull_number}`, 'Not Found')
+        if (sha === undefined)
+          throw requestError(404, 'GET', `https://api.github.test/pulls/${params.pull_number}`, 'Not Found')
         return { data: { number: params.pull_number, head: { sha } } }
       })
     }
   }
   const graphql = jest.fn(async (query: string) => {
     record('graphql', { query }, false)
-    if (state.viewer === null) throw requestError(403, 'POST', 'https://api.github.test/graphql', 'Resource not accessible by integration')
+    if (state.viewer === null)
+      throw requestError(403, 'POST', 'https://api.github.test/graphql', 'Resource not accessible by integration')
     return { viewer: { login: state.viewer } }
   })
   // Walks the pages as octokit's paginate.iterator does, one listComments call per page.
@@ -116,7 +133,12 @@ export function fakeOctokit(init: Partial<FakeOctokitState> = {}): { octokit: Re
       if (p * state.perPage >= state.comments.length) return
     }
   }
-  const octokit = { rest, graphql, paginate: { iterator }, hook: { before: jest.fn(), after: jest.fn(), error: jest.fn(), wrap: jest.fn() } }
+  const octokit = {
+    rest,
+    graphql,
+    paginate: { iterator },
+    hook: { before: jest.fn(), after: jest.fn(), error: jest.fn(), wrap: jest.fn() }
+  }
   return { octokit: octokit as unknown as ReturnType<typeof getOctokit>, state }
 }
 

@@ -9,7 +9,10 @@ import { readFileSync } from 'node:fs'
 const i = process.argv.indexOf('--threshold')
 const threshold = i >= 0 ? Number(process.argv[i + 1]) : 0.03
 const file = new URL('results/noise-history.jsonl', import.meta.url)
-const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+const rows = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l))
 const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`
 let odd = 0
 let steady = 0
@@ -28,5 +31,10 @@ for (const r of rows) {
     console.log(`  block ${k}: ${pct(lr)} %; per second: ${perSec.map(pct).join(' ')}`)
   })
 }
-const range = offsets.length > 0 ? `, per-second offsets ${(Math.min(...offsets) * 100).toFixed(1)}–${(Math.max(...offsets) * 100).toFixed(1)} %` : ''
-console.log(`${odd} blocks more than ${(threshold * 100).toFixed(0)} % apart; ${steady} of them on the same side in every second${range}`)
+const range =
+  offsets.length > 0
+    ? `, per-second offsets ${(Math.min(...offsets) * 100).toFixed(1)}–${(Math.max(...offsets) * 100).toFixed(1)} %`
+    : ''
+console.log(
+  `${odd} blocks more than ${(threshold * 100).toFixed(0)} % apart; ${steady} of them on the same side in every second${range}`
+)

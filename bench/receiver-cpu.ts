@@ -49,7 +49,15 @@ interface ChildReport {
 function stageFromObjects(body: Uint8Array, batch: SpanBatch): number {
   batch.clear()
   const req = otlpTypes.ExportTraceServiceRequest.decode(body) as unknown as {
-    resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ traceId: Uint8Array; parentSpanId: Uint8Array; startTimeUnixNano: { low: number; high: number } | number }> }> }>
+    resourceSpans: Array<{
+      scopeSpans: Array<{
+        spans: Array<{
+          traceId: Uint8Array
+          parentSpanId: Uint8Array
+          startTimeUnixNano: { low: number; high: number } | number
+        }>
+      }>
+    }>
   }
   for (const rs of req.resourceSpans) {
     for (const ss of rs.scopeSpans) {
@@ -87,8 +95,12 @@ async function runChild(mode: Mode): Promise<void> {
   let report: () => { spans: number; handlerCpuSeconds: number | null }
   if (mode === 'walker' || mode === 'validate' || mode === 'worker') {
     const workerFile = findReceiverWorkerFile(new URL('../src/otlp/worker-host.js', import.meta.url).href)
-    if (mode === 'worker' && workerFile === null) throw new Error('no lib/src/otlp/worker-main.js: run npx tsc -p tsconfig.bench.json first')
-    const r = mode === 'worker' ? await startWorkerReceiver({}, workerFile as string) : await startOtlpReceiver({ validateSpans: mode === 'validate' })
+    if (mode === 'worker' && workerFile === null)
+      throw new Error('no lib/src/otlp/worker-main.js: run npx tsc -p tsconfig.bench.json first')
+    const r =
+      mode === 'worker'
+        ? await startWorkerReceiver({}, workerFile as string)
+        : await startOtlpReceiver({ validateSpans: mode === 'validate' })
     port = r.port
     report = () => {
       const s = r.snapshot()
@@ -125,7 +137,12 @@ async function runChild(mode: Mode): Promise<void> {
       const cpu = process.cpuUsage(base)
       const r = report()
       const handlerCpuSeconds = r.handlerCpuSeconds === null ? null : r.handlerCpuSeconds - baseHandler
-      const out: ChildReport = { cpuMicros: cpu.user + cpu.system, sysMicros: cpu.system, spans: r.spans - baseSpans, handlerCpuSeconds }
+      const out: ChildReport = {
+        cpuMicros: cpu.user + cpu.system,
+        sysMicros: cpu.system,
+        spans: r.spans - baseSpans,
+        handlerCpuSeconds
+      }
       process.send!(out)
     } else if (msg === 'exit') {
       process.exit(0)
@@ -151,7 +168,12 @@ async function sdkBodies(): Promise<Buffer[]> {
   await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve))
   const memory = new tracing.InMemorySpanExporter()
   const provider = new tracing.BasicTracerProvider({
-    resource: resources.resourceFromAttributes({ 'service.name': 'bench', 'telemetry.sdk.language': 'nodejs', 'host.name': os.hostname(), 'process.pid': process.pid }),
+    resource: resources.resourceFromAttributes({
+      'service.name': 'bench',
+      'telemetry.sdk.language': 'nodejs',
+      'host.name': os.hostname(),
+      'process.pid': process.pid
+    }),
     spanProcessors: [new tracing.SimpleSpanProcessor(memory)]
   })
   const tracer = provider.getTracer('@opentelemetry/instrumentation-http', '0.223.0')
@@ -173,14 +195,22 @@ async function sdkBodies(): Promise<Buffer[]> {
         'client.address': '127.0.0.1'
       }
     })
-    tracer.startSpan('users.build', { attributes: { 'user.id': i, 'app.items': 20 } }, trace.setSpan(context.active(), root)).end()
+    tracer
+      .startSpan(
+        'users.build',
+        { attributes: { 'user.id': i, 'app.items': 20 } },
+        trace.setSpan(context.active(), root)
+      )
+      .end()
     root.end()
   }
   const spans = memory.getFinishedSpans()
   const url = `http://127.0.0.1:${(capture.address() as AddressInfo).port}/v1/traces`
   for (let i = 0; i < DISTINCT_BODIES; i++) {
     const exporter = new OTLPTraceExporter({ url })
-    await new Promise<void>((resolve) => exporter.export(spans.slice(i * SPANS_PER_EXPORT, (i + 1) * SPANS_PER_EXPORT), () => resolve()))
+    await new Promise<void>((resolve) =>
+      exporter.export(spans.slice(i * SPANS_PER_EXPORT, (i + 1) * SPANS_PER_EXPORT), () => resolve())
+    )
     await exporter.shutdown()
   }
   await provider.shutdown()
@@ -200,7 +230,13 @@ function ask<T>(child: ChildProcess, msg: string): Promise<T> {
 type Framing = 'chunked' | 'length'
 
 /** POSTs bodies round-robin at `perSecond` exports for `seconds`, one keep-alive connection like an SDK. */
-async function replay(port: number, bodies: Buffer[], perSecond: number, seconds: number, framing: Framing): Promise<void> {
+async function replay(
+  port: number,
+  bodies: Buffer[],
+  perSecond: number,
+  seconds: number,
+  framing: Framing
+): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   const total = Math.round(perSecond * seconds)
   const start = Date.now()
@@ -210,11 +246,16 @@ async function replay(port: number, bodies: Buffer[], perSecond: number, seconds
       const wait = due - Date.now()
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
       const body = bodies[i % bodies.length]!
-      const headers: Record<string, string | number> = { 'Content-Type': 'application/x-protobuf', ...(framing === 'length' ? { 'Content-Length': body.length } : {}) }
+      const headers: Record<string, string | number> = {
+        'Content-Type': 'application/x-protobuf',
+        ...(framing === 'length' ? { 'Content-Length': body.length } : {})
+      }
       await new Promise<void>((resolve, reject) => {
         const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers }, (res) => {
           res.resume()
-          res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`receiver answered ${res.statusCode}`))))
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`receiver answered ${res.statusCode}`))
+          )
         })
         req.on('error', reject)
         // write() before end() without Content-Length: Transfer-Encoding: chunked, as the SDK's pipe() does.
@@ -227,10 +268,21 @@ async function replay(port: number, bodies: Buffer[], perSecond: number, seconds
   }
 }
 
-async function measure(mode: Mode, bodies: Buffer[], rate: number, seconds: number, framing: Framing, warmup: number): Promise<ChildReport> {
-  const child = fork(fileURLToPath(import.meta.url), ['--child', mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+async function measure(
+  mode: Mode,
+  bodies: Buffer[],
+  rate: number,
+  seconds: number,
+  framing: Framing,
+  warmup: number
+): Promise<ChildReport> {
+  const child = fork(fileURLToPath(import.meta.url), ['--child', mode], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
+  })
   try {
-    const { port } = await new Promise<{ port: number }>((resolve) => child.once('message', (m) => resolve(m as { port: number })))
+    const { port } = await new Promise<{ port: number }>((resolve) =>
+      child.once('message', (m) => resolve(m as { port: number }))
+    )
     const perSecond = rate / SPANS_PER_EXPORT
     // Warm-up (not measured): a gate's receiver lives for the whole run, thousands of exports, so its
     // steady state is what a round sees; a receiver's first ~100 exports cost ~2x (JIT tiers, heap growth).
@@ -257,11 +309,13 @@ async function main(): Promise<void> {
   const warmup = arg('warmup', 20)
   const framingAt = process.argv.indexOf('--framing')
   const framing = (framingAt >= 0 ? process.argv[framingAt + 1] : 'chunked') as Framing
-  if (framing !== 'chunked' && framing !== 'length') throw new Error(`--framing: expected chunked or length, got '${framing}'`)
+  if (framing !== 'chunked' && framing !== 'length')
+    throw new Error(`--framing: expected chunked or length, got '${framing}'`)
   const only = process.argv.indexOf('--modes')
   const modes = only >= 0 ? (process.argv[only + 1] ?? '').split(',') : MODES
   const unknown = modes.filter((m) => !(MODES as string[]).includes(m))
-  if (unknown.length > 0) throw new Error(`--modes: unknown ${unknown.map((m) => `'${m}'`).join(', ')}; expected some of ${MODES.join(', ')}`)
+  if (unknown.length > 0)
+    throw new Error(`--modes: unknown ${unknown.map((m) => `'${m}'`).join(', ')}; expected some of ${MODES.join(', ')}`)
   const bodies = await sdkBodies()
   const dump = process.argv.indexOf('--dump')
   if (dump >= 0) {
@@ -270,16 +324,24 @@ async function main(): Promise<void> {
     return
   }
   const avg = bodies.reduce((a, b) => a + b.length, 0) / bodies.length
-  console.log(`${new Date().toISOString()} · ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length} · node ${process.version}`)
-  console.log(`stream: ${rate} spans/s for ${seconds} s (after ${warmup} s of warm-up) in ${SPANS_PER_EXPORT}-span exports (${Math.round(avg)} bytes each, ${Math.round(avg / SPANS_PER_EXPORT)} B/span), OTLP/HTTP protobuf, ${framing === 'chunked' ? 'chunked as the Node SDK sends' : 'Content-Length'}, loopback`)
-  console.log('| mode | spans | process CPU ms per 1k spans (of it system) | % of one core | receiver-reported CPU ms per 1k spans |')
+  console.log(
+    `${new Date().toISOString()} · ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length} · node ${process.version}`
+  )
+  console.log(
+    `stream: ${rate} spans/s for ${seconds} s (after ${warmup} s of warm-up) in ${SPANS_PER_EXPORT}-span exports (${Math.round(avg)} bytes each, ${Math.round(avg / SPANS_PER_EXPORT)} B/span), OTLP/HTTP protobuf, ${framing === 'chunked' ? 'chunked as the Node SDK sends' : 'Content-Length'}, loopback`
+  )
+  console.log(
+    '| mode | spans | process CPU ms per 1k spans (of it system) | % of one core | receiver-reported CPU ms per 1k spans |'
+  )
   console.log('| --- | --- | --- | --- | --- |')
   for (const mode of modes as Mode[]) {
     const r = await measure(mode, bodies, rate, seconds, framing, warmup)
     const perK = r.cpuMicros / 1000 / (r.spans / 1000)
     const handler = r.handlerCpuSeconds === null ? 'n/a' : ((r.handlerCpuSeconds * 1000) / (r.spans / 1000)).toFixed(3)
     const sysPerK = r.sysMicros / 1000 / (r.spans / 1000)
-    console.log(`| ${mode} | ${r.spans} | ${perK.toFixed(3)} (${sysPerK.toFixed(3)}) | ${((r.cpuMicros / 1e6 / seconds) * 100).toFixed(2)} % | ${handler} |`)
+    console.log(
+      `| ${mode} | ${r.spans} | ${perK.toFixed(3)} (${sysPerK.toFixed(3)}) | ${((r.cpuMicros / 1e6 / seconds) * 100).toFixed(2)} % | ${handler} |`
+    )
   }
 }
 

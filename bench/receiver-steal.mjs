@@ -61,10 +61,22 @@ async function replay(agent, port, body, seconds) {
     const wait = start + (i * 1000) / PER_SECOND - Date.now()
     if (wait > 0) await sleep(wait)
     await new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path: '/v1/traces', method: 'POST', agent, headers: { 'Content-Type': 'application/x-protobuf' } }, (res) => {
-        res.resume()
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`receiver answered ${res.statusCode}`))))
-      })
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v1/traces',
+          method: 'POST',
+          agent,
+          headers: { 'Content-Type': 'application/x-protobuf' }
+        },
+        (res) => {
+          res.resume()
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`receiver answered ${res.statusCode}`))
+          )
+        }
+      )
       req.on('error', reject)
       req.write(body) // no Content-Length: chunked, as the SDK sends
       req.end()
@@ -76,7 +88,11 @@ async function replay(agent, port, body, seconds) {
 
 async function measure(mode, body) {
   const ch = fork(fileURLToPath(import.meta.url), ['--child', mode], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-  const ask = (m) => new Promise((r) => { ch.once('message', r); ch.send(m) })
+  const ask = (m) =>
+    new Promise((r) => {
+      ch.once('message', r)
+      ch.send(m)
+    })
   const agent = new Agent({ keepAlive: true, maxSockets: 1 })
   try {
     const { port } = await new Promise((r) => ch.once('message', r))
@@ -84,9 +100,15 @@ async function measure(mode, body) {
     await replay(agent, port, body, 20)
     for (let c = 0; c < CYCLES; c++) {
       // Quiet 2 s, then 2 s of exports; 300 ms after each switch are not counted.
-      await sleep(300); await ask('mark'); await sleep(1700); await ask('mark')
+      await sleep(300)
+      await ask('mark')
+      await sleep(1700)
+      await ask('mark')
       const busy = replay(agent, port, body, 2.3)
-      await sleep(300); await ask('mark'); await sleep(1700); await ask('mark')
+      await sleep(300)
+      await ask('mark')
+      await sleep(1700)
+      await ask('mark')
       await busy
     }
     const mk = await ask('marks')
@@ -107,11 +129,15 @@ if (process.argv[2] === '--child') await child(process.argv[3])
 else {
   const body = readFileSync(process.argv[2])
   execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' })
-  console.log(`${new Date().toISOString()} · ${body.length} B export of ${SPANS} spans at ${PER_SECOND}/s · ${CYCLES} quiet/busy pairs of 1.7 s`)
+  console.log(
+    `${new Date().toISOString()} · ${body.length} B export of ${SPANS} spans at ${PER_SECOND}/s · ${CYCLES} quiet/busy pairs of 1.7 s`
+  )
   for (const mode of process.argv.slice(3)) {
     const s = await measure(mode, body)
     const med = s[Math.floor(s.length / 2)]
     const us = (med * 1e6) / PER_SECOND
-    console.log(`${mode}: median share taken ${(med * 100).toFixed(2)} % of the core = ${us.toFixed(0)} µs per export = ${(us / SPANS).toFixed(2)} µs per span; pairs: ${s.map((v) => (v * 100).toFixed(1)).join(' ')}`)
+    console.log(
+      `${mode}: median share taken ${(med * 100).toFixed(2)} % of the core = ${us.toFixed(0)} µs per export = ${(us / SPANS).toFixed(2)} µs per span; pairs: ${s.map((v) => (v * 100).toFixed(1)).join(' ')}`
+    )
   }
 }

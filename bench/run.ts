@@ -90,7 +90,9 @@ function parseArgs(argv: string[]): Options {
     designs: (get('designs') ?? 'side-by-side,sequential').split(','),
     noiseRates: get('noise-rates') ?? '0.01',
     // `--power-cases 0.1:5,0.05:2`: a 10 % regression vs a 5 % budget, a 5 % one vs 2 %.
-    powerCases: (get('power-cases') ?? '0.1:5,0.05:2').split(',').map((c) => c.split(':').map(Number) as [number, number]),
+    powerCases: (get('power-cases') ?? '0.1:5,0.05:2')
+      .split(',')
+      .map((c) => c.split(':').map(Number) as [number, number]),
     extraCpuUs: get('extra-cpu-us') === undefined ? undefined : Number(get('extra-cpu-us')),
     processesPerArm: Number(get('processes-per-arm') ?? gateDefault(Inputs.ProcessesPerArm))
   }
@@ -99,7 +101,13 @@ function parseArgs(argv: string[]): Options {
 const log = (m: string): void => void process.stderr.write(`${m}\n`)
 
 /** An A/A or A/B same-job gate run on the fixture: base = plain fixture, head = fixture + `headPrefix`. */
-async function regressionRun(o: Options, roundDuration: number, headEnv: string, budgetPct: string, extra: RawInputs = {}): Promise<GateRun> {
+async function regressionRun(
+  o: Options,
+  roundDuration: number,
+  headEnv: string,
+  budgetPct: string,
+  extra: RawInputs = {}
+): Promise<GateRun> {
   const config = parseConfig({
     'start-command': `${headEnv} ${FIXTURE}`.trim(),
     'working-directory': fixtureDir,
@@ -165,7 +173,9 @@ interface NoiseRow {
    * Per block, per arm: QPS, start slot and CPU share of the measured phase (rows after 2026-11-30T05:30),
    * so a noisy run can be taken apart later (one block's burst, a slot or start-order effect, a trend).
    */
-  perBlock?: Array<Record<string, { qps: number; slot: number | null; cpu: number | null; okPerSec?: number[]; replicaQps?: number[] }>>
+  perBlock?: Array<
+    Record<string, { qps: number; slot: number | null; cpu: number | null; okPerSec?: number[]; replicaQps?: number[] }>
+  >
   /** `processes-per-arm` (rows without it: 1): each arm's block result is the sum of this many processes. */
   processesPerArm?: number
   /** `connections` per arm (rows without it: 50; the two rows of 14:54 and 14:57 UTC on 2026-11-30 had 100, added by hand from the command run). */
@@ -234,7 +244,9 @@ async function noise(o: Options): Promise<NoiseRow[]> {
         'max-p99-overhead': 'none',
         'max-rounds': String(o.noiseRounds)
       })
-      const traced = run.comparisons.find((c) => c.kind === 'overhead' && c.armId === 'on@0.01' && c.metric === 'qps' && c.phase === undefined)
+      const traced = run.comparisons.find(
+        (c) => c.kind === 'overhead' && c.armId === 'on@0.01' && c.metric === 'qps' && c.phase === undefined
+      )
       const row: NoiseRow = {
         date: new Date().toISOString(),
         host: os.hostname(),
@@ -273,7 +285,15 @@ function quantile(sorted: number[], q: number): number {
 
 /** The history summarised per design × block length: runs, hours spanned, median and 90th percentile of each SD. */
 export function noiseSummary(rows: readonly NoiseRow[]): string {
-  const keyOf = (r: NoiseRow): string => [r.timing ?? OLD_TIMING, r.design, r.roundDurationSec, r.warmupSec ?? 2, r.services ?? 3, `${r.processesPerArm ?? 1}${(r.connections ?? 50) !== 50 ? ` (c=${r.connections})` : ''}`].join('|')
+  const keyOf = (r: NoiseRow): string =>
+    [
+      r.timing ?? OLD_TIMING,
+      r.design,
+      r.roundDurationSec,
+      r.warmupSec ?? 2,
+      r.services ?? 3,
+      `${r.processesPerArm ?? 1}${(r.connections ?? 50) !== 50 ? ` (c=${r.connections})` : ''}`
+    ].join('|')
   const groups = new Map<string, NoiseRow[]>()
   for (const r of rows) groups.set(keyOf(r), [...(groups.get(keyOf(r)) ?? []), r])
   const lines = [
@@ -282,7 +302,11 @@ export function noiseSummary(rows: readonly NoiseRow[]): string {
   ]
   for (const [key, rs] of [...groups].sort()) {
     const [timing, design, dur, warm, services, perArm] = key.split('|')
-    const col = (k: keyof NoiseRow): number[] => rs.map((r) => r[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
+    const col = (k: keyof NoiseRow): number[] =>
+      rs
+        .map((r) => r[k])
+        .filter((x): x is number => typeof x === 'number')
+        .sort((a, b) => a - b)
     const dates = rs.map((r) => r.date).sort()
     lines.push(
       `| ${timing} | ${design} | ${warm} + ${dur} s | ${services} | ${perArm} | ${rs.length} | ${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(quantile(col('sd_qps'), 0.5))} | ${pct(quantile(col('sd_qps'), 0.9))} | ${pct(quantile(col('robust_sd_qps'), 0.5))} | ` +
@@ -359,7 +383,14 @@ const RUN_HISTORY = 'defaults-history.jsonl'
 const RULE = 'trimmed t lifted by bootstrap-t'
 const OLD_RULE = 'trimmed t alone'
 
-function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budgetPct: number, injectedUs: number, targetEffect: number): GateRunRow {
+function recordGateRun(
+  o: Options,
+  run: GateRun,
+  kind: GateRunRow['kind'],
+  budgetPct: number,
+  injectedUs: number,
+  targetEffect: number
+): GateRunRow {
   const c = regression(run, 'qps') as Comparison
   const row: GateRunRow = {
     date: new Date().toISOString(),
@@ -397,7 +428,19 @@ function recordGateRun(o: Options, run: GateRun, kind: GateRunRow['kind'], budge
 export function gateRunSummary(rows: readonly GateRunRow[]): string {
   const groups = new Map<string, GateRunRow[]>()
   for (const r of rows) {
-    const key = [r.kind, r.timing ?? OLD_TIMING, r.design, r.rounds, r.roundDurationSec, r.warmupSec, r.budgetPct, r.injectedUs, r.rule ?? OLD_RULE, r.timeBudgetSec ?? OLD_TIME_BUDGET, r.processesPerArm ?? 1].join('|')
+    const key = [
+      r.kind,
+      r.timing ?? OLD_TIMING,
+      r.design,
+      r.rounds,
+      r.roundDurationSec,
+      r.warmupSec,
+      r.budgetPct,
+      r.injectedUs,
+      r.rule ?? OLD_RULE,
+      r.timeBudgetSec ?? OLD_TIME_BUDGET,
+      r.processesPerArm ?? 1
+    ].join('|')
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
   const lines = [
@@ -408,8 +451,13 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
     const r0 = rs[0]
     const count = (d: string): number => rs.filter((r) => r.decision === d).length
     const dates = rs.map((r) => r.date).sort()
-    const med = (xs: number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5)
-    const series = r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
+    const med = (xs: number[]): number =>
+      quantile(
+        [...xs].sort((a, b) => a - b),
+        0.5
+      )
+    const series =
+      r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
     lines.push(
       `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design}${(r0.processesPerArm ?? 1) > 1 ? `, ${r0.processesPerArm} processes per arm` : ''} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.timeBudgetSec ?? OLD_TIME_BUDGET} s | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
         `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${pct(med(rs.map((r) => r.sdQps)))} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s | ${Math.max(...rs.map((r) => r.wallSec)).toFixed(0)} s |`
@@ -440,10 +488,17 @@ async function falseAlarm(o: Options): Promise<Record<string, unknown>> {
     // Budget 0 = "any slowdown at all": the same data against the strictest budget.
     if (row.ciLow > 0) failZero++
     sds.push(row.sdQps)
-    log(`false alarm ${i + 1}/${o.runs}: decision ${row.decision}, overhead ${(row.overhead * 100).toFixed(2)}%, CI low ${(row.ciLow * 100).toFixed(2)}%, ${row.blocks} blocks, ${row.wallSec.toFixed(0)} s`)
+    log(
+      `false alarm ${i + 1}/${o.runs}: decision ${row.decision}, overhead ${(row.overhead * 100).toFixed(2)}%, CI low ${(row.ciLow * 100).toFixed(2)}%, ${row.blocks} blocks, ${row.wallSec.toFixed(0)} s`
+    )
   }
   writeGateRunSummary()
-  return { runs: o.runs, failAtDefaultBudget5pct: failDefault / o.runs, ciExcludesZero: failZero / o.runs, meanSdQps: sds.reduce((a, b) => a + b, 0) / sds.length }
+  return {
+    runs: o.runs,
+    failAtDefaultBudget5pct: failDefault / o.runs,
+    ciExcludesZero: failZero / o.runs,
+    meanSdQps: sds.reduce((a, b) => a + b, 0) / sds.length
+  }
 }
 
 /** Fixture cost (µs of busy CPU per request) that lowers QPS by about `target`, found by a short search. */
@@ -475,7 +530,9 @@ async function power(o: Options): Promise<Record<string, unknown>[]> {
       const row = recordGateRun(o, run, 'power', budget, us, effect)
       if (row.decision === 'fail') fails++
       measured.push(row.overhead)
-      log(`power ${effect * 100}% vs ${budget}%: run ${i + 1}: ${(row.overhead * 100).toFixed(1)}% → ${row.decision}, ${row.blocks} blocks, ${row.wallSec.toFixed(0)} s`)
+      log(
+        `power ${effect * 100}% vs ${budget}%: run ${i + 1}: ${(row.overhead * 100).toFixed(1)}% → ${row.decision}, ${row.blocks} blocks, ${row.wallSec.toFixed(0)} s`
+      )
     }
     rows.push({
       injectedUs: us,
@@ -493,9 +550,13 @@ async function power(o: Options): Promise<Record<string, unknown>[]> {
 /** The gate's autocannon runner vs wrk against the same plain server, both pinned like the gate. */
 async function generator(o: Options): Promise<Record<string, unknown>> {
   const port = await findFreePort()
-  const server = spawn('taskset', ['-c', '0', process.execPath, '-e', `require('http').createServer((q,s)=>s.end('ok')).listen(${port},'127.0.0.1')`], {
-    stdio: 'ignore'
-  })
+  const server = spawn(
+    'taskset',
+    ['-c', '0', process.execPath, '-e', `require('http').createServer((q,s)=>s.end('ok')).listen(${port},'127.0.0.1')`],
+    {
+      stdio: 'ignore'
+    }
+  )
   try {
     await new Promise((r) => setTimeout(r, 500))
     const url = `http://127.0.0.1:${port}/`
@@ -505,7 +566,9 @@ async function generator(o: Options): Promise<Record<string, unknown>> {
     await unpin()
     const wrkPath = spawnSync('sh', ['-c', 'command -v wrk']).stdout.toString().trim()
     if (!wrkPath) return { ours: ours.qps, wrk: null, ratio: null, note: 'wrk not installed (apt-get install wrk)' }
-    const w = spawnSync('taskset', ['-c', pinning.loadCpus || '0', 'wrk', '-t1', `-c${o.connections}`, '-d5s', url], { encoding: 'utf8' })
+    const w = spawnSync('taskset', ['-c', pinning.loadCpus || '0', 'wrk', '-t1', `-c${o.connections}`, '-d5s', url], {
+      encoding: 'utf8'
+    })
     const m = /Requests\/sec:\s+([\d.]+)/.exec(w.stdout)
     const wrk = m ? Number(m[1]) : NaN
     log(`generator: autocannon runner ${ours.qps.toFixed(0)} rps, wrk ${wrk.toFixed(0)} rps`)
@@ -532,8 +595,13 @@ async function overhead(o: Options): Promise<Record<string, unknown>> {
 /** The Go fixtures built by scripts/fixtures/setup.mjs (npm test or `node scripts/fixtures/setup.mjs go`). */
 function goFixtures(): Record<string, string> {
   const file = path.join(root, 'node_modules/.cache/otlp-perf-gate/fixtures/go.json')
-  const status = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>) : { ok: false }
-  if (status.ok !== true) throw new Error(`the Go fixtures are not built: run 'node scripts/fixtures/setup.mjs go' first (${file}: ${JSON.stringify(status)})`)
+  const status = fs.existsSync(file)
+    ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : { ok: false }
+  if (status.ok !== true)
+    throw new Error(
+      `the Go fixtures are not built: run 'node scripts/fixtures/setup.mjs go' first (${file}: ${JSON.stringify(status)})`
+    )
   return status as Record<string, string>
 }
 
@@ -547,7 +615,14 @@ const RATES = '0,0.001,0.01,0.1,1'
 async function table(o: Options): Promise<Record<string, unknown>[]> {
   const go = goFixtures()
   const fixtures: [string, RawInputs][] = [
-    ['Gin (otelgin)', { 'start-command': go.gin, 'target-url': 'http://127.0.0.1:{port}/api/v1/users/42', 'ready-url': 'http://127.0.0.1:{port}/healthz' }],
+    [
+      'Gin (otelgin)',
+      {
+        'start-command': go.gin,
+        'target-url': 'http://127.0.0.1:{port}/api/v1/users/42',
+        'ready-url': 'http://127.0.0.1:{port}/healthz'
+      }
+    ],
     [
       'native gRPC (otelgrpc)',
       {
@@ -584,9 +659,31 @@ async function table(o: Options): Promise<Record<string, unknown>[]> {
     }
     const arms = summariseArms(run.plan.arms, run.rounds)
     for (const a of arms) {
-      const q = run.comparisons.find((c) => c.kind === 'overhead' && c.armId === a.armId && c.metric === 'qps' && c.phase === undefined)
-      const p = run.comparisons.find((c) => c.kind === 'overhead' && c.armId === a.armId && c.metric === 'p99' && c.phase === undefined)
-      out.push({ service: name, arm: a.armId, samplingRate: a.samplingRate, qps: a.qps, p50Ms: a.p50Us / 1000, p95Ms: a.p95Us / 1000, p99Ms: a.p99Us / 1000, cpuAvgPct: a.resources?.cpuPctAvg, cpuPeakPct: a.resources?.cpuPctPeak, memAvgMiB: (a.resources?.rssAvgBytes ?? NaN) / 2 ** 20, memPeakMiB: (a.resources?.rssPeakBytes ?? NaN) / 2 ** 20, qpsOverhead: q?.overhead, qpsCi: q ? [q.ciLow, q.ciHigh] : null, p99Overhead: p?.overhead, storageMBPerHour: a.storageMBPerHour, spansPerRequest: a.spansPerRequest, blocks: run.plan.blocks })
+      const q = run.comparisons.find(
+        (c) => c.kind === 'overhead' && c.armId === a.armId && c.metric === 'qps' && c.phase === undefined
+      )
+      const p = run.comparisons.find(
+        (c) => c.kind === 'overhead' && c.armId === a.armId && c.metric === 'p99' && c.phase === undefined
+      )
+      out.push({
+        service: name,
+        arm: a.armId,
+        samplingRate: a.samplingRate,
+        qps: a.qps,
+        p50Ms: a.p50Us / 1000,
+        p95Ms: a.p95Us / 1000,
+        p99Ms: a.p99Us / 1000,
+        cpuAvgPct: a.resources?.cpuPctAvg,
+        cpuPeakPct: a.resources?.cpuPctPeak,
+        memAvgMiB: (a.resources?.rssAvgBytes ?? NaN) / 2 ** 20,
+        memPeakMiB: (a.resources?.rssPeakBytes ?? NaN) / 2 ** 20,
+        qpsOverhead: q?.overhead,
+        qpsCi: q ? [q.ciLow, q.ciHigh] : null,
+        p99Overhead: p?.overhead,
+        storageMBPerHour: a.storageMBPerHour,
+        spansPerRequest: a.spansPerRequest,
+        blocks: run.plan.blocks
+      })
     }
   }
   return out
@@ -594,11 +691,16 @@ async function table(o: Options): Promise<Record<string, unknown>[]> {
 
 function tableMarkdown(rows: Record<string, any>[]): string {
   const f = (x: unknown, d = 1): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a')
-  const lines = ['| Service | Sampling | QPS | P50 ms | P95 ms | P99 ms | CPU avg / peak % | Mem avg / peak MiB | QPS overhead (95% CI) | P99 overhead | Storage MB/h |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |']
+  const lines = [
+    '| Service | Sampling | QPS | P50 ms | P95 ms | P99 ms | CPU avg / peak % | Mem avg / peak MiB | QPS overhead (95% CI) | P99 overhead | Storage MB/h |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+  ]
   for (const r of rows) {
     const rate = r.samplingRate === null ? 'off' : `${Number((r.samplingRate * 100).toPrecision(6))}%`
     const oh = r.qpsOverhead === undefined ? '—' : `${pct(r.qpsOverhead)} (${pct(r.qpsCi[0])} … ${pct(r.qpsCi[1])})`
-    lines.push(`| ${r.service} | ${rate} | ${Math.round(r.qps)} | ${f(r.p50Ms, 2)} | ${f(r.p95Ms, 2)} | ${f(r.p99Ms, 2)} | ${f(r.cpuAvgPct, 0)} / ${f(r.cpuPeakPct, 0)} | ${f(r.memAvgMiB)} / ${f(r.memPeakMiB)} | ${oh} | ${r.p99Overhead === undefined ? '—' : pct(r.p99Overhead)} | ${f(r.storageMBPerHour)} |`)
+    lines.push(
+      `| ${r.service} | ${rate} | ${Math.round(r.qps)} | ${f(r.p50Ms, 2)} | ${f(r.p95Ms, 2)} | ${f(r.p99Ms, 2)} | ${f(r.cpuAvgPct, 0)} / ${f(r.cpuPeakPct, 0)} | ${f(r.memAvgMiB)} / ${f(r.memPeakMiB)} | ${oh} | ${r.p99Overhead === undefined ? '—' : pct(r.p99Overhead)} | ${f(r.storageMBPerHour)} |`
+    )
   }
   return lines.join('\n') + '\n'
 }
@@ -611,8 +713,14 @@ function markdown(r: Record<string, any>): string {
   const lines = [`Measured ${r.date} on ${r.machine.cpuModel}, ${r.machine.cores} cores, Node ${r.machine.node}.`, '']
   if (r.noise) {
     lines.push('This run, per-block SD of the log-ratio (A/A: head off vs base off; traced: on@1% vs off):', '')
-    lines.push('| Design | Block | SD QPS | SD P99 | SD CPU/req | SD traced QPS |', '| --- | ---: | ---: | ---: | ---: | ---: |')
-    for (const n of r.noise) lines.push(`| ${n.design} | ${n.roundDurationSec} s | ${pct(n.sd_qps)} | ${pct(n.sd_p99)} | ${pct(n.sd_cpu)} | ${pct(n.sd_traced_qps)} |`)
+    lines.push(
+      '| Design | Block | SD QPS | SD P99 | SD CPU/req | SD traced QPS |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |'
+    )
+    for (const n of r.noise)
+      lines.push(
+        `| ${n.design} | ${n.roundDurationSec} s | ${pct(n.sd_qps)} | ${pct(n.sd_p99)} | ${pct(n.sd_cpu)} | ${pct(n.sd_traced_qps)} |`
+      )
     lines.push('')
   }
   if (r.falseAlarm) {
@@ -624,18 +732,32 @@ function markdown(r: Record<string, any>): string {
   }
   if (r.power) {
     for (const p of r.power) {
-      lines.push(`Power: injected ${pct(p.measuredMeanEffect)} (${p.injectedUs} µs/request) vs a ${pct(p.budget)} budget → FAIL in ${pct(p.power)} of ${p.runs} runs.`)
+      lines.push(
+        `Power: injected ${pct(p.measuredMeanEffect)} (${p.injectedUs} µs/request) vs a ${pct(p.budget)} budget → FAIL in ${pct(p.power)} of ${p.runs} runs.`
+      )
     }
     lines.push('')
   }
-  if (r.generator) lines.push(`Load generator: ${Math.round(r.generator.ours)} rps vs wrk ${Math.round(r.generator.wrk)} rps (ratio ${r.generator.ratio?.toFixed(2)}).`, '')
-  if (r.overhead) lines.push(`Gate overhead beyond measuring and warm-up: ${r.overhead.overheadPerRoundSec.toFixed(2)} s per round (boot, readiness, stop, flush).`, '')
+  if (r.generator)
+    lines.push(
+      `Load generator: ${Math.round(r.generator.ours)} rps vs wrk ${Math.round(r.generator.wrk)} rps (ratio ${r.generator.ratio?.toFixed(2)}).`,
+      ''
+    )
+  if (r.overhead)
+    lines.push(
+      `Gate overhead beyond measuring and warm-up: ${r.overhead.overheadPerRoundSec.toFixed(2)} s per round (boot, readiness, stop, flush).`,
+      ''
+    )
   return lines.join('\n')
 }
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2))
-  const result: Record<string, unknown> = { date: new Date().toISOString(), machine: machineInfo(), options: { ...o, only: [...o.only] } }
+  const result: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: machineInfo(),
+    options: { ...o, only: [...o.only] }
+  }
   if (o.only.has('generator')) result.generator = await generator(o)
   if (o.only.has('overhead')) result.overhead = await overhead(o)
   if (o.only.has('noise')) {

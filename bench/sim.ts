@@ -14,7 +14,13 @@
  *            --burst B (burst size in noise-SDs, default 5)
  */
 import { decideAtLook, type GatedComparison, type LookResult } from '../src/analysis/decide.js'
-import { planLooks, sequentialStep, type LookStatistic, type SequentialDesign, type SequentialState } from '../src/analysis/sequential.js'
+import {
+  planLooks,
+  sequentialStep,
+  type LookStatistic,
+  type SequentialDesign,
+  type SequentialState
+} from '../src/analysis/sequential.js'
 import { analyseComparison, DF_FACTOR, trimmedPValues } from '../src/analysis/rule.js'
 import { trimmedLocation } from '../src/analysis/robust.js'
 import { minimumDetectableOverhead } from '../src/analysis/sensitivity.js'
@@ -46,7 +52,13 @@ export function runShipped(draw: () => number, deltas: readonly number[], design
   let firstLookFail = false
   for (let j = 0; j < design.looks.length; j++) {
     const n = design.looks[j]
-    const comps: GatedComparison[] = data.map((x, i) => ({ kind: 'paired', id: `c${i}`, direction: 'lower-is-better', budget: BUDGET, logRatios: x.slice(0, n) }))
+    const comps: GatedComparison[] = data.map((x, i) => ({
+      kind: 'paired',
+      id: `c${i}`,
+      direction: 'lower-is-better',
+      budget: BUDGET,
+      logRatios: x.slice(0, n)
+    }))
     result = decideAtLook(comps, j, design, result, { decisionsOnly: true })
     if (j === 0) firstLookFail = result.verdicts[0].decision === 'fail'
     if (result.stop) break
@@ -55,7 +67,12 @@ export function runShipped(draw: () => number, deltas: readonly number[], design
 }
 
 /** One run of a candidate rule (statistics on the oriented excess, threshold 0) through the same Holm/looks step. */
-export function runCandidate(cand: Candidate, draw: () => number, deltas: readonly number[], design: SequentialDesign): Outcome {
+export function runCandidate(
+  cand: Candidate,
+  draw: () => number,
+  deltas: readonly number[],
+  design: SequentialDesign
+): Outcome {
   const max = design.looks[design.looks.length - 1]
   const data = deltas.map((d) => Array.from({ length: max }, () => d + draw()))
   let states: SequentialState[] | undefined
@@ -111,7 +128,13 @@ export function simulateRow(
   const gross = scenario(GROSS_SD, 6)
   // Every comparison clearly within budget: how early a clean run stops.
   const drawClear = sampler(shape, normals(seed * 1000 + 7), noise.burstSize, noise.expCentre)
-  const clear = Array.from({ length: reps }, () => run(drawClear, Array.from({ length: k }, () => -2), design))
+  const clear = Array.from({ length: reps }, () =>
+    run(
+      drawClear,
+      Array.from({ length: k }, () => -2),
+      design
+    )
+  )
   const passes = nul.reduce((s, o) => s + o.decisions.filter((d) => d === 'pass').length, 0)
   return {
     shape,
@@ -153,7 +176,24 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, candidates: false, mde: false, fixed: false, dfCheck: false, only: undefined, shapes: SHAPES, ks: [1, 4], reps: 20000, seed: 1, rounds: DEFAULTS.rounds, maxRounds: DEFAULTS.maxRounds, step: undefined, finalAt: undefined, spending: 'pocock', burst: BURST_SIZE }
+  const a: Args = {
+    json: false,
+    candidates: false,
+    mde: false,
+    fixed: false,
+    dfCheck: false,
+    only: undefined,
+    shapes: SHAPES,
+    ks: [1, 4],
+    reps: 20000,
+    seed: 1,
+    rounds: DEFAULTS.rounds,
+    maxRounds: DEFAULTS.maxRounds,
+    step: undefined,
+    finalAt: undefined,
+    spending: 'pocock',
+    burst: BURST_SIZE
+  }
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1]
     const num = (): number => {
@@ -163,36 +203,69 @@ function parseArgs(argv: string[]): Args {
       return x
     }
     switch (argv[i]) {
-      case '--json': a.json = true; break
-      case '--candidates': a.candidates = true; break
-      case '--mde': a.mde = true; break
-      case '--fixed': a.fixed = true; break
-      case '--df-check': a.dfCheck = true; break
-      case '--only': a.only = v; i++; break
+      case '--json':
+        a.json = true
+        break
+      case '--candidates':
+        a.candidates = true
+        break
+      case '--mde':
+        a.mde = true
+        break
+      case '--fixed':
+        a.fixed = true
+        break
+      case '--df-check':
+        a.dfCheck = true
+        break
+      case '--only':
+        a.only = v
+        i++
+        break
       case '--shapes':
-        a.shapes = String(v).split(',').map((x) => {
-          if (!SHAPES.includes(x as Shape)) throw new Error(`--shapes: unknown shape '${x}', expected some of ${SHAPES.join(',')}`)
-          return x as Shape
-        })
+        a.shapes = String(v)
+          .split(',')
+          .map((x) => {
+            if (!SHAPES.includes(x as Shape))
+              throw new Error(`--shapes: unknown shape '${x}', expected some of ${SHAPES.join(',')}`)
+            return x as Shape
+          })
         i++
         break
       case '--k':
-        a.ks = String(v).split(',').map((x) => {
-          const k = Number(x)
-          if (!Number.isInteger(k) || k <= 0) throw new Error(`--k needs positive integers, got '${x}'`)
-          return k
-        })
+        a.ks = String(v)
+          .split(',')
+          .map((x) => {
+            const k = Number(x)
+            if (!Number.isInteger(k) || k <= 0) throw new Error(`--k needs positive integers, got '${x}'`)
+            return k
+          })
         i++
         break
-      case '--reps': a.reps = num(); break
-      case '--seed': a.seed = num(); break
-      case '--rounds': a.rounds = num(); break
-      case '--max-rounds': a.maxRounds = num(); break
-      case '--step': a.step = num(); break
-      case '--final-at': a.finalAt = num(); break
-      case '--burst': a.burst = num(); break
+      case '--reps':
+        a.reps = num()
+        break
+      case '--seed':
+        a.seed = num()
+        break
+      case '--rounds':
+        a.rounds = num()
+        break
+      case '--max-rounds':
+        a.maxRounds = num()
+        break
+      case '--step':
+        a.step = num()
+        break
+      case '--final-at':
+        a.finalAt = num()
+        break
+      case '--burst':
+        a.burst = num()
+        break
       case '--spending':
-        if (v !== 'pocock' && v !== 'obrien-fleming') throw new Error(`--spending must be pocock or obrien-fleming, got '${String(v)}'`)
+        if (v !== 'pocock' && v !== 'obrien-fleming')
+          throw new Error(`--spending must be pocock or obrien-fleming, got '${String(v)}'`)
         a.spending = v
         i++
         break
@@ -250,7 +323,15 @@ export function mdeRow(design: SequentialDesign, reps: number, seed: number): Re
     // Common random numbers: the same seed for every x keeps the bisection monotone.
     const draw = sampler('normal', normals(seed))
     let hits = 0
-    for (let r = 0; r < reps; r++) if (runShipped(draw, Array.from({ length: k }, (_, i) => (i === 0 ? x : 0)), design).decisions[0] === 'fail') hits++
+    for (let r = 0; r < reps; r++)
+      if (
+        runShipped(
+          draw,
+          Array.from({ length: k }, (_, i) => (i === 0 ? x : 0)),
+          design
+        ).decisions[0] === 'fail'
+      )
+        hits++
     return hits / reps
   }
   let lo = 0
@@ -266,10 +347,24 @@ export function mdeRow(design: SequentialDesign, reps: number, seed: number): Re
   let scale = 0
   for (let r = 0; r < 4000; r++) {
     const x = Array.from({ length: design.looks[0] }, () => NOISE * draw())
-    scale += analyseComparison({ logRatios: x, direction: 'lower-is-better', budget: 0 }, 0.95).blockScale / NOISE / 4000
+    scale +=
+      analyseComparison({ logRatios: x, direction: 'lower-is-better', budget: 0 }, 0.95).blockScale / NOISE / 4000
   }
-  const computed = minimumDetectableOverhead({ design, blockScale: scale, direction: 'lower-is-better', budget: 0 }).logExcess
-  return { comparisons: k, n: design.looks[0], nMax: design.looks[design.looks.length - 1], simulatedSd: simulated, computedSd: computed, ratio: computed / simulated, blockScale: scale }
+  const computed = minimumDetectableOverhead({
+    design,
+    blockScale: scale,
+    direction: 'lower-is-better',
+    budget: 0
+  }).logExcess
+  return {
+    comparisons: k,
+    n: design.looks[0],
+    nMax: design.looks[design.looks.length - 1],
+    simulatedSd: simulated,
+    computedSd: computed,
+    ratio: computed / simulated,
+    blockScale: scale
+  }
 }
 
 function fmt(rows: Record<string, string | number>[]): string {
@@ -291,17 +386,26 @@ function main(): void {
   if (a.dfCheck) {
     for (const r of dfCheckRows(a.reps, a.seed)) emit(r)
   } else if (a.mde) {
-    for (const k of [1, 4]) for (const fixed of [true, false]) emit(mdeRow(designFor(a, k, fixed), Math.min(a.reps, 4000), a.seed))
+    for (const k of [1, 4])
+      for (const fixed of [true, false]) emit(mdeRow(designFor(a, k, fixed), Math.min(a.reps, 4000), a.seed))
   } else if (a.candidates) {
     CANDIDATES.forEach((cand: Candidate, ci) => {
       if (a.only !== undefined && !cand.name.includes(a.only)) return
       if (cand.smallOnly === true && !a.fixed) return
       for (const k of a.ks) {
         for (const shape of a.shapes) {
-          const row = simulateRow(shape, k, designFor(a, k, a.fixed), a.reps, a.seed + 100 * ci, (d, x, des) => runCandidate(cand, d, x, des), {
-            burstSize: a.burst,
-            expCentre: cand.expCentre
-          })
+          const row = simulateRow(
+            shape,
+            k,
+            designFor(a, k, a.fixed),
+            a.reps,
+            a.seed + 100 * ci,
+            (d, x, des) => runCandidate(cand, d, x, des),
+            {
+              burstSize: a.burst,
+              expCentre: cand.expCentre
+            }
+          )
           emit({ rule: cand.name, ...row })
         }
       }
@@ -309,10 +413,12 @@ function main(): void {
   } else {
     SHAPES.forEach((shape, si) => {
       if (!a.shapes.includes(shape)) return
-      for (const k of a.ks) emit(simulateRow(shape, k, designFor(a, k), a.reps, a.seed + si, runShipped, { burstSize: a.burst }))
+      for (const k of a.ks)
+        emit(simulateRow(shape, k, designFor(a, k), a.reps, a.seed + si, runShipped, { burstSize: a.burst }))
     })
     // The stored-history rows only in a full run (--shapes/--k select shipped rows).
-    if (a.shapes === SHAPES && a.ks.length === 2) for (const r of historyRows(a.reps, a.seed, DEFAULTS.confidence, a.rounds)) emit(r)
+    if (a.shapes === SHAPES && a.ks.length === 2)
+      for (const r of historyRows(a.reps, a.seed, DEFAULTS.confidence, a.rounds)) emit(r)
   }
   if (!a.json) console.log(fmt(rows))
 }

@@ -21,7 +21,10 @@ export interface Candidate {
   stat(x: readonly number[], alpha: number, cap: number): LookStatistic
 }
 
-const tP = (x: readonly number[]): LookStatistic => ({ pFail: pairedTTest(x, 0, 'greater').p, pPass: pairedTTest(x, 0, 'less').p })
+const tP = (x: readonly number[]): LookStatistic => ({
+  pFail: pairedTTest(x, 0, 'greater').p,
+  pPass: pairedTTest(x, 0, 'less').p
+})
 
 /** Exact one-sided Wilcoxon signed-rank p-values (midranks of |x|, ties at 0 dropped) by enumerating 2^n sign patterns' rank sums. */
 function signedRank(x: readonly number[]): LookStatistic {
@@ -30,7 +33,7 @@ function signedRank(x: readonly number[]): LookStatistic {
   if (n === 0) return { pFail: 1, pPass: 1 }
   const order = nz.map((v, i) => i).sort((a, b) => Math.abs(nz[a]) - Math.abs(nz[b]))
   const rank = new Array<number>(n)
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i
     while (j + 1 < n && Math.abs(nz[order[j + 1]]) === Math.abs(nz[order[i]])) j++
     for (let m = i; m <= j; m++) rank[order[m]] = (i + j) / 2 + 1
@@ -51,29 +54,77 @@ function signedRank(x: readonly number[]): LookStatistic {
 
 export const CANDIDATES: Candidate[] = [
   {
-    name: 'v1: t, Holm on max(t p, sign-flip p)', expCentre: 1, smallOnly: true,
-    stat: (x) => ({ pFail: Math.max(pairedTTest(x, 0, 'greater').p, signFlipTest(x, 0, 'greater')), pPass: pairedTTest(x, 0, 'less').p })
+    name: 'v1: t, Holm on max(t p, sign-flip p)',
+    expCentre: 1,
+    smallOnly: true,
+    stat: (x) => ({
+      pFail: Math.max(pairedTTest(x, 0, 'greater').p, signFlipTest(x, 0, 'greater')),
+      pPass: pairedTTest(x, 0, 'less').p
+    })
   },
   { name: 't on the mean', expCentre: 1, stat: tP },
   {
-    name: 't + unadjusted sign-flip guard', expCentre: 1, smallOnly: true,
+    name: 't + unadjusted sign-flip guard',
+    expCentre: 1,
+    smallOnly: true,
     stat: (x, alpha) => ({ ...tP(x), ...(signFlipTest(x, 0, 'greater') > alpha / 2 ? { cannotFail: 'guard' } : {}) })
   },
   { name: 'Wilcoxon signed-rank (HL)', expCentre: EXP_PSEUDO_MEDIAN, smallOnly: true, stat: signedRank },
-  { name: '10% trimmed (Yuen)', expCentre: expTrimmedMean(0.1), stat: (x) => trimmedPValues(trimmedLocation(x, 0.1), 0, 1) },
-  { name: '20% trimmed (Yuen)', expCentre: expTrimmedMean(0.2), stat: (x) => trimmedPValues(trimmedLocation(x, 0.2), 0, 1) },
-  { name: '25% trimmed (Yuen)', expCentre: expTrimmedMean(0.25), stat: (x) => trimmedPValues(trimmedLocation(x, 0.25), 0, 1) },
-  { name: '20% trimmed, df 0.85(h-1) (v2)', expCentre: expTrimmedMean(0.2), stat: (x) => trimmedPValues(trimmedLocation(x, 0.2), 0) },
+  {
+    name: '10% trimmed (Yuen)',
+    expCentre: expTrimmedMean(0.1),
+    stat: (x) => trimmedPValues(trimmedLocation(x, 0.1), 0, 1)
+  },
+  {
+    name: '20% trimmed (Yuen)',
+    expCentre: expTrimmedMean(0.2),
+    stat: (x) => trimmedPValues(trimmedLocation(x, 0.2), 0, 1)
+  },
+  {
+    name: '25% trimmed (Yuen)',
+    expCentre: expTrimmedMean(0.25),
+    stat: (x) => trimmedPValues(trimmedLocation(x, 0.25), 0, 1)
+  },
+  {
+    name: '20% trimmed, df 0.85(h-1) (v2)',
+    expCentre: expTrimmedMean(0.2),
+    stat: (x) => trimmedPValues(trimmedLocation(x, 0.2), 0)
+  },
   { name: '20% trimmed, Hall', expCentre: expTrimmedMean(0.2), stat: (x) => hall(x, 0.2) },
   { name: '20% trimmed, Hall raw skew', expCentre: expTrimmedMean(0.2), stat: (x) => hall(x, 0.2, true) },
-  { name: '20% trimmed, bootstrap-t B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => bootT(x, 1999, cap) },
-  { name: '20% trimmed, bootstrap-t B=9999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => bootT(x, 9999, cap) },
-  { name: 'max(Yuen, bootstrap-t) B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap) },
-  { name: 'max(Yuen, bootstrap-t floor 0.3) B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0.3) },
-  { name: 'max(Yuen, min(bootstrap-t, 10 Yuen)) B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0, 10) },
-  { name: 'max(Yuen, min(bootstrap-t, 30 Yuen)) B=1999', expCentre: expTrimmedMean(0.2), stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0, 30) },
   {
-    name: 'max(Yuen, min(bootstrap-t, 10 Yuen)) [shipped]', expCentre: expTrimmedMean(0.2),
+    name: '20% trimmed, bootstrap-t B=1999',
+    expCentre: expTrimmedMean(0.2),
+    stat: (x, _a, cap) => bootT(x, 1999, cap)
+  },
+  {
+    name: '20% trimmed, bootstrap-t B=9999',
+    expCentre: expTrimmedMean(0.2),
+    stat: (x, _a, cap) => bootT(x, 9999, cap)
+  },
+  {
+    name: 'max(Yuen, bootstrap-t) B=1999',
+    expCentre: expTrimmedMean(0.2),
+    stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap)
+  },
+  {
+    name: 'max(Yuen, bootstrap-t floor 0.3) B=1999',
+    expCentre: expTrimmedMean(0.2),
+    stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0.3)
+  },
+  {
+    name: 'max(Yuen, min(bootstrap-t, 10 Yuen)) B=1999',
+    expCentre: expTrimmedMean(0.2),
+    stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0, 10)
+  },
+  {
+    name: 'max(Yuen, min(bootstrap-t, 30 Yuen)) B=1999',
+    expCentre: expTrimmedMean(0.2),
+    stat: (x, _a, cap) => maxYuenBoot(x, 1999, cap, 0, 30)
+  },
+  {
+    name: 'max(Yuen, min(bootstrap-t, 10 Yuen)) [shipped]',
+    expCentre: expTrimmedMean(0.2),
     stat: (x, _a, cap) => rulePValues(x, trimmedLocation(x, TRIM), 0, { min: 0, max: cap })
   }
 ]
@@ -83,7 +134,13 @@ export const CANDIDATES: Candidate[] = [
  * bootstrap's skew correction only ever makes a decision harder. The bootstrap runs only for a side
  * whose Yuen p is ≤ cap (else the max is > cap anyway).
  */
-function maxYuenBoot(x: readonly number[], resamples: number, cap: number, seFloor = 0, kappa = Infinity): LookStatistic {
+function maxYuenBoot(
+  x: readonly number[],
+  resamples: number,
+  cap: number,
+  seFloor = 0,
+  kappa = Infinity
+): LookStatistic {
   const loc = trimmedLocation(x, TRIM)
   const y = trimmedPValues(loc, 0)
   if (loc.n < 3 || !(loc.se > 1e-15)) return y
@@ -91,7 +148,12 @@ function maxYuenBoot(x: readonly number[], resamples: number, cap: number, seFlo
   const needFail = y.pFail <= cap
   const needPass = y.pPass <= cap
   if (!needFail && !needPass) return y
-  const b = bootstrapT(x, loc.g, loc.estimate, loc.se, 0, { resamples, capFail: needFail ? cap : 0, capPass: needPass ? cap : 0, seFloor })
+  const b = bootstrapT(x, loc.g, loc.estimate, loc.se, 0, {
+    resamples,
+    capFail: needFail ? cap : 0,
+    capPass: needPass ? cap : 0,
+    seFloor
+  })
   const lift = (py: number, pb: number): number => Math.max(py, Math.min(pb, kappa * py))
   return { pFail: lift(y.pFail, b.pFail), pPass: lift(y.pPass, b.pPass) }
 }

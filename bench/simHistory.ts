@@ -9,7 +9,15 @@ import { normals } from './simModel.js'
 const WITHIN = 0.02
 const BUDGET = 0.05
 
-function historyRow(label: string, runs: number, between: number, reps: number, seed: number, confidence: number, rounds: number): Record<string, string | number> {
+function historyRow(
+  label: string,
+  runs: number,
+  between: number,
+  reps: number,
+  seed: number,
+  confidence: number,
+  rounds: number
+): Record<string, string | number> {
   const design = planLooks({ rounds, maxRounds: rounds * 3, confidence, gatedComparisons: 1 })
   const max = design.looks[design.looks.length - 1]
   // noise-SD of a history comparison: SD of one run's typical value, √(σ_b² + σ_w²/n) at the first look.
@@ -26,7 +34,14 @@ function historyRow(label: string, runs: number, between: number, reps: number, 
       const current = run(Math.log1p(BUDGET) + delta * sdRun, max)
       let res: LookResult | undefined
       for (let j = 0; j < design.looks.length; j++) {
-        const comp = { kind: 'history' as const, id: 'p99', direction: 'lower-is-better' as const, budget: BUDGET, current: current.slice(0, design.looks[j]), history }
+        const comp = {
+          kind: 'history' as const,
+          id: 'p99',
+          direction: 'lower-is-better' as const,
+          budget: BUDGET,
+          current: current.slice(0, design.looks[j]),
+          history
+        }
         res = decideAtLook([comp], j, design, res)
         if (res.stop) break
       }
@@ -34,7 +49,8 @@ function historyRow(label: string, runs: number, between: number, reps: number, 
     }
     return out
   }
-  const rate = (xs: LookResult[], d: string): number => xs.filter((x) => x.verdicts[0].decision === d).length / xs.length
+  const rate = (xs: LookResult[], d: string): number =>
+    xs.filter((x) => x.verdicts[0].decision === d).length / xs.length
   const nul = scenario(0, 1)
   return {
     shape: label,
@@ -54,7 +70,12 @@ function historyRow(label: string, runs: number, between: number, reps: number, 
 }
 
 /** Rows for K = 5 runs with between-run SD 1 % and 2 %, and K = 2 (below the minimum: never FAIL). */
-export function historyRows(reps: number, seed: number, confidence: number, rounds: number): Record<string, string | number>[] {
+export function historyRows(
+  reps: number,
+  seed: number,
+  confidence: number,
+  rounds: number
+): Record<string, string | number>[] {
   const n = Math.max(1000, Math.floor(reps / 4))
   return [
     historyRow('history', 5, 0.01, n, seed + 50, confidence, rounds),

@@ -73,7 +73,7 @@ export function sampler(
     case 'laplace':
       return () => {
         const u = rand() - 0.5
-        return -Math.sign(u) * Math.log(1 - 2 * Math.abs(u)) / Math.SQRT2
+        return (-Math.sign(u) * Math.log(1 - 2 * Math.abs(u))) / Math.SQRT2
       }
     case 'exp+':
     case 'exp-': {

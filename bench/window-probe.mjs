@@ -52,9 +52,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 const lib = (p) => import(new URL(`../lib/src/${p}`, import.meta.url).href)
 const FIXTURE = 'node --import ./tracing.mjs server.mjs'
 const { parseConfig } = await lib('config/config.js')
-const config = parseConfig({ 'start-command': FIXTURE, 'working-directory': dir, 'target-url': 'http://127.0.0.1:{port}/api/v1/users/42', 'ready-url': 'http://127.0.0.1:{port}/healthz', 'sampling-rates': 'none', 'base-start-command': FIXTURE, 'base-working-directory': dir })
+const config = parseConfig({
+  'start-command': FIXTURE,
+  'working-directory': dir,
+  'target-url': 'http://127.0.0.1:{port}/api/v1/users/42',
+  'ready-url': 'http://127.0.0.1:{port}/healthz',
+  'sampling-rates': 'none',
+  'base-start-command': FIXTURE,
+  'base-working-directory': dir
+})
 let rig = null
-if (GATE_RIG) rig = await (await lib('measure/rig.js')).openRig(config, N, () => {}, (m) => console.error(m))
+if (GATE_RIG)
+  rig = await (
+    await lib('measure/rig.js')
+  ).openRig(
+    config,
+    N,
+    () => {},
+    (m) => console.error(m)
+  )
 else execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' })
 const pinning = rig?.pinning ?? (await (await lib('service/pinning.js')).planPinning('auto'))
 const { startService, findFreePort } = await lib('service/service.js')
@@ -94,16 +110,27 @@ async function ready(port) {
 function boot(port) {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), OTEL_SDK_DISABLED: 'true' }
   return ENGINE_LIKE
-    ? spawn('/bin/sh', ['-c', "exec taskset -c 0 /bin/sh -c 'node --import ./tracing.mjs server.mjs'"], { cwd: dir, env, stdio: 'ignore', detached: true })
-    : spawn('taskset', ['-c', '0', 'node', '--import', './tracing.mjs', 'server.mjs'], { cwd: dir, env, stdio: 'ignore', detached: true })
+    ? spawn('/bin/sh', ['-c', "exec taskset -c 0 /bin/sh -c 'node --import ./tracing.mjs server.mjs'"], {
+        cwd: dir,
+        env,
+        stdio: 'ignore',
+        detached: true
+      })
+    : spawn('taskset', ['-c', '0', 'node', '--import', './tracing.mjs', 'server.mjs'], {
+        cwd: dir,
+        env,
+        stdio: 'ignore',
+        detached: true
+      })
 }
 
 function phase(port, secs, stamps) {
   return new Promise((resolve) => {
     const t0 = performance.now()
     let ok = 0
-    const inst = autocannon({ url: `http://127.0.0.1:${port}/api/v1/users/42`, connections: 50, duration: secs, sampleInt: 100 }, () =>
-      resolve({ ok, t0, t1: performance.now() })
+    const inst = autocannon(
+      { url: `http://127.0.0.1:${port}/api/v1/users/42`, connections: 50, duration: secs, sampleInt: 100 },
+      () => resolve({ ok, t0, t1: performance.now() })
     )
     inst.on('response', (_c, status) => {
       if (status >= 200 && status < 300) {
@@ -146,15 +173,16 @@ async function stop(procs) {
     return
   }
   await Promise.all(
-    procs.map(({ p }) =>
-      new Promise((resolve) => {
-        p.once('exit', resolve)
-        try {
-          process.kill(-p.pid, 'SIGTERM')
-        } catch {
-          resolve()
-        }
-      })
+    procs.map(
+      ({ p }) =>
+        new Promise((resolve) => {
+          p.once('exit', resolve)
+          try {
+            process.kill(-p.pid, 'SIGTERM')
+          } catch {
+            resolve()
+          }
+        })
     )
   )
 }
@@ -163,10 +191,13 @@ async function stop(procs) {
 const idle = []
 function cpuTimes() {
   const text = readFileSync('/proc/stat', 'utf8')
-  return text.split('\n').filter((l) => /^cpu\d+ /.test(l)).map((l) => {
-    const v = l.trim().split(/\s+/).slice(1).map(Number)
-    return [v[3] + v[4], v.slice(0, 8).reduce((a, b) => a + b, 0)]
-  })
+  return text
+    .split('\n')
+    .filter((l) => /^cpu\d+ /.test(l))
+    .map((l) => {
+      const v = l.trim().split(/\s+/).slice(1).map(Number)
+      return [v[3] + v[4], v.slice(0, 8).reduce((a, b) => a + b, 0)]
+    })
 }
 const idleShare = (a, b) => a.map((x, i) => (b[i][0] - x[0]) / Math.max(1, b[i][1] - x[1]))
 const sd = (xs) => {
@@ -193,12 +224,21 @@ for (let b = 0; b < BLOCKS; b++) {
       const { windowAfter } = await import(new URL('../lib/src/load/window.js', import.meta.url).href)
       const window = windowAfter(WARM_SEC, MEASURE_SEC)
       let c0
-      const hooks = { onMeasureStart: () => (c0 = cpuTimes()), onMeasureEnd: () => idle.push(idleShare(c0, cpuTimes())) }
+      const hooks = {
+        onMeasureStart: () => (c0 = cpuTimes()),
+        onMeasureEnd: () => idle.push(idleShare(c0, cpuTimes()))
+      }
       const samplerHooks = (pid) => {
         let sampler
-        return { onMeasureStart: () => (sampler = startResourceSampler(pid, { intervalMs: SAMPLER_MS })), onMeasureEnd: () => sampler.stop() }
+        return {
+          onMeasureStart: () => (sampler = startResourceSampler(pid, { intervalMs: SAMPLER_MS })),
+          onMeasureEnd: () => sampler.stop()
+        }
       }
-      const both = (a, c) => ({ onMeasureStart: () => (a.onMeasureStart?.(), c.onMeasureStart?.()), onMeasureEnd: () => (a.onMeasureEnd?.(), c.onMeasureEnd?.()) })
+      const both = (a, c) => ({
+        onMeasureStart: () => (a.onMeasureStart?.(), c.onMeasureStart?.()),
+        onMeasureEnd: () => (a.onMeasureEnd?.(), c.onMeasureEnd?.())
+      })
       const loads = await Promise.all(
         procs.map(({ port, p, handle }, i) =>
           runLoad({
@@ -235,15 +275,31 @@ for (let b = 0; b < BLOCKS; b++) {
       }
     }
     const spread = runs.map((r) => `${(r.t0 - runs[0].t0).toFixed(0)}..${(r.t1 - runs[0].t1).toFixed(0)} ms`)
-    console.log(`block ${b + 1}: own ${qOwn.map((q) => q.toFixed(0)).join(' ')} | common ${qCommon.map((q) => q.toFixed(0)).join(' ')} | start..end offsets ${spread.join(', ')}`)
+    console.log(
+      `block ${b + 1}: own ${qOwn.map((q) => q.toFixed(0)).join(' ')} | common ${qCommon.map((q) => q.toFixed(0)).join(' ')} | start..end offsets ${spread.join(', ')}`
+    )
   } finally {
     await stop(procs)
   }
 }
 await rig?.close()
 await busy?.terminate()
-const gate = [GATE_BOOT && 'boot', GATE_RIG && 'rig', GATE_SAMPLER && `sampler every ${SAMPLER_MS} ms`, BUSY > 0 && `a thread busy ${BUSY * 100} % on the generator's CPU`].filter(Boolean)
-console.log(`${new Date().toISOString()} · ${N} services · ${BLOCKS} blocks · ${GATE_BOOT ? 'the gate\'s startService' : ENGINE_LIKE ? 'engine-like start/stop' : 'plain start, SIGKILL'}${GATE_LOAD ? ' · the gate\'s runLoad, one shared window' : ''}${gate.length ? ` · gate pieces: ${gate.join(', ')}` : ''}`)
-if (idle.length > 0) console.log(`idle share of each CPU over the window, per block: ${idle.map((xs) => xs.map((x) => (x * 100).toFixed(1) + ' %').join(' / ')).join(', ')}`)
-console.log(`pairs more than 3 % apart (one window): ${common.filter((x) => Math.abs(x) > 0.03).length} of ${common.length}`)
-console.log(`per-block SD of ln(QPS_i/QPS_j), all pairs: each service timed on its own ${(sd(own) * 100).toFixed(2)} %, one common window ${(sd(common) * 100).toFixed(2)} %`)
+const gate = [
+  GATE_BOOT && 'boot',
+  GATE_RIG && 'rig',
+  GATE_SAMPLER && `sampler every ${SAMPLER_MS} ms`,
+  BUSY > 0 && `a thread busy ${BUSY * 100} % on the generator's CPU`
+].filter(Boolean)
+console.log(
+  `${new Date().toISOString()} · ${N} services · ${BLOCKS} blocks · ${GATE_BOOT ? "the gate's startService" : ENGINE_LIKE ? 'engine-like start/stop' : 'plain start, SIGKILL'}${GATE_LOAD ? " · the gate's runLoad, one shared window" : ''}${gate.length ? ` · gate pieces: ${gate.join(', ')}` : ''}`
+)
+if (idle.length > 0)
+  console.log(
+    `idle share of each CPU over the window, per block: ${idle.map((xs) => xs.map((x) => (x * 100).toFixed(1) + ' %').join(' / ')).join(', ')}`
+  )
+console.log(
+  `pairs more than 3 % apart (one window): ${common.filter((x) => Math.abs(x) > 0.03).length} of ${common.length}`
+)
+console.log(
+  `per-block SD of ln(QPS_i/QPS_j), all pairs: each service timed on its own ${(sd(own) * 100).toFixed(2)} %, one common window ${(sd(common) * 100).toFixed(2)} %`
+)

@@ -40,7 +40,11 @@ fs.writeFileSync(env.GITHUB_OUTPUT, '')
 fs.writeFileSync(env.GITHUB_STEP_SUMMARY, '')
 
 console.log(`demo: running dist/index.js on the fixture service (work dir ${work})`)
-const r = spawnSync(process.execPath, [path.join(root, 'dist/index.js')], { env, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' })
+const r = spawnSync(process.execPath, [path.join(root, 'dist/index.js')], {
+  env,
+  stdio: ['ignore', 'pipe', 'inherit'],
+  encoding: 'utf8'
+})
 // The action's log (round lines, ::group:: markers) goes to stdout; show round progress only.
 for (const line of r.stdout.split('\n')) if (/^(round |seed |arms: |CPU pinning|::error)/.test(line)) console.log(line)
 console.log('\n--- outputs (GITHUB_OUTPUT) ---')

@@ -14,7 +14,16 @@ import { analyse, designOf, storedStatus, type Analysis, type StoredInput } from
 import { fmtPct } from './report/format.js'
 import { armsOf } from './plan/plan.js'
 import { measureRun, type LookFn, type MeasureHooks } from './measure/run.js'
-import type { ArmSpec, Comparison, GateResult, MachineInfo, OpenLoopInfo, Plan, RoundResult, SpikeResult } from './types.js'
+import type {
+  ArmSpec,
+  Comparison,
+  GateResult,
+  MachineInfo,
+  OpenLoopInfo,
+  Plan,
+  RoundResult,
+  SpikeResult
+} from './types.js'
 
 /** Everything one gate run measured and decided: plain data for the report and the results JSON. */
 export interface GateRun {
@@ -80,7 +89,13 @@ export function roundEnv(
 function assertSpansPerTraceSteady(rounds: readonly RoundResult[]): void {
   for (const armId of new Set(rounds.map((r) => r.armId))) {
     const mine = rounds.filter((r) => r.armId === armId && r.window !== undefined)
-    const drops = checkSpansPerTrace(mine.map((r) => ({ traces: r.window!.traces, traceSpans: r.window!.traceSpans, label: `arm ${armId}, block ${r.block + 1}` })))
+    const drops = checkSpansPerTrace(
+      mine.map((r) => ({
+        traces: r.window!.traces,
+        traceSpans: r.window!.traceSpans,
+        label: `arm ${armId}, block ${r.block + 1}`
+      }))
+    )
     if (drops.length > 0) throw new GateError('lost-spans', drops.map((d) => d.message).join('\n'))
   }
 }
@@ -89,27 +104,51 @@ function assertSpansPerTraceSteady(rounds: readonly RoundResult[]): void {
  * Run the whole experiment and decide. Throws GateError (or ServiceError) on any fault — a fault must
  * never turn into a verdict.
  */
-export async function runEngine(config: Config, hooks: EngineHooks = {}, options: EngineOptions = {}): Promise<GateRun> {
+export async function runEngine(
+  config: Config,
+  hooks: EngineHooks = {},
+  options: EngineOptions = {}
+): Promise<GateRun> {
   const startedAt = new Date()
   const machine = machineInfo()
   if (config.maxCpuOverhead !== null && !resourceSamplingSupported()) {
-    throw new GateError('service', `'max-cpu-overhead' is ${fmtPct(config.maxCpuOverhead, { digits: 2 })} but this system has no /proc to measure CPU from (Linux only); set it to 'none'`)
+    throw new GateError(
+      'service',
+      `'max-cpu-overhead' is ${fmtPct(config.maxCpuOverhead, { digits: 2 })} but this system has no /proc to measure CPU from (Linux only); set it to 'none'`
+    )
   }
   const storedIn = options.stored
-  const stored: StoredInput | undefined = storedIn && 'history' in storedIn ? { history: storedIn.history, machine } : undefined
+  const stored: StoredInput | undefined =
+    storedIn && 'history' in storedIn ? { history: storedIn.history, machine } : undefined
   const arms = armsOf(config)
   // The gated family is fixed before the first round: CPU counts when it is budgeted (then it must be measured).
-  const design = designOf(config, gatedComparisonCount(config, stored !== undefined && storedStatus(config, stored).status === 'ok'))
+  const design = designOf(
+    config,
+    gatedComparisonCount(config, stored !== undefined && storedStatus(config, stored).status === 'ok')
+  )
   let last: Analysis | undefined
   const look: LookFn = (rounds, l) => {
     // Checked at every look: a verdict must never rest on rounds that lost part of their spans.
     assertSpansPerTraceSteady(rounds)
-    last = analyse(config, arms, rounds, stored, { index: l.index, previous: last?.look, final: l.final, blocks: l.blocks })
+    last = analyse(config, arms, rounds, stored, {
+      index: l.index,
+      previous: last?.look,
+      final: l.final,
+      blocks: l.blocks
+    })
     return { stop: last.look.stop, reason: last.look.reason }
   }
-  const m = await measureRun(config, (arm, port, endpoint) => roundEnv(config, arm, port, endpoint), design.looks, look, hooks, options.signal)
+  const m = await measureRun(
+    config,
+    (arm, port, endpoint) => roundEnv(config, arm, port, endpoint),
+    design.looks,
+    look,
+    hooks,
+    options.signal
+  )
   const a = last as Analysis
-  let baseline: BaselineInfo = config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }
+  let baseline: BaselineInfo =
+    config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }
   if (a.stored !== undefined) {
     if (config.base === null || a.stored.status === 'ok') baseline = a.stored
     if (a.stored.status !== 'ok') hooks.warn?.(`stored baseline not used: ${a.stored.message}`)

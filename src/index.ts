@@ -10,7 +10,9 @@ const CLI_FLAG = Symbol.for('otlp-perf-gate.cli')
 
 // Either way the exit is explicit, after flushing: a dangling keep-alive socket must not keep it alive.
 if ((globalThis as Record<symbol, unknown>)[CLI_FLAG] === true) {
-  runCli(process.argv.slice(2), processIo(process)).then((code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code))))
+  runCli(process.argv.slice(2), processIo(process)).then((code) =>
+    process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
+  )
 } else {
   run().finally(() => process.exit())
 }

@@ -52,7 +52,11 @@ function targetFromPr(pr: PullRequestContext): CommentTarget {
  * `workflow_run` event ran for, and the PR it names must have that commit as its head (checked
  * through the API). The comment marker is this workflow's own, never the artifact's.
  */
-async function verifiedTargetFromResults(config: Config, results: ResultsFile, env: NodeJS.ProcessEnv): Promise<CommentTarget> {
+async function verifiedTargetFromResults(
+  config: Config,
+  results: ResultsFile,
+  env: NodeJS.ProcessEnv
+): Promise<CommentTarget> {
   const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
   if (!owner || !repo) throw new Error('GITHUB_REPOSITORY is not set: cannot tell which repository to comment on')
   const number = results.git.prNumber
@@ -61,19 +65,27 @@ async function verifiedTargetFromResults(config: Config, results: ResultsFile, e
   }
   let headSha: unknown
   if (env.GITHUB_EVENT_NAME === 'workflow_run' && env.GITHUB_EVENT_PATH) {
-    const event = JSON.parse(fs.readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { workflow_run?: { head_sha?: unknown } }
+    const event = JSON.parse(fs.readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as {
+      workflow_run?: { head_sha?: unknown }
+    }
     headSha = event.workflow_run?.head_sha
   }
   if (typeof headSha !== 'string' || !/^[0-9a-f]{40}$/i.test(headSha)) {
-    throw new Error("'mode: report' runs from a workflow_run event (its head_sha identifies the PR run); GITHUB_EVENT_PATH has none")
+    throw new Error(
+      "'mode: report' runs from a workflow_run event (its head_sha identifies the PR run); GITHUB_EVENT_PATH has none"
+    )
   }
   if (results.git.sha !== headSha) {
-    throw new Error(`the results file is for commit ${String(results.git.sha)}, but the workflow run was for ${headSha}: refusing to comment`)
+    throw new Error(
+      `the results file is for commit ${String(results.git.sha)}, but the workflow run was for ${headSha}: refusing to comment`
+    )
   }
   const apiUrl = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')
   const prHead = await getPullRequestHeadSha({ token: config.githubToken, apiUrl, owner, repo, number })
   if (prHead !== headSha) {
-    throw new Error(`pull request #${number} has head ${prHead}, not the measured commit ${headSha}: refusing to comment`)
+    throw new Error(
+      `pull request #${number} has head ${prHead}, not the measured commit ${headSha}: refusing to comment`
+    )
   }
   return { owner, repo, number, apiUrl, workflow: env.GITHUB_WORKFLOW ?? '', job: env.GITHUB_JOB ?? '' }
 }
@@ -97,7 +109,11 @@ async function publish(config: Config, target: CommentTarget, markdown: string):
   if (result.outcome !== 'forbidden') core.info(`PR comment ${result.outcome}: ${result.url ?? ''}`)
 }
 
-function setOutputs(verdict: Verdict, results: ResultsFile | null, paths: { reportPath: string; resultsPath: string } | null): void {
+function setOutputs(
+  verdict: Verdict,
+  results: ResultsFile | null,
+  paths: { reportPath: string; resultsPath: string } | null
+): void {
   core.setOutput(Outputs.Verdict, verdict)
   if (paths) {
     core.setOutput(Outputs.ReportPath, paths.reportPath)
@@ -222,7 +238,8 @@ async function gateAndReport(config: Config, cancel: Cancellation): Promise<stri
 /** Outputs, job summary and log of a written run; returns its markdown, or why the report is not out. */
 async function reportInLog(outcome: GateOutcome): Promise<string | { writeError: string }> {
   const { markdown, paths, results } = outcome
-  if (markdown === null || paths === null || results === null) return { writeError: outcome.writeError ?? 'no report was built' }
+  if (markdown === null || paths === null || results === null)
+    return { writeError: outcome.writeError ?? 'no report was built' }
   try {
     setOutputs(outcome.verdict, results, paths)
     if (paths.historyPath !== null) core.setOutput(Outputs.HistoryPath, paths.historyPath)

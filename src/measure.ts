@@ -41,9 +41,13 @@ export async function measure(
       if (loaded.status === 'ok') {
         options.stored = { history: loaded.history }
         out.storedHistory = loaded.history
-        hooks.info(`stored baseline: ${loaded.path}, ${loaded.history.length} run${loaded.history.length === 1 ? '' : 's'} of main, the newest from ${loaded.history[loaded.history.length - 1].createdAt}`)
+        hooks.info(
+          `stored baseline: ${loaded.path}, ${loaded.history.length} run${loaded.history.length === 1 ? '' : 's'} of main, the newest from ${loaded.history[loaded.history.length - 1].createdAt}`
+        )
       } else {
-        hooks.warn(`stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`)
+        hooks.warn(
+          `stored baseline: ${loaded.message}. Regressions vs main are not checked; tracing overhead still is.`
+        )
         options.stored = { status: loaded.status, message: loaded.message, path: loaded.path }
         out.baselineBefore = { source: 'none', status: loaded.status, message: loaded.message, path: loaded.path }
       }

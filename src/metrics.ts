@@ -16,7 +16,13 @@ export interface MetricBudgets {
 }
 
 /** Config fields that hold a budget (fractions or null). */
-export type BudgetKey = 'maxQpsOverhead' | 'maxP99Overhead' | 'maxCpuOverhead' | 'maxQpsRegression' | 'maxP99Regression' | 'maxP99OpenOverhead'
+export type BudgetKey =
+  | 'maxQpsOverhead'
+  | 'maxP99Overhead'
+  | 'maxCpuOverhead'
+  | 'maxQpsRegression'
+  | 'maxP99Regression'
+  | 'maxP99OpenOverhead'
 
 export interface MetricSpec {
   id: MetricName
@@ -48,7 +54,9 @@ export function phaseLoad(round: RoundResult, phase?: string): LoadResult {
   const p = round.phases?.find((x) => x.id === phase)
   if (p === undefined) {
     const known = (round.phases ?? []).map((x) => `'${x.id}'`).join(', ')
-    throw new Error(`arm '${round.armId}' block ${round.block}: no phase '${phase}' in this round (phases: ${known || 'none'})`)
+    throw new Error(
+      `arm '${round.armId}' block ${round.block}: no phase '${phase}' in this round (phases: ${known || 'none'})`
+    )
   }
   return p.load
 }
@@ -56,7 +64,9 @@ export function phaseLoad(round: RoundResult, phase?: string): LoadResult {
 /** CPU-seconds per 1,000 successful requests of one round: cpuSeconds / (ok / 1000). */
 export function cpuSecondsPerKiloRequest(round: RoundResult): number {
   if (round.resources === undefined) {
-    throw new Error(`arm '${round.armId}' block ${round.block}: no CPU/RSS data for this round (sampling needs Linux /proc)`)
+    throw new Error(
+      `arm '${round.armId}' block ${round.block}: no CPU/RSS data for this round (sampling needs Linux /proc)`
+    )
   }
   // ok = 0 gives Infinity, which the log-ratio pairing rejects by name.
   return round.resources.cpuSeconds / (round.load.ok / 1000)
@@ -98,7 +108,8 @@ export const METRICS: Readonly<Record<MetricName, MetricSpec>> = {
     inOpenLoop: false,
     needsResources: true,
     valueOf: (round, phase) => {
-      if (phase !== undefined) throw new Error(`CPU per request is only measured in the primary phase, not in phase '${phase}'`)
+      if (phase !== undefined)
+        throw new Error(`CPU per request is only measured in the primary phase, not in phase '${phase}'`)
       return cpuSecondsPerKiloRequest(round)
     }
   }

@@ -42,11 +42,16 @@ export interface VerdictFacts {
 export function verdictMessage(f: VerdictFacts): GateMessage {
   const why = f.reasons.length === 0 ? '' : `\n${f.reasons.join('\n')}`
   if (f.cancelled !== undefined) {
-    return { level: 'failure', text: `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: partial results written, no verdict` }
+    return {
+      level: 'failure',
+      text: `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: partial results written, no verdict`
+    }
   }
-  if (f.verdict === 'error' || f.error !== undefined) return { level: 'failure', text: `OTLP perf gate could not measure: ${f.error ?? 'unknown error'}` }
+  if (f.verdict === 'error' || f.error !== undefined)
+    return { level: 'failure', text: `OTLP perf gate could not measure: ${f.error ?? 'unknown error'}` }
   if (f.failCheck) return { level: 'failure', text: `OTLP perf gate: ${f.verdict.toUpperCase()}${why}` }
-  if (f.verdict === 'inconclusive' && f.onInconclusive === 'warn') return { level: 'warning', text: `OTLP perf gate inconclusive:${why}` }
+  if (f.verdict === 'inconclusive' && f.onInconclusive === 'warn')
+    return { level: 'warning', text: `OTLP perf gate inconclusive:${why}` }
   return { level: 'info', text: `OTLP perf gate: ${f.verdict.toUpperCase()}${why}` }
 }
 
@@ -127,19 +132,32 @@ export async function runGate(config: Config, deps: GateDeps): Promise<GateOutco
 async function writeGateFiles(m: CancellableOutcome, deps: GateDeps, out: GateOutcome): Promise<void> {
   const git = await deps.provenance(m.config)
   const machine = (deps.machine ?? machineInfo)()
-  const { report, results } = assemble(m.config, m.gateRun, m.verdict, m.error, git, machine, m.baselineBefore, { roundsDone: m.roundsDone, stops: m.stops })
+  const { report, results } = assemble(m.config, m.gateRun, m.verdict, m.error, git, machine, m.baselineBefore, {
+    roundsDone: m.roundsDone,
+    stops: m.stops
+  })
   out.results = results
   out.markdown = redact(renderReport(report))
   const files = writeRunFiles(m.config.outputDir, out.markdown, results)
   // The next stored baseline: the history read from 'baseline-path' plus this run (if it measured).
-  const historyPath = m.cancelledBy === undefined ? writeHistoryFile(m.config.outputDir, m.storedHistory ?? [], results, m.config.historySize) : null
+  const historyPath =
+    m.cancelledBy === undefined
+      ? writeHistoryFile(m.config.outputDir, m.storedHistory ?? [], results, m.config.historySize)
+      : null
   out.paths = { ...files, historyPath }
 }
 
 /** How `mode: report` ended: the results file was unusable, or it was rendered (and maybe written). */
 export type ReportOutcome =
   | { ok: false; message: string }
-  | { ok: true; results: ResultsFile; markdown: string; paths: RunPaths | null; writeError?: string; message: GateMessage }
+  | {
+      ok: true
+      results: ResultsFile
+      markdown: string
+      paths: RunPaths | null
+      writeError?: string
+      message: GateMessage
+    }
 
 /**
  * `mode: report`: read and validate a results file produced elsewhere (every rendered field: it may
@@ -157,7 +175,13 @@ export function runReport(config: Config): ReportOutcome {
   const markdown = redact(renderReport(reportFromResults(results)))
   const message = verdictMessage({ ...results, onInconclusive: results.settings.onInconclusive })
   try {
-    return { ok: true, results, markdown, paths: { ...writeRunFiles(config.outputDir, markdown, results), historyPath: null }, message }
+    return {
+      ok: true,
+      results,
+      markdown,
+      paths: { ...writeRunFiles(config.outputDir, markdown, results), historyPath: null },
+      message
+    }
   } catch (e) {
     return { ok: true, results, markdown, paths: null, writeError: errorMessage(e), message }
   }

@@ -2,7 +2,15 @@
  * Faults of the service under test end the run with verdict `error` (never a verdict on overhead):
  * exit 1, an ::error:: naming the problem, the service log tail in the job summary, and no process left.
  */
-import { expectExit, publishOnlyInputs, readReport, readResults, removeWorkspaces, runAction, type ActionRun } from './helpers.js'
+import {
+  expectExit,
+  publishOnlyInputs,
+  readReport,
+  readResults,
+  removeWorkspaces,
+  runAction,
+  type ActionRun
+} from './helpers.js'
 
 afterAll(() => removeWorkspaces())
 
@@ -58,15 +66,19 @@ test('no-export: tracing on but no span reaches the receiver, the error explains
   expect(report).toContain('OTEL_EXPORTER_OTLP_ENDPOINT')
 }, 60_000)
 
-test.each(['SIGINT', 'SIGTERM'] as const)('cancelled by the runner (%s mid-round): no service process is left', async (signal) => {
-  const run = await runAction({
-    inputs: publishOnlyInputs({ 'round-duration': '30' }),
-    // Once a service is up and being loaded: the detached service group never sees the runner's signal itself.
-    cancel: { signal, when: /service ready/ }
-  })
-  expect(run.stdout).toMatch(/service ready/)
-  expect(run.timedOut).toBe(false)
-  // Dies of the signal (or exits non-zero): a cancelled run never looks like a passing check.
-  expect(run.exitCode === 0).toBe(false)
-  expect(run.leftovers).toEqual([])
-}, 60_000)
+test.each(['SIGINT', 'SIGTERM'] as const)(
+  'cancelled by the runner (%s mid-round): no service process is left',
+  async (signal) => {
+    const run = await runAction({
+      inputs: publishOnlyInputs({ 'round-duration': '30' }),
+      // Once a service is up and being loaded: the detached service group never sees the runner's signal itself.
+      cancel: { signal, when: /service ready/ }
+    })
+    expect(run.stdout).toMatch(/service ready/)
+    expect(run.timedOut).toBe(false)
+    // Dies of the signal (or exits non-zero): a cancelled run never looks like a passing check.
+    expect(run.exitCode === 0).toBe(false)
+    expect(run.leftovers).toEqual([])
+  },
+  60_000
+)

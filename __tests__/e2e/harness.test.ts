@@ -56,7 +56,14 @@ test('as the runner, nothing between ::stop-commands::<token> and ::<token>:: is
 })
 
 test('the outer INPUT_*, GITHUB_* and NODE_OPTIONS do not reach the action', () => {
-  const env = cleanEnv({ PATH: '/bin', 'INPUT_START-COMMAND': 'x', GITHUB_TOKEN: 't', NODE_OPTIONS: '--x', OTEL_SDK_DISABLED: 'true', HOME: '/root' })
+  const env = cleanEnv({
+    PATH: '/bin',
+    'INPUT_START-COMMAND': 'x',
+    GITHUB_TOKEN: 't',
+    NODE_OPTIONS: '--x',
+    OTEL_SDK_DISABLED: 'true',
+    HOME: '/root'
+  })
   expect(env).toEqual({ PATH: '/bin', HOME: '/root' })
 })
 

@@ -75,7 +75,8 @@ export function cleanEnv(outer: NodeJS.ProcessEnv = process.env): Record<string,
   for (const [k, v] of Object.entries(outer)) {
     if (v === undefined) continue
     // NODE_OPTIONS carries jest's --experimental-vm-modules; OTEL_* would blur the arms.
-    if (/^(INPUT_|GITHUB_|RUNNER_|ACTIONS_|OTEL_|FIXTURE_)/.test(k) || k === 'NODE_OPTIONS' || k === MARKER_VAR) continue
+    if (/^(INPUT_|GITHUB_|RUNNER_|ACTIONS_|OTEL_|FIXTURE_)/.test(k) || k === 'NODE_OPTIONS' || k === MARKER_VAR)
+      continue
     env[k] = v
   }
   return env
@@ -203,7 +204,12 @@ export function pullRequestEvent(o: PullRequestEventOptions): GitHubEvent {
     ref,
     sha,
     user: { login: fullName.split('/')[0] },
-    repo: { ...repositoryPayload(), full_name: fullName, name: fullName.split('/')[1], fork: fullName !== REPO.fullName }
+    repo: {
+      ...repositoryPayload(),
+      full_name: fullName,
+      name: fullName.split('/')[1],
+      fork: fullName !== REPO.fullName
+    }
   })
   return {
     name: 'pull_request',

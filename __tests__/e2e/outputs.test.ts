@@ -57,7 +57,12 @@ test('a PASS run sets every output, writes the summary, the report and a version
   const gated = results.comparisons.filter((c) => c.decision !== null)
   expect(gated).toHaveLength(1)
   expect(gated[0]).toMatchObject({ kind: 'overhead', armId: 'on@1', metric: 'qps', decision: 'pass', n: 6 })
-  expect(results.git).toMatchObject({ repository: 'octo-org/perf-demo', eventName: 'push', workflow: 'perf', job: 'gate' })
+  expect(results.git).toMatchObject({
+    repository: 'octo-org/perf-demo',
+    eventName: 'push',
+    workflow: 'perf',
+    job: 'gate'
+  })
 }, 120_000)
 
 test('a FAIL run (tracing made 3 ms per request dearer via the env input) exits 1 with ::error::', async () => {
@@ -84,6 +89,9 @@ test('a FAIL run (tracing made 3 ms per request dearer via the env input) exits 
   expect(results.failCheck).toBe(true)
   // The knob reached the traced arm only through the env input: the fixture logs the knobs it saw.
   const logs = path.join(run.cwd, 'otlp-perf-gate', 'logs')
-  const logText = fs.readdirSync(logs).map((f) => fs.readFileSync(path.join(logs, f), 'utf8')).join('\n')
+  const logText = fs
+    .readdirSync(logs)
+    .map((f) => fs.readFileSync(path.join(logs, f), 'utf8'))
+    .join('\n')
   expect(logText).toContain('FIXTURE_TRACING_EXTRA_CPU_US=3000')
 }, 120_000)

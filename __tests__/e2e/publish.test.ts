@@ -184,28 +184,39 @@ test('mode: report posts the PR run results from a workflow_run event on that PR
   expect(report).toContain('OTLP perf gate')
   expect(marked[0].body).toContain(report.trim())
   expect(run.summary).toContain(report.trim())
-  expect(f.state.requests.filter((r) => r.method === 'POST' && r.path.includes(`/issues/${PR}/comments`))).toHaveLength(1)
+  expect(f.state.requests.filter((r) => r.method === 'POST' && r.path.includes(`/issues/${PR}/comments`))).toHaveLength(
+    1
+  )
   expectNoTokenLeak(run)
 }, 90_000)
 
 describe('mode: report trusts nothing in the artifact with the write token', () => {
   test.each<[string, (r: Record<string, any>) => void, string, Record<number, { headSha: string }>]>([
-    ['a PR number whose head is another commit', (r) => (r.git.prNumber = 12), 'pull request #12 has head', { 12: { headSha: 'f'.repeat(40) } }],
+    [
+      'a PR number whose head is another commit',
+      (r) => (r.git.prNumber = 12),
+      'pull request #12 has head',
+      { 12: { headSha: 'f'.repeat(40) } }
+    ],
     ['results of another commit than the workflow run', (r) => (r.git.sha = 'e'.repeat(40)), 'refusing to comment', {}]
-  ])('%s → error, no comment', async (_name, forge, message, pulls) => {
-    expect(prResultsJson).not.toBeNull()
-    const forged = JSON.parse(prResultsJson as string)
-    forge(forged)
-    const f = await fake({ seedUnrelated: 0, pulls: { [PR]: { headSha: PR_HEAD }, ...pulls } })
-    const run = await runAction({
-      inputs: { mode: 'report', 'results-file': 'artifact/results.json', 'github-token': TOKEN },
-      event: workflowRunEvent('perf', PR_HEAD),
-      apiUrl: f.url,
-      files: { 'artifact/results.json': JSON.stringify(forged) }
-    })
-    expectExit(run, 1)
-    expect(run.outputs.verdict).toBe('error')
-    expect(run.stdout).toContain(message)
-    expect(f.state.requests.filter((r) => r.method === 'POST' || r.method === 'PATCH')).toHaveLength(0)
-  }, 60_000)
+  ])(
+    '%s → error, no comment',
+    async (_name, forge, message, pulls) => {
+      expect(prResultsJson).not.toBeNull()
+      const forged = JSON.parse(prResultsJson as string)
+      forge(forged)
+      const f = await fake({ seedUnrelated: 0, pulls: { [PR]: { headSha: PR_HEAD }, ...pulls } })
+      const run = await runAction({
+        inputs: { mode: 'report', 'results-file': 'artifact/results.json', 'github-token': TOKEN },
+        event: workflowRunEvent('perf', PR_HEAD),
+        apiUrl: f.url,
+        files: { 'artifact/results.json': JSON.stringify(forged) }
+      })
+      expectExit(run, 1)
+      expect(run.outputs.verdict).toBe('error')
+      expect(run.stdout).toContain(message)
+      expect(f.state.requests.filter((r) => r.method === 'POST' || r.method === 'PATCH')).toHaveLength(0)
+    },
+    60_000
+  )
 })

@@ -2,7 +2,17 @@
  * Same-job baseline end to end: the base build (`base-start-command`) booted in the same blocks as the
  * head build, tracing off on both (`sampling-rates: none`), gating head vs base QPS.
  */
-import { expectExit, FIXTURE_COMMAND, FIXTURE_DIR, fixtureInputs, readReport, readResults, removeWorkspaces, reportSection, runAction } from './helpers.js'
+import {
+  expectExit,
+  FIXTURE_COMMAND,
+  FIXTURE_DIR,
+  fixtureInputs,
+  readReport,
+  readResults,
+  removeWorkspaces,
+  reportSection,
+  runAction
+} from './helpers.js'
 
 afterAll(() => removeWorkspaces())
 
@@ -53,12 +63,16 @@ test('a head build 2 ms per request slower than base fails the QPS regression bu
 }, 120_000)
 
 // Head and base are the same build: the regression must never fail (pass or, with noise, inconclusive).
-test.each([1, 2])('head == base (A/A run %i) is not a regression', async () => {
-  const run = await runAction({ inputs: regressionInputs(FIXTURE_COMMAND) })
-  expectExit(run, 0)
-  expect(['pass', 'inconclusive']).toContain(run.outputs.verdict)
-  expect(run.errors).toEqual([])
-  const qps = readResults(run).comparisons.find((c) => c.kind === 'regression' && c.metric === 'qps')
-  expect(qps?.decision).not.toBe('fail')
-  expect(reportSection(readReport(run), 'vs main')).toMatch(/^\| *QPS *\|/m)
-}, 120_000)
+test.each([1, 2])(
+  'head == base (A/A run %i) is not a regression',
+  async () => {
+    const run = await runAction({ inputs: regressionInputs(FIXTURE_COMMAND) })
+    expectExit(run, 0)
+    expect(['pass', 'inconclusive']).toContain(run.outputs.verdict)
+    expect(run.errors).toEqual([])
+    const qps = readResults(run).comparisons.find((c) => c.kind === 'regression' && c.metric === 'qps')
+    expect(qps?.decision).not.toBe('fail')
+    expect(reportSection(readReport(run), 'vs main')).toMatch(/^\| *QPS *\|/m)
+  },
+  120_000
+)

@@ -7,7 +7,15 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js'
-import { FIXTURE_COMMAND, publishOnlyInputs, pullRequestEvent, readReport, readResults, removeWorkspaces, runAction } from './helpers.js'
+import {
+  FIXTURE_COMMAND,
+  publishOnlyInputs,
+  pullRequestEvent,
+  readReport,
+  readResults,
+  removeWorkspaces,
+  runAction
+} from './helpers.js'
 import { linesOutsideStopCommands } from '../integration/security/action-helpers.js'
 
 const TOKEN = 'ghs_e2e_security_token_0123456789'
@@ -47,7 +55,10 @@ test('a service that dumps its environment, prints workflow commands and a forge
   const comment = gh.state.comments.map((c) => c.body).join('\n')
   expect(gh.state.comments).toHaveLength(1)
   const texts = {
-    stdout: run.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'),
+    stdout: run.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n'),
     stderr: run.stderr,
     summary: run.summary,
     report,
@@ -55,7 +66,8 @@ test('a service that dumps its environment, prints workflow commands and a forge
     comment
   }
   for (const value of [...Object.values(JOB_SECRETS), PASSED_SECRET, TOKEN]) {
-    for (const [where, text] of Object.entries(texts)) expect({ where, leaked: text.includes(value) }).toEqual({ where, leaked: false })
+    for (const [where, text] of Object.entries(texts))
+      expect({ where, leaked: text.includes(value) }).toEqual({ where, leaked: false })
   }
   expect(linesOutsideStopCommands(run.stdout).filter((l) => /^::(warning::pwned|set-output)/.test(l))).toEqual([])
   // The harness parses commands as the runner does (stop-commands honoured): the service issued none.

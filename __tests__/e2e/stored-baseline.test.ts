@@ -23,7 +23,8 @@ afterAll(() => removeWorkspaces())
 
 const prEvent = pullRequestEvent({ number: 12 })
 // Settings must match the stored run's (connections, durations, target) for it to be comparable.
-const inputs = (baselinePath: string): Record<string, string> => publishOnlyInputs({ 'baseline-path': baselinePath, comment: 'never' })
+const inputs = (baselinePath: string): Record<string, string> =>
+  publishOnlyInputs({ 'baseline-path': baselinePath, comment: 'never' })
 
 let storedResults: string | null = null
 /** results.json of a push run on main, produced once. */
@@ -65,14 +66,19 @@ test('a PR run with baseline-path compares with the stored main results', async 
 
   const results = readResults(run)
   expect(results.baseline).toMatchObject({ source: 'stored', status: 'ok', sameMachine: true })
-  const regression = results.comparisons.filter((c) => c.kind === 'regression' && (c.metric === 'qps' || c.metric === 'p99'))
+  const regression = results.comparisons.filter(
+    (c) => c.kind === 'regression' && (c.metric === 'qps' || c.metric === 'p99')
+  )
   expect(regression.map((c) => c.metric).sort()).toEqual(['p99', 'qps'])
   for (const c of regression) {
     // A single stored results file is a history of one run.
     expect(c).toMatchObject({ paired: false, armId: 'off', n: 3, nRef: 1, historyRuns: 1, decision: null })
   }
   // history.json: the stored run, then this one — what main would store as the next baseline.
-  const history = JSON.parse(fs.readFileSync(run.outputs['history-path'], 'utf8')) as { schema: string; runs: { git: { sha?: string } }[] }
+  const history = JSON.parse(fs.readFileSync(run.outputs['history-path'], 'utf8')) as {
+    schema: string
+    runs: { git: { sha?: string } }[]
+  }
   expect(history.schema).toBe('otlp-perf-gate/history')
   expect(history.runs).toHaveLength(2)
   expect(history.runs[0].git.sha).toBe('5'.repeat(40))

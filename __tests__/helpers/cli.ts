@@ -13,11 +13,21 @@ export const FIXTURE_SERVICE_INPUTS = {
 } as const
 
 /** CliIo that records what runCli writes. */
-export function captureIo(cwd: string, over: Partial<CliIo> = {}): { io: CliIo; stdout: () => string; stderr: () => string } {
+export function captureIo(
+  cwd: string,
+  over: Partial<CliIo> = {}
+): { io: CliIo; stdout: () => string; stderr: () => string } {
   let out = ''
   let err = ''
   return {
-    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, isTTY: false, env: {}, cwd, ...over },
+    io: {
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (err += s) },
+      isTTY: false,
+      env: {},
+      cwd,
+      ...over
+    },
     stdout: () => out,
     stderr: () => err
   }
@@ -31,15 +41,25 @@ export function captureIo(cwd: string, over: Partial<CliIo> = {}): { io: CliIo; 
 export function fixtureArgs(outputDir: string): string[] {
   return [
     ...Object.entries(FIXTURE_SERVICE_INPUTS).flatMap(([name, value]) => [`--${name}`, value]),
-    '--sampling-rates', '1',
-    '--rounds', '6',
-    '--max-rounds', '6',
-    '--round-duration', '1',
-    '--warmup-duration', '0.5',
-    '--max-p99-overhead', 'none',
-    '--connections', '10',
-    '--cpu-pinning', 'off',
-    '--output-dir', outputDir,
-    '--env', 'NODE_OPTIONS='
+    '--sampling-rates',
+    '1',
+    '--rounds',
+    '6',
+    '--max-rounds',
+    '6',
+    '--round-duration',
+    '1',
+    '--warmup-duration',
+    '0.5',
+    '--max-p99-overhead',
+    'none',
+    '--connections',
+    '10',
+    '--cpu-pinning',
+    'off',
+    '--output-dir',
+    outputDir,
+    '--env',
+    'NODE_OPTIONS='
   ]
 }

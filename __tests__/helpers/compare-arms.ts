@@ -8,5 +8,7 @@ import type { Comparison, Plan, RoundResult } from '../../src/types.js'
  * comparison plan and of `decide` start from.
  */
 export function compareArms(config: Config, plan: Plan, rounds: RoundResult[]): Comparison[] {
-  return analyse(config, plan.arms, rounds).comparisons.map((c) => (c.budget === null ? c : { ...c, pFailAdjusted: null, decision: null }))
+  return analyse(config, plan.arms, rounds).comparisons.map((c) =>
+    c.budget === null ? c : { ...c, pFailAdjusted: null, decision: null }
+  )
 }

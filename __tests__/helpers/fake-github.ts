@@ -131,7 +131,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
     const fail = (status: number, message: string): void => {
       const echoed = opts.echoAuthorizationInErrors === true ? ` [you sent: ${authorization ?? 'nothing'}]` : ''
-      send(status, { message: message + echoed, documentation_url: 'https://docs.github.com/rest', status: String(status) })
+      send(status, {
+        message: message + echoed,
+        documentation_url: 'https://docs.github.com/rest',
+        status: String(status)
+      })
     }
 
     let rawBody = ''
@@ -168,7 +172,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     // GraphQL answers only `viewer { login }`: the account the token acts as (installation tokens included).
     if (method === 'POST' && url.pathname === '/graphql') {
       const query = (record.body as { query?: unknown } | null)?.query
-      if (typeof query !== 'string' || !/\bviewer\s*\{\s*login\s*\}/.test(query)) return fail(400, 'Only viewer { login } is faked')
+      if (typeof query !== 'string' || !/\bviewer\s*\{\s*login\s*\}/.test(query))
+        return fail(400, 'Only viewer { login } is faked')
       return send(200, { data: { viewer: { login: authorLogin } } })
     }
 

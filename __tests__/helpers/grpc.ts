@@ -15,10 +15,15 @@ export interface GrpcFixture extends SpawnedFixture {
 /** Spawns `node --import ./tracing.mjs server.mjs` in fixtures/grpc-service (detached) and waits until it listens. */
 export async function startGrpcFixture(env: Record<string, string>, timeoutMs = 15000): Promise<GrpcFixture> {
   const port = await freePort()
-  const f: GrpcFixture = { ...spawnTracedFixture(GRPC_FIXTURE_DIR, { ...scrubbedEnv(), PORT: String(port), ...env }), port, address: `127.0.0.1:${port}` }
+  const f: GrpcFixture = {
+    ...spawnTracedFixture(GRPC_FIXTURE_DIR, { ...scrubbedEnv(), PORT: String(port), ...env }),
+    port,
+    address: `127.0.0.1:${port}`
+  }
   const deadline = Date.now() + timeoutMs
   while (!f.stdout().includes('listening on')) {
-    if (f.child.exitCode !== null) throw new Error(`gRPC fixture exited (${f.child.exitCode}) before listening; stderr: ${f.stderr()}`)
+    if (f.child.exitCode !== null)
+      throw new Error(`gRPC fixture exited (${f.child.exitCode}) before listening; stderr: ${f.stderr()}`)
     if (Date.now() > deadline) {
       killGroup(f)
       throw new Error(`gRPC fixture did not listen within ${timeoutMs} ms; stderr: ${f.stderr()}`)

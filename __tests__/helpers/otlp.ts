@@ -24,7 +24,7 @@ const tag = (w: protobuf.Writer, field: number, wire: number): protobuf.Writer =
 
 /** 16/8 bytes derived from a seed, so ids are valid (non-zero) and distinct. */
 export function id(bytes: number, seed: number): Uint8Array {
-  return Uint8Array.from({ length: bytes }, (_, i) => ((seed * 31 + i * 7 + 1) & 0xff) || 1)
+  return Uint8Array.from({ length: bytes }, (_, i) => (seed * 31 + i * 7 + 1) & 0xff || 1)
 }
 
 function writeSpan(w: protobuf.Writer, span: HandSpan, seed: number): void {
@@ -87,7 +87,10 @@ export function jsonRequest(resources: HandResource[]): Record<string, unknown> 
   let seed = 0
   return {
     resourceSpans: resources.map((r) => ({
-      resource: r.service === undefined ? undefined : { attributes: [{ key: 'service.name', value: { stringValue: r.service } }] },
+      resource:
+        r.service === undefined
+          ? undefined
+          : { attributes: [{ key: 'service.name', value: { stringValue: r.service } }] },
       scopeSpans: r.scopes.map((s) => ({
         scope: { name: s.name },
         spans: s.spans.map((span) => {

@@ -43,17 +43,28 @@ export interface SpawnedFixture {
  * group, so that killGroup reaches anything it spawned), stdout and stderr captured.
  */
 export function spawnTracedFixture(cwd: string, env: Record<string, string>): SpawnedFixture {
-  const child = spawn(process.execPath, ['--import', './tracing.mjs', 'server.mjs'], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', './tracing.mjs', 'server.mjs'], {
+    cwd,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   let out = ''
   let err = ''
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()))
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? `signal:${signal ?? '?'}`)))
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? `signal:${signal ?? '?'}`))
+  )
   return { child, stdout: () => out, stderr: () => err, exited }
 }
 
 /** Waits for the exit for at most `timeoutMs`; returns the exit code or throws naming `what`. */
-export async function waitForExit(f: Pick<SpawnedFixture, 'exited' | 'stderr'>, timeoutMs = 10000, what = 'fixture'): Promise<number | string> {
+export async function waitForExit(
+  f: Pick<SpawnedFixture, 'exited' | 'stderr'>,
+  timeoutMs = 10000,
+  what = 'fixture'
+): Promise<number | string> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
   const result = await Promise.race([f.exited, timeout])
@@ -66,7 +77,10 @@ export async function waitForExit(f: Pick<SpawnedFixture, 'exited' | 'stderr'>, 
 export async function killGroupAndWait(f: { child: ChildProcess } | undefined, timeoutMs = 5000): Promise<void> {
   if (f === undefined) return
   const { child } = f
-  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => child.once('exit', () => r()))
+  const exited =
+    child.exitCode !== null || child.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((r) => child.once('exit', () => r()))
   killGroup(f)
   let timer: NodeJS.Timeout | undefined
   await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))])

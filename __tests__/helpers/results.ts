@@ -22,7 +22,13 @@ export function sampleResults(git: ResultsFile['git'] = { sha: 'b'.repeat(40), p
     pinning: 'off',
     git,
     settings: settingsOf(config),
-    plan: { seed: 1, blocks: 8, referenceArmId: 'off', arms: buildArms([1]), steps: [{ block: 0, order: 0, armId: 'off' }] },
+    plan: {
+      seed: 1,
+      blocks: 8,
+      referenceArmId: 'off',
+      arms: buildArms([1]),
+      steps: [{ block: 0, order: 0, armId: 'off' }]
+    },
     rounds,
     comparisons: [compare(rounds, 'on@1', 'off', 'qps', { confidence: 0.95, budget: 0.1, kind: 'overhead' })],
     baseline: { source: 'none', status: 'not-configured' },

@@ -34,7 +34,16 @@ export function makeRound(o: {
       timeouts: 0,
       qps: o.qps,
       errorRate: non2xx / (ok + non2xx || 1),
-      latency: { count: ok, meanUs: 1000, p50Us: 900, p90Us: 1500, p95Us: 1800, p99Us, p999Us: p99Us * 1.5, maxUs: p99Us * 2 }
+      latency: {
+        count: ok,
+        meanUs: 1000,
+        p50Us: 900,
+        p90Us: 1500,
+        p95Us: 1800,
+        p99Us,
+        p999Us: p99Us * 1.5,
+        maxUs: p99Us * 2
+      }
     },
     warmup: { ok: 100, durationSec: 1 },
     otlp: { spans: o.spans ?? 0, requests: o.spans ? 1 : 0, bytes: (o.spans ?? 0) * 100, rejected: 0 },

@@ -29,7 +29,10 @@ export async function startTiny(fault = '', timeoutMs = 10_000): Promise<TinySer
   try {
     const port = await new Promise<number>((resolve, reject) => {
       let buf = ''
-      const timer = setTimeout(() => reject(new Error(`tiny server (fault '${fault}') did not print "listening" within ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`tiny server (fault '${fault}') did not print "listening" within ${timeoutMs} ms`)),
+        timeoutMs
+      )
       child.stdout!.on('data', (d: Buffer) => {
         buf += d.toString()
         const m = /listening (\d+)/.exec(buf)

@@ -43659,7 +43659,12 @@ class SpanTally {
     }
     /** Totals since start or the last reset. */
     snapshot() {
-        return { ...this.counts, serviceNames: [...this.services].sort(), cpuSeconds: this.cpuMicros / 1e6, cpuScope: 'decode' };
+        return {
+            ...this.counts,
+            serviceNames: [...this.services].sort(),
+            cpuSeconds: this.cpuMicros / 1e6,
+            cpuScope: 'decode'
+        };
     }
     /** Spans, roots and traces started in [t0Ms, t1Ms) (Unix ms, rounded to 1 ms) since the last reset. */
     windowCounts(t0Ms, t1Ms) {
@@ -43826,7 +43831,13 @@ message Status {
 }
 `;
 /** The embedded .proto sources, in dependency order (exported for review and tests). */
-const OTLP_PROTO_SOURCES = [COMMON_PROTO, RESOURCE_PROTO, TRACE_PROTO, COLLECTOR_PROTO, RPC_STATUS_PROTO];
+const OTLP_PROTO_SOURCES = [
+    COMMON_PROTO,
+    RESOURCE_PROTO,
+    TRACE_PROTO,
+    COLLECTOR_PROTO,
+    RPC_STATUS_PROTO
+];
 function buildRoot(sources) {
     const root = new (protobufjs_default()).Root();
     // Field names become lowerCamelCase (protobufjs default), which is also the OTLP/JSON spelling.
@@ -43942,7 +43953,10 @@ function jsonTraceWords(traceId) {
     if (typeof traceId !== 'string' || traceId.length !== 32)
         return [0, 0];
     hexScratch.write(traceId, 'hex');
-    return [(hexScratch.readUInt32LE(0) ^ hexScratch.readUInt32LE(8)) >>> 0, (hexScratch.readUInt32LE(4) ^ hexScratch.readUInt32LE(12)) >>> 0];
+    return [
+        (hexScratch.readUInt32LE(0) ^ hexScratch.readUInt32LE(8)) >>> 0,
+        (hexScratch.readUInt32LE(4) ^ hexScratch.readUInt32LE(12)) >>> 0
+    ];
 }
 /** An OTLP/JSON uint64 nanosecond time (decimal string, or a number) in Unix ms; absent = 0. */
 function jsonStartMs(v, path) {
@@ -43996,7 +44010,10 @@ function decodeTracesJson(body, batch) {
                 if (typeof kv['key'] !== 'string')
                     throw new OtlpDecodeError(`OTLP/JSON: ${rsPath}.resource.attributes[${j}].key must be a string, got ${describe(kv['key'])}`);
                 const value = kv['value'];
-                if (kv['key'] === 'service.name' && isObject(value) && typeof value['stringValue'] === 'string' && value['stringValue'] !== '') {
+                if (kv['key'] === 'service.name' &&
+                    isObject(value) &&
+                    typeof value['stringValue'] === 'string' &&
+                    value['stringValue'] !== '') {
                     services.add(value['stringValue']);
                 }
             });
@@ -44440,10 +44457,20 @@ function readBody(req, limit, pool) {
     });
 }
 function reply(status, contentType, body, extra) {
-    return { status, contentType, body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body, ...(extra !== undefined ? { extra } : {}) };
+    return {
+        status,
+        contentType,
+        body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+        ...(extra !== undefined ? { extra } : {})
+    };
 }
 function send(res, r) {
-    res.writeHead(r.status, { 'Content-Type': r.contentType, 'Content-Length': String(r.body.byteLength), ...r.extra, ...(r.close === true ? { Connection: 'close' } : {}) });
+    res.writeHead(r.status, {
+        'Content-Type': r.contentType,
+        'Content-Length': String(r.body.byteLength),
+        ...r.extra,
+        ...(r.close === true ? { Connection: 'close' } : {})
+    });
     res.end(r.body);
 }
 function contentTypeOf(format) {
@@ -44474,14 +44501,22 @@ function tooLarge(r, message, ctx) {
     if (r.isTraces)
         ctx.tally.rejected();
     ctx.log(`OTLP receiver: 413 on ${r.path}: ${message}`);
-    return { ...reply(413, contentTypeOf(r.format), encodeRpcStatus(r.format, RPC_INVALID_ARGUMENT, message)), close: true };
+    return {
+        ...reply(413, contentTypeOf(r.format), encodeRpcStatus(r.format, RPC_INVALID_ARGUMENT, message)),
+        close: true
+    };
 }
 /** Count one trace export: 200, or the decoder's status for a malformed export. */
 function countTraces(headers, ctx, format, body) {
     // Synchronous from here to the tally: the CPU difference is this export's decoding and counting.
     const cpuStart = ctx.tally.cpuMark();
     try {
-        const summary = countTraceExport(body, { contentType: headers['content-type'], contentEncoding: headers['content-encoding'], maxBytes: ctx.maxBodyBytes, depth: ctx.depth }, ctx.batch);
+        const summary = countTraceExport(body, {
+            contentType: headers['content-type'],
+            contentEncoding: headers['content-encoding'],
+            maxBytes: ctx.maxBodyBytes,
+            depth: ctx.depth
+        }, ctx.batch);
         ctx.tally.accepted(summary, body.length, ctx.batch);
         ctx.tally.addCpuSince(cpuStart);
         return reply(200, contentTypeOf(format), format === 'json' ? '{}' : receiver_EMPTY_TRACE_RESPONSE);
@@ -44548,7 +44583,14 @@ async function startOtlpReceiver(opts = {}) {
     const host = opts.host ?? '127.0.0.1';
     const log = opts.log ?? (() => { });
     const tally = new SpanTally(opts.timeDecode !== false);
-    const ctx = { tally, batch: new SpanBatch(), bodies: new BodyBuffer(), log, maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES, depth: opts.validateSpans === true ? 'full' : 'count' };
+    const ctx = {
+        tally,
+        batch: new SpanBatch(),
+        bodies: new BodyBuffer(),
+        log,
+        maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
+        depth: opts.validateSpans === true ? 'full' : 'count'
+    };
     const server = (0,external_node_http_namespaceObject.createServer)((req, res) => {
         handleRequest(req, res, ctx).catch((e) => {
             const message = e instanceof Error ? e.message : String(e);
@@ -44621,7 +44663,10 @@ function parseProcStat(text, pageSize) {
         return null;
     const pid = Number(text.slice(0, open).trim());
     // rest[0] is field 3 (state); field k is rest[k − 3].
-    const rest = text.slice(close + 2).trim().split(' ');
+    const rest = text
+        .slice(close + 2)
+        .trim()
+        .split(' ');
     const f = (field) => Number(rest[field - 3]);
     const entry = {
         pid,
@@ -44633,7 +44678,15 @@ function parseProcStat(text, pageSize) {
         state: rest[0] ?? '',
         rssBytes: Math.max(0, f(24)) * pageSize
     };
-    for (const v of [entry.pid, entry.ppid, entry.pgrp, entry.startTicks, entry.ownTicks, entry.childTicks, entry.rssBytes]) {
+    for (const v of [
+        entry.pid,
+        entry.ppid,
+        entry.pgrp,
+        entry.startTicks,
+        entry.ownTicks,
+        entry.childTicks,
+        entry.rssBytes
+    ]) {
         if (!Number.isFinite(v))
             return null;
     }
@@ -44987,7 +45040,12 @@ function serveCalls(calls, control, ops) {
             reply = { id: call.id, ok: true, value: ops[call.op](call.args) };
         }
         catch (e) {
-            reply = { id: call.id, ok: false, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) };
+            reply = {
+                id: call.id,
+                ok: false,
+                name: e instanceof Error ? e.name : 'Error',
+                message: e instanceof Error ? e.message : String(e)
+            };
         }
         // The answer is queued on the port before the id is published: the gate reads it right after waking.
         calls.postMessage(reply);
@@ -45017,7 +45075,11 @@ async function main(init, parent) {
         const clock = threadCpuClock();
         if (clock === null)
             throw new Error('/proc/thread-self/schedstat and /proc/thread-self/stat cannot be read: the worker cannot measure its own CPU');
-        const receiver = await startOtlpReceiver({ ...init.options, timeDecode: false, log: (message) => emit({ kind: 'log', message }) });
+        const receiver = await startOtlpReceiver({
+            ...init.options,
+            timeDecode: false,
+            log: (message) => emit({ kind: 'log', message })
+        });
         serveCalls(init.calls, control, operations(receiver, clock));
         parent.on('message', (command) => {
             if (command.kind === 'close')
@@ -45030,7 +45092,7 @@ async function main(init, parent) {
     }
 }
 if (external_node_worker_threads_namespaceObject.isMainThread || external_node_worker_threads_namespaceObject.parentPort === null) {
-    throw new Error('src/otlp/worker-main.ts is the OTLP receiver worker\'s entry: start it with startWorkerReceiver (worker-host.ts), not directly');
+    throw new Error("src/otlp/worker-main.ts is the OTLP receiver worker's entry: start it with startWorkerReceiver (worker-host.ts), not directly");
 }
 void main(external_node_worker_threads_namespaceObject.workerData, external_node_worker_threads_namespaceObject.parentPort);
 

@@ -88,7 +88,11 @@ export function storedStatus(config: Config, stored: StoredInput): BaselineInfo 
   }
   if (info.runs === 0) {
     const settings = settingsDifferences(config, newest.settings)
-    return { ...info, status: 'unusable', message: `the stored baseline was measured with other settings (${settings.join('; ')})` }
+    return {
+      ...info,
+      status: 'unusable',
+      message: `the stored baseline was measured with other settings (${settings.join('; ')})`
+    }
   }
   return info
 }
@@ -97,7 +101,11 @@ export function storedStatus(config: Config, stored: StoredInput): BaselineInfo 
  * The design of a run: looks every `rounds` blocks up to `max-rounds`, for the gated family of the
  * plan; `finalAt`: the blocks of a look the time budget made final early (it spends the α left).
  */
-export function designOf(config: Pick<Config, 'rounds' | 'maxRounds' | 'confidence'>, gated: number, finalAt?: number): SequentialDesign {
+export function designOf(
+  config: Pick<Config, 'rounds' | 'maxRounds' | 'confidence'>,
+  gated: number,
+  finalAt?: number
+): SequentialDesign {
   return planLooks({
     rounds: config.rounds,
     maxRounds: config.maxRounds,
@@ -119,7 +127,8 @@ function dataOf(p: PlannedComparison, rounds: readonly RoundResult[], stored: Re
   if (p.source === 'diff-in-diff') {
     const head = pairedLogRatios(rounds, p.armId, OFF_ARM_ID, p.metric)
     const base = pairedLogRatios(rounds, p.referenceArmId, baseArmId(OFF_ARM_ID), p.metric)
-    if (head.length !== base.length) throw new Error(`blocks of ${p.armId} and ${p.referenceArmId} differ: ${head.length} vs ${base.length}`)
+    if (head.length !== base.length)
+      throw new Error(`blocks of ${p.armId} and ${p.referenceArmId} differ: ${head.length} vs ${base.length}`)
     return { logRatios: head.map((d, i) => d - base[i]) }
   }
   const valuesOf = (rs: readonly RoundResult[], where: string): number[] =>
@@ -128,7 +137,11 @@ function dataOf(p: PlannedComparison, rounds: readonly RoundResult[], stored: Re
       .map((r) => {
         const v = metricValue(r, p.metric)
         // A 0-QPS round (or an absurd stored value) is a fault with a name, never a RangeError deep inside.
-        if (!(Number.isFinite(v) && v > 0)) throw new GateError('load', `${where}, block ${r.block + 1}: ${p.metric} must be a positive number, got ${String(v)}`)
+        if (!(Number.isFinite(v) && v > 0))
+          throw new GateError(
+            'load',
+            `${where}, block ${r.block + 1}: ${p.metric} must be a positive number, got ${String(v)}`
+          )
         return v
       })
   return {
@@ -144,7 +157,13 @@ function twoSidedP(pFail: number, pPass: number): number {
 }
 
 /** The parts of a Comparison every kind shares. */
-function baseOf(p: PlannedComparison, d: ComparisonData): Omit<Comparison, 'overhead' | 'ciLow' | 'ciHigh' | 'confidence' | 'pValue' | 'pPermutation' | 'n' | 'pFail' | 'decision'> {
+function baseOf(
+  p: PlannedComparison,
+  d: ComparisonData
+): Omit<
+  Comparison,
+  'overhead' | 'ciLow' | 'ciHigh' | 'confidence' | 'pValue' | 'pPermutation' | 'n' | 'pFail' | 'decision'
+> {
   const { mean, sd } = meanSd(d.logRatios)
   return {
     kind: p.kind,
@@ -166,7 +185,21 @@ function reported(p: PlannedComparison, d: ComparisonData, confidence: number): 
   const direction = directionOf(p.metric)
   if (p.source === 'stored') {
     const h = compareWithHistory(d.current as number[], d.history as number[][], direction, 0, confidence)
-    return { ...baseOf(p, d), n: h.n, nRef: h.runs, overhead: h.overhead, ciLow: h.ciLow, ciHigh: h.ciHigh, confidence, pValue: twoSidedP(h.pFail, h.pPass), pPermutation: NaN, pFail: null, decision: null, historyRuns: h.runs, betweenRunSd: h.betweenRunSd }
+    return {
+      ...baseOf(p, d),
+      n: h.n,
+      nRef: h.runs,
+      overhead: h.overhead,
+      ciLow: h.ciLow,
+      ciHigh: h.ciHigh,
+      confidence,
+      pValue: twoSidedP(h.pFail, h.pPass),
+      pPermutation: NaN,
+      pFail: null,
+      decision: null,
+      historyRuns: h.runs,
+      betweenRunSd: h.betweenRunSd
+    }
   }
   const a = analyseComparison({ logRatios: d.logRatios, direction, budget: 0 }, confidence)
   return {
@@ -205,19 +238,49 @@ function withVerdict(c: Comparison, v: ComparisonVerdict): Comparison {
 }
 
 /** A gated comparison from its verdict at the look, with the sensitivity of the rule applied. */
-function gated(p: PlannedComparison, d: ComparisonData, v: ComparisonVerdict, design: SequentialDesign, confidence: number): Comparison {
-  const sens = p.source === 'stored' ? null : minimumDetectableOverhead({ design, blockScale: v.blockScale, direction: directionOf(p.metric), budget: p.budget as number })
+function gated(
+  p: PlannedComparison,
+  d: ComparisonData,
+  v: ComparisonVerdict,
+  design: SequentialDesign,
+  confidence: number
+): Comparison {
+  const sens =
+    p.source === 'stored'
+      ? null
+      : minimumDetectableOverhead({
+          design,
+          blockScale: v.blockScale,
+          direction: directionOf(p.metric),
+          budget: p.budget as number
+        })
   return {
     ...withVerdict(reported(p, d, confidence), v),
-    ...(sens !== null && Number.isFinite(sens.overhead) ? { detectable: sens.overhead, underpowered: sens.underpowered } : {})
+    ...(sens !== null && Number.isFinite(sens.overhead)
+      ? { detectable: sens.overhead, underpowered: sens.underpowered }
+      : {})
   }
 }
 
 /** The rule's input of a gated comparison. */
-function gatedInput(p: PlannedComparison, d: ComparisonData, id: string, cannotFail: string | undefined): GatedComparison {
+function gatedInput(
+  p: PlannedComparison,
+  d: ComparisonData,
+  id: string,
+  cannotFail: string | undefined
+): GatedComparison {
   const direction = directionOf(p.metric)
   const budget = p.budget as number
-  if (p.source === 'stored') return { kind: 'history', id, direction, budget, current: d.current as number[], history: d.history as number[][], ...(cannotFail !== undefined ? { cannotFail } : {}) }
+  if (p.source === 'stored')
+    return {
+      kind: 'history',
+      id,
+      direction,
+      budget,
+      current: d.current as number[],
+      history: d.history as number[][],
+      ...(cannotFail !== undefined ? { cannotFail } : {})
+    }
   return { kind: 'paired', id, direction, budget, logRatios: d.logRatios }
 }
 
@@ -225,7 +288,11 @@ function gatedInput(p: PlannedComparison, d: ComparisonData, id: string, cannotF
 export function gateOf(comparisons: Comparison[], onInconclusive: OnInconclusive): GateResult {
   const gatedCs = comparisons.filter((c) => c.budget !== null)
   const decisions = gatedCs.map((c) => c.decision)
-  const verdict: GateResult['verdict'] = decisions.includes('fail') ? 'fail' : decisions.includes('inconclusive') ? 'inconclusive' : 'pass'
+  const verdict: GateResult['verdict'] = decisions.includes('fail')
+    ? 'fail'
+    : decisions.includes('inconclusive')
+      ? 'inconclusive'
+      : 'pass'
   const reasons = gatedCs.map(gateReason)
   if (gatedCs.length === 0) reasons.push('No comparison is gated (no budget set): nothing to decide → PASS')
   const failCheck = verdict === 'fail' || (verdict === 'inconclusive' && onInconclusive === 'fail')
@@ -237,12 +304,25 @@ export function gateOf(comparisons: Comparison[], onInconclusive: OnInconclusive
  * sequential design at `look` (default: one final look over all blocks so far). A stored baseline
  * with other settings is reported, not compared; one from another machine can never FAIL.
  */
-export function analyse(config: Config, arms: readonly ArmSpec[], rounds: readonly RoundResult[], stored?: StoredInput, look?: LookContext): Analysis {
+export function analyse(
+  config: Config,
+  arms: readonly ArmSpec[],
+  rounds: readonly RoundResult[],
+  stored?: StoredInput,
+  look?: LookContext
+): Analysis {
   const info = stored === undefined ? undefined : storedStatus(config, stored)
   const cpu = cpuMeasured(rounds)
   // A gate that cannot measure must not pass: a CPU budget without CPU data in every round is a fault.
-  if (!cpu && config.maxCpuOverhead !== null && arms.some((a) => a.build === 'head' && (a.kind === 'sampled' || a.kind === 'custom'))) {
-    throw new GateError('service', `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`)
+  if (
+    !cpu &&
+    config.maxCpuOverhead !== null &&
+    arms.some((a) => a.build === 'head' && (a.kind === 'sampled' || a.kind === 'custom'))
+  ) {
+    throw new GateError(
+      'service',
+      `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`
+    )
   }
   const planned = planComparisons(config, arms, { cpuMeasured: cpu, stored: info?.status === 'ok' })
   const runs = stored !== undefined && info?.status === 'ok' ? usableRuns(config, stored) : []
@@ -250,19 +330,40 @@ export function analyse(config: Config, arms: readonly ArmSpec[], rounds: readon
   const gatedPlan = gatedComparisons(planned)
   const blocks = new Set(rounds.map((r) => r.block)).size
   // Without a look context: a single, final look over the blocks so far (tests, re-analysis).
-  const design = look !== undefined ? designOf(config, gatedPlan.length, look.final ? (look.blocks ?? blocks) : undefined) : planLooks({ rounds: Math.max(2, blocks), maxRounds: Math.max(2, blocks), confidence: config.confidence, gatedComparisons: gatedPlan.length })
+  const design =
+    look !== undefined
+      ? designOf(config, gatedPlan.length, look.final ? (look.blocks ?? blocks) : undefined)
+      : planLooks({
+          rounds: Math.max(2, blocks),
+          maxRounds: Math.max(2, blocks),
+          confidence: config.confidence,
+          gatedComparisons: gatedPlan.length
+        })
   const index = look?.index ?? 0
-  const otherMachine = info?.machineDifferences !== undefined && info.machineDifferences.length > 0 ? `baseline from another machine (${info.machineDifferences.join(', ')})` : undefined
+  const otherMachine =
+    info?.machineDifferences !== undefined && info.machineDifferences.length > 0
+      ? `baseline from another machine (${info.machineDifferences.join(', ')})`
+      : undefined
   const inputs: GatedComparison[] = []
   planned.forEach((p, i) => {
-    if (p.budget !== null) inputs.push(gatedInput(p, data[i], String(i), p.source === 'stored' ? otherMachine : undefined))
+    if (p.budget !== null)
+      inputs.push(gatedInput(p, data[i], String(i), p.source === 'stored' ? otherMachine : undefined))
   })
   const result = decideAtLook(inputs, index, design, look?.previous, { final: look?.final ?? true })
   const verdictOf = new Map(result.verdicts.map((v) => [v.id, v]))
   const comparisons = planned.map((p, i) =>
-    p.budget === null ? reported(p, data[i], config.confidence) : gated(p, data[i], verdictOf.get(String(i)) as ComparisonVerdict, design, config.confidence)
+    p.budget === null
+      ? reported(p, data[i], config.confidence)
+      : gated(p, data[i], verdictOf.get(String(i)) as ComparisonVerdict, design, config.confidence)
   )
-  return { planned, comparisons, gate: gateOf(comparisons, config.onInconclusive), design, look: result, ...(info !== undefined ? { stored: info } : {}) }
+  return {
+    planned,
+    comparisons,
+    gate: gateOf(comparisons, config.onInconclusive),
+    design,
+    look: result,
+    ...(info !== undefined ? { stored: info } : {})
+  }
 }
 
 /** Options of compare(): the reported interval's level and, when gated, the budget (fraction). */
@@ -277,15 +378,32 @@ export interface CompareOptions {
  * One paired comparison of `armId` with `refArmId` on `metric` under the rule (statistics only; a
  * gated one is decided by decide() or by the run's looks).
  */
-export function compare(rounds: readonly RoundResult[], armId: string, refArmId: string, metric: Comparison['metric'], opts: CompareOptions): Comparison {
+export function compare(
+  rounds: readonly RoundResult[],
+  armId: string,
+  refArmId: string,
+  metric: Comparison['metric'],
+  opts: CompareOptions
+): Comparison {
   // A budget no rule could test (QPS ≥ 100 %, negative) is refused here, with its value.
   if (opts.budget !== null) logThreshold(directionOf(metric), opts.budget)
-  const p: PlannedComparison = { kind: opts.kind ?? 'overhead', armId, referenceArmId: refArmId, metric, budget: opts.budget, source: 'paired', ...(opts.phase !== undefined ? { phase: opts.phase } : {}) }
+  const p: PlannedComparison = {
+    kind: opts.kind ?? 'overhead',
+    armId,
+    referenceArmId: refArmId,
+    metric,
+    budget: opts.budget,
+    source: 'paired',
+    ...(opts.phase !== undefined ? { phase: opts.phase } : {})
+  }
   const d = dataOf(p, rounds, [])
   const c = reported(p, d, opts.confidence)
   if (opts.budget === null) return c
   // Unadjusted one-sided p-values against the budget; the decision (Holm, looks) is decide()'s.
-  const a = analyseComparison({ logRatios: d.logRatios, direction: directionOf(metric), budget: opts.budget }, opts.confidence)
+  const a = analyseComparison(
+    { logRatios: d.logRatios, direction: directionOf(metric), budget: opts.budget },
+    opts.confidence
+  )
   return { ...c, budget: opts.budget, pFail: a.pFail, pPass: a.pPass }
 }
 
@@ -293,14 +411,24 @@ export function compare(rounds: readonly RoundResult[], armId: string, refArmId:
  * Decide given paired comparisons in one final look: Holm over the gated ones for FAIL at α/2,
  * each PASS at α/2 (the rule of a run whose `max-rounds` equals `rounds`).
  */
-export function decide(comparisons: readonly Comparison[], opts: { alpha: number; onInconclusive: OnInconclusive }): GateResult {
+export function decide(
+  comparisons: readonly Comparison[],
+  opts: { alpha: number; onInconclusive: OnInconclusive }
+): GateResult {
   if (!(opts.alpha > 0 && opts.alpha < 1)) throw new RangeError(`alpha must be in (0, 1), got ${opts.alpha}`)
   const gatedIdx = comparisons.map((c, i) => (c.budget === null ? -1 : i)).filter((i) => i >= 0)
   const n = Math.max(2, ...gatedIdx.map((i) => comparisons[i].n))
   const design = planLooks({ rounds: n, maxRounds: n, confidence: 1 - opts.alpha, gatedComparisons: gatedIdx.length })
   const inputs: GatedComparison[] = gatedIdx.map((i) => {
     const c = comparisons[i]
-    return { kind: 'paired', id: String(i), direction: directionOf(c.metric), budget: c.budget as number, logRatios: c.logRatios, ...(c.cannotFail !== undefined ? { cannotFail: c.cannotFail } : {}) }
+    return {
+      kind: 'paired',
+      id: String(i),
+      direction: directionOf(c.metric),
+      budget: c.budget as number,
+      logRatios: c.logRatios,
+      ...(c.cannotFail !== undefined ? { cannotFail: c.cannotFail } : {})
+    }
   })
   const result = decideAtLook(inputs, 0, design, undefined, { final: true })
   const byId = new Map(result.verdicts.map((v) => [v.id, v]))

@@ -107,7 +107,14 @@ function resampleLocation(s: Float64Array, count: Int32Array, g: number, out: Fl
  * A resample with zero spread has T* = ±∞ by the sign of tm* − tm (0 when equal): it then counts
  * as at least as extreme as any finite T on its side, never on the other.
  */
-export function bootstrapT(x: readonly number[], g: number, estimate: number, se: number, threshold: number, opts: BootstrapOptions = {}): BootstrapResult {
+export function bootstrapT(
+  x: readonly number[],
+  g: number,
+  estimate: number,
+  se: number,
+  threshold: number,
+  opts: BootstrapOptions = {}
+): BootstrapResult {
   const n = x.length
   const B = opts.resamples ?? BOOTSTRAP_RESAMPLES
   if (!(Number.isInteger(B) && B >= 1)) throw new RangeError(`resamples must be an integer ≥ 1, got ${String(B)}`)
@@ -152,7 +159,12 @@ export function bootstrapT(x: readonly number[], g: number, estimate: number, se
  * its upper bound is ≤ θ0 exactly when pPass(θ0) ≤ (1 − confidence)/2, its lower bound ≥ θ0 when
  * pFail(θ0) ≤ (1 − confidence)/2 (up to ties). `tStar` sorted, as bootstrapT returns it.
  */
-export function bootstrapInterval(tStar: Float64Array, estimate: number, se: number, confidence: number): [number, number] {
+export function bootstrapInterval(
+  tStar: Float64Array,
+  estimate: number,
+  se: number,
+  confidence: number
+): [number, number] {
   const B = tStar.length
   const a = (1 - confidence) / 2
   // pFail(θ0) ≤ a ⇔ 1 + #{T* ≥ T} ≤ a(B + 1) ⇔ T > the (B − m)-th smallest T* (1-based), m = ⌊a(B + 1)⌋ − 1.

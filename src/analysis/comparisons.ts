@@ -80,22 +80,59 @@ export function planComparisons(config: PlanConfig, arms: readonly ArmSpec[], ct
   }
   // The decomposition (MooBench's steps), reported: none → off, off → recording, recording → exporting.
   if (has(NONE_ARM_ID)) {
-    for (const m of metrics) out.push({ kind: 'instrumentation', armId: OFF_ARM_ID, referenceArmId: NONE_ARM_ID, metric: m.id, budget: null, source: 'paired' })
+    for (const m of metrics)
+      out.push({
+        kind: 'instrumentation',
+        armId: OFF_ARM_ID,
+        referenceArmId: NONE_ARM_ID,
+        metric: m.id,
+        budget: null,
+        source: 'paired'
+      })
   }
   for (const rec of arms.filter((a) => a.kind === 'recording')) {
     const tracedId = traced.find((a) => recordingArmId(a.id) === rec.id)?.id
     for (const m of metrics) {
-      out.push({ kind: 'overhead', armId: rec.id, referenceArmId: offOf(rec), metric: m.id, budget: null, source: 'paired' })
-      if (tracedId !== undefined) out.push({ kind: 'export', armId: tracedId, referenceArmId: rec.id, metric: m.id, budget: null, source: 'paired' })
+      out.push({
+        kind: 'overhead',
+        armId: rec.id,
+        referenceArmId: offOf(rec),
+        metric: m.id,
+        budget: null,
+        source: 'paired'
+      })
+      if (tracedId !== undefined)
+        out.push({
+          kind: 'export',
+          armId: tracedId,
+          referenceArmId: rec.id,
+          metric: m.id,
+          budget: null,
+          source: 'paired'
+        })
     }
   }
   if (has(baseArmId(OFF_ARM_ID))) {
     for (const m of metrics.filter((x) => x.budgets.regression !== null)) {
-      out.push({ kind: 'regression', armId: OFF_ARM_ID, referenceArmId: baseArmId(OFF_ARM_ID), metric: m.id, budget: budgetOf(config, m.budgets.regression), source: 'paired' })
+      out.push({
+        kind: 'regression',
+        armId: OFF_ARM_ID,
+        referenceArmId: baseArmId(OFF_ARM_ID),
+        metric: m.id,
+        budget: budgetOf(config, m.budgets.regression),
+        source: 'paired'
+      })
     }
     for (const arm of traced.filter((a) => a.build === 'head' && a.kind === 'sampled' && has(baseArmId(a.id)))) {
       for (const m of metrics.filter((x) => !x.needsResources)) {
-        out.push({ kind: 'overhead-change', armId: arm.id, referenceArmId: baseArmId(arm.id), metric: m.id, budget: config.maxOverheadIncrease, source: 'diff-in-diff' })
+        out.push({
+          kind: 'overhead-change',
+          armId: arm.id,
+          referenceArmId: baseArmId(arm.id),
+          metric: m.id,
+          budget: config.maxOverheadIncrease,
+          source: 'diff-in-diff'
+        })
       }
     }
   }
@@ -104,13 +141,28 @@ export function planComparisons(config: PlanConfig, arms: readonly ArmSpec[], ct
     for (const arm of traced) {
       for (const m of metrics.filter((x) => (open ? x.inOpenLoop : x.inPhases))) {
         const budget = open && arm.build === 'head' ? budgetOf(config, m.budgets.openLoop) : null
-        out.push({ kind: 'overhead', armId: arm.id, referenceArmId: offOf(arm), metric: m.id, phase, budget, source: 'paired' })
+        out.push({
+          kind: 'overhead',
+          armId: arm.id,
+          referenceArmId: offOf(arm),
+          metric: m.id,
+          phase,
+          budget,
+          source: 'paired'
+        })
       }
     }
   }
   if (ctx.stored) {
     for (const m of metrics.filter((x) => x.budgets.regression !== null && !x.needsResources)) {
-      out.push({ kind: 'regression', armId: OFF_ARM_ID, referenceArmId: STORED_OFF_ARM_ID, metric: m.id, budget: budgetOf(config, m.budgets.regression), source: 'stored' })
+      out.push({
+        kind: 'regression',
+        armId: OFF_ARM_ID,
+        referenceArmId: STORED_OFF_ARM_ID,
+        metric: m.id,
+        budget: budgetOf(config, m.budgets.regression),
+        source: 'stored'
+      })
     }
   }
   return out

@@ -4,7 +4,14 @@ import { sequentialStep, type LookStatistic, type SequentialDecision, type Seque
 
 /** A gated comparison's data at a look: paired per-block log-ratios, or this run vs a stored history. */
 export type GatedComparison =
-  | { kind: 'paired'; id: string; direction: Direction; budget: number; logRatios: readonly number[]; cannotFail?: string }
+  | {
+      kind: 'paired'
+      id: string
+      direction: Direction
+      budget: number
+      logRatios: readonly number[]
+      cannotFail?: string
+    }
   | {
       kind: 'history'
       id: string
@@ -58,7 +65,11 @@ function statisticsOf(
   levels?: DecisionLevels
 ): Omit<ComparisonVerdict, 'id' | 'decision' | 'decidedAtLook' | 'failLevel' | 'passLevel'> {
   if (c.kind === 'paired') {
-    const a = analyseComparison({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, confidence, levels)
+    const a = analyseComparison(
+      { logRatios: c.logRatios, direction: c.direction, budget: c.budget },
+      confidence,
+      levels
+    )
     return {
       overhead: a.overhead,
       ciLow: a.ciLow,
@@ -85,7 +96,9 @@ function statisticsOf(
     budget: c.budget,
     blockScale: NaN,
     runs: h.runs,
-    ...(h.cannotFail !== undefined || c.cannotFail !== undefined ? { cannotFail: [c.cannotFail, h.cannotFail].filter((x) => x !== undefined).join('; ') } : {})
+    ...(h.cannotFail !== undefined || c.cannotFail !== undefined
+      ? { cannotFail: [c.cannotFail, h.cannotFail].filter((x) => x !== undefined).join('; ') }
+      : {})
   }
 }
 
@@ -105,15 +118,19 @@ export function decideAtLook(
   previous?: LookResult,
   opts: { final?: boolean; decisionsOnly?: boolean } = {}
 ): LookResult {
-  if (previous !== undefined && previous.look !== look - 1) throw new RangeError(`previous result is of look ${previous.look}, expected ${look - 1}`)
+  if (previous !== undefined && previous.look !== look - 1)
+    throw new RangeError(`previous result is of look ${previous.look}, expected ${look - 1}`)
   const passLevel = design.passLevels[look]
   const confidence = 1 - 2 * passLevel
   const failAt = design.failLevels.map((l) => l[look])
   const levels: DecisionLevels | undefined =
-    opts.decisionsOnly === true ? { min: Math.min(passLevel, ...failAt), max: Math.max(passLevel, ...failAt) } : undefined
+    opts.decisionsOnly === true
+      ? { min: Math.min(passLevel, ...failAt), max: Math.max(passLevel, ...failAt) }
+      : undefined
   const stats = comparisons.map((c, i) => {
     const prev = previous?.verdicts[i]
-    if (prev !== undefined && prev.id !== c.id) throw new RangeError(`comparison ${i} is '${c.id}' but was '${prev.id}' at the previous look`)
+    if (prev !== undefined && prev.id !== c.id)
+      throw new RangeError(`comparison ${i} is '${c.id}' but was '${prev.id}' at the previous look`)
     return prev !== undefined && prev.decidedAtLook !== null ? null : statisticsOf(c, confidence, levels)
   })
   // Decided comparisons are frozen: their statistics no longer matter to the step.
@@ -149,15 +166,28 @@ export function decideAtLook(
       passLevel
     }
   })
-  return { look, blocks: design.looks[look], verdicts, stop, reason: lookReason(verdicts, look, design, stop, opts.final === true) }
+  return {
+    look,
+    blocks: design.looks[look],
+    verdicts,
+    stop,
+    reason: lookReason(verdicts, look, design, stop, opts.final === true)
+  }
 }
 
-function lookReason(verdicts: readonly ComparisonVerdict[], look: number, design: SequentialDesign, stop: boolean, final: boolean): string {
+function lookReason(
+  verdicts: readonly ComparisonVerdict[],
+  look: number,
+  design: SequentialDesign,
+  stop: boolean,
+  final: boolean
+): string {
   const head = `look ${look + 1} of ${design.looks.length} after ${design.looks[look]} blocks`
   const count = (d: SequentialDecision): number => verdicts.filter((v) => v.decision === d).length
   const tally = `${count('fail')} FAIL, ${count('pass')} PASS${count('inconclusive') > 0 ? `, ${count('inconclusive')} INCONCLUSIVE` : ''}`
   if (verdicts.length === 0) return `${head}: nothing is gated → stop`
-  if (!stop) return `${head}: ${count('undecided')} of ${verdicts.length} gated comparisons undecided (${tally}) → continue to ${design.looks[look + 1]} blocks`
+  if (!stop)
+    return `${head}: ${count('undecided')} of ${verdicts.length} gated comparisons undecided (${tally}) → continue to ${design.looks[look + 1]} blocks`
   if (count('inconclusive') === 0) return `${head}: every gated comparison decided (${tally}) → stop`
   const why = final && look < design.looks.length - 1 ? 'stopped before the planned last look' : 'last planned look'
   return `${head}: ${why} (${tally}) → stop`

@@ -30,7 +30,8 @@ export interface HistoryComparison {
 
 function logsOf(values: readonly number[], what: string): number[] {
   return values.map((v, i) => {
-    if (!(Number.isFinite(v) && v > 0)) throw new RangeError(`${what} round ${i}: value must be a positive finite number, got ${String(v)}`)
+    if (!(Number.isFinite(v) && v > 0))
+      throw new RangeError(`${what} round ${i}: value must be a positive finite number, got ${String(v)}`)
     return Math.log(v)
   })
 }
@@ -103,6 +104,10 @@ export function compareWithHistory(
     betweenRunSd,
     se,
     df,
-    ...(K < minRuns ? { cannotFail: `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the run-to-run noise before a stored comparison can fail` } : {})
+    ...(K < minRuns
+      ? {
+          cannotFail: `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the run-to-run noise before a stored comparison can fail`
+        }
+      : {})
   }
 }

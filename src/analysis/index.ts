@@ -1,6 +1,13 @@
 /** Pure decision core: trimmed-mean rule (t and bootstrap-t), group-sequential looks with α spending, stored history, sensitivity. */
 export { TRIM, trimmedLocation, type TrimmedLocation } from './robust.js'
-export { BOOTSTRAP_RESAMPLES, bootstrapInterval, bootstrapT, dataSeed, type BootstrapOptions, type BootstrapResult } from './bootstrap.js'
+export {
+  BOOTSTRAP_RESAMPLES,
+  bootstrapInterval,
+  bootstrapT,
+  dataSeed,
+  type BootstrapOptions,
+  type BootstrapResult
+} from './bootstrap.js'
 export {
   analyseComparison,
   atBudgetTolerance,

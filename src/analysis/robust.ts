@@ -47,4 +47,3 @@ export function trimmedLocation(x: readonly number[], trim: number = TRIM, what 
   const se = lo === hi ? 0 : Math.sqrt(ss / (h * (h - 1)))
   return { n, g, estimate, se, df: h - 1 }
 }
-

@@ -69,7 +69,8 @@ export function logThreshold(direction: Direction, budget: number): number {
     return -Math.log1p(-budget)
   }
   if (direction !== 'lower-is-better') throw new RangeError(`unknown direction '${String(direction)}'`)
-  if (!(Number.isFinite(budget) && budget >= 0)) throw new RangeError(`budget must be a finite fraction ≥ 0, got ${String(budget)}`)
+  if (!(Number.isFinite(budget) && budget >= 0))
+    throw new RangeError(`budget must be a finite fraction ≥ 0, got ${String(budget)}`)
   return Math.log1p(budget)
 }
 
@@ -82,7 +83,9 @@ export function overheadOfOriented(direction: Direction, x: number): number {
 export function orient(logRatios: readonly number[], direction: Direction): number[] {
   return logRatios.map((d, i) => {
     if (!Number.isFinite(d)) {
-      throw new RangeError(`log-ratio of block ${i} must be finite (both arms need a positive finite value), got ${String(d)}`)
+      throw new RangeError(
+        `log-ratio of block ${i} must be finite (both arms need a positive finite value), got ${String(d)}`
+      )
     }
     return direction === 'higher-is-better' ? -d : d
   })
@@ -98,7 +101,11 @@ export function atBudgetTolerance(threshold: number): number {
  * trimmed t on `dfFactor`·(h − 1) degrees of freedom (default DF_FACTOR). A spread within the at-budget tolerance is treated as zero: then the
  * estimate alone decides, and an estimate at the budget (within tolerance) counts as within it.
  */
-export function trimmedPValues(loc: TrimmedLocation, threshold: number, dfFactor = DF_FACTOR): { pFail: number; pPass: number } {
+export function trimmedPValues(
+  loc: TrimmedLocation,
+  threshold: number,
+  dfFactor = DF_FACTOR
+): { pFail: number; pPass: number } {
   if (loc.n < MIN_BLOCKS || !Number.isFinite(loc.se)) return { pFail: NaN, pPass: NaN }
   const eps = atBudgetTolerance(threshold)
   const diff = loc.estimate - threshold
@@ -154,7 +161,11 @@ export function rulePValues(
  * bound is ≤ θ0 exactly when pPass(θ0) ≤ a = (1 − confidence)/2, its lower bound ≥ θ0 when pFail(θ0) ≤ a.
  * With the t bounds at a and a/κ and the bootstrap-t bounds at a: hi = max(hiT(a), min(hiBoot, hiT(a/κ))).
  */
-export function ruleInterval(loc: TrimmedLocation, tStar: Float64Array | undefined, confidence: number): [number, number] {
+export function ruleInterval(
+  loc: TrimmedLocation,
+  tStar: Float64Array | undefined,
+  confidence: number
+): [number, number] {
   if (!(loc.n >= MIN_BLOCKS && Number.isFinite(loc.se))) return [NaN, NaN]
   if (loc.se === 0) return [loc.estimate, loc.estimate]
   const a = (1 - confidence) / 2

@@ -48,18 +48,32 @@ export interface Sensitivity {
  * look's nominal level / LIFT_LEVEL_DIVISOR (the bootstrap lift) and μ_j = logExcess·√n_j / blockScale; the looks' correlation is the
  * Brownian √(n_i/n_j). Checked against `npm run sim -- --mde` (within 10 %).
  */
-export function failPower(design: SequentialDesign, blockScale: number, logExcess: number, lastLook = design.looks.length - 1): number {
+export function failPower(
+  design: SequentialDesign,
+  blockScale: number,
+  logExcess: number,
+  lastLook = design.looks.length - 1
+): number {
   const looks = design.looks.slice(0, lastLook + 1)
   const max = design.looks[design.looks.length - 1]
   const levels =
-    design.failLevels[0] ?? nominalLevels(design.looks.map((b) => b / max), design.alpha / 2, design.failSpending)
+    design.failLevels[0] ??
+    nominalLevels(
+      design.looks.map((b) => b / max),
+      design.alpha / 2,
+      design.failSpending
+    )
   const bounds = looks.map((n, j) => {
     const df = DF_FACTOR * (n - 2 * Math.floor(TRIM * n) - 1)
     const c = tQuantile(1 - levels[j] / LIFT_LEVEL_DIVISOR, df)
     const mu = (logExcess * Math.sqrt(n)) / blockScale
     return (c - mu) / Math.sqrt(1 + (c * c) / (2 * df))
   })
-  return crossingProbability(looks.map((b) => b / max), bounds, 0)
+  return crossingProbability(
+    looks.map((b) => b / max),
+    bounds,
+    0
+  )
 }
 
 /**

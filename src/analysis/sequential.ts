@@ -54,7 +54,12 @@ export const DEFAULT_PASS_SPENDING: SpendingFunction = 'pocock'
 const levelCache = new Map<string, number[]>()
 
 /** Nominal one-sided p thresholds of a spending design at level `alpha` (cached: designs repeat). */
-export function nominalLevels(fractions: readonly number[], alpha: number, fn: SpendingFunction, finalSpendsAll = false): number[] {
+export function nominalLevels(
+  fractions: readonly number[],
+  alpha: number,
+  fn: SpendingFunction,
+  finalSpendsAll = false
+): number[] {
   const key = `${fn}|${alpha}|${fractions.join(',')}|${finalSpendsAll}`
   let levels = levelCache.get(key)
   if (levels === undefined) {
@@ -71,8 +76,13 @@ export function nominalLevels(fractions: readonly number[], alpha: number, fn: S
 export function planLooks(opts: PlanLooksOptions): SequentialDesign {
   const { rounds, maxRounds, confidence, gatedComparisons } = opts
   const step = opts.step ?? rounds
-  for (const [name, v, min] of [['rounds', rounds, 2], ['max-rounds', maxRounds, rounds], ['step', step, 1]] as const) {
-    if (!(Number.isInteger(v) && v >= min)) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${String(v)}`)
+  for (const [name, v, min] of [
+    ['rounds', rounds, 2],
+    ['max-rounds', maxRounds, rounds],
+    ['step', step, 1]
+  ] as const) {
+    if (!(Number.isInteger(v) && v >= min))
+      throw new RangeError(`${name} must be an integer ≥ ${min}, got ${String(v)}`)
   }
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`)
   if (!(Number.isInteger(gatedComparisons) && gatedComparisons >= 0)) {
@@ -93,8 +103,17 @@ export function planLooks(opts: PlanLooksOptions): SequentialDesign {
   // Fractions of the planned maximum, also for a look made final early: the earlier looks keep the levels they were decided at.
   const fractions = looks.map((b) => b / maxRounds)
   const failLevels: number[][] = []
-  for (let r = 0; r < gatedComparisons; r++) failLevels.push(nominalLevels(fractions, alpha / 2 / (gatedComparisons - r), failSpending, spendAll))
-  return { looks, alpha, gated: gatedComparisons, failSpending, passSpending, failLevels, passLevels: nominalLevels(fractions, alpha / 2, passSpending, spendAll) }
+  for (let r = 0; r < gatedComparisons; r++)
+    failLevels.push(nominalLevels(fractions, alpha / 2 / (gatedComparisons - r), failSpending, spendAll))
+  return {
+    looks,
+    alpha,
+    gated: gatedComparisons,
+    failSpending,
+    passSpending,
+    failLevels,
+    passLevels: nominalLevels(fractions, alpha / 2, passSpending, spendAll)
+  }
 }
 
 /** What one gated comparison contributes at a look: its one-sided p-values (NaN = not decidable). */
@@ -129,12 +148,16 @@ export function sequentialStep(
   previous?: readonly SequentialState[],
   final = false
 ): { states: SequentialState[]; stop: boolean } {
-  if (stats.length !== design.gated) throw new RangeError(`design plans ${design.gated} gated comparisons, got ${stats.length}`)
+  if (stats.length !== design.gated)
+    throw new RangeError(`design plans ${design.gated} gated comparisons, got ${stats.length}`)
   if (!(Number.isInteger(look) && look >= 0 && look < design.looks.length)) {
     throw new RangeError(`look must be an integer in [0, ${design.looks.length - 1}], got ${String(look)}`)
   }
-  if (previous !== undefined && previous.length !== stats.length) throw new RangeError(`previous states: expected ${stats.length}, got ${previous.length}`)
-  const states: SequentialState[] = stats.map((_, i) => ({ ...(previous?.[i] ?? { decision: 'undecided', decidedAtLook: null }) }))
+  if (previous !== undefined && previous.length !== stats.length)
+    throw new RangeError(`previous states: expected ${stats.length}, got ${previous.length}`)
+  const states: SequentialState[] = stats.map((_, i) => ({
+    ...(previous?.[i] ?? { decision: 'undecided', decidedAtLook: null })
+  }))
   let failed = states.filter((s) => s.decision === 'fail').length
   for (;;) {
     const level = design.failLevels[failed]?.[look] ?? NaN
@@ -146,7 +169,8 @@ export function sequentialStep(
     failed += newly.length
   }
   states.forEach((s, i) => {
-    if (s.decision === 'undecided' && stats[i].pPass <= design.passLevels[look]) states[i] = { decision: 'pass', decidedAtLook: look }
+    if (s.decision === 'undecided' && stats[i].pPass <= design.passLevels[look])
+      states[i] = { decision: 'pass', decidedAtLook: look }
   })
   const last = final || look === design.looks.length - 1
   if (last) for (const s of states) if (s.decision === 'undecided') s.decision = 'inconclusive'

@@ -88,7 +88,8 @@ function checkFractions(fractions: readonly number[], complete = true): void {
       throw new RangeError(`information fractions must increase within (0, 1], got ${fractions.join(', ')}`)
     }
   })
-  if (complete && fractions[fractions.length - 1] !== 1) throw new RangeError(`the last information fraction must be 1, got ${fractions.join(', ')}`)
+  if (complete && fractions[fractions.length - 1] !== 1)
+    throw new RangeError(`the last information fraction must be 1, got ${fractions.join(', ')}`)
 }
 
 /**
@@ -100,7 +101,12 @@ function checkFractions(fractions: readonly number[], complete = true): void {
  * spent: the final analysis of a run stopped early for a reason independent of the data (its
  * time budget), which keeps the level exactly α (Lan & DeMets 1983; Jennison & Turnbull §7.2.2).
  */
-export function efficacyBoundaries(fractions: readonly number[], alpha: number, fn: SpendingFunction, opts: { finalSpendsAll?: boolean } = {}): number[] {
+export function efficacyBoundaries(
+  fractions: readonly number[],
+  alpha: number,
+  fn: SpendingFunction,
+  opts: { finalSpendsAll?: boolean } = {}
+): number[] {
   checkFractions(fractions, opts.finalSpendsAll !== true)
   const bounds: number[] = []
   let density: Density | null = null
@@ -127,7 +133,8 @@ export function efficacyBoundaries(fractions: readonly number[], alpha: number, 
  */
 export function crossingProbability(fractions: readonly number[], bounds: readonly number[], drift: number): number {
   checkFractions(fractions, false)
-  if (bounds.length !== fractions.length) throw new RangeError(`need one boundary per look: ${bounds.length} bounds, ${fractions.length} looks`)
+  if (bounds.length !== fractions.length)
+    throw new RangeError(`need one boundary per look: ${bounds.length} bounds, ${fractions.length} looks`)
   let total = 0
   let density: Density | null = null
   let tPrev = 0

@@ -29,7 +29,10 @@ export const CLI_OPTION_SPECS: readonly { name: string; short?: string; value?: 
     description:
       'YAML (.yaml, .yml) or JSON (.json) file whose keys are the input names above. Lists become comma-separated values (one line per item for env, extra-arms and grpc-metadata), mappings become KEY=VALUE lines (`name: KEY=VALUE …` lines for extra-arms, JSON for grpc-request); relative paths in it are relative to the file. Flags override it.'
   },
-  { name: CliFlags.Json, description: 'Print the results JSON (the results.json schema) to stdout instead of the markdown report.' },
+  {
+    name: CliFlags.Json,
+    description: 'Print the results JSON (the results.json schema) to stdout instead of the markdown report.'
+  },
   { name: CliFlags.Quiet, description: 'No progress lines on stderr (warnings and errors are still printed).' },
   { name: CliFlags.Verbose, description: 'Also print every log line of the engine (service start/ready, receiver).' },
   { name: CliFlags.Help, short: 'h', description: 'Show this help and exit.' },
@@ -57,7 +60,13 @@ export interface CliArgs {
 }
 
 const INPUT_NAMES: readonly string[] = INPUT_SPECS.map((s) => s.name)
-const BOOLEAN_FLAGS: readonly string[] = [CliFlags.Json, CliFlags.Quiet, CliFlags.Verbose, CliFlags.Help, CliFlags.Version]
+const BOOLEAN_FLAGS: readonly string[] = [
+  CliFlags.Json,
+  CliFlags.Quiet,
+  CliFlags.Verbose,
+  CliFlags.Help,
+  CliFlags.Version
+]
 const ALL_LONG: readonly string[] = [...INPUT_NAMES, ...CLI_OPTION_SPECS.map((o) => o.name)]
 
 /** True for a separate argument that is really the next option, not a value (`--rounds --json`). */
@@ -91,7 +100,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     }
     if (token.kind === 'positional') {
       if (token.index === swallowIndex) continue
-      const hint = /\.(ya?ml|json)$/i.test(token.value) && !afterTerminator ? ` (did you mean '--config ${token.value}'?)` : ''
+      const hint =
+        /\.(ya?ml|json)$/i.test(token.value) && !afterTerminator ? ` (did you mean '--config ${token.value}'?)` : ''
       problems.push(`unexpected argument '${token.value}'${hint}: options are written --name value or --name=value`)
       continue
     }
@@ -132,6 +142,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   if (args.help) return args
   if (problems.length === 1) throw new UsageError(problems[0])
-  if (problems.length > 1) throw new UsageError(`${problems.length} problems with the command line:\n- ${problems.join('\n- ')}`)
+  if (problems.length > 1)
+    throw new UsageError(`${problems.length} problems with the command line:\n- ${problems.join('\n- ')}`)
   return args
 }

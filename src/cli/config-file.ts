@@ -31,11 +31,14 @@ function pairs(where: string, map: Record<string, unknown>, sep: '\n' | ' '): st
   return Object.entries(map)
     .map(([k, v]) => {
       const s = v === null ? '' : scalar(v)
-      if (s === undefined) throw new UsageError(`${where} value of '${k}' must be a string, number or boolean, got ${describe(v)}`)
+      if (s === undefined)
+        throw new UsageError(`${where} value of '${k}' must be a string, number or boolean, got ${describe(v)}`)
       // The input is KEY=VALUE lines (or space-separated pairs): a key with '=' or a value with the
       // separator would silently change meaning.
       if (/[=\s]/.test(k) || s.includes('\n') || (sep === ' ' && /\s/.test(s))) {
-        throw new UsageError(`${where} entry '${k}' cannot be written as KEY=VALUE${sep === ' ' ? ' without spaces' : ' on one line'}`)
+        throw new UsageError(
+          `${where} entry '${k}' cannot be written as KEY=VALUE${sep === ' ' ? ' without spaces' : ' on one line'}`
+        )
       }
       return `${k}=${s}`
     })
@@ -49,13 +52,15 @@ function extraArmLine(where: string, name: string, value: unknown): string {
     return `${name}: ${value
       .map((item, i) => {
         const s = scalar(item)
-        if (s === undefined) throw new UsageError(`${where} arm '${name}' item ${i + 1} must be a KEY=VALUE string, got ${describe(item)}`)
+        if (s === undefined)
+          throw new UsageError(`${where} arm '${name}' item ${i + 1} must be a KEY=VALUE string, got ${describe(item)}`)
         return s
       })
       .join(' ')}`
   }
   const s = value === null ? '' : scalar(value)
-  if (s === undefined) throw new UsageError(`${where} arm '${name}' must be a string, a mapping or a list, got ${describe(value)}`)
+  if (s === undefined)
+    throw new UsageError(`${where} arm '${name}' must be a string, a mapping or a list, got ${describe(value)}`)
   return `${name}: ${s}`
 }
 
@@ -74,7 +79,8 @@ function linesToInput(file: string, name: InputName, value: unknown): string {
         // YAML reads `- adaptive: X=1` as a one-entry mapping: take it as the line it looks like.
         if (isMapping(item)) return fromMapping(item)
         const s = scalar(item)
-        if (s === undefined) throw new UsageError(`${where} item ${i + 1} must be a line of text or a mapping, got ${describe(item)}`)
+        if (s === undefined)
+          throw new UsageError(`${where} item ${i + 1} must be a line of text or a mapping, got ${describe(item)}`)
         return s
       })
       .join('\n')
@@ -113,7 +119,10 @@ export function configToInputs(doc: unknown, file: string): RawInputs {
       inputs[name] = value
         .map((item, i) => {
           const s = scalar(item)
-          if (s === undefined) throw new UsageError(`config file '${file}': '${key}' item ${i + 1} must be a string or number, got ${describe(item)}`)
+          if (s === undefined)
+            throw new UsageError(
+              `config file '${file}': '${key}' item ${i + 1} must be a string or number, got ${describe(item)}`
+            )
           return s
         })
         .join(',')
@@ -121,7 +130,9 @@ export function configToInputs(doc: unknown, file: string): RawInputs {
     }
     const s = scalar(value)
     if (s === undefined) {
-      throw new UsageError(`config file '${file}': '${key}' must be a string, number, boolean or list, got ${describe(value)}`)
+      throw new UsageError(
+        `config file '${file}': '${key}' must be a string, number, boolean or list, got ${describe(value)}`
+      )
     }
     inputs[name] = s
   }

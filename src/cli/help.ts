@@ -53,7 +53,9 @@ export function renderHelp(columns = 80): string {
   ]
   for (const spec of INPUT_SPECS) {
     const dflt = spec.required ? '(required)' : spec.default === '' ? '(default: unset)' : `(default: ${spec.default})`
-    const actionOnly = (ACTION_ONLY_INPUTS as readonly string[]).includes(spec.name) ? '  [action only: ignored by the CLI]' : ''
+    const actionOnly = (ACTION_ONLY_INPUTS as readonly string[]).includes(spec.name)
+      ? '  [action only: ignored by the CLI]'
+      : ''
     out.push(`  --${spec.name} <value>  ${dflt}${actionOnly}`)
     out.push(...wrap(plain(spec.description), width, '      '))
   }
@@ -64,7 +66,8 @@ export function renderHelp(columns = 80): string {
     out.push(...wrap(opt.description, width, '      '))
   }
   out.push('', 'Exit codes:')
-  for (const { code, meaning } of EXIT_CODES) out.push(...wrap(meaning, width, `  ${code}  `).map((l, i) => (i === 0 ? l : `     ${l.slice(5)}`)))
+  for (const { code, meaning } of EXIT_CODES)
+    out.push(...wrap(meaning, width, `  ${code}  `).map((l, i) => (i === 0 ? l : `     ${l.slice(5)}`)))
   out.push(
     '',
     'Examples:',

@@ -40,7 +40,13 @@ export const ExitCode = { Pass: 0, Fail: 1, Error: 2, Inconclusive: 3 } as const
  * Inputs holding paths: resolved against the directory of whatever gave them (flag: cwd, config file:
  * its folder), because the engine would resolve them against process.cwd().
  */
-const PATH_INPUTS = [Inputs.WorkingDirectory, Inputs.OutputDir, Inputs.BaseWorkingDirectory, Inputs.BaselinePath, Inputs.ResultsFile] as const
+const PATH_INPUTS = [
+  Inputs.WorkingDirectory,
+  Inputs.OutputDir,
+  Inputs.BaseWorkingDirectory,
+  Inputs.BaselinePath,
+  Inputs.ResultsFile
+] as const
 type PathInput = (typeof PATH_INPUTS)[number]
 
 /** Flags over config file over defaults, plus the base directory of each path input. */
@@ -85,7 +91,10 @@ function resolveConfig(args: CliArgs, cwd: string): { config: Config; raw: RawIn
         ? null
         : Object.freeze({
             ...config.base,
-            workingDirectory: abs(given(Inputs.BaseWorkingDirectory) ? Inputs.BaseWorkingDirectory : Inputs.WorkingDirectory, config.base.workingDirectory)
+            workingDirectory: abs(
+              given(Inputs.BaseWorkingDirectory) ? Inputs.BaseWorkingDirectory : Inputs.WorkingDirectory,
+              config.base.workingDirectory
+            )
           }),
     baselinePath: config.baselinePath === null ? null : abs(Inputs.BaselinePath, config.baselinePath),
     resultsFile: config.resultsFile === null ? null : abs(Inputs.ResultsFile, config.resultsFile)
@@ -116,7 +125,10 @@ function printVerdict(p: Printed, message: GateMessage): void {
  * Print what a run wrote: the report (or the results JSON) on stdout, the paths on stderr. Returns
  * false when the files could not be written (the error is printed instead).
  */
-function printWritten(p: Printed, written: { markdown: string | null; results: ResultsFile | null; paths: RunPaths | null; writeError?: string }): boolean {
+function printWritten(
+  p: Printed,
+  written: { markdown: string | null; results: ResultsFile | null; paths: RunPaths | null; writeError?: string }
+): boolean {
   const { markdown, results, paths } = written
   if (markdown === null || results === null || paths === null) {
     p.err(`otlp-perf-gate: could not write its report: ${written.writeError ?? 'no report was built'}`)
@@ -124,8 +136,15 @@ function printWritten(p: Printed, written: { markdown: string | null; results: R
   }
   const text = markdown.replace(/\n*$/, '')
   // In a GitHub Actions step the runner parses stdout too: the report quotes service output.
-  p.io.stdout.write(p.args.json ? `${JSON.stringify(results, null, 2)}\n` : `${p.io.env.GITHUB_ACTIONS === 'true' ? inertBlock(text) : text}\n`)
-  if (!p.args.quiet) p.err(`report: ${paths.reportPath}\nresults: ${paths.resultsPath}${paths.historyPath === null ? '' : `\nhistory: ${paths.historyPath}`}`)
+  p.io.stdout.write(
+    p.args.json
+      ? `${JSON.stringify(results, null, 2)}\n`
+      : `${p.io.env.GITHUB_ACTIONS === 'true' ? inertBlock(text) : text}\n`
+  )
+  if (!p.args.quiet)
+    p.err(
+      `report: ${paths.reportPath}\nresults: ${paths.resultsPath}${paths.historyPath === null ? '' : `\nhistory: ${paths.historyPath}`}`
+    )
   return true
 }
 
@@ -216,7 +235,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return ExitCode.Error
   }
   const ignored = ACTION_ONLY_INPUTS.filter((name) => (raw[name] ?? '').trim() !== '')
-  if (ignored.length > 0) err(`warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment); the CLI ignores them`)
+  if (ignored.length > 0)
+    err(
+      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment); the CLI ignores them`
+    )
 
   const printed: Printed = { io, args, err }
   try {

@@ -125,7 +125,7 @@ class Reader {
 
   str(name: InputName): string {
     const v = this.raw[name]
-    return v === undefined || v.trim() === '' ? DEFAULTS[name] ?? '' : v.trim()
+    return v === undefined || v.trim() === '' ? (DEFAULTS[name] ?? '') : v.trim()
   }
 
   /** Collects errors so one run reports every bad input at once. */
@@ -215,11 +215,15 @@ function parseEnv(input: string, text: string): Record<string, string> {
     const eq = line.indexOf('=')
     const key = eq > 0 ? line.slice(0, eq).trim() : ''
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new ConfigError(input, `'${input}' line ${i + 1} must be KEY=VALUE with a valid variable name, got '${line}'`)
+      throw new ConfigError(
+        input,
+        `'${input}' line ${i + 1} must be KEY=VALUE with a valid variable name, got '${line}'`
+      )
     }
     // Only the name is quoted: the value may be a secret.
     const why = forbiddenReason(key)
-    if (why !== null) throw new ConfigError(input, `'${input}' line ${i + 1} sets ${key}, which is never given to the service (${why})`)
+    if (why !== null)
+      throw new ConfigError(input, `'${input}' line ${i + 1} sets ${key}, which is never given to the service (${why})`)
     env[key] = line.slice(eq + 1).trim()
   }
   return env
@@ -229,9 +233,11 @@ function parseEnv(input: string, text: string): Record<string, string> {
 function parsePassEnvInput(input: string, text: string): string[] {
   const names = parsePassEnv(text)
   for (const name of names) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ConfigError(input, `'${input}' must list variable names, got '${name}'`)
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new ConfigError(input, `'${input}' must list variable names, got '${name}'`)
     const why = forbiddenReason(name)
-    if (why !== null) throw new ConfigError(input, `'${input}' lists ${name}, which is never given to the service (${why})`)
+    if (why !== null)
+      throw new ConfigError(input, `'${input}' lists ${name}, which is never given to the service (${why})`)
   }
   return names
 }
@@ -243,7 +249,11 @@ function parseExtraArms(input: string, text: string): { name: string; env: Recor
     const line = rawLine.trim()
     if (line === '' || line.startsWith('#')) continue
     const m = /^([A-Za-z][A-Za-z0-9_.-]{0,39}):\s*(.*)$/.exec(line)
-    if (!m) throw new ConfigError(input, `'${input}' line ${i + 1} must be 'name: KEY=VALUE …' with a name of letters, digits, '.', '_' or '-', got '${line}'`)
+    if (!m)
+      throw new ConfigError(
+        input,
+        `'${input}' line ${i + 1} must be 'name: KEY=VALUE …' with a name of letters, digits, '.', '_' or '-', got '${line}'`
+      )
     const [, name, rest] = m
     if (['off', 'on', 'base', 'stored'].includes(name.toLowerCase()) || arms.some((a) => a.name === name)) {
       throw new ConfigError(input, `'${input}' line ${i + 1}: the arm name '${name}' is reserved or used twice`)
@@ -290,19 +300,32 @@ function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
   const method = r.str(Inputs.GrpcMethod)
   if (method === '') {
     for (const name of [Inputs.GrpcProto, Inputs.GrpcRequest, Inputs.GrpcMetadata] as const) {
-      if (changed(name)) r.add(new ConfigError(name, `'${name}' needs 'grpc-method' (the gRPC method to load), got '${r.str(name)}'`))
+      if (changed(name))
+        r.add(new ConfigError(name, `'${name}' needs 'grpc-method' (the gRPC method to load), got '${r.str(name)}'`))
     }
     return null
   }
-  if (!/^\/?[A-Za-z_][\w.]*[/.][A-Za-z_]\w*$/.test(method)) r.add(bad(Inputs.GrpcMethod, method, 'package.Service/Method such as user.UserService/GetUser'))
+  if (!/^\/?[A-Za-z_][\w.]*[/.][A-Za-z_]\w*$/.test(method))
+    r.add(bad(Inputs.GrpcMethod, method, 'package.Service/Method such as user.UserService/GetUser'))
   // A gRPC target has no URL: a set target-url or ready-url would be silently unused.
   for (const name of [Inputs.TargetUrl, Inputs.ReadyUrl] as const) {
     if (changed(name)) {
-      r.add(new ConfigError(name, `'${name}' does not apply when 'grpc-method' is set (the load calls the method on 127.0.0.1:$PORT and readiness is that call answering OK); remove it, got '${r.str(name)}'`))
+      r.add(
+        new ConfigError(
+          name,
+          `'${name}' does not apply when 'grpc-method' is set (the load calls the method on 127.0.0.1:$PORT and readiness is that call answering OK); remove it, got '${r.str(name)}'`
+        )
+      )
     }
   }
   const protoPath = r.str(Inputs.GrpcProto)
-  if (protoPath === '') r.add(new ConfigError(Inputs.GrpcProto, `'${Inputs.GrpcProto}' is required with 'grpc-method' (the .proto file that defines ${method}), got ''`))
+  if (protoPath === '')
+    r.add(
+      new ConfigError(
+        Inputs.GrpcProto,
+        `'${Inputs.GrpcProto}' is required with 'grpc-method' (the .proto file that defines ${method}), got ''`
+      )
+    )
   let request: Record<string, unknown> = {}
   const requestText = r.str(Inputs.GrpcRequest)
   try {
@@ -310,7 +333,13 @@ function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object')
     request = parsed as Record<string, unknown>
   } catch (e) {
-    r.add(bad(Inputs.GrpcRequest, requestText, `a JSON object such as {"user_id":"123"} (${e instanceof Error ? e.message : String(e)})`))
+    r.add(
+      bad(
+        Inputs.GrpcRequest,
+        requestText,
+        `a JSON object such as {"user_id":"123"} (${e instanceof Error ? e.message : String(e)})`
+      )
+    )
   }
   const metadata: Record<string, string> = {}
   for (const [i, rawLine] of (raw[Inputs.GrpcMetadata] ?? '').split('\n').entries()) {
@@ -319,7 +348,12 @@ function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
     const eq = line.indexOf('=')
     const key = eq > 0 ? line.slice(0, eq).trim() : ''
     if (!/^[0-9A-Za-z_.-]+$/.test(key)) {
-      r.add(new ConfigError(Inputs.GrpcMetadata, `'${Inputs.GrpcMetadata}' line ${i + 1} must be key=value with a key of letters, digits, '_', '-', '.', got '${line}'`))
+      r.add(
+        new ConfigError(
+          Inputs.GrpcMetadata,
+          `'${Inputs.GrpcMetadata}' line ${i + 1} must be key=value with a key of letters, digits, '_', '-', '.', got '${line}'`
+        )
+      )
       continue
     }
     metadata[key.toLowerCase()] = line.slice(eq + 1).trim()
@@ -328,7 +362,9 @@ function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
 }
 
 /** The load-scenario inputs: connection levels, open-loop phase and spike (see src/load/scenarios.ts). */
-function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLevels' | 'openLoopRate' | 'maxP99OpenOverhead' | 'spike'> {
+function parseScenarios(
+  r: Reader
+): Pick<Config, 'connections' | 'connectionLevels' | 'openLoopRate' | 'maxP99OpenOverhead' | 'spike'> {
   const connText = r.str(Inputs.Connections)
   const items = r.list(Inputs.Connections)
   let connectionLevels: number[]
@@ -340,7 +376,12 @@ function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLeve
     for (const item of items) {
       const n = /^\d+$/.test(item) ? Number(item) : NaN
       if (!(Number.isInteger(n) && n >= 1 && n <= 100000)) {
-        r.add(new ConfigError(Inputs.Connections, `'${Inputs.Connections}' must be integers from 1 to 100000 (the first is the primary level), got '${item}' in '${connText}'`))
+        r.add(
+          new ConfigError(
+            Inputs.Connections,
+            `'${Inputs.Connections}' must be integers from 1 to 100000 (the first is the primary level), got '${item}' in '${connText}'`
+          )
+        )
       } else if (connectionLevels.includes(n)) {
         r.add(new ConfigError(Inputs.Connections, `'${Inputs.Connections}' lists ${item} twice in '${connText}'`))
       } else connectionLevels.push(n)
@@ -352,14 +393,28 @@ function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLeve
   let openLoopRate: number | 'auto' | null = null
   if (rateText.toLowerCase() === 'auto') openLoopRate = 'auto'
   else if (rateText.toLowerCase() !== 'none') {
-    openLoopRate = r.number(Inputs.OpenLoopRate, "'auto', 'none' or a rate in requests per second from 1 to 1000000", (x) => x >= 1 && x <= 1_000_000)
+    openLoopRate = r.number(
+      Inputs.OpenLoopRate,
+      "'auto', 'none' or a rate in requests per second from 1 to 1000000",
+      (x) => x >= 1 && x <= 1_000_000
+    )
   }
   const maxP99OpenOverhead = r.percent(Inputs.MaxP99OpenOverhead, { min: 0, max: 10000, optional: true })
   if (openLoopRate === null && maxP99OpenOverhead !== null) {
-    r.add(new ConfigError(Inputs.MaxP99OpenOverhead, `'${Inputs.MaxP99OpenOverhead}' needs 'open-loop-rate' ('auto' or requests per second), got '${r.str(Inputs.MaxP99OpenOverhead)}'`))
+    r.add(
+      new ConfigError(
+        Inputs.MaxP99OpenOverhead,
+        `'${Inputs.MaxP99OpenOverhead}' needs 'open-loop-rate' ('auto' or requests per second), got '${r.str(Inputs.MaxP99OpenOverhead)}'`
+      )
+    )
   }
   if (openLoopRate !== null && r.str(Inputs.GrpcMethod) !== '') {
-    r.add(new ConfigError(Inputs.OpenLoopRate, `'${Inputs.OpenLoopRate}' is not supported with 'grpc-method' yet (the open-loop generator speaks HTTP/1.1); set it to 'none', got '${rateText}'`))
+    r.add(
+      new ConfigError(
+        Inputs.OpenLoopRate,
+        `'${Inputs.OpenLoopRate}' is not supported with 'grpc-method' yet (the open-loop generator speaks HTTP/1.1); set it to 'none', got '${rateText}'`
+      )
+    )
   }
 
   const spikeText = r.str(Inputs.Spike)
@@ -371,7 +426,13 @@ function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLeve
     if (!m || !(peak >= 1 && peak <= 100000)) {
       r.add(bad(Inputs.Spike, spikeText, "'N' or 'N/seconds' with N peak connections from 1 to 100000, e.g. '200/30'"))
     } else if (!(durationSec >= 2 && durationSec <= 3600)) {
-      r.add(bad(Inputs.Spike, spikeText, `a ramp of 2 to 3600 seconds after the '/' (each of its ${2 * SPIKE_STEPS} stages lasts 1/${2 * SPIKE_STEPS} of it), e.g. '${peak}/30'`))
+      r.add(
+        bad(
+          Inputs.Spike,
+          spikeText,
+          `a ramp of 2 to 3600 seconds after the '/' (each of its ${2 * SPIKE_STEPS} stages lasts 1/${2 * SPIKE_STEPS} of it), e.g. '${peak}/30'`
+        )
+      )
     } else spike = { peak, durationSec }
   }
   return { connections: connectionLevels[0], connectionLevels, openLoopRate, maxP99OpenOverhead, spike }
@@ -382,7 +443,9 @@ function parseScenarios(r: Reader): Pick<Config, 'connections' | 'connectionLeve
  * the configured arms, CPU counted when it is budgeted, the stored baseline when one is configured.
  */
 export function gatedComparisonCount(
-  c: PlanConfig & Pick<Config, 'samplingRates' | 'extraArms' | 'base' | 'baselinePath'> & Partial<Pick<Config, 'uninstrumentedCommand' | 'exportStep'>>,
+  c: PlanConfig &
+    Pick<Config, 'samplingRates' | 'extraArms' | 'base' | 'baselinePath'> &
+    Partial<Pick<Config, 'uninstrumentedCommand' | 'exportStep'>>,
   /** Whether a stored baseline will be compared (default: one is configured). */
   stored: boolean = c.baselinePath !== null
 ): number {
@@ -408,7 +471,13 @@ function parseSamplingRates(r: Reader, baseCommand: string): number[] {
   const noRates = r.str(Inputs.SamplingRates).toLowerCase() === 'none' && baseCommand !== ''
   const rateItems = noRates ? [] : r.list(Inputs.SamplingRates)
   if (rateItems.length === 0 && !noRates) {
-    r.add(bad(Inputs.SamplingRates, r.str(Inputs.SamplingRates), "a comma-separated list of ratios in [0, 1] such as 0.01,1 ('none' only with 'base-start-command')"))
+    r.add(
+      bad(
+        Inputs.SamplingRates,
+        r.str(Inputs.SamplingRates),
+        "a comma-separated list of ratios in [0, 1] such as 0.01,1 ('none' only with 'base-start-command')"
+      )
+    )
   }
   for (const item of rateItems) {
     const n = /^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(item) ? Number(item) : NaN
@@ -420,7 +489,12 @@ function parseSamplingRates(r: Reader, baseCommand: string): number[] {
         )
       )
     } else if (samplingRates.includes(n)) {
-      r.add(new ConfigError(Inputs.SamplingRates, `'${Inputs.SamplingRates}' lists ${item} twice in '${r.str(Inputs.SamplingRates)}'`))
+      r.add(
+        new ConfigError(
+          Inputs.SamplingRates,
+          `'${Inputs.SamplingRates}' lists ${item} twice in '${r.str(Inputs.SamplingRates)}'`
+        )
+      )
     } else samplingRates.push(n)
   }
   return samplingRates
@@ -432,16 +506,28 @@ function checkProcessesPerArm(r: Reader, config: Config): void {
   if (k === 1 || Number.isNaN(k)) return
   const raw = r.str(Inputs.ProcessesPerArm)
   const need = (what: string): void => r.add(bad(Inputs.ProcessesPerArm, raw, what))
-  if (config.roundDesign !== 'side-by-side') need(`1 with 'round-design: ${config.roundDesign}' (the processes of an arm run side by side)`)
-  else if (config.connectionLevels.length > 1) need(`1 with several 'connections' levels (${config.connectionLevels.join(',')}); more processes per arm measure one level`)
-  else if (config.openLoopRate !== null) need(`1 with 'open-loop-rate' set; more processes per arm measure the closed loop only`)
-  else if (config.connections < k) need(`at most 'connections' (${config.connections}): the arm's connections are split among its processes`)
+  if (config.roundDesign !== 'side-by-side')
+    need(`1 with 'round-design: ${config.roundDesign}' (the processes of an arm run side by side)`)
+  else if (config.connectionLevels.length > 1)
+    need(
+      `1 with several 'connections' levels (${config.connectionLevels.join(',')}); more processes per arm measure one level`
+    )
+  else if (config.openLoopRate !== null)
+    need(`1 with 'open-loop-rate' set; more processes per arm measure the closed loop only`)
+  else if (config.connections < k)
+    need(`at most 'connections' (${config.connections}): the arm's connections are split among its processes`)
 }
 
 /** Rules across inputs, after each input was read on its own. */
 function checkCrossRules(r: Reader, config: Config): void {
   if (r.errors.length === 0 && config.maxRounds < config.rounds) {
-    r.add(bad(Inputs.MaxRounds, r.str(Inputs.MaxRounds), `at least 'rounds' (${config.rounds}): the first look is after 'rounds' blocks`))
+    r.add(
+      bad(
+        Inputs.MaxRounds,
+        r.str(Inputs.MaxRounds),
+        `at least 'rounds' (${config.rounds}): the first look is after 'rounds' blocks`
+      )
+    )
   }
   if (config.roundDesign === 'side-by-side' && config.port !== 0) {
     r.add(
@@ -453,7 +539,12 @@ function checkCrossRules(r: Reader, config: Config): void {
   }
   checkProcessesPerArm(r, config)
   if (config.base === null && r.str(Inputs.BaseTracing) === 'true') {
-    r.add(new ConfigError(Inputs.BaseTracing, `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`))
+    r.add(
+      new ConfigError(
+        Inputs.BaseTracing,
+        `'${Inputs.BaseTracing}' needs 'base-start-command' (the base build to trace), got 'true'`
+      )
+    )
   }
 }
 
@@ -466,17 +557,27 @@ function freezeConfig(config: Config): Config {
     env: Object.freeze({ ...config.env }),
     passEnv: Object.freeze([...config.passEnv]),
     samplingRates: Object.freeze([...config.samplingRates]),
-    extraArms: Object.freeze(config.extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) })))
+    extraArms: Object.freeze(
+      config.extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) }))
+    )
   })
 }
 
 /** What runs and where it answers: read first, so their errors lead the list. */
-function parseTarget(r: Reader, mode: Config['mode']): Pick<Config, 'startCommand' | 'resultsFile' | 'port' | 'targetUrl' | 'readyUrl'> & { baseCommand: string } {
+function parseTarget(
+  r: Reader,
+  mode: Config['mode']
+): Pick<Config, 'startCommand' | 'resultsFile' | 'port' | 'targetUrl' | 'readyUrl'> & { baseCommand: string } {
   // In report mode nothing is measured: the service inputs are not needed.
   const startCommand = mode === 'report' ? r.str(Inputs.StartCommand) : r.required(Inputs.StartCommand)
   const resultsFile = r.str(Inputs.ResultsFile) || null
   if (mode === 'report' && resultsFile === null) {
-    r.add(new ConfigError(Inputs.ResultsFile, `'${Inputs.ResultsFile}' is required with 'mode: report' (the results JSON artifact of the PR workflow), got ''`))
+    r.add(
+      new ConfigError(
+        Inputs.ResultsFile,
+        `'${Inputs.ResultsFile}' is required with 'mode: report' (the results JSON artifact of the PR workflow), got ''`
+      )
+    )
   }
   const baseCommand = r.str(Inputs.BaseStartCommand)
   const port = r.uint(Inputs.Port, 0, 65535)
@@ -499,7 +600,17 @@ function parseTarget(r: Reader, mode: Config['mode']): Pick<Config, 'startComman
 function parseRounds(
   r: Reader,
   raw: RawInputs
-): Pick<Config, 'workingDirectory' | 'grpc' | 'readyTimeoutSec' | 'stopTimeoutSec' | 'serviceName' | 'roundDurationSec' | 'warmupSec' | 'requestTimeoutSec'> &
+): Pick<
+  Config,
+  | 'workingDirectory'
+  | 'grpc'
+  | 'readyTimeoutSec'
+  | 'stopTimeoutSec'
+  | 'serviceName'
+  | 'roundDurationSec'
+  | 'warmupSec'
+  | 'requestTimeoutSec'
+> &
   ReturnType<typeof parseScenarios> {
   return {
     workingDirectory: r.str(Inputs.WorkingDirectory),
@@ -516,13 +627,19 @@ function parseRounds(
 }
 
 /** The tracing budgets and the decision's confidence. */
-function parseBudgets(r: Reader): Pick<Config, 'maxErrorRate' | 'maxQpsOverhead' | 'maxP99Overhead' | 'maxCpuOverhead' | 'confidence' | 'onInconclusive'> {
+function parseBudgets(
+  r: Reader
+): Pick<
+  Config,
+  'maxErrorRate' | 'maxQpsOverhead' | 'maxP99Overhead' | 'maxCpuOverhead' | 'confidence' | 'onInconclusive'
+> {
   return {
     maxErrorRate: r.percent(Inputs.MaxErrorRate, { min: 0, max: 100, optional: false }) as number,
     maxQpsOverhead: r.percent(Inputs.MaxQpsOverhead, { min: 0, max: 99, optional: true }),
     maxP99Overhead: r.percent(Inputs.MaxP99Overhead, { min: 0, max: 10000, optional: true }),
     maxCpuOverhead: r.percent(Inputs.MaxCpuOverhead, { min: 0, max: 10000, optional: true }),
-    confidence: (r.number(Inputs.Confidence, 'a percentage from 50 to 99.9', (n) => n >= 50 && n <= 99.9) as number) / 100,
+    confidence:
+      (r.number(Inputs.Confidence, 'a percentage from 50 to 99.9', (n) => n >= 50 && n <= 99.9) as number) / 100,
     onInconclusive: r.choice(Inputs.OnInconclusive, ['warn', 'fail', 'pass'] as const)
   }
 }
@@ -533,7 +650,16 @@ function parseDesign(
   rounds: number
 ): Pick<
   Config,
-  'otlpProtocol' | 'cpuPinning' | 'roundDesign' | 'processesPerArm' | 'maxRounds' | 'timeBudgetSec' | 'uninstrumentedCommand' | 'exportStep' | 'historySize' | 'outputDir'
+  | 'otlpProtocol'
+  | 'cpuPinning'
+  | 'roundDesign'
+  | 'processesPerArm'
+  | 'maxRounds'
+  | 'timeBudgetSec'
+  | 'uninstrumentedCommand'
+  | 'exportStep'
+  | 'historySize'
+  | 'outputDir'
 > {
   return {
     otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json', 'grpc'] as const),
@@ -550,7 +676,10 @@ function parseDesign(
 }
 
 /** The baselines (same-job base build, stored history) and their regression budgets. */
-function parseBaselines(r: Reader, baseCommand: string): Pick<Config, 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'> {
+function parseBaselines(
+  r: Reader,
+  baseCommand: string
+): Pick<Config, 'base' | 'maxQpsRegression' | 'maxP99Regression' | 'maxOverheadIncrease' | 'baselinePath'> {
   return {
     base:
       baseCommand === ''
@@ -581,7 +710,10 @@ function parsePublishing(r: Reader): Pick<Config, 'comment' | 'commentId' | 'git
 function throwCollected(r: Reader): void {
   if (r.errors.length === 1) throw r.errors[0]
   if (r.errors.length > 1) {
-    throw new ConfigError(r.errors[0].input, `${r.errors.length} invalid inputs:\n- ${r.errors.map((x) => x.message).join('\n- ')}`)
+    throw new ConfigError(
+      r.errors[0].input,
+      `${r.errors.length} invalid inputs:\n- ${r.errors.map((x) => x.message).join('\n- ')}`
+    )
   }
 }
 
@@ -592,7 +724,9 @@ export function parseConfig(raw: RawInputs): Config {
   const { baseCommand, ...target } = parseTarget(r, mode)
   const env = tryParse(r, {} as Record<string, string>, () => parseEnv(Inputs.Env, raw[Inputs.Env] ?? ''))
   const passEnv = tryParse(r, [] as string[], () => parsePassEnvInput(Inputs.PassEnv, raw[Inputs.PassEnv] ?? ''))
-  const extraArms = tryParse(r, [] as { name: string; env: Record<string, string> }[], () => parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? ''))
+  const extraArms = tryParse(r, [] as { name: string; env: Record<string, string> }[], () =>
+    parseExtraArms(Inputs.ExtraArms, raw[Inputs.ExtraArms] ?? '')
+  )
   const samplingRates = parseSamplingRates(r, baseCommand)
   const seed = r.str(Inputs.Seed) === '' ? null : r.uint(Inputs.Seed, 0, 2 ** 32 - 1)
   const rounds = r.uint(Inputs.Rounds, 3, 1000)

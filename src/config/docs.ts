@@ -42,10 +42,15 @@ export function renderReadmeTables(): string {
     '| Input | Default | Description |',
     '| --- | --- | --- |',
     ...INPUT_SPECS.map(
-      (s) => `| \`${s.name}\` | ${s.required ? '**required**' : s.default === '' ? '' : `\`${cell(s.default)}\``} | ${cell(s.description)} |`
+      (s) =>
+        `| \`${s.name}\` | ${s.required ? '**required**' : s.default === '' ? '' : `\`${cell(s.default)}\``} | ${cell(s.description)} |`
     )
   ]
-  const outputs = ['| Output | Description |', '| --- | --- |', ...OUTPUT_SPECS.map((o) => `| \`${o.name}\` | ${cell(o.description)} |`)]
+  const outputs = [
+    '| Output | Description |',
+    '| --- | --- |',
+    ...OUTPUT_SPECS.map((o) => `| \`${o.name}\` | ${cell(o.description)} |`)
+  ]
   return [...inputs, '', ...outputs].join('\n')
 }
 

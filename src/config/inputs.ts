@@ -102,7 +102,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.GrpcProto,
     default: '',
-    description: 'With `grpc-method`: path of the `.proto` file that defines it, relative to `working-directory` (imports resolve relative to the importing file).'
+    description:
+      'With `grpc-method`: path of the `.proto` file that defines it, relative to `working-directory` (imports resolve relative to the importing file).'
   },
   {
     name: Inputs.GrpcRequest,
@@ -113,7 +114,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.GrpcMetadata,
     default: '',
-    description: 'With `grpc-method`: call metadata, one `key=value` per line (keys ending in `-bin` take base64 values).'
+    description:
+      'With `grpc-method`: call metadata, one `key=value` per line (keys ending in `-bin` take base64 values).'
   },
   { name: Inputs.ReadyTimeout, default: '30', description: 'Seconds to wait for the service to become ready.' },
   {
@@ -161,7 +163,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.OpenLoopRate,
     default: 'none',
     description:
-      'Open-loop latency phase after the closed-loop level(s) of every round: requests sent at a constant rate whatever the answers (latency from the scheduled send time, so the P99 is free of coordinated omission). `auto`: 60% of the `off` arm\'s QPS, measured once in a calibration round before the blocks; a number: requests per second; `none` (default): no open-loop phase.'
+      "Open-loop latency phase after the closed-loop level(s) of every round: requests sent at a constant rate whatever the answers (latency from the scheduled send time, so the P99 is free of coordinated omission). `auto`: 60% of the `off` arm's QPS, measured once in a calibration round before the blocks; a number: requests per second; `none` (default): no open-loop phase."
   },
   {
     name: Inputs.MaxP99OpenOverhead,
@@ -189,7 +191,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.MaxP99Overhead,
     default: '20',
-    description: 'Budget in percent for the P99 latency added by tracing at each sampling rate. `none`: reported, not gated.'
+    description:
+      'Budget in percent for the P99 latency added by tracing at each sampling rate. `none`: reported, not gated.'
   },
   {
     name: Inputs.MaxCpuOverhead,
@@ -200,12 +203,14 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.Confidence,
     default: '95',
-    description: 'Confidence level in percent of the intervals; a comparison fails only when its whole interval is beyond the budget.'
+    description:
+      'Confidence level in percent of the intervals; a comparison fails only when its whole interval is beyond the budget.'
   },
   {
     name: Inputs.OnInconclusive,
     default: 'warn',
-    description: 'What an inconclusive verdict (interval straddles the budget) does to the check: `warn`, `fail` or `pass`.'
+    description:
+      'What an inconclusive verdict (interval straddles the budget) does to the check: `warn`, `fail` or `pass`.'
   },
   {
     name: Inputs.Seed,
@@ -234,7 +239,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ProcessesPerArm,
     default: '1',
     description:
-      'Side-by-side only: processes of each arm started fresh per block (1–4). The arm\'s result for the block is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. Each process keeps its own speed offset for life, so k processes cut that part of the per-block noise by about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing (the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; README, Accuracy): compare runs at one setting. One `connections` level, no open-loop phase.'
+      "Side-by-side only: processes of each arm started fresh per block (1–4). The arm's result for the block is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. Each process keeps its own speed offset for life, so k processes cut that part of the per-block noise by about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing (the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; README, Accuracy): compare runs at one setting. One `connections` level, no open-loop phase."
   },
   {
     name: Inputs.MaxRounds,
@@ -246,7 +251,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.TimeBudget,
     default: '180',
     description:
-      'Seconds of wall time a run may take (`0`: no limit). After each look the gate predicts the next from this look\'s time per block: a look that would end after the budget is cut to the blocks that fit (at least 2 more), or not started; that look is then the last, and it spends all the α not yet spent (the error rates stay those of `confidence`). On a 2-core runner the default (3 min) ends a two-arm run after the first look (8 blocks of 2 s + 10 s, about 100 s) or at about 14 blocks; `0` or a larger budget runs the full plan (8, 16, 24 blocks).'
+      "Seconds of wall time a run may take (`0`: no limit). After each look the gate predicts the next from this look's time per block: a look that would end after the budget is cut to the blocks that fit (at least 2 more), or not started; that look is then the last, and it spends all the α not yet spent (the error rates stay those of `confidence`). On a 2-core runner the default (3 min) ends a two-arm run after the first look (8 blocks of 2 s + 10 s, about 100 s) or at about 14 blocks; `0` or a larger budget runs the full plan (8, 16, 24 blocks)."
   },
   {
     name: Inputs.UninstrumentedCommand,
@@ -285,12 +290,14 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.MaxQpsRegression,
     default: '5',
-    description: 'Budget in percent for the QPS lost by the head build vs the base build, tracing off. `none`: reported, not gated.'
+    description:
+      'Budget in percent for the QPS lost by the head build vs the base build, tracing off. `none`: reported, not gated.'
   },
   {
     name: Inputs.MaxP99Regression,
     default: '10',
-    description: 'Budget in percent for the P99 added by the head build vs the base build, tracing off. `none`: reported, not gated.'
+    description:
+      'Budget in percent for the P99 added by the head build vs the base build, tracing off. `none`: reported, not gated.'
   },
   {
     name: Inputs.MaxOverheadIncrease,
@@ -318,7 +325,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.Comment,
     default: 'always',
-    description: 'Sticky PR comment: `always`, `on-failure` (fail, inconclusive or error) or `never`. Needs `pull-requests: write`.'
+    description:
+      'Sticky PR comment: `always`, `on-failure` (fail, inconclusive or error) or `never`. Needs `pull-requests: write`.'
   },
   {
     name: Inputs.CommentId,

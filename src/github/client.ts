@@ -40,7 +40,10 @@ export class GitHubApiError extends Error {
   /** The call was refused by a rate limit (a 403/429 that does not mean "no permission"). */
   readonly rateLimited: boolean
 
-  constructor(message: string, init: { status: number | null; method: string; endpoint: string; rateLimited?: boolean }) {
+  constructor(
+    message: string,
+    init: { status: number | null; method: string; endpoint: string; rateLimited?: boolean }
+  ) {
     super(message)
     this.name = 'GitHubApiError'
     this.status = init.status
@@ -60,7 +63,8 @@ export class GitHubApiError extends Error {
  * times in all, refusing to send the token to any other host (a `Link` header could name one).
  */
 export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
-  if (opts.token.trim() === '') throw new Error('the GitHub token is empty: pass the github-token input (default ${{ github.token }})')
+  if (opts.token.trim() === '')
+    throw new Error('the GitHub token is empty: pass the github-token input (default ${{ github.token }})')
   const attempts = intIn(opts.attempts ?? 3, 1, 10, 'attempts')
   const unitMs = intIn(opts.retryDelayMs ?? 1000, 0, 60_000, 'retryDelayMs')
   const apiUrl = opts.apiUrl.replace(/\/+$/, '')
@@ -71,11 +75,15 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     throw new Error(`apiUrl must be an absolute URL, got '${apiUrl}'`)
   }
   const log = opts.log ?? ((): void => {})
-  const onLimit = (kind: string) => (retryAfterS: number, options: { method: string; url: string }, _o: unknown, retryCount: number): boolean => {
-    const again = retryCount + 1 < attempts && retryAfterS <= MAX_RATE_LIMIT_WAIT_S
-    log(`GitHub API ${options.method} ${options.url}: ${kind}, retry after ${retryAfterS} s${again ? '' : ': giving up'}`)
-    return again
-  }
+  const onLimit =
+    (kind: string) =>
+    (retryAfterS: number, options: { method: string; url: string }, _o: unknown, retryCount: number): boolean => {
+      const again = retryCount + 1 < attempts && retryAfterS <= MAX_RATE_LIMIT_WAIT_S
+      log(
+        `GitHub API ${options.method} ${options.url}: ${kind}, retry after ${retryAfterS} s${again ? '' : ': giving up'}`
+      )
+      return again
+    }
   const timeoutMs = opts.timeoutMs ?? 30_000
   // Our `request` replaces the toolkit's whole `request` default, so its proxy-aware fetch is wrapped, not lost.
   const base: typeof fetch = opts.fetchImpl ?? (toolkitDefaults.request?.fetch as typeof fetch | undefined) ?? fetch
@@ -115,7 +123,9 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     const url = new URL(String(options.url), `${apiUrl}/`)
     if (url.origin !== origin) {
       // Not a GitHubApiError: nothing was sent, and no retry may send it.
-      throw new Error(`refusing GitHub API ${options.method} ${url.origin}${url.pathname}: another host than the API's ${origin} would get the token`)
+      throw new Error(
+        `refusing GitHub API ${options.method} ${url.origin}${url.pathname}: another host than the API's ${origin} would get the token`
+      )
     }
   })
   return octokit
@@ -127,7 +137,11 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
  */
 export function toApiError(err: unknown, token: string, apiUrl: string): unknown {
   if (err instanceof GitHubApiError) return err
-  const e = err as { status?: unknown; request?: { method?: string; url?: string }; response?: { status: number; headers: Record<string, string | undefined>; data?: unknown } }
+  const e = err as {
+    status?: unknown
+    request?: { method?: string; url?: string }
+    response?: { status: number; headers: Record<string, string | undefined>; data?: unknown }
+  }
   if (e === null || typeof e !== 'object' || typeof e.status !== 'number' || e.request === undefined) return err
   const origin = new URL(apiUrl).origin
   const method = e.request.method ?? 'GET'
@@ -136,13 +150,23 @@ export function toApiError(err: unknown, token: string, apiUrl: string): unknown
   if (response === undefined) {
     // No answer: octokit reports network errors and timeouts as status 500 without a response.
     const cause = (err as { cause?: unknown }).cause
-    return new GitHubApiError(redact(`GitHub API ${method} ${endpoint} failed: ${errorText(cause ?? err)}`, token), { status: null, method, endpoint })
+    return new GitHubApiError(redact(`GitHub API ${method} ${endpoint} failed: ${errorText(cause ?? err)}`, token), {
+      status: null,
+      method,
+      endpoint
+    })
   }
   const detail = githubMessage(response.data)
   const what = `GitHub API ${method} ${endpoint} failed with HTTP ${response.status}${detail === '' ? '' : ` (${detail})`}`
   const rateLimited =
-    response.status === 429 || (response.status === 403 && (response.headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(detail)))
-  const hint = response.status === 401 ? ': the token is invalid or expired; check the github-token input' : rateLimited ? ': rate limited' : ''
+    response.status === 429 ||
+    (response.status === 403 && (response.headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(detail)))
+  const hint =
+    response.status === 401
+      ? ': the token is invalid or expired; check the github-token input'
+      : rateLimited
+        ? ': rate limited'
+        : ''
   return new GitHubApiError(redact(`${what}${hint}`, token), { status: response.status, method, endpoint, rateLimited })
 }
 

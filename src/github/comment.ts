@@ -2,7 +2,15 @@
  * The one sticky PR comment: found by its marker line, written by the token's own account, through
  * the paginated comment list; updated in place on re-runs, created otherwise.
  */
-import { createGitHubClient, GitHubApiError, isTransient, redact, toApiError, type GitHubClient, type GitHubClientOptions } from './client.js'
+import {
+  createGitHubClient,
+  GitHubApiError,
+  isTransient,
+  redact,
+  toApiError,
+  type GitHubClient,
+  type GitHubClientOptions
+} from './client.js'
 import { commentBody, hasMarkerLine } from './comment-body.js'
 
 export { GitHubApiError } from './client.js'
@@ -73,7 +81,8 @@ export async function getPullRequestHeadSha(opts: {
   try {
     const { data } = await octokit.rest.pulls.get({ owner: opts.owner, repo: opts.repo, pull_number: opts.number })
     const sha: unknown = data.head?.sha
-    if (typeof sha !== 'string') throw new Error(`GitHub API GET /repos/${opts.owner}/${opts.repo}/pulls/${opts.number} answered without head.sha`)
+    if (typeof sha !== 'string')
+      throw new Error(`GitHub API GET /repos/${opts.owner}/${opts.repo}/pulls/${opts.number} answered without head.sha`)
     return sha
   } catch (err) {
     throw toApiError(err, opts.token, opts.apiUrl)
@@ -143,7 +152,12 @@ async function writeComment(
     const existing = await findStickyComment(octokit, target, marker, author, opts.log)
     if (existing !== null) {
       try {
-        const { data } = await octokit.rest.issues.updateComment({ owner: target.owner, repo: target.repo, comment_id: existing.id, body })
+        const { data } = await octokit.rest.issues.updateComment({
+          owner: target.owner,
+          repo: target.repo,
+          comment_id: existing.id,
+          body
+        })
         opts.log(`Updated sticky comment ${data.id} (${data.html_url})`)
         return { outcome: 'updated', commentId: data.id, url: data.html_url }
       } catch (err) {
@@ -157,9 +171,14 @@ async function writeComment(
       opts.log(`Created sticky comment ${data.id} (${data.html_url})`)
       return { outcome: 'created', commentId: data.id, url: data.html_url }
     } catch (err) {
-      const status = (err as { status?: unknown; response?: unknown }).response === undefined ? null : (err as { status: number }).status
+      const status =
+        (err as { status?: unknown; response?: unknown }).response === undefined
+          ? null
+          : (err as { status: number }).status
       if (attempt >= opts.attempts || (status !== null && status < 500)) throw err
-      opts.log(`Creating the comment failed (attempt ${attempt} of ${opts.attempts}); looking for it again before retrying`)
+      opts.log(
+        `Creating the comment failed (attempt ${attempt} of ${opts.attempts}); looking for it again before retrying`
+      )
     }
   }
 }
@@ -174,10 +193,15 @@ async function findStickyComment(
 ): Promise<FoundComment | null> {
   let page = 0
   let othersWithMarker = 0
-  for await (const response of octokit.paginate.iterator(octokit.rest.issues.listComments, { ...target, per_page: 100 })) {
+  for await (const response of octokit.paginate.iterator(octokit.rest.issues.listComments, {
+    ...target,
+    per_page: 100
+  })) {
     page++
     if (!Array.isArray(response.data)) {
-      throw new Error(`GitHub API GET /repos/${target.owner}/${target.repo}/issues/${target.issue_number}/comments returned ${typeof response.data} instead of a list of comments`)
+      throw new Error(
+        `GitHub API GET /repos/${target.owner}/${target.repo}/issues/${target.issue_number}/comments returned ${typeof response.data} instead of a list of comments`
+      )
     }
     for (const c of response.data) {
       if (typeof c.body !== 'string' || !hasMarkerLine(c.body, marker)) continue
@@ -192,7 +216,10 @@ async function findStickyComment(
       break
     }
   }
-  if (othersWithMarker > 0) log(`Ignored ${othersWithMarker} comment(s) carrying the marker that were written by someone other than '${author}'`)
+  if (othersWithMarker > 0)
+    log(
+      `Ignored ${othersWithMarker} comment(s) carrying the marker that were written by someone other than '${author}'`
+    )
   return null
 }
 
@@ -211,10 +238,15 @@ async function viewerLogin(octokit: GitHubClient, log: (m: string) => void): Pro
     }
     log(`GraphQL viewer answered without a login; assuming the token is ${GITHUB_ACTIONS_BOT_LOGIN}`)
   } catch (err) {
-    const status = (err as { status?: unknown; response?: unknown }).response === undefined ? null : (err as { status: unknown }).status
+    const status =
+      (err as { status?: unknown; response?: unknown }).response === undefined
+        ? null
+        : (err as { status: unknown }).status
     // 5xx, network and 401 are failures of the whole call; a refusal (403/404) or a GraphQL error is not.
     if (status === null || status === 401 || (typeof status === 'number' && status >= 500)) throw err
-    log(`GraphQL viewer is not available to this token (${String(status ?? 'error')}); assuming it is ${GITHUB_ACTIONS_BOT_LOGIN}`)
+    log(
+      `GraphQL viewer is not available to this token (${String(status ?? 'error')}); assuming it is ${GITHUB_ACTIONS_BOT_LOGIN}`
+    )
   }
   return GITHUB_ACTIONS_BOT_LOGIN
 }

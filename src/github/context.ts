@@ -48,7 +48,9 @@ export function readPullRequestContext(env: NodeJS.ProcessEnv = process.env): Pu
 
   const eventPath = env.GITHUB_EVENT_PATH
   if (eventPath === undefined || eventPath === '') {
-    throw new Error(`GITHUB_EVENT_PATH is not set, but GITHUB_EVENT_NAME is '${eventName}': cannot read the pull request payload`)
+    throw new Error(
+      `GITHUB_EVENT_PATH is not set, but GITHUB_EVENT_NAME is '${eventName}': cannot read the pull request payload`
+    )
   }
   let text: string
   try {

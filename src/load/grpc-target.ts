@@ -59,7 +59,8 @@ export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
   const name = (f: GrpcTargetField): string => spec.names?.[f] ?? f
   const bad = (f: GrpcTargetField, msg: string): GrpcTargetError => new GrpcTargetError(f, `'${name(f)}' ${msg}`)
 
-  if (!fs.existsSync(spec.protoPath)) throw bad('proto', `must be the path of a .proto file, got '${spec.protoPath}' (no such file)`)
+  if (!fs.existsSync(spec.protoPath))
+    throw bad('proto', `must be the path of a .proto file, got '${spec.protoPath}' (no such file)`)
   let root: protobuf.Root
   try {
     // keepCase: fields keep their proto names, which protojson accepts along with the JSON names.
@@ -75,15 +76,24 @@ export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
   const service = root.lookup(serviceName)
   if (!(service instanceof protobuf.Service)) {
     const services = listServices(root)
-    throw bad('method', `names service '${serviceName}', which '${spec.protoPath}' does not define (services: ${services.length > 0 ? services.join(', ') : 'none'}), got '${spec.method}'`)
+    throw bad(
+      'method',
+      `names service '${serviceName}', which '${spec.protoPath}' does not define (services: ${services.length > 0 ? services.join(', ') : 'none'}), got '${spec.method}'`
+    )
   }
   const method = service.methods[methodName]
   const qualified = `${service.fullName.slice(1)}/${methodName}`
   if (method === undefined) {
-    throw bad('method', `names method '${methodName}', which service ${service.fullName.slice(1)} does not have (methods: ${Object.keys(service.methods).join(', ') || 'none'}), got '${spec.method}'`)
+    throw bad(
+      'method',
+      `names method '${methodName}', which service ${service.fullName.slice(1)} does not have (methods: ${Object.keys(service.methods).join(', ') || 'none'}), got '${spec.method}'`
+    )
   }
   if (method.requestStream === true || method.responseStream === true) {
-    throw bad('method', `must be a unary method; ${qualified} streams (only unary calls are load-tested), got '${spec.method}'`)
+    throw bad(
+      'method',
+      `must be a unary method; ${qualified} streams (only unary calls are load-tested), got '${spec.method}'`
+    )
   }
   const requestType = method.resolvedRequestType as protobuf.Type
   const responseType = method.resolvedResponseType as protobuf.Type
@@ -102,14 +112,21 @@ export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
     const key = rawKey.toLowerCase()
     // The HTTP/2 header-name characters gRPC allows; reserved grpc-* and pseudo-headers are not ours to set.
     if (!/^[0-9a-z_.-]+$/.test(key) || key.startsWith('grpc-') || RESERVED_HEADERS.has(key)) {
-      throw bad('metadata', `keys must be lower-case letters, digits, '_', '-', '.', not start with 'grpc-' and not be one of ${[...RESERVED_HEADERS].join(', ')}, got '${rawKey}'`)
+      throw bad(
+        'metadata',
+        `keys must be lower-case letters, digits, '_', '-', '.', not start with 'grpc-' and not be one of ${[...RESERVED_HEADERS].join(', ')}, got '${rawKey}'`
+      )
     }
     if (key.endsWith('-bin')) {
       if (!BASE64.test(value)) throw bad('metadata', `value of binary key '${rawKey}' must be base64, got '${value}'`)
       metadata.push([key, Buffer.from(value, 'base64')])
     } else {
       // Printable ASCII only: anything else is not a valid HTTP/2 header value.
-      if (!/^[\x20-\x7e]*$/.test(value)) throw bad('metadata', `value of '${rawKey}' must be printable ASCII (use a '-bin' key for binary), got '${value}'`)
+      if (!/^[\x20-\x7e]*$/.test(value))
+        throw bad(
+          'metadata',
+          `value of '${rawKey}' must be printable ASCII (use a '-bin' key for binary), got '${value}'`
+        )
       metadata.push([key, value])
     }
   }
@@ -133,7 +150,16 @@ function listServices(ns: protobuf.NamespaceBase): string[] {
 }
 
 // Set by the gRPC transport itself, or HTTP/1 connection headers that HTTP/2 forbids.
-const RESERVED_HEADERS = new Set(['content-type', 'te', 'host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade'])
+const RESERVED_HEADERS = new Set([
+  'content-type',
+  'te',
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade'
+])
 
 class ConversionError extends Error {}
 
@@ -179,22 +205,29 @@ function toMessage(type: protobuf.Type, value: unknown, path: string): Record<st
   const where = path === '' ? 'the request' : path
   const special = wellKnown(type, value, where)
   if (special !== null) return special
-  if (!isPlainObject(value)) throw new ConversionError(`${where} must be a JSON object (${type.fullName.slice(1)}), got ${describe(value)}`)
+  if (!isPlainObject(value))
+    throw new ConversionError(`${where} must be a JSON object (${type.fullName.slice(1)}), got ${describe(value)}`)
   const out: Record<string, unknown> = {}
   const oneofSet = new Map<string, string>()
   for (const [key, v] of Object.entries(value)) {
     const field = type.fieldsArray.find((f) => f.name === key || jsonNameOf(f) === key)
     if (field === undefined) {
       const known = type.fieldsArray.map((f) => f.name).join(', ')
-      throw new ConversionError(`${at(path, key)} is not a field of ${type.fullName.slice(1)} (fields: ${known || 'none'})`)
+      throw new ConversionError(
+        `${at(path, key)} is not a field of ${type.fullName.slice(1)} (fields: ${known || 'none'})`
+      )
     }
-    if (field.name in out) throw new ConversionError(`${at(path, key)} is given twice (as '${field.name}' and '${jsonNameOf(field)}')`)
+    if (field.name in out)
+      throw new ConversionError(`${at(path, key)} is given twice (as '${field.name}' and '${jsonNameOf(field)}')`)
     // protojson: null means "default", i.e. leave the field out (google.protobuf.Value aside, not supported).
     if (v === null) continue
     const oneof = field.partOf
     if (oneof !== null && oneof !== undefined) {
       const other = oneofSet.get(oneof.name)
-      if (other !== undefined) throw new ConversionError(`${at(path, key)} and ${at(path, other)} are both set, but belong to the same oneof '${oneof.name}'`)
+      if (other !== undefined)
+        throw new ConversionError(
+          `${at(path, key)} and ${at(path, other)} are both set, but belong to the same oneof '${oneof.name}'`
+        )
       oneofSet.set(oneof.name, key)
     }
     out[field.name] = convertField(field, v, at(path, key))
@@ -213,7 +246,8 @@ function convertField(field: protobuf.Field, v: unknown, path: string): unknown 
     return out
   }
   if (field.repeated) {
-    if (!Array.isArray(v)) throw new ConversionError(`${path} must be a JSON array (repeated ${field.type}), got ${describe(v)}`)
+    if (!Array.isArray(v))
+      throw new ConversionError(`${path} must be a JSON array (repeated ${field.type}), got ${describe(v)}`)
     return v.map((item, i) => convertSingle(field, item, `${path}[${i}]`))
   }
   return convertSingle(field, v, path)
@@ -225,7 +259,9 @@ function convertSingle(field: protobuf.Field, v: unknown, path: string): unknown
   if (resolved instanceof protobuf.Enum) {
     if (typeof v === 'string' && v in resolved.values) return resolved.values[v]
     if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31) return v
-    throw new ConversionError(`${path} must be one of ${Object.keys(resolved.values).join(', ')} (enum ${resolved.fullName.slice(1)}) or its number, got ${describe(v)}`)
+    throw new ConversionError(
+      `${path} must be one of ${Object.keys(resolved.values).join(', ')} (enum ${resolved.fullName.slice(1)}) or its number, got ${describe(v)}`
+    )
   }
   return convertScalar(field.type, v, path)
 }
@@ -288,10 +324,16 @@ function wellKnown(type: protobuf.Type, v: unknown, where: string): Record<strin
     return { value: convertScalar(field.type, v, where) }
   }
   if (name === '.google.protobuf.Timestamp') {
-    if (typeof v !== 'string') throw new ConversionError(`${where} must be an RFC 3339 timestamp string such as "2024-01-02T03:04:05.5Z", got ${describe(v)}`)
+    if (typeof v !== 'string')
+      throw new ConversionError(
+        `${where} must be an RFC 3339 timestamp string such as "2024-01-02T03:04:05.5Z", got ${describe(v)}`
+      )
     const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(v)
     const ms = m ? Date.parse(`${m[1]}${m[3]}`) : NaN
-    if (!m || Number.isNaN(ms)) throw new ConversionError(`${where} must be an RFC 3339 timestamp string such as "2024-01-02T03:04:05.5Z", got ${describe(v)}`)
+    if (!m || Number.isNaN(ms))
+      throw new ConversionError(
+        `${where} must be an RFC 3339 timestamp string such as "2024-01-02T03:04:05.5Z", got ${describe(v)}`
+      )
     return { seconds: String(Math.floor(ms / 1000)), nanos: Number((m[2] ?? '').padEnd(9, '0')) }
   }
   if (name === '.google.protobuf.Duration') {
@@ -301,7 +343,15 @@ function wellKnown(type: protobuf.Type, v: unknown, where: string): Record<strin
     const nanos = Number((m[3] ?? '').padEnd(9, '0'))
     return { seconds: `${m[1] === '-' ? '-' : ''}${m[2]}`, nanos: sign * nanos }
   }
-  if (['.google.protobuf.Struct', '.google.protobuf.Value', '.google.protobuf.ListValue', '.google.protobuf.Any', '.google.protobuf.FieldMask'].includes(name)) {
+  if (
+    [
+      '.google.protobuf.Struct',
+      '.google.protobuf.Value',
+      '.google.protobuf.ListValue',
+      '.google.protobuf.Any',
+      '.google.protobuf.FieldMask'
+    ].includes(name)
+  ) {
     throw new ConversionError(`${where} has type ${name.slice(1)}, whose JSON form is not supported in the request`)
   }
   return null

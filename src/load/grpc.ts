@@ -30,9 +30,25 @@ import * as grpc from '@grpc/grpc-js'
 import { createLatencyHistogram, summarizeLatency } from './histogram.js'
 import { errorRateOf, type LoadRun } from './load.js'
 import type { GrpcTarget } from './grpc-target.js'
-import { checkWindow, countInSecond, perSecondCounts, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, type MeasureWindow } from './window.js'
+import {
+  checkWindow,
+  countInSecond,
+  perSecondCounts,
+  placeInWindow,
+  scheduleWindow,
+  warmupSecOf,
+  windowAfter,
+  windowSec,
+  type MeasureWindow
+} from './window.js'
 
-export { loadGrpcTarget, GrpcTargetError, type GrpcTarget, type GrpcTargetSpec, type GrpcTargetField } from './grpc-target.js'
+export {
+  loadGrpcTarget,
+  GrpcTargetError,
+  type GrpcTarget,
+  type GrpcTargetSpec,
+  type GrpcTargetField
+} from './grpc-target.js'
 
 /** One gRPC load phase: optional warm-up, then the measured window. */
 export interface GrpcLoadOptions {
@@ -142,7 +158,9 @@ class Channel {
   get(): http2.ClientHttp2Session {
     const s = this.session
     if (s !== null && !s.closed && !s.destroyed) return s
-    const session = http2.connect(this.authority, { settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES } })
+    const session = http2.connect(this.authority, {
+      settings: { enablePush: false, initialWindowSize: STREAM_WINDOW_BYTES }
+    })
     // Without an 'error' listener a refused connection would be an uncaught exception; the calls on
     // it fail through their own streams, and the next call reconnects.
     session.on('error', () => {})
@@ -165,7 +183,13 @@ class Channel {
 type Outcome = { kind: 'ok' } | { kind: 'failed'; code: number | null; detail: string }
 
 /** One unary call; `done` runs exactly once unless the call is cancelled first. Returns a cancel function. */
-function unaryCall(channel: Channel, headers: http2.OutgoingHttpHeaders, frame: Buffer, timeoutMs: number, done: (o: Outcome) => void): () => void {
+function unaryCall(
+  channel: Channel,
+  headers: http2.OutgoingHttpHeaders,
+  frame: Buffer,
+  timeoutMs: number,
+  done: (o: Outcome) => void
+): () => void {
   let finished = false
   let stream: http2.ClientHttp2Stream | null = null
   const finish = (o: Outcome): void => {
@@ -211,11 +235,20 @@ function unaryCall(channel: Channel, headers: http2.OutgoingHttpHeaders, frame: 
     if (grpcStatus !== undefined) {
       const code = Number(grpcStatus)
       if (code === STATUS.OK) finish({ kind: 'ok' })
-      else finish({ kind: 'failed', code: Number.isInteger(code) ? code : STATUS.UNKNOWN, detail: decodeGrpcMessage(grpcMessage) })
+      else
+        finish({
+          kind: 'failed',
+          code: Number.isInteger(code) ? code : STATUS.UNKNOWN,
+          detail: decodeGrpcMessage(grpcMessage)
+        })
     } else if (httpStatus !== undefined && httpStatus !== 200) {
       finish({ kind: 'failed', code: statusFromHttp(httpStatus), detail: `HTTP ${httpStatus} without grpc-status` })
     } else {
-      finish({ kind: 'failed', code: null, detail: `stream closed without a grpc-status (RST_STREAM code ${stream?.rstCode ?? '?'})` })
+      finish({
+        kind: 'failed',
+        code: null,
+        detail: `stream closed without a grpc-status (RST_STREAM code ${stream?.rstCode ?? '?'})`
+      })
     }
   })
   stream.end(frame)
@@ -246,7 +279,9 @@ export async function runGrpcLoad(opts: GrpcLoadOptions): Promise<GrpcLoadRun> {
   validate(opts)
   const startMs = performance.now()
   const window = opts.window ?? windowAfter(opts.warmupSec, opts.durationSec, startMs)
-  const n = opts.channels ?? Math.max(Math.min(opts.connections, DEFAULT_MAX_CHANNELS), Math.ceil(opts.connections / MAX_CALLS_PER_CHANNEL))
+  const n =
+    opts.channels ??
+    Math.max(Math.min(opts.connections, DEFAULT_MAX_CHANNELS), Math.ceil(opts.connections / MAX_CALLS_PER_CHANNEL))
   const authority = `http://${opts.address}`
   const channels = Array.from({ length: n }, () => new Channel(authority))
   try {
@@ -291,7 +326,12 @@ interface PhaseOutcome {
 }
 
 /** Count one finished call by where it completed: inside the window in full, before it only as warm-up. */
-function countCall(out: PhaseOutcome, o: Outcome, latencyUs: number, hist: ReturnType<typeof createLatencyHistogram>): void {
+function countCall(
+  out: PhaseOutcome,
+  o: Outcome,
+  latencyUs: number,
+  hist: ReturnType<typeof createLatencyHistogram>
+): void {
   if (o.kind === 'ok') {
     out.ok++
     out.statuses.OK = (out.statuses.OK ?? 0) + 1
@@ -309,7 +349,17 @@ function countCall(out: PhaseOutcome, o: Outcome, latencyUs: number, hist: Retur
 
 function runPhase(channels: Channel[], opts: GrpcLoadOptions, window: MeasureWindow): Promise<PhaseOutcome> {
   const hist = createLatencyHistogram()
-  const out: PhaseOutcome = { ok: 0, non2xx: 0, errors: 0, timeouts: 0, statuses: {}, latency: summarizeLatency(hist), histogram: hist, warmupOk: 0, okPerSecond: perSecondCounts(window) }
+  const out: PhaseOutcome = {
+    ok: 0,
+    non2xx: 0,
+    errors: 0,
+    timeouts: 0,
+    statuses: {},
+    latency: summarizeLatency(hist),
+    histogram: hist,
+    warmupOk: 0,
+    okPerSecond: perSecondCounts(window)
+  }
   const timeoutMs = opts.timeoutSec * 1000
   const headers = requestHeaders(opts.target, timeoutMs)
   const frame = frameMessage(opts.target.requestBytes)
@@ -379,9 +429,12 @@ function validate(opts: GrpcLoadOptions): void {
   if (opts.channels !== undefined && (!Number.isInteger(opts.channels) || opts.channels < 1)) {
     throw new Error(`gRPC channels must be a positive integer, got '${String(opts.channels)}'`)
   }
-  if (!Number.isFinite(opts.warmupSec) || opts.warmupSec < 0) throw new Error(`warm-up must be ≥ 0 seconds, got '${String(opts.warmupSec)}'`)
-  if (!Number.isFinite(opts.durationSec) || opts.durationSec <= 0) throw new Error(`load duration must be > 0 seconds, got '${String(opts.durationSec)}'`)
-  if (!Number.isFinite(opts.timeoutSec) || opts.timeoutSec <= 0) throw new Error(`call deadline must be > 0 seconds, got '${String(opts.timeoutSec)}'`)
+  if (!Number.isFinite(opts.warmupSec) || opts.warmupSec < 0)
+    throw new Error(`warm-up must be ≥ 0 seconds, got '${String(opts.warmupSec)}'`)
+  if (!Number.isFinite(opts.durationSec) || opts.durationSec <= 0)
+    throw new Error(`load duration must be > 0 seconds, got '${String(opts.durationSec)}'`)
+  if (!Number.isFinite(opts.timeoutSec) || opts.timeoutSec <= 0)
+    throw new Error(`call deadline must be > 0 seconds, got '${String(opts.timeoutSec)}'`)
   checkWindow(opts.window)
 }
 
@@ -425,7 +478,10 @@ export function probeGrpc(address: string, target: GrpcTarget, timeoutMs: number
           target.decodeResponse(response ?? Buffer.alloc(0))
           resolve({ ok: true, detail: 'OK' })
         } catch (e) {
-          resolve({ ok: false, detail: `OK, but the response is not a valid message of the method's response type: ${e instanceof Error ? e.message : String(e)}` })
+          resolve({
+            ok: false,
+            detail: `OK, but the response is not a valid message of the method's response type: ${e instanceof Error ? e.message : String(e)}`
+          })
         }
       }
     )
@@ -433,20 +489,34 @@ export function probeGrpc(address: string, target: GrpcTarget, timeoutMs: number
 }
 
 /** A readiness check for startService: the target method answering OK. */
-export function grpcReadyCheck(address: string, target: GrpcTarget): { label: string; probe: (timeoutMs: number) => Promise<GrpcProbeResult> } {
-  return { label: `gRPC ${target.method} on ${address} to answer OK`, probe: (timeoutMs) => probeGrpc(address, target, timeoutMs) }
+export function grpcReadyCheck(
+  address: string,
+  target: GrpcTarget
+): { label: string; probe: (timeoutMs: number) => Promise<GrpcProbeResult> } {
+  return {
+    label: `gRPC ${target.method} on ${address} to answer OK`,
+    probe: (timeoutMs) => probeGrpc(address, target, timeoutMs)
+  }
 }
 
 /**
  * Call the target method until it answers OK, every `intervalMs`, for at most `timeoutMs`; throws
  * with the last status otherwise. For callers that do not start the service through startService.
  */
-export async function waitGrpcReady(opts: { address: string; target: GrpcTarget; timeoutMs: number; intervalMs?: number }): Promise<void> {
+export async function waitGrpcReady(opts: {
+  address: string
+  target: GrpcTarget
+  timeoutMs: number
+  intervalMs?: number
+}): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs
   let last = 'no answer yet'
   for (;;) {
     const remaining = deadline - Date.now()
-    if (remaining <= 0) throw new Error(`gRPC ${opts.target.method} on ${opts.address} did not answer OK within ${opts.timeoutMs} ms (last: ${last})`)
+    if (remaining <= 0)
+      throw new Error(
+        `gRPC ${opts.target.method} on ${opts.address} did not answer OK within ${opts.timeoutMs} ms (last: ${last})`
+      )
     const r = await probeGrpc(opts.address, opts.target, Math.max(10, Math.min(1000, remaining)))
     if (r.ok) return
     last = r.detail

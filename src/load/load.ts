@@ -23,7 +23,18 @@
 import autocannon from 'autocannon'
 import type { LoadResult } from '../types.js'
 import { createLatencyHistogram, msToUs, summarizeLatency, type LatencyHistogram } from './histogram.js'
-import { checkWindow, countInSecond, perSecondCounts, placeInWindow, scheduleWindow, warmupSecOf, windowAfter, windowSec, WINDOW_TAIL_MS, type MeasureWindow } from './window.js'
+import {
+  checkWindow,
+  countInSecond,
+  perSecondCounts,
+  placeInWindow,
+  scheduleWindow,
+  warmupSecOf,
+  windowAfter,
+  windowSec,
+  WINDOW_TAIL_MS,
+  type MeasureWindow
+} from './window.js'
 
 /** One load phase: optional warm-up, then the measured window. */
 export interface LoadOptions {
@@ -122,7 +133,12 @@ function countEvent(o: PhaseOutcome, where: 'before' | 'inside' | 'after', add: 
 }
 
 /** Count every response and failure of the instance by where in the window it completed; latency of 2xx inside it. */
-function countEvents(instance: autocannon.Instance, window: MeasureWindow, out: PhaseOutcome, hist: ReturnType<typeof createLatencyHistogram>): void {
+function countEvents(
+  instance: autocannon.Instance,
+  window: MeasureWindow,
+  out: PhaseOutcome,
+  hist: ReturnType<typeof createLatencyHistogram>
+): void {
   instance.on('response', (_client: unknown, statusCode: number, _resBytes: number, responseTime: number) => {
     const now = performance.now()
     const where = placeInWindow(window, now)
@@ -190,14 +206,24 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
         headers: opts.headers,
         body: opts.body
       },
-      (err: unknown, result: autocannon.Result) => done(err ? new Error(`autocannon failed against ${opts.url}: ${err instanceof Error ? err.message : String(err)}`) : null, result)
+      (err: unknown, result: autocannon.Result) =>
+        done(
+          err
+            ? new Error(`autocannon failed against ${opts.url}: ${err instanceof Error ? err.message : String(err)}`)
+            : null,
+          result
+        )
     )
     // Runs synchronously for invalid options, i.e. before `watchdog` is set.
     if (settled) return
     watchdog = setTimeout(() => {
       if (settled) return
       instance.stop()
-      done(new Error(`autocannon did not finish against ${opts.url} within ${limitSec.toFixed(1)} s (warm-up + window + request timeout ${opts.timeoutSec} s + ${WATCHDOG_SLACK_SEC} s); stopped it.`))
+      done(
+        new Error(
+          `autocannon did not finish against ${opts.url} within ${limitSec.toFixed(1)} s (warm-up + window + request timeout ${opts.timeoutSec} s + ${WATCHDOG_SLACK_SEC} s); stopped it.`
+        )
+      )
     }, limitSec * 1000)
     const onProgress = opts.onProgress
     const fail = (e: unknown): void => {
@@ -241,12 +267,20 @@ export function toLoadResult(m: PhaseOutcome): LoadResult {
   const timeouts = num('timeouts')
   const errorsInclTimeouts = num('errors')
   if (errorsInclTimeouts < timeouts) {
-    throw new Error(`autocannon reported fewer errors (${errorsInclTimeouts}) than timeouts (${timeouts}); expected errors to include timeouts`)
+    throw new Error(
+      `autocannon reported fewer errors (${errorsInclTimeouts}) than timeouts (${timeouts}); expected errors to include timeouts`
+    )
   }
   // Our window counts and autocannon's totals must describe the same events; a mismatch means
   // autocannon changed how it reports and our numbers would describe something else than its counts.
   const t = m.total
-  if (ok !== t.ok || responses !== t.responses || non2xx !== responses - ok || timeouts !== t.timeouts || errorsInclTimeouts - timeouts !== t.errors) {
+  if (
+    ok !== t.ok ||
+    responses !== t.responses ||
+    non2xx !== responses - ok ||
+    timeouts !== t.timeouts ||
+    errorsInclTimeouts - timeouts !== t.errors
+  ) {
     throw new Error(
       `autocannon counts disagree with its events: result 2xx=${ok}, responses=${responses}, non2xx=${non2xx}, errors=${errorsInclTimeouts}, timeouts=${timeouts}; ` +
         `events 2xx=${t.ok}, responses=${t.responses}, errors=${t.errors}, timeouts=${t.timeouts} (incompatible autocannon version?)`
@@ -272,12 +306,15 @@ function validate(opts: LoadOptions): void {
   } catch {
     throw new Error(`load target URL is not a valid URL: '${opts.url}'`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`load target URL must be http(s), got '${opts.url}'`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`load target URL must be http(s), got '${opts.url}'`)
   if (!Number.isInteger(opts.connections) || opts.connections < 1) {
     throw new Error(`load connections must be a positive integer, got '${String(opts.connections)}'`)
   }
-  if (!Number.isFinite(opts.warmupSec) || opts.warmupSec < 0) throw new Error(`warm-up must be ≥ 0 seconds, got '${String(opts.warmupSec)}'`)
-  if (!Number.isFinite(opts.durationSec) || opts.durationSec <= 0) throw new Error(`load duration must be > 0 seconds, got '${String(opts.durationSec)}'`)
+  if (!Number.isFinite(opts.warmupSec) || opts.warmupSec < 0)
+    throw new Error(`warm-up must be ≥ 0 seconds, got '${String(opts.warmupSec)}'`)
+  if (!Number.isFinite(opts.durationSec) || opts.durationSec <= 0)
+    throw new Error(`load duration must be > 0 seconds, got '${String(opts.durationSec)}'`)
   checkWindow(opts.window)
   // autocannon rejects timeouts below 1 s ("timeout must be greater than 0" for 0.5, confusingly).
   if (!Number.isFinite(opts.timeoutSec) || opts.timeoutSec < 1) {

@@ -89,7 +89,15 @@ function scheduleOf(opts: OpenLoopOptions): Schedule {
   const total = warmupCount + measuredCount
   const windowStartUs = warmupCount * intervalUs
   const windowEndUs = total * intervalUs
-  return { intervalUs, warmupCount, measuredCount, total, windowStartUs, windowEndUs, windowSec: (windowEndUs - windowStartUs) / 1e6 }
+  return {
+    intervalUs,
+    warmupCount,
+    measuredCount,
+    total,
+    windowStartUs,
+    windowEndUs,
+    windowSec: (windowEndUs - windowStartUs) / 1e6
+  }
 }
 
 /**
@@ -160,7 +168,12 @@ class OpenLoopPhase {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
     let pending: Promise<Dispatcher.ResponseData>
     try {
-      pending = this.pool.request({ path: this.path, method: this.method, headers: this.opts.headers, body: this.opts.body })
+      pending = this.pool.request({
+        path: this.path,
+        method: this.method,
+        headers: this.opts.headers,
+        body: this.opts.body
+      })
     } catch (e) {
       // Counted like any failed request rather than thrown out of the scheduler's timer.
       pending = Promise.reject(e)
@@ -257,10 +270,18 @@ class OpenLoopPhase {
       errors: this.errors,
       timeouts: this.timeouts,
       qps: windowSec > 0 ? this.okInWindow / windowSec : 0,
-      errorRate: errorRateOf({ responses: this.responses, non2xx: this.responses - this.ok, errors: this.errors, timeouts: this.timeouts }),
+      errorRate: errorRateOf({
+        responses: this.responses,
+        non2xx: this.responses - this.ok,
+        errors: this.errors,
+        timeouts: this.timeouts
+      }),
       latency: summarizeLatency(this.hist),
       rate: this.opts.rate,
-      sendLag: this.lag.totalCount === 0 ? { p99Us: NaN, maxUs: NaN } : { p99Us: this.lag.getValueAtPercentile(99), maxUs: this.lag.maxValue },
+      sendLag:
+        this.lag.totalCount === 0
+          ? { p99Us: NaN, maxUs: NaN }
+          : { p99Us: this.lag.getValueAtPercentile(99), maxUs: this.lag.maxValue },
       dropped: this.dropped,
       maxInFlight: this.maxInFlight
     }
@@ -286,14 +307,18 @@ function validate(opts: OpenLoopOptions): URL {
   } catch {
     throw new Error(`open-loop target URL is not a valid URL: '${opts.url}'`)
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`open-loop target URL must be http(s), got '${opts.url}'`)
-  if (!Number.isFinite(opts.rate) || opts.rate <= 0) throw new Error(`open-loop rate must be > 0 requests/s, got '${String(opts.rate)}'`)
-  if (!Number.isFinite(opts.durationSec) || opts.durationSec <= 0) throw new Error(`open-loop duration must be > 0 seconds, got '${String(opts.durationSec)}'`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`open-loop target URL must be http(s), got '${opts.url}'`)
+  if (!Number.isFinite(opts.rate) || opts.rate <= 0)
+    throw new Error(`open-loop rate must be > 0 requests/s, got '${String(opts.rate)}'`)
+  if (!Number.isFinite(opts.durationSec) || opts.durationSec <= 0)
+    throw new Error(`open-loop duration must be > 0 seconds, got '${String(opts.durationSec)}'`)
   const w = opts.warmupSec ?? 0
   if (!Number.isFinite(w) || w < 0) throw new Error(`open-loop warm-up must be ≥ 0 seconds, got '${String(w)}'`)
   if (!Number.isInteger(opts.connections) || opts.connections < 1) {
     throw new Error(`open-loop connections must be a positive integer, got '${String(opts.connections)}'`)
   }
-  if (!Number.isFinite(opts.timeoutSec) || opts.timeoutSec <= 0) throw new Error(`open-loop request timeout must be > 0 seconds, got '${String(opts.timeoutSec)}'`)
+  if (!Number.isFinite(opts.timeoutSec) || opts.timeoutSec <= 0)
+    throw new Error(`open-loop request timeout must be > 0 seconds, got '${String(opts.timeoutSec)}'`)
   return url
 }

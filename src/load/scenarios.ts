@@ -30,7 +30,8 @@ export function closedPhaseId(connections: number): string {
 
 /** The `auto` open-loop rate: 60% of the off arm's closed-loop QPS, whole requests/s, at least 1. */
 export function autoOpenLoopRate(offQps: number): number {
-  if (!Number.isFinite(offQps) || offQps <= 0) throw new Error(`the calibration round's QPS must be a positive number, got ${String(offQps)}`)
+  if (!Number.isFinite(offQps) || offQps <= 0)
+    throw new Error(`the calibration round's QPS must be a positive number, got ${String(offQps)}`)
   return Math.max(1, Math.round(offQps * OPEN_LOOP_AUTO_FRACTION))
 }
 
@@ -39,11 +40,20 @@ export function autoOpenLoopRate(offQps: number): number {
  * twice the expected latency (Little's law: in flight = rate × latency), never fewer than the
  * closed-loop level. It is a cap: connections are opened only while every open one is busy.
  */
-export function openLoopConnections(rate: number, connections: number, expectedLatencyUs: number = DEFAULT_EXPECTED_LATENCY_US): number {
+export function openLoopConnections(
+  rate: number,
+  connections: number,
+  expectedLatencyUs: number = DEFAULT_EXPECTED_LATENCY_US
+): number {
   if (!(rate > 0) || !Number.isInteger(connections) || connections < 1) {
-    throw new Error(`open loop needs a positive rate and connections, got rate ${String(rate)}, connections ${String(connections)}`)
+    throw new Error(
+      `open loop needs a positive rate and connections, got rate ${String(rate)}, connections ${String(connections)}`
+    )
   }
-  const latencySec = Number.isFinite(expectedLatencyUs) && expectedLatencyUs > 0 ? expectedLatencyUs / 1e6 : DEFAULT_EXPECTED_LATENCY_US / 1e6
+  const latencySec =
+    Number.isFinite(expectedLatencyUs) && expectedLatencyUs > 0
+      ? expectedLatencyUs / 1e6
+      : DEFAULT_EXPECTED_LATENCY_US / 1e6
   const needed = Math.ceil(2 * rate * latencySec)
   return Math.max(connections, Math.min(needed, MAX_OPEN_CONNECTIONS))
 }
@@ -66,9 +76,11 @@ export interface SpikeStagePlan {
  * and at least 1 (a stage at 0 connections would measure nothing).
  */
 export function spikeStages(spec: SpikeSpec, steps: number = SPIKE_STEPS): SpikeStagePlan[] {
-  if (!Number.isInteger(spec.peak) || spec.peak < 1) throw new Error(`spike peak must be a positive integer, got ${String(spec.peak)}`)
+  if (!Number.isInteger(spec.peak) || spec.peak < 1)
+    throw new Error(`spike peak must be a positive integer, got ${String(spec.peak)}`)
   if (!(spec.durationSec > 0)) throw new Error(`spike duration must be > 0 seconds, got ${String(spec.durationSec)}`)
-  if (!Number.isInteger(steps) || steps < 1) throw new Error(`spike steps must be a positive integer, got ${String(steps)}`)
+  if (!Number.isInteger(steps) || steps < 1)
+    throw new Error(`spike steps must be a positive integer, got ${String(steps)}`)
   const stageSec = spec.durationSec / (2 * steps)
   const level = (k: number): number => Math.max(1, Math.round((spec.peak * k) / steps))
   const up = Array.from({ length: steps }, (_, i) => level(i + 1))

@@ -11,7 +11,14 @@ import { fmtPct } from '../report/format.js'
 const pct = (x: number): string => fmtPct(x, { digits: 2 })
 
 /** Failed requests above 'max-error-rate' in any measured phase fail the run: a failing service is not a faster one. */
-export function assertErrorRate(config: Pick<Config, 'maxErrorRate'>, where: string, load: LoadResult, detail: string, logFile: string, logTail: string): void {
+export function assertErrorRate(
+  config: Pick<Config, 'maxErrorRate'>,
+  where: string,
+  load: LoadResult,
+  detail: string,
+  logFile: string,
+  logTail: string
+): void {
   if (load.errorRate <= config.maxErrorRate) return
   throw new GateError(
     'error-rate',
@@ -65,7 +72,14 @@ export function assertSpans(
  * Binomial(responses, r); a shortfall (or excess) beyond 4σ means spans were lost (or something else
  * was counted), and the overhead of such a round would be understated.
  */
-export function assertSampledFraction(where: string, arm: ArmSpec, load: LoadResult, window: SpanWindowCounts, connections: number, logTail: string): void {
+export function assertSampledFraction(
+  where: string,
+  arm: ArmSpec,
+  load: LoadResult,
+  window: SpanWindowCounts,
+  connections: number,
+  logTail: string
+): void {
   if (arm.kind !== 'sampled' || arm.samplingRate === null || arm.samplingRate === 0) return
   const check = checkSampling({
     requests: load.responses,

@@ -84,7 +84,12 @@ function mergeWindow(parts: readonly ReplicaPart[]): SpanWindowCounts | undefine
   const ws = parts.map((p) => p.round.window)
   if (ws.some((w) => w === undefined)) return undefined
   const all = ws as SpanWindowCounts[]
-  return { spans: sum(all.map((w) => w.spans)), roots: sum(all.map((w) => w.roots)), traces: sum(all.map((w) => w.traces)), traceSpans: sum(all.map((w) => w.traceSpans)) }
+  return {
+    spans: sum(all.map((w) => w.spans)),
+    roots: sum(all.map((w) => w.roots)),
+    traces: sum(all.map((w) => w.traces)),
+    traceSpans: sum(all.map((w) => w.traceSpans))
+  }
 }
 
 function summary(p: ReplicaPart): ReplicaSummary {
@@ -110,9 +115,12 @@ export function mergeReplicas(parts: readonly ReplicaPart[]): RoundResult {
   if (parts.length === 1) return first.round
   for (const p of parts) {
     if (p.round.block !== first.round.block || p.round.armId !== first.round.armId) {
-      throw new Error(`mergeReplicas: block ${p.round.block + 1} arm ${p.round.armId} mixed with block ${first.round.block + 1} arm ${first.round.armId}`)
+      throw new Error(
+        `mergeReplicas: block ${p.round.block + 1} arm ${p.round.armId} mixed with block ${first.round.block + 1} arm ${first.round.armId}`
+      )
     }
-    if (p.round.phases !== undefined) throw new Error('mergeReplicas: further phases are not measured with several processes per arm')
+    if (p.round.phases !== undefined)
+      throw new Error('mergeReplicas: further phases are not measured with several processes per arm')
   }
   const rounds = parts.map((p) => p.round)
   const bySlot = [...parts].sort((a, b) => (a.round.slot ?? 0) - (b.round.slot ?? 0))
@@ -134,7 +142,10 @@ export function mergeReplicas(parts: readonly ReplicaPart[]): RoundResult {
     ...(forced.length > 0 ? { forcedStopSec: Math.max(...forced) } : {}),
     replicas: bySlot.map(summary),
     load: mergeLoad(parts),
-    warmup: { ok: sum(rounds.map((r) => r.warmup.ok)), durationSec: Math.max(...rounds.map((r) => r.warmup.durationSec)) },
+    warmup: {
+      ok: sum(rounds.map((r) => r.warmup.ok)),
+      durationSec: Math.max(...rounds.map((r) => r.warmup.durationSec))
+    },
     otlp: {
       spans: sum(rounds.map((r) => r.otlp.spans)),
       requests: sum(rounds.map((r) => r.otlp.requests)),

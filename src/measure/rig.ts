@@ -40,12 +40,23 @@ export interface Rig {
   close(): Promise<void>
 }
 
-const GRPC_INPUTS = { proto: Inputs.GrpcProto, method: Inputs.GrpcMethod, request: Inputs.GrpcRequest, metadata: Inputs.GrpcMetadata } as const
+const GRPC_INPUTS = {
+  proto: Inputs.GrpcProto,
+  method: Inputs.GrpcMethod,
+  request: Inputs.GrpcRequest,
+  metadata: Inputs.GrpcMetadata
+} as const
 
 /** Load the configured proto (relative to the working directory) and check method, request and metadata. */
 function loadConfiguredGrpcTarget(g: GrpcConfig, cwd: string): GrpcTarget {
   try {
-    return loadGrpcTarget({ protoPath: path.resolve(cwd, g.protoPath), method: g.method, request: g.request, metadata: g.metadata, names: GRPC_INPUTS })
+    return loadGrpcTarget({
+      protoPath: path.resolve(cwd, g.protoPath),
+      method: g.method,
+      request: g.request,
+      metadata: g.metadata,
+      names: GRPC_INPUTS
+    })
   } catch (e) {
     if (e instanceof GrpcTargetError) throw new ConfigError(GRPC_INPUTS[e.field], e.message)
     throw e
@@ -77,8 +88,16 @@ export function describeDesign(kind: RoundDesign['kind'], slots: number, pinning
 export type ReceiverMode = { kind: 'worker'; workerFile: string } | { kind: 'in-process'; reason: string }
 
 /** Worker threads where the worker's entry file exists and this thread's CPU can be read; else in-process, saying why. */
-export function chooseReceiverMode(workerFile: string | null = findReceiverWorkerFile(), threadCpu: boolean = threadCpuClock() !== null): ReceiverMode {
-  if (workerFile === null) return { kind: 'in-process', reason: 'no receiver worker file beside the gate (running from the TypeScript sources, or a bundle built without dist/otlp-worker)' }
+export function chooseReceiverMode(
+  workerFile: string | null = findReceiverWorkerFile(),
+  threadCpu: boolean = threadCpuClock() !== null
+): ReceiverMode {
+  if (workerFile === null)
+    return {
+      kind: 'in-process',
+      reason:
+        'no receiver worker file beside the gate (running from the TypeScript sources, or a bundle built without dist/otlp-worker)'
+    }
   if (!threadCpu) return { kind: 'in-process', reason: 'no per-thread CPU clock (/proc/thread-self is Linux-only)' }
   return { kind: 'worker', workerFile }
 }
@@ -92,7 +111,13 @@ function startReceiver(mode: ReceiverMode, opts: OtlpReceiverOptions): Promise<O
  * Open the rig for `arms` arms, its receivers as `receiverMode` says (default: worker threads where
  * possible). Throws ConfigError on a bad gRPC target before anything starts.
  */
-export async function openRig(config: Config, arms: number, log: (m: string) => void, warn: (m: string) => void, receiverMode: ReceiverMode = chooseReceiverMode()): Promise<Rig> {
+export async function openRig(
+  config: Config,
+  arms: number,
+  log: (m: string) => void,
+  warn: (m: string) => void,
+  receiverMode: ReceiverMode = chooseReceiverMode()
+): Promise<Rig> {
   const cwd = path.resolve(config.workingDirectory)
   const logDir = path.resolve(config.outputDir, 'logs')
   // Before anything starts: a bad proto, method or request is an input error, not a round failure.
@@ -118,7 +143,14 @@ export async function openRig(config: Config, arms: number, log: (m: string) => 
   let unpin: () => Promise<void> = async () => {}
   try {
     for (let i = 0; i < slots; i++) {
-      receivers.push(await startReceiver(mode, { host: '127.0.0.1', port: 0, log, protocol: config.otlpProtocol === 'grpc' ? 'grpc' : 'http' }))
+      receivers.push(
+        await startReceiver(mode, {
+          host: '127.0.0.1',
+          port: 0,
+          log,
+          protocol: config.otlpProtocol === 'grpc' ? 'grpc' : 'http'
+        })
+      )
     }
     unpin = await pinning.pinSelf().catch((e: unknown) => {
       warn(`could not pin the load generator: ${String(e)}`)

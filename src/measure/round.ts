@@ -79,18 +79,28 @@ export function safeName(armId: string): string {
 /** The gRPC status counts of a load run, for error messages ('' for HTTP runs). */
 function grpcStatusDetail(load: LoadRun): string {
   const g = load as Partial<GrpcLoadRun>
-  return g.statuses === undefined ? '' : `gRPC statuses: ${JSON.stringify(g.statuses)}; first failure: ${g.firstError ?? 'none'}\n`
+  return g.statuses === undefined
+    ? ''
+    : `gRPC statuses: ${JSON.stringify(g.statuses)}; first failure: ${g.firstError ?? 'none'}\n`
 }
 
 /** Which command boots an arm: the base build's, the uninstrumented one, or the service's. */
 function commandOf(config: Config, arm: ArmSpec): { command: string; cwd: string } {
-  if (arm.build === 'base' && config.base !== null) return { command: config.base.startCommand, cwd: path.resolve(config.base.workingDirectory) }
-  if (arm.kind === 'none' && config.uninstrumentedCommand !== null) return { command: config.uninstrumentedCommand, cwd: path.resolve(config.workingDirectory) }
+  if (arm.build === 'base' && config.base !== null)
+    return { command: config.base.startCommand, cwd: path.resolve(config.base.workingDirectory) }
+  if (arm.kind === 'none' && config.uninstrumentedCommand !== null)
+    return { command: config.uninstrumentedCommand, cwd: path.resolve(config.workingDirectory) }
   return { command: config.startCommand, cwd: path.resolve(config.workingDirectory) }
 }
 
 /** Boot one arm's service on `port`, exporting to `receiver` (reset first), and wait until it is ready. */
-export async function bootService(ctx: RoundContext, arm: ArmSpec, port: number, receiver: OtlpReceiver, logFile: string): Promise<ServiceHandle> {
+export async function bootService(
+  ctx: RoundContext,
+  arm: ArmSpec,
+  port: number,
+  receiver: OtlpReceiver,
+  logFile: string
+): Promise<ServiceHandle> {
   const { config, rig } = ctx
   const { command, cwd } = commandOf(config, arm)
   ctx.signal?.throwIfAborted()
@@ -106,7 +116,15 @@ export async function bootService(ctx: RoundContext, arm: ArmSpec, port: number,
     logFile,
     port,
     // Loopback after {port} is filled in; fixed ports must be the service's own (security/target.ts).
-    ...(rig.grpcTarget === null ? checkConnectedUrls([[Inputs.TargetUrl, config.targetUrl], [Inputs.ReadyUrl, config.readyUrl]], port) : {}),
+    ...(rig.grpcTarget === null
+      ? checkConnectedUrls(
+          [
+            [Inputs.TargetUrl, config.targetUrl],
+            [Inputs.ReadyUrl, config.readyUrl]
+          ],
+          port
+        )
+      : {}),
     stopGraceMs: config.stopTimeoutSec * 1000,
     log: ctx.info
   })
@@ -139,9 +157,15 @@ async function primaryPhase(ctx: RoundContext, group: Instance[], total: number)
         window,
         timeoutSec: config.requestTimeoutSec,
         // One progress line per arm: its first process speaks for it.
-        ...(inst.replica === 0 ? { onProgress: (p: { elapsedSec: number; ok: number }) => ctx.onProgress?.({ index: inst.index, total, armId: inst.arm.id, ...p }) } : {}),
+        ...(inst.replica === 0
+          ? {
+              onProgress: (p: { elapsedSec: number; ok: number }) =>
+                ctx.onProgress?.({ index: inst.index, total, armId: inst.arm.id, ...p })
+            }
+          : {}),
         onMeasureStart: () => {
-          if (rig.sampleResources) inst.sampler = startResourceSampler((inst.service as ServiceHandle).pid, { log: ctx.info })
+          if (rig.sampleResources)
+            inst.sampler = startResourceSampler((inst.service as ServiceHandle).pid, { log: ctx.info })
         },
         onMeasureEnd: () => {
           inst.resources = stopSampler(inst.sampler, config, ctx.warn, inst.where)
@@ -161,7 +185,13 @@ async function extraPhases(ctx: RoundContext, group: Instance[], openLoop: OpenL
     await Promise.all(
       group.map(async (inst) => {
         inst.service?.assertAlive()
-        const l = await closedLoad(ctx, inst, { connections, warmupSec: EXTRA_PHASE_LEAD_SEC, durationSec: config.roundDurationSec, window, timeoutSec: config.requestTimeoutSec })
+        const l = await closedLoad(ctx, inst, {
+          connections,
+          warmupSec: EXTRA_PHASE_LEAD_SEC,
+          durationSec: config.roundDurationSec,
+          window,
+          timeoutSec: config.requestTimeoutSec
+        })
         inst.phases.push({ id: closedPhaseId(connections), kind: 'closed', connections, load: pickLoad(l) })
       })
     )
@@ -179,7 +209,14 @@ async function extraPhases(ctx: RoundContext, group: Instance[], openLoop: OpenL
         connections,
         timeoutSec: config.requestTimeoutSec
       })
-      inst.phases.push({ id: OPEN_PHASE_ID, kind: 'open', connections, rate: openLoop.rate, load: pickLoad(o), sendLag: o.sendLag })
+      inst.phases.push({
+        id: OPEN_PHASE_ID,
+        kind: 'open',
+        connections,
+        rate: openLoop.rate,
+        load: pickLoad(o),
+        sendLag: o.sendLag
+      })
     })
   )
 }
@@ -188,7 +225,12 @@ async function extraPhases(ctx: RoundContext, group: Instance[], openLoop: OpenL
  * Stop a round's sampler. A failed scan loses the CPU data of the round: fatal when CPU is gated
  * (a gate that cannot measure must not pass), otherwise a warning and no resources for the round.
  */
-function stopSampler(sampler: ResourceSampler | undefined, config: Config, warn: (m: string) => void, where: string): ResourceUsage | undefined {
+function stopSampler(
+  sampler: ResourceSampler | undefined,
+  config: Config,
+  warn: (m: string) => void,
+  where: string
+): ResourceUsage | undefined {
   if (sampler === undefined) return undefined
   try {
     return sampler.stop()
@@ -208,13 +250,15 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
   const otlp = inst.receiver.snapshot()
   const tail = service.logTail(30)
   assertErrorRate(config, inst.where, load, grpcStatusDetail(load), inst.logFile, tail)
-  for (const ph of inst.phases) assertErrorRate(config, `${inst.where}, phase ${ph.id}`, ph.load, '', inst.logFile, tail)
+  for (const ph of inst.phases)
+    assertErrorRate(config, `${inst.where}, phase ${ph.id}`, ph.load, '', inst.logFile, tail)
   assertServed(inst.where, load, tail)
   assertSpans(config, inst.where, inst.arm, otlp, inst.receiver.endpoint, inst.logFile, tail)
   const w = inst.receiver.windowCounts(inst.measureStartMs as number, inst.measureEndMs as number)
   const window = { spans: w.spans, roots: w.roots, traces: w.traces, traceSpans: w.traceSpans }
   assertSampledFraction(inst.where, inst.arm, load, window, inst.connections, tail)
-  if (otlp.rejected > 0) ctx.warn(`${inst.where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
+  if (otlp.rejected > 0)
+    ctx.warn(`${inst.where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
   return {
     block: inst.step.block,
     order: inst.step.order,
@@ -270,7 +314,10 @@ async function instancesOf(ctx: RoundContext, members: readonly GroupMember[], t
         slot,
         port: config.port || (await findFreePort()),
         receiver: rig.receivers[slot] as OtlpReceiver,
-        logFile: path.join(rig.logDir, `block${m.step.block + 1}-${safeName(m.arm.id)}${k > 1 ? `-p${replica + 1}` : ''}.log`),
+        logFile: path.join(
+          rig.logDir,
+          `block${m.step.block + 1}-${safeName(m.arm.id)}${k > 1 ? `-p${replica + 1}` : ''}.log`
+        ),
         where: `round ${m.index + 1}/${total} (block ${m.step.block + 1}, arm ${m.arm.id}${which})`,
         phases: []
       })
@@ -286,7 +333,13 @@ function resultsOf(ctx: RoundContext, group: readonly Instance[], forced: Map<In
   return firsts.map(({ inst, round }) => {
     const mine = finished.filter((f) => f.inst.member === inst.member)
     if (mine.length === 1) return round
-    return mergeReplicas(mine.map((f) => ({ round: f.round, histogram: (f.inst.load as LoadRun).histogram as LatencyHistogram, connections: f.inst.connections })))
+    return mergeReplicas(
+      mine.map((f) => ({
+        round: f.round,
+        histogram: (f.inst.load as LoadRun).histogram as LatencyHistogram,
+        connections: f.inst.connections
+      }))
+    )
   })
 }
 
@@ -295,10 +348,16 @@ function resultsOf(ctx: RoundContext, group: readonly Instance[], forced: Map<In
  * receiver slot; `processes-per-arm` processes each), all are loaded at once, stopped, then checked.
  * Throws GateError/ServiceError on any fault; every service of the group is stopped on every path.
  */
-export async function runGroup(ctx: RoundContext, members: readonly GroupMember[], total: number, openLoop?: OpenLoopInfo): Promise<RoundResult[]> {
+export async function runGroup(
+  ctx: RoundContext,
+  members: readonly GroupMember[],
+  total: number,
+  openLoop?: OpenLoopInfo
+): Promise<RoundResult[]> {
   const { rig } = ctx
   const needed = members.length * rig.design.perArm
-  if (needed > rig.receivers.length) throw new Error(`a group of ${needed} services needs ${needed} slots, the rig has ${rig.receivers.length}`)
+  if (needed > rig.receivers.length)
+    throw new Error(`a group of ${needed} services needs ${needed} slots, the rig has ${rig.receivers.length}`)
   const group = await instancesOf(ctx, members, total)
   const forced = new Map<Instance, number>()
   try {

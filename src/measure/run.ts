@@ -34,7 +34,10 @@ export interface LookOutcome {
 }
 
 /** Called after the blocks of each look with every round so far (pure analysis); `final`: no look follows. */
-export type LookFn = (rounds: readonly RoundResult[], look: { index: number; blocks: number; final: boolean }) => LookOutcome
+export type LookFn = (
+  rounds: readonly RoundResult[],
+  look: { index: number; blocks: number; final: boolean }
+) => LookOutcome
 
 /** What the loop measured. */
 export interface Measurement {
@@ -51,7 +54,12 @@ export interface Measurement {
 }
 
 /** The groups of one block: all its rounds at once (side-by-side), or one at a time in the planned order. */
-function blockGroups(rig: Rig, steps: readonly PlanStep[], arms: Map<string, ArmSpec>, firstIndex: number): GroupMember[][] {
+function blockGroups(
+  rig: Rig,
+  steps: readonly PlanStep[],
+  arms: Map<string, ArmSpec>,
+  firstIndex: number
+): GroupMember[][] {
   const members = steps.map((step, i) => ({ step, arm: arms.get(step.armId) as ArmSpec, index: firstIndex + i }))
   return rig.design.kind === 'side-by-side' ? [members] : members.map((m) => [m])
 }
@@ -61,13 +69,19 @@ function blockGroups(rig: Rig, steps: readonly PlanStep[], arms: Map<string, Arm
  * calibration block (not part of the results) and offers a fraction of the off arm's QPS — measured
  * in the same design, so on a shared core it is the off arm's share of it.
  */
-async function calibrateOpenLoop(ctx: RoundContext, plan: Plan, arms: Map<string, ArmSpec>): Promise<OpenLoopInfo | undefined> {
+async function calibrateOpenLoop(
+  ctx: RoundContext,
+  plan: Plan,
+  arms: Map<string, ArmSpec>
+): Promise<OpenLoopInfo | undefined> {
   const { config } = ctx
   if (config.openLoopRate === null) return undefined
   if (config.openLoopRate !== 'auto') return { rate: config.openLoopRate, source: 'input' }
   const steps = plan.steps.filter((s) => s.block === 0)
   const members = ctx.rig.design.kind === 'side-by-side' ? steps : steps.filter((s) => s.armId === OFF_ARM_ID)
-  ctx.info(`open-loop calibration: one closed-loop ${ctx.rig.design.kind} round of ${members.map((s) => s.armId).join(', ')} at ${config.connections} connections (not part of the results)`)
+  ctx.info(
+    `open-loop calibration: one closed-loop ${ctx.rig.design.kind} round of ${members.map((s) => s.armId).join(', ')} at ${config.connections} connections (not part of the results)`
+  )
   const rounds = await runGroup(
     { ...ctx, onProgress: undefined },
     members.map((step) => ({ step: { ...step, block: -1 }, arm: arms.get(step.armId) as ArmSpec, index: -1 })),
@@ -77,11 +91,20 @@ async function calibrateOpenLoop(ctx: RoundContext, plan: Plan, arms: Map<string
   })
   const off = rounds.find((r) => r.armId === OFF_ARM_ID) as RoundResult
   const rate = autoOpenLoopRate(off.load.qps)
-  ctx.info(`open-loop rate: ${rate} requests/s (${OPEN_LOOP_AUTO_FRACTION * 100}% of the calibration round's ${off.load.qps.toFixed(0)} QPS)`)
+  ctx.info(
+    `open-loop rate: ${rate} requests/s (${OPEN_LOOP_AUTO_FRACTION * 100}% of the calibration round's ${off.load.qps.toFixed(0)} QPS)`
+  )
   return {
     rate,
     source: 'auto',
-    calibration: { armId: OFF_ARM_ID, connections: config.connections, qps: off.load.qps, p99Us: off.load.latency.p99Us, meanUs: off.load.latency.meanUs, fraction: OPEN_LOOP_AUTO_FRACTION }
+    calibration: {
+      armId: OFF_ARM_ID,
+      connections: config.connections,
+      qps: off.load.qps,
+      p99Us: off.load.latency.p99Us,
+      meanUs: off.load.latency.meanUs,
+      fraction: OPEN_LOOP_AUTO_FRACTION
+    }
   }
 }
 
@@ -93,7 +116,9 @@ async function spikeRuns(ctx: RoundContext, plan: Plan): Promise<SpikeResult[]> 
   const out: SpikeResult[] = []
   const receiver = rig.receivers[0]
   for (const arm of plan.arms.filter((a) => a.build === 'head' && a.kind !== 'none')) {
-    ctx.info(`spike: arm ${arm.id}, 0 → ${config.spike.peak} → 0 connections in ${stages.length} stages of ${stages[0].durationSec.toFixed(1)} s`)
+    ctx.info(
+      `spike: arm ${arm.id}, 0 → ${config.spike.peak} → 0 connections in ${stages.length} stages of ${stages[0].durationSec.toFixed(1)} s`
+    )
     const port = config.port || (await findFreePort())
     const service = await bootService(ctx, arm, port, receiver, path.join(rig.logDir, `spike-${safeName(arm.id)}.log`))
     try {
@@ -107,8 +132,15 @@ async function spikeRuns(ctx: RoundContext, plan: Plan): Promise<SpikeResult[]> 
       }
       const load = (st: { connections: number; durationSec: number }, i: number) => {
         // A fresh boot is cold (JIT, pools): warm up before the first stage only.
-        const o = { connections: st.connections, warmupSec: i === 0 ? config.warmupSec : 0, durationSec: st.durationSec, timeoutSec: config.requestTimeoutSec }
-        return rig.grpcTarget !== null ? runGrpcLoad({ ...o, address: `127.0.0.1:${port}`, target: rig.grpcTarget }) : runLoad({ ...o, url: fillPort(config.targetUrl, port) })
+        const o = {
+          connections: st.connections,
+          warmupSec: i === 0 ? config.warmupSec : 0,
+          durationSec: st.durationSec,
+          timeoutSec: config.requestTimeoutSec
+        }
+        return rig.grpcTarget !== null
+          ? runGrpcLoad({ ...o, address: `127.0.0.1:${port}`, target: rig.grpcTarget })
+          : runLoad({ ...o, url: fillPort(config.targetUrl, port) })
       }
       const run = await runSpike(arm.id, stages, load, alive)
       if (run.died !== undefined) ctx.warn(`spike, arm ${arm.id}: the service died ${run.died}`)
@@ -161,7 +193,13 @@ async function runLooks(
     const cutHere = until !== looks[li]
     const planned = cutHere || li === looks.length - 1 ? null : looks[li + 1]
     // The next look costs about what this one did per block.
-    const next = nextLook({ taken: until, planned, elapsedMs: Date.now() - run.startedMs, msPerBlock: (Date.now() - lookStartMs) / (until - from), budgetMs: config.timeBudgetSec * 1000 })
+    const next = nextLook({
+      taken: until,
+      planned,
+      elapsedMs: Date.now() - run.startedMs,
+      msPerBlock: (Date.now() - lookStartMs) / (until - from),
+      budgetMs: config.timeBudgetSec * 1000
+    })
     const outcome = look(run.rounds, { index: li, blocks: until, final: next === null })
     const budget = `the ${config.timeBudgetSec} s 'time-budget'`
     if (outcome.stop || next === null) {
@@ -174,7 +212,10 @@ async function runLooks(
       return { taken, stoppedBecause: outcome.reason + why }
     }
     ctx.info(outcome.reason)
-    if (next.cut) ctx.info(`the next look is cut to ${next.blocks} blocks (planned ${looks[li + 1]}) to end within ${budget}; it is the last and spends the α left`)
+    if (next.cut)
+      ctx.info(
+        `the next look is cut to ${next.blocks} blocks (planned ${looks[li + 1]}) to end within ${budget}; it is the last and spends the α left`
+      )
     until = next.blocks
   }
 }
@@ -201,16 +242,30 @@ export async function measureRun(
   const plan = makePlan(arms, looks[looks.length - 1], seed)
   const armMap = new Map(plan.arms.map((a) => [a.id, a]))
   info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`)
-  info(`arms: ${plan.arms.map((a) => a.id).join(', ')}; looks after ${looks.join(', ')} blocks (at most ${plan.blocks} blocks, ${plan.steps.length} rounds)`)
+  info(
+    `arms: ${plan.arms.map((a) => a.id).join(', ')}; looks after ${looks.join(', ')} blocks (at most ${plan.blocks} blocks, ${plan.steps.length} rounds)`
+  )
   const rig = await openRig(config, arms.length, info, warn)
   info(`design: ${rig.design.description}`)
-  const ctx: RoundContext = { config, rig, envOf, info, warn, onProgress: hooks.onProgress, ...(signal !== undefined ? { signal } : {}) }
+  const ctx: RoundContext = {
+    config,
+    rig,
+    envOf,
+    info,
+    warn,
+    onProgress: hooks.onProgress,
+    ...(signal !== undefined ? { signal } : {})
+  }
   const rounds: RoundResult[] = []
   let openLoop: OpenLoopInfo | undefined
   let spike: SpikeResult[] | undefined
   try {
     openLoop = await calibrateOpenLoop(ctx, plan, armMap)
-    const { taken, stoppedBecause } = await runLooks(ctx, plan, armMap, looks, look, hooks, { rounds, startedMs, openLoop })
+    const { taken, stoppedBecause } = await runLooks(ctx, plan, armMap, looks, look, hooks, {
+      rounds,
+      startedMs,
+      openLoop
+    })
     const ran = planAsRun(plan, taken[taken.length - 1])
     const s = await spikeRuns(ctx, ran)
     if (s.length > 0) spike = s
@@ -218,7 +273,12 @@ export async function measureRun(
     const perBlock = new Map<number, number>()
     for (const r of rounds) {
       const sec = r.load.durationSec + (r.phases ?? []).reduce((b, ph) => b + ph.load.durationSec, 0)
-      perBlock.set(r.block, rig.design.kind === 'side-by-side' ? Math.max(perBlock.get(r.block) ?? 0, sec) : (perBlock.get(r.block) ?? 0) + sec)
+      perBlock.set(
+        r.block,
+        rig.design.kind === 'side-by-side'
+          ? Math.max(perBlock.get(r.block) ?? 0, sec)
+          : (perBlock.get(r.block) ?? 0) + sec
+      )
     }
     const measuredSec = [...perBlock.values()].reduce((a, b) => a + b, 0)
     return {

@@ -55,7 +55,9 @@ const SKEW_SHIFT = (SAMPLING_SIGMAS ** 2 - 1) / 6
 
 function checkCount(name: string, v: number, integer: boolean): void {
   if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) {
-    throw new RangeError(`checkSampling: '${name}' must be a non-negative ${integer ? 'integer' : 'number'}, got ${String(v)}`)
+    throw new RangeError(
+      `checkSampling: '${name}' must be a non-negative ${integer ? 'integer' : 'number'}, got ${String(v)}`
+    )
   }
 }
 
@@ -136,7 +138,9 @@ function median(xs: number[]): number {
  * median. Rounds without traces are skipped; fewer than 3 usable rounds flag nothing (no reference).
  */
 export function checkSpansPerTrace(rounds: readonly RoundSpans[]): SpansPerTraceDrop[] {
-  const usable = rounds.map((r, index) => ({ ...r, index, spt: r.traces > 0 ? r.traceSpans / r.traces : NaN })).filter((r) => Number.isFinite(r.spt))
+  const usable = rounds
+    .map((r, index) => ({ ...r, index, spt: r.traces > 0 ? r.traceSpans / r.traces : NaN }))
+    .filter((r) => Number.isFinite(r.spt))
   if (usable.length < 3) return []
   const m = median(usable.map((r) => r.spt))
   const robustSd = 1.4826 * median(usable.map((r) => Math.abs(r.spt - m)))

@@ -167,7 +167,13 @@ message Status {
 `
 
 /** The embedded .proto sources, in dependency order (exported for review and tests). */
-export const OTLP_PROTO_SOURCES: readonly string[] = [COMMON_PROTO, RESOURCE_PROTO, TRACE_PROTO, COLLECTOR_PROTO, RPC_STATUS_PROTO]
+export const OTLP_PROTO_SOURCES: readonly string[] = [
+  COMMON_PROTO,
+  RESOURCE_PROTO,
+  TRACE_PROTO,
+  COLLECTOR_PROTO,
+  RPC_STATUS_PROTO
+]
 
 function buildRoot(sources: readonly string[]): protobuf.Root {
   const root = new protobuf.Root()
@@ -184,7 +190,9 @@ const root = buildRoot(OTLP_PROTO_SOURCES)
 // because the receiver shares the 2-core runner with the service being measured.
 const SPANS_FIELD = 'repeated Span spans = 2;'
 if (!TRACE_PROTO.includes(SPANS_FIELD)) throw new Error(`decode.ts: TRACE_PROTO lost '${SPANS_FIELD}'`)
-const countRoot = buildRoot(OTLP_PROTO_SOURCES.map((s) => (s === TRACE_PROTO ? s.replace(SPANS_FIELD, 'repeated bytes spans = 2;') : s)))
+const countRoot = buildRoot(
+  OTLP_PROTO_SOURCES.map((s) => (s === TRACE_PROTO ? s.replace(SPANS_FIELD, 'repeated bytes spans = 2;') : s))
+)
 
 /** The protobufjs message types used here (tests encode requests with them). */
 export const otlpTypes = {
@@ -209,10 +217,15 @@ export function formatFromContentType(contentType: string | undefined): OtlpForm
  * against decompression bombs). Throws OtlpDecodeError 415 for other encodings, 400 for corrupt gzip,
  * 413 when the inflated body is too large.
  */
-export function decodeContentEncoding(body: Uint8Array, contentEncoding: string | undefined, maxBytes = MAX_BODY_BYTES): Uint8Array {
+export function decodeContentEncoding(
+  body: Uint8Array,
+  contentEncoding: string | undefined,
+  maxBytes = MAX_BODY_BYTES
+): Uint8Array {
   const encoding = (contentEncoding ?? '').trim().toLowerCase()
   if (encoding === '' || encoding === 'identity') return body
-  if (encoding !== 'gzip') throw new OtlpDecodeError(`unsupported Content-Encoding '${contentEncoding}' (OTLP/HTTP allows gzip or none)`, 415)
+  if (encoding !== 'gzip')
+    throw new OtlpDecodeError(`unsupported Content-Encoding '${contentEncoding}' (OTLP/HTTP allows gzip or none)`, 415)
   try {
     return gunzipSync(body, { maxOutputLength: maxBytes })
   } catch (e) {
@@ -251,7 +264,9 @@ export function decodeTracesProtobuf(body: Uint8Array, depth: DecodeDepth = 'cou
     const type = depth === 'full' ? otlpTypes.ExportTraceServiceRequest : countingRequestType
     request = type.decode(body) as unknown as PbRequest
   } catch (e) {
-    throw new OtlpDecodeError(`not a protobuf ExportTraceServiceRequest (${body.length} bytes): ${(e as Error).message}`)
+    throw new OtlpDecodeError(
+      `not a protobuf ExportTraceServiceRequest (${body.length} bytes): ${(e as Error).message}`
+    )
   }
   const services = new Set<string>()
   let spans = 0
@@ -280,13 +295,19 @@ function objectArray(parent: Record<string, unknown>, key: string, path: string)
   if (v === undefined || v === null) return []
   if (!Array.isArray(v)) throw new OtlpDecodeError(`OTLP/JSON: ${path}.${key} must be an array, got ${describe(v)}`)
   v.forEach((item, i) => {
-    if (!isObject(item)) throw new OtlpDecodeError(`OTLP/JSON: ${path}.${key}[${i}] must be an object, got ${describe(item)}`)
+    if (!isObject(item))
+      throw new OtlpDecodeError(`OTLP/JSON: ${path}.${key}[${i}] must be an object, got ${describe(item)}`)
   })
   return v as Array<Record<string, unknown>>
 }
 
 /** OTLP/JSON ids are hex strings (not base64); empty or absent is tolerated like the collector does. */
-function checkHexId(span: Record<string, unknown>, key: 'traceId' | 'spanId' | 'parentSpanId', bytes: number, path: string): void {
+function checkHexId(
+  span: Record<string, unknown>,
+  key: 'traceId' | 'spanId' | 'parentSpanId',
+  bytes: number,
+  path: string
+): void {
   const v = span[key]
   if (v === undefined || v === null || v === '') return
   if (typeof v !== 'string' || v.length !== bytes * 2 || !/^[0-9a-fA-F]+$/.test(v)) {
@@ -300,7 +321,10 @@ const hexScratch = Buffer.alloc(16)
 function jsonTraceWords(traceId: unknown): [number, number] {
   if (typeof traceId !== 'string' || traceId.length !== 32) return [0, 0]
   hexScratch.write(traceId, 'hex')
-  return [(hexScratch.readUInt32LE(0) ^ hexScratch.readUInt32LE(8)) >>> 0, (hexScratch.readUInt32LE(4) ^ hexScratch.readUInt32LE(12)) >>> 0]
+  return [
+    (hexScratch.readUInt32LE(0) ^ hexScratch.readUInt32LE(8)) >>> 0,
+    (hexScratch.readUInt32LE(4) ^ hexScratch.readUInt32LE(12)) >>> 0
+  ]
 }
 
 /** An OTLP/JSON uint64 nanosecond time (decimal string, or a number) in Unix ms; absent = 0. */
@@ -309,7 +333,9 @@ function jsonStartMs(v: unknown, path: string): number {
   // Digits above and below the millisecond apart: exact to the nanosecond where Number(v) is not.
   if (typeof v === 'string' && /^[0-9]{1,20}$/.test(v)) return Number(v.slice(0, -6) || '0') + Number(v.slice(-6)) / 1e6
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v / 1e6
-  throw new OtlpDecodeError(`OTLP/JSON: ${path}.startTimeUnixNano must be a decimal string of nanoseconds, got ${describe(v)}`)
+  throw new OtlpDecodeError(
+    `OTLP/JSON: ${path}.startTimeUnixNano must be a decimal string of nanoseconds, got ${describe(v)}`
+  )
 }
 
 /** Stages one OTLP/JSON span in `batch` (ids were checked by {@link checkHexId}). */
@@ -326,7 +352,8 @@ function stageJsonSpan(span: Record<string, unknown>, path: string, batch: SpanB
  */
 export function decodeTracesJson(body: Uint8Array | string, batch?: SpanBatch): OtlpTraceSummary {
   batch?.clear()
-  const text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+  const text =
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
   let doc: unknown
   try {
     doc = JSON.parse(text)
@@ -346,17 +373,28 @@ export function decodeTracesJson(body: Uint8Array | string, batch?: SpanBatch): 
     const rsPath = `$.resourceSpans[${i}]`
     const resource = rs['resource']
     if (resource !== undefined && resource !== null) {
-      if (!isObject(resource)) throw new OtlpDecodeError(`OTLP/JSON: ${rsPath}.resource must be an object, got ${describe(resource)}`)
+      if (!isObject(resource))
+        throw new OtlpDecodeError(`OTLP/JSON: ${rsPath}.resource must be an object, got ${describe(resource)}`)
       objectArray(resource, 'attributes', `${rsPath}.resource`).forEach((kv, j) => {
-        if (typeof kv['key'] !== 'string') throw new OtlpDecodeError(`OTLP/JSON: ${rsPath}.resource.attributes[${j}].key must be a string, got ${describe(kv['key'])}`)
+        if (typeof kv['key'] !== 'string')
+          throw new OtlpDecodeError(
+            `OTLP/JSON: ${rsPath}.resource.attributes[${j}].key must be a string, got ${describe(kv['key'])}`
+          )
         const value = kv['value']
-        if (kv['key'] === 'service.name' && isObject(value) && typeof value['stringValue'] === 'string' && value['stringValue'] !== '') {
+        if (
+          kv['key'] === 'service.name' &&
+          isObject(value) &&
+          typeof value['stringValue'] === 'string' &&
+          value['stringValue'] !== ''
+        ) {
           services.add(value['stringValue'])
         }
       })
     }
     if ('scope_spans' in rs && !('scopeSpans' in rs)) {
-      throw new OtlpDecodeError(`OTLP/JSON: found ${rsPath}.scope_spans; OTLP/JSON uses lowerCamelCase keys ('scopeSpans')`)
+      throw new OtlpDecodeError(
+        `OTLP/JSON: found ${rsPath}.scope_spans; OTLP/JSON uses lowerCamelCase keys ('scopeSpans')`
+      )
     }
     objectArray(rs, 'scopeSpans', rsPath).forEach((ss, j) => {
       const ssPath = `${rsPath}.scopeSpans[${j}]`
@@ -391,7 +429,10 @@ export interface DecodeOptions {
 export function decodeTraceExport(body: Uint8Array, options: DecodeOptions): OtlpTraceSummary & { format: OtlpFormat } {
   const format = formatFromContentType(options.contentType)
   if (format === null) {
-    throw new OtlpDecodeError(`unsupported Content-Type '${options.contentType ?? ''}' (expected application/x-protobuf or application/json)`, 415)
+    throw new OtlpDecodeError(
+      `unsupported Content-Type '${options.contentType ?? ''}' (expected application/x-protobuf or application/json)`,
+      415
+    )
   }
   const raw = decodeContentEncoding(body, options.contentEncoding, options.maxBytes ?? MAX_BODY_BYTES)
   const summary = format === 'protobuf' ? decodeTracesProtobuf(raw, options.depth) : decodeTracesJson(raw)

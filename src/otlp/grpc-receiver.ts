@@ -90,7 +90,8 @@ export async function startOtlpGrpcReceiver(opts: OtlpReceiverOptions = {}): Pro
     'grpc.max_receive_message_length': maxBodyBytes
   })
   server.addService({ Export: rawUnary(TRACE_EXPORT_PATH) }, { Export: exportTraces })
-  for (const path of Object.values(OTHER_EXPORT_PATHS)) server.addService({ Export: rawUnary(path) }, { Export: acknowledge })
+  for (const path of Object.values(OTHER_EXPORT_PATHS))
+    server.addService({ Export: rawUnary(path) }, { Export: acknowledge })
 
   const urlHost = host.includes(':') ? `[${host}]` : host
   const port = await new Promise<number>((resolve, reject) => {
@@ -100,14 +101,18 @@ export async function startOtlpGrpcReceiver(opts: OtlpReceiverOptions = {}): Pro
     })
   })
 
-  return tallyReceiver(tally, host, port, () =>
-    new Promise<void>((resolve) => {
-      // The SDK's exporter keeps its channel open; tryShutdown lets a last export finish, then force.
-      const force = setTimeout(() => server.forceShutdown(), CLOSE_GRACE_MS)
-      server.tryShutdown(() => {
-        clearTimeout(force)
-        resolve()
+  return tallyReceiver(
+    tally,
+    host,
+    port,
+    () =>
+      new Promise<void>((resolve) => {
+        // The SDK's exporter keeps its channel open; tryShutdown lets a last export finish, then force.
+        const force = setTimeout(() => server.forceShutdown(), CLOSE_GRACE_MS)
+        server.tryShutdown(() => {
+          clearTimeout(force)
+          resolve()
+        })
       })
-    })
   )
 }

@@ -90,11 +90,21 @@ interface Reply {
 }
 
 function reply(status: number, contentType: string, body: Uint8Array | string, extra?: Record<string, string>): Reply {
-  return { status, contentType, body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body, ...(extra !== undefined ? { extra } : {}) }
+  return {
+    status,
+    contentType,
+    body: typeof body === 'string' ? Buffer.from(body, 'utf8') : body,
+    ...(extra !== undefined ? { extra } : {})
+  }
 }
 
 function send(res: ServerResponse, r: Reply): void {
-  res.writeHead(r.status, { 'Content-Type': r.contentType, 'Content-Length': String(r.body.byteLength), ...r.extra, ...(r.close === true ? { Connection: 'close' } : {}) })
+  res.writeHead(r.status, {
+    'Content-Type': r.contentType,
+    'Content-Length': String(r.body.byteLength),
+    ...r.extra,
+    ...(r.close === true ? { Connection: 'close' } : {})
+  })
   res.end(r.body)
 }
 
@@ -123,11 +133,18 @@ interface Route {
 }
 
 /** The request's route, or the answer to give at once (unknown path 404, not POST 405, unsupported Content-Type 415). */
-function route(method: string | undefined, url: string | undefined, headers: HeaderMap, ctx: HandlerContext): Route | Reply {
+function route(
+  method: string | undefined,
+  url: string | undefined,
+  headers: HeaderMap,
+  ctx: HandlerContext
+): Route | Reply {
   const path = (url ?? '/').split('?')[0]!
   const isTraces = path === TRACES_PATH
-  if (!isTraces && !OTHER_SIGNAL_PATHS.has(path)) return reply(404, 'text/plain', `not found: ${path} (this OTLP receiver serves POST ${TRACES_PATH})\n`)
-  if (method !== 'POST') return reply(405, 'text/plain', `method ${method ?? '?'} not allowed on ${path}; use POST\n`, { Allow: 'POST' })
+  if (!isTraces && !OTHER_SIGNAL_PATHS.has(path))
+    return reply(404, 'text/plain', `not found: ${path} (this OTLP receiver serves POST ${TRACES_PATH})\n`)
+  if (method !== 'POST')
+    return reply(405, 'text/plain', `method ${method ?? '?'} not allowed on ${path}; use POST\n`, { Allow: 'POST' })
   const contentType = headers['content-type']
   const format = formatFromContentType(contentType)
   if (format === null) {
@@ -144,7 +161,10 @@ function route(method: string | undefined, url: string | undefined, headers: Hea
 function tooLarge(r: Route, message: string, ctx: HandlerContext): Reply {
   if (r.isTraces) ctx.tally.rejected()
   ctx.log(`OTLP receiver: 413 on ${r.path}: ${message}`)
-  return { ...reply(413, contentTypeOf(r.format), encodeRpcStatus(r.format, RPC_INVALID_ARGUMENT, message)), close: true }
+  return {
+    ...reply(413, contentTypeOf(r.format), encodeRpcStatus(r.format, RPC_INVALID_ARGUMENT, message)),
+    close: true
+  }
 }
 
 /** Count one trace export: 200, or the decoder's status for a malformed export. */
@@ -154,7 +174,12 @@ function countTraces(headers: HeaderMap, ctx: HandlerContext, format: OtlpFormat
   try {
     const summary = countTraceExport(
       body,
-      { contentType: headers['content-type'], contentEncoding: headers['content-encoding'], maxBytes: ctx.maxBodyBytes, depth: ctx.depth },
+      {
+        contentType: headers['content-type'],
+        contentEncoding: headers['content-encoding'],
+        maxBytes: ctx.maxBodyBytes,
+        depth: ctx.depth
+      },
       ctx.batch
     )
     ctx.tally.accepted(summary, body.length, ctx.batch)
@@ -220,7 +245,14 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   const host = opts.host ?? '127.0.0.1'
   const log = opts.log ?? (() => {})
   const tally = new SpanTally(opts.timeDecode !== false)
-  const ctx: HandlerContext = { tally, batch: new SpanBatch(), bodies: new BodyBuffer(), log, maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES, depth: opts.validateSpans === true ? 'full' : 'count' }
+  const ctx: HandlerContext = {
+    tally,
+    batch: new SpanBatch(),
+    bodies: new BodyBuffer(),
+    log,
+    maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
+    depth: opts.validateSpans === true ? 'full' : 'count'
+  }
 
   const server = createServer((req, res) => {
     handleRequest(req, res, ctx).catch((e: unknown) => {
@@ -233,11 +265,15 @@ export async function startOtlpReceiver(opts: OtlpReceiverOptions = {}): Promise
   await listen(server, opts.port ?? 0, host)
   server.on('error', (e) => log(`OTLP receiver: server error: ${e.message}`))
 
-  return tallyReceiver(tally, host, (server.address() as AddressInfo).port, () =>
-    new Promise<void>((resolve, reject) => {
-      server.close((e) => (e ? reject(e) : resolve()))
-      // The SDK's exporter keeps its connection alive; without this close() would wait for it to time out.
-      server.closeAllConnections()
-    })
+  return tallyReceiver(
+    tally,
+    host,
+    (server.address() as AddressInfo).port,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((e) => (e ? reject(e) : resolve()))
+        // The SDK's exporter keeps its connection alive; without this close() would wait for it to time out.
+        server.closeAllConnections()
+      })
   )
 }

@@ -62,7 +62,12 @@ export class SpanTally {
 
   /** Totals since start or the last reset. */
   snapshot(): OtlpSnapshot {
-    return { ...this.counts, serviceNames: [...this.services].sort(), cpuSeconds: this.cpuMicros / 1e6, cpuScope: 'decode' }
+    return {
+      ...this.counts,
+      serviceNames: [...this.services].sort(),
+      cpuSeconds: this.cpuMicros / 1e6,
+      cpuScope: 'decode'
+    }
   }
 
   /** Spans, roots and traces started in [t0Ms, t1Ms) (Unix ms, rounded to 1 ms) since the last reset. */

@@ -47,7 +47,10 @@ export function threadCpuClock(procRoot = '/proc', clockTick = 100): ThreadCpuCl
     const read = (): number => {
       const text = readFileSync(file, 'utf8')
       const seconds = parse(text)
-      if (seconds === null) throw new Error(`${file}: expected ${source === 'schedstat' ? '"<ns> <ns> <slices>"' : 'a proc(5) stat line'}, got '${text.trim().slice(0, 120)}'`)
+      if (seconds === null)
+        throw new Error(
+          `${file}: expected ${source === 'schedstat' ? '"<ns> <ns> <slices>"' : 'a proc(5) stat line'}, got '${text.trim().slice(0, 120)}'`
+        )
       return seconds
     }
     try {

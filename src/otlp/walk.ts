@@ -36,7 +36,10 @@ const START_TIME_TAG = (7 << 3) | I64
 function messageEnd(r: protobuf.Reader, limit: number): number {
   const length = r.uint32()
   const end = r.pos + length
-  if (end > limit) throw new RangeError(`embedded message of ${length} bytes at offset ${r.pos} runs past its parent (ends at ${limit})`)
+  if (end > limit)
+    throw new RangeError(
+      `embedded message of ${length} bytes at offset ${r.pos} runs past its parent (ends at ${limit})`
+    )
   return end
 }
 
@@ -169,7 +172,9 @@ export function walkTracesProtobuf(body: Uint8Array, batch: SpanBatch): OtlpTrac
     })
   } catch (e) {
     batch.clear()
-    throw new OtlpDecodeError(`not a protobuf ExportTraceServiceRequest (${body.length} bytes): ${(e as Error).message}`)
+    throw new OtlpDecodeError(
+      `not a protobuf ExportTraceServiceRequest (${body.length} bytes): ${(e as Error).message}`
+    )
   }
   return { spans: batch.count, resourceSpans, serviceNames: [...services].sort() }
 }
@@ -180,17 +185,29 @@ export function walkTracesProtobuf(body: Uint8Array, batch: SpanBatch): OtlpTrac
  * `depth: 'full'` protobuf bodies are also decoded into objects first, so a corrupt span is rejected.
  * Throws OtlpDecodeError (400/413/415).
  */
-export function countTraceExport(body: Uint8Array, options: DecodeOptions, batch: SpanBatch): OtlpTraceSummary & { format: OtlpFormat } {
+export function countTraceExport(
+  body: Uint8Array,
+  options: DecodeOptions,
+  batch: SpanBatch
+): OtlpTraceSummary & { format: OtlpFormat } {
   const format = formatFromContentType(options.contentType)
   if (format === null) {
-    throw new OtlpDecodeError(`unsupported Content-Type '${options.contentType ?? ''}' (expected application/x-protobuf or application/json)`, 415)
+    throw new OtlpDecodeError(
+      `unsupported Content-Type '${options.contentType ?? ''}' (expected application/x-protobuf or application/json)`,
+      415
+    )
   }
   const raw = decodeContentEncoding(body, options.contentEncoding, options.maxBytes ?? MAX_BODY_BYTES)
   return { ...countRawTraces(raw, format, options.depth === 'full', batch), format }
 }
 
 /** {@link countTraceExport} after decompression (the gRPC receiver's entry: grpc-js already inflated). */
-export function countRawTraces(raw: Uint8Array, format: OtlpFormat, validateSpans: boolean, batch: SpanBatch): OtlpTraceSummary {
+export function countRawTraces(
+  raw: Uint8Array,
+  format: OtlpFormat,
+  validateSpans: boolean,
+  batch: SpanBatch
+): OtlpTraceSummary {
   try {
     if (format === 'json') return decodeTracesJson(raw, batch)
     if (validateSpans) decodeTracesProtobuf(raw, 'full')

@@ -140,7 +140,8 @@ class TraceTable {
     // Both words fully mixed: trace ids are random in most SDKs, but not in all (time-prefixed
     // X-Ray ids, sequential ids of test tools), and linear probing degrades badly on clustered hashes.
     let i = fmix32(a ^ fmix32((b + 0x9e3779b9) | 0)) & mask
-    while (!(this.keyA[i] === 0 && this.keyB[i] === 0) && !(this.keyA[i] === a && this.keyB[i] === b)) i = (i + 1) & mask
+    while (!(this.keyA[i] === 0 && this.keyB[i] === 0) && !(this.keyA[i] === a && this.keyB[i] === b))
+      i = (i + 1) & mask
     return i
   }
 

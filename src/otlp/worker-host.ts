@@ -20,7 +20,16 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from '
 import { GateError } from '../errors.js'
 import type { OtlpReceiver, OtlpReceiverOptions } from './types.js'
 import type { ThreadCpuSource } from './thread-cpu.js'
-import { CONTROL_WORD, WORKER_DEAD, type SyncCall, type SyncOp, type SyncReply, type WorkerCommand, type WorkerEvent, type WorkerInit } from './worker-protocol.js'
+import {
+  CONTROL_WORD,
+  WORKER_DEAD,
+  type SyncCall,
+  type SyncOp,
+  type SyncReply,
+  type WorkerCommand,
+  type WorkerEvent,
+  type WorkerInit
+} from './worker-protocol.js'
 
 /** Bounds of the waits on a worker. */
 export interface WorkerLimits {
@@ -91,12 +100,22 @@ function callSync(link: WorkerLink, op: SyncOp, args: number[]): unknown {
     if (seen === id) break
     if (seen === WORKER_DEAD) throw lost(link, op, (link.dead = fatalMessage(link)))
     const left = deadline - performance.now()
-    if (left <= 0) throw lost(link, op, (link.dead = `no answer to ${op}() within ${link.limits.callMs / 1000} s (the worker is stuck or was killed)`))
+    if (left <= 0)
+      throw lost(
+        link,
+        op,
+        (link.dead = `no answer to ${op}() within ${link.limits.callMs / 1000} s (the worker is stuck or was killed)`)
+      )
     Atomics.wait(link.control, CONTROL_WORD, seen, left)
   }
   const got = receiveMessageOnPort(link.calls)
   const reply = got?.message as SyncReply | undefined
-  if (reply === undefined || reply.id !== id) throw lost(link, op, (link.dead = `answered call ${id} (${op}) without its message (got ${JSON.stringify(reply?.id)})`))
+  if (reply === undefined || reply.id !== id)
+    throw lost(
+      link,
+      op,
+      (link.dead = `answered call ${id} (${op}) without its message (got ${JSON.stringify(reply?.id)})`)
+    )
   if (reply.ok) return reply.value
   // An error of the call itself (e.g. windowCounts' RangeError for a bad window): the worker lives on.
   const E = reply.name === 'RangeError' ? RangeError : reply.name === 'TypeError' ? TypeError : Error
@@ -116,8 +135,12 @@ function whenReady(worker: Worker, name: string, ms: number): Promise<Extract<Wo
       else if (e.kind === 'fatal') done(() => reject(new GateError('otlp', `${name} did not start: ${e.message}`)))
     }
     const onError = (e: Error): void => done(() => reject(new GateError('otlp', `${name} did not start: ${e.message}`)))
-    const onExit = (code: number): void => done(() => reject(new GateError('otlp', `${name} exited with code ${code} before it listened`)))
-    const timer = setTimeout(() => done(() => reject(new GateError('otlp', `${name} did not listen within ${ms / 1000} s`))), ms)
+    const onExit = (code: number): void =>
+      done(() => reject(new GateError('otlp', `${name} exited with code ${code} before it listened`)))
+    const timer = setTimeout(
+      () => done(() => reject(new GateError('otlp', `${name} did not listen within ${ms / 1000} s`))),
+      ms
+    )
     worker.on('message', onMessage).on('error', onError).on('exit', onExit)
   })
 }
@@ -149,15 +172,33 @@ export interface WorkerReceiver extends OtlpReceiver {
  * the worker thread's whole CPU since the last reset (`cpuScope: 'thread'`). Throws GateError when
  * the worker cannot start.
  */
-export async function startWorkerReceiver(opts: OtlpReceiverOptions, workerFile: string, limits: Partial<WorkerLimits> = {}): Promise<WorkerReceiver> {
+export async function startWorkerReceiver(
+  opts: OtlpReceiverOptions,
+  workerFile: string,
+  limits: Partial<WorkerLimits> = {}
+): Promise<WorkerReceiver> {
   const log = opts.log ?? (() => {})
   const { port1, port2 } = new MessageChannel()
   const control = new SharedArrayBuffer(4)
   // Functions cannot cross into the worker: log lines come back as events.
-  const options = { host: opts.host, port: opts.port, maxBodyBytes: opts.maxBodyBytes, validateSpans: opts.validateSpans, protocol: opts.protocol }
+  const options = {
+    host: opts.host,
+    port: opts.port,
+    maxBodyBytes: opts.maxBodyBytes,
+    validateSpans: opts.validateSpans,
+    protocol: opts.protocol
+  }
   const init: WorkerInit = { options, control, calls: port2 }
   const worker = new Worker(workerFile, { workerData: init, transferList: [port2] })
-  const link: WorkerLink = { name: `the OTLP receiver's worker thread (${workerFile})`, worker, calls: port1, control: new Int32Array(control), limits: { ...DEFAULT_LIMITS, ...limits }, lastId: 0, dead: null }
+  const link: WorkerLink = {
+    name: `the OTLP receiver's worker thread (${workerFile})`,
+    worker,
+    calls: port1,
+    control: new Int32Array(control),
+    limits: { ...DEFAULT_LIMITS, ...limits },
+    lastId: 0,
+    dead: null
+  }
   worker.on('message', (e: WorkerEvent) => {
     if (e.kind === 'log') log(e.message)
     else if (e.kind === 'fatal') link.dead ??= `the worker failed: ${e.message}`
@@ -195,7 +236,8 @@ export async function startWorkerReceiver(opts: OtlpReceiverOptions, workerFile:
     port: ready.port,
     cpuSource: ready.cpuSource,
     snapshot: () => callSync(link, 'snapshot', []) as ReturnType<OtlpReceiver['snapshot']>,
-    windowCounts: (t0Ms, t1Ms) => callSync(link, 'windowCounts', [t0Ms, t1Ms]) as ReturnType<OtlpReceiver['windowCounts']>,
+    windowCounts: (t0Ms, t1Ms) =>
+      callSync(link, 'windowCounts', [t0Ms, t1Ms]) as ReturnType<OtlpReceiver['windowCounts']>,
     reset: () => void callSync(link, 'reset', []),
     close: () => (closed ??= close())
   }

@@ -10,14 +10,25 @@ import { isMainThread, parentPort, workerData, type MessagePort } from 'node:wor
 import { startOtlpReceiver } from './receiver.js'
 import { threadCpuClock, type ThreadCpuClock } from './thread-cpu.js'
 import type { OtlpReceiver } from './types.js'
-import { CONTROL_WORD, WORKER_DEAD, type SyncCall, type SyncReply, type WorkerCommand, type WorkerEvent, type WorkerInit } from './worker-protocol.js'
+import {
+  CONTROL_WORD,
+  WORKER_DEAD,
+  type SyncCall,
+  type SyncReply,
+  type WorkerCommand,
+  type WorkerEvent,
+  type WorkerInit
+} from './worker-protocol.js'
 
 function describe(e: unknown): string {
   return e instanceof Error ? (e.stack ?? e.message) : String(e)
 }
 
 /** The receiver's synchronous operations as the gate sees them: CPU is this thread's since the last reset. */
-function operations(receiver: OtlpReceiver, clock: ThreadCpuClock): Record<SyncCall['op'], (args: number[]) => unknown> {
+function operations(
+  receiver: OtlpReceiver,
+  clock: ThreadCpuClock
+): Record<SyncCall['op'], (args: number[]) => unknown> {
   let base = clock.read()
   return {
     snapshot: () => ({ ...receiver.snapshot(), cpuSeconds: clock.read() - base, cpuScope: 'thread' }),
@@ -37,7 +48,12 @@ function serveCalls(calls: MessagePort, control: Int32Array, ops: ReturnType<typ
     try {
       reply = { id: call.id, ok: true, value: ops[call.op](call.args) }
     } catch (e) {
-      reply = { id: call.id, ok: false, name: e instanceof Error ? e.name : 'Error', message: e instanceof Error ? e.message : String(e) }
+      reply = {
+        id: call.id,
+        ok: false,
+        name: e instanceof Error ? e.name : 'Error',
+        message: e instanceof Error ? e.message : String(e)
+      }
     }
     // The answer is queued on the port before the id is published: the gate reads it right after waking.
     calls.postMessage(reply)
@@ -65,8 +81,15 @@ async function main(init: WorkerInit, parent: MessagePort): Promise<void> {
   process.on('unhandledRejection', fatal)
   try {
     const clock = threadCpuClock()
-    if (clock === null) throw new Error('/proc/thread-self/schedstat and /proc/thread-self/stat cannot be read: the worker cannot measure its own CPU')
-    const receiver = await startOtlpReceiver({ ...init.options, timeDecode: false, log: (message) => emit({ kind: 'log', message }) })
+    if (clock === null)
+      throw new Error(
+        '/proc/thread-self/schedstat and /proc/thread-self/stat cannot be read: the worker cannot measure its own CPU'
+      )
+    const receiver = await startOtlpReceiver({
+      ...init.options,
+      timeDecode: false,
+      log: (message) => emit({ kind: 'log', message })
+    })
     serveCalls(init.calls, control, operations(receiver, clock))
     parent.on('message', (command: WorkerCommand) => {
       if (command.kind === 'close') receiver.close().then(() => emit({ kind: 'closed' }), fatal)
@@ -78,6 +101,8 @@ async function main(init: WorkerInit, parent: MessagePort): Promise<void> {
 }
 
 if (isMainThread || parentPort === null) {
-  throw new Error('src/otlp/worker-main.ts is the OTLP receiver worker\'s entry: start it with startWorkerReceiver (worker-host.ts), not directly')
+  throw new Error(
+    "src/otlp/worker-main.ts is the OTLP receiver worker's entry: start it with startWorkerReceiver (worker-host.ts), not directly"
+  )
 }
 void main(workerData as WorkerInit, parentPort)

@@ -36,7 +36,8 @@ export interface SyncCall {
 }
 
 /** The answer to call `id`: its value, or the error it threw; `id` 0 = the worker's fatal error. */
-export type SyncReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; name: string; message: string }
+export type SyncReply =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; name: string; message: string }
 
 /** Events on the worker's parentPort. */
 export type WorkerEvent =

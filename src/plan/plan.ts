@@ -73,11 +73,19 @@ function customArm(extra: { name: string; env: Readonly<Record<string, string>> 
     ...extra.env
   }
   const sampler = env.OTEL_TRACES_SAMPLER
-  const exportsSpans = env.OTEL_SDK_DISABLED !== 'true' && env.OTEL_TRACES_EXPORTER !== 'none' && !/always_off$/.test(sampler) && env.OTEL_TRACES_SAMPLER_ARG !== '0'
+  const exportsSpans =
+    env.OTEL_SDK_DISABLED !== 'true' &&
+    env.OTEL_TRACES_EXPORTER !== 'none' &&
+    !/always_off$/.test(sampler) &&
+    env.OTEL_TRACES_SAMPLER_ARG !== '0'
   return {
     id: extra.name,
     build: 'head',
-    label: `${extra.name} (${Object.entries(extra.env).map(([k, v]) => `${k}=${v}`).join(' ') || 'tracing on'})`,
+    label: `${extra.name} (${
+      Object.entries(extra.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || 'tracing on'
+    })`,
     tracing: exportsSpans,
     kind: 'custom',
     samplingRate: null,
@@ -98,7 +106,12 @@ function noneArm(): ArmSpec {
     label: 'uninstrumented',
     tracing: false,
     samplingRate: null,
-    env: { OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' }
+    env: {
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+      OTEL_SDK_DISABLED: 'true',
+      OTEL_TRACES_EXPORTER: 'none'
+    }
   }
 }
 

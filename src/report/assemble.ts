@@ -65,7 +65,13 @@ export function reportFromResults(resultsIn: ResultsFile): ReportInput {
 
 /** The results' record of service stops from the run's counters. */
 export function serviceStopsOf(stats: StopStats, graceSec: number): ServiceStops {
-  return { stops: stats.stops, forcedKills: stats.forcedKills, graceSec, waitedSec: stats.waitedMs / 1000, escaped: stats.escaped }
+  return {
+    stops: stats.stops,
+    forcedKills: stats.forcedKills,
+    graceSec,
+    waitedSec: stats.waitedMs / 1000,
+    escaped: stats.escaped
+  }
 }
 
 /** Whether the check fails: the gate's own answer, or — with no run (an error before or during measuring) — any verdict but pass. */
@@ -108,8 +114,16 @@ export function assemble(
     },
     rounds: run?.rounds ?? extras.roundsDone ?? [],
     comparisons: run?.comparisons ?? [],
-    baseline: run?.baseline ?? baseline ?? (config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }),
-    timing: { startedAt: run?.startedAt, finishedAt: run?.finishedAt, wallSec: run?.wallSec, measuredSec: run?.measuredSec },
+    baseline:
+      run?.baseline ??
+      baseline ??
+      (config.base !== null ? { source: 'same-job', status: 'ok' } : { source: 'none', status: 'not-configured' }),
+    timing: {
+      startedAt: run?.startedAt,
+      finishedAt: run?.finishedAt,
+      wallSec: run?.wallSec,
+      measuredSec: run?.measuredSec
+    },
     ...(run?.openLoop !== undefined ? { openLoop: run.openLoop } : {}),
     ...(run?.spike !== undefined ? { spike: run.spike } : {}),
     ...(extras.stops !== undefined ? { serviceStops: serviceStopsOf(extras.stops, config.stopTimeoutSec) } : {}),
@@ -123,6 +137,8 @@ export function assemble(
 /** The headline overhead (point estimate, percent) of the highest sampling rate for a metric. */
 export function headlineOverhead(comparisons: Comparison[], metric: 'qps' | 'p99', rates: readonly number[]): string {
   const top = Math.max(...rates)
-  const c = comparisons.find((x) => x.kind === 'overhead' && x.metric === metric && x.armId === `on@${top}` && x.phase === undefined)
+  const c = comparisons.find(
+    (x) => x.kind === 'overhead' && x.metric === metric && x.armId === `on@${top}` && x.phase === undefined
+  )
   return c && Number.isFinite(c.overhead) ? (c.overhead * 100).toFixed(1) : ''
 }

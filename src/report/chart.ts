@@ -30,7 +30,11 @@ export function armChartLabel(s: Pick<ArmSummary, 'armId' | 'samplingRate'>): st
 /** Text safe inside a mermaid double-quoted string within a ``` fence, cut to `maxChars` code points. */
 export function chartText(text: string, maxChars = Infinity): string {
   // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/["`]/g, "'").replace(/[\u0000-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim()
+  const flat = text
+    .replace(/["`]/g, "'")
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
   // Array.from: cut on code points, not in the middle of a surrogate pair.
   const chars = Array.from(flat)
   return chars.length > maxChars ? `${chars.slice(0, maxChars - 1).join('')}…` : flat
@@ -53,7 +57,8 @@ function num(x: number, digits: number): string {
 
 /** One xychart-beta bar chart in a ```mermaid fence; the y-axis starts at 0 so bar heights compare honestly. */
 export function barChart(title: string, yTitle: string, labels: string[], values: number[], digits: number): string {
-  if (labels.length !== values.length) throw new Error(`chart '${title}': ${labels.length} labels but ${values.length} values`)
+  if (labels.length !== values.length)
+    throw new Error(`chart '${title}': ${labels.length} labels but ${values.length} values`)
   const top = niceCeiling(Math.max(...values) * 1.1)
   return [
     '```mermaid',
@@ -77,8 +82,20 @@ export function renderChart(summaries: readonly ArmSummary[]): string {
   if (arms.length === 0) return ''
   const labels = arms.map(armChartLabel)
   const charts = [
-    barChart('QPS, median per arm (higher is better)', 'requests/s', labels, arms.map((s) => s.qps), 0),
-    barChart('P99 latency, median per arm (lower is better)', 'ms', labels, arms.map((s) => s.p99Us / 1000), 2)
+    barChart(
+      'QPS, median per arm (higher is better)',
+      'requests/s',
+      labels,
+      arms.map((s) => s.qps),
+      0
+    ),
+    barChart(
+      'P99 latency, median per arm (lower is better)',
+      'ms',
+      labels,
+      arms.map((s) => s.p99Us / 1000),
+      2
+    )
   ]
   const cpu = arms.map((s) => s.resources?.cpuSecPerKReq)
   if (cpu.every((v): v is number => v !== undefined && Number.isFinite(v) && v > 0)) {

@@ -34,7 +34,13 @@ export function decompositionSection(input: DecompositionInput): string[] {
   const rows = input.comparisons
     .map((c) => ({ c, step: stepOf(c, arms) }))
     .filter((x): x is { c: Comparison; step: string } => x.step !== null)
-    .map(({ c, step }) => [escapeMarkdown(step), METRIC_NAME[c.metric], `${fmtPct(c.overhead, { signed: true })}${significance(c)}`, ciText(c), String(c.n)])
+    .map(({ c, step }) => [
+      escapeMarkdown(step),
+      METRIC_NAME[c.metric],
+      `${fmtPct(c.overhead, { signed: true })}${significance(c)}`,
+      ciText(c),
+      String(c.n)
+    ])
   if (rows.length === 0) return []
   const conf = Math.round(input.settings.confidence * 1000) / 10
   return [

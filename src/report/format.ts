@@ -5,15 +5,26 @@
 import { METRIC_IDS, METRICS } from '../metrics.js'
 import type { Comparison, ComparisonKind, MetricName } from '../types.js'
 
-export const METRIC_NAME = Object.fromEntries(METRIC_IDS.map((id) => [id, METRICS[id].short])) as Record<MetricName, string>
-export const KIND_NAME: Record<ComparisonKind, string> = { overhead: 'overhead', regression: 'regression', 'overhead-change': 'overhead change', instrumentation: 'instrumentation (off vs none)', export: 'export' }
+export const METRIC_NAME = Object.fromEntries(METRIC_IDS.map((id) => [id, METRICS[id].short])) as Record<
+  MetricName,
+  string
+>
+export const KIND_NAME: Record<ComparisonKind, string> = {
+  overhead: 'overhead',
+  regression: 'regression',
+  'overhead-change': 'overhead change',
+  instrumentation: 'instrumentation (off vs none)',
+  export: 'export'
+}
 
 /** Escape text from outside (service names, branch names, log lines) for a markdown table cell or line. */
 export function escapeMarkdown(text: string): string {
   // One pass, so no replacement is itself re-escaped. '@' and '#digit' are neutralised too: text from
   // outside (a service log, a branch name) must not @mention people or link issues.
   return neutraliseComments(text)
-    .replace(/[\\`*_[\]<>|~&@]|#(?=\d)/g, (c) => (c === '&' ? '&amp;' : c === '@' ? '&#64;' : c === '#' ? '&#35;' : `\\${c}`))
+    .replace(/[\\`*_[\]<>|~&@]|#(?=\d)/g, (c) =>
+      c === '&' ? '&amp;' : c === '@' ? '&#64;' : c === '#' ? '&#35;' : `\\${c}`
+    )
     .replace(/^([#+\-=])/, '\\$1')
     .replace(/^(\d+)\./, '$1\\.')
     .replace(/\r?\n/g, ' ')

@@ -1,5 +1,14 @@
 import { markdownTable } from 'markdown-table'
-import type { ArmSpec, Comparison, MachineInfo, MetricName, OpenLoopInfo, RoundResult, SpikeResult, Verdict } from '../types.js'
+import type {
+  ArmSpec,
+  Comparison,
+  MachineInfo,
+  MetricName,
+  OpenLoopInfo,
+  RoundResult,
+  SpikeResult,
+  Verdict
+} from '../types.js'
 import { summariseArms, type ArmSummary } from './summary.js'
 import {
   ciText,
@@ -21,7 +30,19 @@ import {
 } from './format.js'
 
 // The formatters live in format.ts; re-exported for callers that read them from the report module.
-export { ciText, codeBlock, codeSpan, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtP, fmtPct, neutraliseComments, significance } from './format.js'
+export {
+  ciText,
+  codeBlock,
+  codeSpan,
+  decisionText,
+  escapeMarkdown,
+  fmtInt,
+  fmtMs,
+  fmtP,
+  fmtPct,
+  neutraliseComments,
+  significance
+} from './format.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../results/baseline.js'
 import type { ResultsFile, ServiceStops } from '../results/results.js'
@@ -51,7 +72,15 @@ export interface ReportInput {
   wallSec?: number
   measuredSec?: number
   /** Provenance from the CI context, when known. */
-  provenance?: { repository?: string; headSha?: string; ref?: string; baseSha?: string; baseRef?: string; runUrl?: string; prNumber?: number }
+  provenance?: {
+    repository?: string
+    headSha?: string
+    ref?: string
+    baseSha?: string
+    baseRef?: string
+    runUrl?: string
+    prNumber?: number
+  }
   /** Where the main-branch baseline came from, or why there is none. */
   baseline?: BaselineInfo
   /** Arm summaries of a stored baseline (its `off` arm is the reference of the stored regression rows). */
@@ -75,15 +104,18 @@ const VERDICT_BADGE: Record<Verdict, string> = {
   error: '💥 **ERROR**'
 }
 
-
 export function headline(input: ReportInput, summaries: ArmSummary[]): string[] {
   const off = summaries.find((s) => s.armId === input.referenceArmId)
   const lines: string[] = []
   for (const s of summaries) {
     const arm = input.arms.find((a) => a.id === s.armId)
     if (!arm || arm.kind === 'off' || arm.build === 'base') continue
-    const q = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'qps' && c.phase === undefined)
-    const p = input.comparisons.find((c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'p99' && c.phase === undefined)
+    const q = input.comparisons.find(
+      (c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'qps' && c.phase === undefined
+    )
+    const p = input.comparisons.find(
+      (c) => c.kind === 'overhead' && c.armId === s.armId && c.metric === 'p99' && c.phase === undefined
+    )
     if (!q || !p) continue
     const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
     lines.push(
@@ -102,12 +134,16 @@ function verdictLine(input: ReportInput): string {
   const inconclusive = gated.filter((c) => c.decision === 'inconclusive')
   const what = (cs: Comparison[]): string =>
     cs
-      .map((c) => `${c.phase === undefined ? '' : c.phase === 'open' ? 'open-loop ' : `${c.phase} `}${METRIC_NAME[c.metric]} ${KIND_NAME[c.kind]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`)
+      .map(
+        (c) =>
+          `${c.phase === undefined ? '' : c.phase === 'open' ? 'open-loop ' : `${c.phase} `}${METRIC_NAME[c.metric]} ${KIND_NAME[c.kind]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`
+      )
       .join(', ')
   if (input.verdict === 'fail') return `${badge} — beyond budget: ${what(fails)}.`
   if (input.verdict === 'inconclusive') {
-    const effect =
-      input.failCheck ? 'the check fails (on-inconclusive: fail)' : `the check is not failed (on-inconclusive: ${input.settings.onInconclusive})`
+    const effect = input.failCheck
+      ? 'the check fails (on-inconclusive: fail)'
+      : `the check is not failed (on-inconclusive: ${input.settings.onInconclusive})`
     return `${badge} — the noise is too large to tell whether ${what(inconclusive)} is within budget; ${effect}. More rounds or longer rounds narrow the intervals.`
   }
   if (gated.length === 0) return `${badge} — nothing is gated (every budget is 'none'); overheads are reported below.`
@@ -133,26 +169,43 @@ function armTable(summaries: ArmSummary[]): string {
   )
 }
 
-function comparisonTable(input: ReportInput, cs: Comparison[], first: string, label: (c: Comparison) => string): string {
+function comparisonTable(
+  input: ReportInput,
+  cs: Comparison[],
+  first: string,
+  label: (c: Comparison) => string
+): string {
   const conf = Math.round(input.settings.confidence * 1000) / 10
   const rows = cs.map((c) => [
     escapeMarkdown(label(c)),
     METRIC_NAME[c.metric],
     `${fmtPct(c.overhead, { signed: true })}${significance(c)}`,
     // Gated comparisons carry the repeated interval their decision used (wider than the reported level).
-    ciText(c) + (Math.abs(c.confidence - input.settings.confidence) > 1e-9 && Number.isFinite(c.ciLow) ? ` (${fmtConfidence(c.confidence)})` : ''),
+    ciText(c) +
+      (Math.abs(c.confidence - input.settings.confidence) > 1e-9 && Number.isFinite(c.ciLow)
+        ? ` (${fmtConfidence(c.confidence)})`
+        : ''),
     fmtP(c.pValue),
     fmtP(c.pPermutation),
-    c.historyRuns !== undefined ? `${c.n} vs ${c.historyRuns} runs` : c.nRef !== undefined ? `${c.n}+${c.nRef}` : String(c.n),
+    c.historyRuns !== undefined
+      ? `${c.n} vs ${c.historyRuns} runs`
+      : c.nRef !== undefined
+        ? `${c.n}+${c.nRef}`
+        : String(c.n),
     decisionText(c) +
       (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : '') +
       (c.cannotFail && c.decision !== 'pass' ? ` — cannot fail: ${escapeMarkdown(c.cannotFail)}` : '')
   ])
-  return markdownTable([[first, 'Metric', 'Change', `CI (${conf}% unless noted)`, 'p (trimmed t)', 'p (sign-flip)', 'n', 'Decision'], ...rows], {
-    align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']
-  })
+  return markdownTable(
+    [
+      [first, 'Metric', 'Change', `CI (${conf}% unless noted)`, 'p (trimmed t)', 'p (sign-flip)', 'n', 'Decision'],
+      ...rows
+    ],
+    {
+      align: ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']
+    }
+  )
 }
-
 
 function medianOf(summaries: ArmSummary[], armId: string, metric: MetricName): string {
   const s = summaries.find((x) => x.armId === armId)
@@ -191,9 +244,12 @@ function resourcesSection(input: ReportInput, summaries: ArmSummary[]): string[]
   return [
     '#### Resources (whole process tree of the service, measured phase)',
     '',
-    markdownTable([['Arm', 'CPU-s / 1k req', 'vs off', 'CPU % avg', 'CPU % peak', 'RSS avg MiB', 'RSS peak MiB'], ...rows], {
-      align: ['l', 'r', 'r', 'r', 'r', 'r', 'r']
-    }),
+    markdownTable(
+      [['Arm', 'CPU-s / 1k req', 'vs off', 'CPU % avg', 'CPU % peak', 'RSS avg MiB', 'RSS peak MiB'], ...rows],
+      {
+        align: ['l', 'r', 'r', 'r', 'r', 'r', 'r']
+      }
+    ),
     '',
     'CPU-s / 1k req: CPU time of the service and its children per 1,000 successful requests (= CPU-ms per request). ' +
       'CPU %: 100 = one core busy. RSS is summed over the processes, wrapper shells included. Medians over the rounds; peaks are the maximum.',
@@ -218,9 +274,14 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
   if (b?.source === 'stored') {
     const when = b.createdAt ? ` from ${escapeMarkdown(b.createdAt.slice(0, 16).replace('T', ' '))} UTC` : ''
     const sha = b.sha ? ` at ${codeSpan(b.sha.slice(0, 12))}` : ''
-    out.push(`Baseline: stored results${when}${sha} (unpaired: another run, another minute${b.sameMachine ? ', same CPU model and cores' : ''}).`)
+    out.push(
+      `Baseline: stored results${when}${sha} (unpaired: another run, another minute${b.sameMachine ? ', same CPU model and cores' : ''}).`
+    )
     if (b.sameMachine === false) {
-      out.push('', `⚠️ **Cross-machine baseline**: ${escapeMarkdown((b.machineDifferences ?? []).join(', '))}. Differences may be the machine, not the code: these rows can pass or be inconclusive but never fail.`)
+      out.push(
+        '',
+        `⚠️ **Cross-machine baseline**: ${escapeMarkdown((b.machineDifferences ?? []).join(', '))}. Differences may be the machine, not the code: these rows can pass or be inconclusive but never fail.`
+      )
     }
     out.push('')
   } else {
@@ -241,7 +302,9 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
   })
   const conf = Math.round(input.settings.confidence * 1000) / 10
   out.push(
-    markdownTable([['Metric', 'main', 'PR', 'Δ', `${conf}% CI`, 'p', 'n', 'Decision'], ...rows], { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l'] }),
+    markdownTable([['Metric', 'main', 'PR', 'Δ', `${conf}% CI`, 'p', 'n', 'Decision'], ...rows], {
+      align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']
+    }),
     '',
     'Δ is the PR minus main: for QPS negative is worse, for P99 positive is worse. Budgets apply to the worse direction.',
     ''
@@ -254,7 +317,9 @@ function overheadChangeSection(input: ReportInput): string[] {
   const changes = input.comparisons.filter((c) => c.kind === 'overhead-change')
   if (changes.length === 0) return []
   const find = (armId: string, metric: string): Comparison | undefined =>
-    input.comparisons.find((c) => c.kind === 'overhead' && c.armId === armId && c.metric === metric && c.phase === undefined)
+    input.comparisons.find(
+      (c) => c.kind === 'overhead' && c.armId === armId && c.metric === metric && c.phase === undefined
+    )
   const rows = changes.map((c) => {
     const head = find(c.armId, c.metric)
     const base = find(c.referenceArmId, c.metric)
@@ -265,7 +330,8 @@ function overheadChangeSection(input: ReportInput): string[] {
       cell(base),
       cell(head),
       `${fmtPct(c.overhead, { signed: true })}${significance(c)} (${ciText(c)})`,
-      decisionText(c) + (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : '')
+      decisionText(c) +
+        (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : '')
     ]
   })
   return [
@@ -302,11 +368,21 @@ function roundsTable(input: ReportInput): string {
 function noiseLines(input: ReportInput): string[] {
   const lines: string[] = []
   for (const metric of ['qps', 'p99', 'cpu'] as const) {
-    const sds = input.comparisons.filter((c) => c.metric === metric && c.phase === undefined && Number.isFinite(c.sdLogRatio)).map((c) => c.sdLogRatio)
+    const sds = input.comparisons
+      .filter((c) => c.metric === metric && c.phase === undefined && Number.isFinite(c.sdLogRatio))
+      .map((c) => c.sdLogRatio)
     if (sds.length === 0) continue
     const sd = Math.sqrt(sds.reduce((a, b) => a + b * b, 0) / sds.length)
-    const robust = input.comparisons.filter((c) => c.metric === metric && c.phase === undefined && c.blockScale !== undefined && Number.isFinite(c.blockScale)).map((c) => c.blockScale as number)
-    const r = robust.length > 0 ? `, robust (trimmed) ≈ ${((robust.reduce((a, b) => a + b, 0) / robust.length) * 100).toFixed(1)}%` : ''
+    const robust = input.comparisons
+      .filter(
+        (c) =>
+          c.metric === metric && c.phase === undefined && c.blockScale !== undefined && Number.isFinite(c.blockScale)
+      )
+      .map((c) => c.blockScale as number)
+    const r =
+      robust.length > 0
+        ? `, robust (trimmed) ≈ ${((robust.reduce((a, b) => a + b, 0) / robust.length) * 100).toFixed(1)}%`
+        : ''
     lines.push(`per-block noise of the ${METRIC_NAME[metric]} log-ratio: SD ≈ ${(sd * 100).toFixed(1)}%${r}`)
   }
   return lines
@@ -318,10 +394,20 @@ function noiseLines(input: ReportInput): string[] {
  * an "underpowered" warning when that is more than twice the budget.
  */
 export function sensitivityLines(input: ReportInput): string[] {
-  const cs = input.comparisons.filter((c) => c.budget !== null && c.detectable !== undefined && Number.isFinite(c.detectable))
+  const cs = input.comparisons.filter(
+    (c) => c.budget !== null && c.detectable !== undefined && Number.isFinite(c.detectable)
+  )
   if (cs.length === 0) return []
-  const parts = cs.map((c) => `${escapeMarkdown(comparisonTitle(c))}: ${fmtPct(c.detectable as number)} (budget ${fmtPct(c.budget as number)}${c.underpowered ? ', **underpowered**' : ''})`)
-  const lines = [`Sensitivity (80 % power, the rule as applied: ${input.looks === undefined ? 'one look' : `looks after ${input.looks.blocks.join(', ')} blocks`}):`, '', ...parts.map((p) => `- ${p}`), '']
+  const parts = cs.map(
+    (c) =>
+      `${escapeMarkdown(comparisonTitle(c))}: ${fmtPct(c.detectable as number)} (budget ${fmtPct(c.budget as number)}${c.underpowered ? ', **underpowered**' : ''})`
+  )
+  const lines = [
+    `Sensitivity (80 % power, the rule as applied: ${input.looks === undefined ? 'one look' : `looks after ${input.looks.blocks.join(', ')} blocks`}):`,
+    '',
+    ...parts.map((p) => `- ${p}`),
+    ''
+  ]
   if (cs.some((c) => c.underpowered)) {
     lines.push(
       '⚠️ At this noise an overhead of more than twice its budget could still pass unnoticed for the comparisons marked underpowered: raise `max-rounds` or `round-duration`, or quieten the runner.',
@@ -334,20 +420,25 @@ export function sensitivityLines(input: ReportInput): string[] {
 /** What each receiver CPU scope covers, in the report's words (decode-only never passes for the whole). */
 const RECEIVER_CPU_WORDING = {
   thread: "receiver CPU (its whole worker thread: transport, decoding, counting, GC) as a share of the service's CPU",
-  decode: "receiver CPU (decoding and counting only; the HTTP/gRPC transport, several times more, is not included) as a share of the service's CPU"
+  decode:
+    "receiver CPU (decoding and counting only; the HTTP/gRPC transport, several times more, is not included) as a share of the service's CPU"
 } as const
 
 /** The gate's own CPU for counting spans, per traced arm: it runs beside the services, so say how much. */
 export function receiverLines(summaries: ArmSummary[]): string[] {
   const lines: string[] = []
   for (const scope of ['thread', 'decode'] as const) {
-    const shares = summaries.filter((s) => s.receiverCpuShare !== undefined && (s.receiverCpuScope ?? 'decode') === scope)
+    const shares = summaries.filter(
+      (s) => s.receiverCpuShare !== undefined && (s.receiverCpuScope ?? 'decode') === scope
+    )
     if (shares.length === 0) continue
     const parts = shares.map((s) => `${escapeMarkdown(s.armId)} ${fmtPct(s.receiverCpuShare as number, { digits: 2 })}`)
     lines.push(`${RECEIVER_CPU_WORDING[scope]}: ${parts.join(', ')}`)
   }
   if (lines.length === 0) return []
-  const spt = summaries.filter((s) => s.spansPerTrace !== undefined).map((s) => `${escapeMarkdown(s.armId)} ${(s.spansPerTrace as number).toFixed(2)}`)
+  const spt = summaries
+    .filter((s) => s.spansPerTrace !== undefined)
+    .map((s) => `${escapeMarkdown(s.armId)} ${(s.spansPerTrace as number).toFixed(2)}`)
   return [...lines, ...(spt.length > 0 ? [`spans per sampled trace (measured windows): ${spt.join(', ')}`] : [])]
 }
 
@@ -369,7 +460,14 @@ export function renderReport(input: ReportInput): string {
   if (input.verdict !== 'error' || input.rounds.length > 0) {
     if (input.verdict !== 'error' && input.reasons.length > 0) {
       // Escaped too: in `mode: report` the reasons come from an artifact a fork PR produced.
-      out.push('<details><summary>Decisions</summary>', '', ...input.reasons.map((r) => `- ${escapeMarkdown(r)}`), '', '</details>', '')
+      out.push(
+        '<details><summary>Decisions</summary>',
+        '',
+        ...input.reasons.map((r) => `- ${escapeMarkdown(r)}`),
+        '',
+        '</details>',
+        ''
+      )
     }
     if (summaries.length > 0) out.push('#### Arms', '', armTable(summaries), '')
     out.push(...resourcesSection(input, summaries))
@@ -381,7 +479,9 @@ export function renderReport(input: ReportInput): string {
       out.push(
         `#### Overhead of tracing (paired per block vs tracing off of the same build)`,
         '',
-        comparisonTable(input, overheads, 'Arm', (c) => (c.referenceArmId === input.referenceArmId ? c.armId : `${c.armId} vs ${c.referenceArmId}`)),
+        comparisonTable(input, overheads, 'Arm', (c) =>
+          c.referenceArmId === input.referenceArmId ? c.armId : `${c.armId} vs ${c.referenceArmId}`
+        ),
         '',
         `Overhead = QPS lost, or P99 or CPU per request added, with tracing on, in the typical block (20% trimmed mean of the ` +
           `per-block log-ratios: one burst cannot drag it); "~" marks a difference that is not significant at ` +
@@ -402,8 +502,14 @@ export function renderReport(input: ReportInput): string {
     `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs every arm once in random order)`,
     `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
     `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ${escapeMarkdown(input.machine.runner)}`,
-    input.design !== undefined ? `design: ${escapeMarkdown(input.design)}` : `CPU pinning: ${escapeMarkdown(input.pinning)}`,
-    ...(input.looks !== undefined ? [`looks after ${input.looks.blocks.join(', ')} blocks; stopped after ${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`] : []),
+    input.design !== undefined
+      ? `design: ${escapeMarkdown(input.design)}`
+      : `CPU pinning: ${escapeMarkdown(input.pinning)}`,
+    ...(input.looks !== undefined
+      ? [
+          `looks after ${input.looks.blocks.join(', ')} blocks; stopped after ${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`
+        ]
+      : []),
     ...noiseLines(input),
     ...sharedCore.setting,
     ...receiverLines(summaries)
@@ -413,12 +519,21 @@ export function renderReport(input: ReportInput): string {
   }
   const p = input.provenance
   if (p?.headSha) settings.push(`head ${codeSpan(p.headSha.slice(0, 12))}${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`)
-  if (p?.baseSha) settings.push(`base ${codeSpan(p.baseSha.slice(0, 12))}${p.baseRef ? ` (${escapeMarkdown(p.baseRef)})` : ''}`)
+  if (p?.baseSha)
+    settings.push(`base ${codeSpan(p.baseSha.slice(0, 12))}${p.baseRef ? ` (${escapeMarkdown(p.baseRef)})` : ''}`)
   const b = input.baseline
   if (b) {
-    const src = b.source === 'same-job' ? 'same job (base build interleaved)' : b.source === 'stored' ? `stored results ${escapeMarkdown(b.path ?? '')}` : 'none'
+    const src =
+      b.source === 'same-job'
+        ? 'same job (base build interleaved)'
+        : b.source === 'stored'
+          ? `stored results ${escapeMarkdown(b.path ?? '')}`
+          : 'none'
     settings.push(`baseline: ${src}${b.status !== 'ok' && b.status !== 'not-configured' ? ` (${b.status})` : ''}`)
-    if (b.machine) settings.push(`baseline machine: ${escapeMarkdown(b.machine.cpuModel)}, ${b.machine.cores} cores, ${escapeMarkdown(b.machine.os)}, runner ${escapeMarkdown(b.machine.runner)}`)
+    if (b.machine)
+      settings.push(
+        `baseline machine: ${escapeMarkdown(b.machine.cpuModel)}, ${b.machine.cores} cores, ${escapeMarkdown(b.machine.os)}, runner ${escapeMarkdown(b.machine.runner)}`
+      )
   }
   if (p?.runUrl) settings.push(`[workflow run](${encodeURI(p.runUrl)})`)
   out.push('<details><summary>Settings, machine and per-round data</summary>', '', ...settings.map((l) => `- ${l}`), '')

@@ -23,7 +23,11 @@ export interface ScenarioReportInput {
 export const SATURATED_BELOW = 0.9
 
 /** Medians over an arm's rounds of one phase (undefined = the primary load); null when no round has it. */
-function phaseMedians(rounds: readonly RoundResult[], armId: string, phase?: string): { qps: number; p99Us: number; failed: number; sendLagP99Us: number } | null {
+function phaseMedians(
+  rounds: readonly RoundResult[],
+  armId: string,
+  phase?: string
+): { qps: number; p99Us: number; failed: number; sendLagP99Us: number } | null {
   const loads: LoadResult[] = []
   const lags: number[] = []
   for (const r of rounds) {
@@ -58,7 +62,9 @@ function overheadCell(c: Comparison | undefined): string {
 /** Closed-loop phase ids of the rounds in the order they ran, the primary level first as `c=N`. */
 function closedLevels(input: ScenarioReportInput): { id: string | undefined; connections: number }[] {
   const first = input.rounds.find((r) => r.phases !== undefined)
-  const extra = (first?.phases ?? []).filter((p) => p.kind === 'closed').map((p) => ({ id: p.id as string | undefined, connections: p.connections }))
+  const extra = (first?.phases ?? [])
+    .filter((p) => p.kind === 'closed')
+    .map((p) => ({ id: p.id as string | undefined, connections: p.connections }))
   return extra.length === 0 ? [] : [{ id: undefined, connections: input.settings.connections }, ...extra]
 }
 
@@ -67,7 +73,9 @@ export function loadLevelsSection(input: ScenarioReportInput): string[] {
   const levels = closedLevels(input)
   if (levels.length === 0) return []
   const find = (armId: string, metric: 'qps' | 'p99', phase: string | undefined): Comparison | undefined =>
-    input.comparisons.find((c) => c.kind === 'overhead' && c.armId === armId && c.metric === metric && c.phase === phase)
+    input.comparisons.find(
+      (c) => c.kind === 'overhead' && c.armId === armId && c.metric === metric && c.phase === phase
+    )
   const rows: string[][] = []
   for (const level of levels) {
     for (const arm of input.arms) {
@@ -88,12 +96,18 @@ export function loadLevelsSection(input: ScenarioReportInput): string[] {
   return [
     '#### Load levels (closed loop, same boot per round)',
     '',
-    markdownTable([['Connections', 'Arm', 'QPS', 'P99 ms', 'Failed', `QPS overhead (${conf}% CI)`, `P99 overhead (${conf}% CI)`], ...rows], {
-      align: ['r', 'l', 'r', 'r', 'r', 'r', 'r']
-    }),
+    markdownTable(
+      [
+        ['Connections', 'Arm', 'QPS', 'P99 ms', 'Failed', `QPS overhead (${conf}% CI)`, `P99 overhead (${conf}% CI)`],
+        ...rows
+      ],
+      {
+        align: ['r', 'l', 'r', 'r', 'r', 'r', 'r']
+      }
+    ),
     '',
     'Each round measures every level in turn after one warm-up; the primary level is the one the budgets gate, the others are reported. ' +
-      'In a closed loop, mean latency ≈ connections / QPS (Little\'s law): past saturation more connections only add queueing.',
+      "In a closed loop, mean latency ≈ connections / QPS (Little's law): past saturation more connections only add queueing.",
     ''
   ]
 }
@@ -108,7 +122,9 @@ export function openLoopSection(input: ScenarioReportInput): string[] {
     const open = phaseMedians(input.rounds, arm.id, OPEN_PHASE_ID)
     const closed = phaseMedians(input.rounds, arm.id)
     if (open === null || closed === null) continue
-    const c = input.comparisons.find((x) => x.kind === 'overhead' && x.metric === 'p99' && x.armId === arm.id && x.phase === OPEN_PHASE_ID)
+    const c = input.comparisons.find(
+      (x) => x.kind === 'overhead' && x.metric === 'p99' && x.armId === arm.id && x.phase === OPEN_PHASE_ID
+    )
     const sat = open.qps < SATURATED_BELOW * ol.rate
     if (sat) saturated.push(arm.id)
     rows.push([
@@ -117,7 +133,10 @@ export function openLoopSection(input: ScenarioReportInput): string[] {
       fmtMs(closed.p99Us),
       fmtMs(open.p99Us),
       overheadCell(c),
-      c === undefined ? '' : decisionText(c) + (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : ''),
+      c === undefined
+        ? ''
+        : decisionText(c) +
+          (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : ''),
       fmtMs(open.sendLagP99Us)
     ])
   }
@@ -131,13 +150,27 @@ export function openLoopSection(input: ScenarioReportInput): string[] {
     '',
     source,
     '',
-    markdownTable([['Arm', 'Achieved rps', `Closed-loop P99 ms (${input.settings.connections} conn.)`, 'Open-loop P99 ms', 'Open-loop P99 overhead', 'Decision', 'Send lag P99 ms'], ...rows], {
-      align: ['l', 'r', 'r', 'r', 'r', 'l', 'r']
-    }),
+    markdownTable(
+      [
+        [
+          'Arm',
+          'Achieved rps',
+          `Closed-loop P99 ms (${input.settings.connections} conn.)`,
+          'Open-loop P99 ms',
+          'Open-loop P99 overhead',
+          'Decision',
+          'Send lag P99 ms'
+        ],
+        ...rows
+      ],
+      {
+        align: ['l', 'r', 'r', 'r', 'r', 'l', 'r']
+      }
+    ),
     '',
     'Open loop: each request is scheduled at a fixed rate whatever the earlier answers, and its latency runs from the scheduled time, ' +
       'so waiting behind a slow answer counts (no coordinated omission, unlike the closed-loop P99). Not corrected: a late load generator ' +
-      "is charged to the service (send lag shows how late sends left). Medians over the rounds."
+      'is charged to the service (send lag shows how late sends left). Medians over the rounds.'
   ]
   if (saturated.length > 0) {
     out.push(
@@ -173,16 +206,20 @@ export function spikeSection(input: ScenarioReportInput): string[] {
   const out = [
     '#### Spike (single run, not gated)',
     '',
-    markdownTable([['Stage', 'Connections', 'Length', ...runs.map((r) => `${label(r.armId)}: QPS / P99 ms / errors`)], ...rows], {
-      align: ['r', 'r', 'r', ...runs.map(() => 'r' as const)]
-    }),
+    markdownTable(
+      [['Stage', 'Connections', 'Length', ...runs.map((r) => `${label(r.armId)}: QPS / P99 ms / errors`)], ...rows],
+      {
+        align: ['r', 'r', 'r', ...runs.map(() => 'r' as const)]
+      }
+    ),
     '',
     'Each arm booted once after the blocks, warmed up at the first stage, then loaded in closed-loop stages, 0 → peak → 0 connections, back to back. ' +
       'One run per arm, not replicated: read it for shape (where QPS stops growing, how P99 and errors react), not for small differences. ' +
       'Errors here do not fail the run.'
   ]
   for (const r of runs) {
-    if (r.died !== undefined) out.push('', `💥 ${label(r.armId)}: the service died ${escapeMarkdown(r.died.split('\n')[0])}`)
+    if (r.died !== undefined)
+      out.push('', `💥 ${label(r.armId)}: the service died ${escapeMarkdown(r.died.split('\n')[0])}`)
   }
   out.push('')
   return out

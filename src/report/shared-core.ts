@@ -27,8 +27,18 @@ export function sharedCoreBusy(rounds: readonly RoundResult[]): { busy: number; 
   const shares: number[] = []
   for (const rs of byBlock(rounds)) {
     const cpus = rs[0]?.sharedCpus
-    if (cpus === undefined || cpus <= 0 || rs.some((r) => r.sharedCpus !== cpus || r.resources === undefined || !(r.load.durationSec > 0))) continue
-    shares.push(rs.reduce((a, r) => a + (r.resources as NonNullable<RoundResult['resources']>).cpuSeconds / r.load.durationSec, 0) / cpus)
+    if (
+      cpus === undefined ||
+      cpus <= 0 ||
+      rs.some((r) => r.sharedCpus !== cpus || r.resources === undefined || !(r.load.durationSec > 0))
+    )
+      continue
+    shares.push(
+      rs.reduce(
+        (a, r) => a + (r.resources as NonNullable<RoundResult['resources']>).cpuSeconds / r.load.durationSec,
+        0
+      ) / cpus
+    )
   }
   return shares.length === 0 ? null : { busy: median(shares), blocks: shares.length }
 }
@@ -37,7 +47,9 @@ export function sharedCoreBusy(rounds: readonly RoundResult[]): { busy: number; 
 export function sharedCoreLines(rounds: readonly RoundResult[]): { setting: string[]; warning: string[] } {
   const s = sharedCoreBusy(rounds)
   if (s === null) return { setting: [], warning: [] }
-  const setting = [`services' shared CPU busy ${fmtPct(s.busy, { digits: 0 })} of the measured windows (median over ${s.blocks} blocks)`]
+  const setting = [
+    `services' shared CPU busy ${fmtPct(s.busy, { digits: 0 })} of the measured windows (median over ${s.blocks} blocks)`
+  ]
   if (s.busy >= SATURATED_CORE_MIN_BUSY) return { setting, warning: [] }
   return {
     setting,
@@ -57,7 +69,9 @@ export function sharedCoreLines(rounds: readonly RoundResult[]): { setting: stri
  */
 export function processesAtOnce(rounds: readonly RoundResult[]): number | null {
   const slotted = rounds.filter((r) => r.slot !== undefined && r.block >= 0)
-  const counts = byBlock(slotted).map((rs) => new Set(rs.flatMap((r) => r.replicas?.map((p) => p.slot) ?? [r.slot])).size)
+  const counts = byBlock(slotted).map(
+    (rs) => new Set(rs.flatMap((r) => r.replicas?.map((p) => p.slot) ?? [r.slot])).size
+  )
   return counts.length === 0 ? null : Math.max(...counts)
 }
 

@@ -77,10 +77,18 @@ function ratio(a: number, b: number): number {
  * receiver CPU per span (whole service lifetime) times its window's spans. Whole-thread CPU when every
  * round with spans has it, else decode-only CPU when every one has that, else null.
  */
-function receiverShare(rs: readonly RoundResult[], windowed: boolean, serviceCpu: number): { share: number; scope: 'thread' | 'decode' } | null {
+function receiverShare(
+  rs: readonly RoundResult[],
+  windowed: boolean,
+  serviceCpu: number
+): { share: number; scope: 'thread' | 'decode' } | null {
   const withSpans = rs.filter((r) => r.otlp.spans > 0)
   if (!windowed || serviceCpu <= 0 || withSpans.length === 0) return null
-  const scope = withSpans.every((r) => r.receiverThreadCpuSec !== undefined) ? 'thread' : withSpans.every((r) => r.receiverCpuSec !== undefined) ? 'decode' : null
+  const scope = withSpans.every((r) => r.receiverThreadCpuSec !== undefined)
+    ? 'thread'
+    : withSpans.every((r) => r.receiverCpuSec !== undefined)
+      ? 'decode'
+      : null
   if (scope === null) return null
   const cpuOf = (r: RoundResult): number => (scope === 'thread' ? r.receiverThreadCpuSec : r.receiverCpuSec) as number
   const receiverCpu = withSpans.reduce((a, r) => a + (cpuOf(r) / r.otlp.spans) * r.window!.spans, 0)
@@ -106,13 +114,24 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
     // readiness polls and later phases are out. Older results without windows: every span over every 2xx.
     const windowed = rs.every((r) => r.window !== undefined)
     const spansPerRequest = windowed
-      ? ratio(sum((r) => r.window!.spans), sum((r) => r.load.responses))
-      : ratio(sum((r) => r.otlp.spans), okAll)
+      ? ratio(
+          sum((r) => r.window!.spans),
+          sum((r) => r.load.responses)
+        )
+      : ratio(
+          sum((r) => r.otlp.spans),
+          okAll
+        )
     const traces = windowed ? sum((r) => r.window!.traces) : 0
     const spansPerTrace = traces > 0 ? sum((r) => r.window!.traceSpans) / traces : null
     const serviceCpu = rs.every((r) => r.resources !== undefined) ? sum((r) => r.resources!.cpuSeconds) : 0
     const receiver = receiverShare(rs, windowed, serviceCpu)
-    const bytesPerRequest = windowed ? ratio(bytes, sum((r) => r.otlp.spans)) * spansPerRequest : ratio(bytes, okAll)
+    const bytesPerRequest = windowed
+      ? ratio(
+          bytes,
+          sum((r) => r.otlp.spans)
+        ) * spansPerRequest
+      : ratio(bytes, okAll)
     const resources = armResources(rs)
     out.push({
       armId: arm.id,

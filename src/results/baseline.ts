@@ -16,7 +16,8 @@ export function machineDifferences(a: MachineInfo, b: MachineInfo): string[] {
 export function settingsDifferences(config: Config, stored: ResultsFile['settings']): string[] {
   const out: string[] = []
   if (stored.connections !== config.connections) out.push(`connections ${stored.connections} vs ${config.connections}`)
-  if (stored.roundDurationSec !== config.roundDurationSec) out.push(`round-duration ${stored.roundDurationSec} vs ${config.roundDurationSec}`)
+  if (stored.roundDurationSec !== config.roundDurationSec)
+    out.push(`round-duration ${stored.roundDurationSec} vs ${config.roundDurationSec}`)
   if (stored.warmupSec !== config.warmupSec) out.push(`warmup-duration ${stored.warmupSec} vs ${config.warmupSec}`)
   if (stored.target !== targetOf(config)) out.push(`target '${stored.target}' vs '${targetOf(config)}'`)
   return out

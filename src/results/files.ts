@@ -9,7 +9,11 @@ function writeFile(file: string, text: string): void {
 }
 
 /** Write the markdown report and the results JSON into the output directory; returns their absolute paths. */
-export function writeRunFiles(outputDir: string, markdown: string, results: ResultsFile): { reportPath: string; resultsPath: string } {
+export function writeRunFiles(
+  outputDir: string,
+  markdown: string,
+  results: ResultsFile
+): { reportPath: string; resultsPath: string } {
   const reportPath = path.resolve(outputDir, 'report.md')
   const resultsPath = path.resolve(outputDir, 'results.json')
   writeFile(reportPath, markdown)
@@ -21,7 +25,12 @@ export function writeRunFiles(outputDir: string, markdown: string, results: Resu
  * Write history.json: the stored main history that was loaded plus this run (the newest `keep`), for a
  * workflow on main to store as the next baseline. Returns its absolute path.
  */
-export function writeHistoryFile(outputDir: string, previous: readonly ResultsFile[], results: ResultsFile, keep: number): string {
+export function writeHistoryFile(
+  outputDir: string,
+  previous: readonly ResultsFile[],
+  results: ResultsFile,
+  keep: number
+): string {
   const historyPath = path.resolve(outputDir, 'history.json')
   writeFile(historyPath, `${JSON.stringify(appendRun(previous, results, keep), null, 2)}\n`)
   return historyPath

@@ -30,7 +30,8 @@ export function usableAsBaseline(run: ResultsFile): boolean {
  * newest `keep` (pure). Runs of a PR should not be appended: callers decide when (e.g. pushes to main).
  */
 export function appendRun(previous: readonly ResultsFile[], run: ResultsFile, keep: number): HistoryFile {
-  if (!(Number.isInteger(keep) && keep >= 1)) throw new RangeError(`history size must be a positive integer, got ${String(keep)}`)
+  if (!(Number.isInteger(keep) && keep >= 1))
+    throw new RangeError(`history size must be a positive integer, got ${String(keep)}`)
   const runs = usableAsBaseline(run) ? [...previous, run] : [...previous]
   return { schema: HISTORY_SCHEMA, version: HISTORY_VERSION, runs: runs.slice(-keep) }
 }

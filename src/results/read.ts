@@ -28,22 +28,39 @@ export function readJsonFile(file: string): unknown {
     st = fs.lstatSync(file)
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code
-    throw new UnreadableFileError(code === 'ENOENT' ? 'missing' : 'unreadable', code === 'ENOENT' ? `no file at '${file}'` : `cannot read '${file}': ${code ?? 'unknown error'}`)
+    throw new UnreadableFileError(
+      code === 'ENOENT' ? 'missing' : 'unreadable',
+      code === 'ENOENT' ? `no file at '${file}'` : `cannot read '${file}': ${code ?? 'unknown error'}`
+    )
   }
-  if (st.isSymbolicLink()) throw new UnreadableFileError('symlink', `'${file}' is a symbolic link; give the results file itself, not a link to it`)
+  if (st.isSymbolicLink())
+    throw new UnreadableFileError(
+      'symlink',
+      `'${file}' is a symbolic link; give the results file itself, not a link to it`
+    )
   if (!st.isFile()) throw new UnreadableFileError('not-a-file', `'${file}' is not a regular file`)
-  if (st.size > MAX_RESULTS_BYTES) throw new UnreadableFileError('too-large', `'${file}' has ${st.size} bytes, more than a results file can have (${MAX_RESULTS_BYTES})`)
+  if (st.size > MAX_RESULTS_BYTES)
+    throw new UnreadableFileError(
+      'too-large',
+      `'${file}' has ${st.size} bytes, more than a results file can have (${MAX_RESULTS_BYTES})`
+    )
   let text: string
   try {
     text = fs.readFileSync(file, 'utf8')
   } catch (e) {
-    throw new UnreadableFileError('unreadable', `cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? 'unknown error'}`)
+    throw new UnreadableFileError(
+      'unreadable',
+      `cannot read '${file}': ${(e as NodeJS.ErrnoException).code ?? 'unknown error'}`
+    )
   }
   try {
     return JSON.parse(text) as unknown
   } catch (e) {
     const at = /position (\d+)/.exec((e as Error).message)?.[1]
-    throw new UnreadableFileError('not-json', `'${file}' is not valid JSON${at !== undefined ? ` (syntax error at character ${at})` : ''}`)
+    throw new UnreadableFileError(
+      'not-json',
+      `'${file}' is not valid JSON${at !== undefined ? ` (syntax error at character ${at})` : ''}`
+    )
   }
 }
 
@@ -86,7 +103,10 @@ function isObject(x: unknown): x is Record<string, unknown> {
 function need(cond: boolean, field: string, expected: string, got: unknown): void {
   if (!cond) {
     const shown = JSON.stringify(got)
-    throw new ResultsValidationError(field, `'${field}' must be ${expected}, got ${shown === undefined ? 'nothing' : shown.slice(0, 80)}`)
+    throw new ResultsValidationError(
+      field,
+      `'${field}' must be ${expected}, got ${shown === undefined ? 'nothing' : shown.slice(0, 80)}`
+    )
   }
 }
 
@@ -109,7 +129,8 @@ function validatePhases(phases: unknown, field: string): void {
     need(num(ph.connections), `${f}.connections`, 'a number', ph.connections)
     need(isObject(ph.load), `${f}.load`, 'an object', ph.load)
     const load = ph.load as Record<string, unknown>
-    for (const k of ['qps', 'ok', 'non2xx', 'errors', 'timeouts', 'errorRate']) need(num(load[k]), `${f}.load.${k}`, 'a number', load[k])
+    for (const k of ['qps', 'ok', 'non2xx', 'errors', 'timeouts', 'errorRate'])
+      need(num(load[k]), `${f}.load.${k}`, 'a number', load[k])
     need(isObject(load.latency), `${f}.load.latency`, 'an object', load.latency)
     const lat = load.latency as Record<string, unknown>
     need(numOrNull(lat.p99Us), `${f}.load.latency.p99Us`, 'a number or null', lat.p99Us)
@@ -141,7 +162,8 @@ function validateScenarios(o: Record<string, unknown>): void {
     ;(run.stages as unknown[]).forEach((st, j) => {
       need(isObject(st), `spike[${i}].stages[${j}]`, 'an object', st)
       const stage = st as Record<string, unknown>
-      for (const k of ['connections', 'durationSec', 'qps', 'errors', 'errorRate']) need(num(stage[k]), `spike[${i}].stages[${j}].${k}`, 'a number', stage[k])
+      for (const k of ['connections', 'durationSec', 'qps', 'errors', 'errorRate'])
+        need(num(stage[k]), `spike[${i}].stages[${j}].${k}`, 'a number', stage[k])
       need(numOrNull(stage.p99Us), `spike[${i}].stages[${j}].p99Us`, 'a number or null', stage.p99Us)
     })
   })
@@ -155,7 +177,12 @@ export function validateResults(json: unknown): ResultsFile {
   need(isObject(json), '(root)', 'a JSON object', json)
   const o = json as Record<string, unknown>
   need(o.schema === RESULTS_SCHEMA, 'schema', `'${RESULTS_SCHEMA}'`, o.schema)
-  need(typeof o.version === 'number' && Number.isInteger(o.version) && o.version >= 1, 'version', 'a positive integer', o.version)
+  need(
+    typeof o.version === 'number' && Number.isInteger(o.version) && o.version >= 1,
+    'version',
+    'a positive integer',
+    o.version
+  )
   if ((o.version as number) > RESULTS_VERSION) {
     throw new ResultsValidationError(
       'version',
@@ -168,7 +195,8 @@ export function validateResults(json: unknown): ResultsFile {
   need(typeof m.cores === 'number', 'machine.cores', 'a number', m.cores)
   need(isObject(o.settings), 'settings', 'an object', o.settings)
   const s = o.settings as Record<string, unknown>
-  for (const k of ['connections', 'roundDurationSec', 'warmupSec']) need(typeof s[k] === 'number', `settings.${k}`, 'a number', s[k])
+  for (const k of ['connections', 'roundDurationSec', 'warmupSec'])
+    need(typeof s[k] === 'number', `settings.${k}`, 'a number', s[k])
   need(typeof s.target === 'string', 'settings.target', 'a string', s.target)
   need(Array.isArray(o.rounds), 'rounds', 'an array', o.rounds)
   ;(o.rounds as unknown[]).forEach((r, i) => {
@@ -196,24 +224,40 @@ export function loadBaseline(path: string): BaselineLoad {
     json = readJsonFile(path)
   } catch (e) {
     if (!(e instanceof UnreadableFileError)) throw e
-    if (e.code === 'missing') return { status: 'missing', path, message: `no baseline at '${path}' (first run, expired cache, or no run on the default branch yet)` }
+    if (e.code === 'missing')
+      return {
+        status: 'missing',
+        path,
+        message: `no baseline at '${path}' (first run, expired cache, or no run on the default branch yet)`
+      }
     if (e.code === 'unreadable') return { status: 'missing', path, message: `cannot read the baseline: ${e.message}` }
     return { status: e.code === 'not-json' ? 'malformed' : 'unusable', path, message: `the baseline ${e.message}` }
   }
   try {
     if (isHistoryJson(json)) {
-      need(json.version === HISTORY_VERSION, 'version', `${HISTORY_VERSION} (history files of other versions are not understood)`, json.version)
+      need(
+        json.version === HISTORY_VERSION,
+        'version',
+        `${HISTORY_VERSION} (history files of other versions are not understood)`,
+        json.version
+      )
       need(Array.isArray(json.runs), 'runs', 'an array of results', json.runs)
       const runs = (json.runs as unknown[]).map((r, i) => {
         try {
           return validateResults(r)
         } catch (e) {
-          if (e instanceof ResultsValidationError) throw new ResultsValidationError(`runs[${i}].${e.field}`, `run ${i + 1} of the history: ${e.message}`)
+          if (e instanceof ResultsValidationError)
+            throw new ResultsValidationError(`runs[${i}].${e.field}`, `run ${i + 1} of the history: ${e.message}`)
           throw e
         }
       })
       const usable = runs.filter(usableAsBaseline)
-      if (usable.length === 0) return { status: 'unusable', path, message: `the baseline history '${path}' has no run with measured 'off' rounds` }
+      if (usable.length === 0)
+        return {
+          status: 'unusable',
+          path,
+          message: `the baseline history '${path}' has no run with measured 'off' rounds`
+        }
       return { status: 'ok', path, history: usable }
     }
     const results = validateResults(json)

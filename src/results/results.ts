@@ -1,7 +1,15 @@
 import { targetOf, type Config } from '../config/config.js'
-import type { ArmSpec, Comparison, MachineInfo, OpenLoopInfo, PlanStep, RoundResult, SpikeResult, Verdict } from '../types.js'
+import type {
+  ArmSpec,
+  Comparison,
+  MachineInfo,
+  OpenLoopInfo,
+  PlanStep,
+  RoundResult,
+  SpikeResult,
+  Verdict
+} from '../types.js'
 import { summariseArms, type ArmSummary } from '../report/summary.js'
-
 
 /** What the report says about the baseline, whatever happened to it. */
 export interface BaselineInfo {

@@ -25,7 +25,8 @@ export const MAX_STRING = 20_000
 export const MAX_ARRAY = 100_000
 
 function fail(field: string, expected: string, got: unknown): never {
-  const shown = typeof got === 'string' ? `a string of ${got.length} characters` : JSON.stringify(got)?.slice(0, 60) ?? 'nothing'
+  const shown =
+    typeof got === 'string' ? `a string of ${got.length} characters` : (JSON.stringify(got)?.slice(0, 60) ?? 'nothing')
   throw new FieldError(field, `'${field}' must be ${expected}, got ${shown}`)
 }
 
@@ -82,18 +83,34 @@ export const recordOf =
     }
   }
 
-const COMPARISON_KINDS = ['overhead', 'regression', 'overhead-change', 'instrumentation', 'export'] as const satisfies readonly ComparisonKind[]
+const COMPARISON_KINDS = [
+  'overhead',
+  'regression',
+  'overhead-change',
+  'instrumentation',
+  'export'
+] as const satisfies readonly ComparisonKind[]
 // Compile-time: a new ComparisonKind must be added above, or reading a results file of it fails.
 const allKinds: Exclude<ComparisonKind, (typeof COMPARISON_KINDS)[number]> extends never ? true : never = true
 void allKinds
 
-const latency = objectOf(Object.fromEntries(['count', 'meanUs', 'p50Us', 'p90Us', 'p95Us', 'p99Us', 'p999Us', 'maxUs'].map((k) => [k, numOrNull])))
+const latency = objectOf(
+  Object.fromEntries(
+    ['count', 'meanUs', 'p50Us', 'p90Us', 'p95Us', 'p99Us', 'p999Us', 'maxUs'].map((k) => [k, numOrNull])
+  )
+)
 const load = objectOf({
-  ...Object.fromEntries(['durationSec', 'responses', 'ok', 'non2xx', 'errors', 'timeouts', 'qps', 'errorRate'].map((k) => [k, num])),
+  ...Object.fromEntries(
+    ['durationSec', 'responses', 'ok', 'non2xx', 'errors', 'timeouts', 'qps', 'errorRate'].map((k) => [k, num])
+  ),
   latency,
   okPerSecond: optional(arrayOf(num))
 })
-const resources = objectOf(Object.fromEntries(['cpuSeconds', 'cpuPctAvg', 'cpuPctPeak', 'rssAvgBytes', 'rssPeakBytes', 'samples'].map((k) => [k, num])))
+const resources = objectOf(
+  Object.fromEntries(
+    ['cpuSeconds', 'cpuPctAvg', 'cpuPctPeak', 'rssAvgBytes', 'rssPeakBytes', 'samples'].map((k) => [k, num])
+  )
+)
 const machine = objectOf({ cpuModel: str, cores: num, os: str, node: str, runner: str })
 
 const armSpec = objectOf({
@@ -116,7 +133,19 @@ const round = objectOf({
   sharedCpus: optional(num),
   runner: optional(str),
   forcedStopSec: optional(num),
-  replicas: optional(arrayOf(objectOf({ port: num, slot: num, connections: num, qps: num, ok: num, p99Us: numOrNull, cpuSeconds: optional(num) }))),
+  replicas: optional(
+    arrayOf(
+      objectOf({
+        port: num,
+        slot: num,
+        connections: num,
+        qps: num,
+        ok: num,
+        p99Us: numOrNull,
+        cpuSeconds: optional(num)
+      })
+    )
+  ),
   load,
   window: optional(objectOf({ spans: num, roots: num, traces: num, traceSpans: num })),
   receiverCpuSec: optional(num),
@@ -147,7 +176,9 @@ const comparison = objectOf({
   n: num,
   nRef: optional(num),
   logRatios: arrayOf(numOrNull),
-  ...Object.fromEntries(['meanLogRatio', 'sdLogRatio', 'overhead', 'ciLow', 'ciHigh', 'pValue', 'pPermutation'].map((k) => [k, numOrNull])),
+  ...Object.fromEntries(
+    ['meanLogRatio', 'sdLogRatio', 'overhead', 'ciLow', 'ciHigh', 'pValue', 'pPermutation'].map((k) => [k, numOrNull])
+  ),
   confidence: num,
   budget: nullable(num),
   pFail: nullable(numOrNull),
@@ -162,14 +193,34 @@ const armSummary = objectOf({
   label: str,
   samplingRate: nullable(num),
   ...Object.fromEntries(
-    ['rounds', 'qps', 'qpsCv', 'p50Us', 'p95Us', 'p99Us', 'p999Us', 'failed', 'requests', 'spans', 'exportRequests', 'otlpBytes', 'spansPerRequest', 'otlpBytesPerSec', 'storageMBPerHour'].map(
-      (k) => [k, numOrNull]
-    )
+    [
+      'rounds',
+      'qps',
+      'qpsCv',
+      'p50Us',
+      'p95Us',
+      'p99Us',
+      'p999Us',
+      'failed',
+      'requests',
+      'spans',
+      'exportRequests',
+      'otlpBytes',
+      'spansPerRequest',
+      'otlpBytesPerSec',
+      'storageMBPerHour'
+    ].map((k) => [k, numOrNull])
   ),
   spansPerTrace: optional(num),
   receiverCpuShare: optional(num),
   receiverCpuScope: optional(oneOf(['thread', 'decode'])),
-  resources: optional(objectOf(Object.fromEntries(['cpuSecPerKReq', 'cpuPctAvg', 'cpuPctPeak', 'rssAvgBytes', 'rssPeakBytes'].map((k) => [k, numOrNull]))))
+  resources: optional(
+    objectOf(
+      Object.fromEntries(
+        ['cpuSecPerKReq', 'cpuPctAvg', 'cpuPctPeak', 'rssAvgBytes', 'rssPeakBytes'].map((k) => [k, numOrNull])
+      )
+    )
+  )
 })
 
 const baseline = objectOf({
@@ -198,9 +249,13 @@ const REPORTABLE = objectOf({
   machine,
   pinning: str,
   git: objectOf(
-    Object.fromEntries(
-      [...['repository', 'sha', 'ref', 'baseSha', 'baseRef', 'eventName', 'runUrl', 'workflow', 'job'].map((k) => [k, optional(str)]), ['prNumber', optional(num)]] as [string, Check][]
-    )
+    Object.fromEntries([
+      ...['repository', 'sha', 'ref', 'baseSha', 'baseRef', 'eventName', 'runUrl', 'workflow', 'job'].map((k) => [
+        k,
+        optional(str)
+      ]),
+      ['prNumber', optional(num)]
+    ] as [string, Check][])
   ),
   baseline,
   settings: objectOf({
@@ -234,7 +289,12 @@ const REPORTABLE = objectOf({
   }),
   rounds: arrayOf(round),
   comparisons: arrayOf(comparison),
-  timing: objectOf({ startedAt: optional(str), finishedAt: optional(str), wallSec: optional(num), measuredSec: optional(num) }),
+  timing: objectOf({
+    startedAt: optional(str),
+    finishedAt: optional(str),
+    wallSec: optional(num),
+    measuredSec: optional(num)
+  }),
   serviceStops: optional(objectOf({ stops: num, forcedKills: num, graceSec: num, waitedSec: num, escaped: num })),
   design: optional(str),
   looks: optional(objectOf({ blocks: arrayOf(num), stoppedBecause: str }))

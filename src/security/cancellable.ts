@@ -22,13 +22,16 @@ export interface CancellableOutcome extends MeasureOutcome {
   stops: StopStats
 }
 
-
 /**
  * Run `measure` until it ends or the process is signalled; never throws. A `cancel` given by the
  * caller stays installed (so a late signal cannot kill the reporting that follows: dispose it after);
  * one created here is disposed on return.
  */
-export async function measureCancellable(config: Config, hooks: LoggingHooks, given?: Cancellation): Promise<CancellableOutcome> {
+export async function measureCancellable(
+  config: Config,
+  hooks: LoggingHooks,
+  given?: Cancellation
+): Promise<CancellableOutcome> {
   const cancel = given ?? watchCancellation()
   // Fixed here (the one place), so that a cancelled run reports the seed it was running with.
   const fixed: Config = Object.freeze({ ...config, seed: config.seed ?? randomSeed() })
@@ -54,7 +57,15 @@ export async function measureCancellable(config: Config, hooks: LoggingHooks, gi
     } catch (e) {
       error += `\ncould not stop the service: ${errorMessage(e)}`
     }
-    return { config: fixed, gateRun: null, verdict: 'error', error, cancelledBy: sig, roundsDone: [...roundsDone], stops: serviceStopStats() }
+    return {
+      config: fixed,
+      gateRun: null,
+      verdict: 'error',
+      error,
+      cancelledBy: sig,
+      roundsDone: [...roundsDone],
+      stops: serviceStopStats()
+    }
   } finally {
     if (given === undefined) cancel.dispose()
   }

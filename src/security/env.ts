@@ -8,17 +8,55 @@
 /** Variables passed to the service by default (when set in the gate's environment). */
 export const BASE_ENV_NAMES: readonly string[] = [
   // Shell and locale.
-  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'LANGUAGE', 'TZ', 'TMPDIR', 'TMP', 'TEMP', 'HOSTNAME', 'CI',
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TERM',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'TMP',
+  'TEMP',
+  'HOSTNAME',
+  'CI',
   // Go.
-  'GOROOT', 'GOPATH', 'GOCACHE', 'GOMODCACHE', 'GOFLAGS', 'GOPROXY', 'GOPRIVATE', 'GONOSUMDB', 'GONOPROXY', 'GOTOOLCHAIN', 'CGO_ENABLED',
+  'GOROOT',
+  'GOPATH',
+  'GOCACHE',
+  'GOMODCACHE',
+  'GOFLAGS',
+  'GOPROXY',
+  'GOPRIVATE',
+  'GONOSUMDB',
+  'GONOPROXY',
+  'GOTOOLCHAIN',
+  'CGO_ENABLED',
   // JVM.
-  'JAVA_HOME', 'MAVEN_HOME', 'M2_HOME', 'GRADLE_HOME', 'GRADLE_USER_HOME',
+  'JAVA_HOME',
+  'MAVEN_HOME',
+  'M2_HOME',
+  'GRADLE_HOME',
+  'GRADLE_USER_HOME',
   // Python (setup-python sets pythonLocation).
-  'VIRTUAL_ENV', 'pythonLocation', 'PYTHONHOME', 'PYTHONUNBUFFERED',
+  'VIRTUAL_ENV',
+  'pythonLocation',
+  'PYTHONHOME',
+  'PYTHONUNBUFFERED',
   // Node version managers.
-  'NVM_DIR', 'NVM_BIN', 'VOLTA_HOME', 'N_PREFIX',
+  'NVM_DIR',
+  'NVM_BIN',
+  'VOLTA_HOME',
+  'N_PREFIX',
   // Rust, .NET, Ruby.
-  'CARGO_HOME', 'RUSTUP_HOME', 'DOTNET_ROOT', 'GEM_HOME', 'GEM_PATH', 'RBENV_ROOT',
+  'CARGO_HOME',
+  'RUSTUP_HOME',
+  'DOTNET_ROOT',
+  'GEM_HOME',
+  'GEM_PATH',
+  'RBENV_ROOT',
   'LD_LIBRARY_PATH'
 ]
 

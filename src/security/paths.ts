@@ -32,7 +32,10 @@ export function checkOutputDir(dir: string): void {
   for (const p of [path.resolve(dir), realPathOfPrefix(dir)]) {
     const root = SYSTEM_ROOTS.find((r) => under(p, r))
     if (root !== undefined) {
-      throw new ConfigError(Inputs.OutputDir, `'${Inputs.OutputDir}' must be a directory for the report and logs, not under ${root}, got '${dir}'${p !== path.resolve(dir) ? ` (resolves to '${p}')` : ''}`)
+      throw new ConfigError(
+        Inputs.OutputDir,
+        `'${Inputs.OutputDir}' must be a directory for the report and logs, not under ${root}, got '${dir}'${p !== path.resolve(dir) ? ` (resolves to '${p}')` : ''}`
+      )
     }
   }
 }

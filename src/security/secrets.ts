@@ -7,7 +7,11 @@ import { registerSecret, registerSecretsFromEnv } from './redact.js'
  * `mask`, i.e. core.setSecret), and the values of secret-looking variables of the job's environment,
  * the `env` input and the extra arms (security/redact.ts says which names and lengths count).
  */
-export function registerRunSecrets(config: Config, env: NodeJS.ProcessEnv, mask: (value: string) => void = () => {}): void {
+export function registerRunSecrets(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  mask: (value: string) => void = () => {}
+): void {
   if (config.githubToken !== '') {
     registerSecret(config.githubToken)
     mask(config.githubToken)

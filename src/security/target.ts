@@ -31,7 +31,10 @@ function sameConnectedPort(template: string, url: URL, other: number): boolean {
  * For each `[input, template]`: refuse (ConfigError naming the input) a filled URL whose host is not
  * loopback; return the fixed ports, i.e. those not given by `{port}`, which the service must own.
  */
-export function checkConnectedUrls(templates: readonly (readonly [string, string])[], port: number): { ownedPorts: number[] } {
+export function checkConnectedUrls(
+  templates: readonly (readonly [string, string])[],
+  port: number
+): { ownedPorts: number[] } {
   const owned = new Set<number>()
   for (const [input, template] of templates) {
     const filled = fillPort(template, port)
@@ -39,7 +42,10 @@ export function checkConnectedUrls(templates: readonly (readonly [string, string
     try {
       url = new URL(filled)
     } catch {
-      throw new ConfigError(input, `'${input}' must be a loopback http:// URL, got '${template}' (as '${filled}' with port ${port}: not a valid URL)`)
+      throw new ConfigError(
+        input,
+        `'${input}' must be a loopback http:// URL, got '${template}' (as '${filled}' with port ${port}: not a valid URL)`
+      )
     }
     if (!LOOPBACK_HOSTS.includes(url.hostname)) {
       throw new ConfigError(

@@ -30,7 +30,10 @@ export type SignalSource = Pick<NodeJS.Process, 'on' | 'removeListener'>
  * by default: the caller finishes its reporting and exits. Later signals are ignored (the runner
  * follows up with SIGKILL anyway).
  */
-export function watchCancellation(source: SignalSource = process, signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Cancellation {
+export function watchCancellation(
+  source: SignalSource = process,
+  signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']
+): Cancellation {
   const controller = new AbortController()
   let resolve: (s: NodeJS.Signals) => void = () => {}
   const cancelled = new Promise<NodeJS.Signals>((r) => (resolve = r))

@@ -71,17 +71,20 @@ export function holdersOf(inodes: readonly string[]): number[] {
 
 /** Who serves a port: only the service's processes, someone else too, or not determinable. */
 export type PortOwnership =
-  | { status: 'owned'; pids: number[] }
-  | { status: 'foreign'; pids: number[] }
-  | { status: 'unknown'; reason: string }
+  { status: 'owned'; pids: number[] } | { status: 'foreign'; pids: number[] } | { status: 'unknown'; reason: string }
 
 /** Whether `port` is listened on only by processes `isOurs` accepts. */
 export function portOwnership(port: number, isOurs: (pid: number) => boolean): PortOwnership {
   const inodes = listenersOf(port)
   if (inodes === null) return { status: 'unknown', reason: 'no /proc/net/tcp on this system' }
-  if (inodes.length === 0) return { status: 'unknown', reason: `no listening socket on port ${port} is visible in this network namespace` }
+  if (inodes.length === 0)
+    return { status: 'unknown', reason: `no listening socket on port ${port} is visible in this network namespace` }
   const pids = holdersOf(inodes)
-  if (pids.length === 0) return { status: 'unknown', reason: `the socket listening on port ${port} belongs to no process this user can inspect` }
+  if (pids.length === 0)
+    return {
+      status: 'unknown',
+      reason: `the socket listening on port ${port} belongs to no process this user can inspect`
+    }
   const foreign = pids.filter((p) => !isOurs(p))
   return foreign.length > 0 ? { status: 'foreign', pids: foreign } : { status: 'owned', pids }
 }

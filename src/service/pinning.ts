@@ -74,7 +74,9 @@ export async function planPinning(mode: 'auto' | 'off'): Promise<Pinning> {
       // -a: every thread of this process (libuv's pool included) moves to the load CPUs.
       await execFileAsync('taskset', ['-a', '-p', '-c', loadCpus, String(process.pid)], { timeout: 5000 })
       return async () => {
-        await execFileAsync('taskset', ['-a', '-p', '-c', original, String(process.pid)], { timeout: 5000 }).catch(() => {})
+        await execFileAsync('taskset', ['-a', '-p', '-c', original, String(process.pid)], { timeout: 5000 }).catch(
+          () => {}
+        )
       }
     }
   }

@@ -74,7 +74,10 @@ export function parseProcStat(text: string, pageSize: number): ProcEntry | null 
   if (close < 0 || open < 0) return null
   const pid = Number(text.slice(0, open).trim())
   // rest[0] is field 3 (state); field k is rest[k − 3].
-  const rest = text.slice(close + 2).trim().split(' ')
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(' ')
   const f = (field: number): number => Number(rest[field - 3])
   const entry: ProcEntry = {
     pid,
@@ -86,7 +89,15 @@ export function parseProcStat(text: string, pageSize: number): ProcEntry | null 
     state: rest[0] ?? '',
     rssBytes: Math.max(0, f(24)) * pageSize
   }
-  for (const v of [entry.pid, entry.ppid, entry.pgrp, entry.startTicks, entry.ownTicks, entry.childTicks, entry.rssBytes]) {
+  for (const v of [
+    entry.pid,
+    entry.ppid,
+    entry.pgrp,
+    entry.startTicks,
+    entry.ownTicks,
+    entry.childTicks,
+    entry.rssBytes
+  ]) {
     if (!Number.isFinite(v)) return null
   }
   return entry
@@ -189,7 +200,8 @@ export class UsageAccumulator {
       this.ticks += t
       const dtMs = snap.atMs - this.prev.atMs
       // A short interval (stop() right after a tick) would turn one 10 ms tick into a spurious peak.
-      if (dtMs >= this.nominalIntervalMs / 2) this.peakPct = Math.max(this.peakPct, (t / this.clockTick / (dtMs / 1000)) * 100)
+      if (dtMs >= this.nominalIntervalMs / 2)
+        this.peakPct = Math.max(this.peakPct, (t / this.clockTick / (dtMs / 1000)) * 100)
     } else {
       this.first = snap
     }
@@ -219,7 +231,11 @@ export class UsageAccumulator {
 }
 
 /** Summary of a series of snapshots: what a round reports. */
-export function summarizeSnapshots(snaps: readonly TreeSnapshot[], clockTick: number, nominalIntervalMs: number): ResourceUsage {
+export function summarizeSnapshots(
+  snaps: readonly TreeSnapshot[],
+  clockTick: number,
+  nominalIntervalMs: number
+): ResourceUsage {
   const acc = new UsageAccumulator(clockTick, nominalIntervalMs)
   for (const s of snaps) acc.add(s)
   return acc.result()
@@ -235,7 +251,9 @@ function sysconf(log: (m: string) => void): { clockTick: number; pageSize: numbe
   if (sysconfCache !== null) return sysconfCache
   const ask = (name: string, fallback: number): number => {
     try {
-      const v = Number(execFileSync('getconf', [name], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim())
+      const v = Number(
+        execFileSync('getconf', [name], { encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+      )
       if (Number.isInteger(v) && v > 0) return v
       log(`getconf ${name} printed no positive integer; assuming ${fallback}`)
     } catch (e) {
@@ -257,7 +275,10 @@ export function resourceSamplingSupported(procRoot = '/proc'): boolean {
 }
 
 /** One scan of /proc: every process, then the tree of `rootPid`. Synchronous, so stop() can return at once. */
-export function scanTree(rootPid: number, opts: { procRoot?: string; clockTick: number; pageSize: number }): TreeSnapshot {
+export function scanTree(
+  rootPid: number,
+  opts: { procRoot?: string; clockTick: number; pageSize: number }
+): TreeSnapshot {
   const root = opts.procRoot ?? '/proc'
   const uptimeText = fs.readFileSync(`${root}/uptime`, 'utf8')
   const uptimeSec = Number(uptimeText.split(' ')[0])
@@ -303,8 +324,10 @@ export interface ResourceSamplerOptions {
  */
 export function startResourceSampler(rootPid: number, opts: ResourceSamplerOptions = {}): ResourceSampler {
   const intervalMs = opts.intervalMs ?? 200
-  if (!Number.isInteger(rootPid) || rootPid <= 1) throw new Error(`resource sampler: root pid must be an integer > 1, got '${String(rootPid)}'`)
-  if (!Number.isFinite(intervalMs) || intervalMs < 10) throw new Error(`resource sampler: interval must be ≥ 10 ms, got '${String(intervalMs)}'`)
+  if (!Number.isInteger(rootPid) || rootPid <= 1)
+    throw new Error(`resource sampler: root pid must be an integer > 1, got '${String(rootPid)}'`)
+  if (!Number.isFinite(intervalMs) || intervalMs < 10)
+    throw new Error(`resource sampler: interval must be ≥ 10 ms, got '${String(intervalMs)}'`)
   const procRoot = opts.procRoot ?? '/proc'
   if (!resourceSamplingSupported(procRoot)) {
     throw new Error(`resource sampler: ${procRoot} is not readable (CPU and RSS sampling needs Linux /proc)`)
@@ -337,7 +360,9 @@ export function startResourceSampler(rootPid: number, opts: ResourceSamplerOptio
         }
       }
       if (failure !== null) {
-        throw new Error(`resource sampler for process tree ${rootPid} failed: ${failure instanceof Error ? failure.message : String(failure)}`)
+        throw new Error(
+          `resource sampler for process tree ${rootPid} failed: ${failure instanceof Error ? failure.message : String(failure)}`
+        )
       }
       result = acc.result()
       return result

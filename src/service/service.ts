@@ -9,7 +9,15 @@ import * as https from 'node:https'
 import * as net from 'node:net'
 import * as path from 'node:path'
 import { readLogTail, TAIL_LINES } from './log-tail.js'
-import { acceptingGroups, groupAlive, readStat, registerGroup, signalGroup, stopAllGroups, unregisterGroup } from './process-group.js'
+import {
+  acceptingGroups,
+  groupAlive,
+  readStat,
+  registerGroup,
+  signalGroup,
+  stopAllGroups,
+  unregisterGroup
+} from './process-group.js'
 import { environHasTag, findTagged, killTaggedSync, newRoundTag, ROUND_TAG_VAR } from './containment.js'
 import { commandOf, portOwnership } from './ownership.js'
 
@@ -67,7 +75,8 @@ export interface ServiceHandle {
 }
 
 /** What went wrong while starting or running the service. */
-export type ServiceErrorKind = 'exited-before-ready' | 'not-ready' | 'port-taken' | 'port-not-owned' | 'crashed' | 'bad-command' | 'cancelled'
+export type ServiceErrorKind =
+  'exited-before-ready' | 'not-ready' | 'port-taken' | 'port-not-owned' | 'crashed' | 'bad-command' | 'cancelled'
 
 /** A service failure; the message names the command, the cause and ends with the log tail. */
 export class ServiceError extends Error {
@@ -95,9 +104,13 @@ function shown(opts: ServiceOptions): string {
 /** Refuse to start when the run is cancelled, the directory is missing or a port the service needs is taken. */
 async function checkCanStart(opts: ServiceOptions): Promise<void> {
   validateOptions(opts)
-  if (!acceptingGroups()) throw new ServiceError('cancelled', `Not starting service \`${shown(opts)}\`: the run was cancelled.`)
+  if (!acceptingGroups())
+    throw new ServiceError('cancelled', `Not starting service \`${shown(opts)}\`: the run was cancelled.`)
   if (!isDirectory(opts.cwd)) {
-    throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: working directory '${opts.cwd}' does not exist or is not a directory.`)
+    throw new ServiceError(
+      'bad-command',
+      `Cannot start service \`${shown(opts)}\`: working directory '${opts.cwd}' does not exist or is not a directory.`
+    )
   }
   await assertPortsFree(opts)
 }
@@ -124,7 +137,11 @@ function spawnGroup(opts: ServiceOptions, tag: string): { child: ChildProcess; l
 }
 
 /** The leader's exit as a promise plus what is known so far (exit status, spawn error). */
-function watchExit(child: ChildProcess): { exited: Promise<ExitInfo>; exitInfo: () => ExitInfo | null; spawnError: () => Error | null } {
+function watchExit(child: ChildProcess): {
+  exited: Promise<ExitInfo>
+  exitInfo: () => ExitInfo | null
+  spawnError: () => Error | null
+} {
   let exitInfo: ExitInfo | null = null
   let spawnError: Error | null = null
   const exited = new Promise<ExitInfo>((resolve) => {
@@ -145,13 +162,27 @@ function watchExit(child: ChildProcess): { exited: Promise<ExitInfo>; exitInfo: 
 }
 
 /** The ServiceError of a start that failed (readiness or port ownership), with the log tail. */
-function startFailure(err: unknown, opts: ServiceOptions, info: ExitInfo | null, logTail: () => string, withTail: (m: string) => string): unknown {
+function startFailure(
+  err: unknown,
+  opts: ServiceOptions,
+  info: ExitInfo | null,
+  logTail: () => string,
+  withTail: (m: string) => string
+): unknown {
   if (err instanceof ReadyFailure) {
     if (err.kind === 'exited-before-ready' && info !== null && (info.code === 127 || info.code === 126)) {
       const why = info.code === 127 ? 'the shell could not find the command' : 'the command is not executable'
-      return new ServiceError('bad-command', withTail(`Service command \`${shown(opts)}\` failed to start: ${why} (exit code ${info.code}, cwd ${opts.cwd}).`))
+      return new ServiceError(
+        'bad-command',
+        withTail(
+          `Service command \`${shown(opts)}\` failed to start: ${why} (exit code ${info.code}, cwd ${opts.cwd}).`
+        )
+      )
     }
-    return new ServiceError(err.kind, withTail(err.message + (err.kind === 'exited-before-ready' ? addrInUseHint(logTail(), opts.port) : '')))
+    return new ServiceError(
+      err.kind,
+      withTail(err.message + (err.kind === 'exited-before-ready' ? addrInUseHint(logTail(), opts.port) : ''))
+    )
   }
   if (err instanceof ServiceError) return new ServiceError(err.kind, withTail(err.message))
   return err
@@ -172,7 +203,10 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   const pid = child.pid
   if (pid === undefined) {
     await exited
-    throw new ServiceError('bad-command', `Cannot start service \`${shown(opts)}\`: spawning /bin/sh failed: ${spawnError()?.message ?? 'unknown error'}`)
+    throw new ServiceError(
+      'bad-command',
+      `Cannot start service \`${shown(opts)}\`: spawning /bin/sh failed: ${spawnError()?.message ?? 'unknown error'}`
+    )
   }
   log(`service started: pid ${pid}, \`${shown(opts)}\`, log ${opts.logFile}`)
 
@@ -243,7 +277,11 @@ export async function findFreePort(): Promise<number> {
     srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address()
       const port = typeof addr === 'object' && addr !== null ? addr.port : NaN
-      srv.close(() => (Number.isInteger(port) ? resolve(port) : reject(new Error(`could not read the port of a probe socket: ${String(addr)}`))))
+      srv.close(() =>
+        Number.isInteger(port)
+          ? resolve(port)
+          : reject(new Error(`could not read the port of a probe socket: ${String(addr)}`))
+      )
     })
   })
 }
@@ -259,7 +297,10 @@ class ReadyFailure extends Error {
 
 function validateOptions(opts: ServiceOptions): void {
   if (typeof opts.command !== 'string' || opts.command.trim() === '') {
-    throw new ServiceError('bad-command', `Service command must be a non-empty shell command line, got '${String(opts.command)}'.`)
+    throw new ServiceError(
+      'bad-command',
+      `Service command must be a non-empty shell command line, got '${String(opts.command)}'.`
+    )
   }
   if (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535) {
     throw new Error(`Service port must be an integer in 1..65535, got '${String(opts.port)}'.`)
@@ -305,7 +346,11 @@ function probePort(port: number): Promise<'free' | 'connected' | 'no-refusal'> {
   })
 }
 
-async function waitReady(opts: ServiceOptions, exited: Promise<ExitInfo>, exitInfo: () => ExitInfo | null): Promise<void> {
+async function waitReady(
+  opts: ServiceOptions,
+  exited: Promise<ExitInfo>,
+  exitInfo: () => ExitInfo | null
+): Promise<void> {
   const deadline = Date.now() + opts.readyTimeoutMs
   let last = 'no answer yet'
   const awaited = opts.readyCheck?.label ?? `${opts.readyUrl} to answer 2xx`
@@ -346,12 +391,21 @@ async function waitReady(opts: ServiceOptions, exited: Promise<ExitInfo>, exitIn
 function probeUrl(url: string, timeoutMs: number): Promise<{ status?: number; error?: string }> {
   return new Promise((resolve) => {
     const mod = url.startsWith('https:') ? https : http
-    const req = mod.get(url, { agent: false, signal: AbortSignal.timeout(timeoutMs), headers: { connection: 'close' } }, (res) => {
-      res.resume()
-      resolve({ status: res.statusCode })
-    })
+    const req = mod.get(
+      url,
+      { agent: false, signal: AbortSignal.timeout(timeoutMs), headers: { connection: 'close' } },
+      (res) => {
+        res.resume()
+        resolve({ status: res.statusCode })
+      }
+    )
     req.once('error', (err: NodeJS.ErrnoException) => {
-      resolve({ error: err.name === 'AbortError' || err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (err.code ?? err.message) })
+      resolve({
+        error:
+          err.name === 'AbortError' || err.name === 'TimeoutError'
+            ? `no answer within ${timeoutMs} ms`
+            : (err.code ?? err.message)
+      })
     })
   })
 }
@@ -443,7 +497,10 @@ async function stopGroup(
   }
   // Descendants that left the group (setsid -f, double fork) still carry the tag.
   const escaped = killTaggedSync(tag)
-  if (escaped.length > 0) log(`killed ${escaped.length} service process(es) that had left the process group (setsid or double fork): pid ${escaped.join(', ')}`)
+  if (escaped.length > 0)
+    log(
+      `killed ${escaped.length} service process(es) that had left the process group (setsid or double fork): pid ${escaped.join(', ')}`
+    )
   stopStats.stops++
   stopStats.escaped += escaped.length
   if (killed) {

@@ -21,7 +21,7 @@ test('a YAML config file plus a tight flag budget and an injected 3 ms per trace
   fs.writeFileSync(
     path.join(dir, 'perf-gate.yaml'),
     [
-      "start-command: node --import ./tracing.mjs server.mjs",
+      'start-command: node --import ./tracing.mjs server.mjs',
       `working-directory: ${JSON.stringify(FIXTURE_DIR)}`,
       "target-url: 'http://127.0.0.1:{port}/api/v1/users/42'",
       "ready-url: 'http://127.0.0.1:{port}/healthz'",
@@ -47,7 +47,10 @@ test('a YAML config file plus a tight flag budget and an injected 3 ms per trace
   expect(c.stdout()).not.toContain('"verdict"') // markdown, not JSON
   expect(c.stderr()).not.toMatch(/^round /m) // --quiet
   // output-dir from the file is relative to the file's folder.
-  const results = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'results.json'), 'utf8')) as { verdict: string; settings: Record<string, unknown> }
+  const results = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'results.json'), 'utf8')) as {
+    verdict: string
+    settings: Record<string, unknown>
+  }
   expect(results.verdict).toBe('fail')
   expect(results.settings.maxQpsOverhead).toBe(0.01)
   expect(registeredGroupCount()).toBe(0)
@@ -57,7 +60,16 @@ test('a service that never becomes ready is an error (exit 2) with the message o
   const out = path.join(dir, 'never-ready')
   const c = captureIo(dir)
   const code = await runCli(
-    [...fixtureArgs(out), '--max-qps-overhead', '95', '--ready-timeout', '2', '--env', 'FIXTURE_FAULT=never-ready', '--json'],
+    [
+      ...fixtureArgs(out),
+      '--max-qps-overhead',
+      '95',
+      '--ready-timeout',
+      '2',
+      '--env',
+      'FIXTURE_FAULT=never-ready',
+      '--json'
+    ],
     c.io
   )
   expect(code).toBe(2)

@@ -32,7 +32,10 @@ test('max-qps-overhead 95 passes (exit 0); --json prints the results JSON, the s
   expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('PASS')
 
   // Not a TTY: exactly one plain progress line per round, in order, on stderr only.
-  const rounds = c.stderr().split('\n').filter((l) => l.startsWith('round '))
+  const rounds = c
+    .stderr()
+    .split('\n')
+    .filter((l) => l.startsWith('round '))
   expect(rounds).toHaveLength(12)
   expect(rounds.map((l) => Number(ROUND_LINE.exec(l)?.[1]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])
   expect(c.stderr()).not.toContain('\r')
@@ -41,8 +44,14 @@ test('max-qps-overhead 95 passes (exit 0); --json prints the results JSON, the s
 
   // --mode report re-renders that results file into the very same markdown, and exits with its verdict.
   const again = captureIo(dir)
-  const reportCode = await runCli(['--mode', 'report', '--results-file', 'out/results.json', '--output-dir', 'again'], again.io)
-  expect({ reportCode, stderr: again.stderr() }).toEqual({ reportCode: 0, stderr: expect.stringContaining('OTLP perf gate: PASS') })
+  const reportCode = await runCli(
+    ['--mode', 'report', '--results-file', 'out/results.json', '--output-dir', 'again'],
+    again.io
+  )
+  expect({ reportCode, stderr: again.stderr() }).toEqual({
+    reportCode: 0,
+    stderr: expect.stringContaining('OTLP perf gate: PASS')
+  })
   expect(again.stdout()).toBe(fs.readFileSync(path.join(out, 'report.md'), 'utf8').replace(/\n*$/, '\n'))
   expect(fs.existsSync(path.join(dir, 'again', 'results.json'))).toBe(true)
 })

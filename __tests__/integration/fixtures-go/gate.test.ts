@@ -29,12 +29,20 @@ function expectSaneRounds(g: FixtureGateRun, serviceArms: readonly string[]): vo
   expect([...new Set(run.rounds.map((r) => r.armId))].sort()).toEqual([...serviceArms].sort())
   for (const r of run.rounds) {
     const where = `arm ${r.armId}, block ${r.block + 1}`
-    expect({ where, ok: r.load.ok > 0, failed: r.load.non2xx + r.load.errors + r.load.timeouts }).toEqual({ where, ok: true, failed: 0 })
+    expect({ where, ok: r.load.ok > 0, failed: r.load.non2xx + r.load.errors + r.load.timeouts }).toEqual({
+      where,
+      ok: true,
+      failed: 0
+    })
     if (r.armId === 'off' || r.armId === 'none') {
       expect({ where, spans: r.otlp.spans }).toEqual({ where, spans: 0 })
     } else if (r.armId === 'on@1') {
       const perRequest = spansPerRequest(r)
-      expect({ where, perRequest, inBand: perRequest >= SPANS_PER_REQUEST[0] && perRequest <= SPANS_PER_REQUEST[1] }).toMatchObject({ where, inBand: true })
+      expect({
+        where,
+        perRequest,
+        inBand: perRequest >= SPANS_PER_REQUEST[0] && perRequest <= SPANS_PER_REQUEST[1]
+      }).toMatchObject({ where, inBand: true })
       // Each trace is one request: its server span and `users.build`. Only a request cut off when the
       // service stopped (at most one per connection) may leave a trace with a single span.
       if (r.window !== undefined) {
@@ -58,7 +66,11 @@ describeIfFixture('go', 'Go fixtures through the real gate', (paths) => {
   test(
     'Gin (otelgin) over OTLP/HTTP at 1% and 100%: spans on traced arms only, none off or uninstrumented',
     async () => {
-      const g = await runGateOnFixture({ ...httpInputs(bin('gin'), 'gin-fixture'), 'sampling-rates': '0.01,1', 'otlp-protocol': 'http/protobuf' })
+      const g = await runGateOnFixture({
+        ...httpInputs(bin('gin'), 'gin-fixture'),
+        'sampling-rates': '0.01,1',
+        'otlp-protocol': 'http/protobuf'
+      })
       expectSaneRounds(g, ['none', 'off', 'on@0.01', 'on@1'])
       // 1% of the requests are traced: far fewer spans per request than at 100%.
       for (const r of g.run.rounds.filter((x) => x.armId === 'on@0.01')) expect(spansPerRequest(r)).toBeLessThan(0.2)
@@ -69,7 +81,11 @@ describeIfFixture('go', 'Go fixtures through the real gate', (paths) => {
   test(
     'Gin over OTLP/gRPC: the otlptracegrpc exporter reaches the gRPC receiver',
     async () => {
-      const g = await runGateOnFixture({ ...httpInputs(bin('gin'), 'gin-fixture'), 'uninstrumented-command': '', 'otlp-protocol': 'grpc' })
+      const g = await runGateOnFixture({
+        ...httpInputs(bin('gin'), 'gin-fixture'),
+        'uninstrumented-command': '',
+        'otlp-protocol': 'grpc'
+      })
       expectSaneRounds(g, ['off', 'on@1'])
     },
     GATE_TIMEOUT_MS
@@ -99,7 +115,11 @@ describeIfFixture('go', 'Go fixtures through the real gate', (paths) => {
       // The Go SDK's default export queue (2048 spans) overflowed once at 100 % sampling when an export
       // lagged on the busy generator core (13 % of a round's traces dropped: the gate rightly failed).
       // This test is about go-zero's OTEL_* mapping, so it gives the queue room (the Go SDK reads OTEL_BSP_*).
-      const g = await runGateOnFixture({ ...httpInputs(bin('gozero'), 'gozero-fixture'), 'otlp-protocol': 'grpc', env: 'OTEL_BSP_MAX_QUEUE_SIZE=16384' })
+      const g = await runGateOnFixture({
+        ...httpInputs(bin('gozero'), 'gozero-fixture'),
+        'otlp-protocol': 'grpc',
+        env: 'OTEL_BSP_MAX_QUEUE_SIZE=16384'
+      })
       expectSaneRounds(g, ['none', 'off', 'on@1'])
     },
     GATE_TIMEOUT_MS
@@ -108,7 +128,10 @@ describeIfFixture('go', 'Go fixtures through the real gate', (paths) => {
   test(
     'Kratos (tracing middleware, provider from OTEL_*) over OTLP/HTTP',
     async () => {
-      const g = await runGateOnFixture({ ...httpInputs(bin('kratos'), 'kratos-fixture'), 'otlp-protocol': 'http/protobuf' })
+      const g = await runGateOnFixture({
+        ...httpInputs(bin('kratos'), 'kratos-fixture'),
+        'otlp-protocol': 'http/protobuf'
+      })
       expectSaneRounds(g, ['none', 'off', 'on@1'])
     },
     GATE_TIMEOUT_MS
@@ -117,7 +140,11 @@ describeIfFixture('go', 'Go fixtures through the real gate', (paths) => {
   test(
     'a Go service that loses a fifth of its spans (FIXTURE_FAULT=drop-spans=20) is an error naming the lost spans',
     async () => {
-      const err = await runGateOnFixture({ ...httpInputs(bin('gin'), 'gin-fixture'), 'uninstrumented-command': '', env: 'FIXTURE_FAULT=drop-spans=20' }).catch((e: unknown) => e)
+      const err = await runGateOnFixture({
+        ...httpInputs(bin('gin'), 'gin-fixture'),
+        'uninstrumented-command': '',
+        env: 'FIXTURE_FAULT=drop-spans=20'
+      }).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(Error)
       expect((err as Error).message).toMatch(/arm on@1\): export dropped \d+ of ≈\d+ expected spans/)
     },

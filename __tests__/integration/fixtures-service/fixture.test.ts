@@ -28,8 +28,14 @@ describe('configuration errors exit 2 with a message quoting the bad value', () 
   test.each([
     [{ PORT: null }, /PORT is required/],
     [{ PORT: 'http' }, /PORT must be an integer in 1\.\.65535, got 'http'/],
-    [{ FIXTURE_EXTRA_CPU_US: '1.5' }, /FIXTURE_EXTRA_CPU_US must be a non-negative integer \(microseconds\), got '1\.5'/],
-    [{ FIXTURE_TRACING_EXTRA_CPU_US: '-3' }, /FIXTURE_TRACING_EXTRA_CPU_US must be a non-negative integer \(microseconds\), got '-3'/],
+    [
+      { FIXTURE_EXTRA_CPU_US: '1.5' },
+      /FIXTURE_EXTRA_CPU_US must be a non-negative integer \(microseconds\), got '1\.5'/
+    ],
+    [
+      { FIXTURE_TRACING_EXTRA_CPU_US: '-3' },
+      /FIXTURE_TRACING_EXTRA_CPU_US must be a non-negative integer \(microseconds\), got '-3'/
+    ],
     [{ FIXTURE_FAULT: 'explode' }, /FIXTURE_FAULT must be one of .*; got 'explode'/]
   ])('%j', async (env, message) => {
     await withFixture({ ...OFF, ...env }, async (f) => {
@@ -78,7 +84,12 @@ describe('FIXTURE_FAULT', () => {
     const receiver = await startOtlpReceiver()
     try {
       await withFixture(
-        { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_TRACES_SAMPLER: 'always_on', OTEL_BSP_SCHEDULE_DELAY: '50', FIXTURE_FAULT: 'no-export' },
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+          OTEL_TRACES_SAMPLER: 'always_on',
+          OTEL_BSP_SCHEDULE_DELAY: '50',
+          FIXTURE_FAULT: 'no-export'
+        },
         async (f) => {
           await waitForHealthy(f)
           expect(f.stdout()).toContain('(tracing on)')
@@ -99,7 +110,9 @@ describe('CPU knobs', () => {
   test('FIXTURE_TRACING_EXTRA_CPU_US is ignored with tracing off; FIXTURE_EXTRA_CPU_US always applies', async () => {
     await withFixture({ ...OFF, FIXTURE_TRACING_EXTRA_CPU_US: '500', FIXTURE_EXTRA_CPU_US: '40000' }, async (f) => {
       await waitForHealthy(f)
-      expect(f.stdout()).toContain('knobs: FIXTURE_EXTRA_CPU_US=40000 FIXTURE_TRACING_EXTRA_CPU_US=500 (ignored: tracing off) spin=40000us')
+      expect(f.stdout()).toContain(
+        'knobs: FIXTURE_EXTRA_CPU_US=40000 FIXTURE_TRACING_EXTRA_CPU_US=500 (ignored: tracing off) spin=40000us'
+      )
       // A busy-spin can only make a request slower, so this lower bound cannot flake.
       const t0 = performance.now()
       expect(await hammer(f, () => '/api/v1/users/7', 1)).toEqual([200])
@@ -111,14 +124,21 @@ describe('CPU knobs', () => {
   test('FIXTURE_TRACING_EXTRA_CPU_US applies when tracing is on', async () => {
     const receiver = await startOtlpReceiver()
     try {
-      await withFixture({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, FIXTURE_TRACING_EXTRA_CPU_US: '40000', FIXTURE_EXTRA_CPU_US: '0' }, async (f) => {
-        await waitForHealthy(f)
-        expect(f.stdout()).toContain('knobs: FIXTURE_EXTRA_CPU_US=0 FIXTURE_TRACING_EXTRA_CPU_US=40000 spin=40000us')
-        const t0 = performance.now()
-        expect(await hammer(f, () => '/api/v1/users/7', 1)).toEqual([200])
-        expect(performance.now() - t0).toBeGreaterThanOrEqual(40)
-        expect(await stopFixture(f)).toBe(0)
-      })
+      await withFixture(
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+          FIXTURE_TRACING_EXTRA_CPU_US: '40000',
+          FIXTURE_EXTRA_CPU_US: '0'
+        },
+        async (f) => {
+          await waitForHealthy(f)
+          expect(f.stdout()).toContain('knobs: FIXTURE_EXTRA_CPU_US=0 FIXTURE_TRACING_EXTRA_CPU_US=40000 spin=40000us')
+          const t0 = performance.now()
+          expect(await hammer(f, () => '/api/v1/users/7', 1)).toEqual([200])
+          expect(performance.now() - t0).toBeGreaterThanOrEqual(40)
+          expect(await stopFixture(f)).toBe(0)
+        }
+      )
     } finally {
       await receiver.close()
     }

@@ -12,7 +12,11 @@ test('3 ms of extra CPU per traced call against a 5% QPS budget: verdict fail', 
   // with 6 every block must point the same way for the exact sign-flip test to allow a FAIL, and on
   // this shared 2-core machine one off round can collapse; 7 tolerate one such block.
   const config = parseConfig(
-    grpcEngineInputs(outputDir, { 'max-qps-overhead': '5', rounds: '7', env: 'NODE_OPTIONS=\nFIXTURE_TRACING_EXTRA_CPU_US=3000' })
+    grpcEngineInputs(outputDir, {
+      'max-qps-overhead': '5',
+      rounds: '7',
+      env: 'NODE_OPTIONS=\nFIXTURE_TRACING_EXTRA_CPU_US=3000'
+    })
   )
   const run = await runEngine(config)
   const qps = run.comparisons.find((c) => c.metric === 'qps' && c.kind === 'overhead')

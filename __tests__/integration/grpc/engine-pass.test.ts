@@ -28,5 +28,7 @@ test('a proto that does not define the method is an input error before any round
   const err = await runEngine(config).catch((e: unknown) => e)
   expect(err).toBeInstanceOf(ConfigError)
   expect((err as ConfigError).input).toBe('grpc-method')
-  expect((err as Error).message).toMatch(/^'grpc-method' names method 'GetUsers', which service user\.UserService does not have \(methods: GetUser\)/)
+  expect((err as Error).message).toMatch(
+    /^'grpc-method' names method 'GetUsers', which service user\.UserService does not have \(methods: GetUser\)/
+  )
 })

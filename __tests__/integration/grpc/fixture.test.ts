@@ -7,7 +7,11 @@ import { startOtlpReceiver, type OtlpReceiver } from '../../../src/otlp/receiver
 import { loadGrpcTarget, probeGrpc, waitGrpcReady } from '../../../src/load/grpc.js'
 import { killGroup, startGrpcFixture, stopGrpcFixture, USER_PROTO, type GrpcFixture } from '../../helpers/grpc.js'
 
-const target = loadGrpcTarget({ protoPath: USER_PROTO, method: 'user.UserService/GetUser', request: { user_id: '123' } })
+const target = loadGrpcTarget({
+  protoPath: USER_PROTO,
+  method: 'user.UserService/GetUser',
+  request: { user_id: '123' }
+})
 
 let receiver: OtlpReceiver
 beforeAll(async () => {
@@ -18,11 +22,18 @@ afterAll(async () => {
 })
 
 /** Boots the fixture, makes `calls` GetUser calls (all must be OK), stops it; returns what the receiver counted. */
-async function round(env: Record<string, string>, calls: number): Promise<{ counts: ReturnType<OtlpReceiver['snapshot']>; exit: number | string; stdout: string }> {
+async function round(
+  env: Record<string, string>,
+  calls: number
+): Promise<{ counts: ReturnType<OtlpReceiver['snapshot']>; exit: number | string; stdout: string }> {
   receiver.reset()
   let f: GrpcFixture | undefined
   try {
-    f = await startGrpcFixture({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'grpc-fixture', ...env })
+    f = await startGrpcFixture({
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+      OTEL_SERVICE_NAME: 'grpc-fixture',
+      ...env
+    })
     for (let i = 0; i < calls; i++) {
       const r = await probeGrpc(f.address, target, 5000)
       expect(r).toEqual({ ok: true, detail: 'OK' })
@@ -51,7 +62,10 @@ test('tracing off (OTEL_SDK_DISABLED=true): no span, no export', async () => {
 })
 
 test('an http/protobuf exporter does not reach the gRPC receiver (the protocols are not interchangeable)', async () => {
-  const r = await round({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, 5)
+  const r = await round(
+    { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'parentbased_always_on' },
+    5
+  )
   expect(r.counts.spans).toBe(0)
 })
 
@@ -59,11 +73,16 @@ test('FIXTURE_FAULT=grpc-internal answers INTERNAL; never-ready answers UNAVAILA
   let f: GrpcFixture | undefined
   try {
     f = await startGrpcFixture({ OTEL_SDK_DISABLED: 'true', FIXTURE_FAULT: 'grpc-internal' })
-    expect(await probeGrpc(f.address, target, 5000)).toEqual({ ok: false, detail: 'INTERNAL: FIXTURE_FAULT=grpc-internal' })
+    expect(await probeGrpc(f.address, target, 5000)).toEqual({
+      ok: false,
+      detail: 'INTERNAL: FIXTURE_FAULT=grpc-internal'
+    })
     expect(f.stdout()).toContain('FIXTURE_FAULT=grpc-internal')
     await stopGrpcFixture(f)
     f = await startGrpcFixture({ OTEL_SDK_DISABLED: 'true', FIXTURE_FAULT: 'never-ready' })
-    await expect(waitGrpcReady({ address: f.address, target, timeoutMs: 700 })).rejects.toThrow(/did not answer OK within 700 ms \(last: UNAVAILABLE: not ready/)
+    await expect(waitGrpcReady({ address: f.address, target, timeoutMs: 700 })).rejects.toThrow(
+      /did not answer OK within 700 ms \(last: UNAVAILABLE: not ready/
+    )
     await stopGrpcFixture(f)
   } finally {
     killGroup(f)
@@ -71,5 +90,7 @@ test('FIXTURE_FAULT=grpc-internal answers INTERNAL; never-ready answers UNAVAILA
 })
 
 test('a bad knob value exits 2 quoting it', async () => {
-  await expect(startGrpcFixture({ OTEL_SDK_DISABLED: 'true', FIXTURE_EXTRA_CPU_US: '1.5' })).rejects.toThrow(/exited \(2\).*FIXTURE_EXTRA_CPU_US must be a non-negative integer \(microseconds\), got '1.5'/s)
+  await expect(startGrpcFixture({ OTEL_SDK_DISABLED: 'true', FIXTURE_EXTRA_CPU_US: '1.5' })).rejects.toThrow(
+    /exited \(2\).*FIXTURE_EXTRA_CPU_US must be a non-negative integer \(microseconds\), got '1.5'/s
+  )
 })

@@ -4,7 +4,11 @@ import { freePort } from '../../helpers/grpc.js'
 import { loadGrpcTarget, runGrpcLoad } from '../../../src/load/grpc.js'
 import { killGroup, startGrpcFixture, stopGrpcFixture, USER_PROTO, type GrpcFixture } from '../../helpers/grpc.js'
 
-const target = loadGrpcTarget({ protoPath: USER_PROTO, method: 'user.UserService/GetUser', request: { user_id: '123' } })
+const target = loadGrpcTarget({
+  protoPath: USER_PROTO,
+  method: 'user.UserService/GetUser',
+  request: { user_id: '123' }
+})
 const options = { connections: 20, warmupSec: 0.3, durationSec: 1, timeoutSec: 5 }
 
 test('closed loop against the fixture: OK answers, QPS, µs latencies, warm-up reported separately, progress', async () => {
@@ -53,7 +57,14 @@ test('non-OK statuses count as non2xx (FIXTURE_FAULT=grpc-internal): no OK, erro
     const r = await runGrpcLoad({ address: f.address, target, ...options, warmupSec: 0 })
     expect(r.ok).toBe(0)
     expect(r.non2xx).toBeGreaterThan(0)
-    expect(r).toMatchObject({ responses: r.non2xx, errors: 0, timeouts: 0, errorRate: 1, qps: 0, statuses: { INTERNAL: r.non2xx } })
+    expect(r).toMatchObject({
+      responses: r.non2xx,
+      errors: 0,
+      timeouts: 0,
+      errorRate: 1,
+      qps: 0,
+      statuses: { INTERNAL: r.non2xx }
+    })
     expect(r.firstError).toBe('INTERNAL: FIXTURE_FAULT=grpc-internal')
     expect(r.latency.count).toBe(0)
     expect(r.latency.p99Us).toBeNaN()
@@ -65,7 +76,14 @@ test('non-OK statuses count as non2xx (FIXTURE_FAULT=grpc-internal): no OK, erro
 
 test('nothing listening: transport errors (UNAVAILABLE), and the phase still ends on time', async () => {
   const port = await freePort()
-  const r = await runGrpcLoad({ address: `127.0.0.1:${port}`, target, connections: 5, warmupSec: 0, durationSec: 0.5, timeoutSec: 2 })
+  const r = await runGrpcLoad({
+    address: `127.0.0.1:${port}`,
+    target,
+    connections: 5,
+    warmupSec: 0,
+    durationSec: 0.5,
+    timeoutSec: 2
+  })
   expect(r.ok).toBe(0)
   expect(r.errors).toBeGreaterThan(0)
   expect(r).toMatchObject({ non2xx: 0, responses: 0, errorRate: 1, statuses: { UNAVAILABLE: r.errors } })
@@ -77,7 +95,14 @@ test('a deadline shorter than the call counts as a timeout (FIXTURE_EXTRA_CPU_US
   try {
     // 300 ms of CPU per call on a single-threaded server: with 4 calls in flight most wait > 0.25 s.
     f = await startGrpcFixture({ OTEL_SDK_DISABLED: 'true', FIXTURE_EXTRA_CPU_US: '300000' })
-    const r = await runGrpcLoad({ address: f.address, target, connections: 4, warmupSec: 0, durationSec: 1.5, timeoutSec: 0.25 })
+    const r = await runGrpcLoad({
+      address: f.address,
+      target,
+      connections: 4,
+      warmupSec: 0,
+      durationSec: 1.5,
+      timeoutSec: 0.25
+    })
     expect(r.timeouts).toBeGreaterThan(0)
     expect(r.statuses['DEADLINE_EXCEEDED']).toBe(r.timeouts)
     expect(r.errorRate).toBeGreaterThan(0)
@@ -88,25 +113,50 @@ test('a deadline shorter than the call counts as a timeout (FIXTURE_EXTRA_CPU_US
 })
 
 test('invalid options are rejected with the value quoted', async () => {
-  await expect(runGrpcLoad({ address: 'http://127.0.0.1:1', target, ...options })).rejects.toThrow("gRPC load address must be host:port (e.g. 127.0.0.1:50051), got 'http://127.0.0.1:1'")
-  await expect(runGrpcLoad({ address: '127.0.0.1:1', target, ...options, connections: 0 })).rejects.toThrow("load connections must be a positive integer, got '0'")
-  await expect(runGrpcLoad({ address: '127.0.0.1:1', target, ...options, channels: 0 })).rejects.toThrow("gRPC channels must be a positive integer, got '0'")
+  await expect(runGrpcLoad({ address: 'http://127.0.0.1:1', target, ...options })).rejects.toThrow(
+    "gRPC load address must be host:port (e.g. 127.0.0.1:50051), got 'http://127.0.0.1:1'"
+  )
+  await expect(runGrpcLoad({ address: '127.0.0.1:1', target, ...options, connections: 0 })).rejects.toThrow(
+    "load connections must be a positive integer, got '0'"
+  )
+  await expect(runGrpcLoad({ address: '127.0.0.1:1', target, ...options, channels: 0 })).rejects.toThrow(
+    "gRPC channels must be a positive integer, got '0'"
+  )
 })
 
 /** An in-process grpc-js server for user.UserService/GetUser with raw-bytes handlers. */
-async function inProcessServer(handler: grpc.handleUnaryCall<Buffer, Buffer>): Promise<{ address: string; close: () => void }> {
+async function inProcessServer(
+  handler: grpc.handleUnaryCall<Buffer, Buffer>
+): Promise<{ address: string; close: () => void }> {
   const server = new grpc.Server()
   const identity = (b: Buffer): Buffer => b
   server.addService(
-    { GetUser: { path: '/user.UserService/GetUser', requestStream: false, responseStream: false, requestSerialize: identity, requestDeserialize: identity, responseSerialize: identity, responseDeserialize: identity } },
+    {
+      GetUser: {
+        path: '/user.UserService/GetUser',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity
+      }
+    },
     { GetUser: handler }
   )
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))))
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p)))
+  )
   return { address: `127.0.0.1:${port}`, close: () => server.forceShutdown() }
 }
 
 test('the wire request is what grpc-js servers expect: the encoded message, metadata and a deadline; large answers flow', async () => {
-  const withMetadata = loadGrpcTarget({ protoPath: USER_PROTO, method: 'user.UserService/GetUser', request: { user_id: '123' }, metadata: { 'x-tenant': 'acme', 'trace-bin': 'AQI=' } })
+  const withMetadata = loadGrpcTarget({
+    protoPath: USER_PROTO,
+    method: 'user.UserService/GetUser',
+    request: { user_id: '123' },
+    metadata: { 'x-tenant': 'acme', 'trace-bin': 'AQI=' }
+  })
   const seen = { calls: 0, badRequest: 0, badMetadata: 0, noDeadline: 0 }
   // 200 KiB answers: beyond HTTP/2's default 64 KiB windows, so the load's flow control is exercised.
   const big = Buffer.alloc(200 * 1024, 7)
@@ -115,12 +165,26 @@ test('the wire request is what grpc-js servers expect: the encoded message, meta
     if (!call.request.equals(withMetadata.requestBytes)) seen.badRequest++
     const tenant = call.metadata.get('x-tenant')
     const bin = call.metadata.get('trace-bin')
-    if (tenant.length !== 1 || tenant[0] !== 'acme' || bin.length !== 1 || !Buffer.isBuffer(bin[0]) || !(bin[0] as Buffer).equals(Buffer.from([1, 2]))) seen.badMetadata++
+    if (
+      tenant.length !== 1 ||
+      tenant[0] !== 'acme' ||
+      bin.length !== 1 ||
+      !Buffer.isBuffer(bin[0]) ||
+      !(bin[0] as Buffer).equals(Buffer.from([1, 2]))
+    )
+      seen.badMetadata++
     if (!Number.isFinite(Number(call.getDeadline()))) seen.noDeadline++
     callback(null, big)
   })
   try {
-    const r = await runGrpcLoad({ address: srv.address, target: withMetadata, connections: 16, warmupSec: 0, durationSec: 0.8, timeoutSec: 5 })
+    const r = await runGrpcLoad({
+      address: srv.address,
+      target: withMetadata,
+      connections: 16,
+      warmupSec: 0,
+      durationSec: 0.8,
+      timeoutSec: 5
+    })
     expect(r.ok).toBeGreaterThan(0)
     expect(r).toMatchObject({ non2xx: 0, errors: 0, timeouts: 0 })
     expect(seen.calls).toBeGreaterThanOrEqual(r.ok)
@@ -131,9 +195,18 @@ test('the wire request is what grpc-js servers expect: the encoded message, meta
 })
 
 test('status details and codes come from the trailers (percent-decoded message)', async () => {
-  const srv = await inProcessServer((_call, callback) => callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'quota 100% used' }))
+  const srv = await inProcessServer((_call, callback) =>
+    callback({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'quota 100% used' })
+  )
   try {
-    const r = await runGrpcLoad({ address: srv.address, target, connections: 4, warmupSec: 0, durationSec: 0.3, timeoutSec: 5 })
+    const r = await runGrpcLoad({
+      address: srv.address,
+      target,
+      connections: 4,
+      warmupSec: 0,
+      durationSec: 0.3,
+      timeoutSec: 5
+    })
     expect(r.non2xx).toBeGreaterThan(0)
     expect(r.statuses).toEqual({ RESOURCE_EXHAUSTED: r.non2xx })
     expect(r.firstError).toBe('RESOURCE_EXHAUSTED: quota 100% used')
@@ -167,7 +240,14 @@ test('a service that dies mid-round (FIXTURE_FAULT=crash-after) turns into error
   let f: GrpcFixture | undefined
   try {
     f = await startGrpcFixture({ OTEL_SDK_DISABLED: 'true', FIXTURE_FAULT: 'crash-after=400' })
-    const r = await runGrpcLoad({ address: f.address, target, connections: 8, warmupSec: 0, durationSec: 1.2, timeoutSec: 5 })
+    const r = await runGrpcLoad({
+      address: f.address,
+      target,
+      connections: 8,
+      warmupSec: 0,
+      durationSec: 1.2,
+      timeoutSec: 5
+    })
     expect(r.ok).toBeGreaterThan(0)
     expect(r.errors).toBeGreaterThan(0)
     expect(r.durationSec).toBeLessThan(5)

@@ -22,10 +22,18 @@ async function rawCall(path: string, body: Buffer): Promise<{ code: number; deta
   const client = new grpc.Client(`127.0.0.1:${receiver.port}`, grpc.credentials.createInsecure())
   try {
     return await new Promise((resolve) => {
-      client.makeUnaryRequest<Buffer, Buffer>(path, identity, identity, body, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err, response) => {
-        if (err) resolve({ code: err.code, details: err.details })
-        else resolve({ code: grpc.status.OK, details: '', response })
-      })
+      client.makeUnaryRequest<Buffer, Buffer>(
+        path,
+        identity,
+        identity,
+        body,
+        new grpc.Metadata(),
+        { deadline: Date.now() + 5000 },
+        (err, response) => {
+          if (err) resolve({ code: err.code, details: err.details })
+          else resolve({ code: grpc.status.OK, details: '', response })
+        }
+      )
     })
   } finally {
     client.close()
@@ -38,7 +46,16 @@ function exportRequest(spans: number, service: string): Buffer {
     resourceSpans: [
       {
         resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [{ scope: { name: 's' }, spans: Array.from({ length: spans }, (_, i) => ({ name: `span-${i}`, traceId: Buffer.alloc(16, 1), spanId: Buffer.alloc(8, i + 1) })) }]
+        scopeSpans: [
+          {
+            scope: { name: 's' },
+            spans: Array.from({ length: spans }, (_, i) => ({
+              name: `span-${i}`,
+              traceId: Buffer.alloc(16, 1),
+              spanId: Buffer.alloc(8, i + 1)
+            }))
+          }
+        ]
       }
     ]
   })
@@ -58,7 +75,13 @@ test('counts spans, requests and message bytes of raw Export calls; reset zeroes
   // An empty ExportTraceServiceResponse: full success, no partial_success.
   expect(otlpTypes.ExportTraceServiceResponse.decode(ra.response!).toJSON()).toEqual({})
   expect((await rawCall(TRACE_EXPORT_PATH, b)).code).toBe(grpc.status.OK)
-  expect(receiver.snapshot()).toMatchObject({ spans: 8, requests: 2, bytes: a.length + b.length, rejected: 0, serviceNames: ['svc-a', 'svc-b'] })
+  expect(receiver.snapshot()).toMatchObject({
+    spans: 8,
+    requests: 2,
+    bytes: a.length + b.length,
+    rejected: 0,
+    serviceNames: ['svc-a', 'svc-b']
+  })
   receiver.reset()
   expect(receiver.snapshot()).toMatchObject({ spans: 0, requests: 0, bytes: 0, rejected: 0, serviceNames: [] })
 })
@@ -71,10 +94,15 @@ test('an undecodable message is INVALID_ARGUMENT and counted as rejected, not as
 })
 
 test('metrics and logs exports are acknowledged but not counted; unknown methods are UNIMPLEMENTED', async () => {
-  for (const path of ['/opentelemetry.proto.collector.metrics.v1.MetricsService/Export', '/opentelemetry.proto.collector.logs.v1.LogsService/Export']) {
+  for (const path of [
+    '/opentelemetry.proto.collector.metrics.v1.MetricsService/Export',
+    '/opentelemetry.proto.collector.logs.v1.LogsService/Export'
+  ]) {
     expect((await rawCall(path, exportRequest(2, 'x'))).code).toBe(grpc.status.OK)
   }
-  expect((await rawCall('/opentelemetry.proto.collector.trace.v1.TraceService/Nope', Buffer.alloc(0))).code).toBe(grpc.status.UNIMPLEMENTED)
+  expect((await rawCall('/opentelemetry.proto.collector.trace.v1.TraceService/Nope', Buffer.alloc(0))).code).toBe(
+    grpc.status.UNIMPLEMENTED
+  )
   expect(receiver.snapshot()).toMatchObject({ spans: 0, requests: 0, rejected: 0 })
 })
 
@@ -94,7 +122,10 @@ test('the real OTel OTLP/gRPC exporter (in process) delivers every span, plain a
   const spans = memory.getFinishedSpans()
   expect(spans).toHaveLength(12)
   // As the Go and Java SDKs are configured: OTEL_EXPORTER_OTLP_ENDPOINT=http://host:port, no path.
-  await exportPlainAndGzipped(spans, (compression) => new OTLPTraceExporter({ url: receiver.endpoint, compression: compression as never }))
+  await exportPlainAndGzipped(
+    spans,
+    (compression) => new OTLPTraceExporter({ url: receiver.endpoint, compression: compression as never })
+  )
   await provider.shutdown()
   const snap = receiver.snapshot()
   expect(snap).toMatchObject({ spans: 24, requests: 2, rejected: 0, serviceNames: ['in-process-grpc'] })
@@ -104,7 +135,9 @@ test('the real OTel OTLP/gRPC exporter (in process) delivers every span, plain a
 test('close() finishes while a client keeps its channel open, and is idempotent', async () => {
   const client = new grpc.Client(`127.0.0.1:${receiver.port}`, grpc.credentials.createInsecure())
   try {
-    await new Promise<void>((resolve, reject) => client.waitForReady(Date.now() + 5000, (e) => (e ? reject(e) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      client.waitForReady(Date.now() + 5000, (e) => (e ? reject(e) : resolve()))
+    )
     let timer: NodeJS.Timeout | undefined
     const outcome = await Promise.race([
       receiver.close().then(() => 'closed'),

@@ -36,10 +36,13 @@ export async function waitForOutput(f: Fixture, needle: string, timeoutMs = 1500
   void f.exited.then((c) => (exitedWith = c))
   while (Date.now() < deadline) {
     if (f.stdout().includes(needle)) return
-    if (exitedWith !== undefined) throw new Error(`fixture exited (${exitedWith}) before printing '${needle}'; stderr: ${f.stderr()}`)
+    if (exitedWith !== undefined)
+      throw new Error(`fixture exited (${exitedWith}) before printing '${needle}'; stderr: ${f.stderr()}`)
     await sleep(50)
   }
-  throw new Error(`fixture did not print '${needle}' within ${timeoutMs} ms; stdout: ${f.stdout()} stderr: ${f.stderr()}`)
+  throw new Error(
+    `fixture did not print '${needle}' within ${timeoutMs} ms; stdout: ${f.stdout()} stderr: ${f.stderr()}`
+  )
 }
 
 /** Polls GET /healthz until 200; returns how many polls got an HTTP answer (each may be a traced request). */
@@ -55,7 +58,8 @@ export async function waitForHealthy(f: Fixture, timeoutMs = 15000): Promise<num
     } catch {
       // not listening yet
     }
-    if (f.child.exitCode !== null) throw new Error(`fixture exited (${f.child.exitCode}) before becoming healthy; stderr: ${f.stderr()}`)
+    if (f.child.exitCode !== null)
+      throw new Error(`fixture exited (${f.child.exitCode}) before becoming healthy; stderr: ${f.stderr()}`)
     await sleep(50)
   }
   throw new Error(`fixture not healthy within ${timeoutMs} ms; stdout: ${f.stdout()} stderr: ${f.stderr()}`)

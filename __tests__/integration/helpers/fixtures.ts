@@ -14,9 +14,7 @@ export const FIXTURE_CACHE_DIR = path.join(REPO_ROOT, 'node_modules', '.cache', 
 
 /** What setup wrote for a language: ready with its paths, skipped (no toolchain), or failed. */
 export type FixtureStatus =
-  | { ok: true; paths: Record<string, unknown> }
-  | { ok: false; skipped: string }
-  | { ok: false; error: string }
+  { ok: true; paths: Record<string, unknown> } | { ok: false; skipped: string } | { ok: false; error: string }
 
 /** Reads <cache>/<lang>.json; a missing or unreadable file is an error telling how to build it. */
 export function fixtureStatus(lang: string, cacheDir: string = FIXTURE_CACHE_DIR): FixtureStatus {
@@ -26,13 +24,20 @@ export function fixtureStatus(lang: string, cacheDir: string = FIXTURE_CACHE_DIR
   try {
     parsed = JSON.parse(fs.readFileSync(file, 'utf8'))
   } catch (e) {
-    return { ok: false, error: `${lang} fixtures not set up: cannot read JSON from ${file} (${e instanceof Error ? e.message : String(e)}); ${hint}` }
+    return {
+      ok: false,
+      error: `${lang} fixtures not set up: cannot read JSON from ${file} (${e instanceof Error ? e.message : String(e)}); ${hint}`
+    }
   }
-  if (typeof parsed !== 'object' || parsed === null) return { ok: false, error: `${file}: expected a JSON object, got ${JSON.stringify(parsed)}; ${hint}` }
+  if (typeof parsed !== 'object' || parsed === null)
+    return { ok: false, error: `${file}: expected a JSON object, got ${JSON.stringify(parsed)}; ${hint}` }
   const { ok, skipped, error, ...paths } = parsed as Record<string, unknown>
   if (ok === true) return { ok: true, paths }
   if (typeof skipped === 'string') return { ok: false, skipped }
-  return { ok: false, error: `${lang} fixture setup failed: ${typeof error === 'string' ? error : JSON.stringify(parsed)}` }
+  return {
+    ok: false,
+    error: `${lang} fixture setup failed: ${typeof error === 'string' ? error : JSON.stringify(parsed)}`
+  }
 }
 
 /**

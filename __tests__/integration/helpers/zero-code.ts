@@ -20,8 +20,15 @@ export interface ZeroCodePaths {
 /** The paths of a ready fixture, checked: a setup module that changed its output fails loudly here. */
 export function zeroCodePaths(lang: string, paths: Record<string, unknown>): ZeroCodePaths {
   const { startCommand, uninstrumentedCommand, workingDirectory, readyTimeoutSeconds } = paths
-  if (typeof startCommand !== 'string' || typeof uninstrumentedCommand !== 'string' || typeof workingDirectory !== 'string' || typeof readyTimeoutSeconds !== 'number') {
-    throw new Error(`${lang}.json: expected startCommand, uninstrumentedCommand, workingDirectory (strings) and readyTimeoutSeconds (number), got ${JSON.stringify(paths)}`)
+  if (
+    typeof startCommand !== 'string' ||
+    typeof uninstrumentedCommand !== 'string' ||
+    typeof workingDirectory !== 'string' ||
+    typeof readyTimeoutSeconds !== 'number'
+  ) {
+    throw new Error(
+      `${lang}.json: expected startCommand, uninstrumentedCommand, workingDirectory (strings) and readyTimeoutSeconds (number), got ${JSON.stringify(paths)}`
+    )
   }
   return { startCommand, uninstrumentedCommand, workingDirectory, readyTimeoutSeconds }
 }
@@ -49,23 +56,45 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 export async function exercise(
   receiver: OtlpReceiver,
-  opts: { command: string; cwd: string; env: Record<string, string>; requests: number; readyTimeoutMs: number; stopTimeoutMs?: number }
+  opts: {
+    command: string
+    cwd: string
+    env: Record<string, string>
+    requests: number
+    readyTimeoutMs: number
+    stopTimeoutMs?: number
+  }
 ): Promise<Exercise> {
   receiver.reset()
   const port = await freePort()
-  const env = { ...scrubbedEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', ...opts.env, PORT: String(port) }
+  const env = {
+    ...scrubbedEnv(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_METRICS_EXPORTER: 'none',
+    OTEL_LOGS_EXPORTER: 'none',
+    ...opts.env,
+    PORT: String(port)
+  }
   // Like the gate: `sh -c` in its own process group, SIGTERM to the group. A plain `sh -c` wrapper
   // dies of that SIGTERM itself, hiding the service's exit status; the trap makes it wait for the
   // service and exit with its status (`trap :` is reset to the default action in the child, unlike
   // an ignored signal, so the service sees SIGTERM as usual).
   const wrapped = `trap : TERM\n${opts.command}\nexit $?`
-  const child = spawn('/bin/sh', ['-c', wrapped], { cwd: opts.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('/bin/sh', ['-c', wrapped], {
+    cwd: opts.cwd,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()))
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
   let exitInfo: number | string | undefined
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve((exitInfo = code ?? `signal:${signal ?? '?'}`))))
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve((exitInfo = code ?? `signal:${signal ?? '?'}`)))
+  )
   const base = `http://127.0.0.1:${port}`
   const group = (sig: NodeJS.Signals): void => {
     try {
@@ -78,8 +107,12 @@ export async function exercise(
     let healthPolls = 0
     const deadline = Date.now() + opts.readyTimeoutMs
     for (;;) {
-      if (exitInfo !== undefined) throw new Error(`\`${opts.command}\` exited (${exitInfo}) before /healthz answered; stderr: ${stderr}`)
-      if (Date.now() > deadline) throw new Error(`\`${opts.command}\`: /healthz did not answer 200 within ${opts.readyTimeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`)
+      if (exitInfo !== undefined)
+        throw new Error(`\`${opts.command}\` exited (${exitInfo}) before /healthz answered; stderr: ${stderr}`)
+      if (Date.now() > deadline)
+        throw new Error(
+          `\`${opts.command}\`: /healthz did not answer 200 within ${opts.readyTimeoutMs} ms; stdout: ${stdout} stderr: ${stderr}`
+        )
       const status = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
         async (r) => (await r.arrayBuffer(), r.status),
         () => null
@@ -97,9 +130,13 @@ export async function exercise(
     group('SIGTERM')
     const stopMs = opts.stopTimeoutMs ?? 10_000
     let timer: NodeJS.Timeout | undefined
-    const exit = await Promise.race([exited, new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), stopMs)))])
+    const exit = await Promise.race([
+      exited,
+      new Promise<string>((r) => (timer = setTimeout(() => r('timeout'), stopMs)))
+    ])
     clearTimeout(timer)
-    if (exit === 'timeout') throw new Error(`\`${opts.command}\` still running ${stopMs} ms after SIGTERM; stderr: ${stderr}`)
+    if (exit === 'timeout')
+      throw new Error(`\`${opts.command}\` still running ${stopMs} ms after SIGTERM; stderr: ${stderr}`)
     return { statuses, healthPolls, exit, otlp: receiver.snapshot(), stdout, stderr }
   } finally {
     group('SIGKILL')
@@ -121,7 +158,12 @@ const REQUESTS = 20
  * the process has exited on SIGTERM (the batch processor's 5 s delay never elapsed, so they were
  * flushed at shutdown); the uninstrumented command serves the same API and sends nothing.
  */
-export function directTests(lang: string, fixture: ZeroCodePaths, spec: ZeroCodeSpec, receiver: () => OtlpReceiver): void {
+export function directTests(
+  lang: string,
+  fixture: ZeroCodePaths,
+  spec: ZeroCodeSpec,
+  receiver: () => OtlpReceiver
+): void {
   const readyTimeoutMs = fixture.readyTimeoutSeconds * 1000
   const timeoutMs = readyTimeoutMs + 30_000
   const traced = { OTEL_SERVICE_NAME: `zero-code-${lang}`, OTEL_TRACES_SAMPLER: 'parentbased_always_on' }
@@ -129,7 +171,13 @@ export function directTests(lang: string, fixture: ZeroCodePaths, spec: ZeroCode
   test(
     'traced at 100%: the API works and every request is traced, flushed on SIGTERM',
     async () => {
-      const r = await exercise(receiver(), { command: fixture.startCommand, cwd: fixture.workingDirectory, env: traced, requests: REQUESTS, readyTimeoutMs })
+      const r = await exercise(receiver(), {
+        command: fixture.startCommand,
+        cwd: fixture.workingDirectory,
+        env: traced,
+        requests: REQUESTS,
+        readyTimeoutMs
+      })
       expect(r.stdout).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/m)
       expect(r.statuses).toEqual(Array(REQUESTS).fill(200))
       expect(r.exit).toBe(spec.sigtermExit)
@@ -144,7 +192,13 @@ export function directTests(lang: string, fixture: ZeroCodePaths, spec: ZeroCode
   test(
     'the uninstrumented command serves the same API, exports nothing even with tracing configured, and exits on SIGTERM',
     async () => {
-      const r = await exercise(receiver(), { command: fixture.uninstrumentedCommand, cwd: fixture.workingDirectory, env: traced, requests: REQUESTS, readyTimeoutMs })
+      const r = await exercise(receiver(), {
+        command: fixture.uninstrumentedCommand,
+        cwd: fixture.workingDirectory,
+        env: traced,
+        requests: REQUESTS,
+        readyTimeoutMs
+      })
       expect(r.statuses).toEqual(Array(REQUESTS).fill(200))
       expect(r.exit).toBe(spec.sigtermExit)
       expect(r.otlp).toMatchObject({ spans: 0, requests: 0 })
@@ -181,13 +235,22 @@ export function gateTest(lang: string, fixture: ZeroCodePaths, spec: ZeroCodeSpe
       const [lo, hi] = spec.spansPerRequest
       for (const r of run.rounds) {
         const where = `block ${r.block} ${r.armId}`
-        expect({ where, ok: r.load.ok > 0, non2xx: r.load.non2xx, errors: r.load.errors }).toEqual({ where, ok: true, non2xx: 0, errors: 0 })
+        expect({ where, ok: r.load.ok > 0, non2xx: r.load.non2xx, errors: r.load.errors }).toEqual({
+          where,
+          ok: true,
+          non2xx: 0,
+          errors: 0
+        })
         if (r.armId === 'off') {
           expect({ where, spans: r.otlp.spans }).toEqual({ where, spans: 0 })
         } else {
           // Loose: the window's spans over its responses wobble at the window's edges.
           const perRequest = spansPerRequest(r)
-          expect({ where, perRequest, inBand: perRequest >= 0.8 * lo && perRequest <= 1.25 * hi }).toEqual({ where, perRequest, inBand: true })
+          expect({ where, perRequest, inBand: perRequest >= 0.8 * lo && perRequest <= 1.25 * hi }).toEqual({
+            where,
+            perRequest,
+            inBand: true
+          })
         }
       }
     },

@@ -52,7 +52,13 @@ test('healthy server: QPS, counts and sub-millisecond µs quantiles', async () =
 
 test('server answering 500: non-2xx counted, errorRate ≈ 1, no latency recorded', async () => {
   const s = await tiny('http-500')
-  const r = await runLoad({ url: `http://127.0.0.1:${s.port}/`, connections: 2, warmupSec: 0, durationSec: 1, timeoutSec: 2 })
+  const r = await runLoad({
+    url: `http://127.0.0.1:${s.port}/`,
+    connections: 2,
+    warmupSec: 0,
+    durationSec: 1,
+    timeoutSec: 2
+  })
   expect(r.non2xx).toBeGreaterThan(0)
   expect(r.responses).toBe(r.non2xx)
   expect(r.ok).toBe(0)
@@ -66,7 +72,13 @@ test('server answering 500: non-2xx counted, errorRate ≈ 1, no latency recorde
 test('server that is down: socket errors counted, no timeouts', async () => {
   // A port that was free a moment ago and on which nothing listens.
   const port = await freePort()
-  const r = await runLoad({ url: `http://127.0.0.1:${port}/`, connections: 2, warmupSec: 0, durationSec: 1, timeoutSec: 2 })
+  const r = await runLoad({
+    url: `http://127.0.0.1:${port}/`,
+    connections: 2,
+    warmupSec: 0,
+    durationSec: 1,
+    timeoutSec: 2
+  })
   expect(r.errors).toBeGreaterThan(0)
   expect(r.timeouts).toBe(0)
   expect(r.responses).toBe(0)
@@ -75,7 +87,13 @@ test('server that is down: socket errors counted, no timeouts', async () => {
 
 test('server that hangs: timeouts counted separately from errors', async () => {
   const s = await tiny('hang')
-  const r = await runLoad({ url: `http://127.0.0.1:${s.port}/`, connections: 2, warmupSec: 0, durationSec: 2, timeoutSec: 1 })
+  const r = await runLoad({
+    url: `http://127.0.0.1:${s.port}/`,
+    connections: 2,
+    warmupSec: 0,
+    durationSec: 2,
+    timeoutSec: 1
+  })
   expect(r.timeouts).toBeGreaterThan(0)
   expect(r.errors).toBe(0)
   expect(r.responses).toBe(0)
@@ -107,8 +125,17 @@ test('an onProgress that throws fails the run instead of crashing the process', 
 })
 
 describe('toLoadResult (boundary validation of autocannon results)', () => {
-  const tally = (ok: number, responses: number, errors: number, timeouts: number) => ({ ok, responses, errors, timeouts })
-  const outcome = (result: Record<string, unknown>, total = tally(90, 100, 4, 3), inside = tally(80, 88, 2, 1)): PhaseOutcome => ({
+  const tally = (ok: number, responses: number, errors: number, timeouts: number) => ({
+    ok,
+    responses,
+    errors,
+    timeouts
+  })
+  const outcome = (
+    result: Record<string, unknown>,
+    total = tally(90, 100, 4, 3),
+    inside = tally(80, 88, 2, 1)
+  ): PhaseOutcome => ({
     result: result as never,
     windowSec: 2,
     total,
@@ -123,7 +150,16 @@ describe('toLoadResult (boundary validation of autocannon results)', () => {
 
   test("gives the window's counts, timeouts split out of errors, and its rates", () => {
     const r = toLoadResult(outcome(base))
-    expect(r).toMatchObject({ responses: 88, ok: 80, non2xx: 8, errors: 2, timeouts: 1, qps: 40, durationSec: 2, okPerSecond: [39, 41] })
+    expect(r).toMatchObject({
+      responses: 88,
+      ok: 80,
+      non2xx: 8,
+      errors: 2,
+      timeouts: 1,
+      qps: 40,
+      durationSec: 2,
+      okPerSecond: [39, 41]
+    })
     expect(r.errorRate).toBeCloseTo(11 / 91, 12)
   })
 
@@ -144,7 +180,14 @@ describe('a shared measured window', () => {
     // A long lead, so that the second load starts before the window even on a busy machine.
     const window = windowAfter(1.5, 1)
     const marks: string[] = []
-    const first = runLoad({ url: `http://127.0.0.1:${a.port}/`, connections: 1, warmupSec: 9, durationSec: 9, window, timeoutSec: 2 })
+    const first = runLoad({
+      url: `http://127.0.0.1:${a.port}/`,
+      connections: 1,
+      warmupSec: 9,
+      durationSec: 9,
+      window,
+      timeoutSec: 2
+    })
     await new Promise((r) => setTimeout(r, 300))
     const second = runLoad({
       url: `http://127.0.0.1:${b.port}/`,
@@ -191,8 +234,15 @@ describe('a shared measured window', () => {
   })
 
   test('a window that ends before it starts is rejected', async () => {
-    await expect(runLoad({ url: 'http://127.0.0.1:1/', connections: 1, warmupSec: 0, durationSec: 1, timeoutSec: 1, window: { startMs: 5, endMs: 5 } })).rejects.toThrow(
-      'the measured window must end after it starts, got {"startMs":5,"endMs":5}'
-    )
+    await expect(
+      runLoad({
+        url: 'http://127.0.0.1:1/',
+        connections: 1,
+        warmupSec: 0,
+        durationSec: 1,
+        timeoutSec: 1,
+        window: { startMs: 5, endMs: 5 }
+      })
+    ).rejects.toThrow('the measured window must end after it starts, got {"startMs":5,"endMs":5}')
   })
 })

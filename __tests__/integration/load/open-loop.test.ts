@@ -11,7 +11,14 @@ const tiny = tinies.start
 
 test('healthy server: the offered rate is achieved, every scheduled request is answered, µs latency', async () => {
   const s = await tiny()
-  const r = await runOpenLoop({ url: `http://127.0.0.1:${s.port}/x?y=1`, rate: 400, durationSec: 1.5, warmupSec: 0.3, connections: 10, timeoutSec: 2 })
+  const r = await runOpenLoop({
+    url: `http://127.0.0.1:${s.port}/x?y=1`,
+    rate: 400,
+    durationSec: 1.5,
+    warmupSec: 0.3,
+    connections: 10,
+    timeoutSec: 2
+  })
   // 400/s × 1.5 s scheduled in the window, each followed to its end.
   expect(r.responses).toBe(600)
   expect(r.ok).toBe(600)
@@ -41,7 +48,13 @@ test('latency runs from the scheduled send time: a server that stalls is not hid
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   try {
     const port = (server.address() as net.AddressInfo).port
-    const r = await runOpenLoop({ url: `http://127.0.0.1:${port}/`, rate: 100, durationSec: 0.5, connections: 1, timeoutSec: 5 })
+    const r = await runOpenLoop({
+      url: `http://127.0.0.1:${port}/`,
+      rate: 100,
+      durationSec: 0.5,
+      connections: 1,
+      timeoutSec: 5
+    })
     expect(r.responses).toBe(50)
     expect(r.qps).toBeLessThan(30)
     // Request k is due at 10k ms and answered at ~50(k + 1) ms: ~1 s for the median, ~2 s for the last.
@@ -56,7 +69,13 @@ test('latency runs from the scheduled send time: a server that stalls is not hid
 
 test('server answering 500: non-2xx counted, no latency recorded', async () => {
   const s = await tiny('http-500')
-  const r = await runOpenLoop({ url: `http://127.0.0.1:${s.port}/`, rate: 200, durationSec: 0.5, connections: 4, timeoutSec: 2 })
+  const r = await runOpenLoop({
+    url: `http://127.0.0.1:${s.port}/`,
+    rate: 200,
+    durationSec: 0.5,
+    connections: 4,
+    timeoutSec: 2
+  })
   expect(r.responses).toBe(100)
   expect(r.non2xx).toBe(100)
   expect(r.ok).toBe(0)
@@ -68,7 +87,13 @@ test('server answering 500: non-2xx counted, no latency recorded', async () => {
 
 test('refused port: every scheduled request is a socket error', async () => {
   const port = await freePort()
-  const r = await runOpenLoop({ url: `http://127.0.0.1:${port}/`, rate: 100, durationSec: 0.5, connections: 2, timeoutSec: 1 })
+  const r = await runOpenLoop({
+    url: `http://127.0.0.1:${port}/`,
+    rate: 100,
+    durationSec: 0.5,
+    connections: 2,
+    timeoutSec: 1
+  })
   expect(r.errors).toBe(50)
   expect(r.responses).toBe(0)
   expect(r.errorRate).toBe(1)
@@ -76,7 +101,13 @@ test('refused port: every scheduled request is a socket error', async () => {
 
 test('hanging server: requests time out and the phase ends within the drain bound', async () => {
   const s = await tiny('hang')
-  const r = await runOpenLoop({ url: `http://127.0.0.1:${s.port}/`, rate: 20, durationSec: 0.5, connections: 2, timeoutSec: 1 })
+  const r = await runOpenLoop({
+    url: `http://127.0.0.1:${s.port}/`,
+    rate: 20,
+    durationSec: 0.5,
+    connections: 2,
+    timeoutSec: 1
+  })
   expect(r.responses).toBe(0)
   expect(r.timeouts).toBe(10)
   expect(r.errors + r.timeouts).toBe(10)

@@ -3,7 +3,14 @@
  * only through OTEL_* env, exactly as the gate drives a user's service.
  */
 import { startOtlpReceiver, type OtlpReceiver } from '../../../src/otlp/receiver.js'
-import { hammer, killGroup, spawnFixture, stopFixture, waitForHealthy, type Fixture } from '../helpers/fixture-process.js'
+import {
+  hammer,
+  killGroup,
+  spawnFixture,
+  stopFixture,
+  waitForHealthy,
+  type Fixture
+} from '../helpers/fixture-process.js'
 
 const REQUESTS = 50
 let receiver: OtlpReceiver
@@ -21,7 +28,9 @@ beforeEach(() => {
 })
 
 /** Boots the fixture with `env`, sends REQUESTS API calls, SIGTERMs it; returns what happened. */
-async function runRound(env: Record<string, string>): Promise<{ statuses: number[]; healthPolls: number; exit: number | string; stdout: string; stderr: string }> {
+async function runRound(
+  env: Record<string, string>
+): Promise<{ statuses: number[]; healthPolls: number; exit: number | string; stdout: string; stderr: string }> {
   let f: Fixture | undefined
   try {
     f = await spawnFixture({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_SERVICE_NAME: 'fixture', ...env })
@@ -60,7 +69,11 @@ test('traced at ratio 1 over http/json: the real JSON exporter is decoded too', 
 })
 
 test('OTEL_SDK_DISABLED=true: tracing off, the service works, no span arrives', async () => {
-  const r = await runRound({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' })
+  const r = await runRound({
+    OTEL_SDK_DISABLED: 'true',
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: '1'
+  })
   expect(r.stdout).toMatch(/\(tracing off\)/)
   expect(r.statuses).toEqual(Array(REQUESTS).fill(200))
   expect(r.exit).toBe(0)

@@ -73,11 +73,22 @@ function expectWalkerMatchesDecoder(bodies: Buffer[]): ReturnType<typeof batchFa
 }
 
 /** Runs one fixture command against a capturing receiver and checks the walker on what it exported. */
-async function checkLanguage(command: string, cwd: string, readyTimeoutMs: number, spansPerRequest: number): Promise<void> {
+async function checkLanguage(
+  command: string,
+  cwd: string,
+  readyTimeoutMs: number,
+  spansPerRequest: number
+): Promise<void> {
   const { receiver, bodies } = await capturingReceiver()
   try {
     const started = Date.now()
-    const r = await exercise(receiver, { command, cwd, env: { OTEL_SERVICE_NAME: 'walker-check', OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, requests: REQUESTS, readyTimeoutMs })
+    const r = await exercise(receiver, {
+      command,
+      cwd,
+      env: { OTEL_SERVICE_NAME: 'walker-check', OTEL_TRACES_SAMPLER: 'parentbased_always_on' },
+      requests: REQUESTS,
+      readyTimeoutMs
+    })
     expect(r.statuses).toEqual(Array(REQUESTS).fill(200))
     const facts = expectWalkerMatchesDecoder(bodies)
     // Every API request is one trace with one root; answered health polls may add more.

@@ -14,12 +14,26 @@ function head(lines: string[], body: Buffer): Buffer {
 }
 
 function post(extra: string[] = [], body: Buffer = BODY, version = '1.1'): Buffer {
-  return head([`POST /v1/traces HTTP/${version}`, 'Host: x', 'Content-Type: application/x-protobuf', `Content-Length: ${body.length}`, ...extra], body)
+  return head(
+    [
+      `POST /v1/traces HTTP/${version}`,
+      'Host: x',
+      'Content-Type: application/x-protobuf',
+      `Content-Length: ${body.length}`,
+      ...extra
+    ],
+    body
+  )
 }
 
 function chunked(body: Buffer, parts: number): Buffer {
   const step = Math.ceil(body.length / parts)
-  const pieces: Buffer[] = [Buffer.from('POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n', 'latin1')]
+  const pieces: Buffer[] = [
+    Buffer.from(
+      'POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nTransfer-Encoding: chunked\r\n\r\n',
+      'latin1'
+    )
+  ]
   for (let i = 0; i < body.length; i += step) {
     const part = body.subarray(i, i + step)
     pieces.push(Buffer.from(`${part.length.toString(16)}\r\n`, 'latin1'), part, Buffer.from('\r\n', 'latin1'))
@@ -43,7 +57,8 @@ class Conn {
   async until(pred: () => boolean, what: string): Promise<void> {
     const deadline = Date.now() + 5000
     while (!pred()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.data)} closed=${this.closed}`)
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.data)} closed=${this.closed}`)
       await new Promise((r) => setTimeout(r, 5))
     }
   }
@@ -70,7 +85,10 @@ describe('the receiver on raw sockets', () => {
 
   test('keep-alive: three exports on one connection, pipelined in one write, answered in order', async () => {
     const c = open()
-    const textPlain = head(['POST /v1/traces HTTP/1.1', 'Host: x', 'Content-Type: text/plain', 'Content-Length: 3'], Buffer.from('abc'))
+    const textPlain = head(
+      ['POST /v1/traces HTTP/1.1', 'Host: x', 'Content-Type: text/plain', 'Content-Length: 3'],
+      Buffer.from('abc')
+    )
     c.socket.write(Buffer.concat([post(), textPlain, post()]))
     await c.until(() => c.statuses().length === 3, 'three answers')
     expect(c.statuses()).toEqual([200, 415, 200])
@@ -112,7 +130,14 @@ describe('the receiver on raw sockets', () => {
   test('404 and 405 answers leave the connection usable', async () => {
     const c = open()
     const bare = (line: string): Buffer => head([line, 'Host: x'], Buffer.alloc(0))
-    c.socket.write(Buffer.concat([head(['POST /v2/x HTTP/1.1', 'Host: x', 'Content-Length: 3'], Buffer.from('abc')), bare('GET /v1/traces HTTP/1.1'), bare('HEAD /v1/traces HTTP/1.1'), post()]))
+    c.socket.write(
+      Buffer.concat([
+        head(['POST /v2/x HTTP/1.1', 'Host: x', 'Content-Length: 3'], Buffer.from('abc')),
+        bare('GET /v1/traces HTTP/1.1'),
+        bare('HEAD /v1/traces HTTP/1.1'),
+        post()
+      ])
+    )
     await c.until(() => c.statuses().length === 4, 'four answers')
     expect(c.statuses()).toEqual([404, 405, 405, 200])
     // The answer to HEAD has no body: the next status line follows its head directly.

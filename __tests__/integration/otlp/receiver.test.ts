@@ -20,9 +20,18 @@ afterEach(async () => {
   await receiver.close()
 })
 
-async function post(path: string, body: Uint8Array | string, headers: Record<string, string>): Promise<{ status: number; type: string | null; body: Buffer; headers: Headers }> {
+async function post(
+  path: string,
+  body: Uint8Array | string,
+  headers: Record<string, string>
+): Promise<{ status: number; type: string | null; body: Buffer; headers: Headers }> {
   const res = await fetch(`${receiver.endpoint}${path}`, { method: 'POST', body, headers })
-  return { status: res.status, type: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()), headers: res.headers }
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    body: Buffer.from(await res.arrayBuffer()),
+    headers: res.headers
+  }
 }
 
 test('endpoint is a loopback base URL for OTEL_EXPORTER_OTLP_ENDPOINT', () => {
@@ -38,7 +47,13 @@ test('protobuf export: 200 with an empty ExportTraceServiceResponse, counted', a
   expect(res.type).toBe(PB)
   expect(res.body.length).toBe(0)
   await post('/v1/traces', body, { 'Content-Type': PB })
-  expect(receiver.snapshot()).toMatchObject({ spans: 10, requests: 2, bytes: 2 * body.length, rejected: 0, serviceNames: ['alpha', 'beta'] })
+  expect(receiver.snapshot()).toMatchObject({
+    spans: 10,
+    requests: 2,
+    bytes: 2 * body.length,
+    rejected: 0,
+    serviceNames: ['alpha', 'beta']
+  })
 })
 
 test('JSON export: 200 with {} as application/json, counted', async () => {
@@ -68,7 +83,10 @@ test('undecodable bodies: 400 with a google.rpc.Status in the request format, co
   const js = await post('/v1/traces', '[1,2]', { 'Content-Type': JSON_CT })
   expect(js.status).toBe(400)
   expect(js.type).toBe(JSON_CT)
-  expect(JSON.parse(js.body.toString())).toEqual({ code: 3, message: 'OTLP/JSON: the body must be an object, got an array' })
+  expect(JSON.parse(js.body.toString())).toEqual({
+    code: 3,
+    message: 'OTLP/JSON: the body must be an object, got an array'
+  })
 
   expect(receiver.snapshot()).toMatchObject({ spans: 0, requests: 0, bytes: 0, rejected: 2, serviceNames: [] })
   expect(logs.join('\n')).toMatch(/400 rejected a 3-byte protobuf export/)
@@ -105,11 +123,19 @@ test('metrics and logs are acknowledged but not counted', async () => {
 test('bodies over the limit: 413, counted as rejected', async () => {
   const small = await startOtlpReceiver({ maxBodyBytes: 1024 })
   try {
-    const res = await fetch(`${small.endpoint}/v1/traces`, { method: 'POST', body: Buffer.alloc(4096), headers: { 'Content-Type': PB } })
+    const res = await fetch(`${small.endpoint}/v1/traces`, {
+      method: 'POST',
+      body: Buffer.alloc(4096),
+      headers: { 'Content-Type': PB }
+    })
     expect(res.status).toBe(413)
     // A gzip body that is small on the wire but inflates past the limit.
     const bomb = gzipSync(Buffer.alloc(64 * 1024))
-    const res2 = await fetch(`${small.endpoint}/v1/traces`, { method: 'POST', body: bomb, headers: { 'Content-Type': PB, 'Content-Encoding': 'gzip' } })
+    const res2 = await fetch(`${small.endpoint}/v1/traces`, {
+      method: 'POST',
+      body: bomb,
+      headers: { 'Content-Type': PB, 'Content-Encoding': 'gzip' }
+    })
     expect(res2.status).toBe(413)
     // Chunked (no Content-Length): the limit is enforced while streaming.
     const status3 = await new Promise<number>((resolve, reject) => {
@@ -134,7 +160,9 @@ test('reset() zeroes the counts and forgets service names', async () => {
   expect(receiver.snapshot()).toMatchObject({ spans: 5, requests: 1, rejected: 1 })
   receiver.reset()
   expect(receiver.snapshot()).toMatchObject({ spans: 0, requests: 0, bytes: 0, rejected: 0, serviceNames: [] })
-  await post('/v1/traces', handEncodeRequest([{ service: 'gamma', scopes: [{ name: 's', spans: [{ name: 'x' }] }] }]), { 'Content-Type': PB })
+  await post('/v1/traces', handEncodeRequest([{ service: 'gamma', scopes: [{ name: 's', spans: [{ name: 'x' }] }] }]), {
+    'Content-Type': PB
+  })
   expect(receiver.snapshot()).toMatchObject({ spans: 1, requests: 1, serviceNames: ['gamma'] })
 })
 
@@ -143,20 +171,30 @@ test('close() does not wait for keep-alive or in-flight connections', async () =
   const agent = new Agent({ keepAlive: true })
   let stuck: ReturnType<typeof request> | undefined
   const within = <T>(p: Promise<T>, what: string): Promise<T | string> =>
-    Promise.race([p, new Promise<string>((resolve) => setTimeout(() => resolve(`${what} still pending after 5 s`), 5000).unref())])
+    Promise.race([
+      p,
+      new Promise<string>((resolve) => setTimeout(() => resolve(`${what} still pending after 5 s`), 5000).unref())
+    ])
   try {
     // An idle keep-alive socket (Node >= 19 closes those in server.close() by itself)…
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${r.endpoint}/v1/traces`, { method: 'POST', agent, headers: { 'Content-Type': PB } }, (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
-      })
+      const req = request(
+        `${r.endpoint}/v1/traces`,
+        { method: 'POST', agent, headers: { 'Content-Type': PB } },
+        (res) => {
+          res.resume()
+          res.on('end', () => resolve(res.statusCode ?? 0))
+        }
+      )
       req.on('error', reject)
       req.end(handEncodeRequest(SAMPLE))
     })
     expect(status).toBe(200)
     // …and a request stuck mid-body, which server.close() alone would wait for (requestTimeout: 300 s).
-    stuck = request(`${r.endpoint}/v1/traces`, { method: 'POST', headers: { 'Content-Type': PB, 'Content-Length': '1000' } })
+    stuck = request(`${r.endpoint}/v1/traces`, {
+      method: 'POST',
+      headers: { 'Content-Type': PB, 'Content-Length': '1000' }
+    })
     const stuckOutcome = new Promise<string>((resolve) => {
       stuck!.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message))
       stuck!.on('response', (res) => resolve(`response ${res.statusCode}`))
@@ -165,10 +203,19 @@ test('close() does not wait for keep-alive or in-flight connections', async () =
     stuck.write(Buffer.alloc(10))
     // A full request on another connection to the same server: once it is answered, the server has
     // accepted the stuck connection too (same event loop, earlier connection).
-    const probe = await fetch(`${r.endpoint}/v1/metrics`, { method: 'POST', body: '{}', headers: { 'Content-Type': JSON_CT } })
+    const probe = await fetch(`${r.endpoint}/v1/metrics`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'Content-Type': JSON_CT }
+    })
     expect(probe.status).toBe(200)
 
-    expect(await within(r.close().then(() => 'closed'), 'close()')).toBe('closed')
+    expect(
+      await within(
+        r.close().then(() => 'closed'),
+        'close()'
+      )
+    ).toBe('closed')
     expect(await within(stuckOutcome, 'the stuck request')).toMatch(/ECONNRESET|socket hang up/)
     await expect(r.close()).resolves.toBeUndefined() // idempotent
   } finally {
@@ -195,7 +242,10 @@ test('a real OTel OTLP/proto exporter (in process) is counted, plain and gzip', 
   expect(spans).toHaveLength(14)
 
   // `compression` is typed as otlp-exporter-base's enum, whose value is the string 'gzip'.
-  await exportPlainAndGzipped(spans, (compression) => new OTLPTraceExporter({ url: `${receiver.endpoint}/v1/traces`, compression: compression as never }))
+  await exportPlainAndGzipped(
+    spans,
+    (compression) => new OTLPTraceExporter({ url: `${receiver.endpoint}/v1/traces`, compression: compression as never })
+  )
   await provider.shutdown()
   const snap = receiver.snapshot()
   expect(snap).toMatchObject({ spans: 28, requests: 2, rejected: 0, serviceNames: ['in-process'] })

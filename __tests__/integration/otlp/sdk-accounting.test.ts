@@ -58,7 +58,10 @@ function makeSpans(): { spans: tracing.ReadableSpan[]; t0: number; t1: number } 
   return { spans: memory.getFinishedSpans(), t0, t1 }
 }
 
-async function exportAll(exporter: { export: tracing.SpanExporter['export']; shutdown(): Promise<void> }, spans: tracing.ReadableSpan[]): Promise<void> {
+async function exportAll(
+  exporter: { export: tracing.SpanExporter['export']; shutdown(): Promise<void> },
+  spans: tracing.ReadableSpan[]
+): Promise<void> {
   try {
     const result = await new Promise<{ code: number; error?: Error }>((resolve) => exporter.export(spans, resolve))
     expect(result.error).toBeUndefined()
@@ -84,7 +87,8 @@ test('the walker reads real SDK payloads exactly as the object decoder does (pla
   try {
     const { spans } = makeSpans()
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`
-    for (const compression of ['none', 'gzip']) await exportAll(new ProtoExporter({ url, compression: compression as never }), spans)
+    for (const compression of ['none', 'gzip'])
+      await exportAll(new ProtoExporter({ url, compression: compression as never }), spans)
   } finally {
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
@@ -102,27 +106,39 @@ test('the walker reads real SDK payloads exactly as the object decoder does (pla
   }
 })
 
-test.each(['http', 'grpc'] as const)('OTLP/%s receiver: windowCounts counts the traces started in the window, not the stale span', async (protocol) => {
-  const receiver = await startOtlpReceiver({ protocol })
-  try {
-    const { spans, t0, t1 } = makeSpans()
-    const exporter = protocol === 'grpc' ? new GrpcExporter({ url: receiver.endpoint }) : new ProtoExporter({ url: `${receiver.endpoint}/v1/traces` })
-    await exportAll(exporter, spans)
-    const snap = receiver.snapshot()
-    expect(snap).toMatchObject({ spans: 1 + 4 * TRACES, roots: 1 + TRACES, requests: 1, rejected: 0, serviceNames: ['sdk-accounting'] })
-    expect(snap.cpuSeconds).toBeGreaterThanOrEqual(0)
-    expect(receiver.windowCounts(t0, t1)).toEqual({
-      spans: 4 * TRACES,
-      roots: TRACES,
-      traces: TRACES,
-      traceSpans: 4 * TRACES,
-      spansPerTrace: 4,
-      tracesComplete: true
-    })
-    expect(receiver.windowCounts(t0 - 120_000, t0 - 1000)).toMatchObject({ spans: 1, roots: 1, traces: 1 })
-    receiver.reset()
-    expect(receiver.windowCounts(t0, t1)).toMatchObject({ spans: 0, traces: 0 })
-  } finally {
-    await receiver.close()
+test.each(['http', 'grpc'] as const)(
+  'OTLP/%s receiver: windowCounts counts the traces started in the window, not the stale span',
+  async (protocol) => {
+    const receiver = await startOtlpReceiver({ protocol })
+    try {
+      const { spans, t0, t1 } = makeSpans()
+      const exporter =
+        protocol === 'grpc'
+          ? new GrpcExporter({ url: receiver.endpoint })
+          : new ProtoExporter({ url: `${receiver.endpoint}/v1/traces` })
+      await exportAll(exporter, spans)
+      const snap = receiver.snapshot()
+      expect(snap).toMatchObject({
+        spans: 1 + 4 * TRACES,
+        roots: 1 + TRACES,
+        requests: 1,
+        rejected: 0,
+        serviceNames: ['sdk-accounting']
+      })
+      expect(snap.cpuSeconds).toBeGreaterThanOrEqual(0)
+      expect(receiver.windowCounts(t0, t1)).toEqual({
+        spans: 4 * TRACES,
+        roots: TRACES,
+        traces: TRACES,
+        traceSpans: 4 * TRACES,
+        spansPerTrace: 4,
+        tracesComplete: true
+      })
+      expect(receiver.windowCounts(t0 - 120_000, t0 - 1000)).toMatchObject({ spans: 1, roots: 1, traces: 1 })
+      receiver.reset()
+      expect(receiver.windowCounts(t0, t1)).toMatchObject({ spans: 0, traces: 0 })
+    } finally {
+      await receiver.close()
+    }
   }
-})
+)

@@ -29,10 +29,16 @@ let workerFile: string
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'otlp-worker-'))
   const ncc = path.resolve('node_modules/@vercel/ncc/dist/ncc/cli.js')
-  execFileSync(process.execPath, [ncc, 'build', 'src/otlp/worker-main.ts', '-o', dir, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 110_000 })
+  execFileSync(process.execPath, [ncc, 'build', 'src/otlp/worker-main.ts', '-o', dir, '--quiet'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 110_000
+  })
   workerFile = path.join(dir, 'index.js')
   // Entries that load the real worker, then fail in a chosen way (ESM: the import runs first).
-  writeFileSync(path.join(dir, 'crash-later.js'), "import './index.js'\nsetTimeout(() => { throw new Error('injected crash') }, 300)\n")
+  writeFileSync(
+    path.join(dir, 'crash-later.js'),
+    "import './index.js'\nsetTimeout(() => { throw new Error('injected crash') }, 300)\n"
+  )
   writeFileSync(path.join(dir, 'hang-later.js'), "import './index.js'\nsetTimeout(() => { for (;;) {} }, 300)\n")
   writeFileSync(path.join(dir, 'throws.js'), "throw new Error('cannot load the receiver')\n")
   writeFileSync(path.join(dir, 'exits.js'), 'process.exit(3)\n')
@@ -73,14 +79,22 @@ describe('OTLP/HTTP receiver in a worker thread', () => {
     await r.close()
   })
 
-  test('counts exports; snapshot, windowCounts and reset answer synchronously; CPU is the thread\'s', async () => {
+  test("counts exports; snapshot, windowCounts and reset answer synchronously; CPU is the thread's", async () => {
     expect(r.endpoint).toBe(`http://127.0.0.1:${r.port}`)
     expect(['schedstat', 'stat']).toContain(r.cpuSource)
     const body = handEncodeRequest(SAMPLE)
     expect(await post(r, body)).toBe(200)
     expect(await post(r, body)).toBe(200)
     const snap = r.snapshot()
-    expect(snap).toMatchObject({ spans: 10, roots: 0, requests: 2, bytes: 2 * body.length, rejected: 0, serviceNames: ['alpha', 'beta'], cpuScope: 'thread' })
+    expect(snap).toMatchObject({
+      spans: 10,
+      roots: 0,
+      requests: 2,
+      bytes: 2 * body.length,
+      rejected: 0,
+      serviceNames: ['alpha', 'beta'],
+      cpuScope: 'thread'
+    })
     expect(snap.cpuSeconds).toBeGreaterThan(0)
     expect(r.windowCounts(SAMPLE_START_MS, SAMPLE_START_MS + 1)).toMatchObject({ spans: 10, roots: 0 })
     expect(r.windowCounts(SAMPLE_START_MS + 1, SAMPLE_START_MS + 2)).toMatchObject({ spans: 0 })
@@ -104,9 +118,22 @@ describe('OTLP/HTTP receiver in a worker thread', () => {
   })
 
   test('a real OTLP/proto exporter, plain and gzip; rejected requests are logged through the worker', async () => {
-    await exportPlainAndGzipped(sdkSpans(), (compression) => new ProtoExporter({ url: `${r.endpoint}/v1/traces`, compression: compression as never }))
-    expect(r.snapshot()).toMatchObject({ spans: 20, roots: 10, requests: 2, rejected: 0, serviceNames: ['worker-test'] })
-    const res = await fetch(`${r.endpoint}/v1/traces`, { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } })
+    await exportPlainAndGzipped(
+      sdkSpans(),
+      (compression) => new ProtoExporter({ url: `${r.endpoint}/v1/traces`, compression: compression as never })
+    )
+    expect(r.snapshot()).toMatchObject({
+      spans: 20,
+      roots: 10,
+      requests: 2,
+      rejected: 0,
+      serviceNames: ['worker-test']
+    })
+    const res = await fetch(`${r.endpoint}/v1/traces`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'Content-Type': 'text/plain' }
+    })
     expect(res.status).toBe(415)
     expect(r.snapshot().rejected).toBe(1)
     for (let i = 0; i < 50 && logs.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20))
@@ -117,17 +144,29 @@ describe('OTLP/HTTP receiver in a worker thread', () => {
     await r.close()
     await expect(fetch(`${r.endpoint}/v1/traces`, { method: 'POST', body: 'x' })).rejects.toThrow()
     expect(() => r.snapshot()).toThrow(GateError)
-    expect(() => r.snapshot()).toThrow(`the OTLP receiver at ${r.endpoint} (worker thread) cannot answer snapshot(): the receiver was closed`)
+    expect(() => r.snapshot()).toThrow(
+      `the OTLP receiver at ${r.endpoint} (worker thread) cannot answer snapshot(): the receiver was closed`
+    )
     await expect(r.close()).resolves.toBeUndefined() // idempotent
   })
 })
 
-test('OTLP/gRPC receiver in a worker thread: a real gRPC exporter is counted, CPU is the thread\'s', async () => {
+test("OTLP/gRPC receiver in a worker thread: a real gRPC exporter is counted, CPU is the thread's", async () => {
   const r = await startWorkerReceiver({ protocol: 'grpc' }, workerFile)
   try {
-    await exportPlainAndGzipped(sdkSpans(), (compression) => new GrpcExporter({ url: r.endpoint, compression: compression as never }))
+    await exportPlainAndGzipped(
+      sdkSpans(),
+      (compression) => new GrpcExporter({ url: r.endpoint, compression: compression as never })
+    )
     const snap = r.snapshot()
-    expect(snap).toMatchObject({ spans: 20, roots: 10, requests: 2, rejected: 0, serviceNames: ['worker-test'], cpuScope: 'thread' })
+    expect(snap).toMatchObject({
+      spans: 20,
+      roots: 10,
+      requests: 2,
+      rejected: 0,
+      serviceNames: ['worker-test'],
+      cpuScope: 'thread'
+    })
     expect(snap.cpuSeconds).toBeGreaterThan(0)
   } finally {
     await r.close()
@@ -149,7 +188,11 @@ describe('faults never pass', () => {
         }
       }
       expect(error).toBeInstanceOf(GateError)
-      expect((error as Error).message).toMatch(new RegExp(`^the OTLP receiver at ${r.endpoint} \\(worker thread\\) cannot answer snapshot\\(\\): .*injected crash`))
+      expect((error as Error).message).toMatch(
+        new RegExp(
+          `^the OTLP receiver at ${r.endpoint} \\(worker thread\\) cannot answer snapshot\\(\\): .*injected crash`
+        )
+      )
       expect(() => r.reset()).toThrow(/injected crash|exited/)
     } finally {
       await r.close()
@@ -161,15 +204,21 @@ describe('faults never pass', () => {
     try {
       await new Promise((resolve) => setTimeout(resolve, 600))
       expect(() => r.snapshot()).toThrow(GateError)
-      expect(() => r.windowCounts(0, 1)).toThrow(/cannot answer windowCounts\(\): no answer to snapshot\(\) within 0.5 s/)
+      expect(() => r.windowCounts(0, 1)).toThrow(
+        /cannot answer windowCounts\(\): no answer to snapshot\(\) within 0.5 s/
+      )
     } finally {
       await r.close()
     }
   })
 
   test('a worker that cannot start or exits before it listens: startWorkerReceiver rejects with a GateError', async () => {
-    await expect(startWorkerReceiver({}, path.join(dir, 'throws.js'))).rejects.toThrow(/OTLP receiver's worker thread .*throws\.js\) did not start: cannot load the receiver/)
-    await expect(startWorkerReceiver({}, path.join(dir, 'exits.js'))).rejects.toThrow(/exits\.js\) exited with code 3 before it listened/)
+    await expect(startWorkerReceiver({}, path.join(dir, 'throws.js'))).rejects.toThrow(
+      /OTLP receiver's worker thread .*throws\.js\) did not start: cannot load the receiver/
+    )
+    await expect(startWorkerReceiver({}, path.join(dir, 'exits.js'))).rejects.toThrow(
+      /exits\.js\) exited with code 3 before it listened/
+    )
     await expect(startWorkerReceiver({}, path.join(dir, 'exits.js'))).rejects.toBeInstanceOf(GateError)
   })
 })
@@ -179,7 +228,13 @@ describe('the rig with worker receivers', () => {
 
   test('one worker receiver per slot, each counting alone; close() ends every worker', async () => {
     const logs: string[] = []
-    const rig = await openRig(config, 2, (m) => logs.push(m), (m) => logs.push(`warn: ${m}`), { kind: 'worker', workerFile })
+    const rig = await openRig(
+      config,
+      2,
+      (m) => logs.push(m),
+      (m) => logs.push(`warn: ${m}`),
+      { kind: 'worker', workerFile }
+    )
     let closed = false
     try {
       expect(rig.receivers).toHaveLength(2)
@@ -201,6 +256,14 @@ describe('the rig with worker receivers', () => {
   })
 
   test('a worker that cannot start fails openRig with a GateError', async () => {
-    await expect(openRig(config, 2, () => {}, () => {}, { kind: 'worker', workerFile: path.join(dir, 'throws.js') })).rejects.toBeInstanceOf(GateError)
+    await expect(
+      openRig(
+        config,
+        2,
+        () => {},
+        () => {},
+        { kind: 'worker', workerFile: path.join(dir, 'throws.js') }
+      )
+    ).rejects.toBeInstanceOf(GateError)
   })
 })

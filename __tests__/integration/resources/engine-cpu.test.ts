@@ -17,7 +17,6 @@ import type { RoundResult } from '../../../src/types.js'
 import { makeRound } from '../../helpers/rounds.js'
 import { FIXTURE_SERVICE_INPUTS } from '../../helpers/cli.js'
 
-
 function round(block: number, armId: string, qps: number, cpuMsPerReq: number | null): RoundResult {
   const ok = qps * 5
   return makeRound({
@@ -28,7 +27,14 @@ function round(block: number, armId: string, qps: number, cpuMsPerReq: number | 
     resources:
       cpuMsPerReq === null
         ? undefined
-        : { cpuSeconds: (cpuMsPerReq * ok) / 1000, cpuPctAvg: 99, cpuPctPeak: 100, rssAvgBytes: 1e8, rssPeakBytes: 1.1e8, samples: 26 }
+        : {
+            cpuSeconds: (cpuMsPerReq * ok) / 1000,
+            cpuPctAvg: 99,
+            cpuPctPeak: 100,
+            rssAvgBytes: 1e8,
+            rssPeakBytes: 1.1e8,
+            samples: 26
+          }
   })
 }
 
@@ -40,12 +46,18 @@ describe("input 'max-cpu-overhead'", () => {
     ['15', 0.15],
     ['0', 0]
   ])('%p → %p', (value, budget) => {
-    expect(parseConfig({ 'start-command': 'x', ...(value === undefined ? {} : { 'max-cpu-overhead': value }) }).maxCpuOverhead).toBe(budget)
+    expect(
+      parseConfig({ 'start-command': 'x', ...(value === undefined ? {} : { 'max-cpu-overhead': value }) })
+        .maxCpuOverhead
+    ).toBe(budget)
   })
 
   test.each(['-1', 'ten', '20000'])('%p is refused, naming the input and the value', (value) => {
     expect(() => parseConfig({ 'start-command': 'x', 'max-cpu-overhead': value })).toThrow(
-      new ConfigError('max-cpu-overhead', `'max-cpu-overhead' must be a percentage from 0 to 10000 (or 'none' to report without gating), got '${value}'`)
+      new ConfigError(
+        'max-cpu-overhead',
+        `'max-cpu-overhead' must be a percentage from 0 to 10000 (or 'none' to report without gating), got '${value}'`
+      )
     )
   })
 
@@ -61,24 +73,38 @@ describe("metric 'cpu' = CPU-seconds per 1,000 successful requests, lower is bet
   test('value of a round, and a round without CPU data is an error, not a zero', () => {
     expect(cpuSecondsPerKiloRequest(round(0, 'off', 2000, 0.25))).toBeCloseTo(0.25, 12)
     expect(metricValue(round(0, 'off', 2000, 0.25), 'cpu')).toBeCloseTo(0.25, 12)
-    expect(() => metricValue(round(3, 'on@1', 2000, null), 'cpu')).toThrow("arm 'on@1' block 3: no CPU/RSS data for this round")
+    expect(() => metricValue(round(3, 'on@1', 2000, null), 'cpu')).toThrow(
+      "arm 'on@1' block 3: no CPU/RSS data for this round"
+    )
   })
 
   test('behaves like P99: more CPU per request with tracing is a positive overhead, failing above its budget', () => {
     const noise = [1, 1.01, 0.99, 1.004, 0.996, 1.002, 0.998, 1]
-    const rounds = noise.flatMap((k, b) => [round(b, 'off', 10000, 0.1 * k), round(b, 'on@1', 8000, 0.13 * k * (b % 2 ? 1.002 : 0.998))])
+    const rounds = noise.flatMap((k, b) => [
+      round(b, 'off', 10000, 0.1 * k),
+      round(b, 'on@1', 8000, 0.13 * k * (b % 2 ? 1.002 : 0.998))
+    ])
     const c = compare(rounds, 'on@1', 'off', 'cpu', { confidence: 0.95, budget: 0.1 })
     expect(c.overhead).toBeCloseTo(0.3, 2)
     expect(c.ciLow).toBeGreaterThan(0.29)
     expect(c.ciHigh).toBeLessThan(0.31)
     expect(c.pFail as number).toBeLessThan(0.01)
     // The same data judged against a generous budget: the one-sided p of "overhead > budget" is large.
-    expect(compare(rounds, 'on@1', 'off', 'cpu', { confidence: 0.95, budget: 0.5 }).pFail as number).toBeGreaterThan(0.5)
+    expect(compare(rounds, 'on@1', 'off', 'cpu', { confidence: 0.95, budget: 0.5 }).pFail as number).toBeGreaterThan(
+      0.5
+    )
   })
 })
 
 describe('compareArms: cpu comparisons only when every round has CPU data', () => {
-  const config = parseConfig({ 'start-command': 'x', 'base-start-command': 'y', 'base-tracing': 'true', 'sampling-rates': '1', rounds: '9', 'max-cpu-overhead': '25' })
+  const config = parseConfig({
+    'start-command': 'x',
+    'base-start-command': 'y',
+    'base-tracing': 'true',
+    'sampling-rates': '1',
+    rounds: '9',
+    'max-cpu-overhead': '25'
+  })
   const plan = makePlan(buildArms(config.samplingRates, config.base), config.rounds, 1)
   const rounds = (cpu: boolean): RoundResult[] =>
     Array.from({ length: config.rounds }, (_, b) => [
@@ -98,7 +124,9 @@ describe('compareArms: cpu comparisons only when every round has CPU data', () =
   })
 
   test('gated but not measured: an error, never a silent pass', () => {
-    expect(() => compareArms(config, plan, rounds(false))).toThrow(/'max-cpu-overhead' is set but CPU was not measured in every round/)
+    expect(() => compareArms(config, plan, rounds(false))).toThrow(
+      /'max-cpu-overhead' is set but CPU was not measured in every round/
+    )
   })
 
   test('not gated and not measured: no cpu rows', () => {

@@ -20,7 +20,11 @@ interface Group {
 
 /** `sh -c command` in its own process group, as service.ts starts a service. */
 function startGroup(command: string): Group {
-  const child = spawn('/bin/sh', ['-c', command], { cwd: HELPERS, detached: true, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn('/bin/sh', ['-c', command], {
+    cwd: HELPERS,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
   let out = ''
   child.stdout?.on('data', (b: Buffer) => (out += b.toString()))
   if (child.pid === undefined) throw new Error(`could not spawn /bin/sh -c ${command}`)
@@ -30,7 +34,8 @@ function startGroup(command: string): Group {
 async function waitForOutput(g: Group, text: string): Promise<void> {
   const deadline = Date.now() + WAIT_MS
   while (!g.stdout().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`no '${text}' from the test process within ${WAIT_MS} ms; got: ${g.stdout()}`)
+    if (Date.now() > deadline)
+      throw new Error(`no '${text}' from the test process within ${WAIT_MS} ms; got: ${g.stdout()}`)
     await new Promise((r) => setTimeout(r, 20))
   }
 }
@@ -105,7 +110,11 @@ test.each([
   [1, {}, /root pid must be an integer > 1, got '1'/],
   [1.5, {}, /root pid must be an integer > 1, got '1.5'/],
   [1234, { intervalMs: 0 }, /interval must be ≥ 10 ms, got '0'/],
-  [1234, { procRoot: '/nonexistent-proc' }, /\/nonexistent-proc is not readable \(CPU and RSS sampling needs Linux \/proc\)/]
+  [
+    1234,
+    { procRoot: '/nonexistent-proc' },
+    /\/nonexistent-proc is not readable \(CPU and RSS sampling needs Linux \/proc\)/
+  ]
 ])('startResourceSampler(%p, %j) throws', (pid, opts, message) => {
   expect(() => startResourceSampler(pid, opts)).toThrow(message)
 })

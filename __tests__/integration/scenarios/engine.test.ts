@@ -17,7 +17,6 @@ import { machineInfo } from '../../../src/results/fingerprint.js'
 import { openLoopConnections } from '../../../src/load/scenarios.js'
 import { FIXTURE_SERVICE_INPUTS } from '../../helpers/cli.js'
 
-
 describe('runEngine with connections 5,20, open-loop-rate auto and spike 20/4', () => {
   let dir: string
   let config: Config
@@ -75,7 +74,9 @@ describe('runEngine with connections 5,20, open-loop-rate auto and spike 20/4', 
       // The cap: at least the primary level, more when Little's law needs it at the calibrated latency.
       expect(open.connections).toBe(openLoopConnections(run.openLoop!.rate, 5, run.openLoop!.calibration!.meanUs))
       // Every request scheduled in the 1 s window is accounted for.
-      expect(open.load.responses + open.load.errors + open.load.timeouts).toBe(Math.max(1, Math.round(run.openLoop!.rate)))
+      expect(open.load.responses + open.load.errors + open.load.timeouts).toBe(
+        Math.max(1, Math.round(run.openLoop!.rate))
+      )
       expect(open.sendLag?.p99Us).toBeGreaterThan(0)
     }
   })
@@ -116,7 +117,12 @@ describe('runEngine with connections 5,20, open-loop-rate auto and spike 20/4', 
 
   test('results JSON carries the scenarios and re-renders the report with the new sections', () => {
     const { results, report } = assemble(config, run, run.gate.verdict, undefined, {}, machineInfo())
-    expect(results.settings).toMatchObject({ connections: 5, connectionLevels: [5, 20], openLoopRate: 'auto', spike: { peak: 20, durationSec: 4 } })
+    expect(results.settings).toMatchObject({
+      connections: 5,
+      connectionLevels: [5, 20],
+      openLoopRate: 'auto',
+      spike: { peak: 20, durationSec: 4 }
+    })
     const back = validateResults(JSON.parse(JSON.stringify(results)))
     expect(back.openLoop?.rate).toBe(run.openLoop!.rate)
     expect(back.spike).toHaveLength(2)

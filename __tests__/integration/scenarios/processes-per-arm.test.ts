@@ -62,10 +62,17 @@ describe('runEngine with processes-per-arm 2 (off and 100 % sampling, 3 blocks)'
       expect(r.replicas!.map((x) => x.connections)).toEqual([3, 3])
       for (const x of r.replicas!) expect(x.ok).toBeGreaterThan(0)
       expect(r.load.ok).toBe(r.replicas!.reduce((a, x) => a + x.ok, 0))
-      expect(r.load.qps).toBeCloseTo(r.replicas!.reduce((a, x) => a + x.qps, 0), 6)
+      expect(r.load.qps).toBeCloseTo(
+        r.replicas!.reduce((a, x) => a + x.qps, 0),
+        6
+      )
       expect(r.load.latency.count).toBe(r.load.ok)
       expect(r.load.okPerSecond?.reduce((a, b) => a + b, 0)).toBe(r.load.ok)
-      if (r.resources !== undefined) expect(r.resources.cpuSeconds).toBeCloseTo(r.replicas!.reduce((a, x) => a + (x.cpuSeconds ?? NaN), 0), 6)
+      if (r.resources !== undefined)
+        expect(r.resources.cpuSeconds).toBeCloseTo(
+          r.replicas!.reduce((a, x) => a + (x.cpuSeconds ?? NaN), 0),
+          6
+        )
     }
   })
 
@@ -84,7 +91,9 @@ describe('runEngine with processes-per-arm 2 (off and 100 % sampling, 3 blocks)'
     const logs = fs.readdirSync(path.join(dir, 'logs')).sort()
     const arms = [...new Set(run.rounds.map((r) => safeName(r.armId)))]
     expect(arms).toHaveLength(2)
-    expect(logs.filter((l) => l.startsWith('block1-'))).toEqual(arms.flatMap((a) => [`block1-${a}-p1.log`, `block1-${a}-p2.log`]).sort())
+    expect(logs.filter((l) => l.startsWith('block1-'))).toEqual(
+      arms.flatMap((a) => [`block1-${a}-p1.log`, `block1-${a}-p2.log`]).sort()
+    )
   })
 
   test('the results file keeps the processes and validates; the report names the design', () => {

@@ -91,5 +91,11 @@ export async function runActionInProcess(
     clearSecrets()
     void realWrite
   }
-  return { stdout, outputs: parseGithubOutput(fs.readFileSync(outputPath, 'utf8')), summary: fs.readFileSync(summaryPath, 'utf8'), dir, exitCode }
+  return {
+    stdout,
+    outputs: parseGithubOutput(fs.readFileSync(outputPath, 'utf8')),
+    summary: fs.readFileSync(summaryPath, 'utf8'),
+    dir,
+    exitCode
+  }
 }

@@ -19,7 +19,12 @@ test('action: SIGTERM after the first round → verdict error, summary, partial 
   const marker = randomBytes(8).toString('hex')
   let sent = false
   const run = await runActionInProcess(
-    publishOnlyInputs({ rounds: '4', 'round-duration': '0.5', comment: 'never', env: `${MARKER_VAR}=${marker}\nNODE_OPTIONS=` }),
+    publishOnlyInputs({
+      rounds: '4',
+      'round-duration': '0.5',
+      comment: 'never',
+      env: `${MARKER_VAR}=${marker}\nNODE_OPTIONS=`
+    }),
     {},
     {
       during: (chunk) => {

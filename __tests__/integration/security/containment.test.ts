@@ -6,7 +6,13 @@ import { randomBytes } from 'node:crypto'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { findFreePort, killAllServices, serviceStopStats, resetServiceStopStats, startService } from '../../../src/service/service.js'
+import {
+  findFreePort,
+  killAllServices,
+  serviceStopStats,
+  resetServiceStopStats,
+  startService
+} from '../../../src/service/service.js'
 import { roundEnv } from '../../../src/engine.js'
 import { parseConfig } from '../../../src/config/config.js'
 import { buildArms } from '../../../src/plan/plan.js'
@@ -47,7 +53,12 @@ const hasSetsid = ['/usr/bin/setsid', '/bin/setsid'].some((p) => fs.existsSync(p
     const outputFile = path.join(dir, 'github_output')
     fs.writeFileSync(outputFile, '')
     // The job's environment: the runner's command file and token are there; the service must get neither.
-    const jobEnv = { PATH: process.env.PATH, HOME: os.homedir(), GITHUB_OUTPUT: outputFile, GITHUB_TOKEN: 'ghs_containment' }
+    const jobEnv = {
+      PATH: process.env.PATH,
+      HOME: os.homedir(),
+      GITHUB_OUTPUT: outputFile,
+      GITHUB_TOKEN: 'ghs_containment'
+    }
     const config = parseConfig({ 'start-command': 'x', env: `SEC_MARKER=${marker}` })
     const port = await findFreePort()
     const env = roundEnv(config, buildArms([1])[0], port, 'http://127.0.0.1:9/', jobEnv)

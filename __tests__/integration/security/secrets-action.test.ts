@@ -84,9 +84,20 @@ test.each(Object.entries({ ...SECRETS, ...PASSED, TOKEN }))('no artifact contain
 })
 
 test('the job-only secrets never reached the service at all', () => {
-  const log = fs.readdirSync(`${run.dir}/out/logs`).map((f) => fs.readFileSync(`${run.dir}/out/logs/${f}`, 'utf8')).join('\n')
+  const log = fs
+    .readdirSync(`${run.dir}/out/logs`)
+    .map((f) => fs.readFileSync(`${run.dir}/out/logs/${f}`, 'utf8'))
+    .join('\n')
   expect(log).toContain('MY_API_KEY=')
-  for (const name of ['GITHUB_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'INPUT_GITHUB-TOKEN']) {
+  for (const name of [
+    'GITHUB_TOKEN',
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+    'AWS_SECRET_ACCESS_KEY',
+    'GITHUB_OUTPUT',
+    'GITHUB_STEP_SUMMARY',
+    'INPUT_GITHUB-TOKEN'
+  ]) {
     expect({ name, inLog: log.includes(`${name}=`) }).toEqual({ name, inLog: false })
   }
 })
@@ -104,7 +115,8 @@ test('the forged marker is neutralised in every rendered text; the comment has o
   const a = artifacts()
   // results.json keeps the log line as data: whatever renders it (mode: report) neutralises it.
   expect(a.results).toContain('otlp-perf-gate:perf/gate')
-  for (const where of ['report', 'summary'] as const) expect({ where, forged: a[where].includes('<!--') }).toEqual({ where, forged: false })
+  for (const where of ['report', 'summary'] as const)
+    expect({ where, forged: a[where].includes('<!--') }).toEqual({ where, forged: false })
   const body = gh.state.comments[0].body
   expect(body.split('<!--').length - 1).toBe(1)
   expect(body.split('\n')[0]).toContain('<!--')

@@ -3,7 +3,13 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { findFreePort, killAllServices, ServiceError, startService, type ServiceOptions } from '../../../src/service/service.js'
+import {
+  findFreePort,
+  killAllServices,
+  ServiceError,
+  startService,
+  type ServiceOptions
+} from '../../../src/service/service.js'
 import { TINY_SERVER } from '../../helpers/tiny.js'
 
 let dir: string
@@ -78,7 +84,9 @@ const linux = fs.existsSync('/proc/net/tcp')
       const err = await startService(o).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(ServiceError)
       expect((err as ServiceError).kind).toBe('port-not-owned')
-      expect((err as Error).message).toMatch(new RegExp(`Refusing to load port ${fixed} .* served by a process the gate did not start \\(pid ${process.pid}`))
+      expect((err as Error).message).toMatch(
+        new RegExp(`Refusing to load port ${fixed} .* served by a process the gate did not start \\(pid ${process.pid}`)
+      )
     } finally {
       if (imposter !== null) await close(imposter)
     }

@@ -3,7 +3,14 @@ import * as fs from 'node:fs'
 import * as net from 'node:net'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { findFreePort, killAllServices, ServiceError, startService, type ServiceHandle, type ServiceOptions } from '../../../src/service/service.js'
+import {
+  findFreePort,
+  killAllServices,
+  ServiceError,
+  startService,
+  type ServiceHandle,
+  type ServiceOptions
+} from '../../../src/service/service.js'
 import { killAllGroupsSync, registeredGroupCount } from '../../../src/service/process-group.js'
 import { isRunning, TINY_SERVER, waitFor } from '../../helpers/tiny.js'
 
@@ -34,7 +41,9 @@ afterAll(async () => {
 const node = JSON.stringify(process.execPath)
 const tiny = JSON.stringify(TINY_SERVER)
 
-async function opts(over: Partial<ServiceOptions> & { fault?: string; pidFile?: string } = {}): Promise<ServiceOptions> {
+async function opts(
+  over: Partial<ServiceOptions> & { fault?: string; pidFile?: string } = {}
+): Promise<ServiceOptions> {
   const port = over.port ?? (await findFreePort())
   const { fault, pidFile, ...rest } = over
   const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', PORT: String(port) }

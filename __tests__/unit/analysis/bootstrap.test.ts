@@ -75,11 +75,15 @@ test('the interval agrees with the rule: upper bound ≤ budget ⇔ pPass ≤ α
     const x = leftSkewed(seed, 8 + (seed % 3) * 8).map((v) => v + 0.2)
     const a = analyseComparison({ logRatios: x, direction: 'lower-is-better', budget: 0.01 }, 0.9)
     expect(a.ciLow).toBeGreaterThan(0)
-    for (const [bound, side] of [[a.ciHigh, 'pPass'], [a.ciLow, 'pFail']] as const) {
+    for (const [bound, side] of [
+      [a.ciHigh, 'pPass'],
+      [a.ciLow, 'pFail']
+    ] as const) {
       const theta = Math.log1p(bound)
       const inside = side === 'pPass' ? theta * (1 - 1e-6) - 1e-9 : theta * (1 + 1e-6) + 1e-9
       const outside = side === 'pPass' ? theta * (1 + 1e-6) + 1e-9 : theta * (1 - 1e-6) - 1e-9
-      const p = (th: number): number => analyseComparison({ logRatios: x, direction: 'lower-is-better', budget: Math.expm1(th) }, 0.9)[side]
+      const p = (th: number): number =>
+        analyseComparison({ logRatios: x, direction: 'lower-is-better', budget: Math.expm1(th) }, 0.9)[side]
       // Just beyond the bound the one-sided test rejects at 5 %; just inside it does not.
       expect(p(outside)).toBeLessThanOrEqual(0.05)
       expect(p(inside)).toBeGreaterThan(0.05)
@@ -102,11 +106,19 @@ test('decision-only mode (the simulation) gives the decisions of the full comput
   const rand = mulberry32(3)
   for (let run = 0; run < 12; run++) {
     const excess = [0, 0.01, 0.02, -0.02].map((e) => e + 0.01 * (run % 5))
-    const data = excess.map((e) => Array.from({ length: 24 }, () => Math.log(1.05) + e - 0.02 * (-Math.log(1 - rand()) - 0.76)))
+    const data = excess.map((e) =>
+      Array.from({ length: 24 }, () => Math.log(1.05) + e - 0.02 * (-Math.log(1 - rand()) - 0.76))
+    )
     let full: LookResult | undefined
     let fast: LookResult | undefined
     for (let j = 0; j < 3; j++) {
-      const comps: GatedComparison[] = data.map((x, i) => ({ kind: 'paired', id: `c${i}`, direction: 'lower-is-better', budget: 0.05, logRatios: x.slice(0, design.looks[j]) }))
+      const comps: GatedComparison[] = data.map((x, i) => ({
+        kind: 'paired',
+        id: `c${i}`,
+        direction: 'lower-is-better',
+        budget: 0.05,
+        logRatios: x.slice(0, design.looks[j])
+      }))
       full = decideAtLook(comps, j, design, full)
       fast = decideAtLook(comps, j, design, fast, { decisionsOnly: true })
       expect(fast.verdicts.map((v) => v.decision)).toEqual(full.verdicts.map((v) => v.decision))

@@ -2,7 +2,8 @@ import { decideAtLook, type GatedComparison, type LookResult } from '../../../sr
 import { planLooks, sequentialStep, type SequentialDesign } from '../../../src/analysis/sequential.js'
 import { mulberry32 } from '../../../src/stats/prng.js'
 
-const fixed = (k: number, rounds = 8): SequentialDesign => planLooks({ rounds, maxRounds: rounds, confidence: 0.95, gatedComparisons: k })
+const fixed = (k: number, rounds = 8): SequentialDesign =>
+  planLooks({ rounds, maxRounds: rounds, confidence: 0.95, gatedComparisons: k })
 const qps = (id: string, armOverRef: number[]): GatedComparison => ({
   kind: 'paired',
   id,
@@ -22,7 +23,11 @@ describe('crafted cases', () => {
     expect(r.verdicts[0].overhead).toBeCloseTo(0.5, 10)
     expect(r.verdicts.slice(1).map((v) => v.decision)).toEqual(['pass', 'pass', 'pass'])
     // Under the default looks it is decided at the first one, too.
-    const seq = decideAtLook([bad, ...fine], 0, planLooks({ rounds: 8, maxRounds: 24, confidence: 0.95, gatedComparisons: 4 }))
+    const seq = decideAtLook(
+      [bad, ...fine],
+      0,
+      planLooks({ rounds: 8, maxRounds: 24, confidence: 0.95, gatedComparisons: 4 })
+    )
     expect(seq.verdicts[0].decision).toBe('fail')
     expect(seq.stop).toBe(true)
   })
@@ -35,13 +40,22 @@ describe('crafted cases', () => {
       const budget = [0.01, 0.05, 0.1][i % 3]
       const lowerIsBetter = i % 2 === 0
       // Uniform noise of SD budget/3 in overhead units around an overhead of 3.05× the budget.
-      const over = Array.from({ length: 8 }, () => 3.05 * budget + (rand() - 0.5) * 2 * Math.sqrt(3) * (budget / 3) * 0.98)
+      const over = Array.from(
+        { length: 8 },
+        () => 3.05 * budget + (rand() - 0.5) * 2 * Math.sqrt(3) * (budget / 3) * 0.98
+      )
       const mean = over.reduce((s, x) => s + x, 0) / 8
       const sd = Math.sqrt(over.reduce((s, x) => s + (x - mean) ** 2, 0) / 7)
       if (!(mean >= 3 * budget && sd <= budget / 3)) continue
       checked++
       const logRatios = over.map((o) => (lowerIsBetter ? Math.log1p(o) : Math.log1p(-o)))
-      const c: GatedComparison = { kind: 'paired', id: 'x', direction: lowerIsBetter ? 'lower-is-better' : 'higher-is-better', budget, logRatios }
+      const c: GatedComparison = {
+        kind: 'paired',
+        id: 'x',
+        direction: lowerIsBetter ? 'lower-is-better' : 'higher-is-better',
+        budget,
+        logRatios
+      }
       const others = [1, 2, 3].map((j): GatedComparison => ({ ...c, id: `y${j}`, logRatios: logRatios.map(() => 0) }))
       expect(decideAtLook([c, ...others], 0, design).verdicts[0].decision).toBe('fail')
     }
@@ -52,8 +66,20 @@ describe('crafted cases', () => {
 describe('edge cases', () => {
   test('exactly at the budget with zero spread PASSes (QPS and P99, despite rounding)', () => {
     const ref = [10000, 9990, 10120, 9875, 10010, 9950, 10040, 9930]
-    const qpsAt = qps('qps', ratios(ref, ref.map((r) => r * 0.95)))
-    const p99At: GatedComparison = { kind: 'paired', id: 'p99', direction: 'lower-is-better', budget: 0.05, logRatios: ref.map((r) => Math.log((r * 1.05) / r)) }
+    const qpsAt = qps(
+      'qps',
+      ratios(
+        ref,
+        ref.map((r) => r * 0.95)
+      )
+    )
+    const p99At: GatedComparison = {
+      kind: 'paired',
+      id: 'p99',
+      direction: 'lower-is-better',
+      budget: 0.05,
+      logRatios: ref.map((r) => Math.log((r * 1.05) / r))
+    }
     const r = decideAtLook([qpsAt, p99At], 0, fixed(2))
     expect(r.verdicts.map((v) => v.decision)).toEqual(['pass', 'pass'])
   })
@@ -64,20 +90,43 @@ describe('edge cases', () => {
   })
 
   test('n = 2 with zero spread does not PASS', () => {
-    const r = decideAtLook([qps('qps', [1, 1])], 0, planLooks({ rounds: 2, maxRounds: 2, confidence: 0.95, gatedComparisons: 1 }))
+    const r = decideAtLook(
+      [qps('qps', [1, 1])],
+      0,
+      planLooks({ rounds: 2, maxRounds: 2, confidence: 0.95, gatedComparisons: 1 })
+    )
     expect(r.verdicts[0].decision).toBe('inconclusive')
   })
 
   test('a 0 or non-finite value gives a named error, not a NaN verdict', () => {
-    expect(() => decideAtLook([qps('qps', [1, 0.99, 0, 1.01])], 0, fixed(1, 4))).toThrow(/log-ratio of block 2 must be finite .*got -Infinity/)
-    const bad: GatedComparison = { kind: 'paired', id: 'p99', direction: 'lower-is-better', budget: 0.05, logRatios: [0.01, NaN, 0.02, 0.01] }
+    expect(() => decideAtLook([qps('qps', [1, 0.99, 0, 1.01])], 0, fixed(1, 4))).toThrow(
+      /log-ratio of block 2 must be finite .*got -Infinity/
+    )
+    const bad: GatedComparison = {
+      kind: 'paired',
+      id: 'p99',
+      direction: 'lower-is-better',
+      budget: 0.05,
+      logRatios: [0.01, NaN, 0.02, 0.01]
+    }
     expect(() => decideAtLook([bad], 0, fixed(1, 4))).toThrow(/block 1 must be finite .*got NaN/)
-    const hist: GatedComparison = { kind: 'history', id: 'qps', direction: 'higher-is-better', budget: 0.05, current: [100, 0, 101], history: [[100, 99, 101]] }
-    expect(() => decideAtLook([hist], 0, fixed(1, 3))).toThrow(/current run round 1: value must be a positive finite number, got 0/)
+    const hist: GatedComparison = {
+      kind: 'history',
+      id: 'qps',
+      direction: 'higher-is-better',
+      budget: 0.05,
+      current: [100, 0, 101],
+      history: [[100, 99, 101]]
+    }
+    expect(() => decideAtLook([hist], 0, fixed(1, 3))).toThrow(
+      /current run round 1: value must be a positive finite number, got 0/
+    )
   })
 
   test('budget out of range is named', () => {
-    expect(() => decideAtLook([{ ...qps('qps', [1, 1, 1]), budget: 1 }], 0, fixed(1, 3))).toThrow(/budget of a higher-is-better metric must be a fraction in \[0, 1\), got 1/)
+    expect(() => decideAtLook([{ ...qps('qps', [1, 1, 1]), budget: 1 }], 0, fixed(1, 3))).toThrow(
+      /budget of a higher-is-better metric must be a fraction in \[0, 1\), got 1/
+    )
   })
 })
 
@@ -92,7 +141,13 @@ describe('sequential step', () => {
       expect(design.passLevels[j]).toBeCloseTo(design.failLevels[2][j], 12)
     }
     // Pocock: nominal levels are nearly equal, far above the O'Brien–Fleming first look.
-    const of = planLooks({ rounds: 8, maxRounds: 24, confidence: 0.95, gatedComparisons: 3, failSpending: 'obrien-fleming' })
+    const of = planLooks({
+      rounds: 8,
+      maxRounds: 24,
+      confidence: 0.95,
+      gatedComparisons: 3,
+      failSpending: 'obrien-fleming'
+    })
     expect(design.failLevels[0][0]).toBeGreaterThan(10 * of.failLevels[0][0])
   })
 
@@ -110,7 +165,9 @@ describe('sequential step', () => {
     expect(first.looks).toEqual([8])
     expect(first.passLevels[0]).toBeCloseTo(0.025, 10)
     for (const bad of [1, 25, 8.5]) {
-      expect(() => planLooks({ rounds: 8, maxRounds: 24, confidence: 0.95, gatedComparisons: 1, finalAt: bad })).toThrow(`a look made final early must be at 2 to 24 blocks, got ${bad}`)
+      expect(() =>
+        planLooks({ rounds: 8, maxRounds: 24, confidence: 0.95, gatedComparisons: 1, finalAt: bad })
+      ).toThrow(`a look made final early must be at 2 to 24 blocks, got ${bad}`)
     }
   })
 
@@ -129,13 +186,40 @@ describe('sequential step', () => {
     expect(r.states.map((s) => s.decision)).toEqual(['fail', 'fail', 'undecided'])
     expect(r.stop).toBe(false)
     // Without the clear one, `mid` is not enough at level α/2/3.
-    expect(sequentialStep([{ pFail: 0.5, pPass: 0.5 }, { pFail: mid, pPass: 1 }, { pFail: 0.5, pPass: 0.5 }], 0, design).states[1].decision).toBe('undecided')
+    expect(
+      sequentialStep(
+        [
+          { pFail: 0.5, pPass: 0.5 },
+          { pFail: mid, pPass: 1 },
+          { pFail: 0.5, pPass: 0.5 }
+        ],
+        0,
+        design
+      ).states[1].decision
+    ).toBe('undecided')
   })
 
   test('decisions are frozen, cannotFail never fails, the last look turns open ones inconclusive', () => {
-    const first = sequentialStep([{ pFail: 1, pPass: 0 }, { pFail: 0, pPass: 1, cannotFail: 'short history' }, { pFail: 0.3, pPass: 0.3 }], 0, design)
+    const first = sequentialStep(
+      [
+        { pFail: 1, pPass: 0 },
+        { pFail: 0, pPass: 1, cannotFail: 'short history' },
+        { pFail: 0.3, pPass: 0.3 }
+      ],
+      0,
+      design
+    )
     expect(first.states.map((s) => s.decision)).toEqual(['pass', 'undecided', 'undecided'])
-    const last = sequentialStep([{ pFail: 0, pPass: 1 }, { pFail: 0, pPass: 1, cannotFail: 'short history' }, { pFail: 0.3, pPass: 0.3 }], 2, design, first.states)
+    const last = sequentialStep(
+      [
+        { pFail: 0, pPass: 1 },
+        { pFail: 0, pPass: 1, cannotFail: 'short history' },
+        { pFail: 0.3, pPass: 0.3 }
+      ],
+      2,
+      design,
+      first.states
+    )
     expect(last.states.map((s) => s.decision)).toEqual(['pass', 'inconclusive', 'inconclusive'])
     expect(last.states[0].decidedAtLook).toBe(0)
     expect(last.stop).toBe(true)
@@ -145,7 +229,11 @@ describe('sequential step', () => {
     const rand = mulberry32(7)
     const clearPass = Array.from({ length: 24 }, () => 1 + 0.002 * (rand() - 0.5))
     const borderline = Array.from({ length: 24 }, () => 0.95 + 0.05 * (rand() - 0.5))
-    const comps = (n: number): GatedComparison[] => [qps('a', clearPass.slice(0, n)), qps('b', borderline.slice(0, n)), qps('c', clearPass.slice(0, n))]
+    const comps = (n: number): GatedComparison[] => [
+      qps('a', clearPass.slice(0, n)),
+      qps('b', borderline.slice(0, n)),
+      qps('c', clearPass.slice(0, n))
+    ]
     let r: LookResult | undefined
     const reasons: string[] = []
     for (let j = 0; j < 3; j++) {
@@ -156,14 +244,26 @@ describe('sequential step', () => {
     expect(r!.verdicts[0].decision).toBe('pass')
     expect(r!.verdicts[0].decidedAtLook).toBe(0)
     expect(r!.verdicts[0].ciHigh).toBeLessThanOrEqual(0.05)
-    expect(reasons[0]).toMatch(/^look 1 of 3 after 8 blocks: 1 of 3 gated comparisons undecided .* → continue to 16 blocks$/)
+    expect(reasons[0]).toMatch(
+      /^look 1 of 3 after 8 blocks: 1 of 3 gated comparisons undecided .* → continue to 16 blocks$/
+    )
     expect(reasons[reasons.length - 1]).toMatch(/→ stop$/)
     expect(() => decideAtLook(comps(8), 1, design)).not.toThrow()
     expect(() => decideAtLook(comps(8), 2, design, r)).toThrow(/previous result is of look/)
   })
 
   test('final: true ends early; open comparisons become INCONCLUSIVE', () => {
-    const r = decideAtLook([qps('a', [0.95, 0.9, 1.0, 0.96, 0.94, 0.93, 0.97, 0.95]), qps('b', Array(8).fill(1)), qps('c', Array(8).fill(1))], 0, design, undefined, { final: true })
+    const r = decideAtLook(
+      [
+        qps('a', [0.95, 0.9, 1.0, 0.96, 0.94, 0.93, 0.97, 0.95]),
+        qps('b', Array(8).fill(1)),
+        qps('c', Array(8).fill(1))
+      ],
+      0,
+      design,
+      undefined,
+      { final: true }
+    )
     expect(r.verdicts[0].decision).toBe('inconclusive')
     expect(r.stop).toBe(true)
     expect(r.reason).toMatch(/stopped before the planned last look/)

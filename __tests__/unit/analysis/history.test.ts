@@ -21,7 +21,17 @@ test('random-effects comparison with a 5-run history matches the hand computatio
 })
 
 test('QPS orientation: a lower current QPS is a positive overhead', () => {
-  const r = compareWithHistory([900, 905, 895, 900], [[1000, 1001, 999], [1010, 1008, 1012], [990, 991, 989]], 'higher-is-better', 0.05, 0.95)
+  const r = compareWithHistory(
+    [900, 905, 895, 900],
+    [
+      [1000, 1001, 999],
+      [1010, 1008, 1012],
+      [990, 991, 989]
+    ],
+    'higher-is-better',
+    0.05,
+    0.95
+  )
   expect(r.overhead).toBeCloseTo(0.1, 2)
 })
 
@@ -29,19 +39,58 @@ test(`below ${MIN_HISTORY_RUNS} stored runs a stored comparison may PASS or be I
   const design = planLooks({ rounds: 8, maxRounds: 8, confidence: 0.95, gatedComparisons: 1 })
   const huge = current.map((v) => v * 3)
   for (const k of [1, 2]) {
-    const r = decideAtLook([{ kind: 'history', id: 'p99', direction: 'lower-is-better', budget: 0.05, current: huge, history: runs.slice(0, k) }], 0, design)
+    const r = decideAtLook(
+      [
+        {
+          kind: 'history',
+          id: 'p99',
+          direction: 'lower-is-better',
+          budget: 0.05,
+          current: huge,
+          history: runs.slice(0, k)
+        }
+      ],
+      0,
+      design
+    )
     expect(r.verdicts[0].pFail).toBeLessThan(0.01)
     expect(r.verdicts[0].decision).toBe('inconclusive')
     expect(r.verdicts[0].cannotFail).toMatch(new RegExp(`stored history has ${k} run`))
   }
   // …and a clean, precise legacy single run can still PASS.
   const legacy = [[1000, 1001, 999, 1000, 1002, 998, 1000, 1001]]
-  const pass = decideAtLook([{ kind: 'history', id: 'p99', direction: 'lower-is-better', budget: 0.05, current: legacy[0].map((v) => v + 1), history: legacy }], 0, design)
+  const pass = decideAtLook(
+    [
+      {
+        kind: 'history',
+        id: 'p99',
+        direction: 'lower-is-better',
+        budget: 0.05,
+        current: legacy[0].map((v) => v + 1),
+        history: legacy
+      }
+    ],
+    0,
+    design
+  )
   expect(pass.verdicts[0].decision).toBe('pass')
 })
 
 test('a 0-QPS round or a non-finite stored value is a named error', () => {
-  expect(() => compareWithHistory([100, 101, 0], runs, 'higher-is-better', 0.05, 0.95)).toThrow(/current run round 2: value must be a positive finite number, got 0/)
-  expect(() => compareWithHistory([100, 101, 99], [[100, 100, 100], [100, Infinity, 100]], 'higher-is-better', 0.05, 0.95)).toThrow(/stored run 1 round 1: value must be a positive finite number, got Infinity/)
+  expect(() => compareWithHistory([100, 101, 0], runs, 'higher-is-better', 0.05, 0.95)).toThrow(
+    /current run round 2: value must be a positive finite number, got 0/
+  )
+  expect(() =>
+    compareWithHistory(
+      [100, 101, 99],
+      [
+        [100, 100, 100],
+        [100, Infinity, 100]
+      ],
+      'higher-is-better',
+      0.05,
+      0.95
+    )
+  ).toThrow(/stored run 1 round 1: value must be a positive finite number, got Infinity/)
   expect(() => compareWithHistory([100, 101, 99], [], 'higher-is-better', 0.05, 0.95)).toThrow(/needs at least one run/)
 })

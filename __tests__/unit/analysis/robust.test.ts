@@ -41,7 +41,10 @@ describe('analyseComparison: the t part matches SciPy, the bootstrap only lifts 
       // QPS overhead 1 − e^d > T ⇔ −d > −ln(1 − T): the same threshold as ln(1.05) when 1 − T = 1/1.05.
       const budget = 1 - 1 / 1.05
       const p99 = analyseComparison({ logRatios: samples[name], direction: 'lower-is-better', budget: 0.05 }, 0.95)
-      const a = analyseComparison({ logRatios: samples[name].map((d) => -d), direction: 'higher-is-better', budget }, 0.95)
+      const a = analyseComparison(
+        { logRatios: samples[name].map((d) => -d), direction: 'higher-is-better', budget },
+        0.95
+      )
       expect(a.pFail).toBeCloseTo(p99.pFail, 8)
       expect(a.pPass).toBeCloseTo(p99.pPass, 8)
       expect(a.overhead).toBeCloseTo(-Math.expm1(-ref.estimate), 12)

@@ -20,7 +20,15 @@ function rates(shape: Shape, k: number): { falseFail: number; falsePass: number;
   const d = design(k)
   const run = (first: number, seed: number) => {
     const draw = sampler(shape, normals(seed))
-    return Array.from({ length: R }, () => runShipped(draw, Array.from({ length: k }, (_, i) => (i === 0 ? first : 0)), d).decisions)
+    return Array.from(
+      { length: R },
+      () =>
+        runShipped(
+          draw,
+          Array.from({ length: k }, (_, i) => (i === 0 ? first : 0)),
+          d
+        ).decisions
+    )
   }
   const nul = run(0, 11)
   const rate = (xs: string[][], f: (d: string[]) => boolean): number => xs.filter(f).length / xs.length
@@ -36,24 +44,43 @@ test.each([
   ['normal', 0.025],
   ['burst+', 0.05],
   ['burst-', 0.05]
-] as const)('%s, 4 gated comparisons: boundary FAIL/PASS within target, power at budget + 2 SD ≥ 80 %%, gross overheads FAIL', (shape, target) => {
-  const row = rates(shape, 4)
-  expect(row.falseFail).toBeLessThanOrEqual(target + 3 * se(target))
-  expect(row.falsePass).toBeLessThanOrEqual(target + 3 * se(target))
-  expect(row.power2sd).toBeGreaterThanOrEqual(0.8 - 3 * se(0.8))
-  expect(row.grossFail).toBe(1)
-})
+] as const)(
+  '%s, 4 gated comparisons: boundary FAIL/PASS within target, power at budget + 2 SD ≥ 80 %%, gross overheads FAIL',
+  (shape, target) => {
+    const row = rates(shape, 4)
+    expect(row.falseFail).toBeLessThanOrEqual(target + 3 * se(target))
+    expect(row.falsePass).toBeLessThanOrEqual(target + 3 * se(target))
+    expect(row.power2sd).toBeGreaterThanOrEqual(0.8 - 3 * se(0.8))
+    expect(row.grossFail).toBe(1)
+  }
+)
 
 // npm run sim -- --mde checks ±10 % with 4 000 runs per point; 500 runs here resolve ±15 % (v1's formula was 40 % off).
 test('the reported sensitivity is what the simulation gives: 80 % power lies between 0.85× and 1.15× of it', () => {
-  for (const [k, max] of [[4, 8], [1, 24]] as const) {
+  for (const [k, max] of [
+    [4, 8],
+    [1, 24]
+  ] as const) {
     const d = planLooks({ rounds: 8, maxRounds: max, confidence: 0.95, gatedComparisons: k })
     // Normal noise of SD 1 has a robust block scale ≈ 0.996 at 8 blocks (npm run sim -- --mde).
-    const mde = minimumDetectableOverhead({ design: d, blockScale: 0.996, direction: 'lower-is-better', budget: 0 }).logExcess
+    const mde = minimumDetectableOverhead({
+      design: d,
+      blockScale: 0.996,
+      direction: 'lower-is-better',
+      budget: 0
+    }).logExcess
     const power = (x: number): number => {
       const draw = sampler('normal', normals(5))
       let fails = 0
-      for (let r = 0; r < R; r++) if (runShipped(draw, Array.from({ length: k }, (_, i) => (i === 0 ? x : 0)), d).decisions[0] === 'fail') fails++
+      for (let r = 0; r < R; r++)
+        if (
+          runShipped(
+            draw,
+            Array.from({ length: k }, (_, i) => (i === 0 ? x : 0)),
+            d
+          ).decisions[0] === 'fail'
+        )
+          fails++
       return fails / R
     }
     expect(power(0.85 * mde)).toBeLessThan(0.8)
@@ -63,7 +90,9 @@ test('the reported sensitivity is what the simulation gives: 80 % power lies bet
 
 test('underpowered when the detectable excess exceeds the budget', () => {
   const d = design(4)
-  expect(minimumDetectableOverhead({ design: d, blockScale: 0.02, direction: 'higher-is-better', budget: 0.05 }).underpowered).toBe(false)
+  expect(
+    minimumDetectableOverhead({ design: d, blockScale: 0.02, direction: 'higher-is-better', budget: 0.05 }).underpowered
+  ).toBe(false)
   const noisy = minimumDetectableOverhead({ design: d, blockScale: 0.3, direction: 'higher-is-better', budget: 0.05 })
   expect(noisy.underpowered).toBe(true)
   expect(noisy.overhead).toBeGreaterThan(0.1)

@@ -6,7 +6,8 @@ test('normal CDF and quantile round-trip with tail precision', () => {
   expect(normCdf(1.959963984540054)).toBeCloseTo(0.975, 14)
   expect(normSf(6) / 9.865876450376946e-10).toBeCloseTo(1, 12)
   expect(normSf(-1)).toBeCloseTo(0.8413447460685429, 14)
-  for (const p of [1e-10, 0.001, 0.025, 0.3, 0.5, 0.975, 0.999999]) expect(normCdf(normQuantile(p)) / p).toBeCloseTo(1, 10)
+  for (const p of [1e-10, 0.001, 0.025, 0.3, 0.5, 0.975, 0.999999])
+    expect(normCdf(normQuantile(p)) / p).toBeCloseTo(1, 10)
 })
 
 test("Lan–DeMets O'Brien–Fleming bounds, 3 equal looks at one-sided 0.025: gsDesign's 3.7103, 2.5114, 1.9930", () => {

@@ -24,7 +24,11 @@ describe('parseCliArgs: accepted command lines', () => {
     ['empty value (means the default)', ['--seed='], { inputs: { seed: '' } }],
     ['repeated option: the last wins', ['--rounds', '8', '--rounds', '10'], { inputs: { rounds: '10' } }],
     ['repeated --env adds lines', ['--env', 'A=1', '--env', 'B=2'], { inputs: { env: 'A=1\nB=2' } }],
-    ['repeated --extra-arms adds lines', ['--extra-arms', 'a: X=1', '--extra-arms=b: Y=2'], { inputs: { 'extra-arms': 'a: X=1\nb: Y=2' } }],
+    [
+      'repeated --extra-arms adds lines',
+      ['--extra-arms', 'a: X=1', '--extra-arms=b: Y=2'],
+      { inputs: { 'extra-arms': 'a: X=1\nb: Y=2' } }
+    ],
     ['--config', ['--config', 'gate.yaml'], { configFile: 'gate.yaml' }],
     ['switches', ['--json', '--quiet', '--verbose'], { json: true, quiet: true, verbose: true }],
     ['--version', ['--version'], { version: true }],
@@ -51,7 +55,11 @@ describe('parseCliArgs: accepted command lines', () => {
 describe('parseCliArgs: rejected command lines', () => {
   const cases: [string, string[], string][] = [
     ['unknown option with a close name', ['--round', '3'], "unknown option '--round' (did you mean '--rounds'?)"],
-    ['unknown option, prefix of an input', ['--max-error=5'], "unknown option '--max-error' (did you mean '--max-error-rate'?)"],
+    [
+      'unknown option, prefix of an input',
+      ['--max-error=5'],
+      "unknown option '--max-error' (did you mean '--max-error-rate'?)"
+    ],
     ['unknown option, typo', ['--conections', '5'], "unknown option '--conections' (did you mean '--connections'?)"],
     ['unknown option, nothing close', ['--frobnicate'], "unknown option '--frobnicate'"],
     ['single-dash word', ['-rounds', '3'], "unknown option '-rounds' (did you mean '--rounds'?)"],
@@ -98,6 +106,11 @@ describe('suggestions', () => {
     ['max', undefined], // ambiguous prefix, far from everything
     ['zzzzzzzz', undefined]
   ])('closest(%s) = %s', (name, expected) => {
-    expect(closest(name, INPUT_SPECS.map((s) => s.name))).toBe(expected)
+    expect(
+      closest(
+        name,
+        INPUT_SPECS.map((s) => s.name)
+      )
+    ).toBe(expected)
   })
 })

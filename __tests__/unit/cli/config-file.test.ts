@@ -9,12 +9,42 @@ import { ConfigError, parseConfig, type RawInputs } from '../../../src/config/co
 
 /** The same document written as YAML and as JSON must give the same inputs. */
 const cases: [string, string, string, RawInputs][] = [
-  ['strings pass through', 'start-command: node server.js\n', '{"start-command": "node server.js"}', { 'start-command': 'node server.js' }],
-  ['numbers become strings', 'rounds: 12\nround-duration: 2.5\n', '{"rounds": 12, "round-duration": 2.5}', { rounds: '12', 'round-duration': '2.5' }],
-  ['a list of rates is comma-joined', 'sampling-rates: [0.01, 1]\n', '{"sampling-rates": [0.01, 1]}', { 'sampling-rates': '0.01,1' }],
-  ['a block list of rates', 'sampling-rates:\n  - 0.1\n  - 0.5\n', '{"sampling-rates": [0.1, 0.5]}', { 'sampling-rates': '0.1,0.5' }],
-  ['a comma string of rates', "sampling-rates: '0.01,1'\n", '{"sampling-rates": "0.01,1"}', { 'sampling-rates': '0.01,1' }],
-  ['an env map becomes KEY=VALUE lines', 'env:\n  A: 1\n  B: x y\n  C: true\n', '{"env": {"A": 1, "B": "x y", "C": true}}', { env: 'A=1\nB=x y\nC=true' }],
+  [
+    'strings pass through',
+    'start-command: node server.js\n',
+    '{"start-command": "node server.js"}',
+    { 'start-command': 'node server.js' }
+  ],
+  [
+    'numbers become strings',
+    'rounds: 12\nround-duration: 2.5\n',
+    '{"rounds": 12, "round-duration": 2.5}',
+    { rounds: '12', 'round-duration': '2.5' }
+  ],
+  [
+    'a list of rates is comma-joined',
+    'sampling-rates: [0.01, 1]\n',
+    '{"sampling-rates": [0.01, 1]}',
+    { 'sampling-rates': '0.01,1' }
+  ],
+  [
+    'a block list of rates',
+    'sampling-rates:\n  - 0.1\n  - 0.5\n',
+    '{"sampling-rates": [0.1, 0.5]}',
+    { 'sampling-rates': '0.1,0.5' }
+  ],
+  [
+    'a comma string of rates',
+    "sampling-rates: '0.01,1'\n",
+    '{"sampling-rates": "0.01,1"}',
+    { 'sampling-rates': '0.01,1' }
+  ],
+  [
+    'an env map becomes KEY=VALUE lines',
+    'env:\n  A: 1\n  B: x y\n  C: true\n',
+    '{"env": {"A": 1, "B": "x y", "C": true}}',
+    { env: 'A=1\nB=x y\nC=true' }
+  ],
   ['an env list', 'env: [A=1, B=2]\n', '{"env": ["A=1", "B=2"]}', { env: 'A=1\nB=2' }],
   ['an env block string', 'env: |\n  A=1\n  B=2\n', '{"env": "A=1\\nB=2\\n"}', { env: 'A=1\nB=2\n' }],
   ['an env value may be null (empty)', 'env:\n  A:\n', '{"env": {"A": null}}', { env: 'A=' }],
@@ -30,10 +60,30 @@ const cases: [string, string, string, RawInputs][] = [
     '{"extra-arms": [{"a": "X=1 Y=2"}, "b: Z=3"]}',
     { 'extra-arms': 'a: X=1 Y=2\nb: Z=3' }
   ],
-  ['extra-arms: pairs as a list', 'extra-arms:\n  a: [X=1, Y=2]\n', '{"extra-arms": {"a": ["X=1", "Y=2"]}}', { 'extra-arms': 'a: X=1 Y=2' }],
-  ['grpc-metadata: a mapping becomes key=value lines', 'grpc-metadata:\n  x-tenant: a\n  x-n: 1\n', '{"grpc-metadata": {"x-tenant": "a", "x-n": 1}}', { 'grpc-metadata': 'x-tenant=a\nx-n=1' }],
-  ['grpc-request: a mapping becomes JSON', 'grpc-request:\n  id: 42\n  tags: [a]\n', '{"grpc-request": {"id": 42, "tags": ["a"]}}', { 'grpc-request': '{"id":42,"tags":["a"]}' }],
-  ['grpc-request: a JSON string stays', `grpc-request: '{"id": 42}'\n`, '{"grpc-request": "{\\"id\\": 42}"}', { 'grpc-request': '{"id": 42}' }],
+  [
+    'extra-arms: pairs as a list',
+    'extra-arms:\n  a: [X=1, Y=2]\n',
+    '{"extra-arms": {"a": ["X=1", "Y=2"]}}',
+    { 'extra-arms': 'a: X=1 Y=2' }
+  ],
+  [
+    'grpc-metadata: a mapping becomes key=value lines',
+    'grpc-metadata:\n  x-tenant: a\n  x-n: 1\n',
+    '{"grpc-metadata": {"x-tenant": "a", "x-n": 1}}',
+    { 'grpc-metadata': 'x-tenant=a\nx-n=1' }
+  ],
+  [
+    'grpc-request: a mapping becomes JSON',
+    'grpc-request:\n  id: 42\n  tags: [a]\n',
+    '{"grpc-request": {"id": 42, "tags": ["a"]}}',
+    { 'grpc-request': '{"id":42,"tags":["a"]}' }
+  ],
+  [
+    'grpc-request: a JSON string stays',
+    `grpc-request: '{"id": 42}'\n`,
+    '{"grpc-request": "{\\"id\\": 42}"}',
+    { 'grpc-request': '{"id": 42}' }
+  ],
   ['booleans become strings', 'cpu-pinning: false\n', '{"cpu-pinning": false}', { 'cpu-pinning': 'false' }],
   // YAML 1.2: `off` is a string, not false (YAML 1.1 would have broken cpu-pinning: off).
   ['off stays off', 'cpu-pinning: off\n', '{"cpu-pinning": "off"}', { 'cpu-pinning': 'off' }],
@@ -51,19 +101,64 @@ describe('config file → raw inputs', () => {
   })
 
   const bad: [string, string, string, string][] = [
-    ['unknown key, close to an input', 'gate.yaml', 'round: 3\n', "config file 'gate.yaml': unknown key 'round' (did you mean 'rounds'?)"],
+    [
+      'unknown key, close to an input',
+      'gate.yaml',
+      'round: 3\n',
+      "config file 'gate.yaml': unknown key 'round' (did you mean 'rounds'?)"
+    ],
     ['unknown key, CLI-only option', 'gate.json', '{"json": true}', "config file 'gate.json': unknown key 'json'"],
-    ['not a mapping', 'gate.yaml', '- a\n- b\n', "config file 'gate.yaml' must contain a mapping of input names to values, got a list"],
-    ['nested mapping for a scalar input', 'gate.yaml', 'rounds:\n  a: 1\n', "config file 'gate.yaml': 'rounds' must be a string, number, boolean or list, got a mapping"],
-    ['nested list item', 'gate.json', '{"sampling-rates": [[1]]}', "config file 'gate.json': 'sampling-rates' item 1 must be a string or number, got a list"],
-    ['env value that is a mapping', 'gate.yaml', 'env:\n  A:\n    b: 1\n', "'env' value of 'A' must be a string, number or boolean, got a mapping"],
-    ['env key with =', 'gate.json', '{"env": {"A=B": "c"}}', "'env' entry 'A=B' cannot be written as KEY=VALUE on one line"],
-    ['env value with a newline', 'gate.json', '{"env": {"A": "x\\ny"}}', "'env' entry 'A' cannot be written as KEY=VALUE on one line"],
-    ['extra-arms value with a space', 'gate.json', '{"extra-arms": {"a": {"X": "1 2"}}}', "'extra-arms' arm 'a': entry 'X' cannot be written as KEY=VALUE without spaces"],
+    [
+      'not a mapping',
+      'gate.yaml',
+      '- a\n- b\n',
+      "config file 'gate.yaml' must contain a mapping of input names to values, got a list"
+    ],
+    [
+      'nested mapping for a scalar input',
+      'gate.yaml',
+      'rounds:\n  a: 1\n',
+      "config file 'gate.yaml': 'rounds' must be a string, number, boolean or list, got a mapping"
+    ],
+    [
+      'nested list item',
+      'gate.json',
+      '{"sampling-rates": [[1]]}',
+      "config file 'gate.json': 'sampling-rates' item 1 must be a string or number, got a list"
+    ],
+    [
+      'env value that is a mapping',
+      'gate.yaml',
+      'env:\n  A:\n    b: 1\n',
+      "'env' value of 'A' must be a string, number or boolean, got a mapping"
+    ],
+    [
+      'env key with =',
+      'gate.json',
+      '{"env": {"A=B": "c"}}',
+      "'env' entry 'A=B' cannot be written as KEY=VALUE on one line"
+    ],
+    [
+      'env value with a newline',
+      'gate.json',
+      '{"env": {"A": "x\\ny"}}',
+      "'env' entry 'A' cannot be written as KEY=VALUE on one line"
+    ],
+    [
+      'extra-arms value with a space',
+      'gate.json',
+      '{"extra-arms": {"a": {"X": "1 2"}}}',
+      "'extra-arms' arm 'a': entry 'X' cannot be written as KEY=VALUE without spaces"
+    ],
     ['invalid YAML', 'gate.yml', 'rounds: [1\n', "config file 'gate.yml' is not valid YAML"],
     ['duplicate YAML key', 'gate.yaml', 'rounds: 1\nrounds: 2\n', "config file 'gate.yaml' is not valid YAML"],
     ['invalid JSON', 'gate.json', '{rounds: 1}', "config file 'gate.json' is not valid JSON"],
-    ['wrong extension', 'gate.toml', 'rounds = 1', "config file 'gate.toml' must end in .yaml, .yml or .json, got '.toml'"]
+    [
+      'wrong extension',
+      'gate.toml',
+      'rounds = 1',
+      "config file 'gate.toml' must end in .yaml, .yml or .json, got '.toml'"
+    ]
   ]
   test.each(bad)('rejects %s', (_name, file, text, message) => {
     let caught: unknown
@@ -90,7 +185,12 @@ describe('loading and merging', () => {
   })
 
   test.each([
-    ['flag over file over default', ['--rounds', '10'], 'rounds: 12\nconnections: 20\n', { rounds: '10', connections: '20' }],
+    [
+      'flag over file over default',
+      ['--rounds', '10'],
+      'rounds: 12\nconnections: 20\n',
+      { rounds: '10', connections: '20' }
+    ],
     ['file only', [], 'rounds: 12\n', { rounds: '12' }],
     ['an empty flag still overrides the file (back to the default)', ['--seed='], 'seed: 7\n', { seed: '' }]
   ])('%s', (_name, argv, yaml, expected) => {
@@ -103,8 +203,14 @@ describe('loading and merging', () => {
   test('the merged inputs go through parseConfig: flags > file > defaults', () => {
     const sub = path.join(dir, 'conf')
     fs.mkdirSync(sub, { recursive: true })
-    fs.writeFileSync(path.join(sub, 'gate.json'), JSON.stringify({ 'start-command': 'node s.js', rounds: 12, 'sampling-rates': [0.5], 'output-dir': 'out' }))
-    const config = configFromArgs(parseCliArgs(['--config', 'conf/gate.json', '--rounds', '9', '--working-directory', 'svc']), dir)
+    fs.writeFileSync(
+      path.join(sub, 'gate.json'),
+      JSON.stringify({ 'start-command': 'node s.js', rounds: 12, 'sampling-rates': [0.5], 'output-dir': 'out' })
+    )
+    const config = configFromArgs(
+      parseCliArgs(['--config', 'conf/gate.json', '--rounds', '9', '--working-directory', 'svc']),
+      dir
+    )
     expect(config.rounds).toBe(9)
     expect(config.samplingRates).toEqual([0.5])
     expect(config.connections).toBe(50) // default
@@ -127,7 +233,10 @@ describe('loading and merging', () => {
     expect(config.base?.workingDirectory).toBe(path.join(sub, 'head'))
     expect(config.baselinePath).toBe(path.join(sub, 'main.json'))
     expect(config.resultsFile).toBe(path.join(dir, 'flag.json'))
-    const withBase = configFromArgs(parseCliArgs(['--config', 'paths/gate.yaml', '--base-working-directory', 'base']), dir)
+    const withBase = configFromArgs(
+      parseCliArgs(['--config', 'paths/gate.yaml', '--base-working-directory', 'base']),
+      dir
+    )
     expect(withBase.base?.workingDirectory).toBe(path.join(dir, 'base'))
   })
 
@@ -143,7 +252,13 @@ function captureIo(cwd: string) {
   const out: string[] = []
   const err: string[] = []
   return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, isTTY: false, env: {}, cwd },
+    io: {
+      stdout: { write: (s: string) => out.push(s) },
+      stderr: { write: (s: string) => err.push(s) },
+      isTTY: false,
+      env: {},
+      cwd
+    },
     stdout: () => out.join(''),
     stderr: () => err.join('')
   }
@@ -169,11 +284,23 @@ describe('runCli: invalid options exit 2 with the action messages', () => {
   const invalid: [string, string[], RawInputs][] = [
     ['missing start-command', [], {}],
     ['connections 0', ['--start-command', 'x', '--connections', '0'], { 'start-command': 'x', connections: '0' }],
-    ['non-loopback target', ['--start-command=x', '--target-url=http://example.com/'], { 'start-command': 'x', 'target-url': 'http://example.com/' }],
-    ['bad rate', ['--start-command', 'x', '--sampling-rates', '0.01,2'], { 'start-command': 'x', 'sampling-rates': '0.01,2' }],
+    [
+      'non-loopback target',
+      ['--start-command=x', '--target-url=http://example.com/'],
+      { 'start-command': 'x', 'target-url': 'http://example.com/' }
+    ],
+    [
+      'bad rate',
+      ['--start-command', 'x', '--sampling-rates', '0.01,2'],
+      { 'start-command': 'x', 'sampling-rates': '0.01,2' }
+    ],
     ['bad env line', ['--start-command', 'x', '--env', 'not a pair'], { 'start-command': 'x', env: 'not a pair' }],
     ['fewer than 3 rounds', ['--start-command', 'x', '--rounds', '2'], { 'start-command': 'x', rounds: '2' }],
-    ['several at once', ['--connections', '0', '--on-inconclusive', 'maybe'], { connections: '0', 'on-inconclusive': 'maybe' }]
+    [
+      'several at once',
+      ['--connections', '0', '--on-inconclusive', 'maybe'],
+      { connections: '0', 'on-inconclusive': 'maybe' }
+    ]
   ]
   test.each(invalid)('%s', async (_name, argv, raw) => {
     const c = captureIo(dir)
@@ -194,7 +321,9 @@ describe('runCli: invalid options exit 2 with the action messages', () => {
     fs.writeFileSync(path.join(dir, 'typo.yaml'), 'start-command: x\nconections: 5\n')
     const c = captureIo(dir)
     expect(await runCli(['--config', 'typo.yaml'], c.io)).toBe(2)
-    expect(c.stderr()).toContain(`config file '${path.join(dir, 'typo.yaml')}': unknown key 'conections' (did you mean 'connections'?)`)
+    expect(c.stderr()).toContain(
+      `config file '${path.join(dir, 'typo.yaml')}': unknown key 'conections' (did you mean 'connections'?)`
+    )
   })
 
   test('an unknown option exits 2 with a suggestion', async () => {

@@ -2,13 +2,22 @@ import { bar, createProgress, liveLine, roundLine, type ProgressOptions } from '
 import type { RoundResult } from '../../../src/types.js'
 import { makeRound } from '../../helpers/rounds.js'
 
-function round(over: { block?: number; armId?: string; qps?: number; p99Us?: number; spans?: number; non2xx?: number } = {}): RoundResult {
+function round(
+  over: { block?: number; armId?: string; qps?: number; p99Us?: number; spans?: number; non2xx?: number } = {}
+): RoundResult {
   return makeRound({ block: 1, armId: 'on@0.01', qps: 11234.4, p99Us: 4123, spans: 5312, ...over })
 }
 
 function make(over: Partial<ProgressOptions> = {}) {
   let text = ''
-  const p = createProgress({ write: (s) => (text += s), tty: false, quiet: false, verbose: false, roundDurationSec: 5, ...over })
+  const p = createProgress({
+    write: (s) => (text += s),
+    tty: false,
+    quiet: false,
+    verbose: false,
+    roundDurationSec: 5,
+    ...over
+  })
   return { p, text: () => text }
 }
 

@@ -35,7 +35,9 @@ describe('parseConfig defaults', () => {
   test('max-rounds auto is three looks of rounds; fewer than rounds is refused', () => {
     expect(parseConfig({ ...base, rounds: '10' }).maxRounds).toBe(30)
     expect(parseConfig({ ...base, rounds: '10', 'max-rounds': '10' }).maxRounds).toBe(10)
-    expect(() => parseConfig({ ...base, rounds: '10', 'max-rounds': '9' })).toThrow("'max-rounds' must be at least 'rounds' (10): the first look is after 'rounds' blocks, got '9'")
+    expect(() => parseConfig({ ...base, rounds: '10', 'max-rounds': '9' })).toThrow(
+      "'max-rounds' must be at least 'rounds' (10): the first look is after 'rounds' blocks, got '9'"
+    )
   })
 
   test('processes-per-arm: 1-4, side by side, one connections level, no open loop, at least one connection each', () => {
@@ -45,13 +47,21 @@ describe('parseConfig defaults', () => {
     expect(() => parseConfig({ ...base, 'processes-per-arm': '2', 'round-design': 'sequential' })).toThrow(
       "'processes-per-arm' must be 1 with 'round-design: sequential' (the processes of an arm run side by side), got '2'"
     )
-    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', connections: '10,50' })).toThrow(/must be 1 with several 'connections' levels \(10,50\)/)
-    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', 'open-loop-rate': '500' })).toThrow(/must be 1 with 'open-loop-rate' set/)
-    expect(() => parseConfig({ ...base, 'processes-per-arm': '3', connections: '2' })).toThrow("'processes-per-arm' must be at most 'connections' (2): the arm's connections are split among its processes, got '3'")
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', connections: '10,50' })).toThrow(
+      /must be 1 with several 'connections' levels \(10,50\)/
+    )
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', 'open-loop-rate': '500' })).toThrow(
+      /must be 1 with 'open-loop-rate' set/
+    )
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '3', connections: '2' })).toThrow(
+      "'processes-per-arm' must be at most 'connections' (2): the arm's connections are split among its processes, got '3'"
+    )
   })
 
   test('side-by-side rounds need a port each: a fixed port is refused unless sequential', () => {
-    expect(() => parseConfig({ ...base, port: '8080' })).toThrow(/'port' is 8080, but with 'round-design: side-by-side'/)
+    expect(() => parseConfig({ ...base, port: '8080' })).toThrow(
+      /'port' is 8080, but with 'round-design: side-by-side'/
+    )
     expect(parseConfig({ ...base, port: '8080', 'round-design': 'sequential' }).port).toBe(8080)
   })
 
@@ -90,19 +100,51 @@ describe('parseConfig rejects bad input, naming the input and quoting the value'
     ['zero connections', { ...base, connections: '0' }, "'connections' must be an integer from 1 to 100000, got '0'"],
     ['fractional rounds', { ...base, rounds: '2.5' }, "'rounds' must be an integer from 3 to 1000, got '2.5'"],
     ['too few rounds', { ...base, rounds: '2' }, "'rounds' must be an integer from 3 to 1000, got '2'"],
-    ['word as number', { ...base, 'round-duration': 'ten' }, "'round-duration' must be a number of seconds from 0.5 to 3600, got 'ten'"],
-    ['rate above 1', { ...base, 'sampling-rates': '0.1,10' }, "'sampling-rates' must be ratios in [0, 1] (0.01 = 1%), got '10' in '0.1,10'"],
+    [
+      'word as number',
+      { ...base, 'round-duration': 'ten' },
+      "'round-duration' must be a number of seconds from 0.5 to 3600, got 'ten'"
+    ],
+    [
+      'rate above 1',
+      { ...base, 'sampling-rates': '0.1,10' },
+      "'sampling-rates' must be ratios in [0, 1] (0.01 = 1%), got '10' in '0.1,10'"
+    ],
     ['rate as percent', { ...base, 'sampling-rates': '1%' }, "got '1%'"],
     ['duplicate rate', { ...base, 'sampling-rates': '1,1' }, "'sampling-rates' lists 1 twice"],
-    ['negative budget', { ...base, 'max-qps-overhead': '-5' }, "'max-qps-overhead' must be a percentage from 0 to 99 (or 'none' to report without gating), got '-5'"],
-    ['bad choice', { ...base, 'on-inconclusive': 'maybe' }, "'on-inconclusive' must be one of warn, fail, pass, got 'maybe'"],
-    ['bad protocol', { ...base, 'otlp-protocol': 'grpc/json' }, "'otlp-protocol' must be one of http/protobuf, http/json, grpc, got 'grpc/json'"],
-    ['remote target', { ...base, 'target-url': 'http://example.com/' }, "'target-url' must be a loopback URL (host 127.0.0.1, localhost or [::1]), got 'http://example.com/'"],
+    [
+      'negative budget',
+      { ...base, 'max-qps-overhead': '-5' },
+      "'max-qps-overhead' must be a percentage from 0 to 99 (or 'none' to report without gating), got '-5'"
+    ],
+    [
+      'bad choice',
+      { ...base, 'on-inconclusive': 'maybe' },
+      "'on-inconclusive' must be one of warn, fail, pass, got 'maybe'"
+    ],
+    [
+      'bad protocol',
+      { ...base, 'otlp-protocol': 'grpc/json' },
+      "'otlp-protocol' must be one of http/protobuf, http/json, grpc, got 'grpc/json'"
+    ],
+    [
+      'remote target',
+      { ...base, 'target-url': 'http://example.com/' },
+      "'target-url' must be a loopback URL (host 127.0.0.1, localhost or [::1]), got 'http://example.com/'"
+    ],
     ['https target', { ...base, 'target-url': 'https://127.0.0.1:{port}/' }, "'target-url' must be an http:// URL"],
     ['not a url', { ...base, 'ready-url': 'healthz' }, "'ready-url' must be an http:// URL such as"],
-    ['bad env line', { ...base, env: 'A=1\nnot a pair' }, "'env' line 2 must be KEY=VALUE with a valid variable name, got 'not a pair'"],
+    [
+      'bad env line',
+      { ...base, env: 'A=1\nnot a pair' },
+      "'env' line 2 must be KEY=VALUE with a valid variable name, got 'not a pair'"
+    ],
     ['seed not integer', { ...base, seed: 'abc' }, "'seed' must be an integer from 0 to 4294967295, got 'abc'"],
-    ['confidence out of range', { ...base, confidence: '0.95' }, "'confidence' must be a percentage from 50 to 99.9, got '0.95'"],
+    [
+      'confidence out of range',
+      { ...base, confidence: '0.95' },
+      "'confidence' must be a percentage from 50 to 99.9, got '0.95'"
+    ],
     ['port out of range', { ...base, port: '70000' }, "'port' must be an integer from 0 to 65535, got '70000'"]
   ])('%s', (_name, raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError)
@@ -110,7 +152,9 @@ describe('parseConfig rejects bad input, naming the input and quoting the value'
   })
 
   test('reports every bad input at once', () => {
-    expect(() => parseConfig({ ...base, connections: '0', rounds: 'x' })).toThrow(/2 invalid inputs:\n- 'rounds'.*\n- 'connections'/s)
+    expect(() => parseConfig({ ...base, connections: '0', rounds: 'x' })).toThrow(
+      /2 invalid inputs:\n- 'rounds'.*\n- 'connections'/s
+    )
   })
 })
 
@@ -124,7 +168,11 @@ describe('cross-input rules', () => {
 
 describe('extra-arms', () => {
   test('parses name: KEY=VALUE lines', () => {
-    const c = parseConfig({ ...base, 'extra-arms': 'adaptive: OTEL_TRACES_SAMPLER_ARG=0.05 MY_SAMPLER=on\n# note\nplain:', rounds: '9' })
+    const c = parseConfig({
+      ...base,
+      'extra-arms': 'adaptive: OTEL_TRACES_SAMPLER_ARG=0.05 MY_SAMPLER=on\n# note\nplain:',
+      rounds: '9'
+    })
     expect(c.extraArms).toEqual([
       { name: 'adaptive', env: { OTEL_TRACES_SAMPLER_ARG: '0.05', MY_SAMPLER: 'on' } },
       { name: 'plain', env: {} }

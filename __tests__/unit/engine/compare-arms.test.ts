@@ -28,7 +28,8 @@ describe('compareArms with a same-job base build', () => {
     round(b, 'on@1', 7600 * k * (1 + (b % 3 ? 0.003 : -0.003)), 12000)
   ])
   const cs = compareArms(config, plan, rounds)
-  const get = (kind: string, armId: string, metric: string) => cs.find((c) => c.kind === kind && c.armId === armId && c.metric === metric)!
+  const get = (kind: string, armId: string, metric: string) =>
+    cs.find((c) => c.kind === kind && c.armId === armId && c.metric === metric)!
 
   test('arms and comparison kinds', () => {
     expect(plan.arms.map((a) => a.id)).toEqual(['off', 'on@1', 'base/off', 'base/on@1'])

@@ -22,7 +22,7 @@ describe('stickyMarker', () => {
     ['evil --> <b>x</b>', 'job'],
     ['w', 'a--!>b'],
     ['a---b', '-->'],
-    ['x', '-'],
+    ['x', '-']
   ])('cannot be closed early by %j / %j', (workflow, job) => {
     const m = stickyMarker(workflow, job)
     const inner = m.slice('<!--'.length, -'-->'.length)
@@ -143,7 +143,10 @@ describe('upsertStickyComment against a fake GitHub', () => {
   })
 
   it("uses the token's own login (GraphQL viewer), e.g. a PAT's user", async () => {
-    const fake = await start({ userLogin: 'perf-bot-user', seed: [{ body: `${MARKER}\nold`, login: 'github-actions[bot]', type: 'Bot' }] })
+    const fake = await start({
+      userLogin: 'perf-bot-user',
+      seed: [{ body: `${MARKER}\nold`, login: 'github-actions[bot]', type: 'Bot' }]
+    })
     const r1 = await upsert(fake).promise
     // The github-actions[bot] comment is not ours under this identity: a new one is created.
     expect(r1.outcome).toBe('created')
@@ -180,7 +183,10 @@ describe('upsertStickyComment against a fake GitHub', () => {
       const res = await fetch(input, init)
       if (init?.method === 'POST' && String(input).endsWith('/comments') && !failedOnce) {
         failedOnce = true
-        return new Response(JSON.stringify({ message: 'Bad Gateway' }), { status: 502, headers: { 'content-type': 'application/json' } })
+        return new Response(JSON.stringify({ message: 'Bad Gateway' }), {
+          status: 502,
+          headers: { 'content-type': 'application/json' }
+        })
       }
       return res
     }
@@ -193,7 +199,10 @@ describe('upsertStickyComment against a fake GitHub', () => {
 
   it('does not confuse the marker of another job', async () => {
     const other = stickyMarker('perf', 'gate2')
-    const fake = await start({ seedUnrelated: 3, seed: [{ body: `${other}\nother job`, login: 'github-actions[bot]', type: 'Bot' }] })
+    const fake = await start({
+      seedUnrelated: 3,
+      seed: [{ body: `${other}\nother job`, login: 'github-actions[bot]', type: 'Bot' }]
+    })
     const r = await upsert(fake).promise
     expect(r.outcome).toBe('created')
     expect(fake.state.comments.find((c) => c.body.includes(other))?.body).toBe(`${other}\nother job`)
@@ -249,7 +258,15 @@ describe('upsertStickyComment against a fake GitHub', () => {
     await fake.close()
     gh = undefined
     const err = await upsertStickyComment({
-      token: TOKEN, apiUrl: url, owner: 'acme', repo: 'shop', issueNumber: 1, marker: MARKER, body: 'x', retries: 2, retryDelayMs: 1
+      token: TOKEN,
+      apiUrl: url,
+      owner: 'acme',
+      repo: 'shop',
+      issueNumber: 1,
+      marker: MARKER,
+      body: 'x',
+      retries: 2,
+      retryDelayMs: 1
     }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(GitHubApiError)
     expect((err as GitHubApiError).status).toBeNull()
@@ -271,7 +288,10 @@ describe('upsertStickyComment against a fake GitHub', () => {
       const fake = await startFakeGitHub({ mode, echoAuthorizationInErrors: true, seedUnrelated: 2 })
       try {
         const { promise, logs, warnings } = upsert(fake)
-        const outcome = await promise.then((r) => JSON.stringify(r), (e: unknown) => `${String(e)} ${(e as Error).stack ?? ''}`)
+        const outcome = await promise.then(
+          (r) => JSON.stringify(r),
+          (e: unknown) => `${String(e)} ${(e as Error).stack ?? ''}`
+        )
         collected.push(outcome, ...logs, ...warnings)
         // The fake did echo it: otherwise this test could not fail.
         expect(fake.state.requests.some((r) => r.status >= 400)).toBe(true)
@@ -322,7 +342,14 @@ describe('upsertStickyComment with a stubbed fetch', () => {
   const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } })
   const base = {
-    token: TOKEN, apiUrl: 'http://127.0.0.1:1', owner: 'o', repo: 'r', issueNumber: 7, marker: MARKER, body: 'b', retryDelayMs: 1
+    token: TOKEN,
+    apiUrl: 'http://127.0.0.1:1',
+    owner: 'o',
+    repo: 'r',
+    issueNumber: 7,
+    marker: MARKER,
+    body: 'b',
+    retryDelayMs: 1
   }
 
   it('retries a secondary rate limit (403 + Retry-After) instead of calling it forbidden', async () => {
@@ -350,9 +377,15 @@ describe('upsertStickyComment with a stubbed fetch', () => {
     const fetchImpl: typeof fetch = async (input) =>
       String(input).endsWith('/graphql')
         ? json(200, { data: { viewer: { login: 'me' } } })
-        : json(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset })
+        : json(
+            403,
+            { message: 'API rate limit exceeded' },
+            { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }
+          )
     const warnings: string[] = []
-    const err = await upsertStickyComment({ ...base, fetchImpl, warn: (m) => warnings.push(m) }).catch((e: unknown) => e)
+    const err = await upsertStickyComment({ ...base, fetchImpl, warn: (m) => warnings.push(m) }).catch(
+      (e: unknown) => e
+    )
     expect(err).toBeInstanceOf(GitHubApiError)
     expect((err as GitHubApiError).rateLimited).toBe(true)
     expect((err as Error).message).toMatch(/HTTP 403.*rate limited/)
@@ -380,7 +413,9 @@ describe('upsertStickyComment with a stubbed fetch', () => {
   it('validates its options', async () => {
     await expect(upsertStickyComment({ ...base, token: ' ' })).rejects.toThrow(/token is empty/)
     await expect(upsertStickyComment({ ...base, issueNumber: 0 })).rejects.toThrow(/issueNumber.*0/)
-    await expect(upsertStickyComment({ ...base, marker: 'plain' })).rejects.toThrow(/marker must be a one-line HTML comment/)
+    await expect(upsertStickyComment({ ...base, marker: 'plain' })).rejects.toThrow(
+      /marker must be a one-line HTML comment/
+    )
     await expect(upsertStickyComment({ ...base, retries: 0 })).rejects.toThrow(/retries/)
   })
 })

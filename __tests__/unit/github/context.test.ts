@@ -98,7 +98,9 @@ describe('readPullRequestContext', () => {
   })
 
   it('names the field when the payload lacks the PR number', () => {
-    expect(() => readPullRequestContext(env(prPayload({ number: undefined })))).toThrow(/'pull_request\.number'.*undefined/)
+    expect(() => readPullRequestContext(env(prPayload({ number: undefined })))).toThrow(
+      /'pull_request\.number'.*undefined/
+    )
     expect(() => readPullRequestContext(env(prPayload({ number: '42' })))).toThrow(/'pull_request\.number'.*"42"/)
   })
 
@@ -115,14 +117,20 @@ describe('readPullRequestContext', () => {
   it('reports an unreadable or invalid event file with its path', () => {
     expect(() => readPullRequestContext({ GITHUB_EVENT_NAME: 'pull_request' })).toThrow(/GITHUB_EVENT_PATH is not set/)
     const missing = join(dir, 'nope.json')
-    expect(() => readPullRequestContext({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: missing })).toThrow(missing)
+    expect(() => readPullRequestContext({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: missing })).toThrow(
+      missing
+    )
     const bad = join(dir, 'bad.json')
     writeFileSync(bad, '{not json')
-    expect(() => readPullRequestContext({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: bad })).toThrow(/not valid JSON/)
+    expect(() => readPullRequestContext({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: bad })).toThrow(
+      /not valid JSON/
+    )
   })
 
   it('rejects a malformed GITHUB_REPOSITORY and falls back to base.repo when it is unset', () => {
-    expect(() => readPullRequestContext(env(prPayload(), { GITHUB_REPOSITORY: 'acme' }))).toThrow(/GITHUB_REPOSITORY.*"acme"/)
+    expect(() => readPullRequestContext(env(prPayload(), { GITHUB_REPOSITORY: 'acme' }))).toThrow(
+      /GITHUB_REPOSITORY.*"acme"/
+    )
     const e = env(prPayload())
     delete e.GITHUB_REPOSITORY
     delete e.GITHUB_RUN_ID

@@ -10,13 +10,18 @@ const fake = fakeOctokit()
 const github = githubModule(fake.octokit)
 jest.unstable_mockModule('@actions/github', () => github)
 
-const { upsertStickyComment, stickyMarker, GitHubApiError, getPullRequestHeadSha } = await import('../../../src/github/comment.js')
+const { upsertStickyComment, stickyMarker, GitHubApiError, getPullRequestHeadSha } =
+  await import('../../../src/github/comment.js')
 
 const MARKER = stickyMarker('perf', 'gate')
 const BOT = 'github-actions[bot]'
 
 function reset(over: Partial<FakeOctokitState> = {}): FakeOctokitState {
-  Object.assign(fake.state, { comments: [], calls: [], viewer: BOT, failWrites: null, failAll: null, perPage: 100, pulls: {} }, over)
+  Object.assign(
+    fake.state,
+    { comments: [], calls: [], viewer: BOT, failWrites: null, failAll: null, perPage: 100, pulls: {} },
+    over
+  )
   return fake.state
 }
 
@@ -27,7 +32,17 @@ function seed(state: FakeOctokitState, body: string, login: string): number {
 }
 
 const upsert = (extra: { warn?: (m: string) => void; log?: (m: string) => void } = {}) =>
-  upsertStickyComment({ token: 'ghs_x', apiUrl: 'https://api.github.test', owner: 'o', repo: 'r', issueNumber: 3, marker: MARKER, body: 'report', retryDelayMs: 0, ...extra })
+  upsertStickyComment({
+    token: 'ghs_x',
+    apiUrl: 'https://api.github.test',
+    owner: 'o',
+    repo: 'r',
+    issueNumber: 3,
+    marker: MARKER,
+    body: 'report',
+    retryDelayMs: 0,
+    ...extra
+  })
 
 beforeEach(() => reset())
 

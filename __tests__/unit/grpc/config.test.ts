@@ -16,7 +16,12 @@ test('parses the gRPC inputs; otlp-protocol accepts grpc', () => {
     'grpc-metadata': 'X-Tenant = acme\n# comment\n\ntrace-bin=AQI=',
     'otlp-protocol': 'grpc'
   })
-  expect(c.grpc).toEqual({ protoPath: 'user.proto', method: 'user.UserService/GetUser', request: { user_id: '123', tags: ['a'] }, metadata: { 'x-tenant': 'acme', 'trace-bin': 'AQI=' } })
+  expect(c.grpc).toEqual({
+    protoPath: 'user.proto',
+    method: 'user.UserService/GetUser',
+    request: { user_id: '123', tags: ['a'] },
+    metadata: { 'x-tenant': 'acme', 'trace-bin': 'AQI=' }
+  })
   expect(Object.isFrozen(c.grpc)).toBe(true)
   expect(c.otlpProtocol).toBe('grpc')
   expect(targetOf(c)).toBe('grpc://127.0.0.1:{port}/user.UserService/GetUser')
@@ -24,16 +29,61 @@ test('parses the gRPC inputs; otlp-protocol accepts grpc', () => {
 })
 
 test.each<[string, RawInputs, string, string]>([
-  ['proto without method', { ...base, 'grpc-proto': 'user.proto' }, 'grpc-proto', "'grpc-proto' needs 'grpc-method' (the gRPC method to load), got 'user.proto'"],
-  ['request without method', { ...base, 'grpc-request': '{"a":1}' }, 'grpc-request', "'grpc-request' needs 'grpc-method'"],
-  ['method without proto', { ...base, 'grpc-method': 'user.UserService/GetUser' }, 'grpc-proto', "'grpc-proto' is required with 'grpc-method' (the .proto file that defines user.UserService/GetUser), got ''"],
-  ['malformed method', { ...grpcBase, 'grpc-method': 'GetUser' }, 'grpc-method', "'grpc-method' must be package.Service/Method such as user.UserService/GetUser, got 'GetUser'"],
-  ['target-url with a gRPC target', { ...grpcBase, 'target-url': 'http://127.0.0.1:{port}/x' }, 'target-url', "'target-url' does not apply when 'grpc-method' is set"],
-  ['ready-url with a gRPC target', { ...grpcBase, 'ready-url': 'http://127.0.0.1:{port}/healthz' }, 'ready-url', "'ready-url' does not apply when 'grpc-method' is set"],
-  ['request not JSON', { ...grpcBase, 'grpc-request': "{user_id: '1'}" }, 'grpc-request', "'grpc-request' must be a JSON object such as {\"user_id\":\"123\"} ("],
+  [
+    'proto without method',
+    { ...base, 'grpc-proto': 'user.proto' },
+    'grpc-proto',
+    "'grpc-proto' needs 'grpc-method' (the gRPC method to load), got 'user.proto'"
+  ],
+  [
+    'request without method',
+    { ...base, 'grpc-request': '{"a":1}' },
+    'grpc-request',
+    "'grpc-request' needs 'grpc-method'"
+  ],
+  [
+    'method without proto',
+    { ...base, 'grpc-method': 'user.UserService/GetUser' },
+    'grpc-proto',
+    "'grpc-proto' is required with 'grpc-method' (the .proto file that defines user.UserService/GetUser), got ''"
+  ],
+  [
+    'malformed method',
+    { ...grpcBase, 'grpc-method': 'GetUser' },
+    'grpc-method',
+    "'grpc-method' must be package.Service/Method such as user.UserService/GetUser, got 'GetUser'"
+  ],
+  [
+    'target-url with a gRPC target',
+    { ...grpcBase, 'target-url': 'http://127.0.0.1:{port}/x' },
+    'target-url',
+    "'target-url' does not apply when 'grpc-method' is set"
+  ],
+  [
+    'ready-url with a gRPC target',
+    { ...grpcBase, 'ready-url': 'http://127.0.0.1:{port}/healthz' },
+    'ready-url',
+    "'ready-url' does not apply when 'grpc-method' is set"
+  ],
+  [
+    'request not JSON',
+    { ...grpcBase, 'grpc-request': "{user_id: '1'}" },
+    'grpc-request',
+    '\'grpc-request\' must be a JSON object such as {"user_id":"123"} ('
+  ],
   ['request an array', { ...grpcBase, 'grpc-request': '[1]' }, 'grpc-request', "(not an object), got '[1]'"],
-  ['metadata line without =', { ...grpcBase, 'grpc-metadata': 'x-a=1\nauthorization' }, 'grpc-metadata', "'grpc-metadata' line 2 must be key=value with a key of letters, digits, '_', '-', '.', got 'authorization'"],
-  ['unknown otlp protocol', { ...base, 'otlp-protocol': 'grpc+tls' }, 'otlp-protocol', "'otlp-protocol' must be one of http/protobuf, http/json, grpc, got 'grpc+tls'"]
+  [
+    'metadata line without =',
+    { ...grpcBase, 'grpc-metadata': 'x-a=1\nauthorization' },
+    'grpc-metadata',
+    "'grpc-metadata' line 2 must be key=value with a key of letters, digits, '_', '-', '.', got 'authorization'"
+  ],
+  [
+    'unknown otlp protocol',
+    { ...base, 'otlp-protocol': 'grpc+tls' },
+    'otlp-protocol',
+    "'otlp-protocol' must be one of http/protobuf, http/json, grpc, got 'grpc+tls'"
+  ]
 ])('%s', (_name, raw, input, message) => {
   let err: unknown
   try {

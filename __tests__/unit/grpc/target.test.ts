@@ -44,11 +44,16 @@ service Kitchen {
 )
 const reqType = new protobuf.Root().loadSync(KITCHEN, { keepCase: true }).lookupType('k.v1.Req')
 const decode = (spec: Partial<GrpcTargetSpec>): Record<string, unknown> =>
-  reqType.toObject(reqType.decode(loadGrpcTarget({ protoPath: KITCHEN, method: 'k.v1.Kitchen/Do', request: {}, ...spec }).requestBytes), {
-    longs: String,
-    enums: String,
-    bytes: String
-  })
+  reqType.toObject(
+    reqType.decode(
+      loadGrpcTarget({ protoPath: KITCHEN, method: 'k.v1.Kitchen/Do', request: {}, ...spec }).requestBytes
+    ),
+    {
+      longs: String,
+      enums: String,
+      bytes: String
+    }
+  )
 
 test('the fixture method resolves to its path and encodes user_id (ghz spelling) and userId alike', () => {
   const a = loadGrpcTarget({ protoPath: USER_PROTO, method: 'user.UserService/GetUser', request: { user_id: '123' } })
@@ -98,7 +103,12 @@ test('protojson forms: 64-bit strings, enum names, base64 bytes, maps, repeated 
 })
 
 test('metadata keys are lower-cased; -bin values are base64-decoded', () => {
-  const t = loadGrpcTarget({ protoPath: USER_PROTO, method: 'user.UserService/GetUser', request: {}, metadata: { 'X-Tenant': 'acme', 'trace-bin': Buffer.from([1, 2]).toString('base64') } })
+  const t = loadGrpcTarget({
+    protoPath: USER_PROTO,
+    method: 'user.UserService/GetUser',
+    request: {},
+    metadata: { 'X-Tenant': 'acme', 'trace-bin': Buffer.from([1, 2]).toString('base64') }
+  })
   expect(t.metadata).toEqual([
     ['x-tenant', 'acme'],
     ['trace-bin', Buffer.from([1, 2])]
@@ -108,25 +118,95 @@ test('metadata keys are lower-cased; -bin values are base64-decoded', () => {
 describe('rejects, naming the input and quoting the value', () => {
   const names = { proto: 'grpc-proto', method: 'grpc-method', request: 'grpc-request', metadata: 'grpc-metadata' }
   test.each<[string, Partial<GrpcTargetSpec>, GrpcTargetError['field'], RegExp]>([
-    ['missing proto file', { protoPath: path.join(dir, 'nope.proto') }, 'proto', /^'grpc-proto' must be the path of a \.proto file, got '.*nope\.proto' \(no such file\)$/],
-    ['proto syntax error', { protoPath: path.join(dir, 'broken.proto') }, 'proto', /^'grpc-proto' could not be loaded from '.*broken\.proto': /],
+    [
+      'missing proto file',
+      { protoPath: path.join(dir, 'nope.proto') },
+      'proto',
+      /^'grpc-proto' must be the path of a \.proto file, got '.*nope\.proto' \(no such file\)$/
+    ],
+    [
+      'proto syntax error',
+      { protoPath: path.join(dir, 'broken.proto') },
+      'proto',
+      /^'grpc-proto' could not be loaded from '.*broken\.proto': /
+    ],
     ['method syntax', { method: 'Do' }, 'method', /^'grpc-method' must be package\.Service\/Method .*got 'Do'$/],
-    ['unknown service', { method: 'k.v1.Nope/Do' }, 'method', /service 'k\.v1\.Nope', which .* does not define \(services: k\.v1\.Kitchen\), got 'k\.v1\.Nope\/Do'/],
-    ['unknown method', { method: 'k.v1.Kitchen/Dont' }, 'method', /method 'Dont', which service k\.v1\.Kitchen does not have \(methods: Do, Stream\)/],
-    ['streaming method', { method: 'k.v1.Kitchen/Stream' }, 'method', /must be a unary method; k\.v1\.Kitchen\/Stream streams/],
-    ['unknown field', { request: { userid: '1' } }, 'request', /^'grpc-request' is not a valid k\.v1\.Req for k\.v1\.Kitchen\/Do: userid is not a field of k\.v1\.Req \(fields: user_id, /],
-    ['nested unknown field', { request: { items: [{ nope: 1 }] } }, 'request', /items\[0\]\.nope is not a field of k\.v1\.Inner/],
-    ['number for string', { request: { user_id: 123 } }, 'request', /user_id must be a string \(string\), got number 123/],
-    ['fraction for int', { request: { small: 1.5 } }, 'request', /small must be an integer from 0 to 4294967295 \(uint32\), got number 1\.5/],
+    [
+      'unknown service',
+      { method: 'k.v1.Nope/Do' },
+      'method',
+      /service 'k\.v1\.Nope', which .* does not define \(services: k\.v1\.Kitchen\), got 'k\.v1\.Nope\/Do'/
+    ],
+    [
+      'unknown method',
+      { method: 'k.v1.Kitchen/Dont' },
+      'method',
+      /method 'Dont', which service k\.v1\.Kitchen does not have \(methods: Do, Stream\)/
+    ],
+    [
+      'streaming method',
+      { method: 'k.v1.Kitchen/Stream' },
+      'method',
+      /must be a unary method; k\.v1\.Kitchen\/Stream streams/
+    ],
+    [
+      'unknown field',
+      { request: { userid: '1' } },
+      'request',
+      /^'grpc-request' is not a valid k\.v1\.Req for k\.v1\.Kitchen\/Do: userid is not a field of k\.v1\.Req \(fields: user_id, /
+    ],
+    [
+      'nested unknown field',
+      { request: { items: [{ nope: 1 }] } },
+      'request',
+      /items\[0\]\.nope is not a field of k\.v1\.Inner/
+    ],
+    [
+      'number for string',
+      { request: { user_id: 123 } },
+      'request',
+      /user_id must be a string \(string\), got number 123/
+    ],
+    [
+      'fraction for int',
+      { request: { small: 1.5 } },
+      'request',
+      /small must be an integer from 0 to 4294967295 \(uint32\), got number 1\.5/
+    ],
     ['int64 beyond range', { request: { big: '9223372036854775808' } }, 'request', /big must be an integer/],
-    ['unknown enum name', { request: { color: 'BLUE' } }, 'request', /color must be one of COLOR_UNSPECIFIED, RED, GREEN \(enum k\.v1\.Color\) or its number, got the string "BLUE"/],
+    [
+      'unknown enum name',
+      { request: { color: 'BLUE' } },
+      'request',
+      /color must be one of COLOR_UNSPECIFIED, RED, GREEN \(enum k\.v1\.Color\) or its number, got the string "BLUE"/
+    ],
     ['object for repeated', { request: { items: { note: 'x' } } }, 'request', /items must be a JSON array/],
-    ['two oneof members', { request: { a: 'x', b: 1 } }, 'request', /b and a are both set, but belong to the same oneof 'choice'/],
+    [
+      'two oneof members',
+      { request: { a: 'x', b: 1 } },
+      'request',
+      /b and a are both set, but belong to the same oneof 'choice'/
+    ],
     ['same field twice', { request: { user_id: 'a', userId: 'b' } }, 'request', /userId is given twice/],
     ['bad timestamp', { request: { at: 'yesterday' } }, 'request', /at must be an RFC 3339 timestamp/],
-    ['request not an object', { request: [1] }, 'request', /the request must be a JSON object \(k\.v1\.Req\), got an array/],
-    ['reserved metadata key', { metadata: { 'grpc-timeout': '1S' } }, 'metadata', /^'grpc-metadata' keys must be .* got 'grpc-timeout'$/],
-    ['binary metadata not base64', { metadata: { 'x-bin': 'not base64!' } }, 'metadata', /value of binary key 'x-bin' must be base64, got 'not base64!'/]
+    [
+      'request not an object',
+      { request: [1] },
+      'request',
+      /the request must be a JSON object \(k\.v1\.Req\), got an array/
+    ],
+    [
+      'reserved metadata key',
+      { metadata: { 'grpc-timeout': '1S' } },
+      'metadata',
+      /^'grpc-metadata' keys must be .* got 'grpc-timeout'$/
+    ],
+    [
+      'binary metadata not base64',
+      { metadata: { 'x-bin': 'not base64!' } },
+      'metadata',
+      /value of binary key 'x-bin' must be base64, got 'not base64!'/
+    ]
   ])('%s', (_name, spec, field, message) => {
     fs.writeFileSync(path.join(dir, 'broken.proto'), 'syntax = "proto3"; message {')
     let err: unknown

@@ -6,7 +6,8 @@ test('quantiles of 1..10000 µs are within 0.1%', () => {
   const s = summarizeLatency(h)
   expect(s.count).toBe(10000)
   expect(s.meanUs).toBeCloseTo(5000.5, -1)
-  const near = (actual: number, expected: number): void => expect(Math.abs(actual - expected) / expected).toBeLessThanOrEqual(0.001)
+  const near = (actual: number, expected: number): void =>
+    expect(Math.abs(actual - expected) / expected).toBeLessThanOrEqual(0.001)
   near(s.p50Us, 5000)
   near(s.p90Us, 9000)
   near(s.p95Us, 9500)

@@ -1,5 +1,12 @@
 /** scheduleWindow: the window's moments in order, progress only inside, errors handed over, cancel. Order only, no timing goals. */
-import { countInSecond, perSecondCounts, scheduleWindow, placeInWindow, windowAfter, WINDOW_TAIL_MS } from '../../../src/load/window.js'
+import {
+  countInSecond,
+  perSecondCounts,
+  scheduleWindow,
+  placeInWindow,
+  windowAfter,
+  WINDOW_TAIL_MS
+} from '../../../src/load/window.js'
 import { waitFor } from '../../helpers/tiny.js'
 
 /** Wait (at most 10 s) until `done` holds; fails the test otherwise. */
@@ -67,7 +74,17 @@ test('a hook that throws goes to onError, and the rest still runs', async () => 
 test('cancel stops everything not yet fired, progress included', async () => {
   const w = windowAfter(0, 0.05)
   const calls: string[] = []
-  const cancel = scheduleWindow(w, { onStart: () => calls.push('start'), onEnd: () => calls.push('end'), onProgress: () => calls.push('progress'), stop: () => calls.push('stop'), progressMs: 5 }, () => {})
+  const cancel = scheduleWindow(
+    w,
+    {
+      onStart: () => calls.push('start'),
+      onEnd: () => calls.push('end'),
+      onProgress: () => calls.push('progress'),
+      stop: () => calls.push('stop'),
+      progressMs: 5
+    },
+    () => {}
+  )
   await until(() => calls.includes('start'))
   cancel()
   const seen = calls.length

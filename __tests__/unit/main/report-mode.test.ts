@@ -26,7 +26,14 @@ const savedEnv = { ...process.env }
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'opg-main-'))
   core.resetCore()
-  Object.assign(fake.state, { comments: [], calls: [], viewer: 'github-actions[bot]', failWrites: null, failAll: null, pulls: { [PR]: HEAD } })
+  Object.assign(fake.state, {
+    comments: [],
+    calls: [],
+    viewer: 'github-actions[bot]',
+    failWrites: null,
+    failAll: null,
+    pulls: { [PR]: HEAD }
+  })
   const event = path.join(dir, 'event.json')
   fs.writeFileSync(event, JSON.stringify({ workflow_run: { head_sha: HEAD } }))
   fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(sampleResults({ sha: HEAD, prNumber: PR })))
@@ -39,7 +46,13 @@ beforeEach(() => {
     GITHUB_WORKFLOW: 'publish perf',
     GITHUB_JOB: 'comment'
   })
-  core.useInputs({ mode: 'report', 'results-file': path.join(dir, 'results.json'), 'github-token': TOKEN, comment: 'always', 'output-dir': path.join(dir, 'out') })
+  core.useInputs({
+    mode: 'report',
+    'results-file': path.join(dir, 'results.json'),
+    'github-token': TOKEN,
+    comment: 'always',
+    'output-dir': path.join(dir, 'out')
+  })
 })
 
 afterEach(() => {
@@ -52,7 +65,11 @@ test('publishes the results as the sticky comment of the PR they name, marked by
   expect(core.setFailed).not.toHaveBeenCalled()
   expect(core.outputs().verdict).toBe('pass')
   expect(core.setSecret).toHaveBeenCalledWith(TOKEN)
-  expect(fake.state.calls.find((c) => c.method === 'issues.createComment')?.params).toMatchObject({ owner: 'acme', repo: 'shop', issue_number: PR })
+  expect(fake.state.calls.find((c) => c.method === 'issues.createComment')?.params).toMatchObject({
+    owner: 'acme',
+    repo: 'shop',
+    issue_number: PR
+  })
   const body = fake.state.comments[0]?.body ?? ''
   expect(body.split('\n')[0]).toBe('<!-- otlp-perf-gate:publish%20perf/comment -->')
   expect(body).toContain('OTLP perf gate')
@@ -88,5 +105,7 @@ test('a PR whose head is not the measured commit gets no comment', async () => {
   await run()
   expect(core.outputs().verdict).toBe('error')
   expect(String(core.setFailed.mock.calls[0]?.[0])).toMatch(/pull request #12 has head d{40}/)
-  expect(fake.state.calls.some((c) => c.method.startsWith('issues.create') || c.method.startsWith('issues.update'))).toBe(false)
+  expect(
+    fake.state.calls.some((c) => c.method.startsWith('issues.create') || c.method.startsWith('issues.update'))
+  ).toBe(false)
 })

@@ -15,7 +15,17 @@ function histogramOf(values: readonly number[]): LatencyHistogram {
 }
 
 /** One process's round: `latencies` are its 2xx latencies in µs over a 10 s window. */
-function part(o: { slot: number; port: number; latencies: number[]; non2xx?: number; cpu?: number; spans?: number; okPerSecond?: number[]; armId?: string; block?: number }): ReplicaPart {
+function part(o: {
+  slot: number
+  port: number
+  latencies: number[]
+  non2xx?: number
+  cpu?: number
+  spans?: number
+  okPerSecond?: number[]
+  armId?: string
+  block?: number
+}): ReplicaPart {
   const histogram = histogramOf(o.latencies)
   const base = makeRound({
     block: o.block ?? 3,
@@ -24,7 +34,18 @@ function part(o: { slot: number; port: number; latencies: number[]; non2xx?: num
     durationSec: 10,
     non2xx: o.non2xx ?? 0,
     spans: o.spans ?? 0,
-    ...(o.cpu !== undefined ? { resources: { cpuSeconds: o.cpu, cpuPctAvg: o.cpu * 10, cpuPctPeak: o.cpu * 12, rssAvgBytes: 5e7, rssPeakBytes: 6e7, samples: 51 } } : {})
+    ...(o.cpu !== undefined
+      ? {
+          resources: {
+            cpuSeconds: o.cpu,
+            cpuPctAvg: o.cpu * 10,
+            cpuPctPeak: o.cpu * 12,
+            rssAvgBytes: 5e7,
+            rssPeakBytes: 6e7,
+            samples: 51
+          }
+        }
+      : {})
   })
   const round: RoundResult = {
     ...base,
@@ -32,7 +53,11 @@ function part(o: { slot: number; port: number; latencies: number[]; non2xx?: num
     slot: o.slot,
     order: o.slot,
     sharedCpus: 1,
-    load: { ...base.load, latency: summarizeLatency(histogram), ...(o.okPerSecond ? { okPerSecond: o.okPerSecond } : {}) },
+    load: {
+      ...base.load,
+      latency: summarizeLatency(histogram),
+      ...(o.okPerSecond ? { okPerSecond: o.okPerSecond } : {})
+    },
     window: { spans: o.spans ?? 0, roots: (o.spans ?? 0) / 2, traces: (o.spans ?? 0) / 2, traceSpans: o.spans ?? 0 },
     receiverThreadCpuSec: 0.01 * (o.spans ?? 0)
   }
@@ -43,7 +68,10 @@ const slow = Array.from({ length: 400 }, (_, i) => 2000 + (i % 40) * 100) // 2.0
 const fast = Array.from({ length: 600 }, (_, i) => 1000 + (i % 20) * 50) // 1.0–1.95 ms
 
 test('counts, QPS, spans and CPU add up; the first slot speaks for port and slot; each process is kept', () => {
-  const m = mergeReplicas([part({ slot: 2, port: 4002, latencies: slow, cpu: 3, spans: 80 }), part({ slot: 0, port: 4000, latencies: fast, cpu: 2, spans: 120 })])
+  const m = mergeReplicas([
+    part({ slot: 2, port: 4002, latencies: slow, cpu: 3, spans: 80 }),
+    part({ slot: 0, port: 4000, latencies: fast, cpu: 2, spans: 120 })
+  ])
   expect(m.load.ok).toBe(1000)
   expect(m.load.qps).toBeCloseTo(100, 10)
   expect(m.load.responses).toBe(1000)
@@ -72,7 +100,10 @@ test('latency is the union of the processes latencies, not an average of their p
 })
 
 test('the error rate comes from the summed counts', () => {
-  const m = mergeReplicas([part({ slot: 0, port: 1, latencies: fast, non2xx: 100 }), part({ slot: 1, port: 2, latencies: slow })])
+  const m = mergeReplicas([
+    part({ slot: 0, port: 1, latencies: fast, non2xx: 100 }),
+    part({ slot: 1, port: 2, latencies: slow })
+  ])
   expect(m.load.non2xx).toBe(100)
   expect(m.load.errorRate).toBeCloseTo(100 / 1100, 12)
 })
@@ -85,7 +116,10 @@ test('per-second counts add second by second; a process without them drops the s
 })
 
 test('CPU is reported only when every process has it', () => {
-  expect(mergeReplicas([part({ slot: 0, port: 1, latencies: fast, cpu: 2 }), part({ slot: 1, port: 2, latencies: slow })]).resources).toBeUndefined()
+  expect(
+    mergeReplicas([part({ slot: 0, port: 1, latencies: fast, cpu: 2 }), part({ slot: 1, port: 2, latencies: slow })])
+      .resources
+  ).toBeUndefined()
 })
 
 test('one process: its round unchanged; processes of different arms or blocks are refused', () => {

@@ -50,7 +50,14 @@ test('the test sampler is a binomial: mean and variance of 20 000 draws', () => 
 
 describe('checkSampling', () => {
   test('exact expectations pass; the band is ±(4σ + r × in flight) around N·r + 2.5·(1 − 2r)', () => {
-    expect(checkSampling({ requests: 10_000, roots: 1000, ratio: 0.1 })).toMatchObject({ ok: true, expected: 1000, sigma: 30, centre: 1002, tolerance: 120, z: 0 })
+    expect(checkSampling({ requests: 10_000, roots: 1000, ratio: 0.1 })).toMatchObject({
+      ok: true,
+      expected: 1000,
+      sigma: 30,
+      centre: 1002,
+      tolerance: 120,
+      z: 0
+    })
     expect(checkSampling({ requests: 10_000, roots: 1122, ratio: 0.1 }).ok).toBe(true)
     expect(checkSampling({ requests: 10_000, roots: 1123, ratio: 0.1 }).ok).toBe(false)
     expect(checkSampling({ requests: 10_000, roots: 882, ratio: 0.1 }).ok).toBe(true)
@@ -70,13 +77,17 @@ describe('checkSampling', () => {
   test('a shortfall names the lost spans', () => {
     const r = checkSampling({ requests: 20_000, roots: 1000, ratio: 0.1, spansPerTrace: 6 })
     expect(r.ok).toBe(false)
-    expect(r.error).toMatch(/^export dropped 6000 of ≈12000 expected spans: 1000 sampled traces started in the measured window, but 20000 requests at sampling ratio 0.1 make ≈2000 \(4σ band 1833–2171\); 50 % of the traces never reached the receiver/)
+    expect(r.error).toMatch(
+      /^export dropped 6000 of ≈12000 expected spans: 1000 sampled traces started in the measured window, but 20000 requests at sampling ratio 0.1 make ≈2000 \(4σ band 1833–2171\); 50 % of the traces never reached the receiver/
+    )
   })
 
   test('extra traces (readiness polls, warm-up) are named', () => {
     const r = checkSampling({ requests: 1000, roots: 1200, ratio: 1, inFlight: 10 })
     expect(r.ok).toBe(false)
-    expect(r.error).toMatch(/^200 extra sampled traces: 1200 started in the measured window, but 1000 requests at sampling ratio 1 make ≈1000/)
+    expect(r.error).toMatch(
+      /^200 extra sampled traces: 1200 started in the measured window, but 1000 requests at sampling ratio 1 make ≈1000/
+    )
     expect(r.error).toMatch(/readiness polls/)
   })
 
@@ -122,7 +133,8 @@ describe('checkSampling', () => {
     ]
     for (const [n, r] of cases) {
       let caught = 0
-      for (let i = 0; i < 2000; i++) if (!checkSampling({ requests: n, roots: binomial(rand, n, r * 0.5), ratio: r }).ok) caught++
+      for (let i = 0; i < 2000; i++)
+        if (!checkSampling({ requests: n, roots: binomial(rand, n, r * 0.5), ratio: r }).ok) caught++
       expect([n, r, caught]).toEqual([n, r, 2000])
     }
   })
@@ -130,7 +142,8 @@ describe('checkSampling', () => {
   test('the limit: at N·r = 100 and r = 0.01, 50 % loss is caught most of the time, not always', () => {
     const rand = mulberry32(56)
     let caught = 0
-    for (let i = 0; i < 2000; i++) if (!checkSampling({ requests: 10_000, roots: binomial(rand, 10_000, 0.005), ratio: 0.01 }).ok) caught++
+    for (let i = 0; i < 2000; i++)
+      if (!checkSampling({ requests: 10_000, roots: binomial(rand, 10_000, 0.005), ratio: 0.01 }).ok) caught++
     // Threshold 100 + 2.45 − 4·9.95 = 62.6 against Binomial(10 000, 0.005): P(R ≤ 62) ≈ 0.95.
     expect(caught / 2000).toBeGreaterThan(0.88)
     expect(caught / 2000).toBeLessThan(0.97)
@@ -138,17 +151,31 @@ describe('checkSampling', () => {
 })
 
 describe('checkSpansPerTrace', () => {
-  const round = (traces: number, spt: number, label?: string): RoundSpans => ({ traces, traceSpans: Math.round(traces * spt), ...(label ? { label } : {}) })
+  const round = (traces: number, spt: number, label?: string): RoundSpans => ({
+    traces,
+    traceSpans: Math.round(traces * spt),
+    ...(label ? { label } : {})
+  })
 
   test('a round that lost part of its spans is flagged with the lost count', () => {
-    const drops = checkSpansPerTrace([round(10_000, 2), round(9000, 2), round(11_000, 2), round(10_000, 1.5, 'round 4 (block 2)'), round(10_000, 2)])
+    const drops = checkSpansPerTrace([
+      round(10_000, 2),
+      round(9000, 2),
+      round(11_000, 2),
+      round(10_000, 1.5, 'round 4 (block 2)'),
+      round(10_000, 2)
+    ])
     expect(drops).toHaveLength(1)
     expect(drops[0]).toMatchObject({ index: 3, spansPerTrace: 1.5, reference: 2, lostSpans: 5000 })
-    expect(drops[0]!.message).toMatch(/^round 4 \(block 2\): export dropped 5000 of ≈20000 expected spans: 1.50 spans per trace vs 2.00/)
+    expect(drops[0]!.message).toMatch(
+      /^round 4 \(block 2\): export dropped 5000 of ≈20000 expected spans: 1.50 spans per trace vs 2.00/
+    )
   })
 
   test('small drops within 1 % are not flagged; rises never are', () => {
-    expect(checkSpansPerTrace([round(100_000, 6), round(100_000, 6), round(100_000, 5.95), round(100_000, 9)])).toEqual([])
+    expect(checkSpansPerTrace([round(100_000, 6), round(100_000, 6), round(100_000, 5.95), round(100_000, 9)])).toEqual(
+      []
+    )
   })
 
   test('too few rounds or no traces: nothing to compare', () => {

@@ -40,7 +40,10 @@ describe('decodeTracesProtobuf', () => {
       enums: String,
       bytes: String
     }) as {
-      resourceSpans: Array<{ schemaUrl: string; scopeSpans: Array<{ scope: { name: string }; spans: Array<Record<string, any>> }> }>
+      resourceSpans: Array<{
+        schemaUrl: string
+        scopeSpans: Array<{ scope: { name: string }; spans: Array<Record<string, any>> }>
+      }>
     }
     const rs = req.resourceSpans[0]!
     expect(rs.schemaUrl).toBe('https://opentelemetry.io/schemas/1.26.0')
@@ -96,7 +99,11 @@ describe('decodeTracesProtobuf', () => {
 
 describe('decodeTracesJson', () => {
   test('counts spans, resources and service names', () => {
-    expect(decodeTracesJson(json(jsonRequest(SAMPLE)))).toEqual({ spans: 5, resourceSpans: 2, serviceNames: ['alpha', 'beta'] })
+    expect(decodeTracesJson(json(jsonRequest(SAMPLE)))).toEqual({
+      spans: 5,
+      resourceSpans: 2,
+      serviceNames: ['alpha', 'beta']
+    })
   })
 
   test('accepts a string, an empty object and omitted/null lists', () => {
@@ -109,7 +116,10 @@ describe('decodeTracesJson', () => {
   })
 
   test('ignores unknown keys, as the OTLP/JSON spec requires', () => {
-    const doc = { futureField: 1, resourceSpans: [{ other: true, scopeSpans: [{ spans: [{ name: 'x', extra: [] }] }] }] }
+    const doc = {
+      futureField: 1,
+      resourceSpans: [{ other: true, scopeSpans: [{ spans: [{ name: 'x', extra: [] }] }] }]
+    }
     expect(decodeTracesJson(json(doc)).spans).toBe(1)
   })
 
@@ -121,15 +131,27 @@ describe('decodeTracesJson', () => {
     ['{"resourceSpans":', /not valid JSON/],
     ['{"resourceSpans":{}}', /\$\.resourceSpans must be an array, got an object/],
     ['{"resourceSpans":[1]}', /\$\.resourceSpans\[0\] must be an object, got a number/],
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":"x"}]}]}', /\$\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans must be an array, got the string "x"/],
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":"x"}]}]}',
+      /\$\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans must be an array, got the string "x"/
+    ],
     ['{"resourceSpans":[{"scopeSpans":[{"spans":[null]}]}]}', /spans\[0\] must be an object, got null/],
     ['{"resourceSpans":[{"resource":[]}]}', /resource must be an object, got an array/],
-    ['{"resourceSpans":[{"resource":{"attributes":[{"key":1}]}}]}', /attributes\[0\]\.key must be a string, got a number/],
+    [
+      '{"resourceSpans":[{"resource":{"attributes":[{"key":1}]}}]}',
+      /attributes\[0\]\.key must be a string, got a number/
+    ],
     ['{"resource_spans":[]}', /found 'resource_spans'; OTLP\/JSON uses lowerCamelCase keys \('resourceSpans'\)/],
     ['{"resourceSpans":[{"scope_spans":[]}]}', /found \$\.resourceSpans\[0\]\.scope_spans/],
     // Ids are hex in OTLP/JSON; base64 (the proto3 JSON default) is a classic mistake.
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"AAECAwQFBgcICQoLDA0ODw=="}]}]}]}', /traceId must be 32 hex digits/],
-    ['{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"zz"}]}]}]}', /spanId must be 16 hex digits, got the string "zz"/]
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"AAECAwQFBgcICQoLDA0ODw=="}]}]}]}',
+      /traceId must be 32 hex digits/
+    ],
+    [
+      '{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"zz"}]}]}]}',
+      /spanId must be 16 hex digits, got the string "zz"/
+    ]
   ])('rejects %s', (text, message) => {
     const err = decodeError(() => decodeTracesJson(text))
     expect(err.status).toBe(400)
@@ -192,12 +214,17 @@ describe('content type and encoding', () => {
 
   test('decodeTraceExport honours depth for protobuf', () => {
     const w = protobuf.Writer.create()
-    w.uint32((1 << 3) | 2).fork().uint32((2 << 3) | 2).fork()
+    w.uint32((1 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
     w.uint32((2 << 3) | 2).bytes(Uint8Array.from([0x2a, 0x7f]))
     w.ldelim().ldelim()
     const b = w.finish()
     expect(decodeTraceExport(b, { contentType: 'application/x-protobuf' }).spans).toBe(1)
-    expect(() => decodeTraceExport(b, { contentType: 'application/x-protobuf', depth: 'full' })).toThrow(OtlpDecodeError)
+    expect(() => decodeTraceExport(b, { contentType: 'application/x-protobuf', depth: 'full' })).toThrow(
+      OtlpDecodeError
+    )
   })
 })
 

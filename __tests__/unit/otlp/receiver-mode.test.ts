@@ -39,11 +39,20 @@ describe('findReceiverWorkerFile', () => {
 
 describe('chooseReceiverMode', () => {
   test('worker when the file exists and the thread CPU can be read', () => {
-    expect(chooseReceiverMode('/x/otlp-worker/index.js', true)).toEqual({ kind: 'worker', workerFile: '/x/otlp-worker/index.js' })
+    expect(chooseReceiverMode('/x/otlp-worker/index.js', true)).toEqual({
+      kind: 'worker',
+      workerFile: '/x/otlp-worker/index.js'
+    })
   })
 
   test('in-process otherwise, saying why', () => {
-    expect(chooseReceiverMode(null, true)).toMatchObject({ kind: 'in-process', reason: expect.stringContaining('no receiver worker file') })
-    expect(chooseReceiverMode('/x/otlp-worker/index.js', false)).toMatchObject({ kind: 'in-process', reason: expect.stringContaining('/proc/thread-self') })
+    expect(chooseReceiverMode(null, true)).toMatchObject({
+      kind: 'in-process',
+      reason: expect.stringContaining('no receiver worker file')
+    })
+    expect(chooseReceiverMode('/x/otlp-worker/index.js', false)).toMatchObject({
+      kind: 'in-process',
+      reason: expect.stringContaining('/proc/thread-self')
+    })
   })
 })

@@ -29,7 +29,11 @@ interface DecodedSpan {
 
 /** Span facts via the full object decoder (the reference the walker must agree with). */
 export function referenceFacts(body: Uint8Array): SpanFacts[] {
-  const req = otlpTypes.ExportTraceServiceRequest.toObject(otlpTypes.ExportTraceServiceRequest.decode(body), { longs: String, bytes: Array, defaults: true }) as {
+  const req = otlpTypes.ExportTraceServiceRequest.toObject(otlpTypes.ExportTraceServiceRequest.decode(body), {
+    longs: String,
+    bytes: Array,
+    defaults: true
+  }) as {
     resourceSpans: Array<{ scopeSpans: Array<{ spans: DecodedSpan[] }> }>
   }
   const out: SpanFacts[] = []
@@ -111,7 +115,7 @@ export function craftRequest(spans: CraftedSpan[], unknown = false): Uint8Array 
     tag(w, 2, 2).fork() // spans
     extras(w)
     tag(w, 1, 2).bytes(traceId(s.trace))
-    tag(w, 2, 2).bytes(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, (i & 0xff) || 1]))
+    tag(w, 2, 2).bytes(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, i & 0xff || 1]))
     if (!s.root) tag(w, 4, 2).bytes(Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9]))
     tag(w, 5, 2).string(`span-${i}`)
     tag(w, 7, 1).fixed64(s.startNs.toString())

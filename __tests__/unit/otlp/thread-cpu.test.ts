@@ -6,7 +6,8 @@ import * as path from 'node:path'
 import { parseSchedstat, parseThreadStatCpu, threadCpuClock } from '../../../src/otlp/thread-cpu.js'
 
 // A real /proc/<tid>/stat line of a thread named with a space and a parenthesis (comm is field 2).
-const STAT = '4242 (node worker) R) S 4200 4200 4100 0 -1 4194560 1200 0 0 0 250 37 0 0 20 0 9 0 123456 1000000 5000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0'
+const STAT =
+  '4242 (node worker) R) S 4200 4200 4100 0 -1 4194560 1200 0 0 0 250 37 0 0 20 0 9 0 123456 1000000 5000 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0'
 
 describe('parseSchedstat', () => {
   test.each([
@@ -17,9 +18,12 @@ describe('parseSchedstat', () => {
     expect(parseSchedstat(text)).toBeCloseTo(seconds, 9)
   })
 
-  test.each(['', '12 34', '-1 2 3', '1.5 2 3', 'a b c', '1 2 3 4', '1 2 3\n\n'])('%j is not a schedstat line', (text) => {
-    expect(parseSchedstat(text)).toBeNull()
-  })
+  test.each(['', '12 34', '-1 2 3', '1.5 2 3', 'a b c', '1 2 3 4', '1 2 3\n\n'])(
+    '%j is not a schedstat line',
+    (text) => {
+      expect(parseSchedstat(text)).toBeNull()
+    }
+  )
 })
 
 describe('parseThreadStatCpu', () => {

@@ -4,7 +4,15 @@ import { SpanBatch, nanosWordsToMs } from '../../../src/otlp/batch.js'
 import { OtlpDecodeError, decodeTracesJson, decodeTracesProtobuf } from '../../../src/otlp/decode.js'
 import { countTraceExport, walkTracesProtobuf } from '../../../src/otlp/walk.js'
 import { SAMPLE, handEncodeRequest, jsonRequest } from '../../helpers/otlp.js'
-import { batchFacts, craftRequest, fold, referenceFacts, traceId, type CraftedSpan, type SpanFacts } from './reference.js'
+import {
+  batchFacts,
+  craftRequest,
+  fold,
+  referenceFacts,
+  traceId,
+  type CraftedSpan,
+  type SpanFacts
+} from './reference.js'
 
 const T0 = 1_764_460_800_000_000_000n // 2025-11-30T00:00:00Z in ns
 
@@ -63,14 +71,33 @@ describe('walkTracesProtobuf agrees with the object decoder', () => {
 
   test('a span without trace id, parent or start time is a root at time 0 with no trace', () => {
     const w = protobuf.Writer.create()
-    w.uint32((1 << 3) | 2).fork().uint32((2 << 3) | 2).fork().uint32((2 << 3) | 2).fork().uint32((5 << 3) | 2).string('bare').ldelim().ldelim().ldelim()
+    w.uint32((1 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
+      .uint32((5 << 3) | 2)
+      .string('bare')
+      .ldelim()
+      .ldelim()
+      .ldelim()
     expect(walk(w.finish()).facts).toEqual([{ startMs: 0, root: true, traceA: 0, traceB: 0 }])
   })
 
   test('an all-zero parent_span_id counts as a root', () => {
     const w = protobuf.Writer.create()
-    w.uint32((1 << 3) | 2).fork().uint32((2 << 3) | 2).fork().uint32((2 << 3) | 2).fork()
-    w.uint32((4 << 3) | 2).bytes(new Uint8Array(8)).ldelim().ldelim().ldelim()
+    w.uint32((1 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
+    w.uint32((4 << 3) | 2)
+      .bytes(new Uint8Array(8))
+      .ldelim()
+      .ldelim()
+      .ldelim()
     expect(walk(w.finish()).facts[0]!.root).toBe(true)
   })
 
@@ -115,7 +142,12 @@ describe('walkTracesProtobuf agrees with the object decoder', () => {
   test('a span field running past its span is rejected even when the buffer goes on', () => {
     // resource_spans { scope_spans { spans { trace_id: len 30 } } } followed by padding.
     const w = protobuf.Writer.create()
-    w.uint32((1 << 3) | 2).fork().uint32((2 << 3) | 2).fork().uint32((2 << 3) | 2).fork()
+    w.uint32((1 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
     w.uint32((1 << 3) | 2).uint32(30)
     w.ldelim().ldelim().ldelim()
     const body = Buffer.concat([w.finish(), Buffer.alloc(40, 0x08)])
@@ -138,8 +170,16 @@ describe('OTLP/JSON stages the same facts', () => {
           scopeSpans: [
             {
               spans: [
-                { traceId: Buffer.from(traceId(4)).toString('hex'), spanId: '0102030405060708', startTimeUnixNano: '1764460800001000000' },
-                { traceId: Buffer.from(traceId(4)).toString('hex'), parentSpanId: '0102030405060708', startTimeUnixNano: 1764460800002000000 },
+                {
+                  traceId: Buffer.from(traceId(4)).toString('hex'),
+                  spanId: '0102030405060708',
+                  startTimeUnixNano: '1764460800001000000'
+                },
+                {
+                  traceId: Buffer.from(traceId(4)).toString('hex'),
+                  parentSpanId: '0102030405060708',
+                  startTimeUnixNano: 1764460800002000000
+                },
                 { parentSpanId: '0000000000000000' }
               ]
             }
@@ -163,7 +203,9 @@ describe('OTLP/JSON stages the same facts', () => {
 
   test('a start time that is not a decimal string is a 400 naming the span', () => {
     const doc = { resourceSpans: [{ scopeSpans: [{ spans: [{ startTimeUnixNano: '17e17' }] }] }] }
-    expect(() => decodeTracesJson(JSON.stringify(doc), new SpanBatch())).toThrow(/\$\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.startTimeUnixNano must be a decimal string/)
+    expect(() => decodeTracesJson(JSON.stringify(doc), new SpanBatch())).toThrow(
+      /\$\.resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[0\]\.startTimeUnixNano must be a decimal string/
+    )
   })
 })
 
@@ -171,25 +213,44 @@ describe('countTraceExport', () => {
   test('gzip protobuf and JSON give the same facts; a rejected body leaves the batch empty', () => {
     const body = craftRequest(mixed)
     const batch = new SpanBatch()
-    const pb = countTraceExport(gzipSync(body), { contentType: 'application/x-protobuf', contentEncoding: 'gzip' }, batch)
+    const pb = countTraceExport(
+      gzipSync(body),
+      { contentType: 'application/x-protobuf', contentEncoding: 'gzip' },
+      batch
+    )
     expect(pb).toMatchObject({ spans: 5, format: 'protobuf', serviceNames: ['svc'] })
     expectSameFacts(batchFacts(batch), referenceFacts(body))
 
-    expect(() => countTraceExport(body.subarray(0, body.length - 3), { contentType: 'application/x-protobuf' }, batch)).toThrow(OtlpDecodeError)
+    expect(() =>
+      countTraceExport(body.subarray(0, body.length - 3), { contentType: 'application/x-protobuf' }, batch)
+    ).toThrow(OtlpDecodeError)
     expect(batch.count).toBe(0)
-    expect(() => countTraceExport(Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{}, 5]}]}]}'), { contentType: 'application/json' }, batch)).toThrow(OtlpDecodeError)
+    expect(() =>
+      countTraceExport(
+        Buffer.from('{"resourceSpans":[{"scopeSpans":[{"spans":[{}, 5]}]}]}'),
+        { contentType: 'application/json' },
+        batch
+      )
+    ).toThrow(OtlpDecodeError)
     expect(batch.count).toBe(0)
   })
 
   test('validateSpans (depth full) rejects a corrupt span the walker alone would skip', () => {
     // Span.attributes (9) holding a truncated KeyValue: skipped by the walker, decoded by the full decoder.
     const w = protobuf.Writer.create()
-    w.uint32((1 << 3) | 2).fork().uint32((2 << 3) | 2).fork().uint32((2 << 3) | 2).fork()
+    w.uint32((1 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
+      .uint32((2 << 3) | 2)
+      .fork()
     w.uint32((9 << 3) | 2).bytes(Uint8Array.from([0x0a, 0x05, 0x61]))
     w.ldelim().ldelim().ldelim()
     const body = w.finish()
     expect(countTraceExport(body, { contentType: 'application/x-protobuf' }, new SpanBatch()).spans).toBe(1)
-    expect(() => countTraceExport(body, { contentType: 'application/x-protobuf', depth: 'full' }, new SpanBatch())).toThrow(OtlpDecodeError)
+    expect(() =>
+      countTraceExport(body, { contentType: 'application/x-protobuf', depth: 'full' }, new SpanBatch())
+    ).toThrow(OtlpDecodeError)
   })
 })
 
@@ -202,7 +263,11 @@ test('nanosWordsToMs matches BigInt arithmetic over the range of real timestamps
 })
 
 test('the batch grows past its initial capacity', () => {
-  const spans: CraftedSpan[] = Array.from({ length: 3000 }, (_, i) => ({ trace: i, root: i % 3 === 0, startNs: T0 + BigInt(i) * 1_000_000n }))
+  const spans: CraftedSpan[] = Array.from({ length: 3000 }, (_, i) => ({
+    trace: i,
+    root: i % 3 === 0,
+    startNs: T0 + BigInt(i) * 1_000_000n
+  }))
   const { facts } = walk(craftRequest(spans))
   expect(facts).toHaveLength(3000)
   expect(facts.filter((f) => f.root)).toHaveLength(1000)

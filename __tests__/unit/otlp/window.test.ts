@@ -7,7 +7,8 @@ const BASE = 1_764_460_800_000 // Unix ms
 /** A batch of spans given as [offsetMs, root, traceSeed] (seed 0 = no trace id). */
 function batchOf(spans: Array<[number, boolean, number]>): SpanBatch {
   const b = new SpanBatch()
-  for (const [offset, root, seed] of spans) b.push(BASE + offset, root, seed === 0 ? 0 : seed * 7919, seed === 0 ? 0 : seed)
+  for (const [offset, root, seed] of spans)
+    b.push(BASE + offset, root, seed === 0 ? 0 : seed * 7919, seed === 0 ? 0 : seed)
   return b
 }
 
@@ -15,10 +16,27 @@ describe('SpanWindow', () => {
   test('counts spans, roots and traces by start time; a trace belongs to its earliest span', () => {
     const w = new SpanWindow()
     // Trace 1 starts before the window; trace 2 inside with a child after it; trace 3 inside; a span without trace id.
-    w.commit(batchOf([[-5, true, 1], [-4, false, 1], [2, false, 1]]))
+    w.commit(
+      batchOf([
+        [-5, true, 1],
+        [-4, false, 1],
+        [2, false, 1]
+      ])
+    )
     // Children first, as a batch span processor exports them (they end before their root).
-    w.commit(batchOf([[10.5, false, 2], [1000.9, false, 2]]))
-    w.commit(batchOf([[10, true, 2], [500, true, 3], [600, false, 0]]))
+    w.commit(
+      batchOf([
+        [10.5, false, 2],
+        [1000.9, false, 2]
+      ])
+    )
+    w.commit(
+      batchOf([
+        [10, true, 2],
+        [500, true, 3],
+        [600, false, 0]
+      ])
+    )
     const c = w.counts(BASE, BASE + 1000)
     // Spans at 2, 10, 10.5, 500, 600 (1000.9 is after the window, but counts in its trace's spans).
     expect(c).toEqual({ spans: 5, roots: 2, traces: 2, traceSpans: 4, spansPerTrace: 2, tracesComplete: true })
@@ -27,7 +45,14 @@ describe('SpanWindow', () => {
 
   test('windows are half-open at millisecond resolution: back-to-back windows split the spans exactly', () => {
     const w = new SpanWindow()
-    w.commit(batchOf([[0, true, 1], [999.999, true, 2], [1000, true, 3], [1001, true, 4]]))
+    w.commit(
+      batchOf([
+        [0, true, 1],
+        [999.999, true, 2],
+        [1000, true, 3],
+        [1001, true, 4]
+      ])
+    )
     expect(w.counts(BASE, BASE + 1000)).toMatchObject({ roots: 2, traces: 2 })
     expect(w.counts(BASE, BASE + 1001)).toMatchObject({ roots: 3, traces: 3 })
     expect(w.counts(BASE + 0.4, BASE + 0.6)).toMatchObject({ roots: 1, traces: 1 })
@@ -52,7 +77,14 @@ describe('SpanWindow', () => {
 
   test('spans without a start time (0) or far in the future do not disturb the window', () => {
     const w = new SpanWindow()
-    w.commit(batchOf([[5, true, 1], [-BASE, true, 2], [1e15, true, 3], [6, false, 2]]))
+    w.commit(
+      batchOf([
+        [5, true, 1],
+        [-BASE, true, 2],
+        [1e15, true, 3],
+        [6, false, 2]
+      ])
+    )
     // Trace 2 started at time 0 (its earliest span), so it is not in the window; its span at 6 is.
     expect(w.counts(BASE, BASE + 10)).toMatchObject({ spans: 2, roots: 1, traces: 1, traceSpans: 1 })
     expect(w.counts(BASE - 1e9, BASE + 1e9)).toMatchObject({ spans: 2, roots: 1, traces: 1, traceSpans: 1 })
@@ -92,7 +124,14 @@ describe('SpanWindow', () => {
       b.push(BASE + i * 0.01 + 0.001, false, (i * 2654435761) >>> 0, i)
     }
     w.commit(b)
-    expect(w.counts(BASE, BASE + 1000)).toEqual({ spans: 2 * n, roots: n, traces: n, traceSpans: 2 * n, spansPerTrace: 2, tracesComplete: true })
+    expect(w.counts(BASE, BASE + 1000)).toEqual({
+      spans: 2 * n,
+      roots: n,
+      traces: n,
+      traceSpans: 2 * n,
+      spansPerTrace: 2,
+      tracesComplete: true
+    })
   })
 
   test('rejects a window that is not one', () => {
@@ -101,21 +140,50 @@ describe('SpanWindow', () => {
   })
 
   test('an empty window', () => {
-    expect(new SpanWindow().counts(BASE, BASE + 1)).toEqual({ spans: 0, roots: 0, traces: 0, traceSpans: 0, spansPerTrace: null, tracesComplete: true })
+    expect(new SpanWindow().counts(BASE, BASE + 1)).toEqual({
+      spans: 0,
+      roots: 0,
+      traces: 0,
+      traceSpans: 0,
+      spansPerTrace: null,
+      tracesComplete: true
+    })
   })
 })
 
 describe('SpanTally', () => {
   test('totals, roots, CPU and windows; reset forgets all', () => {
     const t = new SpanTally()
-    const b = batchOf([[1, true, 1], [2, false, 1], [3, true, 2]])
+    const b = batchOf([
+      [1, true, 1],
+      [2, false, 1],
+      [3, true, 2]
+    ])
     t.accepted({ spans: 3, resourceSpans: 1, serviceNames: ['svc'] }, 120, b)
     t.rejected()
     t.addCpu({ user: 1500, system: 500 })
-    expect(t.snapshot()).toEqual({ spans: 3, roots: 2, requests: 1, bytes: 120, rejected: 1, serviceNames: ['svc'], cpuSeconds: 0.002, cpuScope: 'decode' })
+    expect(t.snapshot()).toEqual({
+      spans: 3,
+      roots: 2,
+      requests: 1,
+      bytes: 120,
+      rejected: 1,
+      serviceNames: ['svc'],
+      cpuSeconds: 0.002,
+      cpuScope: 'decode'
+    })
     expect(t.windowCounts(BASE, BASE + 3)).toMatchObject({ spans: 2, roots: 1, traces: 1, traceSpans: 2 })
     t.reset()
-    expect(t.snapshot()).toEqual({ spans: 0, roots: 0, requests: 0, bytes: 0, rejected: 0, serviceNames: [], cpuSeconds: 0, cpuScope: 'decode' })
+    expect(t.snapshot()).toEqual({
+      spans: 0,
+      roots: 0,
+      requests: 0,
+      bytes: 0,
+      rejected: 0,
+      serviceNames: [],
+      cpuSeconds: 0,
+      cpuScope: 'decode'
+    })
     expect(t.windowCounts(BASE, BASE + 10)).toMatchObject({ spans: 0, traces: 0 })
   })
 

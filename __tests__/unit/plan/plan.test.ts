@@ -47,7 +47,13 @@ describe('makePlan (RMIT)', () => {
   test('orders are shuffled per block, not the same sequence repeated', () => {
     const plan = makePlan(arms, 20, 99)
     const orders = new Set<string>()
-    for (let b = 0; b < 20; b++) orders.add(plan.steps.filter((s) => s.block === b).map((s) => s.armId).join(','))
+    for (let b = 0; b < 20; b++)
+      orders.add(
+        plan.steps
+          .filter((s) => s.block === b)
+          .map((s) => s.armId)
+          .join(',')
+      )
     expect(orders.size).toBeGreaterThan(5)
     // Each arm appears first in some block: no arm is systematically favoured by position.
     const firsts = new Set(plan.steps.filter((s) => s.order === 0).map((s) => s.armId))
@@ -73,7 +79,10 @@ describe('makePlan (RMIT)', () => {
 describe('extra arms (issue: compare sampling strategies as arms)', () => {
   test('custom arms are traced head arms with the user env on top of tracing on', () => {
     const arms = buildArms([1], null, [
-      { name: 'adaptive', env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.05', MY_SAMPLER: 'on' } },
+      {
+        name: 'adaptive',
+        env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.05', MY_SAMPLER: 'on' }
+      },
       { name: 'dark', env: { OTEL_TRACES_SAMPLER: 'always_off' } }
     ])
     expect(arms.map((a) => [a.id, a.kind, a.tracing])).toEqual([

@@ -2,7 +2,13 @@
 import { armChartLabel, barChart, chartText, niceCeiling, renderChart } from '../../../src/report/chart.js'
 import type { ArmSummary } from '../../../src/report/summary.js'
 
-function summary(armId: string, samplingRate: number | null, qps: number, p99Us: number, cpuSecPerKReq?: number): ArmSummary {
+function summary(
+  armId: string,
+  samplingRate: number | null,
+  qps: number,
+  p99Us: number,
+  cpuSecPerKReq?: number
+): ArmSummary {
   return {
     armId,
     label: armId,
@@ -113,7 +119,11 @@ describe('barChart', () => {
 })
 
 describe('renderChart', () => {
-  const arms = [summary('off', null, 13120, 4350), summary('on@0.01', 0.01, 10450, 5620), summary('on@1', 1, 8760, 7010)]
+  const arms = [
+    summary('off', null, 13120, 4350),
+    summary('on@0.01', 0.01, 10450, 5620),
+    summary('on@1', 1, 8760, 7010)
+  ]
 
   test('QPS and P99 charts with the same categories', () => {
     const bs = blocks(renderChart(arms))
@@ -129,7 +139,16 @@ describe('renderChart', () => {
   })
 
   test('a third chart with CPU per request only when every arm has CPU data', () => {
-    const withCpu = arms.map((s, i) => ({ ...s, resources: { cpuSecPerKReq: [0.072, 0.118, 0.161][i], cpuPctAvg: 98, cpuPctPeak: 100, rssAvgBytes: 8e7, rssPeakBytes: 9e7 } }))
+    const withCpu = arms.map((s, i) => ({
+      ...s,
+      resources: {
+        cpuSecPerKReq: [0.072, 0.118, 0.161][i],
+        cpuPctAvg: 98,
+        cpuPctPeak: 100,
+        rssAvgBytes: 8e7,
+        rssPeakBytes: 9e7
+      }
+    }))
     const bs = blocks(renderChart(withCpu))
     expect(bs).toHaveLength(3)
     expect(bs[2]).toContain('    title "CPU-seconds per 1,000 requests (lower is better)"')

@@ -12,10 +12,19 @@ import { makeRound } from '../../helpers/rounds.js'
 const ARMS = buildArms([1])
 
 /** A traced round: `spans` counted over the service's life, `windowSpans` of them in the measured window, service CPU 2 s. */
-function traced(block: number, cpu: Partial<Pick<RoundResult, 'receiverCpuSec' | 'receiverThreadCpuSec'>>, spans = 10_000, windowSpans = 8_000): RoundResult {
+function traced(
+  block: number,
+  cpu: Partial<Pick<RoundResult, 'receiverCpuSec' | 'receiverThreadCpuSec'>>,
+  spans = 10_000,
+  windowSpans = 8_000
+): RoundResult {
   const resources = { cpuSeconds: 2, cpuPctAvg: 40, cpuPctPeak: 60, rssAvgBytes: 1e8, rssPeakBytes: 1.2e8, samples: 25 }
   const r = makeRound({ block, armId: 'on@1', qps: 1000, spans, resources })
-  return { ...r, window: { spans: windowSpans, roots: windowSpans / 2, traces: windowSpans / 2, traceSpans: windowSpans }, ...cpu }
+  return {
+    ...r,
+    window: { spans: windowSpans, roots: windowSpans / 2, traces: windowSpans / 2, traceSpans: windowSpans },
+    ...cpu
+  }
 }
 
 function summaryOf(rounds: RoundResult[]) {
@@ -37,7 +46,9 @@ describe('summariseArms: receiver CPU share', () => {
   })
 
   test('rounds of mixed or missing scope give no share rather than a mixed one', () => {
-    expect(summaryOf([traced(0, { receiverThreadCpuSec: 0.05 }), traced(1, { receiverCpuSec: 0.01 })]).receiverCpuShare).toBeUndefined()
+    expect(
+      summaryOf([traced(0, { receiverThreadCpuSec: 0.05 }), traced(1, { receiverCpuSec: 0.01 })]).receiverCpuShare
+    ).toBeUndefined()
     expect(summaryOf([traced(0, {}), traced(1, {})]).receiverCpuShare).toBeUndefined()
   })
 
@@ -51,12 +62,16 @@ describe('summariseArms: receiver CPU share', () => {
 describe('receiverLines: the report names what the share covers', () => {
   test('whole thread', () => {
     const lines = receiverLines(summariseArms(ARMS, [traced(0, { receiverThreadCpuSec: 0.05 })]))
-    expect(lines[0]).toBe("receiver CPU (its whole worker thread: transport, decoding, counting, GC) as a share of the service's CPU: on&#64;1 2.00%")
+    expect(lines[0]).toBe(
+      "receiver CPU (its whole worker thread: transport, decoding, counting, GC) as a share of the service's CPU: on&#64;1 2.00%"
+    )
   })
 
   test('decode-only says the transport is not included', () => {
     const lines = receiverLines(summariseArms(ARMS, [traced(0, { receiverCpuSec: 0.01 })]))
-    expect(lines[0]).toMatch(/^receiver CPU \(decoding and counting only; the HTTP\/gRPC transport, several times more, is not included\) as a share of the service's CPU: on&#64;1 0\.40%$/)
+    expect(lines[0]).toMatch(
+      /^receiver CPU \(decoding and counting only; the HTTP\/gRPC transport, several times more, is not included\) as a share of the service's CPU: on&#64;1 0\.40%$/
+    )
   })
 
   test('no share, no line', () => {

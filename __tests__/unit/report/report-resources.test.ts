@@ -42,10 +42,27 @@ function makeRound(block: number, order: number, armId: string, withResources: b
       timeouts: 0,
       qps: ok / durationSec,
       errorRate: 0,
-      latency: { count: ok, meanUs: p99 / 3, p50Us: p99 / 3.2, p90Us: p99 / 1.8, p95Us: p99 / 1.4, p99Us: p99, p999Us: p99 * 1.6, maxUs: p99 * 3 }
+      latency: {
+        count: ok,
+        meanUs: p99 / 3,
+        p50Us: p99 / 3.2,
+        p90Us: p99 / 1.8,
+        p95Us: p99 / 1.4,
+        p99Us: p99,
+        p999Us: p99 * 1.6,
+        maxUs: p99 * 3
+      }
     },
     warmup: { ok: Math.round(qps * 2), durationSec: 2 },
-    otlp: armId === 'off' ? { spans: 0, requests: 0, bytes: 0, rejected: 0 } : { spans: armId === 'on@1' ? ok * 3 : Math.round(ok * 0.03), requests: 12, bytes: armId === 'on@1' ? ok * 900 : ok * 9, rejected: 0 }
+    otlp:
+      armId === 'off'
+        ? { spans: 0, requests: 0, bytes: 0, rejected: 0 }
+        : {
+            spans: armId === 'on@1' ? ok * 3 : Math.round(ok * 0.03),
+            requests: 12,
+            bytes: armId === 'on@1' ? ok * 900 : ok * 9,
+            rejected: 0
+          }
   }
   if (withResources) {
     // CPU per request wobbles less than QPS (the point of the metric), and independently of it.
@@ -69,7 +86,9 @@ function makeInput(withResources: boolean): ReportInput {
     ['on@1', 'off', 'on@0.01'],
     ['on@0.01', 'on@1', 'off']
   ]
-  const rounds = Array.from({ length: BLOCKS }, (_, b) => orders[b % 3].map((id, o) => makeRound(b, o, id, withResources))).flat()
+  const rounds = Array.from({ length: BLOCKS }, (_, b) =>
+    orders[b % 3].map((id, o) => makeRound(b, o, id, withResources))
+  ).flat()
   const comparisons: Comparison[] = []
   const metrics: MetricName[] = withResources ? ['qps', 'p99', 'cpu'] : ['qps', 'p99']
   for (const armId of ['on@0.01', 'on@1']) {
@@ -102,11 +121,22 @@ function makeInput(withResources: boolean): ReportInput {
       target: 'http://127.0.0.1:{port}/api/v1/users/42',
       serviceName: 'checkout'
     },
-    machine: { cpuModel: 'AMD EPYC 7763 64-Core Processor', cores: 2, os: 'linux 6.8.0', node: 'v20.20.2', runner: 'github-hosted' },
+    machine: {
+      cpuModel: 'AMD EPYC 7763 64-Core Processor',
+      cores: 2,
+      os: 'linux 6.8.0',
+      node: 'v20.20.2',
+      runner: 'github-hosted'
+    },
     pinning: 'service on CPU 0, load generator on CPU 1 (taskset)',
     wallSec: 131.4,
     measuredSec: 90,
-    provenance: { headSha: '0123456789abcdef0123', ref: 'feature/faster', baseSha: 'fedcba9876543210fedc', baseRef: 'main' },
+    provenance: {
+      headSha: '0123456789abcdef0123',
+      ref: 'feature/faster',
+      baseSha: 'fedcba9876543210fedc',
+      baseRef: 'main'
+    },
     baseline: { source: 'none', status: 'not-configured' }
   }
 }

@@ -13,7 +13,19 @@ import {
 } from '../../../src/service/procstat.js'
 
 /** A /proc/<pid>/stat line with the fields the parser reads set (fields 3–24), others 0. */
-function statLine(p: { pid: number; comm: string; state?: string; ppid: number; pgrp: number; utime: number; stime: number; cutime: number; cstime: number; start: number; rssPages: number }): string {
+function statLine(p: {
+  pid: number
+  comm: string
+  state?: string
+  ppid: number
+  pgrp: number
+  utime: number
+  stime: number
+  cutime: number
+  cstime: number
+  start: number
+  rssPages: number
+}): string {
   const f = new Array<string | number>(52).fill(0)
   // f[k] is field k (1-based as in proc(5)).
   f[3] = p.state ?? 'S'
@@ -38,7 +50,18 @@ function snap(uptimeTicks: number, atMs: number, procs: ProcEntry[]): TreeSnapsh
 
 describe('parseProcStat', () => {
   test('reads fields after the last ")" so a comm with spaces and parentheses cannot shift them', () => {
-    const text = statLine({ pid: 4242, comm: 'node (worker) 1)', ppid: 7, pgrp: 4200, utime: 150, stime: 30, cutime: 5, cstime: 2, start: 98765, rssPages: 2560 })
+    const text = statLine({
+      pid: 4242,
+      comm: 'node (worker) 1)',
+      ppid: 7,
+      pgrp: 4200,
+      utime: 150,
+      stime: 30,
+      cutime: 5,
+      cstime: 2,
+      start: 98765,
+      rssPages: 2560
+    })
     expect(parseProcStat(text, 4096)).toEqual({
       pid: 4242,
       ppid: 7,
@@ -77,7 +100,11 @@ describe('selectTree', () => {
   ]
 
   test('the process group of the root plus its descendants, nothing else', () => {
-    expect(selectTree(all, 100).map((p) => p.pid).sort((a, b) => a - b)).toEqual([100, 101, 102, 103, 104])
+    expect(
+      selectTree(all, 100)
+        .map((p) => p.pid)
+        .sort((a, b) => a - b)
+    ).toEqual([100, 101, 102, 103, 104])
   })
 
   test('an unknown root selects nothing', () => {
@@ -141,9 +168,18 @@ describe('treeCpuTicks', () => {
 describe('UsageAccumulator / summarizeSnapshots', () => {
   const rss = (mb: number): number => mb * 2 ** 20
   const snaps = [
-    snap(1000, 0, [proc(100, { ownTicks: 0, rssBytes: rss(2) }), proc(101, { ppid: 100, ownTicks: 0, rssBytes: rss(40) })]),
-    snap(1020, 200, [proc(100, { ownTicks: 0, rssBytes: rss(2) }), proc(101, { ppid: 100, ownTicks: 10, rssBytes: rss(50) })]),
-    snap(1040, 400, [proc(100, { ownTicks: 0, rssBytes: rss(2) }), proc(101, { ppid: 100, ownTicks: 30, rssBytes: rss(60) })])
+    snap(1000, 0, [
+      proc(100, { ownTicks: 0, rssBytes: rss(2) }),
+      proc(101, { ppid: 100, ownTicks: 0, rssBytes: rss(40) })
+    ]),
+    snap(1020, 200, [
+      proc(100, { ownTicks: 0, rssBytes: rss(2) }),
+      proc(101, { ppid: 100, ownTicks: 10, rssBytes: rss(50) })
+    ]),
+    snap(1040, 400, [
+      proc(100, { ownTicks: 0, rssBytes: rss(2) }),
+      proc(101, { ppid: 100, ownTicks: 30, rssBytes: rss(60) })
+    ])
   ]
 
   test('CPU seconds, average and peak CPU % (100 = one core), RSS summed over the tree', () => {
@@ -158,7 +194,10 @@ describe('UsageAccumulator / summarizeSnapshots', () => {
   })
 
   test('a short final interval (stop right after a tick) counts towards the total but not the peak', () => {
-    const last = snap(1041, 410, [proc(100, { ownTicks: 0, rssBytes: rss(2) }), proc(101, { ppid: 100, ownTicks: 35, rssBytes: rss(60) })])
+    const last = snap(1041, 410, [
+      proc(100, { ownTicks: 0, rssBytes: rss(2) }),
+      proc(101, { ppid: 100, ownTicks: 35, rssBytes: rss(60) })
+    ])
     const u = summarizeSnapshots([...snaps, last], 100, 200)
     expect(u.cpuSeconds).toBeCloseTo(0.35, 12)
     expect(u.cpuPctPeak).toBe(100) // the 10 ms interval alone would say 500%
@@ -169,6 +208,13 @@ describe('UsageAccumulator / summarizeSnapshots', () => {
     const u = summarizeSnapshots([snaps[0], { ...snaps[1], atMs: 50 }], 100, 200)
     expect(u.cpuPctPeak).toBe(u.cpuPctAvg)
     expect(u.cpuPctAvg).toBeCloseTo(200, 9)
-    expect(new UsageAccumulator(100, 200).result()).toEqual({ cpuSeconds: 0, cpuPctAvg: 0, cpuPctPeak: 0, rssAvgBytes: 0, rssPeakBytes: 0, samples: 0 })
+    expect(new UsageAccumulator(100, 200).result()).toEqual({
+      cpuSeconds: 0,
+      cpuPctAvg: 0,
+      cpuPctPeak: 0,
+      rssAvgBytes: 0,
+      rssPeakBytes: 0,
+      samples: 0
+    })
   })
 })

@@ -5,7 +5,13 @@ import { loadBaseline, validateResults } from '../../../src/results/read.js'
 import { machineDifferences } from '../../../src/results/baseline.js'
 import { appendRun } from '../../../src/results/history.js'
 import { analyse } from '../../../src/analysis/analyse.js'
-import { buildResults, RESULTS_SCHEMA, RESULTS_VERSION, settingsOf, type ResultsFile } from '../../../src/results/results.js'
+import {
+  buildResults,
+  RESULTS_SCHEMA,
+  RESULTS_VERSION,
+  settingsOf,
+  type ResultsFile
+} from '../../../src/results/results.js'
 import { parseConfig } from '../../../src/config/config.js'
 import { buildArms } from '../../../src/plan/plan.js'
 import type { Comparison, MachineInfo, RoundResult } from '../../../src/types.js'
@@ -51,9 +57,24 @@ describe('loadBaseline never throws and says why a baseline is unusable', () => 
   })
   test.each<[string, string, string, RegExp]>([
     ['not JSON', '{nope', 'malformed', /not valid JSON/],
-    ['wrong schema', JSON.stringify({ schema: 'x' }), 'malformed', /'schema' must be 'otlp-perf-gate\/results', got "x"/],
-    ['future version', JSON.stringify({ ...results([9000]), version: 99 }), 'future-version', /version 99 is newer than this gate understands \(1\)/],
-    ['bad round', JSON.stringify({ ...results([9000]), rounds: [{ armId: 'off', block: 0, load: { qps: 'fast' } }] }), 'malformed', /'rounds\[0\]\.load\.qps' must be a positive number, got "fast"/],
+    [
+      'wrong schema',
+      JSON.stringify({ schema: 'x' }),
+      'malformed',
+      /'schema' must be 'otlp-perf-gate\/results', got "x"/
+    ],
+    [
+      'future version',
+      JSON.stringify({ ...results([9000]), version: 99 }),
+      'future-version',
+      /version 99 is newer than this gate understands \(1\)/
+    ],
+    [
+      'bad round',
+      JSON.stringify({ ...results([9000]), rounds: [{ armId: 'off', block: 0, load: { qps: 'fast' } }] }),
+      'malformed',
+      /'rounds\[0\]\.load\.qps' must be a positive number, got "fast"/
+    ],
     ['no off rounds', JSON.stringify({ ...results([]), rounds: [] }), 'unusable', /no measured 'off' rounds/]
   ])('%s', (_name, content, status, message) => {
     const r = loadBaseline(tmpFile(content))
@@ -75,16 +96,28 @@ describe('loadBaseline never throws and says why a baseline is unusable', () => 
 describe('stored history: this run vs the run-to-run spread of main', () => {
   const mine = [8000, 8100, 7950, 8050, 8020, 7990, 8010, 8030].map((q, i) => round(i, 'off', q, 12_000 + i * 10))
   // Five main runs around 9,000 QPS with run-to-run offsets of about 1 %.
-  const history = [9000, 9080, 8930, 9050, 8990].map((level, k) => ({ ...results([0, 1, 2, 3, 4, 5].map((i) => level + (i % 3) * 20 - 20)), createdAt: `2026-11-2${k}T10:00:00.000Z` }))
+  const history = [9000, 9080, 8930, 9050, 8990].map((level, k) => ({
+    ...results([0, 1, 2, 3, 4, 5].map((i) => level + (i % 3) * 20 - 20)),
+    createdAt: `2026-11-2${k}T10:00:00.000Z`
+  }))
   const offOnly = buildArms([]).filter((a) => a.id === 'off')
   const stored = (h: ResultsFile[], m: MachineInfo = machine) => ({ history: h, machine: m })
-  const regression = (cs: { kind: string; metric: string }[]) => cs.find((c) => c.kind === 'regression' && c.metric === 'qps')
+  const regression = (cs: { kind: string; metric: string }[]) =>
+    cs.find((c) => c.kind === 'regression' && c.metric === 'qps')
 
   test('five runs: an 11 % regression FAILs; the history size and spread are reported', () => {
     const a = analyse(config, offOnly, mine, stored(history))
     expect(a.stored).toMatchObject({ source: 'stored', status: 'ok', sameMachine: true, sha: 'abc123', runs: 5 })
     const qps = regression(a.comparisons) as Comparison
-    expect(qps).toMatchObject({ kind: 'regression', paired: false, armId: 'off', referenceArmId: 'stored/off', n: 8, historyRuns: 5, decision: 'fail' })
+    expect(qps).toMatchObject({
+      kind: 'regression',
+      paired: false,
+      armId: 'off',
+      referenceArmId: 'stored/off',
+      n: 8,
+      historyRuns: 5,
+      decision: 'fail'
+    })
     expect(qps.overhead).toBeGreaterThan(0.1)
     expect(qps.overhead).toBeLessThan(0.13)
     expect(qps.cannotFail).toBeUndefined()
@@ -115,7 +148,9 @@ describe('stored history: this run vs the run-to-run spread of main', () => {
 
   test('a 0-QPS round is a named fault, not a RangeError', () => {
     const broken = [...mine.slice(0, 7), round(7, 'off', 0, 12_000)]
-    expect(() => analyse(config, offOnly, broken, stored(history))).toThrow(/this run, arm off, block 8: qps must be a positive number, got 0/)
+    expect(() => analyse(config, offOnly, broken, stored(history))).toThrow(
+      /this run, arm off, block 8: qps must be a positive number, got 0/
+    )
   })
 
   test('history.json: loadBaseline reads every run; appendRun keeps the newest K and skips runs without off rounds', () => {
@@ -124,8 +159,13 @@ describe('stored history: this run vs the run-to-run spread of main', () => {
     expect(r.status === 'ok' && r.history.map((h) => h.createdAt)).toEqual(history.map((h) => h.createdAt))
     expect(appendRun(history, results([9000]), 3).runs).toHaveLength(3)
     expect(appendRun(history.slice(0, 2), { ...results([]), rounds: [] }, 5).runs).toHaveLength(2)
-    const bad = tmpFile(JSON.stringify({ ...appendRun(history.slice(0, 1), history[1], 5), runs: [history[0], { schema: 'x' }] }))
-    expect(loadBaseline(bad)).toMatchObject({ status: 'malformed', message: expect.stringMatching(/run 2 of the history/) })
+    const bad = tmpFile(
+      JSON.stringify({ ...appendRun(history.slice(0, 1), history[1], 5), runs: [history[0], { schema: 'x' }] })
+    )
+    expect(loadBaseline(bad)).toMatchObject({
+      status: 'malformed',
+      message: expect.stringMatching(/run 2 of the history/)
+    })
   })
 
   test('machineDifferences ignores runner names and Node versions', () => {

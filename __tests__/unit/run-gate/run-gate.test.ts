@@ -7,25 +7,54 @@ import { parseConfig } from '../../../src/config/config.js'
 import { clearSecrets, registerSecret } from '../../../src/security/redact.js'
 import { sampleResults } from '../../helpers/results.js'
 
-const facts = (over: Partial<VerdictFacts>): VerdictFacts => ({ verdict: 'pass', failCheck: false, reasons: ['r1', 'r2'], onInconclusive: 'warn', ...over })
+const facts = (over: Partial<VerdictFacts>): VerdictFacts => ({
+  verdict: 'pass',
+  failCheck: false,
+  reasons: ['r1', 'r2'],
+  onInconclusive: 'warn',
+  ...over
+})
 
 describe('verdictMessage', () => {
   test.each([
     ['pass: information with the reasons', facts({}), { level: 'info', text: 'OTLP perf gate: PASS\nr1\nr2' }],
-    ['fail: a failure with the reasons', facts({ verdict: 'fail', failCheck: true }), { level: 'failure', text: 'OTLP perf gate: FAIL\nr1\nr2' }],
-    ['inconclusive, on-inconclusive warn: a warning', facts({ verdict: 'inconclusive' }), { level: 'warning', text: 'OTLP perf gate inconclusive:\nr1\nr2' }],
+    [
+      'fail: a failure with the reasons',
+      facts({ verdict: 'fail', failCheck: true }),
+      { level: 'failure', text: 'OTLP perf gate: FAIL\nr1\nr2' }
+    ],
+    [
+      'inconclusive, on-inconclusive warn: a warning',
+      facts({ verdict: 'inconclusive' }),
+      { level: 'warning', text: 'OTLP perf gate inconclusive:\nr1\nr2' }
+    ],
     [
       'inconclusive, on-inconclusive fail: a failure',
       facts({ verdict: 'inconclusive', failCheck: true, onInconclusive: 'fail' }),
       { level: 'failure', text: 'OTLP perf gate: INCONCLUSIVE\nr1\nr2' }
     ],
-    ['inconclusive, on-inconclusive pass: information', facts({ verdict: 'inconclusive', onInconclusive: 'pass' }), { level: 'info', text: 'OTLP perf gate: INCONCLUSIVE\nr1\nr2' }],
-    ['error: a failure quoting the error, not the reasons', facts({ verdict: 'error', failCheck: true, error: 'boom' }), { level: 'failure', text: 'OTLP perf gate could not measure: boom' }],
-    ['error without a message', facts({ verdict: 'error', failCheck: true }), { level: 'failure', text: 'OTLP perf gate could not measure: unknown error' }],
+    [
+      'inconclusive, on-inconclusive pass: information',
+      facts({ verdict: 'inconclusive', onInconclusive: 'pass' }),
+      { level: 'info', text: 'OTLP perf gate: INCONCLUSIVE\nr1\nr2' }
+    ],
+    [
+      'error: a failure quoting the error, not the reasons',
+      facts({ verdict: 'error', failCheck: true, error: 'boom' }),
+      { level: 'failure', text: 'OTLP perf gate could not measure: boom' }
+    ],
+    [
+      'error without a message',
+      facts({ verdict: 'error', failCheck: true }),
+      { level: 'failure', text: 'OTLP perf gate could not measure: unknown error' }
+    ],
     [
       'cancelled: a failure naming the signal and the rounds done',
       facts({ verdict: 'error', error: 'cancelled (SIGTERM) …', cancelled: { signal: 'SIGTERM', roundsDone: 3 } }),
-      { level: 'failure', text: 'OTLP perf gate cancelled (SIGTERM) after 3 completed rounds: partial results written, no verdict' }
+      {
+        level: 'failure',
+        text: 'OTLP perf gate cancelled (SIGTERM) after 3 completed rounds: partial results written, no verdict'
+      }
     ]
   ])('%s', (_name, f, expected) => {
     expect(verdictMessage(f)).toEqual(expected)
@@ -43,7 +72,8 @@ describe('runReport', () => {
     clearSecrets()
     fs.rmSync(dir, { recursive: true, force: true })
   })
-  const config = (file: string, outputDir = path.join(dir, 'out')) => parseConfig({ mode: 'report', 'results-file': file, 'output-dir': outputDir })
+  const config = (file: string, outputDir = path.join(dir, 'out')) =>
+    parseConfig({ mode: 'report', 'results-file': file, 'output-dir': outputDir })
 
   test('renders and writes a valid results file, with its verdict message; no history', () => {
     const file = path.join(dir, 'results.json')
@@ -51,7 +81,11 @@ describe('runReport', () => {
     const r = runReport(config(file))
     if (!r.ok) throw new Error(r.message)
     expect(r.message).toEqual({ level: 'info', text: 'OTLP perf gate: PASS\nQPS overhead of on@1 within budget' })
-    expect(r.paths).toEqual({ reportPath: path.join(dir, 'out', 'report.md'), resultsPath: path.join(dir, 'out', 'results.json'), historyPath: null })
+    expect(r.paths).toEqual({
+      reportPath: path.join(dir, 'out', 'report.md'),
+      resultsPath: path.join(dir, 'out', 'results.json'),
+      historyPath: null
+    })
     expect(fs.readFileSync(r.paths!.reportPath, 'utf8')).toBe(r.markdown)
     expect(r.markdown).toContain('OTLP perf gate')
   })
@@ -70,7 +104,9 @@ describe('runReport', () => {
     const file = path.join(dir, 'missing.json')
     const r = runReport(config(file))
     expect(r.ok).toBe(false)
-    expect(!r.ok && r.message).toMatch(new RegExp(`^'results-file' '${file.replace(/[.]/g, '\\.')}' is not a usable results file: `))
+    expect(!r.ok && r.message).toMatch(
+      new RegExp(`^'results-file' '${file.replace(/[.]/g, '\\.')}' is not a usable results file: `)
+    )
     expect(fs.existsSync(path.join(dir, 'out'))).toBe(false)
   })
 

@@ -32,7 +32,16 @@ function load(qps: number, p99Us: number, extra: Partial<LoadResult> = {}): Load
     timeouts: 0,
     qps,
     errorRate: 0,
-    latency: { count: qps, meanUs: p99Us / 2, p50Us: p99Us / 2, p90Us: p99Us, p95Us: p99Us, p99Us, p999Us: p99Us, maxUs: p99Us },
+    latency: {
+      count: qps,
+      meanUs: p99Us / 2,
+      p50Us: p99Us / 2,
+      p90Us: p99Us,
+      p95Us: p99Us,
+      p99Us,
+      p999Us: p99Us,
+      maxUs: p99Us
+    },
     ...extra
   }
 }
@@ -153,10 +162,19 @@ function phasedRounds(blocks: number, openRate = 1000): RoundResult[] {
     const k = 1 + ((b % 3) - 1) * 0.01
     const phases = (qps200: number, openP99: number, openQps: number): PhaseResult[] => [
       { id: 'c=200', kind: 'closed', connections: 200, load: load(qps200 * k, 20_000) },
-      { id: 'open', kind: 'open', connections: 60, rate: openRate, load: load(openQps, openP99 * k), sendLag: { p99Us: 100, maxUs: 300 } }
+      {
+        id: 'open',
+        kind: 'open',
+        connections: 60,
+        rate: openRate,
+        load: load(openQps, openP99 * k),
+        sendLag: { p99Us: 100, maxUs: 300 }
+      }
     ]
     out.push(round(b, 'off', 10_000 * k, 5000, phases(11_000, 2000, 1000)))
-    out.push(round(b, 'on@1', 8000 * k * (b % 2 ? 1.002 : 0.998), 6000, phases(9900, 3000 * (b % 2 ? 1.01 : 0.99), 700)))
+    out.push(
+      round(b, 'on@1', 8000 * k * (b % 2 ? 1.002 : 0.998), 6000, phases(9900, 3000 * (b % 2 ? 1.01 : 0.99), 700))
+    )
   }
   return out
 }
@@ -168,8 +186,12 @@ describe('phase-aware metrics and comparisons', () => {
     expect(metricValue(rounds[0], 'qps')).toBeCloseTo(10_000 * 0.99, 6)
     expect(metricValue(rounds[0], 'qps', 'c=200')).toBeCloseTo(11_000 * 0.99, 6)
     expect(metricValue(rounds[0], 'p99', 'open')).toBeCloseTo(2000 * 0.99, 6)
-    expect(() => metricValue(rounds[0], 'qps', 'c=999')).toThrow("arm 'off' block 0: no phase 'c=999' in this round (phases: 'c=200', 'open')")
-    expect(() => metricValue(rounds[0], 'cpu', 'open')).toThrow("only measured in the primary phase, not in phase 'open'")
+    expect(() => metricValue(rounds[0], 'qps', 'c=999')).toThrow(
+      "arm 'off' block 0: no phase 'c=999' in this round (phases: 'c=200', 'open')"
+    )
+    expect(() => metricValue(rounds[0], 'cpu', 'open')).toThrow(
+      "only measured in the primary phase, not in phase 'open'"
+    )
   })
 
   test('pairedLogRatios per phase', () => {
@@ -180,7 +202,9 @@ describe('phase-aware metrics and comparisons', () => {
 
   test('a round missing a phase fails loudly instead of pairing fewer blocks', () => {
     const broken = rounds.map((r, i) => (i === 3 ? { ...r, phases: undefined } : r))
-    expect(() => pairedLogRatios(broken, 'on@1', 'off', 'p99', 'open')).toThrow("no phase 'open' in this round (phases: none)")
+    expect(() => pairedLogRatios(broken, 'on@1', 'off', 'p99', 'open')).toThrow(
+      "no phase 'open' in this round (phases: none)"
+    )
   })
 
   test('compare with a phase tags the comparison and uses that phase', () => {
@@ -194,7 +218,13 @@ describe('phase-aware metrics and comparisons', () => {
   })
 
   test('compareArms: extra levels reported, open-loop P99 gated for head arms only', () => {
-    const config = parseConfig({ 'start-command': 'x', 'sampling-rates': '1', connections: '50,200', 'open-loop-rate': 'auto', 'max-p99-open-overhead': '30' })
+    const config = parseConfig({
+      'start-command': 'x',
+      'sampling-rates': '1',
+      connections: '50,200',
+      'open-loop-rate': 'auto',
+      'max-p99-open-overhead': '30'
+    })
     const plan = makePlan(buildArms(config.samplingRates), config.rounds, 1)
     const cs = compareArms(config, plan, rounds)
     expect(cs.map((c) => `${c.armId}:${c.metric}:${c.phase ?? 'primary'}:${c.budget}`)).toEqual([
@@ -212,17 +242,32 @@ describe('phase-aware metrics and comparisons', () => {
   })
 
   test('compareArms: base traced arms get phase comparisons vs base/off, never gated', () => {
-    const config = parseConfig({ 'start-command': 'x', 'base-start-command': 'y', 'base-tracing': 'true', 'sampling-rates': '1', 'open-loop-rate': '100', 'max-p99-open-overhead': '30', rounds: '10' })
+    const config = parseConfig({
+      'start-command': 'x',
+      'base-start-command': 'y',
+      'base-tracing': 'true',
+      'sampling-rates': '1',
+      'open-loop-rate': '100',
+      'max-p99-open-overhead': '30',
+      rounds: '10'
+    })
     const plan = makePlan(buildArms(config.samplingRates, config.base), config.rounds, 1)
     const base = phasedRounds(8).map((r) => ({ ...r, armId: `base/${r.armId}` }))
     const cs = compareArms(config, plan, [...phasedRounds(8), ...base]).filter((c) => c.phase !== undefined)
-    expect(cs.map((c) => `${c.armId}>${c.referenceArmId}:${c.budget}`)).toEqual(['on@1>off:0.3', 'base/on@1>base/off:null'])
+    expect(cs.map((c) => `${c.armId}>${c.referenceArmId}:${c.budget}`)).toEqual([
+      'on@1>off:0.3',
+      'base/on@1>base/off:null'
+    ])
   })
 })
 
 const SCENARIO_INPUTS = { connections: '50,200', 'open-loop-rate': 'auto', 'max-p99-open-overhead': '30' }
 
-function reportInput(rounds: RoundResult[], extra: Partial<ReportInput> = {}, inputs: Record<string, string> = SCENARIO_INPUTS): ReportInput {
+function reportInput(
+  rounds: RoundResult[],
+  extra: Partial<ReportInput> = {},
+  inputs: Record<string, string> = SCENARIO_INPUTS
+): ReportInput {
   const config = parseConfig({ 'start-command': 'x', 'sampling-rates': '1', ...inputs })
   const arms = buildArms(config.samplingRates)
   const plan = makePlan(arms, config.rounds, 1)
@@ -253,14 +298,28 @@ function reportInput(rounds: RoundResult[], extra: Partial<ReportInput> = {}, in
     },
     machine: { cpuModel: 'cpu', cores: 2, os: 'linux', node: 'v20', runner: 'local' },
     pinning: 'off',
-    openLoop: { rate: 1000, source: 'auto', calibration: { armId: 'off', connections: 50, qps: 1667, p99Us: 9000, meanUs: 3000, fraction: 0.6 } },
+    openLoop: {
+      rate: 1000,
+      source: 'auto',
+      calibration: { armId: 'off', connections: 50, qps: 1667, p99Us: 9000, meanUs: 3000, fraction: 0.6 }
+    },
     ...extra
   }
 }
 
 describe('report sections', () => {
   const spike: SpikeResult[] = [
-    { armId: 'off', stages: spikeStages({ peak: 20, durationSec: 4 }).map((s) => ({ connections: s.connections, durationSec: 0.4, qps: 500 * s.connections, p99Us: 1000 * s.connections, errors: 0, errorRate: 0 })) },
+    {
+      armId: 'off',
+      stages: spikeStages({ peak: 20, durationSec: 4 }).map((s) => ({
+        connections: s.connections,
+        durationSec: 0.4,
+        qps: 500 * s.connections,
+        p99Us: 1000 * s.connections,
+        errors: 0,
+        errorRate: 0
+      }))
+    },
     {
       armId: 'on@1',
       stages: [{ connections: 4, durationSec: 0.4, qps: 1500, p99Us: 4200, errors: 7, errorRate: 0.0123 }],
@@ -280,7 +339,9 @@ describe('report sections', () => {
     expect(md).toContain("1,000 requests/s offered to every arm: 60% of the off arm's 1,667 QPS in a calibration round")
     // off: closed-loop P99 5.00 ms, open-loop 2.00 ms; on@1 achieved 700 of 1000 → flagged.
     expect(md).toMatch(/\| tracing off +\| +1,000 \| +5\.00 \| +2\.00 \|/)
-    expect(md).toMatch(/\| tracing on, 100% sampled \| +700 ⚠️ \| +6\.00 \| +3\.00 \| +\+50\.0% .*❌ fail \(> 30\.0% budget\)/)
+    expect(md).toMatch(
+      /\| tracing on, 100% sampled \| +700 ⚠️ \| +6\.00 \| +3\.00 \| +\+50\.0% .*❌ fail \(> 30\.0% budget\)/
+    )
     expect(md).toContain('⚠️ on&#64;1 served less than 90% of the offered rate')
     expect(md).toContain('no coordinated omission')
   })
@@ -290,7 +351,9 @@ describe('report sections', () => {
     expect(md).toMatch(/\| +2 \| +8 \| +0\.4 s \| +4,000 \/ 8\.00 \/ 0 \| +💥 service died \|/)
     expect(md).toMatch(/\| +5 \| +20 \| +0\.4 s \| +10,000 \/ 20\.00 \/ 0 \| +— \|/)
     expect(md).toMatch(/\| +1 \| +4 \| +0\.4 s \| +2,000 \/ 4\.00 \/ 0 \| +1,500 \/ 4\.20 \/ 7 \(1\.2%\) \|/)
-    expect(md).toContain('💥 tracing on, 100% sampled: the service died during stage 2/10 (8 connections): Service \\`x\\` exited (code 1)')
+    expect(md).toContain(
+      '💥 tracing on, 100% sampled: the service died during stage 2/10 (8 connections): Service \\`x\\` exited (code 1)'
+    )
     expect(md).not.toContain('log line')
   })
 
@@ -322,8 +385,14 @@ describe('results JSON validation of the scenario fields (a fork artifact must n
         machine: { cpuModel: 'cpu', cores: 2 },
         settings: { connections: 5, roundDurationSec: 1, warmupSec: 0, target: 't' },
         rounds: phasedRounds(1),
-        openLoop: { rate: 1000, source: 'auto', calibration: { armId: 'off', connections: 5, qps: 1667, p99Us: 1, meanUs: 1, fraction: 0.6 } },
-        spike: [{ armId: 'off', stages: [{ connections: 4, durationSec: 0.4, qps: 10, p99Us: NaN, errors: 0, errorRate: 0 }] }]
+        openLoop: {
+          rate: 1000,
+          source: 'auto',
+          calibration: { armId: 'off', connections: 5, qps: 1667, p99Us: 1, meanUs: 1, fraction: 0.6 }
+        },
+        spike: [
+          { armId: 'off', stages: [{ connections: 4, durationSec: 0.4, qps: 10, p99Us: NaN, errors: 0, errorRate: 0 }] }
+        ]
       })
     )
 
@@ -337,14 +406,26 @@ describe('results JSON validation of the scenario fields (a fork artifact must n
   })
 
   test.each<[string, (o: Record<string, any>) => void, string]>([
-    ['phases not an array', (o) => (o.rounds[0].phases = 'x'), "'rounds[0].phases' must be an array, got \"x\""],
+    ['phases not an array', (o) => (o.rounds[0].phases = 'x'), '\'rounds[0].phases\' must be an array, got "x"'],
     ['phase without id', (o) => delete o.rounds[0].phases[1].id, "'rounds[0].phases[1].id' must be a string"],
-    ['phase of unknown kind', (o) => (o.rounds[1].phases[0].kind = 'burst'), "'rounds[1].phases[0].kind' must be 'closed' or 'open', got \"burst\""],
-    ['phase qps a string', (o) => (o.rounds[0].phases[0].load.qps = '9'), "'rounds[0].phases[0].load.qps' must be a number"],
+    [
+      'phase of unknown kind',
+      (o) => (o.rounds[1].phases[0].kind = 'burst'),
+      "'rounds[1].phases[0].kind' must be 'closed' or 'open', got \"burst\""
+    ],
+    [
+      'phase qps a string',
+      (o) => (o.rounds[0].phases[0].load.qps = '9'),
+      "'rounds[0].phases[0].load.qps' must be a number"
+    ],
     ['open-loop rate zero', (o) => (o.openLoop.rate = 0), "'openLoop.rate' must be a positive number, got 0"],
     ['open-loop source', (o) => (o.openLoop.source = 'magic'), "'openLoop.source' must be 'auto' or 'input'"],
     ['spike not an array', (o) => (o.spike = {}), "'spike' must be an array, got {}"],
-    ['spike stage qps missing', (o) => delete o.spike[0].stages[0].qps, "'spike[0].stages[0].qps' must be a number, got nothing"],
+    [
+      'spike stage qps missing',
+      (o) => delete o.spike[0].stages[0].qps,
+      "'spike[0].stages[0].qps' must be a number, got nothing"
+    ],
     ['spike died not text', (o) => (o.spike[0].died = 3), "'spike[0].died' must be a string, got 3"]
   ])('%s', (_name, mutate, message) => {
     const o = valid()

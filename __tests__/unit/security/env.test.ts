@@ -39,7 +39,13 @@ describe('inheritedEnv', () => {
   })
 
   test('pass-env adds names, but never a forbidden one', () => {
-    const env = inheritedEnv(JOB_ENV, ['DATABASE_URL', 'NODE_OPTIONS', 'GITHUB_TOKEN', 'GITHUB_OUTPUT', 'ACTIONS_RUNTIME_TOKEN'])
+    const env = inheritedEnv(JOB_ENV, [
+      'DATABASE_URL',
+      'NODE_OPTIONS',
+      'GITHUB_TOKEN',
+      'GITHUB_OUTPUT',
+      'ACTIONS_RUNTIME_TOKEN'
+    ])
     expect(env.DATABASE_URL).toBe('postgres://u:p@db/x')
     expect(env.NODE_OPTIONS).toBe('--require /runner/hook.js')
     expect(env.GITHUB_TOKEN).toBeUndefined()
@@ -47,13 +53,20 @@ describe('inheritedEnv', () => {
     expect(env.ACTIONS_RUNTIME_TOKEN).toBeUndefined()
   })
 
-  test.each(['GITHUB_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_URL', 'INPUT_X', 'GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_STEP_SUMMARY', 'GITHUB_PATH', 'GITHUB_STATE'])(
-    '%s is forbidden',
-    (name) => {
-      expect(forbiddenReason(name)).not.toBeNull()
-      expect(isBaseEnvName(name)).toBe(false)
-    }
-  )
+  test.each([
+    'GITHUB_TOKEN',
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_URL',
+    'INPUT_X',
+    'GITHUB_OUTPUT',
+    'GITHUB_ENV',
+    'GITHUB_STEP_SUMMARY',
+    'GITHUB_PATH',
+    'GITHUB_STATE'
+  ])('%s is forbidden', (name) => {
+    expect(forbiddenReason(name)).not.toBeNull()
+    expect(isBaseEnvName(name)).toBe(false)
+  })
 
   test('GITHUB_SHA and friends are not forbidden (passable by name)', () => {
     expect(forbiddenReason('GITHUB_SHA')).toBeNull()
@@ -65,15 +78,39 @@ describe('inheritedEnv', () => {
 })
 
 describe('roundEnv gives the service no secret and no command file', () => {
-  const arm: ArmSpec = { id: 'on@1', label: '100%', build: 'head', kind: 'sampled', tracing: true, samplingRate: 1, env: { OTEL_TRACES_SAMPLER: 'parentbased_always_on' } }
+  const arm: ArmSpec = {
+    id: 'on@1',
+    label: '100%',
+    build: 'head',
+    kind: 'sampled',
+    tracing: true,
+    samplingRate: 1,
+    env: { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }
+  }
 
   test('job secrets, tokens and GITHUB_OUTPUT are absent; env input, arm and gate variables present', () => {
     const config = parseConfig({ 'start-command': 'node s.js', env: 'FEATURE=1', 'pass-env': 'DATABASE_URL' })
     const env = roundEnv(config, arm, 4321, 'http://127.0.0.1:9/', JOB_ENV)
-    for (const k of ['GITHUB_TOKEN', 'ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'AWS_SECRET_ACCESS_KEY', 'INPUT_GITHUB_TOKEN', 'GITHUB_OUTPUT', 'GITHUB_ENV', 'GITHUB_STEP_SUMMARY', 'NODE_OPTIONS']) {
+    for (const k of [
+      'GITHUB_TOKEN',
+      'ACTIONS_RUNTIME_TOKEN',
+      'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+      'AWS_SECRET_ACCESS_KEY',
+      'INPUT_GITHUB_TOKEN',
+      'GITHUB_OUTPUT',
+      'GITHUB_ENV',
+      'GITHUB_STEP_SUMMARY',
+      'NODE_OPTIONS'
+    ]) {
       expect(env[k]).toBeUndefined()
     }
-    expect(env).toMatchObject({ PATH: '/usr/bin:/bin', FEATURE: '1', DATABASE_URL: 'postgres://u:p@db/x', PORT: '4321', OTEL_TRACES_SAMPLER: 'parentbased_always_on' })
+    expect(env).toMatchObject({
+      PATH: '/usr/bin:/bin',
+      FEATURE: '1',
+      DATABASE_URL: 'postgres://u:p@db/x',
+      PORT: '4321',
+      OTEL_TRACES_SAMPLER: 'parentbased_always_on'
+    })
   })
 })
 
@@ -97,6 +134,8 @@ describe('config refuses forbidden names with a named error that does not quote 
   })
 
   test('pass-env must list variable names', () => {
-    expect(() => parseConfig({ 'start-command': 'node s.js', 'pass-env': 'A B' })).toThrow(/'pass-env' must list variable names, got 'A B'/)
+    expect(() => parseConfig({ 'start-command': 'node s.js', 'pass-env': 'A B' })).toThrow(
+      /'pass-env' must list variable names, got 'A B'/
+    )
   })
 })

@@ -36,7 +36,14 @@ describe('no embedded text can forge or open an HTML comment (the sticky marker)
   test('assemble redacts every known secret from the results and the report', () => {
     registerSecret('ghs_leaked_token_1234')
     const config = parseConfig({ 'start-command': 'node s.js' })
-    const { report, results } = assemble(config, null, 'error', 'GITHUB_TOKEN=ghs_leaked_token_1234', {}, { cpuModel: 'c', cores: 1, os: 'o', node: 'n', runner: 'r' })
+    const { report, results } = assemble(
+      config,
+      null,
+      'error',
+      'GITHUB_TOKEN=ghs_leaked_token_1234',
+      {},
+      { cpuModel: 'c', cores: 1, os: 'o', node: 'n', runner: 'r' }
+    )
     expect(JSON.stringify(results)).not.toContain('ghs_leaked_token_1234')
     expect(renderReport(report)).not.toContain('ghs_leaked_token_1234')
     expect(renderReport(report)).toContain('GITHUB_TOKEN=***')
@@ -44,9 +51,18 @@ describe('no embedded text can forge or open an HTML comment (the sticky marker)
 
   test('the SIGTERM warning is rendered from the results', () => {
     const config = parseConfig({ 'start-command': 'node s.js', 'stop-timeout': '5' })
-    const { report, results } = assemble(config, null, 'error', 'x', {}, { cpuModel: 'c', cores: 1, os: 'o', node: 'n', runner: 'r' }, undefined, {
-      stops: { stops: 4, forcedKills: 4, waitedMs: 20_000, escaped: 0 }
-    })
+    const { report, results } = assemble(
+      config,
+      null,
+      'error',
+      'x',
+      {},
+      { cpuModel: 'c', cores: 1, os: 'o', node: 'n', runner: 'r' },
+      undefined,
+      {
+        stops: { stops: 4, forcedKills: 4, waitedMs: 20_000, escaped: 0 }
+      }
+    )
     expect(results.serviceStops).toEqual({ stops: 4, forcedKills: 4, graceSec: 5, waitedSec: 20, escaped: 0 })
     expect(renderReport(report)).toContain('The service ignored SIGTERM** in 4 of 4 stops')
   })

@@ -1,4 +1,11 @@
-import { clearSecrets, redact, redactDeep, registerSecret, registerSecretsFromEnv, REDACTED } from '../../../src/security/redact.js'
+import {
+  clearSecrets,
+  redact,
+  redactDeep,
+  registerSecret,
+  registerSecretsFromEnv,
+  REDACTED
+} from '../../../src/security/redact.js'
 import { registerRunSecrets } from '../../../src/security/secrets.js'
 import { parseConfig } from '../../../src/config/config.js'
 
@@ -7,7 +14,9 @@ afterEach(() => clearSecrets())
 describe('redact', () => {
   test('replaces every registered value, also inside longer text and on several lines', () => {
     registerSecret('ghs_abcdef123456')
-    expect(redact('token=ghs_abcdef123456 and again ghs_abcdef123456\nx')).toBe(`token=${REDACTED} and again ${REDACTED}\nx`)
+    expect(redact('token=ghs_abcdef123456 and again ghs_abcdef123456\nx')).toBe(
+      `token=${REDACTED} and again ${REDACTED}\nx`
+    )
   })
 
   test('a multi-line secret is hidden line by line too', () => {

@@ -13,7 +13,14 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }))
 
 function results(): Record<string, unknown> {
   const config = parseConfig({ 'start-command': 'node s.js' })
-  const { results: r } = assemble(config, null, 'error', 'boom', { sha: 'a'.repeat(40) }, { cpuModel: 'c', cores: 2, os: 'Linux', node: 'v20', runner: 'r' })
+  const { results: r } = assemble(
+    config,
+    null,
+    'error',
+    'boom',
+    { sha: 'a'.repeat(40) },
+    { cpuModel: 'c', cores: 2, os: 'Linux', node: 'v20', runner: 'r' }
+  )
   return JSON.parse(JSON.stringify(r)) as Record<string, unknown>
 }
 

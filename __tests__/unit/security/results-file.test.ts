@@ -1,7 +1,13 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { loadBaseline, readJsonFile, readResultsFile, ResultsValidationError, UnreadableFileError } from '../../../src/results/read.js'
+import {
+  loadBaseline,
+  readJsonFile,
+  readResultsFile,
+  ResultsValidationError,
+  UnreadableFileError
+} from '../../../src/results/read.js'
 import type { ResultsFile } from '../../../src/results/results.js'
 import { sampleResults } from '../../helpers/results.js'
 
@@ -27,7 +33,7 @@ function fieldError(json: unknown): ResultsValidationError {
   throw new Error('accepted')
 }
 
-describe("mode: report validates every rendered field of the artifact", () => {
+describe('mode: report validates every rendered field of the artifact', () => {
   test('a file the gate wrote is accepted, through JSON', () => {
     expect(readResultsFile(write(goodResults())).comparisons).toHaveLength(1)
   })

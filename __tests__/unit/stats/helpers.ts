@@ -8,13 +8,23 @@ export function round(block: number, armId: string, value: number, order = 0): R
 }
 
 /** Rounds of a reference arm and a traced arm, one pair per block (blocks 0…n−1). */
-export function pairRounds(ref: readonly number[], arm: readonly number[], armId = 'on@0.01', refId = 'off'): RoundResult[] {
+export function pairRounds(
+  ref: readonly number[],
+  arm: readonly number[],
+  armId = 'on@0.01',
+  refId = 'off'
+): RoundResult[] {
   return ref.flatMap((r, b) => [round(b, refId, r, 0), round(b, armId, arm[b], 1)])
 }
 
 /** Rounds whose per-block log-ratio ln(arm/ref) is exactly-ish `d[b]` (ref fixed at 1000). */
 export function roundsFromLogRatios(d: readonly number[], armId = 'on@0.01', refId = 'off'): RoundResult[] {
-  return pairRounds(d.map(() => 1000), d.map((x) => 1000 * Math.exp(x)), armId, refId)
+  return pairRounds(
+    d.map(() => 1000),
+    d.map((x) => 1000 * Math.exp(x)),
+    armId,
+    refId
+  )
 }
 
 /** Seeded standard-normal generator (Box–Muller over mulberry32). */

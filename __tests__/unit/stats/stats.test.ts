@@ -79,7 +79,6 @@ describe.each(names)('reference dataset %s (SciPy / itertools, see reference.py)
     expect(signFlipTest(d, muQ, 'less')).toBe(ds.sfQpsFail)
     expect(signFlipTest(d, muP, 'greater')).toBe(ds.sfP99Fail)
   })
-
 })
 
 describe('sign-flip test', () => {
@@ -89,7 +88,13 @@ describe('sign-flip test', () => {
     expect(Math.abs(p - REF.n21.sfTwoSided)).toBeLessThan(0.005)
     expect(signFlipTest(d, 0, 'two-sided')).toBe(p)
     // A pattern count of 1 in 100001 is the floor, never 0.
-    expect(signFlipTest(d.map(() => 0.5), 0, 'greater')).toBeCloseTo(1 / 100_001, 12)
+    expect(
+      signFlipTest(
+        d.map(() => 0.5),
+        0,
+        'greater'
+      )
+    ).toBeCloseTo(1 / 100_001, 12)
   })
 
   test('p includes the observed pattern: floors 1/2^n one-sided, 2/2^n two-sided', () => {
@@ -120,7 +125,10 @@ describe('degenerate cases', () => {
     expect(pairedTTest([0.1], 0, 'two-sided').p).toBeNaN()
     expect(pairedTTest([], 0, 'two-sided').p).toBeNaN()
     const unpaired = [round(0, 'off', 100), round(1, 'on@0.01', 90)]
-    for (const [rounds, n] of [[roundsFromLogRatios([-0.2]), 1], [unpaired, 0]] as const) {
+    for (const [rounds, n] of [
+      [roundsFromLogRatios([-0.2]), 1],
+      [unpaired, 0]
+    ] as const) {
       const c = compare(rounds, 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 0.05 })
       expect(c.n).toBe(n)
       expect(c.ciLow).toBeNaN()
@@ -152,12 +160,19 @@ describe('degenerate cases', () => {
   })
 
   test('sd = 0 in compare(): the CI collapses onto the point; exactly at the budget PASSes, two blocks never decide', () => {
-    const c = compare(roundsFromLogRatios([-0.2, -0.2, -0.2]), 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 0.05 })
+    const c = compare(roundsFromLogRatios([-0.2, -0.2, -0.2]), 'on@0.01', 'off', 'qps', {
+      confidence: 0.95,
+      budget: 0.05
+    })
     expect(c.sdLogRatio).toBeCloseTo(0, 12)
     expect(c.ciLow).toBeCloseTo(c.overhead, 12)
     expect(c.ciHigh).toBeCloseTo(c.overhead, 12)
     const atBudget = Math.log(1 - 0.05)
-    const decided = (d: number[]) => decide([compare(roundsFromLogRatios(d), 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 0.05 })], { alpha: 0.05, onInconclusive: 'warn' }).comparisons[0].decision
+    const decided = (d: number[]) =>
+      decide([compare(roundsFromLogRatios(d), 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 0.05 })], {
+        alpha: 0.05,
+        onInconclusive: 'warn'
+      }).comparisons[0].decision
     expect(decided([atBudget, atBudget, atBudget, atBudget])).toBe('pass')
     expect(decided([0, 0])).toBe('inconclusive')
   })
@@ -228,22 +243,25 @@ describe('compare: direction and CI mapping', () => {
     expect(c.pFail).toBeNull()
   })
 
-  test.each(['qps', 'p99'] as MetricName[])('%s: ciLow < overhead < ciHigh and higher confidence nests wider', (metric) => {
-    const rand = normals(11)
-    for (let k = 0; k < 40; k++) {
-      const d = Array.from({ length: 6 }, () => 0.05 * rand() - 0.03)
-      const rounds = roundsFromLogRatios(d)
-      const c80 = compare(rounds, 'on@0.01', 'off', metric, { confidence: 0.8, budget: null })
-      const c95 = compare(rounds, 'on@0.01', 'off', metric, { confidence: 0.95, budget: null })
-      const c99 = compare(rounds, 'on@0.01', 'off', metric, { confidence: 0.99, budget: null })
-      expect(c80.ciLow).toBeLessThan(c80.overhead)
-      expect(c80.overhead).toBeLessThan(c80.ciHigh)
-      expect(c95.ciLow).toBeLessThan(c80.ciLow)
-      expect(c99.ciLow).toBeLessThan(c95.ciLow)
-      expect(c95.ciHigh).toBeGreaterThan(c80.ciHigh)
-      expect(c99.ciHigh).toBeGreaterThan(c95.ciHigh)
+  test.each(['qps', 'p99'] as MetricName[])(
+    '%s: ciLow < overhead < ciHigh and higher confidence nests wider',
+    (metric) => {
+      const rand = normals(11)
+      for (let k = 0; k < 40; k++) {
+        const d = Array.from({ length: 6 }, () => 0.05 * rand() - 0.03)
+        const rounds = roundsFromLogRatios(d)
+        const c80 = compare(rounds, 'on@0.01', 'off', metric, { confidence: 0.8, budget: null })
+        const c95 = compare(rounds, 'on@0.01', 'off', metric, { confidence: 0.95, budget: null })
+        const c99 = compare(rounds, 'on@0.01', 'off', metric, { confidence: 0.99, budget: null })
+        expect(c80.ciLow).toBeLessThan(c80.overhead)
+        expect(c80.overhead).toBeLessThan(c80.ciHigh)
+        expect(c95.ciLow).toBeLessThan(c80.ciLow)
+        expect(c99.ciLow).toBeLessThan(c95.ciLow)
+        expect(c95.ciHigh).toBeGreaterThan(c80.ciHigh)
+        expect(c99.ciHigh).toBeGreaterThan(c95.ciHigh)
+      }
     }
-  })
+  )
 
   test('option validation names the bad value', () => {
     const rounds = roundsFromLogRatios([0.01, 0.02])
@@ -276,7 +294,12 @@ describe('gate outcomes on simulated datasets (budget 5%, alpha 0.05)', () => {
 
   test('a clear 10% P99 overhead fails', () => {
     const rand = normals(2)
-    expect(gate(Array.from({ length: 8 }, () => Math.log(1.1) + 0.01 * rand()), 'p99').verdict).toBe('fail')
+    expect(
+      gate(
+        Array.from({ length: 8 }, () => Math.log(1.1) + 0.01 * rand()),
+        'p99'
+      ).verdict
+    ).toBe('fail')
   })
 
   test('a 1% overhead with tight noise passes', () => {

@@ -47,7 +47,8 @@ interface Options {
   noiseRounds: number
   roundDurations: number[]
   roundDuration: number
-  warmup: number
+  /** `warmup-duration` of the gate runs: seconds or 'auto'. */
+  warmup: number | 'auto'
   connections: number
   quick: boolean
   /** Round designs of the noise matrix. */
@@ -70,6 +71,14 @@ function gateDefault(name: string): number {
   return v
 }
 
+/** `--warmup auto` or seconds. */
+function warmupOption(v: string | undefined): number | 'auto' {
+  if (v === 'auto') return 'auto'
+  const n = Number(v)
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--warmup must be 'auto' or seconds, got '${String(v)}'`)
+  return n
+}
+
 function parseArgs(argv: string[]): Options {
   const get = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`)
@@ -85,9 +94,11 @@ function parseArgs(argv: string[]): Options {
     noiseRounds: Number(get('noise-rounds') ?? (quick ? 8 : 16)),
     roundDurations: (get('round-durations') ?? (quick ? '1' : '2,5')).split(',').map(Number),
     roundDuration: Number(get('round-duration') ?? (quick ? 1 : gateDefault(Inputs.RoundDuration))),
-    warmup: Number(get('warmup') ?? (quick ? 0.5 : gateDefault(Inputs.WarmupDuration))),
+    warmup: warmupOption(
+      get('warmup') ?? (quick ? '0.5' : INPUT_SPECS.find((s) => s.name === Inputs.WarmupDuration)?.default)
+    ),
     connections: Number(get('connections') ?? gateDefault(Inputs.Connections)),
-    designs: (get('designs') ?? 'side-by-side,sequential').split(','),
+    designs: (get('designs') ?? 'alternating,side-by-side,sequential').split(','),
     noiseRates: get('noise-rates') ?? '0.01',
     // `--power-cases 0.1:5,0.05:2`: a 10 % regression vs a 5 % budget, a 5 % one vs 2 %.
     powerCases: (get('power-cases') ?? '0.1:5,0.05:2')
@@ -149,7 +160,7 @@ interface NoiseRow {
   design: string
   roundDurationSec: number
   /** Warm-up seconds per round (rows before 2026-11-30T03:00 lack it: they used 2 s). */
-  warmupSec?: number
+  warmupSec?: number | 'auto'
   /** Services loaded at once per block: 3 (A/A pair + a 1 % traced arm) or 2 (the A/A pair alone); rows without it: 3. */
   services?: number
   blocks: number
@@ -345,7 +356,7 @@ interface GateRunRow {
   design: string
   rounds: number
   roundDurationSec: number
-  warmupSec: number
+  warmupSec: number | 'auto'
   budgetPct: number
   /** Injected busy CPU per request (µs), 0 for A/A; its target effect (fraction) for power runs. */
   injectedUs: number
@@ -397,7 +408,11 @@ function recordGateRun(
     host: os.hostname(),
     cpuModel: machineInfo().cpuModel,
     kind,
-    design: run.design.startsWith('sequential') ? 'sequential' : 'side-by-side',
+    design: run.design.startsWith('sequential')
+      ? 'sequential'
+      : run.design.startsWith('alternating')
+        ? 'alternating'
+        : 'side-by-side',
     rounds: o.rounds,
     roundDurationSec: o.roundDuration,
     warmupSec: o.warmup,
@@ -582,7 +597,7 @@ async function generator(o: Options): Promise<Record<string, unknown>> {
 async function overhead(o: Options): Promise<Record<string, unknown>> {
   const run = await regressionRun({ ...o, rounds: 3 }, o.roundDuration, '', 'none', { 'max-p99-regression': 'none' })
   const rounds = run.rounds.length
-  const warm = o.warmup * rounds
+  const warm = run.rounds.reduce((a, r) => a + r.warmup.durationSec, 0)
   return {
     rounds,
     wallSec: run.wallSec,

@@ -61,7 +61,7 @@ export function phaseLoad(round: RoundResult, phase?: string): LoadResult {
   return p.load
 }
 
-/** CPU-seconds per 1,000 successful requests of one round: cpuSeconds / (ok / 1000). */
+/** CPU-seconds per 1,000 successful requests of one round: cpuSeconds / (okServed / 1000), over one span. */
 export function cpuSecondsPerKiloRequest(round: RoundResult): number {
   if (round.resources === undefined) {
     throw new Error(
@@ -69,7 +69,7 @@ export function cpuSecondsPerKiloRequest(round: RoundResult): number {
     )
   }
   // ok = 0 gives Infinity, which the log-ratio pairing rejects by name.
-  return round.resources.cpuSeconds / (round.load.ok / 1000)
+  return round.resources.cpuSeconds / ((round.resources.okServed ?? round.load.ok) / 1000)
 }
 
 export const METRICS: Readonly<Record<MetricName, MetricSpec>> = {

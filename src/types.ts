@@ -130,7 +130,12 @@ export interface RoundResult {
   replicas?: ReplicaSummary[]
   load: LoadResult
   /** The discarded warm-up phase (its responses count towards spans per request). */
-  warmup: { ok: number; durationSec: number }
+  warmup: RoundWarmup
+  /**
+   * Alternating design: the measured slices this round's arm had (it was loaded alone on the shared core
+   * in each, the other arms alive and idle). Absent in the other designs.
+   */
+  slices?: number
   /** Counted from service start to exit, so it includes warm-up and the SDK's flush on shutdown. */
   otlp: OtlpCounts
   /**
@@ -155,6 +160,20 @@ export interface RoundResult {
    * extra `connections` level, then the open-loop phase. Absent when only one level is configured.
    */
   phases?: PhaseResult[]
+}
+
+/** What a round's warm-up did: how long it loaded the service, and whether it ended steady (auto warm-up). */
+export interface RoundWarmup {
+  /** 2xx answers during the warm-up. */
+  ok: number
+  /** Seconds of load the service had before measuring (its own slices in the alternating design). */
+  durationSec: number
+  /** `steady`: the steady-state rule held; `cap`: `warmup-cap` ended it first; `fixed`: a fixed warm-up. Absent in older results. */
+  ended?: 'steady' | 'cap' | 'fixed'
+  /** The last relative change of throughput the rule saw (null: too few slices). */
+  change?: number | null
+  /** Requests per second in each warm-up slice, oldest first. */
+  rates?: number[]
 }
 
 /** One process of an arm in a block when `processes-per-arm` is above 1 (see RoundResult.replicas). */
@@ -229,6 +248,11 @@ export interface ResourceUsage {
   rssPeakBytes: number
   /** Number of /proc scans (start and end included). */
   samples: number
+  /**
+   * 2xx answers over the same span as the CPU (the whole measured phase, answers between an arm's measured
+   * slices included): the divisor of CPU per request. Absent in older results (then `load.ok`).
+   */
+  okServed?: number
 }
 
 /** A machine fingerprint recorded with every results file. */

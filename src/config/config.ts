@@ -25,7 +25,10 @@ export interface Config {
   readonly samplingRates: readonly number[]
   readonly rounds: number
   readonly roundDurationSec: number
-  readonly warmupSec: number
+  /** Seconds of load before measuring, or `auto`: until steady (src/measure/steady.ts), at most `warmupCapSec`. */
+  readonly warmupSec: number | 'auto'
+  /** With an `auto` warm-up: most seconds of load per process before measuring. */
+  readonly warmupCapSec: number
   /** The primary closed-loop level: `connectionLevels[0]`. */
   readonly connections: number
   /** Every closed-loop level in the order given; each round measures them in turn (one level: `[connections]`). */
@@ -52,8 +55,11 @@ export interface Config {
   readonly otlpProtocol: 'http/protobuf' | 'http/json' | 'grpc'
   /** auto: pin in the side-by-side design only; on: always; off: never. */
   readonly cpuPinning: 'auto' | 'on' | 'off'
-  /** side-by-side: the arms of a block run at once on one shared core; sequential: one after another. */
-  readonly roundDesign: 'side-by-side' | 'sequential'
+  /**
+   * alternating: the arms of a block alive together on one shared core, the load on one at a time in slices;
+   * side-by-side: loaded at once; sequential: one after another.
+   */
+  readonly roundDesign: 'alternating' | 'side-by-side' | 'sequential'
   /**
    * Side-by-side: processes of each arm per block (1–4), started fresh together; the arm's block result
    * is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split among them.
@@ -529,11 +535,11 @@ function checkCrossRules(r: Reader, config: Config): void {
       )
     )
   }
-  if (config.roundDesign === 'side-by-side' && config.port !== 0) {
+  if (config.roundDesign !== 'sequential' && config.port !== 0) {
     r.add(
       new ConfigError(
         Inputs.Port,
-        `'${Inputs.Port}' is ${config.port}, but with 'round-design: side-by-side' the arms run at the same time and need a port each: leave '${Inputs.Port}' at 0 and use {port} in the URLs, or set 'round-design: sequential'`
+        `'${Inputs.Port}' is ${config.port}, but with 'round-design: ${config.roundDesign}' the arms run at the same time and need a port each: leave '${Inputs.Port}' at 0 and use {port} in the URLs, or set 'round-design: sequential'`
       )
     )
   }
@@ -609,6 +615,7 @@ function parseRounds(
   | 'serviceName'
   | 'roundDurationSec'
   | 'warmupSec'
+  | 'warmupCapSec'
   | 'requestTimeoutSec'
 > &
   ReturnType<typeof parseScenarios> {
@@ -619,7 +626,11 @@ function parseRounds(
     stopTimeoutSec: r.seconds(Inputs.StopTimeout, 0, 600),
     serviceName: r.str(Inputs.ServiceName),
     roundDurationSec: r.seconds(Inputs.RoundDuration, 0.5, 3600),
-    warmupSec: r.seconds(Inputs.WarmupDuration, 0, 3600),
+    warmupSec:
+      r.str(Inputs.WarmupDuration).toLowerCase() === 'auto'
+        ? 'auto'
+        : r.number(Inputs.WarmupDuration, "'auto' or a number of seconds from 0 to 3600", (n) => n >= 0 && n <= 3600),
+    warmupCapSec: r.seconds(Inputs.WarmupCap, 1, 3600),
     // Spread in place so that errors keep the inputs' order.
     ...parseScenarios(r),
     requestTimeoutSec: r.seconds(Inputs.RequestTimeout, 1, 600)
@@ -664,7 +675,7 @@ function parseDesign(
   return {
     otlpProtocol: r.choice(Inputs.OtlpProtocol, ['http/protobuf', 'http/json', 'grpc'] as const),
     cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'on', 'off'] as const),
-    roundDesign: r.choice(Inputs.RoundDesign, ['side-by-side', 'sequential'] as const),
+    roundDesign: r.choice(Inputs.RoundDesign, ['alternating', 'side-by-side', 'sequential'] as const),
     processesPerArm: r.uint(Inputs.ProcessesPerArm, 1, 4),
     maxRounds: r.str(Inputs.MaxRounds).toLowerCase() === 'auto' ? 3 * rounds : r.uint(Inputs.MaxRounds, 3, 3000),
     timeBudgetSec: r.seconds(Inputs.TimeBudget, 0, 86400),

@@ -28,7 +28,8 @@
 import * as http2 from 'node:http2'
 import * as grpc from '@grpc/grpc-js'
 import { createLatencyHistogram, summarizeLatency } from './histogram.js'
-import { errorRateOf, type LoadRun } from './load.js'
+import { errorRateOf, type GatedLoad, type LoadEventSink, type LoadRun } from './load.js'
+import { LoadGate } from './gate.js'
 import type { GrpcTarget } from './grpc-target.js'
 import {
   checkWindow,
@@ -521,5 +522,75 @@ export async function waitGrpcReady(opts: {
     if (r.ok) return
     last = r.detail
     await new Promise((res) => setTimeout(res, Math.min(opts.intervalMs ?? 50, Math.max(0, deadline - Date.now()))))
+  }
+}
+
+/** A gated gRPC load (see startGatedGrpcLoad): the gate, the status counts so far, and its end. */
+export interface GatedGrpcLoad extends GatedLoad {
+  statuses: Record<string, number>
+  firstError(): string | undefined
+}
+
+/**
+ * Start a closed-loop gRPC load behind a closed gate (src/load/gate.ts): `connections` call loops on
+ * `channels` HTTP/2 connections that stay open for the whole block; a loop whose gate is closed parks
+ * instead of calling again. Every answered or failed call goes to `sink` as it completes.
+ */
+export function startGatedGrpcLoad(
+  opts: Pick<GrpcLoadOptions, 'address' | 'target' | 'connections' | 'channels' | 'timeoutSec'>,
+  sink: LoadEventSink
+): GatedGrpcLoad {
+  validate({ ...opts, warmupSec: 0, durationSec: 1 })
+  const n =
+    opts.channels ??
+    Math.max(Math.min(opts.connections, DEFAULT_MAX_CHANNELS), Math.ceil(opts.connections / MAX_CALLS_PER_CHANNEL))
+  const channels = Array.from({ length: n }, () => new Channel(`http://${opts.address}`))
+  const timeoutMs = opts.timeoutSec * 1000
+  const headers = requestHeaders(opts.target, timeoutMs)
+  const frame = frameMessage(opts.target.requestBytes)
+  const gate = new LoadGate(opts.connections)
+  const cancels = new Map<number, () => void>()
+  const statuses: Record<string, number> = {}
+  let first: string | undefined
+  let ended = false
+  const issue = (worker: number): void => {
+    if (ended || !gate.admit(() => issue(worker))) return
+    const channel = channels[worker % channels.length] as Channel
+    const start = process.hrtime.bigint()
+    const cancel = unaryCall(channel, headers, frame, timeoutMs, (o) => {
+      cancels.delete(worker)
+      if (ended) return
+      const latencyUs = Math.max(1, Math.round(Number(process.hrtime.bigint() - start) / 1000))
+      const name = o.kind === 'ok' ? 'OK' : statusName(o.code ?? STATUS.UNAVAILABLE)
+      statuses[name] = (statuses[name] ?? 0) + 1
+      if (o.kind === 'ok') sink('ok', performance.now(), latencyUs)
+      else {
+        first ??= `${name}: ${o.detail}`
+        const kind =
+          o.code === STATUS.DEADLINE_EXCEEDED
+            ? 'timeout'
+            : o.code === null || o.code === STATUS.UNAVAILABLE
+              ? 'error'
+              : 'non2xx'
+        sink(kind, performance.now(), latencyUs)
+      }
+      // As in runPhase: a failure without I/O must not starve the timers.
+      if (o.kind === 'ok') issue(worker)
+      else setImmediate(() => issue(worker))
+    })
+    cancels.set(worker, cancel)
+  }
+  for (let w = 0; w < opts.connections; w++) issue(w)
+  return {
+    gate,
+    statuses,
+    firstError: () => first,
+    async end() {
+      ended = true
+      gate.release()
+      for (const cancel of cancels.values()) cancel()
+      cancels.clear()
+      for (const c of channels) c.close()
+    }
   }
 }

@@ -21,6 +21,7 @@
  * measured over the same instants (the window is given by the caller) on connections that stay open.
  */
 import autocannon from 'autocannon'
+import { LoadGate } from './gate.js'
 import type { LoadResult } from '../types.js'
 import { createLatencyHistogram, msToUs, summarizeLatency, type LatencyHistogram } from './histogram.js'
 import {
@@ -320,4 +321,123 @@ function validate(opts: LoadOptions): void {
   if (!Number.isFinite(opts.timeoutSec) || opts.timeoutSec < 1) {
     throw new Error(`request timeout must be ≥ 1 second (autocannon's minimum), got '${String(opts.timeoutSec)}'`)
   }
+}
+
+/** What one answered or failed request was, for a gated load's event sink. */
+export type LoadEventKind = 'ok' | 'non2xx' | 'error' | 'timeout'
+
+/** Receives every answered or failed request of a gated load: when (performance.now()), what, and its latency. */
+export type LoadEventSink = (kind: LoadEventKind, tMs: number, latencyUs: number) => void
+
+/** A closed-loop load whose sending a LoadGate controls; `end` tears it down and checks its totals. */
+export interface GatedLoad {
+  gate: LoadGate
+  /** Stop for good (connections closed); rejects when the load failed or its own totals disagree with the events. */
+  end(): Promise<void>
+}
+
+/** How long a gated load's end may wait for autocannon to stop. */
+const END_BOUND_MS = 5000
+
+/** Options of a gated HTTP load: no window (the caller decides what counts), no duration (the caller ends it). */
+export type GatedHttpOptions = Pick<LoadOptions, 'url' | 'connections' | 'timeoutSec' | 'method' | 'headers' | 'body'>
+
+/** autocannon's client as the gate needs it: the private send step (autocannon 9 lib/httpClient.js) and its timer. */
+interface GateableClient {
+  _doRequest: (...args: unknown[]) => void
+  timeoutTicker?: { clear(): void }
+}
+
+/**
+ * Start a closed-loop HTTP load behind a closed gate: connections open at once and wait; each sends
+ * while `gate` is open. autocannon has no pause, so its `setupClient` hook wraps each client's private
+ * send step (`_doRequest`, autocannon 9): while the gate is closed the client parks instead of sending,
+ * and its request timer is cleared (an idle connection must not time out). The wrap is checked by the
+ * gated-load unit tests against a real local server, so an autocannon that changes it fails there.
+ */
+export function startGatedHttpLoad(opts: GatedHttpOptions, sink: LoadEventSink): GatedLoad {
+  validate({ ...opts, warmupSec: 0, durationSec: 1 })
+  const gate = new LoadGate(opts.connections)
+  const total = emptyTally()
+  let failure: Error | null = null
+  let finished: ((r: autocannon.Result | undefined) => void) | undefined
+  const result = new Promise<autocannon.Result | undefined>((resolve) => (finished = resolve))
+  // eslint-disable-next-line prefer-const -- assigned by autocannon's constructor call below, read in setupClient
+  let instance: autocannon.Instance | undefined
+  instance = autocannon(
+    {
+      url: opts.url,
+      connections: opts.connections,
+      // A bound only (a day): the caller ends the load.
+      duration: 86400,
+      timeout: opts.timeoutSec,
+      pipelining: 1,
+      sampleInt: SAMPLE_INTERVAL_MS,
+      method: (opts.method ?? 'GET') as autocannon.Request['method'],
+      headers: opts.headers,
+      body: opts.body,
+      setupClient: (c: autocannon.Client) => {
+        const client = c as unknown as GateableClient
+        const send = client._doRequest
+        if (typeof send !== 'function') {
+          failure ??= new Error('autocannon client has no _doRequest: the gated load needs autocannon 9')
+          instance?.stop()
+          return
+        }
+        const gated = function (this: unknown, ...args: unknown[]): void {
+          if (gate.admit(() => send.apply(client, args))) {
+            send.apply(client, args)
+            return
+          }
+          // Set after setupClient runs; absent only on the very first send, when no request is in flight.
+          client.timeoutTicker?.clear()
+        }
+        client._doRequest = gated
+      }
+    },
+    (err: unknown, r: autocannon.Result) => {
+      if (err) failure ??= new Error(`autocannon failed against ${opts.url}: ${errorMessageOf(err)}`)
+      finished?.(r)
+    }
+  )
+  const run = instance
+  run.on('response', (_client: unknown, statusCode: number, _resBytes: number, responseTime: number) => {
+    const ok = statusCode >= 200 && statusCode < 300
+    total.responses++
+    if (ok) total.ok++
+    sink(ok ? 'ok' : 'non2xx', performance.now(), msToUs(responseTime))
+  })
+  run.on('reqError', (e: unknown) => {
+    const timeout = e instanceof Error && e.message === 'request timed out'
+    if (timeout) total.timeouts++
+    else total.errors++
+    sink(timeout ? 'timeout' : 'error', performance.now(), 0)
+  })
+  return {
+    gate,
+    async end() {
+      gate.release()
+      run.stop()
+      // autocannon acts on stop at its next 100 ms tick; a bound, so that a teardown can never hang.
+      const r = await Promise.race([
+        result,
+        new Promise<'late'>((res) => setTimeout(() => res('late'), END_BOUND_MS).unref())
+      ])
+      if (r === 'late') throw new Error(`autocannon did not stop within ${END_BOUND_MS} ms against ${opts.url}`)
+      if (failure !== null) throw failure
+      if (r === undefined) return
+      const n = (k: string): number => Number((r as unknown as Record<string, unknown>)[k])
+      const responses = n('1xx') + n('2xx') + n('3xx') + n('4xx') + n('5xx')
+      if (n('2xx') !== total.ok || responses !== total.responses || n('timeouts') !== total.timeouts) {
+        throw new Error(
+          `autocannon counts disagree with the gated load's events: result 2xx=${n('2xx')}, responses=${responses}, timeouts=${n('timeouts')}; ` +
+            `events 2xx=${total.ok}, responses=${total.responses}, timeouts=${total.timeouts} (incompatible autocannon version?)`
+        )
+      }
+    }
+  }
+}
+
+function errorMessageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e)
 }

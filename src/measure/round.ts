@@ -8,15 +8,16 @@ import * as path from 'node:path'
 import type { Config } from '../config/config.js'
 import { findFreePort, startService, type ServiceHandle } from '../service/service.js'
 import { startResourceSampler, type ResourceSampler } from '../service/procstat.js'
-import { runLoad, type LoadOptions, type LoadRun } from '../load/load.js'
-import { grpcReadyCheck, runGrpcLoad, type GrpcLoadRun } from '../load/grpc.js'
+import { runLoad, startGatedHttpLoad, type GatedLoad, type LoadOptions, type LoadRun } from '../load/load.js'
+import { grpcReadyCheck, runGrpcLoad, startGatedGrpcLoad, type GatedGrpcLoad, type GrpcLoadRun } from '../load/grpc.js'
 import { runOpenLoop } from '../load/open-loop.js'
-import { wallClockWindow, windowAfter } from '../load/window.js'
+import { windowAfter, type MeasureWindow } from '../load/window.js'
 import { closedPhaseId, OPEN_LOOP_WARMUP_SEC, OPEN_PHASE_ID, openLoopConnections, pickLoad } from '../load/scenarios.js'
 import type { OtlpReceiver } from '../otlp/receiver.js'
 import type { ArmSpec, OpenLoopInfo, PhaseResult, PlanStep, ResourceUsage, RoundResult } from '../types.js'
 import { assertErrorRate, assertSampledFraction, assertServed, assertSpans } from './checks.js'
-import type { Rig } from './rig.js'
+import { ALTERNATING_SLICE_SEC, type Rig } from './rig.js'
+import { runSlicedPhase, type Sink, type WarmupOutcome } from './sliced.js'
 import { GateError } from '../errors.js'
 import { Inputs } from '../config/inputs.js'
 import { checkConnectedUrls, fillPort } from '../security/target.js'
@@ -63,7 +64,15 @@ interface Instance extends GroupMember {
   phases: PhaseResult[]
   measureStartMs?: number
   measureEndMs?: number
+  /** The measured parts of its slices on the wall clock (spans are counted inside them). */
+  parts?: Array<{ startMs: number; endMs: number }>
+  warmupOutcome?: WarmupOutcome
+  /** Its gated gRPC load (status counts for error messages). */
+  grpc?: GatedGrpcLoad
 }
+
+/** Seconds beyond the request timeout that a pausing load may take to have every request answered. */
+const DRAIN_SLACK_SEC = 5
 
 /** Seconds of load before the shared window of a further connection level opens. */
 const EXTRA_PHASE_LEAD_SEC = 0.5
@@ -138,87 +147,131 @@ function closedLoad(ctx: RoundContext, inst: Instance, o: Omit<LoadOptions, 'url
     : runLoad({ ...o, url: fillPort(config.targetUrl, inst.port) })
 }
 
+/** The gated closed-loop load of one instance (HTTP or gRPC), started behind a closed gate. */
+function gatedLoad(ctx: RoundContext, inst: Instance, sink: Sink): GatedLoad {
+  const { config, rig } = ctx
+  const o = { connections: inst.connections, timeoutSec: config.requestTimeoutSec }
+  if (rig.grpcTarget === null) return startGatedHttpLoad({ ...o, url: fillPort(config.targetUrl, inst.port) }, sink)
+  const g = startGatedGrpcLoad({ ...o, address: `127.0.0.1:${inst.port}`, target: rig.grpcTarget }, sink)
+  inst.grpc = g
+  return g
+}
+
 /**
- * The primary closed-loop phase, on every instance at once over one shared measured window (every arm
- * is loaded throughout it: src/load/window.ts); each instance's CPU sampler runs over that window.
+ * The primary closed-loop phase as slices (src/measure/sliced.ts): alternating — one instance loaded at
+ * a time; side by side — every instance at once over one shared window; sequential — the one instance.
+ * Warm-up until steady (or fixed) first; each instance's CPU sampler runs over the whole measured phase.
  */
 async function primaryPhase(ctx: RoundContext, group: Instance[], total: number): Promise<void> {
   const { config, rig } = ctx
-  const window = windowAfter(config.warmupSec, config.roundDurationSec)
-  const wall = wallClockWindow(window)
-  await Promise.all(
-    group.map(async (inst) => {
-      inst.measureStartMs = wall.startMs
-      inst.measureEndMs = wall.endMs
-      inst.load = await closedLoad(ctx, inst, {
-        connections: inst.connections,
-        warmupSec: config.warmupSec,
-        durationSec: config.roundDurationSec,
-        window,
-        timeoutSec: config.requestTimeoutSec,
-        // One progress line per arm: its first process speaks for it.
-        ...(inst.replica === 0
-          ? {
-              onProgress: (p: { elapsedSec: number; ok: number }) =>
-                ctx.onProgress?.({ index: inst.index, total, armId: inst.arm.id, ...p })
-            }
-          : {}),
-        onMeasureStart: () => {
-          if (rig.sampleResources)
-            inst.sampler = startResourceSampler((inst.service as ServiceHandle).pid, { log: ctx.info })
-        },
-        onMeasureEnd: () => {
-          inst.resources = stopSampler(inst.sampler, config, ctx.warn, inst.where)
-          inst.sampler = undefined
-        }
-      })
-    })
-  )
+  const wallOffset = Date.now() - performance.now()
+  const outcomes = await runSlicedPhase({
+    starts: group.map((inst) => (sink: Sink) => gatedLoad(ctx, inst, sink)),
+    connections: group.map((inst) => inst.connections),
+    mode: rig.design.kind === 'alternating' ? 'alternate' : 'together',
+    sliceSec: ALTERNATING_SLICE_SEC,
+    measuredSec: config.roundDurationSec,
+    warmup:
+      config.warmupSec === 'auto'
+        ? { kind: 'auto', capSec: config.warmupCapSec }
+        : { kind: 'fixed', sec: config.warmupSec },
+    drainTimeoutMs: (config.requestTimeoutSec + DRAIN_SLACK_SEC) * 1000,
+    check: () => {
+      ctx.signal?.throwIfAborted()
+      for (const inst of group) inst.service?.assertAlive()
+    },
+    onMeasureStart: () => {
+      if (!rig.sampleResources) return
+      for (const inst of group)
+        inst.sampler = startResourceSampler((inst.service as ServiceHandle).pid, { log: ctx.info })
+    },
+    onMeasureEnd: () => {
+      for (const inst of group) {
+        inst.resources = stopSampler(inst.sampler, config, ctx.warn, inst.where)
+        inst.sampler = undefined
+      }
+    },
+    // One progress line per arm: its first process speaks for it.
+    onProgress: (i, p) => {
+      const inst = group[i] as Instance
+      if (inst.replica === 0) ctx.onProgress?.({ index: inst.index, total, armId: inst.arm.id, ...p })
+    }
+  })
+  for (const [i, out] of outcomes.entries()) {
+    const inst = group[i] as Instance
+    const parts = out.parts.map((p) => ({ startMs: p.startMs + wallOffset, endMs: p.endMs + wallOffset }))
+    inst.parts = parts
+    inst.measureStartMs = parts[0]?.startMs
+    inst.measureEndMs = parts[parts.length - 1]?.endMs
+    inst.warmupOutcome = out.warmup
+    inst.load = {
+      ...out.load,
+      warmup: { ok: out.warmup.ok, durationSec: out.warmup.loadSec },
+      ...(inst.grpc !== undefined ? { statuses: { ...inst.grpc.statuses }, firstError: inst.grpc.firstError() } : {})
+    }
+    if (inst.resources !== undefined) inst.resources = { ...inst.resources, okServed: out.servedOk }
+  }
 }
 
-/** The extra phases, each on every instance at once: further closed-loop levels, then the open loop. */
+/**
+ * Run `fn` on every instance of the group: at once (side by side, over a shared window), or in the
+ * alternating design one instance at a time while the others idle, so each is measured alone on the core.
+ */
+async function onEach(
+  ctx: RoundContext,
+  group: Instance[],
+  fn: (inst: Instance, window: MeasureWindow | undefined) => Promise<void>,
+  lead: number,
+  sec: number
+): Promise<void> {
+  if (ctx.rig.design.kind === 'alternating') {
+    for (const inst of group) await fn(inst, undefined)
+    return
+  }
+  const window = windowAfter(lead, sec)
+  await Promise.all(group.map((inst) => fn(inst, window)))
+}
+
+/** The extra phases, on each instance (see onEach): further closed-loop levels, then the open loop. */
 async function extraPhases(ctx: RoundContext, group: Instance[], openLoop: OpenLoopInfo | undefined): Promise<void> {
   const { config } = ctx
   for (const connections of config.connectionLevels.slice(1)) {
-    // The services are warm; the lead only lets every arm's connections open before the shared window.
-    const window = windowAfter(EXTRA_PHASE_LEAD_SEC, config.roundDurationSec)
-    await Promise.all(
-      group.map(async (inst) => {
-        inst.service?.assertAlive()
-        const l = await closedLoad(ctx, inst, {
-          connections,
-          warmupSec: EXTRA_PHASE_LEAD_SEC,
-          durationSec: config.roundDurationSec,
-          window,
-          timeoutSec: config.requestTimeoutSec
-        })
-        inst.phases.push({ id: closedPhaseId(connections), kind: 'closed', connections, load: pickLoad(l) })
-      })
-    )
-  }
-  if (openLoop === undefined) return
-  await Promise.all(
-    group.map(async (inst) => {
+    // The services are warm; the lead only lets every arm's connections open before the (shared) window.
+    const closed = async (inst: Instance, window: MeasureWindow | undefined): Promise<void> => {
       inst.service?.assertAlive()
-      const connections = openLoopConnections(openLoop.rate, config.connections, openLoop.calibration?.meanUs)
-      const o = await runOpenLoop({
-        url: fillPort(config.targetUrl, inst.port),
-        rate: openLoop.rate,
-        durationSec: config.roundDurationSec,
-        warmupSec: OPEN_LOOP_WARMUP_SEC,
+      const l = await closedLoad(ctx, inst, {
         connections,
+        warmupSec: EXTRA_PHASE_LEAD_SEC,
+        durationSec: config.roundDurationSec,
+        ...(window !== undefined ? { window } : {}),
         timeoutSec: config.requestTimeoutSec
       })
-      inst.phases.push({
-        id: OPEN_PHASE_ID,
-        kind: 'open',
-        connections,
-        rate: openLoop.rate,
-        load: pickLoad(o),
-        sendLag: o.sendLag
-      })
+      inst.phases.push({ id: closedPhaseId(connections), kind: 'closed', connections, load: pickLoad(l) })
+    }
+    await onEach(ctx, group, closed, EXTRA_PHASE_LEAD_SEC, config.roundDurationSec)
+  }
+  if (openLoop === undefined) return
+  const open = async (inst: Instance): Promise<void> => {
+    inst.service?.assertAlive()
+    const connections = openLoopConnections(openLoop.rate, config.connections, openLoop.calibration?.meanUs)
+    const o = await runOpenLoop({
+      url: fillPort(config.targetUrl, inst.port),
+      rate: openLoop.rate,
+      durationSec: config.roundDurationSec,
+      warmupSec: OPEN_LOOP_WARMUP_SEC,
+      connections,
+      timeoutSec: config.requestTimeoutSec
     })
-  )
+    inst.phases.push({
+      id: OPEN_PHASE_ID,
+      kind: 'open',
+      connections,
+      rate: openLoop.rate,
+      load: pickLoad(o),
+      sendLag: o.sendLag
+    })
+  }
+  await onEach(ctx, group, open, 0, config.roundDurationSec)
 }
 
 /**
@@ -242,6 +295,12 @@ function stopSampler(
   }
 }
 
+/** How an instance's warm-up ended, for its round (the rates only for an auto warm-up, where they explain it). */
+function warmupDetail(w: WarmupOutcome | undefined): Partial<RoundResult['warmup']> {
+  if (w === undefined) return {}
+  return { ended: w.ended, ...(w.ended !== 'fixed' ? { change: w.change, rates: w.rates } : {}) }
+}
+
 /** Check one instance after its service stopped and turn it into a RoundResult. */
 function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undefined): RoundResult {
   const { config } = ctx
@@ -254,8 +313,15 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
     assertErrorRate(config, `${inst.where}, phase ${ph.id}`, ph.load, '', inst.logFile, tail)
   assertServed(inst.where, load, tail)
   assertSpans(config, inst.where, inst.arm, otlp, inst.receiver.endpoint, inst.logFile, tail)
-  const w = inst.receiver.windowCounts(inst.measureStartMs as number, inst.measureEndMs as number)
-  const window = { spans: w.spans, roots: w.roots, traces: w.traces, traceSpans: w.traceSpans }
+  // Spans that started inside the measured parts: the same instants as the answers they are divided by.
+  const window = { spans: 0, roots: 0, traces: 0, traceSpans: 0 }
+  for (const part of inst.parts ?? []) {
+    const w = inst.receiver.windowCounts(part.startMs, part.endMs)
+    window.spans += w.spans
+    window.roots += w.roots
+    window.traces += w.traces
+    window.traceSpans += w.traceSpans
+  }
   assertSampledFraction(inst.where, inst.arm, load, window, inst.connections, tail)
   if (otlp.rejected > 0)
     ctx.warn(`${inst.where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
@@ -280,7 +346,8 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
       latency: load.latency,
       ...(load.okPerSecond !== undefined ? { okPerSecond: load.okPerSecond } : {})
     },
-    warmup: load.warmup,
+    warmup: { ...load.warmup, ...warmupDetail(inst.warmupOutcome) },
+    ...(ctx.rig.design.kind === 'alternating' ? { slices: inst.parts?.length ?? 0 } : {}),
     otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected },
     window,
     // The receiver thread's whole CPU (worker) and the in-process decode-only CPU are different measures: two fields.

@@ -61,7 +61,7 @@ function blockGroups(
   firstIndex: number
 ): GroupMember[][] {
   const members = steps.map((step, i) => ({ step, arm: arms.get(step.armId) as ArmSpec, index: firstIndex + i }))
-  return rig.design.kind === 'side-by-side' ? [members] : members.map((m) => [m])
+  return rig.design.kind === 'sequential' ? members.map((m) => [m]) : [members]
 }
 
 /**
@@ -78,7 +78,7 @@ async function calibrateOpenLoop(
   if (config.openLoopRate === null) return undefined
   if (config.openLoopRate !== 'auto') return { rate: config.openLoopRate, source: 'input' }
   const steps = plan.steps.filter((s) => s.block === 0)
-  const members = ctx.rig.design.kind === 'side-by-side' ? steps : steps.filter((s) => s.armId === OFF_ARM_ID)
+  const members = ctx.rig.design.kind === 'sequential' ? steps.filter((s) => s.armId === OFF_ARM_ID) : steps
   ctx.info(
     `open-loop calibration: one closed-loop ${ctx.rig.design.kind} round of ${members.map((s) => s.armId).join(', ')} at ${config.connections} connections (not part of the results)`
   )
@@ -108,8 +108,15 @@ async function calibrateOpenLoop(
   }
 }
 
+/** A spike's fresh boot warms up as long as the arm's rounds needed (auto: the longest), or the fixed time. */
+function spikeWarmupSec(config: Config, rounds: readonly RoundResult[], armId: string): number {
+  if (config.warmupSec !== 'auto') return config.warmupSec
+  const mine = rounds.filter((r) => r.armId === armId).map((r) => r.warmup.durationSec)
+  return mine.length > 0 ? Math.max(...mine) : config.warmupCapSec
+}
+
 /** Spike runs after the blocks: not replicated, so one boot per head arm, stages back to back; never gated. */
-async function spikeRuns(ctx: RoundContext, plan: Plan): Promise<SpikeResult[]> {
+async function spikeRuns(ctx: RoundContext, plan: Plan, rounds: readonly RoundResult[]): Promise<SpikeResult[]> {
   const { config, rig } = ctx
   if (config.spike === null) return []
   const stages = spikeStages(config.spike)
@@ -134,7 +141,7 @@ async function spikeRuns(ctx: RoundContext, plan: Plan): Promise<SpikeResult[]> 
         // A fresh boot is cold (JIT, pools): warm up before the first stage only.
         const o = {
           connections: st.connections,
-          warmupSec: i === 0 ? config.warmupSec : 0,
+          warmupSec: i === 0 ? spikeWarmupSec(config, rounds, arm.id) : 0,
           durationSec: st.durationSec,
           timeoutSec: config.requestTimeoutSec
         }
@@ -267,9 +274,10 @@ export async function measureRun(
       openLoop
     })
     const ran = planAsRun(plan, taken[taken.length - 1])
-    const s = await spikeRuns(ctx, ran)
+    const s = await spikeRuns(ctx, ran, rounds)
     if (s.length > 0) spike = s
-    // Rounds of one side-by-side block overlap in time: count each block's longest round once.
+    // Rounds of one side-by-side block overlap in time: count each block's longest round once (alternating
+    // and sequential rounds follow one another).
     const perBlock = new Map<number, number>()
     for (const r of rounds) {
       const sec = r.load.durationSec + (r.phases ?? []).reduce((b, ph) => b + ph.load.durationSec, 0)

@@ -50,7 +50,8 @@ import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { decompositionSection } from './decomposition.js'
 import { comparisonTitle } from '../analysis/reasons.js'
-import { coRunnerNote, sharedCoreLines } from './shared-core.js'
+import { coRunnerNote, designNote, sharedCoreLines } from './shared-core.js'
+import { warmupLines } from './warmup.js'
 
 /** Everything the report shows; plain data so the renderer stays a pure function. */
 export interface ReportInput {
@@ -434,6 +435,14 @@ export function receiverLines(summaries: ArmSummary[]): string[] {
     if (shares.length === 0) continue
     const parts = shares.map((s) => `${escapeMarkdown(s.armId)} ${fmtPct(s.receiverCpuShare as number, { digits: 2 })}`)
     lines.push(`${RECEIVER_CPU_WORDING[scope]}: ${parts.join(', ')}`)
+    const core = shares.filter((s) => s.receiverCoreShare !== undefined)
+    if (scope === 'thread' && core.length > 0)
+      lines.push(
+        `the same receiver CPU as a share of the load generator's core (where the receivers run, off the services' core) while the arm was loaded: ` +
+          core
+            .map((s) => `${escapeMarkdown(s.armId)} ${fmtPct(s.receiverCoreShare as number, { digits: 1 })}`)
+            .join(', ')
+      )
   }
   if (lines.length === 0) return []
   const spt = summaries
@@ -455,6 +464,8 @@ export function renderReport(input: ReportInput): string {
   for (const w of serviceStopWarnings(input.serviceStops)) out.push(w, '')
   const sharedCore = sharedCoreLines(input.rounds)
   for (const w of sharedCore.warning) out.push(w, '')
+  const warm = warmupLines(input.rounds, input.settings)
+  for (const w of warm.warning) out.push(w, '')
   const chart = renderChart(summaries)
   if (chart !== '') out.push(chart, '')
   if (input.verdict !== 'error' || input.rounds.length > 0) {
@@ -488,6 +499,7 @@ export function renderReport(input: ReportInput): string {
           `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A gated comparison FAILs when its repeated interval lies ` +
           `beyond its budget at the level its look and Holm step allow, PASSes when it lies within.`,
         '',
+        ...designNote(input.rounds),
         ...coRunnerNote(input.rounds)
       )
       out.push(...sensitivityLines(input))
@@ -498,7 +510,7 @@ export function renderReport(input: ReportInput): string {
   const s = input.settings
   const settings = [
     `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
-    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ${s.warmupSec} s warm-up + ${s.roundDurationSec} s measured per round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
+    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ${s.warmupSec === 'auto' ? 'warm-up until steady' : `${s.warmupSec} s warm-up`} + ${s.roundDurationSec} s measured per round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
     `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs every arm once in random order)`,
     `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
     `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ${escapeMarkdown(input.machine.runner)}`,
@@ -512,6 +524,7 @@ export function renderReport(input: ReportInput): string {
       : []),
     ...noiseLines(input),
     ...sharedCore.setting,
+    ...warm.setting,
     ...receiverLines(summaries)
   ]
   if (input.wallSec !== undefined && input.measuredSec !== undefined) {

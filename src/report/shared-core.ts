@@ -27,17 +27,10 @@ export function sharedCoreBusy(rounds: readonly RoundResult[]): { busy: number; 
   const shares: number[] = []
   for (const rs of byBlock(rounds)) {
     const cpus = rs[0]?.sharedCpus
-    if (
-      cpus === undefined ||
-      cpus <= 0 ||
-      rs.some((r) => r.sharedCpus !== cpus || r.resources === undefined || !(r.load.durationSec > 0))
-    )
-      continue
+    if (cpus === undefined || cpus <= 0 || rs.some((r) => r.sharedCpus !== cpus || r.resources === undefined)) continue
+    // Each service's average CPU over its sampled span (the window, or the whole alternating phase).
     shares.push(
-      rs.reduce(
-        (a, r) => a + (r.resources as NonNullable<RoundResult['resources']>).cpuSeconds / r.load.durationSec,
-        0
-      ) / cpus
+      rs.reduce((a, r) => a + (r.resources as NonNullable<RoundResult['resources']>).cpuPctAvg / 100, 0) / cpus
     )
   }
   return shares.length === 0 ? null : { busy: median(shares), blocks: shares.length }
@@ -68,7 +61,8 @@ export function sharedCoreLines(rounds: readonly RoundResult[]): { setting: stri
  * records a slot.
  */
 export function processesAtOnce(rounds: readonly RoundResult[]): number | null {
-  const slotted = rounds.filter((r) => r.slot !== undefined && r.block >= 0)
+  // Alternating rounds were loaded one at a time: the other processes were alive but idle.
+  const slotted = rounds.filter((r) => r.slot !== undefined && r.block >= 0 && r.slices === undefined)
   const counts = byBlock(slotted).map(
     (rs) => new Set(rs.flatMap((r) => r.replicas?.map((p) => p.slot) ?? [r.slot])).size
   )
@@ -91,6 +85,23 @@ export function coRunnerNote(rounds: readonly RoundResult[]): string[] {
       `than an untraced one (the Node fixture did, the Go one barely: README, Accuracy), so these overheads can read above tracing's cost on a ` +
       `core of its own, and higher the more processes share it: compare them only with runs of the same arms and \`processes-per-arm\`. ` +
       `Head vs base in the same blocks share this bias.`,
+    ''
+  ]
+}
+
+/**
+ * One line under the overhead table saying how the numbers were measured, for the alternating design
+ * (the other designs have the co-runner caveat, or nothing to say beyond the settings).
+ */
+export function designNote(rounds: readonly RoundResult[]): string[] {
+  const alt = rounds.filter((r) => r.slices !== undefined && r.block >= 0)
+  if (alt.length === 0) return []
+  const arms = new Set(alt.map((r) => r.armId)).size
+  const slices = median(alt.map((r) => r.slices as number))
+  return [
+    `Measured alternating: in every block the ${arms} arms ran as fresh processes on one shared core and the load went to one ` +
+      `arm at a time (${slices} slices each, in balanced order), so each number is that service alone on the core; ` +
+      `CPU per request counts all of a process's CPU in the block.`,
     ''
   ]
 }

@@ -36,6 +36,11 @@ export interface ArmSummary {
    * `decode`: decoding and counting only (in-process receiver; the transport, 3–5× more, not included).
    */
   receiverCpuScope?: 'thread' | 'decode'
+  /**
+   * The same receiver CPU over the measured seconds: its share of the load generator's core while this arm
+   * was loaded (the receivers run there, off the services' core). Absent when receiverCpuShare is.
+   */
+  receiverCoreShare?: number
   /** Projected OTLP bytes per second at this arm's median QPS. */
   otlpBytesPerSec: number
   /** Projected span storage per hour (OTLP wire bytes, decimal MB) at this arm's median QPS. */
@@ -81,7 +86,7 @@ function receiverShare(
   rs: readonly RoundResult[],
   windowed: boolean,
   serviceCpu: number
-): { share: number; scope: 'thread' | 'decode' } | null {
+): { share: number; coreShare: number; scope: 'thread' | 'decode' } | null {
   const withSpans = rs.filter((r) => r.otlp.spans > 0)
   if (!windowed || serviceCpu <= 0 || withSpans.length === 0) return null
   const scope = withSpans.every((r) => r.receiverThreadCpuSec !== undefined)
@@ -92,7 +97,8 @@ function receiverShare(
   if (scope === null) return null
   const cpuOf = (r: RoundResult): number => (scope === 'thread' ? r.receiverThreadCpuSec : r.receiverCpuSec) as number
   const receiverCpu = withSpans.reduce((a, r) => a + (cpuOf(r) / r.otlp.spans) * r.window!.spans, 0)
-  return { share: receiverCpu / serviceCpu, scope }
+  const measuredSec = withSpans.reduce((a, r) => a + r.load.durationSec, 0)
+  return { share: receiverCpu / serviceCpu, coreShare: measuredSec > 0 ? receiverCpu / measuredSec : 0, scope }
 }
 
 function cv(values: number[]): number {
@@ -151,7 +157,9 @@ export function summariseArms(arms: readonly ArmSpec[], rounds: readonly RoundRe
       otlpBytes: bytes,
       spansPerRequest,
       ...(spansPerTrace !== null ? { spansPerTrace } : {}),
-      ...(receiver !== null ? { receiverCpuShare: receiver.share, receiverCpuScope: receiver.scope } : {}),
+      ...(receiver !== null
+        ? { receiverCpuShare: receiver.share, receiverCpuScope: receiver.scope, receiverCoreShare: receiver.coreShare }
+        : {}),
       otlpBytesPerSec: bytesPerRequest * qps,
       storageMBPerHour: (bytesPerRequest * qps * 3600) / 1e6,
       ...(resources !== undefined ? { resources } : {})

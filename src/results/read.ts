@@ -195,8 +195,13 @@ export function validateResults(json: unknown): ResultsFile {
   need(typeof m.cores === 'number', 'machine.cores', 'a number', m.cores)
   need(isObject(o.settings), 'settings', 'an object', o.settings)
   const s = o.settings as Record<string, unknown>
-  for (const k of ['connections', 'roundDurationSec', 'warmupSec'])
-    need(typeof s[k] === 'number', `settings.${k}`, 'a number', s[k])
+  for (const k of ['connections', 'roundDurationSec']) need(typeof s[k] === 'number', `settings.${k}`, 'a number', s[k])
+  need(
+    typeof s.warmupSec === 'number' || s.warmupSec === 'auto',
+    'settings.warmupSec',
+    "a number or 'auto'",
+    s.warmupSec
+  )
   need(typeof s.target === 'string', 'settings.target', 'a string', s.target)
   need(Array.isArray(o.rounds), 'rounds', 'an array', o.rounds)
   ;(o.rounds as unknown[]).forEach((r, i) => {

@@ -72,7 +72,10 @@ export interface ResultsFile {
     samplingRates: number[]
     rounds: number
     roundDurationSec: number
-    warmupSec: number
+    /** Fixed seconds, or `auto` (until steady, at most warmupCapSec). */
+    warmupSec: number | 'auto'
+    /** Absent in results files written before the auto warm-up. */
+    warmupCapSec?: number
     connections: number
     confidence: number
     maxQpsOverhead: number | null
@@ -130,6 +133,7 @@ export function settingsOf(config: Config): ResultsFile['settings'] {
     rounds: config.rounds,
     roundDurationSec: config.roundDurationSec,
     warmupSec: config.warmupSec,
+    warmupCapSec: config.warmupCapSec,
     connections: config.connections,
     confidence: config.confidence,
     maxQpsOverhead: config.maxQpsOverhead,

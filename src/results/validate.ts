@@ -106,11 +106,12 @@ const load = objectOf({
   latency,
   okPerSecond: optional(arrayOf(num))
 })
-const resources = objectOf(
-  Object.fromEntries(
+const resources = objectOf({
+  ...Object.fromEntries(
     ['cpuSeconds', 'cpuPctAvg', 'cpuPctPeak', 'rssAvgBytes', 'rssPeakBytes', 'samples'].map((k) => [k, num])
-  )
-)
+  ),
+  okServed: optional(num)
+})
 const machine = objectOf({ cpuModel: str, cores: num, os: str, node: str, runner: str })
 
 const armSpec = objectOf({
@@ -150,7 +151,14 @@ const round = objectOf({
   window: optional(objectOf({ spans: num, roots: num, traces: num, traceSpans: num })),
   receiverCpuSec: optional(num),
   receiverThreadCpuSec: optional(num),
-  warmup: objectOf({ ok: num, durationSec: num }),
+  warmup: objectOf({
+    ok: num,
+    durationSec: num,
+    ended: optional(oneOf(['steady', 'cap', 'fixed'])),
+    change: optional(numOrNull),
+    rates: optional(arrayOf(num))
+  }),
+  slices: optional(num),
   otlp: objectOf({ spans: num, requests: num, bytes: num, rejected: num }),
   resources: optional(resources),
   phases: optional(
@@ -265,7 +273,8 @@ const REPORTABLE = objectOf({
     samplingRates: arrayOf(num),
     rounds: num,
     roundDurationSec: num,
-    warmupSec: num,
+    warmupSec: (x, f) => (x === 'auto' ? undefined : num(x, f)),
+    warmupCapSec: optNum,
     connections: num,
     confidence: num,
     maxQpsOverhead: nullable(num),

@@ -22,7 +22,9 @@ describe('parseConfig defaults', () => {
       seed: null,
       otlpProtocol: 'http/protobuf',
       cpuPinning: 'auto',
-      roundDesign: 'side-by-side',
+      roundDesign: 'alternating',
+      warmupSec: 'auto',
+      warmupCapSec: 30,
       processesPerArm: 1,
       maxRounds: 24,
       timeBudgetSec: 180,
@@ -41,28 +43,45 @@ describe('parseConfig defaults', () => {
   })
 
   test('processes-per-arm: 1-4, side by side, one connections level, no open loop, at least one connection each', () => {
-    expect(parseConfig({ ...base, 'processes-per-arm': '2' }).processesPerArm).toBe(2)
+    const sbs = { ...base, 'round-design': 'side-by-side' }
+    expect(parseConfig({ ...sbs, 'processes-per-arm': '2' }).processesPerArm).toBe(2)
+    expect(() => parseConfig({ ...base, 'processes-per-arm': '2' })).toThrow(
+      "'processes-per-arm' must be 1 with 'round-design: alternating' (the processes of an arm run side by side), got '2'"
+    )
     expect(() => parseConfig({ ...base, 'processes-per-arm': '5' })).toThrow(/'processes-per-arm'.*'5'/)
     expect(() => parseConfig({ ...base, 'processes-per-arm': 'two' })).toThrow(/'processes-per-arm'.*'two'/)
     expect(() => parseConfig({ ...base, 'processes-per-arm': '2', 'round-design': 'sequential' })).toThrow(
       "'processes-per-arm' must be 1 with 'round-design: sequential' (the processes of an arm run side by side), got '2'"
     )
-    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', connections: '10,50' })).toThrow(
+    expect(() => parseConfig({ ...sbs, 'processes-per-arm': '2', connections: '10,50' })).toThrow(
       /must be 1 with several 'connections' levels \(10,50\)/
     )
-    expect(() => parseConfig({ ...base, 'processes-per-arm': '2', 'open-loop-rate': '500' })).toThrow(
+    expect(() => parseConfig({ ...sbs, 'processes-per-arm': '2', 'open-loop-rate': '500' })).toThrow(
       /must be 1 with 'open-loop-rate' set/
     )
-    expect(() => parseConfig({ ...base, 'processes-per-arm': '3', connections: '2' })).toThrow(
+    expect(() => parseConfig({ ...sbs, 'processes-per-arm': '3', connections: '2' })).toThrow(
       "'processes-per-arm' must be at most 'connections' (2): the arm's connections are split among its processes, got '3'"
     )
   })
 
-  test('side-by-side rounds need a port each: a fixed port is refused unless sequential', () => {
-    expect(() => parseConfig({ ...base, port: '8080' })).toThrow(
+  test('alternating and side-by-side rounds need a port each: a fixed port is refused unless sequential', () => {
+    expect(() => parseConfig({ ...base, port: '8080' })).toThrow(/'port' is 8080, but with 'round-design: alternating'/)
+    expect(() => parseConfig({ ...base, port: '8080', 'round-design': 'side-by-side' })).toThrow(
       /'port' is 8080, but with 'round-design: side-by-side'/
     )
     expect(parseConfig({ ...base, port: '8080', 'round-design': 'sequential' }).port).toBe(8080)
+  })
+
+  test("warmup-duration: 'auto' (default) or seconds; warmup-cap in seconds", () => {
+    expect(parseConfig({ ...base, 'warmup-duration': '5' }).warmupSec).toBe(5)
+    expect(parseConfig({ ...base, 'warmup-duration': 'AUTO' }).warmupSec).toBe('auto')
+    expect(parseConfig({ ...base, 'warmup-cap': '120' }).warmupCapSec).toBe(120)
+    expect(() => parseConfig({ ...base, 'warmup-duration': 'long' })).toThrow(
+      "'warmup-duration' must be 'auto' or a number of seconds from 0 to 3600, got 'long'"
+    )
+    expect(() => parseConfig({ ...base, 'warmup-cap': '0' })).toThrow(
+      "'warmup-cap' must be a number of seconds from 1 to 3600, got '0'"
+    )
   })
 
   test('empty strings (unset action inputs) mean the default', () => {

@@ -22,7 +22,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseConfig, type RawInputs } from '../src/config/config.js'
+import { AUTO_ROUND_DURATION_SEC, parseConfig, type RawInputs } from '../src/config/config.js'
 import { runEngine, type GateRun } from '../src/engine.js'
 import { killAllServices, findFreePort } from '../src/service/service.js'
 import { runLoad } from '../src/load/load.js'
@@ -34,6 +34,7 @@ import { meanSd } from '../src/stats/tTest.js'
 import { medianAbsoluteDeviation } from 'simple-statistics'
 import { summariseArms } from '../src/report/summary.js'
 import { INPUT_SPECS, Inputs } from '../src/config/inputs.js'
+import { designs } from './designs.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const fixtureDir = path.join(root, 'fixtures/http-service')
@@ -93,7 +94,8 @@ function parseArgs(argv: string[]): Options {
     rounds: Number(get('rounds') ?? gateDefault(Inputs.Rounds)),
     noiseRounds: Number(get('noise-rounds') ?? (quick ? 8 : 16)),
     roundDurations: (get('round-durations') ?? (quick ? '1' : '2,5')).split(',').map(Number),
-    roundDuration: Number(get('round-duration') ?? (quick ? 1 : gateDefault(Inputs.RoundDuration))),
+    // The action's `auto` for its default design.
+    roundDuration: Number(get('round-duration') ?? (quick ? 1 : AUTO_ROUND_DURATION_SEC.alternating)),
     warmup: warmupOption(
       get('warmup') ?? (quick ? '0.5' : INPUT_SPECS.find((s) => s.name === Inputs.WarmupDuration)?.default)
     ),
@@ -789,6 +791,22 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
     fs.writeFileSync(path.join(root, 'bench/results/table.md'), md)
     process.stdout.write(md)
+  }
+  if (o.only.has('designs')) {
+    const a = process.argv.slice(2)
+    const arg = (n: string, d: string): string[] =>
+      (a.includes(`--${n}`) ? (a[a.indexOf(`--${n}`) + 1] as string) : d).split(',')
+    result.designs = await designs(
+      root,
+      {
+        fixtures: arg('fixtures', 'node,gin,java,python'),
+        rates: arg('rates', '0.01,1'),
+        designs: o.designs,
+        rounds: o.rounds,
+        extra: a.includes('--round-duration') ? { 'round-duration': String(o.roundDuration) } : {}
+      },
+      log
+    )
   }
   if (o.only.has('false-alarm')) result.falseAlarm = await falseAlarm(o)
   if (o.only.has('power')) result.power = await power(o)

@@ -76,7 +76,8 @@ export interface LoadResult {
   latency: LatencySummary
   /**
    * Successful responses completed in each second of the measured window (the last entry may cover a
-   * partial second): whether a slow block was slow throughout or for a moment. Absent in older results.
+   * partial second), or in the alternating design in each measured slice (about a second each): whether a
+   * slow block was slow throughout or for a moment. Absent in older results.
    */
   okPerSecond?: number[]
 }

@@ -149,9 +149,9 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   },
   {
     name: Inputs.RoundDuration,
-    default: '10',
+    default: 'auto',
     description:
-      'Measured seconds per round. 10 s by measurement: side by side on the reference 2-core runner, the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 s, and 15 s was no better (README, Accuracy).'
+      "Measured seconds per round (an arm in a block). `auto`: 4 s with `round-design: alternating` (each arm's own slices, alone on the core: a block of 3 arms measures 12 s), 10 s side by side or sequential (side by side on the reference 2-core runner the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 s, and 15 s was no better; README, Accuracy)."
   },
   {
     name: Inputs.WarmupDuration,

@@ -27,6 +27,7 @@ describe('runEngine with processes-per-arm 2 (off and 100 % sampling, 3 blocks)'
     config = parseConfig({
       ...FIXTURE_SERVICE_INPUTS,
       'sampling-rates': '1',
+      'round-design': 'side-by-side',
       'processes-per-arm': '2',
       rounds: '3',
       'max-rounds': '3',

@@ -23,6 +23,7 @@ describe('parseConfig defaults', () => {
       otlpProtocol: 'http/protobuf',
       cpuPinning: 'auto',
       roundDesign: 'alternating',
+      roundDurationSec: 4,
       warmupSec: 'auto',
       warmupCapSec: 30,
       processesPerArm: 1,
@@ -70,6 +71,12 @@ describe('parseConfig defaults', () => {
       /'port' is 8080, but with 'round-design: side-by-side'/
     )
     expect(parseConfig({ ...base, port: '8080', 'round-design': 'sequential' }).port).toBe(8080)
+  })
+
+  test('round-duration auto: 4 s alternating, 10 s side by side or sequential; a number is kept', () => {
+    expect(parseConfig({ ...base, 'round-design': 'side-by-side' }).roundDurationSec).toBe(10)
+    expect(parseConfig({ ...base, 'round-design': 'sequential' }).roundDurationSec).toBe(10)
+    expect(parseConfig({ ...base, 'round-duration': '7' }).roundDurationSec).toBe(7)
   })
 
   test("warmup-duration: 'auto' (default) or seconds; warmup-cap in seconds", () => {
@@ -122,7 +129,7 @@ describe('parseConfig rejects bad input, naming the input and quoting the value'
     [
       'word as number',
       { ...base, 'round-duration': 'ten' },
-      "'round-duration' must be a number of seconds from 0.5 to 3600, got 'ten'"
+      "'round-duration' must be 'auto' or a number of seconds from 0.5 to 3600, got 'ten'"
     ],
     [
       'rate above 1',

@@ -144,7 +144,8 @@ describe('runSlicedPhase', () => {
       for (const p of mine.parts)
         for (const q of other.parts) expect(p.endMs <= q.startMs || q.endMs <= p.startMs).toBe(true)
       expect(mine.load.qps * mine.load.durationSec).toBeCloseTo(mine.load.ok, 1)
-      expect(mine.load.okPerSecond).toBeUndefined()
+      expect(mine.load.okPerSecond).toHaveLength(mine.parts.length)
+      expect(mine.load.okPerSecond?.reduce((x, y) => x + y, 0)).toBe(mine.load.ok)
     }
   })
 

@@ -134,7 +134,8 @@ async function writeGateFiles(m: CancellableOutcome, deps: GateDeps, out: GateOu
   const machine = (deps.machine ?? machineInfo)()
   const { report, results } = assemble(m.config, m.gateRun, m.verdict, m.error, git, machine, m.baselineBefore, {
     roundsDone: m.roundsDone,
-    stops: m.stops
+    stops: m.stops,
+    caps: m.caps
   })
   out.results = results
   out.markdown = redact(renderReport(report))

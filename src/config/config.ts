@@ -18,6 +18,10 @@ export interface Config {
   readonly grpc: GrpcConfig | null
   readonly readyTimeoutSec: number
   readonly stopTimeoutSec: number
+  /** Memory cap per service instance in bytes ('memory-limit'); 0 = off. */
+  readonly memoryLimitBytes: number
+  /** Most tasks (processes and threads) per service instance ('max-processes'); 0 = off. */
+  readonly maxProcesses: number
   readonly env: Readonly<Record<string, string>>
   /** `pass-env`: names of the job's variables passed to the service besides the allowlist (security/env.ts). */
   readonly passEnv: readonly string[]
@@ -166,6 +170,38 @@ class Reader {
 
   uint(name: InputName, min: number, max: number): number {
     return this.number(name, `an integer from ${min} to ${max}`, (n) => n >= min && n <= max, true)
+  }
+
+  /**
+   * A size: bytes or a number with a unit (`512MiB`, `2GiB`, `2G` = GiB as the kernel's own cgroup files
+   * count, `1.5GB` = 10^9); `0` means off. Below `min` bytes is refused: no service starts in less.
+   */
+  bytes(name: InputName, min: number): number {
+    return this.guard(() => {
+      const v = this.str(name)
+      const m = /^(\d+(?:\.\d+)?)\s*(|b|k|kb|kib|m|mb|mib|g|gb|gib|t|tb|tib)$/i.exec(v)
+      const unit = (m?.[2] ?? '').toLowerCase()
+      const scale: Record<string, number> = {
+        '': 1,
+        b: 1,
+        k: 1024,
+        kib: 1024,
+        kb: 1e3,
+        m: 1024 ** 2,
+        mib: 1024 ** 2,
+        mb: 1e6,
+        g: 1024 ** 3,
+        gib: 1024 ** 3,
+        gb: 1e9,
+        t: 1024 ** 4,
+        tib: 1024 ** 4,
+        tb: 1e12
+      }
+      const n = m === null ? NaN : Math.round(Number(m[1]) * (scale[unit] as number))
+      if (!Number.isFinite(n) || (n !== 0 && n < min) || n > 2 ** 50)
+        throw bad(name, v, `a size such as '2GiB' or '512MiB' of at least ${min / 1024 ** 2} MiB, or 0 for no cap`)
+      return n
+    }, 0)
   }
 
   seconds(name: InputName, min: number, max: number): number {
@@ -612,6 +648,8 @@ function parseRounds(
   | 'grpc'
   | 'readyTimeoutSec'
   | 'stopTimeoutSec'
+  | 'memoryLimitBytes'
+  | 'maxProcesses'
   | 'serviceName'
   | 'roundDurationSec'
   | 'warmupSec'
@@ -624,6 +662,8 @@ function parseRounds(
     grpc: parseGrpc(r, raw),
     readyTimeoutSec: r.seconds(Inputs.ReadyTimeout, 0.1, 3600),
     stopTimeoutSec: r.seconds(Inputs.StopTimeout, 0, 600),
+    memoryLimitBytes: r.bytes(Inputs.MemoryLimit, 64 * 1024 ** 2),
+    maxProcesses: r.uint(Inputs.MaxProcesses, 0, 1_000_000),
     serviceName: r.str(Inputs.ServiceName),
     // `auto` depends on the design, read later: resolved in parseConfig (AUTO_ROUND_DURATION_SEC).
     roundDurationSec:

@@ -22,6 +22,8 @@ export const Inputs = {
   GrpcMetadata: 'grpc-metadata',
   ReadyTimeout: 'ready-timeout',
   StopTimeout: 'stop-timeout',
+  MemoryLimit: 'memory-limit',
+  MaxProcesses: 'max-processes',
   Env: 'env',
   PassEnv: 'pass-env',
   ServiceName: 'service-name',
@@ -123,6 +125,18 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.StopTimeout,
     default: '5',
     description: 'Seconds between SIGTERM and SIGKILL when stopping the service (SDKs flush spans on SIGTERM).'
+  },
+  {
+    name: Inputs.MemoryLimit,
+    default: '2GiB',
+    description:
+      "Memory cap of each service instance and everything it starts (e.g. `2GiB`, `512MiB`; `0` turns it off), the same for every arm so it cannot bias a comparison. A service over it fails its round with a named error instead of taking the runner down. Enforced with a cgroup where the gate can make one (cgroup v2 directly or through passwordless `sudo`, cgroup v1), else by a watchdog on the service's resident memory; the report says which applied. The default leaves a 2-core, 7 GiB GitHub-hosted runner about 4 GiB for the gate, the runner and a second side-by-side arm."
+  },
+  {
+    name: Inputs.MaxProcesses,
+    default: '512',
+    description:
+      'Most processes and threads of each service instance (kernel tasks, as cgroup `pids.max` counts them; `0` turns it off), the same for every arm. A fork bomb stops at the cap and fails its round with a named error. 512 is well above a JVM (tens of threads) or a thread-per-request server at the default connections, and far below the tens of thousands a runner allows. Without a cgroup: `RLIMIT_NPROC` through `prlimit`, which counts every process of the user and does not bind root (the report says so).'
   },
   {
     name: Inputs.Env,

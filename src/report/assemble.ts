@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js'
 import type { GateRun } from '../engine.js'
 import { buildResults, settingsOf, type ResultsFile, type ServiceStops } from '../results/results.js'
 import type { StopStats } from '../service/service.js'
+import type { CapsInfo } from '../service/caps.js'
 import { redactDeep } from '../security/redact.js'
 import { armsOf } from '../plan/plan.js'
 import type { Comparison, MachineInfo, RoundResult, Verdict } from '../types.js'
@@ -58,6 +59,7 @@ export function reportFromResults(resultsIn: ResultsFile): ReportInput {
     ...(results.openLoop !== undefined ? { openLoop: results.openLoop } : {}),
     ...(results.spike !== undefined ? { spike: results.spike } : {}),
     ...(results.serviceStops !== undefined ? { serviceStops: results.serviceStops } : {}),
+    ...(results.caps !== undefined ? { caps: results.caps } : {}),
     ...(results.design !== undefined ? { design: results.design } : {}),
     ...(results.looks !== undefined ? { looks: results.looks } : {})
   }
@@ -91,7 +93,7 @@ export function assemble(
   /** Baseline status known before the run (e.g. a stored baseline that failed to load). */
   baseline?: BaselineInfo,
   /** Rounds completed by a run that ended early (cancelled), and the run's service stops. */
-  extras: { roundsDone?: RoundResult[]; stops?: StopStats } = {}
+  extras: { roundsDone?: RoundResult[]; stops?: StopStats; caps?: CapsInfo } = {}
 ): { report: ReportInput; results: ResultsFile } {
   const arms = run?.plan.arms ?? armsOf(config)
   const results = buildResults({
@@ -127,6 +129,16 @@ export function assemble(
     ...(run?.openLoop !== undefined ? { openLoop: run.openLoop } : {}),
     ...(run?.spike !== undefined ? { spike: run.spike } : {}),
     ...(extras.stops !== undefined ? { serviceStops: serviceStopsOf(extras.stops, config.stopTimeoutSec) } : {}),
+    ...(extras.caps !== undefined
+      ? {
+          caps: {
+            mechanism: extras.caps.mechanism,
+            memoryBytes: extras.caps.memoryBytes,
+            maxProcesses: extras.caps.maxProcesses,
+            note: extras.caps.note
+          }
+        }
+      : {}),
     ...(run !== null ? { design: run.design, looks: run.looks } : {})
   })
   // Everything written, printed or posted derives from this object: no known secret may be in it.

@@ -45,7 +45,7 @@ export {
 } from './format.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../results/baseline.js'
-import type { ResultsFile, ServiceStops } from '../results/results.js'
+import type { ResourceCapsRecord, ResultsFile, ServiceStops } from '../results/results.js'
 import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { decompositionSection } from './decomposition.js'
@@ -92,6 +92,8 @@ export interface ReportInput {
   spike?: SpikeResult[]
   /** How the services stopped (SIGKILLs after the grace period, escaped processes). */
   serviceStops?: ServiceStops
+  /** Resource caps of the service instances (absent in older files). */
+  caps?: ResourceCapsRecord
   /** The round design as run (side-by-side or sequential, pinning). */
   design?: string
   /** Blocks at each look, and why the run stopped. */
@@ -520,6 +522,11 @@ export function renderReport(input: ReportInput): string {
     ...(input.looks !== undefined
       ? [
           `looks after ${input.looks.blocks.join(', ')} blocks; stopped after ${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`
+        ]
+      : []),
+    ...(input.caps !== undefined
+      ? [
+          `resource caps per service instance, the same for every arm (so they cannot bias a comparison): ${escapeMarkdown(input.caps.note)}`
         ]
       : []),
     ...noiseLines(input),

@@ -1,7 +1,8 @@
-import { HISTORY_VERSION, isHistoryJson, usableAsBaseline } from './history.js'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { isHistoryJson, usableAsBaseline } from './history.js'
 import * as fs from 'node:fs'
-import { RESULTS_SCHEMA, RESULTS_VERSION, type ResultsFile } from './results.js'
-import { checkReportable, FieldError } from './validate.js'
+import { RESULTS_VERSION, type ResultsFile } from './results.js'
+import { MAX_DEPTH, MAX_STRING, SCHEMA } from './schema.js'
 
 /** Largest results file read (a real one is well under a megabyte). */
 const MAX_RESULTS_BYTES = 64 * 1024 * 1024
@@ -69,15 +70,7 @@ export function readJsonFile(file: string): unknown {
  * PR code is not trusted). Throws UnreadableFileError or ResultsValidationError.
  */
 export function readResultsFile(file: string): ResultsFile {
-  const json = readJsonFile(file)
-  const results = validateResults(json)
-  try {
-    checkReportable(json)
-  } catch (e) {
-    if (e instanceof FieldError) throw new ResultsValidationError(e.field, e.message)
-    throw e
-  }
-  return results
+  return checked(validators().results, readJsonFile(file)) as ResultsFile
 }
 
 /** Outcome of loading a stored baseline; never throws, so a bad file can't crash the gate. */
@@ -85,141 +78,156 @@ export type BaselineLoad =
   | { status: 'ok'; path: string; history: ResultsFile[] }
   | { status: 'missing' | 'malformed' | 'future-version' | 'unusable'; path: string; message: string }
 
-/** A results file that does not have the shape this version writes; names the offending field. */
+/**
+ * A file that does not have the shape this version reads. `field` names the place the way the code
+ * does (`rounds[0].load.qps`), `pointer` as a JSON pointer (`/rounds/0/load/qps`); the message says
+ * what was expected and quotes at most a short value.
+ */
 export class ResultsValidationError extends Error {
+  readonly pointer: string
   constructor(
     readonly field: string,
-    message: string
+    message: string,
+    pointer?: string
   ) {
     super(message)
     this.name = 'ResultsValidationError'
+    this.pointer = pointer ?? ''
   }
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x)
+interface Validators {
+  core: ValidateFunction
+  results: ValidateFunction
+  history: ValidateFunction
+}
+let compiled: Validators | null = null
+
+/** The schema compiled once, on first use (a few milliseconds; the action may never read a file). */
+function validators(): Validators {
+  if (compiled !== null) return compiled
+  // verbose: errors carry their schema node, whose `expected` phrase the message quotes.
+  const ajv = new Ajv({ allErrors: false, verbose: true, strict: true, allowUnionTypes: true })
+  ajv.addKeyword({ keyword: 'expected', schemaType: 'string' })
+  ajv.addSchema(SCHEMA)
+  const get = (name: string): ValidateFunction => ajv.getSchema(`${SCHEMA.$id}#/$defs/${name}`)!
+  compiled = { core: get('core'), results: get('results'), history: get('history') }
+  return compiled
 }
 
-function need(cond: boolean, field: string, expected: string, got: unknown): void {
-  if (!cond) {
-    const shown = JSON.stringify(got)
-    throw new ResultsValidationError(
-      field,
-      `'${field}' must be ${expected}, got ${shown === undefined ? 'nothing' : shown.slice(0, 80)}`
+/** `/rounds/0/load/qps` → `rounds[0].load.qps` (the root is `(root)`). */
+export function fieldOf(pointer: string): string {
+  if (pointer === '') return '(root)'
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((f, t) => (/^\d+$/.test(t) ? `${f}[${t}]` : f === '' ? t : `${f}.${t}`), '')
+}
+
+/** A value for an error message: short values as JSON, long strings by length only (never a file's text). */
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing'
+  if (typeof value === 'string' && value.length > 40) return `a string of ${value.length} characters`
+  if (Array.isArray(value) && value.length > 10) return `an array of ${value.length} items`
+  const json = JSON.stringify(value) ?? String(value)
+  return json.length > 80 ? `${json.slice(0, 60)}… (${json.length} characters)` : json
+}
+
+function valueAt(root: unknown, pointer: string): unknown {
+  let v: unknown = root
+  for (const t of pointer === '' ? [] : pointer.slice(1).split('/')) {
+    if (v === null || typeof v !== 'object') return undefined
+    const key = t.replace(/~1/g, '/').replace(/~0/g, '~')
+    v = Object.prototype.hasOwnProperty.call(v, key) ? (v as Record<string, unknown>)[key] : undefined
+  }
+  return v
+}
+
+/** The first schema error of `json` as a ResultsValidationError (ajv stops at the first). */
+function toError(err: ErrorObject, json: unknown): ResultsValidationError {
+  const node = (err.parentSchema ?? {}) as { expected?: string; properties?: Record<string, { expected?: string }> }
+  let pointer = err.instancePath
+  let expected = node.expected ?? 'valid'
+  if (err.keyword === 'required') {
+    const missing = (err.params as { missingProperty: string }).missingProperty
+    pointer = `${pointer}/${missing.replace(/~/g, '~0').replace(/\//g, '~1')}`
+    expected = node.properties?.[missing]?.expected ?? 'present'
+  }
+  const field = fieldOf(pointer)
+  if (err.keyword === 'propertyNames') {
+    const name = (err.params as { propertyName: string }).propertyName
+    return new ResultsValidationError(
+      `${field} key`,
+      `'${field}' has a key of ${name.length} characters, more than ${MAX_STRING} (JSON pointer ${pointer || '/'})`,
+      pointer
     )
   }
-}
-
-const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0
-
-const num = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x)
-/** A quantile that was NaN (no 2xx answer) is written as null by JSON.stringify. */
-const numOrNull = (x: unknown): boolean => x === null || num(x)
-
-/** The optional extra phases of a round (connection levels, open loop); older files have none. */
-function validatePhases(phases: unknown, field: string): void {
-  if (phases === undefined) return
-  need(Array.isArray(phases), field, 'an array', phases)
-  ;(phases as unknown[]).forEach((p, j) => {
-    const f = `${field}[${j}]`
-    need(isObject(p), f, 'an object', p)
-    const ph = p as Record<string, unknown>
-    need(typeof ph.id === 'string', `${f}.id`, 'a string', ph.id)
-    need(ph.kind === 'closed' || ph.kind === 'open', `${f}.kind`, "'closed' or 'open'", ph.kind)
-    need(num(ph.connections), `${f}.connections`, 'a number', ph.connections)
-    need(isObject(ph.load), `${f}.load`, 'an object', ph.load)
-    const load = ph.load as Record<string, unknown>
-    for (const k of ['qps', 'ok', 'non2xx', 'errors', 'timeouts', 'errorRate'])
-      need(num(load[k]), `${f}.load.${k}`, 'a number', load[k])
-    need(isObject(load.latency), `${f}.load.latency`, 'an object', load.latency)
-    const lat = load.latency as Record<string, unknown>
-    need(numOrNull(lat.p99Us), `${f}.load.latency.p99Us`, 'a number or null', lat.p99Us)
-  })
-}
-
-/** The optional open-loop info and spike runs: the report renders them, so a malformed artifact must not crash it. */
-function validateScenarios(o: Record<string, unknown>): void {
-  if (o.openLoop !== undefined) {
-    need(isObject(o.openLoop), 'openLoop', 'an object', o.openLoop)
-    const ol = o.openLoop as Record<string, unknown>
-    need(positive(ol.rate), 'openLoop.rate', 'a positive number', ol.rate)
-    need(ol.source === 'auto' || ol.source === 'input', 'openLoop.source', "'auto' or 'input'", ol.source)
-    if (ol.calibration !== undefined) {
-      need(isObject(ol.calibration), 'openLoop.calibration', 'an object', ol.calibration)
-      const c = ol.calibration as Record<string, unknown>
-      need(typeof c.armId === 'string', 'openLoop.calibration.armId', 'a string', c.armId)
-      for (const k of ['connections', 'qps', 'fraction']) need(num(c[k]), `openLoop.calibration.${k}`, 'a number', c[k])
-    }
+  if (err.keyword === 'maximum' && field === 'version') {
+    return new ResultsValidationError(
+      'version',
+      `results version ${shown(valueAt(json, pointer))} is newer than this gate understands (${RESULTS_VERSION}); update the action on this branch`,
+      pointer
+    )
   }
-  if (o.spike === undefined) return
-  need(Array.isArray(o.spike), 'spike', 'an array', o.spike)
-  ;(o.spike as unknown[]).forEach((r, i) => {
-    need(isObject(r), `spike[${i}]`, 'an object', r)
-    const run = r as Record<string, unknown>
-    need(typeof run.armId === 'string', `spike[${i}].armId`, 'a string', run.armId)
-    need(run.died === undefined || typeof run.died === 'string', `spike[${i}].died`, 'a string', run.died)
-    need(Array.isArray(run.stages), `spike[${i}].stages`, 'an array', run.stages)
-    ;(run.stages as unknown[]).forEach((st, j) => {
-      need(isObject(st), `spike[${i}].stages[${j}]`, 'an object', st)
-      const stage = st as Record<string, unknown>
-      for (const k of ['connections', 'durationSec', 'qps', 'errors', 'errorRate'])
-        need(num(stage[k]), `spike[${i}].stages[${j}].${k}`, 'a number', stage[k])
-      need(numOrNull(stage.p99Us), `spike[${i}].stages[${j}].p99Us`, 'a number or null', stage.p99Us)
-    })
-  })
+  return new ResultsValidationError(
+    field,
+    `'${field}' must be ${expected}, got ${shown(valueAt(json, pointer))} (JSON pointer ${pointer || '/'})`,
+    pointer
+  )
+}
+
+/** `json` if `validate` accepts it (after the depth check), else the first error. */
+function checked(validate: ValidateFunction, json: unknown): unknown {
+  checkDepth(json)
+  if (validate(json)) return json
+  const errors = validate.errors ?? []
+  // The last error of a failed anyOf is the anyOf node itself, whose `expected` covers its branches.
+  throw toError(errors[errors.length - 1]!, json)
 }
 
 /**
- * Validate parsed JSON as a results file of a version this build can read. Checks what the
- * comparisons and the report rely on (rounds, their metrics, machine, settings), not every field.
+ * Refuse nesting deeper than MAX_DEPTH before the schema and anything recursive (redaction, rendering)
+ * walks the data: extra fields are not checked by the schema, and a deep one would overflow the stack.
+ * Iterative, so a hostile depth cannot overflow this check either.
+ */
+function checkDepth(json: unknown): void {
+  const stack: { v: unknown; depth: number; pointer: string }[] = [{ v: json, depth: 0, pointer: '' }]
+  while (stack.length > 0) {
+    const { v, depth, pointer } = stack.pop()!
+    if (v === null || typeof v !== 'object') continue
+    if (depth >= MAX_DEPTH) {
+      const shortPointer = pointer.length > 120 ? `${pointer.slice(0, 120)}…` : pointer
+      throw new ResultsValidationError(
+        fieldOf(pointer).slice(0, 200),
+        `'${fieldOf(pointer).slice(0, 120)}' nests deeper than ${MAX_DEPTH} levels (JSON pointer ${shortPointer})`,
+        pointer
+      )
+    }
+    for (const [k, x] of Object.entries(v))
+      if (x !== null && typeof x === 'object')
+        stack.push({ v: x, depth: depth + 1, pointer: `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}` })
+  }
+}
+
+/**
+ * Validate parsed JSON as a results file of a version this build can read: what the comparisons and a
+ * stored baseline rely on (schema.ts: core), not every rendered field. Throws ResultsValidationError.
  */
 export function validateResults(json: unknown): ResultsFile {
-  need(isObject(json), '(root)', 'a JSON object', json)
-  const o = json as Record<string, unknown>
-  need(o.schema === RESULTS_SCHEMA, 'schema', `'${RESULTS_SCHEMA}'`, o.schema)
-  need(
-    typeof o.version === 'number' && Number.isInteger(o.version) && o.version >= 1,
-    'version',
-    'a positive integer',
-    o.version
-  )
-  if ((o.version as number) > RESULTS_VERSION) {
-    throw new ResultsValidationError(
-      'version',
-      `results version ${String(o.version)} is newer than this gate understands (${RESULTS_VERSION}); update the action on this branch`
-    )
+  return checked(validators().core, json) as ResultsFile
+}
+
+/** Validate parsed JSON as a history file (schema.ts: history); an error in a run says which run. */
+function validateHistory(json: unknown): ResultsFile[] {
+  try {
+    return (checked(validators().history, json) as { runs: ResultsFile[] }).runs
+  } catch (e) {
+    const run = e instanceof ResultsValidationError ? /^\/runs\/(\d+)/.exec(e.pointer) : null
+    if (run === null) throw e
+    const err = e as ResultsValidationError
+    throw new ResultsValidationError(err.field, `run ${Number(run[1]) + 1} of the history: ${err.message}`, err.pointer)
   }
-  need(isObject(o.machine), 'machine', 'an object', o.machine)
-  const m = o.machine as Record<string, unknown>
-  need(typeof m.cpuModel === 'string', 'machine.cpuModel', 'a string', m.cpuModel)
-  need(typeof m.cores === 'number', 'machine.cores', 'a number', m.cores)
-  need(isObject(o.settings), 'settings', 'an object', o.settings)
-  const s = o.settings as Record<string, unknown>
-  for (const k of ['connections', 'roundDurationSec']) need(typeof s[k] === 'number', `settings.${k}`, 'a number', s[k])
-  need(
-    typeof s.warmupSec === 'number' || s.warmupSec === 'auto',
-    'settings.warmupSec',
-    "a number or 'auto'",
-    s.warmupSec
-  )
-  need(typeof s.target === 'string', 'settings.target', 'a string', s.target)
-  need(Array.isArray(o.rounds), 'rounds', 'an array', o.rounds)
-  ;(o.rounds as unknown[]).forEach((r, i) => {
-    need(isObject(r), `rounds[${i}]`, 'an object', r)
-    const round = r as Record<string, unknown>
-    need(typeof round.armId === 'string', `rounds[${i}].armId`, 'a string', round.armId)
-    need(typeof round.block === 'number', `rounds[${i}].block`, 'a number', round.block)
-    need(isObject(round.load), `rounds[${i}].load`, 'an object', round.load)
-    const load = round.load as Record<string, unknown>
-    need(positive(load.qps), `rounds[${i}].load.qps`, 'a positive number', load.qps)
-    need(isObject(load.latency), `rounds[${i}].load.latency`, 'an object', load.latency)
-    const lat = load.latency as Record<string, unknown>
-    need(positive(lat.p99Us), `rounds[${i}].load.latency.p99Us`, 'a positive number', lat.p99Us)
-    validatePhases(round.phases, `rounds[${i}].phases`)
-  })
-  validateScenarios(o)
-  need(typeof o.createdAt === 'string', 'createdAt', 'an ISO date string', o.createdAt)
-  return json as ResultsFile
 }
 
 /** Read and validate a stored baseline. Missing, unreadable, malformed and future files are reported, not thrown. */
@@ -240,22 +248,7 @@ export function loadBaseline(path: string): BaselineLoad {
   }
   try {
     if (isHistoryJson(json)) {
-      need(
-        json.version === HISTORY_VERSION,
-        'version',
-        `${HISTORY_VERSION} (history files of other versions are not understood)`,
-        json.version
-      )
-      need(Array.isArray(json.runs), 'runs', 'an array of results', json.runs)
-      const runs = (json.runs as unknown[]).map((r, i) => {
-        try {
-          return validateResults(r)
-        } catch (e) {
-          if (e instanceof ResultsValidationError)
-            throw new ResultsValidationError(`runs[${i}].${e.field}`, `run ${i + 1} of the history: ${e.message}`)
-          throw e
-        }
-      })
+      const runs = validateHistory(json)
       const usable = runs.filter(usableAsBaseline)
       if (usable.length === 0)
         return {

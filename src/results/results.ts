@@ -107,8 +107,19 @@ export interface ResultsFile {
   serviceStops?: ServiceStops
   /** The round design as run: side-by-side or sequential, and the pinning (absent in older files). */
   design?: string
+  /** The resource caps of every service instance and how they were enforced (absent in older files). */
+  caps?: ResourceCapsRecord
   /** Blocks at each look of the sequential design, and why the run stopped (absent in older files). */
   looks?: { blocks: number[]; stoppedBecause: string }
+}
+
+/** Resource caps as recorded: the same for every arm ('memory-limit', 'max-processes'; 0 = off). */
+export interface ResourceCapsRecord {
+  mechanism: string
+  memoryBytes: number
+  maxProcesses: number
+  /** Which mechanism applied and what it does not cover, as the report says it. */
+  note: string
 }
 
 /** Service stops of a run: those that needed SIGKILL after 'stop-timeout', the time they cost, escaped processes killed. */

@@ -6,6 +6,7 @@
 import type { Config } from '../config/config.js'
 import { measure, type LoggingHooks, type MeasureOutcome } from '../measure.js'
 import { randomSeed } from '../plan/random.js'
+import { configureServiceCaps, type CapsInfo } from '../service/caps.js'
 import { killAllServices, resetServiceStopStats, serviceStopStats, type StopStats } from '../service/service.js'
 import { watchCancellation, type Cancellation } from '../service/cancellation.js'
 import { resumeAcceptingGroups, stopAcceptingGroups } from '../service/process-group.js'
@@ -20,6 +21,8 @@ export interface CancellableOutcome extends MeasureOutcome {
   roundsDone: RoundResult[]
   /** Service stops of this run: SIGKILLs after the grace period, escaped processes killed. */
   stops: StopStats
+  /** The resource caps every service of the run ran under, and how they were enforced. */
+  caps: CapsInfo
 }
 
 /**
@@ -38,6 +41,9 @@ export async function measureCancellable(
   const roundsDone: RoundResult[] = []
   resetServiceStopStats()
   resumeAcceptingGroups()
+  // Once per run, before any service starts: every arm gets the same caps (service/caps.ts).
+  const caps = configureServiceCaps({ memoryBytes: config.memoryLimitBytes, maxProcesses: config.maxProcesses })
+  hooks.info?.(`resource caps per service instance: ${caps.note}`)
   const wrapped: LoggingHooks = {
     ...hooks,
     onRoundEnd: (p) => {
@@ -47,7 +53,8 @@ export async function measureCancellable(
   }
   try {
     const raced = await Promise.race([measure(fixed, wrapped, cancel.signal), cancel.cancelled])
-    if (typeof raced === 'object' && !cancel.signal.aborted) return { ...raced, roundsDone, stops: serviceStopStats() }
+    if (typeof raced === 'object' && !cancel.signal.aborted)
+      return { ...raced, roundsDone, stops: serviceStopStats(), caps }
     const sig = typeof raced === 'string' ? raced : await cancel.cancelled
     // The abandoned engine may be about to boot another service: refuse it.
     stopAcceptingGroups()
@@ -64,7 +71,8 @@ export async function measureCancellable(
       error,
       cancelledBy: sig,
       roundsDone: [...roundsDone],
-      stops: serviceStopStats()
+      stops: serviceStopStats(),
+      caps
     }
   } finally {
     if (given === undefined) cancel.dispose()

@@ -72,8 +72,73 @@ function walk(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(walk)
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, x] of Object.entries(v)) out[redact(k)] = walk(x)
+    // defineProperty, not assignment: a '__proto__' key from a hostile file must stay a plain key,
+    // never replace the copy's prototype.
+    for (const [k, x] of Object.entries(v))
+      Object.defineProperty(out, redact(k), { value: walk(x), enumerable: true, writable: true, configurable: true })
     return out
   }
   return v
+}
+
+/** Where a redacting stream sends its output (e.g. a synchronous write to a log file). */
+export type ByteSink = (bytes: Buffer) => void
+
+/** A redactor for a byte stream: `push` each chunk as it comes, `end` once at the end. */
+export interface StreamRedactor {
+  push(chunk: Buffer): void
+  end(): void
+}
+
+const REDACTED_BYTES = Buffer.from(REDACTED)
+
+/**
+ * Redaction of a stream (a service's stdout or stderr) as it is written, so that a log file on disk
+ * never holds a registered secret, also when the run is cancelled halfway. A secret split across two
+ * chunks is still found: the last (longest secret − 1) bytes of a chunk are held back until the next
+ * chunk or the end. Works on bytes (UTF-8 of each secret), so a chunk cut inside a multi-byte
+ * character needs no decoding. The secrets are those registered when the redactor is made.
+ */
+export function streamRedactor(sink: ByteSink): StreamRedactor {
+  // Longest first: at equal start, the longer secret wins (as in `redact`).
+  const secrets = [...registry].sort((a, b) => b.length - a.length).map((s) => Buffer.from(s, 'utf8'))
+  const hold = secrets.reduce((n, s) => Math.max(n, s.length - 1), 0)
+  let carry: Buffer = Buffer.alloc(0)
+  const flush = (buf: Buffer, final: boolean): Buffer => {
+    // A match must start before `limit`, so that any longer secret starting at the same byte is whole in `buf`.
+    const limit = final ? buf.length : buf.length - hold
+    let pos = 0
+    for (;;) {
+      let at = -1
+      let len = 0
+      for (const s of secrets) {
+        const i = buf.indexOf(s, pos)
+        if (i >= 0 && i < limit && (at < 0 || i < at)) {
+          at = i
+          len = s.length
+        }
+      }
+      if (at < 0) break
+      if (at > pos) sink(buf.subarray(pos, at))
+      sink(REDACTED_BYTES)
+      pos = at + len
+    }
+    // No secret starts in [pos, limit): those bytes are safe; what follows may begin a secret.
+    const cut = Math.max(pos, limit)
+    if (cut > pos) sink(buf.subarray(pos, cut))
+    return Buffer.from(buf.subarray(cut))
+  }
+  return {
+    push(chunk) {
+      if (secrets.length === 0) {
+        if (chunk.length > 0) sink(chunk)
+        return
+      }
+      carry = flush(carry.length === 0 ? chunk : Buffer.concat([carry, chunk]), false)
+    },
+    end() {
+      if (carry.length > 0) flush(carry, true)
+      carry = Buffer.alloc(0)
+    }
+  }
 }

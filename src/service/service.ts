@@ -9,6 +9,7 @@ import * as https from 'node:https'
 import * as net from 'node:net'
 import * as path from 'node:path'
 import { readLogTail, TAIL_LINES } from './log-tail.js'
+import { redact, streamRedactor } from '../security/redact.js'
 import {
   acceptingGroups,
   groupAlive,
@@ -20,6 +21,7 @@ import {
 } from './process-group.js'
 import { environHasTag, findTagged, killTaggedSync, newRoundTag, ROUND_TAG_VAR } from './containment.js'
 import { commandOf, portOwnership } from './ownership.js'
+import { formatBytes, serviceCaps, type CapHit, type Confinement } from './caps.js'
 
 /** How to start one instance of the service. */
 export interface ServiceOptions {
@@ -76,7 +78,15 @@ export interface ServiceHandle {
 
 /** What went wrong while starting or running the service. */
 export type ServiceErrorKind =
-  'exited-before-ready' | 'not-ready' | 'port-taken' | 'port-not-owned' | 'crashed' | 'bad-command' | 'cancelled'
+  | 'exited-before-ready'
+  | 'not-ready'
+  | 'port-taken'
+  | 'port-not-owned'
+  | 'crashed'
+  | 'bad-command'
+  | 'cancelled'
+  /** The service hit 'memory-limit' or 'max-processes' (service/caps.ts). */
+  | 'over-limit'
 
 /** A service failure; the message names the command, the cause and ends with the log tail. */
 export class ServiceError extends Error {
@@ -95,6 +105,8 @@ const READY_POLL_MS = 50
 const READY_REQUEST_TIMEOUT_MS = 1000
 const GROUP_POLL_MS = 25
 const PORT_CHECK_TIMEOUT_MS = 1000
+/** How long the leader's exit waits for the service's last output to reach the log. */
+const LOG_DRAIN_MS = 1000
 
 /** The command for messages: what the user wrote, not the gate's wrapper. */
 function shown(opts: ServiceOptions): string {
@@ -115,29 +127,64 @@ async function checkCanStart(opts: ServiceOptions): Promise<void> {
   await assertPortsFree(opts)
 }
 
-/** `/bin/sh -c command` in its own process group, tagged, its output appended to the log; returns where this run's log starts. */
-function spawnGroup(opts: ServiceOptions, tag: string): { child: ChildProcess; logStart: number } {
+/**
+ * `/bin/sh -c command` in its own process group, tagged; returns where this run's log starts and a
+ * promise that settles once its output is all in the log. stdout and stderr come through pipes and are
+ * redacted as they are written (security/redact.ts: streamRedactor), so the log file under output-dir
+ * never holds a secret in clear, also when the run is cancelled or the gate killed midway. Why not a
+ * file descriptor as before: the kernel would write the service's output unredacted.
+ */
+function spawnGroup(
+  opts: ServiceOptions,
+  tag: string
+): { child: ChildProcess; logStart: number; logsDone: Promise<void> } {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true })
-  fs.appendFileSync(opts.logFile, `[otlp-perf-gate] ${new Date().toISOString()} $ ${opts.command}  (cwd ${opts.cwd})\n`)
-  const logStart = fs.statSync(opts.logFile).size
   const fd = fs.openSync(opts.logFile, 'a')
+  fs.writeSync(fd, redact(`[otlp-perf-gate] ${new Date().toISOString()} $ ${opts.command}  (cwd ${opts.cwd})\n`))
+  const logStart = fs.fstatSync(fd).size
+  let child: ChildProcess
   try {
-    const child = spawn('/bin/sh', ['-c', opts.command], {
+    child = spawn('/bin/sh', ['-c', opts.command], {
       cwd: opts.cwd,
       env: { ...opts.env, [ROUND_TAG_VAR]: tag },
       // Own process group: process.kill(-pid) then reaches everything the command starts.
       detached: true,
-      stdio: ['ignore', fd, fd]
+      stdio: ['ignore', 'pipe', 'pipe']
     })
-    return { child, logStart }
-  } finally {
-    // The child has its own copy of the descriptor.
+  } catch (e) {
     fs.closeSync(fd)
+    throw e
   }
+  // Synchronous writes: a log tail read right after the service died sees everything it wrote.
+  const write = (b: Buffer): void => {
+    try {
+      fs.writeSync(fd, b)
+    } catch {
+      // A full disk must not crash the gate; the round fails on its own merits.
+    }
+  }
+  const drained = [child.stdout, child.stderr].map(
+    (stream) =>
+      new Promise<void>((resolve) => {
+        if (stream === null) return resolve()
+        const r = streamRedactor(write)
+        stream.on('data', (c: Buffer) => r.push(c))
+        stream.once('error', () => {})
+        stream.once('close', () => {
+          r.end()
+          resolve()
+        })
+      })
+  )
+  const logsDone = Promise.all(drained).then(() => fs.closeSync(fd))
+  return { child, logStart, logsDone }
 }
 
 /** The leader's exit as a promise plus what is known so far (exit status, spawn error). */
-function watchExit(child: ChildProcess): {
+function watchExit(
+  child: ChildProcess,
+  logsDone: Promise<void>
+): {
   exited: Promise<ExitInfo>
   exitInfo: () => ExitInfo | null
   spawnError: () => Error | null
@@ -146,8 +193,14 @@ function watchExit(child: ChildProcess): {
   let spawnError: Error | null = null
   const exited = new Promise<ExitInfo>((resolve) => {
     child.once('exit', (code, signal) => {
-      exitInfo = { code, signal }
-      resolve(exitInfo)
+      // The exit is known once the last output is in the log (the tail of a crash quotes it), or
+      // after a bound: a descendant that left the group may hold the pipes open.
+      let timer: NodeJS.Timeout | undefined
+      void Promise.race([logsDone, new Promise<void>((r) => (timer = setTimeout(r, LOG_DRAIN_MS)))]).then(() => {
+        clearTimeout(timer)
+        exitInfo = { code, signal }
+        resolve(exitInfo)
+      })
     })
     child.once('error', (err) => {
       spawnError = err
@@ -198,16 +251,26 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   const stopGraceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
   // Inherited by every descendant, also those that leave the process group (setsid, double fork).
   const tag = newRoundTag()
-  const { child, logStart } = spawnGroup(opts, tag)
-  const { exited, exitInfo, spawnError } = watchExit(child)
+  const confinement = confine(opts)
+  let spawned: ReturnType<typeof spawnGroup>
+  try {
+    spawned = spawnGroup({ ...opts, command: confinement.wrap(opts.command) }, tag)
+  } catch (e) {
+    confinement.dispose()
+    throw e
+  }
+  const { child, logStart, logsDone } = spawned
+  const { exited, exitInfo, spawnError } = watchExit(child, logsDone)
   const pid = child.pid
   if (pid === undefined) {
     await exited
+    confinement.dispose()
     throw new ServiceError(
       'bad-command',
       `Cannot start service \`${shown(opts)}\`: spawning /bin/sh failed: ${spawnError()?.message ?? 'unknown error'}`
     )
   }
+  confinement.started(pid)
   log(`service started: pid ${pid}, \`${shown(opts)}\`, log ${opts.logFile}`)
 
   const logTail = (lines: number = TAIL_LINES): string => readLogTail(opts.logFile, logStart, lines)
@@ -221,7 +284,8 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   const stop = (): Promise<ExitInfo & { killed: boolean }> => {
     if (stopPromise === null) {
       stopRequested = true
-      stopPromise = stopGroup(pid, tag, exited, stopGraceMs, log)
+      // The cgroup goes last: whatever is still in it (a fork bomb racing the signals) is killed there.
+      stopPromise = stopGroup(pid, tag, exited, stopGraceMs, log).finally(() => confinement.dispose())
     }
     return stopPromise
   }
@@ -238,6 +302,9 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     stop,
     logTail,
     assertAlive() {
+      // A cap hit is the cause even when the leader survived it (a fork that failed, a child OOM-killed).
+      const hit = confinement.hit()
+      if (hit !== null) throw overLimit(opts, hit, withTail)
       const info = exitInfo()
       if (info === null) return
       const how = describeExit(info)
@@ -257,10 +324,57 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     assertPortsOwned(opts, pid, tag)
   } catch (err) {
     await stop().catch((stopErr: unknown) => log(`could not stop service after failed start: ${String(stopErr)}`))
+    // Read after the stop: the kernel's counters are final once the group is gone.
+    const hit = confinement.hit()
+    if (hit !== null) throw overLimit(opts, hit, withTail)
+    if (exitInfo()?.code === 125 && opts.command !== confinement.wrap(opts.command))
+      throw new ServiceError(
+        'bad-command',
+        withTail(
+          `Service \`${shown(opts)}\` could not be put under its resource caps (the shell could not join the cgroup, exit code 125).`
+        )
+      )
     throw startFailure(err, opts, exitInfo(), logTail, withTail)
   }
   log(`service ready: ${opts.readyCheck?.label ?? opts.readyUrl}`)
   return handle
+}
+
+/** The caps of this instance: the run's (service/caps.ts), or none. */
+function confine(opts: ServiceOptions): Confinement {
+  const none: Confinement = { wrap: (c) => c, started: () => {}, hit: () => null, dispose: () => {} }
+  const caps = serviceCaps()
+  if (caps === null || caps.info.mechanism === 'off') return none
+  try {
+    return caps.confine(path.basename(opts.logFile, '.log'))
+  } catch (e) {
+    throw new ServiceError(
+      'bad-command',
+      `Cannot start service \`${shown(opts)}\` under its resource caps: ${e instanceof Error ? e.message : String(e)}`
+    )
+  }
+}
+
+/** " in block 3, arm on@1" from the log file's name (round.ts names it block<N>-<arm>[-p<k>].log), or ''. */
+export function roundOfLog(logFile: string): string {
+  const m = /^block(\d+)-(.+?)(?:-p(\d+))?\.log$/.exec(path.basename(logFile))
+  return m === null ? '' : ` in block ${m[1]}, arm ${m[2]}${m[3] !== undefined ? ` (process ${m[3]})` : ''}`
+}
+
+/** The named error of a service stopped by its cap. */
+function overLimit(opts: ServiceOptions, hit: CapHit, withTail: (m: string) => string): ServiceError {
+  const caps = serviceCaps()?.info
+  const how = caps?.note.split(':')[0] ?? 'the gate'
+  const what =
+    hit === 'memory'
+      ? `exceeded 'memory-limit' ${formatBytes(caps?.memoryBytes ?? 0)}${roundOfLog(opts.logFile)}: it was killed at the cap (${how})`
+      : `exceeded 'max-processes' ${caps?.maxProcesses ?? 0}${roundOfLog(opts.logFile)}: a fork or thread creation failed at the cap (${how})`
+  return new ServiceError(
+    'over-limit',
+    withTail(
+      `Service \`${shown(opts)}\` ${what}. Raise '${hit === 'memory' ? 'memory-limit' : 'max-processes'}' if the service needs more, or fix the leak; the caps are the same for every arm.`
+    )
+  )
 }
 
 /** Gracefully stop every service still running (for the entry point's finally). */

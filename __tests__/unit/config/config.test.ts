@@ -171,10 +171,38 @@ describe('parseConfig rejects bad input, naming the input and quoting the value'
       { ...base, confidence: '0.95' },
       "'confidence' must be a percentage from 50 to 99.9, got '0.95'"
     ],
-    ['port out of range', { ...base, port: '70000' }, "'port' must be an integer from 0 to 65535, got '70000'"]
+    ['port out of range', { ...base, port: '70000' }, "'port' must be an integer from 0 to 65535, got '70000'"],
+    [
+      'memory limit without a unit it knows',
+      { ...base, 'memory-limit': '2 gigs' },
+      "'memory-limit' must be a size such as '2GiB' or '512MiB' of at least 64 MiB, or 0 for no cap, got '2 gigs'"
+    ],
+    ['memory limit too small', { ...base, 'memory-limit': '10MiB' }, "'memory-limit' must be a size"],
+    ['negative memory limit', { ...base, 'memory-limit': '-1G' }, "got '-1G'"],
+    [
+      'max processes not an integer',
+      { ...base, 'max-processes': 'lots' },
+      "'max-processes' must be an integer from 0 to 1000000, got 'lots'"
+    ]
   ])('%s', (_name, raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError)
     expect(() => parseConfig(raw)).toThrow(message)
+  })
+
+  test.each<[string, number]>([
+    ['2GiB', 2 * 1024 ** 3],
+    ['2G', 2 * 1024 ** 3],
+    ['512MiB', 512 * 1024 ** 2],
+    ['1.5GB', 1.5e9],
+    ['268435456', 268435456],
+    ['0', 0]
+  ])("'memory-limit' %s", (value, bytes) => {
+    expect(parseConfig({ ...base, 'memory-limit': value }).memoryLimitBytes).toBe(bytes)
+  })
+
+  test('caps default to 2 GiB and 512 tasks', () => {
+    const c = parseConfig(base)
+    expect([c.memoryLimitBytes, c.maxProcesses]).toEqual([2 * 1024 ** 3, 512])
   })
 
   test('reports every bad input at once', () => {

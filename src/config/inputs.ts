@@ -132,7 +132,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.PassEnv,
     default: '',
     description:
-      "Names of further variables of the job's environment to pass to the service (comma- or newline-separated); by default it gets only a minimal allowlist (see Security). `GITHUB_TOKEN`, `ACTIONS_*`, `INPUT_*` and the runner's command files (`GITHUB_OUTPUT`, `GITHUB_ENV`, …) are refused."
+      "Names of further variables of the job's environment to pass to the service (comma- or newline-separated); by default it gets only a minimal allowlist (see docs/security.md). `GITHUB_TOKEN`, `ACTIONS_*`, `INPUT_*` and the runner's command files (`GITHUB_OUTPUT`, `GITHUB_ENV`, …) are refused."
   },
   { name: Inputs.ServiceName, default: 'service-under-test', description: 'Value of `OTEL_SERVICE_NAME`.' },
   {
@@ -150,7 +150,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.RoundDuration,
     default: '10',
     description:
-      'Measured seconds per round. 10 s by measurement: side by side on the reference 2-core runner, the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 s, and 15 s was no better (README, Accuracy).'
+      'Measured seconds per round. 10 s by measurement: side by side on the reference 2-core runner, the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 s, and 15 s was no better (docs/accuracy.md).'
   },
   { name: Inputs.WarmupDuration, default: '2', description: 'Seconds of load per round before measuring (discarded).' },
   {
@@ -227,7 +227,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.CpuPinning,
     default: 'auto',
     description:
-      '`auto`: with `round-design: side-by-side` the services share CPU 0 and the load generator and receiver get the other CPUs (`taskset`, at least 2 CPUs); with `sequential` nothing is pinned (measured steadier that way, see Accuracy). `on` pins in both designs; `off` never pins. Where pinning is impossible the report says so.'
+      '`auto`: with `round-design: side-by-side` the services share CPU 0 and the load generator and receiver get the other CPUs (`taskset`, at least 2 CPUs); with `sequential` nothing is pinned (measured steadier that way, see docs/accuracy.md). `on` pins in both designs; `off` never pins. Where pinning is impossible the report says so.'
   },
   {
     name: Inputs.RoundDesign,
@@ -239,7 +239,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ProcessesPerArm,
     default: '1',
     description:
-      "Side-by-side only: processes of each arm started fresh per block (1–4). The arm's result for the block is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. Each process keeps its own speed offset for life, so k processes cut that part of the per-block noise by about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing (the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; README, Accuracy): compare runs at one setting. One `connections` level, no open-loop phase."
+      "Side-by-side only: processes of each arm started fresh per block (1–4). The arm's result for the block is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. Each process keeps its own speed offset for life, so k processes cut that part of the per-block noise by about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing (the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; docs/accuracy.md): compare runs at one setting. One `connections` level, no open-loop phase."
   },
   {
     name: Inputs.MaxRounds,

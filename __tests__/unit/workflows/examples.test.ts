@@ -93,6 +93,45 @@ describe.each(FILES)('%s', (file) => {
   })
 })
 
+/** The ```yaml blocks of the README and docs/ that are whole workflows using the action. */
+function documentedWorkflows(): { where: string; wf: Workflow }[] {
+  const docs = [
+    'README.md',
+    ...fs
+      .readdirSync(path.join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => path.join('docs', f))
+  ]
+  return docs.flatMap((file) =>
+    [...fs.readFileSync(path.join(ROOT, file), 'utf8').matchAll(/^```yaml\n([\s\S]*?)^```$/gm)]
+      .map((m, i) => ({
+        where: `${file} yaml block ${i + 1}`,
+        wf: YAML.parse(m[1], { schema: 'failsafe' }) as Workflow
+      }))
+      .filter(({ wf }) => typeof wf === 'object' && wf !== null && gateSteps(wf).length > 0)
+  )
+}
+
+test('the workflows shown in the README and docs/ use only inputs of action.yml, with values that parse', () => {
+  const shown = documentedWorkflows()
+  expect(shown.map((s) => s.where)).toContain('README.md yaml block 1')
+  for (const { where, wf } of shown) {
+    for (const step of gateSteps(wf)) {
+      const raw: RawInputs = {}
+      for (const [k, v] of Object.entries(step.with ?? {})) raw[k as keyof RawInputs] = withoutExpressions(v)
+      expect({ where, unknown: Object.keys(raw).filter((k) => !INPUTS.has(k)) }).toEqual({ where, unknown: [] })
+      expect(() => parseConfig(raw)).not.toThrow()
+    }
+  }
+})
+
+test('the README shows a workflow using the action within its first 80 lines, and stays under 350', () => {
+  const lines = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').split('\n')
+  expect(lines.findIndex((l) => /uses: \S*otlp-perf-gate@/.test(l)) + 1).toBeGreaterThan(0)
+  expect(lines.findIndex((l) => /uses: \S*otlp-perf-gate@/.test(l)) + 1).toBeLessThanOrEqual(80)
+  expect(lines.length).toBeLessThanOrEqual(350)
+})
+
 test('examples start with a comment saying what they are for', () => {
   for (const file of EXAMPLES) {
     const head = fs.readFileSync(path.join(ROOT, file), 'utf8').split('\n').slice(0, 2)

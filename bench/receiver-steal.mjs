@@ -24,7 +24,7 @@ const SPANS = 512
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 async function child(mode) {
-  let port = 0
+  let port
   if (mode === 'inproc') {
     const { startOtlpReceiver } = await import(new URL('receiver.js', LIB).href)
     port = (await startOtlpReceiver({})).port

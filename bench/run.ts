@@ -15,7 +15,7 @@
  * false-alarm/power gate run to defaults-history.jsonl, so series measured at different hours add up
  * (`--only noise-summary` / `--only runs-summary` rebuild the .md tables).
  *
- * Writes bench/results/latest.json and bench/results/latest.md (the README's accuracy table).
+ * Writes bench/results/latest.json and bench/results/latest.md (docs/accuracy.md's tables).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'

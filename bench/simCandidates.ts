@@ -220,11 +220,3 @@ function hallTransform(t: number, skew: number, n: number): number {
   const b = skew / (6 * Math.sqrt(n))
   return t + a * t * t + (a * a * t * t * t) / 3 + b
 }
-
-/** Inverse of hallTransform (g is a cubic (1 + aT)³/(3a) + b − 1/(3a), increasing in T). */
-function hallInverse(y: number, skew: number, n: number): number {
-  const a = skew / (3 * Math.sqrt(n))
-  const b = skew / (6 * Math.sqrt(n))
-  if (Math.abs(a) < 1e-12) return y - b
-  return (Math.cbrt(3 * a * (y - b) + 1) - 1) / a
-}

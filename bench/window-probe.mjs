@@ -101,7 +101,9 @@ async function ready(port) {
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return
-    } catch {}
+    } catch {
+      // not listening yet: poll again
+    }
     await sleep(50)
   }
   throw new Error(`service on port ${port} not ready within 10 s`)
@@ -167,7 +169,9 @@ async function stop(procs) {
     for (const { p } of procs) {
       try {
         process.kill(-p.pid, 'SIGKILL')
-      } catch {}
+      } catch {
+        // the group is already gone
+      }
     }
     await sleep(500)
     return

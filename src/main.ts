@@ -149,10 +149,9 @@ async function runReportMode(config: Config): Promise<string | null> {
 
 /** The action: parse inputs, measure, decide, report, publish. The only core.setFailed of the action is here. */
 export async function run(): Promise<void> {
-  let failure: string | null = null
-  let config: Config | null = null
+  let failure: string | null
   try {
-    config = parseConfig(readInputs())
+    const config = parseConfig(readInputs())
     registerRunSecrets(config, process.env, (v) => core.setSecret(v))
     checkOutputDir(config.outputDir)
     failure = config.mode === 'report' ? await runReportMode(config) : await runGateMode(config)

@@ -147,7 +147,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.PassEnv,
     default: '',
     description:
-      "Names of further variables of the job's environment to pass to the service (comma- or newline-separated); by default it gets only a minimal allowlist (see Security). `GITHUB_TOKEN`, `ACTIONS_*`, `INPUT_*` and the runner's command files (`GITHUB_OUTPUT`, `GITHUB_ENV`, …) are refused."
+      "Names of further variables of the job's environment to pass to the service (comma- or newline-separated); by default it gets only a minimal allowlist (see docs/security.md). `GITHUB_TOKEN`, `ACTIONS_*`, `INPUT_*` and the runner's command files (`GITHUB_OUTPUT`, `GITHUB_ENV`, …) are refused."
   },
   { name: Inputs.ServiceName, default: 'service-under-test', description: 'Value of `OTEL_SERVICE_NAME`.' },
   {
@@ -165,7 +165,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.RoundDuration,
     default: 'auto',
     description:
-      "Measured seconds per round (an arm in a block). `auto`: 4 s with `round-design: alternating` (each arm's own slices, alone on the core: a block of 3 arms measures 12 s), 10 s side by side or sequential (side by side on the reference 2-core runner the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 s, and 15 s was no better; README, Accuracy)."
+      "Measured seconds per round (an arm in a block). `auto`: 4 s with `round-design: alternating` (each arm's own slices, alone on the core: a block of 3 arms measures 12 s), 10 s side by side or sequential (side by side on the reference 2-core runner the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 s, and 15 s was no better; docs/accuracy.md)."
   },
   {
     name: Inputs.WarmupDuration,
@@ -177,7 +177,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.WarmupCap,
     default: '30',
     description:
-      'With `warmup-duration: auto`: the most seconds of load a process gets before measuring when it never turns steady. A JIT runtime with an agent needs more than the default (the Java agent fixture took about 60 s on the reference VM, docs in README, Accuracy); the time budget then allows fewer blocks.'
+      'With `warmup-duration: auto`: the most seconds of load a process gets before measuring when it never turns steady. A JIT runtime with an agent needs more than the default (the Java agent fixture climbed for 20-25 s of load when traced on the reference VM: docs/round-designs.md); the time budget then allows fewer blocks.'
   },
   {
     name: Inputs.Connections,
@@ -253,7 +253,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.CpuPinning,
     default: 'auto',
     description:
-      '`auto`: with `round-design: alternating` or `side-by-side` the services share CPU 0 and the load generator and receiver get the other CPUs (`taskset`, at least 2 CPUs); with `sequential` nothing is pinned (measured steadier that way, see Accuracy). `on` pins in both designs; `off` never pins. Where pinning is impossible the report says so.'
+      '`auto`: with `round-design: alternating` or `side-by-side` the services share CPU 0 and the load generator and receiver get the other CPUs (`taskset`, at least 2 CPUs); with `sequential` nothing is pinned (measured steadier that way, see docs/accuracy.md). `on` pins in both designs; `off` never pins. Where pinning is impossible the report says so.'
   },
   {
     name: Inputs.RoundDesign,
@@ -265,7 +265,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ProcessesPerArm,
     default: '1',
     description:
-      "Side-by-side only: processes of each arm started fresh per block (1–4). The arm's result for the block is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. Each process keeps its own speed offset for life, so k processes cut that part of the per-block noise by about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing (the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; README, Accuracy): compare runs at one setting. One `connections` level, no open-loop phase."
+      "Side-by-side only: processes of each arm started fresh per block (1–4). The arm's result for the block is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. Each process keeps its own speed offset for life, so k processes cut that part of the per-block noise by about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing (the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; docs/accuracy.md): compare runs at one setting. One `connections` level, no open-loop phase."
   },
   {
     name: Inputs.MaxRounds,

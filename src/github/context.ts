@@ -56,13 +56,15 @@ export function readPullRequestContext(env: NodeJS.ProcessEnv = process.env): Pu
   try {
     text = readFileSync(eventPath, 'utf8')
   } catch (err) {
-    throw new Error(`cannot read the event payload at GITHUB_EVENT_PATH '${eventPath}': ${errorMessage(err)}`)
+    throw new Error(`cannot read the event payload at GITHUB_EVENT_PATH '${eventPath}': ${errorMessage(err)}`, {
+      cause: err
+    })
   }
   let payload: unknown
   try {
     payload = JSON.parse(text)
   } catch (err) {
-    throw new Error(`the event payload at '${eventPath}' is not valid JSON: ${errorMessage(err)}`)
+    throw new Error(`the event payload at '${eventPath}' is not valid JSON: ${errorMessage(err)}`, { cause: err })
   }
   return parsePullRequestPayload(eventName, payload, env)
 }

@@ -3,7 +3,7 @@
  * that block. Pure (plain data and in-memory histograms in, plain data out).
  *
  * Why merge rather than count each process as a block of its own: a process keeps its own speed offset
- * for its whole life (README, Accuracy: "What sets the SD"), so the block's arm result is the mean of k
+ * for its whole life (docs/accuracy.md: "What sets the SD"), so the block's arm result is the mean of k
  * independent draws of that offset, and the per-block spread falls by about √k. Counting each process as
  * a block would leave the per-block spread as it is and pretend the k processes of one wall-clock
  * window were k independent blocks of the host's speed.

@@ -29,9 +29,9 @@ export function armChartLabel(s: Pick<ArmSummary, 'armId' | 'samplingRate'>): st
 
 /** Text safe inside a mermaid double-quoted string within a ``` fence, cut to `maxChars` code points. */
 export function chartText(text: string, maxChars = Infinity): string {
-  // eslint-disable-next-line no-control-regex
   const flat = text
     .replace(/["`]/g, "'")
+    // eslint-disable-next-line no-control-regex -- control characters are what this strips
     .replace(/[\u0000-\u001f\u007f]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()

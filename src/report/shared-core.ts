@@ -70,7 +70,7 @@ export function processesAtOnce(rounds: readonly RoundResult[]): number | null {
 }
 
 /**
- * The caveat under the overhead table of a side-by-side run. Measured (README, Accuracy): the Node
+ * The caveat under the overhead table of a side-by-side run. Measured (docs/accuracy.md): the Node
  * fixture's traced service (1 % sampling) loses more throughput per CPU-second to the processes it
  * shares a core with than its untraced one (QPS overhead 28.6 % alone, 33 % beside one other process,
  * 38 % with three, 60 % with six); the Go Gin fixture at 100 % hardly (23–24 % alone and with two, 27 %
@@ -82,7 +82,7 @@ export function coRunnerNote(rounds: readonly RoundResult[]): string[] {
   if (n === null || n < 2) return []
   return [
     `Measured side by side: ${n} service processes shared the CPU at once. A traced service can lose more to the processes it shares a core with ` +
-      `than an untraced one (the Node fixture did, the Go one barely: README, Accuracy), so these overheads can read above tracing's cost on a ` +
+      `than an untraced one (the Node fixture did, the Go one barely: docs/accuracy.md), so these overheads can read above tracing's cost on a ` +
       `core of its own, and higher the more processes share it: compare them only with runs of the same arms and \`processes-per-arm\`. ` +
       `Head vs base in the same blocks share this bias.`,
     ''

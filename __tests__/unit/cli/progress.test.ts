@@ -102,6 +102,7 @@ describe('createProgress on a TTY', () => {
     const { p, text } = make({ tty: true })
     p.hooks.onRoundStart({ index: 0, total: 2, block: 0, armId: 'off' })
     p.hooks.warn('careful')
+    // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence is what is checked
     expect(text()).toMatch(/starting\r\x1b\[2Kwarning: careful\n\r\x1b\[2K\[.*starting$/)
   })
 

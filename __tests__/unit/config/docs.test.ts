@@ -1,5 +1,7 @@
 import * as fs from 'node:fs'
 import { renderActionYml, updateReadme } from '../../../src/config/docs.js'
+import { INPUT_GROUPS } from '../../../src/config/groups.js'
+import { INPUT_SPECS } from '../../../src/config/inputs.js'
 import { VERSION } from '../../../src/version.js'
 
 // action.yml and the README's input table are generated from src/config/inputs.ts; a drift fails here.
@@ -21,4 +23,14 @@ test('README input and output tables match the input table', () => {
 
 test('VERSION follows package.json', () => {
   expect(JSON.parse(fs.readFileSync('package.json', 'utf8')).version).toBe(VERSION)
+})
+
+test('every input is in exactly one group of action.yml and the README', () => {
+  const grouped = INPUT_GROUPS.flatMap((g) => g.inputs)
+  expect([...grouped].sort()).toEqual(INPUT_SPECS.map((s) => s.name).sort())
+  expect(new Set(grouped).size).toBe(grouped.length)
+  // The README folds the advanced groups away: there must be some, and start-command must not be one.
+  const everyday = INPUT_GROUPS.filter((g) => !g.advanced).flatMap((g) => g.inputs)
+  expect(everyday).toContain('start-command')
+  expect(everyday.length).toBeLessThan(INPUT_SPECS.length)
 })

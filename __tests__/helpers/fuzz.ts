@@ -189,7 +189,7 @@ export function checkOne(dir: string, text: string, config: Config): boolean {
   } catch (e) {
     accepted = false
     if (!(e instanceof ResultsValidationError || e instanceof UnreadableFileError)) throw e
-    if (e.message.length > MAX_MESSAGE) throw new Error(`error message of ${e.message.length} characters`)
+    if (e.message.length > MAX_MESSAGE) throw new Error(`error message of ${e.message.length} characters`, { cause: e })
   }
   const r = runReport({ ...config, resultsFile: file, outputDir: out })
   if (r.ok !== accepted)

@@ -362,9 +362,9 @@ export function startGatedHttpLoad(opts: GatedHttpOptions, sink: LoadEventSink):
   let failure: Error | null = null
   let finished: ((r: autocannon.Result | undefined) => void) | undefined
   const result = new Promise<autocannon.Result | undefined>((resolve) => (finished = resolve))
-  // eslint-disable-next-line prefer-const -- assigned by autocannon's constructor call below, read in setupClient
-  let instance: autocannon.Instance | undefined
-  instance = autocannon(
+  // setupClient runs inside autocannon's own call, before it returns the instance it may need to stop.
+  const started: { instance?: autocannon.Instance } = {}
+  const instance = autocannon(
     {
       url: opts.url,
       connections: opts.connections,
@@ -381,7 +381,7 @@ export function startGatedHttpLoad(opts: GatedHttpOptions, sink: LoadEventSink):
         const send = client._doRequest
         if (typeof send !== 'function') {
           failure ??= new Error('autocannon client has no _doRequest: the gated load needs autocannon 9')
-          instance?.stop()
+          started.instance?.stop()
           return
         }
         const gated = function (this: unknown, ...args: unknown[]): void {
@@ -400,6 +400,7 @@ export function startGatedHttpLoad(opts: GatedHttpOptions, sink: LoadEventSink):
       finished?.(r)
     }
   )
+  started.instance = instance
   const run = instance
   run.on('response', (_client: unknown, statusCode: number, _resBytes: number, responseTime: number) => {
     const ok = statusCode >= 200 && statusCode < 300

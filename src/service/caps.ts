@@ -358,7 +358,7 @@ const PAGE_SIZE = 4096
 /** Sum of the resident memory of every process in process group `pgid` (from /proc/<pid>/stat). */
 function groupRssBytes(pgid: number): number {
   let total = 0
-  let names: string[] = []
+  let names: string[]
   try {
     names = fs.readdirSync('/proc')
   } catch {

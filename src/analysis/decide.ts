@@ -44,6 +44,8 @@ export interface ComparisonVerdict {
   passLevel: number
   budget: number
   cannotFail?: string
+  /** Why this comparison may not PASS (a stored history below MIN_HISTORY_RUNS runs). */
+  cannotPass?: string
   /** Stored runs, for history comparisons. */
   runs?: number
   /** Robust per-block noise (log scale) of a paired comparison, for minimumDetectableOverhead(); NaN for history. */
@@ -96,6 +98,7 @@ function statisticsOf(
     budget: c.budget,
     blockScale: NaN,
     runs: h.runs,
+    ...(h.cannotPass !== undefined ? { cannotPass: h.cannotPass } : {}),
     ...(h.cannotFail !== undefined || c.cannotFail !== undefined
       ? { cannotFail: [c.cannotFail, h.cannotFail].filter((x) => x !== undefined).join('; ') }
       : {})

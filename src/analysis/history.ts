@@ -26,6 +26,8 @@ export interface HistoryComparison {
   df: number
   /** Why this comparison may not FAIL (history shorter than MIN_HISTORY_RUNS), else absent. */
   cannotFail?: string
+  /** Why it may not PASS either (the same short history: its run-to-run spread is unknown), else absent. */
+  cannotPass?: string
 }
 
 function logsOf(values: readonly number[], what: string): number[] {
@@ -42,9 +44,13 @@ function logsOf(values: readonly number[], what: string): number[] {
  * random-effects prediction: every run has its own offset, so the difference between this run's
  * typical (20 % trimmed mean of logs) value and the history's mean of typical values has variance
  * s_B²·(1 + 1/K) + max(0, se_current² − mean se_history²), s_B the SD of the K typical values, on
- * t with K − 1 df. With K < MIN_HISTORY_RUNS the result carries `cannotFail` (PASS or INCONCLUSIVE
- * only); with K = 1 (a legacy single-run file) the between-run spread is unknown and only the two
- * within-run SEs are used. Throws a named error on a 0, negative or non-finite value.
+ * t with K − 1 df. With K < MIN_HISTORY_RUNS the result carries `cannotFail` and `cannotPass`: the
+ * comparison is reported and INCONCLUSIVE. With K = 1 the between-run spread is unknown (only the two
+ * within-run SEs enter the interval), with K = 2 it rests on one degree of freedom: simulated at the
+ * budget with a run-to-run SD of 2 %, PASS came out in 19.1 % (K = 1) of runs against 2.5 % nominal,
+ * while refusing PASS below 3 runs holds it at 0 (`npm run sim -- --only honesty`). The
+ * repository has no measured run-to-run spread of an arm's raw values across runs to use as a prior
+ * instead (its A/A runs measure within-run ratios), so none is assumed. Throws a named error on a 0, negative or non-finite value.
  */
 export function compareWithHistory(
   current: readonly number[],
@@ -106,7 +112,8 @@ export function compareWithHistory(
     df,
     ...(K < minRuns
       ? {
-          cannotFail: `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the run-to-run noise before a stored comparison can fail`
+          cannotFail: `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the run-to-run noise before a stored comparison can fail`,
+          cannotPass: `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the run-to-run noise before a stored comparison can pass or fail`
         }
       : {})
   }

@@ -39,6 +39,11 @@ export function gateReason(c: Comparison): string {
       : c.decision === 'pass'
         ? `p_pass=${fmtPValue(c.pPass ?? NaN)} ≤ ${fmtPValue(c.passLevel ?? NaN)}`
         : `p_fail=${fmtPValue(c.pFail)}, p_pass=${fmtPValue(c.pPass ?? NaN)}`
-  const capped = c.cannotFail !== undefined && c.decision !== 'pass' ? `; cannot fail: ${c.cannotFail}` : ''
+  const capped =
+    c.cannotPass !== undefined
+      ? `; ${c.cannotPass}`
+      : c.cannotFail !== undefined && c.decision !== 'pass'
+        ? `; cannot fail: ${c.cannotFail}`
+        : ''
   return `${head}: ${fmtPct(c.overhead)} (${ci}) ${rel} ${budget} → ${(c.decision ?? 'inconclusive').toUpperCase()}${at} (${test}${capped})`
 }

@@ -6,6 +6,7 @@ import type {
   MetricName,
   OpenLoopInfo,
   RoundResult,
+  LooksInfo,
   SpikeResult,
   Verdict
 } from '../types.js'
@@ -94,7 +95,7 @@ export interface ReportInput {
   /** The round design as run (side-by-side or sequential, pinning). */
   design?: string
   /** Blocks at each look, and why the run stopped. */
-  looks?: { blocks: number[]; stoppedBecause: string }
+  looks?: LooksInfo
 }
 
 const VERDICT_BADGE: Record<Verdict, string> = {
@@ -194,7 +195,11 @@ function comparisonTable(
         : String(c.n),
     decisionText(c) +
       (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : '') +
-      (c.cannotFail && c.decision !== 'pass' ? ` — cannot fail: ${escapeMarkdown(c.cannotFail)}` : '')
+      (c.cannotPass
+        ? ` — ${escapeMarkdown(c.cannotPass)}`
+        : c.cannotFail && c.decision !== 'pass'
+          ? ` — cannot fail: ${escapeMarkdown(c.cannotFail)}`
+          : '')
   ])
   return markdownTable(
     [

@@ -6,6 +6,7 @@ import type {
   OpenLoopInfo,
   PlanStep,
   RoundResult,
+  LooksInfo,
   SpikeResult,
   Verdict
 } from '../types.js'
@@ -105,7 +106,7 @@ export interface ResultsFile {
   /** The round design as run: side-by-side or sequential, and the pinning (absent in older files). */
   design?: string
   /** Blocks at each look of the sequential design, and why the run stopped (absent in older files). */
-  looks?: { blocks: number[]; stoppedBecause: string }
+  looks?: LooksInfo
 }
 
 /** Service stops of a run: those that needed SIGKILL after 'stop-timeout', the time they cost, escaped processes killed. */

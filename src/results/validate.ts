@@ -185,6 +185,7 @@ const comparison = objectOf({
   pFailAdjusted: nullable(numOrNull),
   decision: nullable(oneOf(['pass', 'fail', 'inconclusive'])),
   cannotFail: optional(str),
+  cannotPass: optional(str),
   phase: optional(str)
 })
 
@@ -297,7 +298,15 @@ const REPORTABLE = objectOf({
   }),
   serviceStops: optional(objectOf({ stops: num, forcedKills: num, graceSec: num, waitedSec: num, escaped: num })),
   design: optional(str),
-  looks: optional(objectOf({ blocks: arrayOf(num), stoppedBecause: str }))
+  looks: optional(
+    objectOf({
+      blocks: arrayOf(num),
+      stoppedBecause: str,
+      planned: optional(arrayOf(num)),
+      secPerBlock: optional(num),
+      oneLook: optional(objectOf({ budgetSec: num, looks: arrayOf(num) }))
+    })
+  )
 })
 
 /** Check every rendered field of parsed results JSON; throws FieldError naming the first bad one. */

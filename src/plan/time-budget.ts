@@ -3,7 +3,7 @@
  * per block — an estimate before the first block, the measured one after it and after every look — so
  * that the budget holds at least two looks where it can: a run that stops at its first look with
  * one comparison undecided shrugs at clean changes (INCONCLUSIVE) far more often than one with a
- * second look (bench/sim.ts, `--only honesty`). The schedule depends on the clock, never on the
+ * second look (bench/simHonesty.ts, `npm run sim -- --only honesty`; docs/method-verdicts.md). The schedule depends on the clock, never on the
  * data, so the group-sequential design re-planned from it keeps its error rates (the looks already
  * taken keep their levels, the last look spends all the α left: analysis/sequential.ts).
  */
@@ -20,8 +20,11 @@ export const MIN_FIRST_LOOK = 5
 
 /**
  * Share of the blocks the budget holds at which the first look is placed when the budget holds fewer
- * than two full looks of `rounds` blocks: ⌈share·N⌉, at most `rounds`. Chosen by simulation
- * (`npm run sim -- --only honesty`, bench/README.md "Looks that fit the budget").
+ * than two full looks of `rounds` blocks: ⌈share·N⌉, at most `rounds` (at the default, N = 13: 8).
+ * Simulated at N = 13 (`npm run sim -- --only honesty --looks 6,13` / `7,13` / `8,13`), first looks at
+ * 6, 7 and 8 blocks met every target with rates within a few tenths of a percent of each other
+ * (docs/method-verdicts.md); a little over half keeps `rounds` where the budget allows it and leaves
+ * the second look enough blocks to add.
  */
 export const FIRST_LOOK_SHARE = 0.55
 

@@ -91,6 +91,8 @@ export interface ResultsFile {
     /** Absent in files written before the side-by-side design and the looks existed. */
     roundDesign?: string
     maxRounds?: number
+    /** The `time-budget` in seconds (absent in older files). */
+    timeBudgetSec?: number
   }
   plan: { seed: number | null; blocks: number; referenceArmId: string; arms: ArmSpec[]; steps: PlanStep[] }
   rounds: RoundResult[]
@@ -143,7 +145,8 @@ export function settingsOf(config: Config): ResultsFile['settings'] {
     maxP99OpenOverhead: config.maxP99OpenOverhead,
     spike: config.spike === null ? null : { ...config.spike },
     roundDesign: config.roundDesign,
-    maxRounds: config.maxRounds
+    maxRounds: config.maxRounds,
+    timeBudgetSec: config.timeBudgetSec
   }
 }
 

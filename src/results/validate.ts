@@ -279,7 +279,8 @@ const REPORTABLE = objectOf({
     maxP99OpenOverhead: optNum,
     spike: optional(nullable(objectOf({ peak: num, durationSec: num }))),
     roundDesign: optional(str),
-    maxRounds: optional(num)
+    maxRounds: optional(num),
+    timeBudgetSec: optional(num)
   }),
   plan: objectOf({
     seed: nullable(num),

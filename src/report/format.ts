@@ -97,11 +97,11 @@ export const DISPLAY_MIN = -1
 export const DISPLAY_MAX = 10
 
 /** One end of an interval for the report: clamped to [DISPLAY_MIN, DISPLAY_MAX] as "< −100.0%" / "> +1000.0%". */
-export function fmtBound(x: number): string {
+export function fmtBound(x: number, signed = true): string {
   if (Number.isNaN(x)) return 'n/a'
-  if (x < DISPLAY_MIN) return `< ${fmtPct(DISPLAY_MIN, { signed: true })}`
-  if (x > DISPLAY_MAX) return `> ${fmtPct(DISPLAY_MAX, { signed: true })}`
-  return fmtPct(x, { signed: true })
+  if (x < DISPLAY_MIN) return `< ${fmtPct(DISPLAY_MIN, { signed })}`
+  if (x > DISPLAY_MAX) return `> ${fmtPct(DISPLAY_MAX, { signed })}`
+  return fmtPct(x, { signed })
 }
 
 export function ciText(c: Comparison): string {

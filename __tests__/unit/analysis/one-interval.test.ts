@@ -86,6 +86,7 @@ describe('display of interval ends', () => {
     expect(fmtBound(Infinity)).toBe('> +1000.0%')
     expect(fmtBound(-0.5)).toBe('-50.0%')
     expect(fmtBound(NaN)).toBe('n/a')
+    expect(fmtBound(88.08, false)).toBe('> 1000.0%') // the reasons' unsigned form
     const c = { ciLow: -423.67, ciHigh: 0.031 } as Comparison
     expect(ciText(c)).toBe('< -100.0% … +3.1%')
     expect(ciText({ ciLow: NaN, ciHigh: NaN } as Comparison)).toBe('n/a')

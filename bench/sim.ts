@@ -8,6 +8,9 @@
  *   npm run sim -- --candidates    the candidates under the default looks (--fixed: one look at --rounds; --only NAME)
  *   npm run sim -- --mde           simulated vs computed 80 %-power overhead (normal noise)
  *   npm run sim -- --df-check      actual/nominal rate of the trimmed t with df h − 1 and 0.85·(h − 1)
+ *   npm run sim -- --only honesty  issue #24's cases as a user runs the gate: looks from the time budget
+ *                                  (--time-budget SEC, default 180; --block-sec S, default 12.75 = measured;
+ *                                  --looks 8,13 forces looks), 4000 runs per case unless --reps
  *   --shapes normal,exp- / --k 4      only these shapes / numbers of gated comparisons (no history rows)
  *   options: --reps N (default 20000) --seed S --rounds R --max-rounds M --step S --spending pocock|obrien-fleming
  *            --final-at B (the last look made final early at B blocks by the time budget, spending the α left)
@@ -27,6 +30,7 @@ import { minimumDetectableOverhead } from '../src/analysis/sensitivity.js'
 import type { SpendingFunction } from '../src/analysis/spending.js'
 import { CANDIDATES, type Candidate } from './simCandidates.js'
 import { historyRows } from './simHistory.js'
+import { DEFAULT_BLOCK_SEC, DEFAULT_TIME_BUDGET_SEC, honestyLooks, honestyRows } from './simHonesty.js'
 import { BURST_SIZE, normals, sampler, SHAPES, type Shape } from './simModel.js'
 
 /** The default plan: rounds 8, max-rounds 24 (looks at 8, 16, 24), confidence 95 %. */
@@ -173,6 +177,10 @@ interface Args {
   finalAt: number | undefined
   spending: SpendingFunction
   burst: number
+  repsGiven: boolean
+  blockSec: number
+  timeBudgetSec: number
+  looks: number[] | undefined
 }
 
 function parseArgs(argv: string[]): Args {
@@ -192,7 +200,11 @@ function parseArgs(argv: string[]): Args {
     step: undefined,
     finalAt: undefined,
     spending: 'pocock',
-    burst: BURST_SIZE
+    burst: BURST_SIZE,
+    repsGiven: false,
+    blockSec: DEFAULT_BLOCK_SEC,
+    timeBudgetSec: DEFAULT_TIME_BUDGET_SEC,
+    looks: undefined
   }
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1]
@@ -244,6 +256,31 @@ function parseArgs(argv: string[]): Args {
         break
       case '--reps':
         a.reps = num()
+        a.repsGiven = true
+        break
+      case '--block-sec': {
+        const x = Number(v)
+        if (!(x > 0)) throw new Error(`--block-sec needs a positive number of seconds, got '${String(v)}'`)
+        a.blockSec = x
+        i++
+        break
+      }
+      case '--time-budget': {
+        const x = Number(v)
+        if (!(x >= 0)) throw new Error(`--time-budget needs seconds ≥ 0, got '${String(v)}'`)
+        a.timeBudgetSec = x
+        i++
+        break
+      }
+      case '--looks':
+        a.looks = String(v)
+          .split(',')
+          .map((x) => {
+            const b = Number(x)
+            if (!Number.isInteger(b) || b < 2) throw new Error(`--looks needs integers ≥ 2, got '${x}'`)
+            return b
+          })
+        i++
         break
       case '--seed':
         a.seed = num()
@@ -383,7 +420,26 @@ function main(): void {
     if (a.json) console.log(JSON.stringify(r))
     else rows.push(r)
   }
-  if (a.dfCheck) {
+  if (a.only === 'honesty' && !a.candidates) {
+    const o = {
+      reps: a.repsGiven ? a.reps : 4000,
+      seed: a.seed,
+      blockSec: a.blockSec,
+      timeBudgetSec: a.timeBudgetSec,
+      rounds: a.rounds,
+      maxRounds: a.maxRounds,
+      spending: a.spending,
+      ...(a.looks !== undefined ? { looks: a.looks } : {})
+    }
+    // The settings once, on stderr: stdout stays one {case, rate, runs} object per line.
+    console.error(
+      `honesty: looks after ${honestyLooks(o).join(', ')} blocks (${o.blockSec} s per block, time budget ${o.timeBudgetSec} s), ${o.spending} spending, seed ${o.seed}`
+    )
+    for (const r of honestyRows(o)) {
+      if (a.json) console.log(JSON.stringify({ case: r.case, rate: r.rate, runs: r.runs }))
+      else rows.push({ case: r.case, rate: r.rate, runs: r.runs })
+    }
+  } else if (a.dfCheck) {
     for (const r of dfCheckRows(a.reps, a.seed)) emit(r)
   } else if (a.mde) {
     for (const k of [1, 4])

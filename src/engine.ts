@@ -2,7 +2,7 @@
  * The gate's run: measure (src/measure/run.ts: rig → blocks → looks) with the service environment
  * below, then analyse (src/analysis: comparison plan → statistics → decision), both pure data out.
  */
-import { gatedComparisonCount, type Config } from './config/config.js'
+import type { Config } from './config/config.js'
 import { GateError } from './errors.js'
 import { checkSpansPerTrace } from './otlp/accounting.js'
 import { inheritedEnv } from './security/env.js'
@@ -10,10 +10,10 @@ import { resourceSamplingSupported } from './service/procstat.js'
 import { machineInfo } from './results/fingerprint.js'
 import type { BaselineInfo } from './results/baseline.js'
 import type { ResultsFile } from './results/results.js'
-import { analyse, designOf, storedStatus, type Analysis, type StoredInput } from './analysis/analyse.js'
+import { analyse, type Analysis, type StoredInput } from './analysis/analyse.js'
 import { fmtPct } from './report/format.js'
 import { armsOf } from './plan/plan.js'
-import { measureRun, type LookFn, type MeasureHooks } from './measure/run.js'
+import { measureRun, type LookFn, type LooksTaken, type MeasureHooks } from './measure/run.js'
 import type {
   ArmSpec,
   Comparison,
@@ -42,7 +42,7 @@ export interface GateRun {
   /** The round design as run (side-by-side or sequential, pinning). */
   design: string
   /** Blocks at each look taken, and why the run stopped there. */
-  looks: { blocks: number[]; stoppedBecause: string }
+  looks: LooksTaken
   /** The open-loop phase's rate and where it came from (`auto`: a calibration round of the off arm before block 1). */
   openLoop?: OpenLoopInfo
   /** Spike runs after the blocks, one per head arm: single runs, reported, never gated. */
@@ -122,10 +122,6 @@ export async function runEngine(
     storedIn && 'history' in storedIn ? { history: storedIn.history, machine } : undefined
   const arms = armsOf(config)
   // The gated family is fixed before the first round: CPU counts when it is budgeted (then it must be measured).
-  const design = designOf(
-    config,
-    gatedComparisonCount(config, stored !== undefined && storedStatus(config, stored).status === 'ok')
-  )
   let last: Analysis | undefined
   const look: LookFn = (rounds, l) => {
     // Checked at every look: a verdict must never rest on rounds that lost part of their spans.
@@ -134,14 +130,15 @@ export async function runEngine(
       index: l.index,
       previous: last?.look,
       final: l.final,
-      blocks: l.blocks
+      blocks: l.blocks,
+      looks: l.looks,
+      ...(last !== undefined ? { previousDesign: last.design } : {})
     })
     return { stop: last.look.stop, reason: last.look.reason }
   }
   const m = await measureRun(
     config,
     (arm, port, endpoint) => roundEnv(config, arm, port, endpoint),
-    design.looks,
     look,
     hooks,
     options.signal

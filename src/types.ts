@@ -325,6 +325,8 @@ export interface Comparison {
   decision: Decision | null
   /** When set, this comparison can pass or be inconclusive but never fail, for the reason given. */
   cannotFail?: string
+  /** When set, this comparison can neither pass nor fail (INCONCLUSIVE), for the reason given: a stored history below 3 runs. */
+  cannotPass?: string
   /** Set when the values come from an extra phase (RoundResult.phases[].id, e.g. `c=200`, `open`), not the primary load. */
   phase?: string
   /** One-sided p of H0 "overhead ≥ budget" (small → PASS); gated comparisons of the current rule. */
@@ -364,3 +366,16 @@ export interface GateResult {
 
 /** What to do with an inconclusive verdict. */
 export type OnInconclusive = 'warn' | 'fail' | 'pass'
+
+/** The looks of a run: taken, as last planned, why it stopped, and what the time budget allowed. */
+export interface LooksInfo {
+  /** Blocks at each look taken. */
+  blocks: number[]
+  stoppedBecause: string
+  /** Every look as last planned from the time budget (the taken ones, then those not needed); absent in older files. */
+  planned?: number[]
+  /** Measured wall seconds per block over the run (what the looks were planned from); absent in older files. */
+  secPerBlock?: number
+  /** Set when the time budget held one look only: the budget in seconds that would hold two, and where they would be. */
+  oneLook?: { budgetSec: number; looks: number[] }
+}

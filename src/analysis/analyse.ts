@@ -41,6 +41,13 @@ export interface LookContext {
   final: boolean
   /** Blocks at this look when the time budget cut it short of the planned `design.looks[index]`. */
   blocks?: number
+  /**
+   * Every look as planned now from the time budget (taken and to come; plan/time-budget.ts). With
+   * it the design is re-planned at this look: the looks before `index` keep the levels they had in
+   * `previousDesign`, the last look spends all the α left.
+   */
+  looks?: readonly number[]
+  previousDesign?: SequentialDesign
 }
 
 /** What the analysis returns. */
@@ -100,12 +107,24 @@ export function storedStatus(config: Config, stored: StoredInput): BaselineInfo 
 /**
  * The design of a run: looks every `rounds` blocks up to `max-rounds`, for the gated family of the
  * plan; `finalAt`: the blocks of a look the time budget made final early (it spends the α left).
+ * With `schedule` the looks are those planned from the time budget (the last spends the α left) and
+ * the first `schedule.kept` looks keep their levels from `schedule.previous`.
  */
 export function designOf(
   config: Pick<Config, 'rounds' | 'maxRounds' | 'confidence'>,
   gated: number,
-  finalAt?: number
+  finalAt?: number,
+  schedule?: { looks: readonly number[]; previous?: SequentialDesign; kept: number }
 ): SequentialDesign {
+  if (schedule !== undefined)
+    return planLooks({
+      rounds: config.rounds,
+      maxRounds: config.maxRounds,
+      confidence: config.confidence,
+      gatedComparisons: gated,
+      looks: schedule.looks,
+      ...(schedule.previous !== undefined ? { previous: schedule.previous, kept: schedule.kept } : {})
+    })
   return planLooks({
     rounds: config.rounds,
     maxRounds: config.maxRounds,
@@ -233,7 +252,8 @@ function withVerdict(c: Comparison, v: ComparisonVerdict): Comparison {
     decidedAtLook: v.decidedAtLook,
     decision: v.decision === 'undecided' ? 'inconclusive' : v.decision,
     ...(Number.isFinite(v.blockScale) ? { blockScale: v.blockScale } : {}),
-    ...(v.cannotFail !== undefined ? { cannotFail: v.cannotFail } : {})
+    ...(v.cannotFail !== undefined ? { cannotFail: v.cannotFail } : {}),
+    ...(v.cannotPass !== undefined ? { cannotPass: v.cannotPass } : {})
   }
 }
 
@@ -331,14 +351,20 @@ export function analyse(
   const blocks = new Set(rounds.map((r) => r.block)).size
   // Without a look context: a single, final look over the blocks so far (tests, re-analysis).
   const design =
-    look !== undefined
-      ? designOf(config, gatedPlan.length, look.final ? (look.blocks ?? blocks) : undefined)
-      : planLooks({
-          rounds: Math.max(2, blocks),
-          maxRounds: Math.max(2, blocks),
-          confidence: config.confidence,
-          gatedComparisons: gatedPlan.length
+    look?.looks !== undefined
+      ? designOf(config, gatedPlan.length, undefined, {
+          looks: look.looks,
+          ...(look.previousDesign !== undefined ? { previous: look.previousDesign } : {}),
+          kept: look.index
         })
+      : look !== undefined
+        ? designOf(config, gatedPlan.length, look.final ? (look.blocks ?? blocks) : undefined)
+        : planLooks({
+            rounds: Math.max(2, blocks),
+            maxRounds: Math.max(2, blocks),
+            confidence: config.confidence,
+            gatedComparisons: gatedPlan.length
+          })
   const index = look?.index ?? 0
   const otherMachine =
     info?.machineDifferences !== undefined && info.machineDifferences.length > 0

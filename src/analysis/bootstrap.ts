@@ -165,12 +165,27 @@ export function bootstrapInterval(
   se: number,
   confidence: number
 ): [number, number] {
-  const B = tStar.length
   const a = (1 - confidence) / 2
+  return bootstrapBounds(tStar, estimate, se, a, a)
+}
+
+/**
+ * The bootstrap-t bounds at one-sided levels `aLow` (lower bound: pFail(θ0) ≤ aLow ⇔ bound ≥ θ0) and
+ * `aHigh` (upper bound: pPass(θ0) ≤ aHigh ⇔ bound ≤ θ0); ∓Infinity when B is too small for the level.
+ */
+export function bootstrapBounds(
+  tStar: Float64Array,
+  estimate: number,
+  se: number,
+  aLow: number,
+  aHigh: number
+): [number, number] {
+  const B = tStar.length
   // pFail(θ0) ≤ a ⇔ 1 + #{T* ≥ T} ≤ a(B + 1) ⇔ T > the (B − m)-th smallest T* (1-based), m = ⌊a(B + 1)⌋ − 1.
-  const m = Math.floor(a * (B + 1) + 1e-9) - 1
-  if (m < 0) return [-Infinity, Infinity]
-  const upperQ = tStar[B - m - 1]
-  const lowerQ = tStar[m]
-  return [estimate - upperQ * se, estimate - lowerQ * se]
+  const mLow = Math.floor(aLow * (B + 1) + 1e-9) - 1
+  const mHigh = Math.floor(aHigh * (B + 1) + 1e-9) - 1
+  return [
+    mLow < 0 ? -Infinity : estimate - tStar[B - mLow - 1] * se,
+    mHigh < 0 ? Infinity : estimate - tStar[mHigh] * se
+  ]
 }

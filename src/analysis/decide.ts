@@ -1,5 +1,5 @@
-import { compareWithHistory } from './history.js'
-import { analyseComparison, type DecisionLevels, type Direction } from './rule.js'
+import { compareWithHistory, historyDecisionInterval } from './history.js'
+import { analyseComparison, decisionInterval, type DecisionLevels, type Direction } from './rule.js'
 import { sequentialStep, type LookStatistic, type SequentialDecision, type SequentialDesign } from './sequential.js'
 
 /** A gated comparison's data at a look: paired per-block log-ratios, or this run vs a stored history. */
@@ -34,7 +34,11 @@ export interface ComparisonVerdict {
   overhead: number
   ciLow: number
   ciHigh: number
-  /** 1 − 2·passLevel: the interval whose upper bound ≤ budget is exactly the PASS rule at this look. */
+  /**
+   * Coverage of [ciLow, ciHigh], 1 − failLevel − passLevel: the lower end is at the FAIL level this
+   * comparison was held to (its Holm step at its look), the upper end at the PASS level, so FAIL ⇔
+   * ciLow beyond the budget and PASS ⇔ ciHigh within it — the interval the decision used.
+   */
   confidence: number
   n: number
   pFail: number
@@ -44,6 +48,8 @@ export interface ComparisonVerdict {
   passLevel: number
   budget: number
   cannotFail?: string
+  /** Why this comparison may not PASS (a stored history below MIN_HISTORY_RUNS runs). */
+  cannotPass?: string
   /** Stored runs, for history comparisons. */
   runs?: number
   /** Robust per-block noise (log scale) of a paired comparison, for minimumDetectableOverhead(); NaN for history. */
@@ -96,6 +102,7 @@ function statisticsOf(
     budget: c.budget,
     blockScale: NaN,
     runs: h.runs,
+    ...(h.cannotPass !== undefined ? { cannotPass: h.cannotPass } : {}),
     ...(h.cannotFail !== undefined || c.cannotFail !== undefined
       ? { cannotFail: [c.cannotFail, h.cannotFail].filter((x) => x !== undefined).join('; ') }
       : {})
@@ -157,12 +164,18 @@ export function decideAtLook(
   const verdicts = comparisons.map((c, i): ComparisonVerdict => {
     const s = stats[i]
     if (s === null) return previous!.verdicts[i]
+    const failLevel = design.failLevels[stepOf(i)][look]
+    // The printed interval is the decision's: each end at the level its side was tested at.
+    const [ciLow, ciHigh] = opts.decisionsOnly === true ? [NaN, NaN] : decisionIntervalOf(c, failLevel, passLevel)
     return {
       id: c.id,
       ...s,
+      ciLow,
+      ciHigh,
+      confidence: 1 - failLevel - passLevel,
       decision: states[i].decision,
       decidedAtLook: states[i].decidedAtLook,
-      failLevel: design.failLevels[stepOf(i)][look],
+      failLevel,
       passLevel
     }
   })
@@ -173,6 +186,14 @@ export function decideAtLook(
     stop,
     reason: lookReason(verdicts, look, design, stop, opts.final === true)
   }
+}
+
+/** The interval a gated comparison's decision used at these levels (rule.ts decisionInterval, history.ts historyDecisionInterval). */
+function decisionIntervalOf(c: GatedComparison, failLevel: number, passLevel: number): [number, number] {
+  if (c.kind === 'paired')
+    return decisionInterval({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, failLevel, passLevel)
+  const h = compareWithHistory(c.current, c.history, c.direction, c.budget, 0.95)
+  return historyDecisionInterval(h, c.direction, failLevel, passLevel)
 }
 
 function lookReason(

@@ -1,5 +1,6 @@
+import { binomialDistribution } from 'simple-statistics'
 import { tCdf, tQuantile } from '../stats/distributions.js'
-import { bootstrapInterval, bootstrapT } from './bootstrap.js'
+import { bootstrapBounds, bootstrapT } from './bootstrap.js'
 import { TRIM, trimmedLocation, type TrimmedLocation } from './robust.js'
 
 /** Which way a metric is good: QPS 'higher-is-better' (overhead = 1 − e^d), P99/CPU 'lower-is-better' (e^d − 1). */
@@ -115,6 +116,44 @@ export function trimmedPValues(
   return { pFail: tCdf(-t, df), pPass: tCdf(t, df) }
 }
 
+/** P(Bin(n, ½) ≥ m): the exact sign-test tail (simple-statistics' binomial, lower tail by symmetry). */
+export function signTail(n: number, m: number): number {
+  if (m <= 0) return 1
+  if (m > n) return 0
+  // binomialDistribution stops once the cumulative mass is ~1: the lower tail is always there in full.
+  const d = binomialDistribution(n, 0.5) ?? []
+  let sum = 0
+  for (let j = 0; j <= n - m && j < d.length; j++) sum += d[j]
+  return Math.min(1, sum)
+}
+
+/**
+ * One-sided p-values of the exact sign test against the threshold, for blocks without spread (every
+ * kept block the same log-ratio: a constant page, a stuck counter). Blocks above threshold + tolerance
+ * count as beyond the budget, the rest as within (at the budget counts as within, as in the t rule);
+ * all n blocks beyond gives pFail = 2^−n, so the decision still goes through the looks and Holm
+ * levels like any other — 3 identical blocks (p = 0.125) decide nothing.
+ */
+export function signTestPValues(x: readonly number[], threshold: number): { pFail: number; pPass: number } {
+  const eps = atBudgetTolerance(threshold)
+  const up = x.filter((v) => v > threshold + eps).length
+  return { pFail: signTail(x.length, up), pPass: signTail(x.length, x.length - up) }
+}
+
+/** Sign-test bounds of the blocks' location at one-sided levels: the order statistics the sign test inverts to (∓Infinity when n is too small). */
+function signTestBounds(x: readonly number[], aLow: number, aHigh: number): [number, number] {
+  const s = [...x].sort((a, b) => a - b)
+  const n = s.length
+  const need = (a: number): number => {
+    let m = 0
+    while (m <= n && signTail(n, m) > a * (1 + 1e-9)) m++
+    return m
+  }
+  const mLow = need(aLow)
+  const mHigh = need(aHigh)
+  return [mLow <= n ? s[n - mLow] : -Infinity, mHigh <= n ? s[mHigh - 1] : Infinity]
+}
+
 /**
  * Decision-only mode of rulePValues(): the smallest and largest level the p-values will be compared
  * with. A p above `max` may come back as any value > max, one whose decision is certain (κ·p_t ≤ `min`)
@@ -140,6 +179,8 @@ export function rulePValues(
   levels?: DecisionLevels
 ): { pFail: number; pPass: number; tStar?: Float64Array } {
   const t = trimmedPValues(loc, threshold)
+  // No spread: the t would say p = 0 or 1 whatever n and the level; the sign test still needs the blocks.
+  if (loc.n >= MIN_BLOCKS && loc.se <= atBudgetTolerance(threshold)) return signTestPValues(x, threshold)
   if (!(loc.n >= MIN_BLOCKS && Number.isFinite(loc.se) && loc.se > atBudgetTolerance(threshold))) return t
   // A side needs the bootstrap unless its t p alone settles the decision at every level.
   const need = (p: number): boolean => levels === undefined || (p <= levels.max && BOOTSTRAP_LIFT * p > levels.min)
@@ -157,24 +198,41 @@ export function rulePValues(
 }
 
 /**
- * Two-sided interval of the trimmed mean at `confidence` that agrees with rulePValues(): its upper
- * bound is ≤ θ0 exactly when pPass(θ0) ≤ a = (1 − confidence)/2, its lower bound ≥ θ0 when pFail(θ0) ≤ a.
- * With the t bounds at a and a/κ and the bootstrap-t bounds at a: hi = max(hiT(a), min(hiBoot, hiT(a/κ))).
+ * Bounds of the trimmed mean that agree with rulePValues(): the lower bound is ≥ θ0 exactly when
+ * pFail(θ0) ≤ aLow, the upper bound ≤ θ0 exactly when pPass(θ0) ≤ aHigh. With the t bounds at a and
+ * a/κ and the bootstrap-t bounds at a: hi = max(hiT(a), min(hiBoot, hiT(a/κ))). Without spread, the
+ * sign test's order statistics (as the p-values). With aLow = aHigh = (1 − confidence)/2 it is the
+ * two-sided interval at `confidence`.
  */
+export function ruleBounds(
+  loc: TrimmedLocation,
+  tStar: Float64Array | undefined,
+  aLow: number,
+  aHigh: number,
+  x?: readonly number[],
+  threshold = 0
+): [number, number] {
+  if (!(loc.n >= MIN_BLOCKS && Number.isFinite(loc.se))) return [NaN, NaN]
+  if (loc.se <= atBudgetTolerance(threshold))
+    return x !== undefined ? signTestBounds(x, aLow, aHigh) : [loc.estimate, loc.estimate]
+  const half = (p: number): number => tQuantile(1 - p, ruleDf(loc)) * loc.se
+  const [tLo, tHi] = [loc.estimate - half(aLow), loc.estimate + half(aHigh)]
+  if (tStar === undefined) return [tLo, tHi]
+  const [liftLo, liftHi] = [loc.estimate - half(aLow / BOOTSTRAP_LIFT), loc.estimate + half(aHigh / BOOTSTRAP_LIFT)]
+  const [bLo, bHi] = bootstrapBounds(tStar, loc.estimate, loc.se, aLow, aHigh)
+  return [Math.min(tLo, Math.max(bLo, liftLo)), Math.max(tHi, Math.min(bHi, liftHi))]
+}
+
+/** Two-sided interval of the trimmed mean at `confidence` that agrees with rulePValues() (ruleBounds at (1 − confidence)/2 each side). */
 export function ruleInterval(
   loc: TrimmedLocation,
   tStar: Float64Array | undefined,
-  confidence: number
+  confidence: number,
+  x?: readonly number[],
+  threshold = 0
 ): [number, number] {
-  if (!(loc.n >= MIN_BLOCKS && Number.isFinite(loc.se))) return [NaN, NaN]
-  if (loc.se === 0) return [loc.estimate, loc.estimate]
   const a = (1 - confidence) / 2
-  const half = (p: number): number => tQuantile(1 - p, ruleDf(loc)) * loc.se
-  const [tLo, tHi] = [loc.estimate - half(a), loc.estimate + half(a)]
-  if (tStar === undefined) return [tLo, tHi]
-  const [liftLo, liftHi] = [loc.estimate - half(a / BOOTSTRAP_LIFT), loc.estimate + half(a / BOOTSTRAP_LIFT)]
-  const [bLo, bHi] = bootstrapInterval(tStar, loc.estimate, loc.se, confidence)
-  return [Math.min(tLo, Math.max(bLo, liftLo)), Math.max(tHi, Math.min(bHi, liftHi))]
+  return ruleBounds(loc, tStar, a, a, x, threshold)
 }
 
 /**
@@ -189,7 +247,7 @@ export function analyseComparison(input: RuleInput, confidence: number, levels?:
   const x = orient(input.logRatios, input.direction)
   const location = trimmedLocation(x, TRIM, 'log-ratio of block')
   const { pFail, pPass, tStar } = rulePValues(x, location, threshold, levels)
-  const [lo, hi] = levels === undefined ? ruleInterval(location, tStar, confidence) : [NaN, NaN]
+  const [lo, hi] = levels === undefined ? ruleInterval(location, tStar, confidence, x, threshold) : [NaN, NaN]
   return {
     n: location.n,
     overhead: overheadOfOriented(input.direction, location.estimate),
@@ -201,4 +259,18 @@ export function analyseComparison(input: RuleInput, confidence: number, levels?:
     location,
     blockScale: location.se * Math.sqrt(location.n)
   }
+}
+
+/**
+ * The interval a gated decision used: lower end at the FAIL level its Holm step and look allowed
+ * (`failLevel`), upper end at the PASS level (`passLevel`), on the overhead scale. FAIL ⇔ the lower
+ * end lies beyond the budget, PASS ⇔ the upper end within it (to the P_TOLERANCE of the levels).
+ */
+export function decisionInterval(input: RuleInput, failLevel: number, passLevel: number): [number, number] {
+  const threshold = logThreshold(input.direction, input.budget)
+  const x = orient(input.logRatios, input.direction)
+  const location = trimmedLocation(x, TRIM, 'log-ratio of block')
+  const { tStar } = rulePValues(x, location, threshold)
+  const [lo, hi] = ruleBounds(location, tStar, failLevel, passLevel, x, threshold)
+  return [overheadOfOriented(input.direction, lo), overheadOfOriented(input.direction, hi)]
 }

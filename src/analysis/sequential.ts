@@ -1,5 +1,23 @@
 import { efficacyBoundaries, type SpendingFunction } from './spending.js'
-import { normSf } from './normal.js'
+import { normQuantile, normSf } from './normal.js'
+
+/**
+ * Relative tolerance of "p ≤ level": α is computed as 1 − confidence, and 1 − 0.95 is
+ * 0.04999999999999993 in floating point, so an exact p = 0.025 would otherwise miss its level
+ * 0.024999999999999967. A p within 1e-9 of the level (relative) counts as at the level — far below
+ * any difference the data can make (bootstrap p-values step by 1/2000).
+ */
+export const P_TOLERANCE = 1e-9
+
+/** Whether p reaches `level` (p ≤ level, with the relative P_TOLERANCE); NaN never does. */
+export function reaches(p: number, level: number): boolean {
+  return p <= level * (1 + P_TOLERANCE)
+}
+
+/** 1 − confidence without the floating-point residue of the subtraction (0.95 → 0.05 exactly as written). */
+export function alphaOf(confidence: number): number {
+  return Number((1 - confidence).toPrecision(12))
+}
 
 /**
  * A pre-planned group-sequential design. Looks after `looks[j]` blocks; FAIL is a family of
@@ -45,6 +63,17 @@ export interface PlanLooksOptions {
    * before it are kept, it becomes the last, and it spends all the α left (the level stays α).
    */
   finalAt?: number
+  /**
+   * The looks as planned from the time budget (plan/time-budget.ts scheduleLooks): cumulative blocks,
+   * increasing; replaces rounds/step/maxRounds for the looks' positions, the last spends all the α left.
+   */
+  looks?: readonly number[]
+  /**
+   * The design the first `kept` looks were taken under (an earlier plan of this run): their levels stay
+   * as they were, the later looks spend what is left (efficacyBoundaries `fixed`).
+   */
+  previous?: SequentialDesign
+  kept?: number
 }
 
 /** Recommended spending: Pocock-type for both, so that clear cases stop at the first look. */
@@ -58,12 +87,14 @@ export function nominalLevels(
   fractions: readonly number[],
   alpha: number,
   fn: SpendingFunction,
-  finalSpendsAll = false
+  finalSpendsAll = false,
+  fixed: readonly number[] = []
 ): number[] {
-  const key = `${fn}|${alpha}|${fractions.join(',')}|${finalSpendsAll}`
+  const key = `${fn}|${alpha}|${fractions.join(',')}|${finalSpendsAll}|${fixed.join(',')}`
   let levels = levelCache.get(key)
   if (levels === undefined) {
-    levels = efficacyBoundaries(fractions, alpha, fn, { finalSpendsAll }).map(normSf)
+    const z = efficacyBoundaries(fractions, alpha, fn, { finalSpendsAll, fixed })
+    levels = z.map(normSf)
     levelCache.set(key, levels)
   }
   return levels
@@ -76,35 +107,74 @@ export function nominalLevels(
 export function planLooks(opts: PlanLooksOptions): SequentialDesign {
   const { rounds, maxRounds, confidence, gatedComparisons } = opts
   const step = opts.step ?? rounds
-  for (const [name, v, min] of [
-    ['rounds', rounds, 2],
-    ['max-rounds', maxRounds, rounds],
-    ['step', step, 1]
-  ] as const) {
-    if (!(Number.isInteger(v) && v >= min))
-      throw new RangeError(`${name} must be an integer ≥ ${min}, got ${String(v)}`)
-  }
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`)
   if (!(Number.isInteger(gatedComparisons) && gatedComparisons >= 0)) {
     throw new RangeError(`gatedComparisons must be an integer ≥ 0, got ${String(gatedComparisons)}`)
   }
-  const planned: number[] = []
-  for (let b = rounds; b < maxRounds; b += step) planned.push(b)
-  planned.push(maxRounds)
-  const { finalAt } = opts
-  if (finalAt !== undefined && !(Number.isInteger(finalAt) && finalAt >= 2 && finalAt <= maxRounds)) {
-    throw new RangeError(`a look made final early must be at 2 to ${maxRounds} blocks, got ${String(finalAt)}`)
+  let looks: number[]
+  let spendAll: boolean
+  if (opts.looks !== undefined) {
+    looks = [...opts.looks]
+    if (looks.length === 0 || looks.some((b, i) => !(Number.isInteger(b) && b >= 2 && (i === 0 || b > looks[i - 1]))))
+      throw new RangeError(`looks must be increasing integers ≥ 2, got ${looks.join(', ')}`)
+    spendAll = true
+  } else {
+    for (const [name, v, min] of [
+      ['rounds', rounds, 2],
+      ['max-rounds', maxRounds, rounds],
+      ['step', step, 1]
+    ] as const) {
+      if (!(Number.isInteger(v) && v >= min))
+        throw new RangeError(`${name} must be an integer ≥ ${min}, got ${String(v)}`)
+    }
+    const planned: number[] = []
+    for (let b = rounds; b < maxRounds; b += step) planned.push(b)
+    planned.push(maxRounds)
+    const { finalAt } = opts
+    if (finalAt !== undefined && !(Number.isInteger(finalAt) && finalAt >= 2 && finalAt <= maxRounds)) {
+      throw new RangeError(`a look made final early must be at 2 to ${maxRounds} blocks, got ${String(finalAt)}`)
+    }
+    looks = finalAt === undefined ? planned : [...planned.filter((b) => b < finalAt), finalAt]
+    spendAll = finalAt !== undefined
   }
-  const looks = finalAt === undefined ? planned : [...planned.filter((b) => b < finalAt), finalAt]
-  const spendAll = finalAt !== undefined
-  const alpha = 1 - confidence
-  const failSpending = opts.failSpending ?? DEFAULT_FAIL_SPENDING
-  const passSpending = opts.passSpending ?? DEFAULT_PASS_SPENDING
+  const kept = opts.previous === undefined ? 0 : (opts.kept ?? 0)
+  const prev = opts.previous
+  if (prev !== undefined) {
+    if (!(Number.isInteger(kept) && kept >= 0 && kept < looks.length && kept <= prev.looks.length))
+      throw new RangeError(
+        `kept looks must be an integer in [0, ${Math.min(looks.length - 1, prev.looks.length)}], got ${String(kept)}`
+      )
+    for (let j = 0; j < kept; j++)
+      if (prev.looks[j] !== looks[j])
+        throw new RangeError(
+          `a kept look must stay where it was: look ${j + 1} at ${prev.looks[j]} blocks, re-planned at ${looks[j]}`
+        )
+    if (prev.gated !== gatedComparisons)
+      throw new RangeError(`the gated family changed: ${prev.gated} → ${gatedComparisons}`)
+  }
+  const alpha = alphaOf(confidence)
+  const failSpending = opts.failSpending ?? prev?.failSpending ?? DEFAULT_FAIL_SPENDING
+  const passSpending = opts.passSpending ?? prev?.passSpending ?? DEFAULT_PASS_SPENDING
   // Fractions of the planned maximum, also for a look made final early: the earlier looks keep the levels they were decided at.
-  const fractions = looks.map((b) => b / maxRounds)
+  const fractions = looks.map((b) => b / (opts.looks !== undefined ? looks[looks.length - 1] : maxRounds))
+  const zOf = (levels: readonly number[]): number[] => levels.slice(0, kept).map((p) => normQuantile(1 - p))
+  // Kept looks keep their own levels exactly, not a round trip through the quantile.
+  const keep = (levels: number[], before: readonly number[] | undefined): number[] =>
+    levels.map((l, j) => (j < kept && before !== undefined ? before[j] : l))
   const failLevels: number[][] = []
   for (let r = 0; r < gatedComparisons; r++)
-    failLevels.push(nominalLevels(fractions, alpha / 2 / (gatedComparisons - r), failSpending, spendAll))
+    failLevels.push(
+      keep(
+        nominalLevels(
+          fractions,
+          alpha / 2 / (gatedComparisons - r),
+          failSpending,
+          spendAll,
+          zOf(prev?.failLevels[r] ?? [])
+        ),
+        prev?.failLevels[r]
+      )
+    )
   return {
     looks,
     alpha,
@@ -112,7 +182,10 @@ export function planLooks(opts: PlanLooksOptions): SequentialDesign {
     failSpending,
     passSpending,
     failLevels,
-    passLevels: nominalLevels(fractions, alpha / 2, passSpending, spendAll)
+    passLevels: keep(
+      nominalLevels(fractions, alpha / 2, passSpending, spendAll, zOf(prev?.passLevels ?? [])),
+      prev?.passLevels
+    )
   }
 }
 
@@ -122,6 +195,8 @@ export interface LookStatistic {
   pPass: number
   /** Set when this comparison may not FAIL (e.g. too short a stored history): PASS or INCONCLUSIVE only. */
   cannotFail?: string
+  /** Set when this comparison may not PASS (a stored history too short to know the run-to-run spread). */
+  cannotPass?: string
 }
 
 /** Decision of one comparison so far: 'undecided' only before the last look. */
@@ -163,13 +238,19 @@ export function sequentialStep(
     const level = design.failLevels[failed]?.[look] ?? NaN
     const newly = states
       .map((s, i) => i)
-      .filter((i) => states[i].decision === 'undecided' && stats[i].cannotFail === undefined && stats[i].pFail <= level)
+      .filter(
+        (i) => states[i].decision === 'undecided' && stats[i].cannotFail === undefined && reaches(stats[i].pFail, level)
+      )
     if (newly.length === 0) break
     for (const i of newly) states[i] = { decision: 'fail', decidedAtLook: look }
     failed += newly.length
   }
   states.forEach((s, i) => {
-    if (s.decision === 'undecided' && stats[i].pPass <= design.passLevels[look])
+    if (
+      s.decision === 'undecided' &&
+      stats[i].cannotPass === undefined &&
+      reaches(stats[i].pPass, design.passLevels[look])
+    )
       states[i] = { decision: 'pass', decidedAtLook: look }
   })
   const last = final || look === design.looks.length - 1

@@ -100,14 +100,23 @@ function checkFractions(fractions: readonly number[], complete = true): void {
  * With `finalSpendsAll` the last fraction may be below 1 and its look spends all of α not yet
  * spent: the final analysis of a run stopped early for a reason independent of the data (its
  * time budget), which keeps the level exactly α (Lan & DeMets 1983; Jennison & Turnbull §7.2.2).
+ * With `fixed` the first looks keep those boundaries (looks already taken under an earlier plan of
+ * the same run): what they spent is counted, and the later looks spend α(t) minus it (never below 0).
+ * The crossing probabilities depend only on the ratios of the blocks at the looks, so a re-planned
+ * maximum (a time budget read from the measured block time) leaves the earlier looks' meaning intact.
  */
 export function efficacyBoundaries(
   fractions: readonly number[],
   alpha: number,
   fn: SpendingFunction,
-  opts: { finalSpendsAll?: boolean } = {}
+  opts: { finalSpendsAll?: boolean; fixed?: readonly number[] } = {}
 ): number[] {
   checkFractions(fractions, opts.finalSpendsAll !== true)
+  const fixed = opts.fixed ?? []
+  if (fixed.length >= fractions.length)
+    throw new RangeError(
+      `fixed boundaries (${fixed.length}) must leave at least one look of ${fractions.length} to plan`
+    )
   const bounds: number[] = []
   let density: Density | null = null
   let tPrev = 0
@@ -117,7 +126,7 @@ export function efficacyBoundaries(
     const spendAll = opts.finalSpendsAll === true && j === fractions.length - 1
     const target = (spendAll ? alpha : alphaSpent(fn, alpha, t)) - spentSoFar
     const cross = (c: number): number => (density === null ? normSf(c) : crossing(density, tPrev, t, c, 0))
-    const c = target <= 0 ? Z_MAX : bisect((c) => cross(c) - target, -5, Z_MAX)
+    const c = j < fixed.length ? fixed[j] : target <= 0 ? Z_MAX : bisect((c) => cross(c) - target, -5, Z_MAX)
     bounds.push(c)
     spentSoFar += cross(c)
     density = density === null ? simpsonGrid(Z_MIN, Math.min(c, Z_MAX), normPdf) : advance(density, tPrev, t, c, 0)

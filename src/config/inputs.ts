@@ -271,13 +271,13 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.MaxRounds,
     default: 'auto',
     description:
-      'Most blocks of a run (`auto`: 3 × `rounds`). The verdict is looked at after `rounds` blocks and again every `rounds` blocks up to this number (a group-sequential design with alpha spending); the run stops as soon as every gated comparison is decided. Equal to `rounds`: one look.'
+      'Most blocks of a run (`auto`: 3 × `rounds`). The verdict is looked at after `rounds` blocks and again every `rounds` blocks up to this number or what `time-budget` holds (a group-sequential design with alpha spending); the run stops as soon as every gated comparison is decided. Equal to `rounds`: one look.'
   },
   {
     name: Inputs.TimeBudget,
     default: '180',
     description:
-      "Seconds of wall time a run may take (`0`: no limit). After each look the gate predicts the next from this look's time per block: a look that would end after the budget is cut to the blocks that fit (at least 2 more), or not started; that look is then the last, and it spends all the α not yet spent (the error rates stay those of `confidence`). On a 2-core runner the default (3 min) ends a two-arm run after the first look (8 blocks of 2 s + 10 s, about 100 s) or at about 14 blocks; `0` or a larger budget runs the full plan (8, 16, 24 blocks)."
+      'Seconds of wall time a run may take (`0`: no limit). The looks are planned from it and the time per block (estimated before the first block, measured after it and after every look): the first after `rounds` blocks, then every `rounds` blocks up to what the budget holds, the last at that; when it holds fewer than 2 × `rounds` blocks the first look comes earlier (at 55 % of them, at least 5) so that a second one fits. The last look spends all the α not yet spent; the plan depends on the clock, not the data, so the error rates stay those of `confidence`. On a 2-core runner the default (3 min, 12.75 s per block measured) gives looks after 8 and 13 blocks; when the budget cannot hold two looks the report says so and which budget would. `0` or a larger budget runs the full plan (8, 16, 24 blocks).'
   },
   {
     name: Inputs.UninstrumentedCommand,
@@ -335,7 +335,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.BaselinePath,
     default: '',
     description:
-      'Stored baseline: the `history.json` (or a single results JSON) written by earlier runs on the default branch (restored with actions/cache or download-artifact). Compared with this run through the run-to-run spread of its runs; below 3 runs a stored comparison can pass or be inconclusive, never fail. A missing file means "no baseline".'
+      'Stored baseline: the `history.json` (or a single results JSON) written by earlier runs on the default branch (restored with actions/cache or download-artifact). Compared with this run through the run-to-run spread of its runs; below 3 runs a stored comparison is inconclusive (it can neither pass nor fail: one or two runs say nothing of the run-to-run spread). A missing file means "no baseline".'
   },
   {
     name: Inputs.HistorySize,

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path'
 import type { Config } from '../config/config.js'
-import { nextLook } from '../plan/time-budget.js'
+import { scheduleLooks, type LookSchedule } from '../plan/time-budget.js'
 import { armsOf, makePlan, OFF_ARM_ID } from '../plan/plan.js'
 import { randomSeed } from '../plan/random.js'
 import { GateError, errorMessage } from '../errors.js'
@@ -14,7 +14,7 @@ import { runLoad } from '../load/load.js'
 import { runGrpcLoad } from '../load/grpc.js'
 import { findFreePort } from '../service/service.js'
 import { fillPort } from '../security/target.js'
-import type { ArmSpec, OpenLoopInfo, Plan, PlanStep, RoundResult, SpikeResult } from '../types.js'
+import type { ArmSpec, LooksInfo, OpenLoopInfo, Plan, PlanStep, RoundResult, SpikeResult } from '../types.js'
 import { openRig, type Rig } from './rig.js'
 import { bootService, runGroup, safeName, type GroupMember, type RoundContext } from './round.js'
 
@@ -33,11 +33,17 @@ export interface LookOutcome {
   reason: string
 }
 
-/** Called after the blocks of each look with every round so far (pure analysis); `final`: no look follows. */
+/**
+ * Called after the blocks of each look with every round so far (pure analysis); `final`: no look
+ * follows; `looks`: every look of the run as planned now (taken and to come, the last is final).
+ */
 export type LookFn = (
   rounds: readonly RoundResult[],
-  look: { index: number; blocks: number; final: boolean }
+  look: { index: number; blocks: number; final: boolean; looks: readonly number[] }
 ) => LookOutcome
+
+/** The looks of a run (types.ts LooksInfo), with every field set. */
+export type LooksTaken = Required<Omit<LooksInfo, 'oneLook'>> & Pick<LooksInfo, 'oneLook'>
 
 /** What the loop measured. */
 export interface Measurement {
@@ -47,7 +53,7 @@ export interface Measurement {
   design: string
   pinning: string
   /** Blocks at each look taken, and why the run stopped. */
-  looks: { blocks: number[]; stoppedBecause: string }
+  looks: LooksTaken
   measuredSec: number
   openLoop?: OpenLoopInfo
   spike?: SpikeResult[]
@@ -164,28 +170,61 @@ function planAsRun(plan: Plan, blocks: number): Plan {
   return { ...plan, blocks, steps: plan.steps.filter((s) => s.block < blocks) }
 }
 
+/** Seconds of load an `auto` warm-up is expected to take per process, for the a priori block time only. */
+const AUTO_WARMUP_ESTIMATE_SEC = 8
+
 /**
- * The blocks and looks of a run: the planned looks, unless the time budget cuts one short (it is
- * then the last, see plan/time-budget.ts); `look` decides after each whether to go on.
+ * A priori wall ms per block, used only until the first block has been timed: warm-up + measured
+ * seconds per process loaded in turn (alternating: every arm of the block; otherwise one per group of
+ * rounds), plus a second of boot and stop per group. The design's own block time is not known here
+ * (it differs by design and service); the schedule is re-planned from the measured time after the
+ * first block and after every look.
+ */
+export function estimatedMsPerBlock(config: Config, groupsPerBlock: number, armsPerBlock = 1): number {
+  const warm = config.warmupSec === 'auto' ? AUTO_WARMUP_ESTIMATE_SEC : config.warmupSec
+  const inTurn = config.roundDesign === 'alternating' ? armsPerBlock : 1
+  return groupsPerBlock * (inTurn * (warm + config.roundDurationSec) + 1) * 1000
+}
+
+/**
+ * The blocks and looks of a run: the looks are planned from the time budget (plan/time-budget.ts) —
+ * before the first block from an estimate, re-planned from the measured time per block after the
+ * first block and after every look; a look after which none fits is the last (it spends the α
+ * left). `look` decides after each whether to go on.
  */
 async function runLooks(
   ctx: RoundContext,
   plan: Plan,
   armMap: Map<string, ArmSpec>,
-  looks: readonly number[],
   look: LookFn,
   hooks: MeasureHooks,
   run: { rounds: RoundResult[]; startedMs: number; openLoop: OpenLoopInfo | undefined }
-): Promise<{ taken: number[]; stoppedBecause: string }> {
+): Promise<LooksTaken> {
   const { config, rig } = ctx
   const taken: number[] = []
   const total = plan.steps.length
+  const groups = rig.design.kind === 'sequential' ? armMap.size : 1
+  const budget = `the ${config.timeBudgetSec} s 'time-budget'`
+  let firstBlockMs = 0
+  const schedule = (blocks: number, done: readonly number[]): LookSchedule => {
+    const now = Date.now()
+    return scheduleLooks({
+      rounds: config.rounds,
+      maxRounds: Math.min(config.maxRounds, plan.blocks),
+      taken: done,
+      blocks,
+      elapsedMs: now - run.startedMs,
+      msPerBlock: blocks > 0 ? (now - firstBlockMs) / blocks : estimatedMsPerBlock(config, groups, armMap.size),
+      budgetMs: config.timeBudgetSec * 1000
+    })
+  }
+  let plannedNow = schedule(0, [])
+  let oneLook = plannedNow.oneLook
   let block = 0
-  let until = looks[0]
   for (let li = 0; ; li++) {
-    const lookStartMs = Date.now()
-    const from = block
-    for (; block < until; block++) {
+    // The target is read again after every block: the first block's time re-plans the first look.
+    while (block < plannedNow.looks[li]) {
+      if (block === 0) firstBlockMs = Date.now()
       const steps = plan.steps.filter((s) => s.block === block)
       for (const group of blockGroups(rig, steps, armMap, block * armMap.size)) {
         for (const m of group) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
@@ -195,35 +234,40 @@ async function runLooks(
           hooks.onRoundEnd?.({ index: group[i].index, total, round })
         }
       }
+      block++
+      if (block === 1) {
+        // The estimate knows neither the design's nor the service's pace: re-planned from the measured block.
+        const again = schedule(1, [])
+        if (again.looks.join() !== plannedNow.looks.join())
+          ctx.info(`looks re-planned from the first block's time: after ${again.looks.join(', ')} blocks`)
+        plannedNow = again
+        oneLook = again.oneLook
+      }
     }
+    const until = block
     taken.push(until)
-    const cutHere = until !== looks[li]
-    const planned = cutHere || li === looks.length - 1 ? null : looks[li + 1]
-    // The next look costs about what this one did per block.
-    const next = nextLook({
-      taken: until,
-      planned,
-      elapsedMs: Date.now() - run.startedMs,
-      msPerBlock: (Date.now() - lookStartMs) / (until - from),
-      budgetMs: config.timeBudgetSec * 1000
-    })
-    const outcome = look(run.rounds, { index: li, blocks: until, final: next === null })
-    const budget = `the ${config.timeBudgetSec} s 'time-budget'`
-    if (outcome.stop || next === null) {
-      const why =
-        planned !== null && next === null
-          ? ` (the next look would end after ${budget}; this look spent the α left)`
-          : cutHere
-            ? ` (a look cut to ${until} blocks of the planned ${looks[li]} to end within ${budget})`
-            : ''
-      return { taken, stoppedBecause: outcome.reason + why }
+    // After the look: where the next looks go at the measured pace; none → this look is the last.
+    plannedNow = schedule(until, taken)
+    const final = plannedNow.looks.length === taken.length
+    const outcome = look(run.rounds, { index: li, blocks: until, final, looks: plannedNow.looks })
+    const msPerBlock = (Date.now() - firstBlockMs) / until
+    if (outcome.stop || final) {
+      const cut =
+        final && plannedNow.capacity < Math.min(config.maxRounds, plan.blocks)
+          ? ` (no further look ends within ${budget}; this look spent the α left)`
+          : ''
+      return {
+        blocks: taken,
+        stoppedBecause: outcome.reason + cut,
+        planned: plannedNow.looks,
+        secPerBlock: msPerBlock / 1000,
+        ...(oneLook !== undefined ? { oneLook } : {})
+      }
     }
     ctx.info(outcome.reason)
-    if (next.cut)
-      ctx.info(
-        `the next look is cut to ${next.blocks} blocks (planned ${looks[li + 1]}) to end within ${budget}; it is the last and spends the α left`
-      )
-    until = next.blocks
+    ctx.info(
+      `next looks after ${plannedNow.looks.slice(taken.length).join(', ')} blocks (${(msPerBlock / 1000).toFixed(1)} s per block so far, ${budget})`
+    )
   }
 }
 
@@ -235,8 +279,6 @@ async function runLooks(
 export async function measureRun(
   config: Config,
   envOf: RoundContext['envOf'],
-  /** Cumulative blocks at each look (the sequential design's), the last = the most blocks. */
-  looks: readonly number[],
   look: LookFn,
   hooks: MeasureHooks = {},
   signal?: AbortSignal
@@ -246,11 +288,12 @@ export async function measureRun(
   const startedMs = Date.now()
   const seed = config.seed ?? randomSeed()
   const arms = armsOf(config)
-  const plan = makePlan(arms, looks[looks.length - 1], seed)
+  // Blocks beyond the looks actually taken are dropped (planAsRun); the order of a block does not depend on how many follow.
+  const plan = makePlan(arms, config.maxRounds, seed)
   const armMap = new Map(plan.arms.map((a) => [a.id, a]))
   info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`)
   info(
-    `arms: ${plan.arms.map((a) => a.id).join(', ')}; looks after ${looks.join(', ')} blocks (at most ${plan.blocks} blocks, ${plan.steps.length} rounds)`
+    `arms: ${plan.arms.map((a) => a.id).join(', ')}; at most ${plan.blocks} blocks (${plan.steps.length} rounds), looks planned from the ${config.timeBudgetSec} s 'time-budget'`
   )
   const rig = await openRig(config, arms.length, info, warn)
   info(`design: ${rig.design.description}`)
@@ -268,12 +311,12 @@ export async function measureRun(
   let spike: SpikeResult[] | undefined
   try {
     openLoop = await calibrateOpenLoop(ctx, plan, armMap)
-    const { taken, stoppedBecause } = await runLooks(ctx, plan, armMap, looks, look, hooks, {
+    const looksTaken = await runLooks(ctx, plan, armMap, look, hooks, {
       rounds,
       startedMs,
       openLoop
     })
-    const ran = planAsRun(plan, taken[taken.length - 1])
+    const ran = planAsRun(plan, looksTaken.blocks[looksTaken.blocks.length - 1])
     const s = await spikeRuns(ctx, ran, rounds)
     if (s.length > 0) spike = s
     // Rounds of one side-by-side block overlap in time: count each block's longest round once (alternating
@@ -294,7 +337,7 @@ export async function measureRun(
       rounds,
       design: rig.design.description,
       pinning: rig.pinning.reason,
-      looks: { blocks: taken, stoppedBecause },
+      looks: looksTaken,
       measuredSec,
       ...(openLoop !== undefined ? { openLoop } : {}),
       ...(spike !== undefined ? { spike } : {})

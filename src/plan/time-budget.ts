@@ -1,39 +1,125 @@
 /**
- * How far the next look of a run may go within the `time-budget` (pure): the planned look when it
- * fits, fewer blocks when only part of it fits (that look is then the last and spends the α left,
- * see analysis/sequential.ts `finalAt`), or none (the look just taken is the last).
+ * Where the looks of a run go within its `time-budget` (pure). The schedule is planned from the time
+ * per block — an estimate before the first block, the measured one after it and after every look — so
+ * that the budget holds at least two looks where it can: a run that stops at its first look with
+ * one comparison undecided shrugs at clean changes (INCONCLUSIVE) far more often than one with a
+ * second look (bench/simHonesty.ts, `npm run sim -- --only honesty`; docs/method-verdicts.md). The schedule depends on the clock, never on the
+ * data, so the group-sequential design re-planned from it keeps its error rates (the looks already
+ * taken keep their levels, the last look spends all the α left: analysis/sequential.ts).
  */
+import { MIN_BLOCKS } from '../analysis/rule.js'
 
 /** A look cut to fewer than this many extra blocks is not worth its boot and warm-up: the run stops instead. */
 export const MIN_CUT_BLOCKS = 2
 
+/**
+ * Fewest blocks at the first look of a two-look schedule: with 5 the 20 % trimmed mean keeps 3 of them
+ * (h = 3); below that a first look can hardly decide anything and only spends α.
+ */
+export const MIN_FIRST_LOOK = 5
+
+/**
+ * Share of the blocks the budget holds at which the first look is placed when the budget holds fewer
+ * than two full looks of `rounds` blocks: ⌈share·N⌉, at most `rounds` (at the default, N = 13: 8).
+ * Simulated at N = 13 (`npm run sim -- --only honesty --looks 6,13` / `7,13` / `8,13`), first looks at
+ * 6, 7 and 8 blocks met every target with rates within a few tenths of a percent of each other
+ * (docs/method-verdicts.md); a little over half keeps `rounds` where the budget allows it and leaves
+ * the second look enough blocks to add.
+ */
+export const FIRST_LOOK_SHARE = 0.55
+
 /** Kept free at the end of the budget for closing the rig, the last analysis and the report (and blocks a little slower than predicted). */
 export const END_RESERVE_MS = 2000
 
-export interface NextLookInput {
-  /** Blocks measured so far (the look just taken). */
-  taken: number
-  /** Blocks of the next planned look, or null when the look just taken was the last planned. */
-  planned: number | null
-  /** Wall ms since the run started, and ms per block as measured over the look just taken. */
+/** Inputs of scheduleLooks(). */
+export interface ScheduleInput {
+  /** Blocks at the first look when the budget allows (the `rounds` input), and between later looks. */
+  rounds: number
+  /** Most blocks ever run (`max-rounds`). */
+  maxRounds: number
+  /** Looks already taken (cumulative blocks), oldest first; [] before the first look. */
+  taken: readonly number[]
+  /** Blocks measured so far (≥ the last look taken). */
+  blocks: number
+  /** Wall ms since the run started, and ms per block (measured, or estimated before the first block). */
   elapsedMs: number
   msPerBlock: number
   /** The `time-budget` in ms; 0 = no limit. */
   budgetMs: number
 }
 
-/** The next look: its blocks and whether the budget cut it (then it is final), or null (stop after this look). */
-export type NextLook = { blocks: number; cut: boolean } | null
+/** The looks of a run as planned now, and whether the budget could hold two of them. */
+export interface LookSchedule {
+  /** Every look, taken and planned (cumulative blocks, increasing); the last is the final one. */
+  looks: number[]
+  /** Most blocks the budget holds at this time per block (≤ maxRounds; maxRounds without a budget). */
+  capacity: number
+  /**
+   * Set when the budget holds only one look although the plan allows more: the budget in whole
+   * seconds that would hold two looks at this time per block (same start-up time), and those looks.
+   */
+  oneLook?: { budgetSec: number; looks: number[] }
+}
 
-/** Where the next look ends: the planned look if it ends within the budget, else as many blocks as fit (≥ MIN_CUT_BLOCKS more), else none. */
-export function nextLook(input: NextLookInput): NextLook {
-  const { taken, planned, elapsedMs, msPerBlock, budgetMs } = input
-  if (planned === null) return null
-  if (!(planned > taken)) throw new RangeError(`the next look must add blocks: ${planned} after ${taken}`)
-  if (budgetMs <= 0) return { blocks: planned, cut: false }
+/** Most blocks that end within the budget at this time per block (maxRounds without a budget). */
+export function capacityOf(input: ScheduleInput): number {
+  const { maxRounds, blocks, elapsedMs, msPerBlock, budgetMs } = input
+  if (budgetMs <= 0 || !(msPerBlock > 0)) return maxRounds
   const left = budgetMs - END_RESERVE_MS - elapsedMs
-  const fit = msPerBlock > 0 ? Math.floor(left / msPerBlock) : planned - taken
-  if (fit >= planned - taken) return { blocks: planned, cut: false }
-  if (fit < MIN_CUT_BLOCKS) return null
-  return { blocks: taken + fit, cut: true }
+  return Math.min(maxRounds, blocks + Math.max(0, Math.floor(left / msPerBlock)))
+}
+
+/** The looks before any is taken for a budget that holds `capacity` blocks (without the one-look fallback). */
+function firstLooks(rounds: number, capacity: number, maxRounds: number): number[] {
+  // Not held back by the budget: the plan as configured (looks every `rounds` blocks up to max-rounds).
+  if (capacity >= 2 * rounds || (capacity >= maxRounds && capacity >= rounds))
+    return laterLooks(rounds, [rounds], capacity)
+  const first = Math.min(rounds, Math.max(MIN_FIRST_LOOK, Math.ceil(FIRST_LOOK_SHARE * capacity)))
+  if (capacity - first >= MIN_CUT_BLOCKS) return [first, capacity]
+  return []
+}
+
+/** Looks after the last taken one: every `rounds` blocks, the last at `capacity`, none closer than MIN_CUT_BLOCKS. */
+function laterLooks(rounds: number, taken: readonly number[], capacity: number): number[] {
+  const out = [...taken]
+  const last = (): number => out[out.length - 1]
+  while (last() + rounds <= capacity - MIN_CUT_BLOCKS) out.push(last() + rounds)
+  if (capacity - last() >= MIN_CUT_BLOCKS) out.push(capacity)
+  return out
+}
+
+/**
+ * The looks of the run as planned now. Before the first look: at `rounds`, then every `rounds` up to what
+ * the budget holds; when that is fewer than 2·`rounds` blocks, two looks, the first at
+ * ⌈FIRST_LOOK_SHARE·N⌉ (≤ rounds, ≥ MIN_FIRST_LOOK), the second at N; when not even that fits, one
+ * look at min(rounds, N) (at least MIN_BLOCKS) and `oneLook` says what budget would hold two.
+ * After a look: the looks taken, then every `rounds` blocks up to what the budget now holds (a last
+ * step shorter than MIN_CUT_BLOCKS is dropped); no further look when fewer than MIN_CUT_BLOCKS fit.
+ */
+export function scheduleLooks(input: ScheduleInput): LookSchedule {
+  const { rounds, maxRounds, taken, blocks, msPerBlock } = input
+  if (!(Number.isInteger(rounds) && rounds >= MIN_BLOCKS))
+    throw new RangeError(`rounds must be an integer ≥ ${MIN_BLOCKS}, got ${String(rounds)}`)
+  if (!(Number.isInteger(maxRounds) && maxRounds >= rounds))
+    throw new RangeError(`max-rounds must be an integer ≥ rounds (${rounds}), got ${String(maxRounds)}`)
+  const capacity = capacityOf(input)
+  if (taken.length > 0) {
+    const last = taken[taken.length - 1]
+    if (!(blocks >= last)) throw new RangeError(`blocks measured (${blocks}) must be ≥ the last look (${last})`)
+    return { looks: laterLooks(rounds, taken, Math.max(capacity, last)), capacity }
+  }
+  // A look never lands on blocks already run without a look (re-planned after the first block).
+  const planned = firstLooks(rounds, Math.max(capacity, blocks), maxRounds).filter((b) => b >= blocks)
+  if (planned.length >= 2 || (planned.length === 1 && capacity >= maxRounds)) return { looks: planned, capacity }
+  const single = Math.max(MIN_BLOCKS, blocks, Math.min(rounds, capacity))
+  if (maxRounds <= single) return { looks: [single], capacity }
+  // The smallest capacity that gets two looks, and the budget that holds it at this time per block.
+  let need = single + 1
+  while (need <= maxRounds && firstLooks(rounds, need, maxRounds).length < 2) need++
+  // max-rounds itself allows no second look: one look is the plan, not the budget's doing.
+  if (need > maxRounds) return { looks: [single], capacity }
+  const two = firstLooks(rounds, need, maxRounds)
+  const startMs = input.elapsedMs - blocks * msPerBlock
+  const budgetSec = Math.ceil((Math.max(0, startMs) + need * msPerBlock + END_RESERVE_MS) / 1000)
+  return { looks: [single], capacity, oneLook: { budgetSec, looks: two } }
 }

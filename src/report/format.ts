@@ -88,9 +88,25 @@ export function fmtMBh(mb: number): string {
   return mb >= 1000 ? `${(mb / 1000).toFixed(2)} GB/h` : `${mb.toFixed(1)} MB/h`
 }
 
+/**
+ * Display range of an interval end: an overhead below −100 % (QPS more than doubled) or above
+ * +1000 % says nothing more precise to a reader than "beyond"; the exact value (even ±∞ of an
+ * interval too short for its level) stays in results.json.
+ */
+export const DISPLAY_MIN = -1
+export const DISPLAY_MAX = 10
+
+/** One end of an interval for the report: clamped to [DISPLAY_MIN, DISPLAY_MAX] as "< −100.0%" / "> +1000.0%". */
+export function fmtBound(x: number, signed = true): string {
+  if (Number.isNaN(x)) return 'n/a'
+  if (x < DISPLAY_MIN) return `< ${fmtPct(DISPLAY_MIN, { signed })}`
+  if (x > DISPLAY_MAX) return `> ${fmtPct(DISPLAY_MAX, { signed })}`
+  return fmtPct(x, { signed })
+}
+
 export function ciText(c: Comparison): string {
-  if (!Number.isFinite(c.ciLow)) return 'n/a'
-  return `${fmtPct(c.ciLow, { signed: true })} … ${fmtPct(c.ciHigh, { signed: true })}`
+  if (Number.isNaN(c.ciLow) || Number.isNaN(c.ciHigh)) return 'n/a'
+  return `${fmtBound(c.ciLow)} … ${fmtBound(c.ciHigh)}`
 }
 
 /** "±x%" when the interval is roughly symmetric around the estimate, else the interval itself. */

@@ -6,6 +6,7 @@ import type {
   MetricName,
   OpenLoopInfo,
   RoundResult,
+  LooksInfo,
   SpikeResult,
   Verdict
 } from '../types.js'
@@ -97,7 +98,7 @@ export interface ReportInput {
   /** The round design as run (side-by-side or sequential, pinning). */
   design?: string
   /** Blocks at each look, and why the run stopped. */
-  looks?: { blocks: number[]; stoppedBecause: string }
+  looks?: LooksInfo
 }
 
 const VERDICT_BADGE: Record<Verdict, string> = {
@@ -197,7 +198,11 @@ function comparisonTable(
         : String(c.n),
     decisionText(c) +
       (c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : '') +
-      (c.cannotFail && c.decision !== 'pass' ? ` — cannot fail: ${escapeMarkdown(c.cannotFail)}` : '')
+      (c.cannotPass
+        ? ` — ${escapeMarkdown(c.cannotPass)}`
+        : c.cannotFail && c.decision !== 'pass'
+          ? ` — cannot fail: ${escapeMarkdown(c.cannotFail)}`
+          : '')
   ])
   return markdownTable(
     [
@@ -453,6 +458,29 @@ export function receiverLines(summaries: ArmSummary[]): string[] {
   return [...lines, ...(spt.length > 0 ? [`spans per sampled trace (measured windows): ${spt.join(', ')}`] : [])]
 }
 
+/** What the overhead numbers estimate: the code's estimand (analysis/rule.ts, 20 % trimmed mean of the oriented per-block log-ratios). */
+export const ESTIMAND_SENTENCE =
+  'Each change estimates the typical block, not the average: 1 − e^m of QPS (e^m − 1 of P99 and CPU per request), ' +
+  'm the 20% trimmed mean of the per-block log-ratios ln(arm/reference) — ⌊0.2·n⌋ blocks cut at each end, so one burst cannot drag it.'
+
+/** How a gated comparison's interval relates to its verdict (decide.ts: each end at its side's level). */
+export const INTERVAL_SENTENCE =
+  "A gated comparison's interval is the one its decision used (its level in parentheses): the lower end at the FAIL level of " +
+  'its look and Holm step, the upper end at the PASS level; it FAILs exactly when the lower end lies beyond the budget, ' +
+  'PASSes exactly when the upper end lies within it. Ends beyond −100% or +1000% are shown as such; results.json keeps the exact values.'
+
+/** The time budget's one-look note: it held one look only, and the budget that would hold two. */
+export function oneLookNote(looks: LooksInfo | undefined, budgetSec: number | undefined): string[] {
+  if (looks?.oneLook === undefined) return []
+  const pace = looks.secPerBlock !== undefined ? ` at ${looks.secPerBlock.toFixed(1)} s per block` : ''
+  const budget = budgetSec !== undefined ? `the ${budgetSec} s 'time-budget'` : "the 'time-budget'"
+  return [
+    `⚠️ **One look only:** ${budget} held one look (${looks.blocks[looks.blocks.length - 1]} blocks${pace}), so an ` +
+      `undecided comparison had no second chance. 'time-budget: ${looks.oneLook.budgetSec}' would hold two looks ` +
+      `(after ${looks.oneLook.looks.join(' and ')} blocks).`
+  ]
+}
+
 /** Render the full report. Verdict first, then headline, tables, and a collapsed section of raw data. */
 export function renderReport(input: ReportInput): string {
   const summaries = summariseArms(input.arms, input.rounds)
@@ -464,6 +492,7 @@ export function renderReport(input: ReportInput): string {
   const heads = headline(input, summaries)
   if (heads.length > 0) out.push(...heads.map((l) => `- ${l}`), '')
   for (const w of serviceStopWarnings(input.serviceStops)) out.push(w, '')
+  for (const w of oneLookNote(input.looks, input.settings.timeBudgetSec)) out.push(w, '')
   const sharedCore = sharedCoreLines(input.rounds)
   for (const w of sharedCore.warning) out.push(w, '')
   const warm = warmupLines(input.rounds, input.settings)
@@ -496,10 +525,9 @@ export function renderReport(input: ReportInput): string {
           c.referenceArmId === input.referenceArmId ? c.armId : `${c.armId} vs ${c.referenceArmId}`
         ),
         '',
-        `Overhead = QPS lost, or P99 or CPU per request added, with tracing on, in the typical block (20% trimmed mean of the ` +
-          `per-block log-ratios: one burst cannot drag it); "~" marks a difference that is not significant at ` +
-          `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. A gated comparison FAILs when its repeated interval lies ` +
-          `beyond its budget at the level its look and Holm step allow, PASSes when it lies within.`,
+        ESTIMAND_SENTENCE +
+          ` "~" marks a difference that is not significant at ${Math.round((1 - input.settings.confidence) * 1000) / 10}%. ` +
+          INTERVAL_SENTENCE,
         '',
         ...designNote(input.rounds),
         ...coRunnerNote(input.rounds)

@@ -6,6 +6,7 @@ import type {
   OpenLoopInfo,
   PlanStep,
   RoundResult,
+  LooksInfo,
   SpikeResult,
   Verdict
 } from '../types.js'
@@ -93,6 +94,8 @@ export interface ResultsFile {
     /** Absent in files written before the side-by-side design and the looks existed. */
     roundDesign?: string
     maxRounds?: number
+    /** The `time-budget` in seconds (absent in older files). */
+    timeBudgetSec?: number
   }
   plan: { seed: number | null; blocks: number; referenceArmId: string; arms: ArmSpec[]; steps: PlanStep[] }
   rounds: RoundResult[]
@@ -110,7 +113,7 @@ export interface ResultsFile {
   /** The resource caps of every service instance and how they were enforced (absent in older files). */
   caps?: ResourceCapsRecord
   /** Blocks at each look of the sequential design, and why the run stopped (absent in older files). */
-  looks?: { blocks: number[]; stoppedBecause: string }
+  looks?: LooksInfo
 }
 
 /** Resource caps as recorded: the same for every arm ('memory-limit', 'max-processes'; 0 = off). */
@@ -157,7 +160,8 @@ export function settingsOf(config: Config): ResultsFile['settings'] {
     maxP99OpenOverhead: config.maxP99OpenOverhead,
     spike: config.spike === null ? null : { ...config.spike },
     roundDesign: config.roundDesign,
-    maxRounds: config.maxRounds
+    maxRounds: config.maxRounds,
+    timeBudgetSec: config.timeBudgetSec
   }
 }
 

@@ -246,6 +246,7 @@ const comparison = objectOf({
   pFailAdjusted: numOrNull,
   decision: nullable(oneOf(['pass', 'fail', 'inconclusive'])),
   cannotFail: optional(str),
+  cannotPass: optional(str),
   phase: optional(str)
 })
 
@@ -338,7 +339,8 @@ const reportable = objectOf(
       maxP99OpenOverhead: optNum,
       spike: optional(nullable(objectOf({ peak: num, durationSec: num }))),
       roundDesign: optional(str),
-      maxRounds: optional(num)
+      maxRounds: optional(num),
+      timeBudgetSec: optional(num)
     }),
     plan: objectOf({
       seed: nullable(num),
@@ -356,7 +358,15 @@ const reportable = objectOf(
     serviceStops: optional(objectOf(each(['stops', 'forcedKills', 'graceSec', 'waitedSec', 'escaped'], num))),
     caps: optional(objectOf({ mechanism: str, memoryBytes: num, maxProcesses: num, note: str })),
     design: optional(str),
-    looks: optional(objectOf({ blocks: arrayOf(num), stoppedBecause: str }))
+    looks: optional(
+      objectOf({
+        blocks: arrayOf(num),
+        stoppedBecause: str,
+        planned: optional(arrayOf(num)),
+        secPerBlock: optional(num),
+        oneLook: optional(objectOf({ budgetSec: num, looks: arrayOf(num) }))
+      })
+    )
   },
   'a JSON object'
 )

@@ -40,11 +40,15 @@ describe('runEngine with a time budget shorter than the first look', () => {
     fs.rmSync(dir, { recursive: true, force: true })
   })
 
-  test('only the first of the three planned looks ran, and the run says why', () => {
+  test('one look of the fewest blocks that can decide, and the run says why and what budget would hold two', () => {
     expect(run.looks.blocks).toEqual([3])
+    expect(run.looks.planned).toEqual([3])
     expect(new Set(run.rounds.map((r) => r.block))).toEqual(new Set([0, 1, 2]))
-    expect(run.looks.stoppedBecause).toContain("the next look would end after the 1 s 'time-budget'")
-    expect(log.some((l) => l.includes('looks after 3, 6, 9 blocks'))).toBe(true)
+    expect(run.looks.stoppedBecause).toContain("no further look ends within the 1 s 'time-budget'")
+    expect(log.some((l) => l.includes("looks planned from the 1 s 'time-budget'"))).toBe(true)
+    // Two looks need 5 blocks (3 and 5) at the measured pace: more than 1 s, at least 5 blocks' time.
+    expect(run.looks.oneLook?.looks).toEqual([3, 5])
+    expect(run.looks.oneLook?.budgetSec).toBeGreaterThanOrEqual(Math.ceil(5 * (run.looks.secPerBlock ?? NaN)))
   })
 
   test('the look was the last: every gated comparison is decided or INCONCLUSIVE', () => {

@@ -1,35 +1,85 @@
-import { MIN_CUT_BLOCKS, nextLook } from '../../../src/plan/time-budget.js'
+import { capacityOf, MIN_CUT_BLOCKS, scheduleLooks } from '../../../src/plan/time-budget.js'
 
-const base = { taken: 8, planned: 16, elapsedMs: 100_000, msPerBlock: 12_500, budgetMs: 180_000 }
+// The measured default: 12.75 s per block (bench/results/defaults-history.jsonl), the 180 s default budget.
+const start = { rounds: 8, maxRounds: 24, taken: [], blocks: 0, elapsedMs: 0, msPerBlock: 12_750, budgetMs: 180_000 }
 
-describe('the next look within the time budget', () => {
-  test('a planned look that fits is taken whole', () => {
-    expect(nextLook({ ...base, budgetMs: 400_000 })).toEqual({ blocks: 16, cut: false })
-    expect(nextLook({ ...base, budgetMs: 202_000 })).toEqual({ blocks: 16, cut: false })
-    expect(nextLook({ ...base, budgetMs: 201_000 })).toEqual({ blocks: 15, cut: true })
+describe('looks planned from the time budget', () => {
+  test('the default run gets two looks: 8 blocks, then what the budget holds (13)', () => {
+    const s = scheduleLooks(start)
+    expect(s.capacity).toBe(13) // (180 − 2) s / 12.75 s
+    expect(s.looks).toEqual([8, 13])
+    expect(s.oneLook).toBeUndefined()
   })
 
-  test('no limit: always the planned look', () => {
-    expect(nextLook({ ...base, budgetMs: 0, elapsedMs: 1e9 })).toEqual({ blocks: 16, cut: false })
+  test('no limit, or a budget that holds them all: the plan as configured (every `rounds` up to max-rounds)', () => {
+    expect(scheduleLooks({ ...start, budgetMs: 0 }).looks).toEqual([8, 16, 24])
+    expect(scheduleLooks({ ...start, budgetMs: 400_000 }).looks).toEqual([8, 16, 24])
+    expect(scheduleLooks({ ...start, rounds: 8, maxRounds: 8, budgetMs: 0 })).toEqual({ looks: [8], capacity: 8 })
   })
 
-  test('only part fits: cut to the blocks that end within the budget', () => {
-    // 80 s left, 2 s of it kept for the end, at 12.5 s per block: 6 blocks.
-    expect(nextLook(base)).toEqual({ blocks: 14, cut: true })
+  test('a budget between two and three looks: every `rounds`, the last at what fits', () => {
+    // 20 blocks fit: 8, 16, 20; 17 fit: a last step of 1 block is not worth it, so 8 and 17.
+    expect(scheduleLooks({ ...start, budgetMs: 2000 + 20 * 12_750 }).looks).toEqual([8, 16, 20])
+    expect(scheduleLooks({ ...start, budgetMs: 2000 + 17 * 12_750 }).looks).toEqual([8, 17])
   })
 
-  test(`fewer than ${MIN_CUT_BLOCKS} more blocks fit: no further look`, () => {
-    expect(nextLook({ ...base, elapsedMs: 150_000 })).toEqual({ blocks: 10, cut: true })
-    expect(nextLook({ ...base, elapsedMs: 155_000 })).toBeNull()
-    expect(nextLook({ ...base, elapsedMs: 170_000 })).toBeNull()
-    expect(nextLook({ ...base, elapsedMs: 190_000 })).toBeNull()
+  test('a short budget moves the first look earlier so that a second one fits', () => {
+    const s = scheduleLooks({ ...start, budgetMs: 2000 + 10 * 12_750 })
+    expect(s.looks).toEqual([6, 10])
+    expect(scheduleLooks({ ...start, budgetMs: 2000 + 7 * 12_750 }).looks).toEqual([5, 7])
   })
 
-  test('after the last planned look there is none', () => {
-    expect(nextLook({ ...base, planned: null, budgetMs: 0 })).toBeNull()
+  test('a budget that cannot hold two looks: one look, and the budget that would hold two', () => {
+    const s = scheduleLooks({ ...start, budgetMs: 2000 + 6 * 12_750 })
+    expect(s.looks).toEqual([6])
+    // Two looks (5 and 7) need 7 blocks: 7 × 12.75 s + the 2 s reserve = 91.25 s → 92 s.
+    expect(s.oneLook).toEqual({ budgetSec: 92, looks: [5, 7] })
+    // Less than the fewest blocks any decision needs: still 3, never fewer.
+    expect(scheduleLooks({ ...start, budgetMs: 1000 }).looks).toEqual([3])
   })
 
-  test('a next look that adds no blocks is a programming error', () => {
-    expect(() => nextLook({ ...base, planned: 8 })).toThrow('the next look must add blocks: 8 after 8')
+  test('the budget advice counts the start-up time spent before the first block', () => {
+    // Re-planned after block 1 at 40 s per block, the first block ending 50 s into the run (10 s start-up).
+    const s = scheduleLooks({ ...start, blocks: 1, elapsedMs: 50_000, msPerBlock: 40_000 })
+    expect(s.capacity).toBe(4)
+    expect(s.looks).toEqual([4])
+    expect(s.oneLook).toEqual({ budgetSec: Math.ceil((10_000 + 7 * 40_000 + 2000) / 1000), looks: [5, 7] })
+  })
+
+  test('re-planned after the first block from its measured time', () => {
+    // Slower than estimated: 20 s per block → 8 fit → 5 and 8.
+    expect(scheduleLooks({ ...start, blocks: 1, elapsedMs: 20_000, msPerBlock: 20_000 }).looks).toEqual([5, 8])
+  })
+
+  test('after a look: the next every `rounds` blocks within what the budget now holds, or none', () => {
+    const after8 = { ...start, taken: [8], blocks: 8, elapsedMs: 8 * 12_750 }
+    expect(scheduleLooks(after8).looks).toEqual([8, 13])
+    // Blocks got slower: only 1 more fits → no further look (this look is the last).
+    expect(scheduleLooks({ ...after8, msPerBlock: 40_000, elapsedMs: 8 * 40_000 - 150_000 }).looks).toEqual([8])
+    expect(scheduleLooks({ ...after8, budgetMs: 0 }).looks).toEqual([8, 16, 24])
+  })
+
+  test(`a later look never adds fewer than ${MIN_CUT_BLOCKS} blocks`, () => {
+    for (let budget = 100_000; budget < 400_000; budget += 1_000) {
+      const s = scheduleLooks({ ...start, budgetMs: budget })
+      s.looks.forEach((b, i) => {
+        if (i > 0) expect(b - s.looks[i - 1]).toBeGreaterThanOrEqual(MIN_CUT_BLOCKS)
+      })
+      expect(s.looks[s.looks.length - 1]).toBeLessThanOrEqual(24)
+    }
+  })
+
+  test('capacity: blocks that end within the budget, capped at max-rounds', () => {
+    expect(capacityOf({ ...start, budgetMs: 0 })).toBe(24)
+    expect(capacityOf({ ...start, budgetMs: 10_000_000 })).toBe(24)
+    expect(capacityOf({ ...start, blocks: 3, elapsedMs: 170_000 })).toBe(3)
+  })
+
+  test('inconsistent inputs are refused with the value', () => {
+    expect(() => scheduleLooks({ ...start, rounds: 2 })).toThrow('rounds must be an integer ≥ 3, got 2')
+    expect(() => scheduleLooks({ ...start, maxRounds: 4 })).toThrow('max-rounds must be an integer ≥ rounds (8), got 4')
+    expect(() => scheduleLooks({ ...start, taken: [8], blocks: 5 })).toThrow(
+      'blocks measured (5) must be ≥ the last look (8)'
+    )
   })
 })

@@ -123,10 +123,11 @@ describe('stored history: this run vs the run-to-run spread of main', () => {
     expect(qps.cannotFail).toBeUndefined()
   })
 
-  test('a single stored run (a legacy results file) can never FAIL: the run-to-run noise is unknown', () => {
+  test('a single stored run (a legacy results file) can neither FAIL nor PASS: the run-to-run noise is unknown', () => {
     const qps = regression(analyse(config, offOnly, mine, stored(history.slice(-1))).comparisons) as Comparison
     expect(qps.decision).toBe('inconclusive')
     expect(qps.cannotFail).toMatch(/the stored history has 1 run; at least 3 are needed/)
+    expect(qps.cannotPass).toMatch(/the stored history has 1 run; at least 3 are needed .* can pass or fail/)
   })
 
   test('another machine: marked cannot-fail with the differences', () => {

@@ -159,21 +159,27 @@ describe('degenerate cases', () => {
     expect(tInterval(d, 0.95)).toEqual([x, x])
   })
 
-  test('sd = 0 in compare(): the CI collapses onto the point; exactly at the budget PASSes, two blocks never decide', () => {
-    const c = compare(roundsFromLogRatios([-0.2, -0.2, -0.2]), 'on@0.01', 'off', 'qps', {
-      confidence: 0.95,
-      budget: 0.05
-    })
-    expect(c.sdLogRatio).toBeCloseTo(0, 12)
-    expect(c.ciLow).toBeCloseTo(c.overhead, 12)
-    expect(c.ciHigh).toBeCloseTo(c.overhead, 12)
+  test('sd = 0 in compare(): the sign test decides, through the levels — no shortcut from a few identical blocks', () => {
+    const at = (d: number[]) =>
+      compare(roundsFromLogRatios(d), 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 0.05 })
+    // 3 identical blocks: 2^-3 = 0.125 bounds nothing at 95 %; 6 (2^-6 = 0.016 ≤ 0.025) collapse onto the point.
+    const three = at([-0.2, -0.2, -0.2])
+    expect(three.sdLogRatio).toBeCloseTo(0, 12)
+    // On the QPS overhead scale the unbounded ends are −∞ and 100 % (1 − e^−∞).
+    expect([three.ciLow, three.ciHigh]).toEqual([-Infinity, 1])
+    const six = at(Array(6).fill(-0.2))
+    expect(six.ciLow).toBeCloseTo(six.overhead, 12)
+    expect(six.ciHigh).toBeCloseTo(six.overhead, 12)
     const atBudget = Math.log(1 - 0.05)
     const decided = (d: number[]) =>
-      decide([compare(roundsFromLogRatios(d), 'on@0.01', 'off', 'qps', { confidence: 0.95, budget: 0.05 })], {
+      decide([at(d)], {
         alpha: 0.05,
         onInconclusive: 'warn'
       }).comparisons[0].decision
-    expect(decided([atBudget, atBudget, atBudget, atBudget])).toBe('pass')
+    expect(decided(Array(4).fill(atBudget))).toBe('inconclusive') // 2^-4 = 0.0625 > 0.025
+    expect(decided(Array(6).fill(atBudget))).toBe('pass') // at the budget counts as within
+    expect(decided(Array(3).fill(-0.2))).toBe('inconclusive') // was FAIL from 3 blocks before issue #24
+    expect(decided(Array(6).fill(-0.2))).toBe('fail')
     expect(decided([0, 0])).toBe('inconclusive')
   })
 })

@@ -20,7 +20,7 @@ const inputs = {
   rounds: '8',
   'round-duration': '2',
   'warmup-duration': '1',
-  'max-qps-overhead': '60',
+  'max-qps-overhead': '25',
   'max-p99-overhead': '150',
   'output-dir': path.join(work, 'out')
 }

@@ -77,6 +77,7 @@ export function assertSampledFraction(
   arm: ArmSpec,
   load: LoadResult,
   window: SpanWindowCounts,
+  /** Requests in flight at one edge of the measured window, summed over the window's parts (alternating: one per slice). */
   connections: number,
   logTail: string
 ): void {

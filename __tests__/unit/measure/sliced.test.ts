@@ -189,8 +189,13 @@ describe('runSlicedPhase', () => {
         }
       })
     ).rejects.toThrow('the service died')
+    // Requests already written when the phase ended may still reach the server (at most one per
+    // connection); after that, nothing more is sent.
     const n = a.arrivals.length
     await sleep(100)
-    expect(a.arrivals.length).toBe(n)
+    const settled = a.arrivals.length
+    expect(settled - n).toBeLessThanOrEqual(2)
+    await sleep(100)
+    expect(a.arrivals.length).toBe(settled)
   })
 })

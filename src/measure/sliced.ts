@@ -96,7 +96,7 @@ class TargetState {
   readonly parts: Array<{ startMs: number; endMs: number }> = []
   readonly tally = { ok: 0, responses: 0, errors: 0, timeouts: 0 }
   readonly histogram = createLatencyHistogram()
-  /** 2xx answers per second of the measured part (together mode), or per measured slice (alternate mode). */
+  /** 2xx answers per second of the measured part, the last entry partial (together mode), or per measured slice (alternate mode). */
   readonly okPerSecond: number[] = []
   constructor(readonly connections: number) {}
 
@@ -213,6 +213,9 @@ class Phase {
         s.parts.push({ startMs: from, endMs: t1 })
         // Alternating: one count per measured slice (about a second each), so a slow slice shows.
         if (this.o.mode === 'alternate') s.okPerSecond.push(s.sliceOk)
+        // Together: one entry per started second of the part, the last one partial, so every target of the
+        // shared window has a series of the same length whether or not an answer fell in its last moment.
+        else while (s.okPerSecond.length < Math.floor((t1 - from) / 1000) + 1) s.okPerSecond.push(0)
       }
       return { index: i, ok: s.sliceOk, sec: (t1 - from) / 1000 }
     })

@@ -156,6 +156,10 @@ describe('runSlicedPhase', () => {
     expect(ob.parts).toHaveLength(1)
     expect(oa.parts[0]?.endMs).toBe(ob.parts[0]?.endMs)
     expect(oa.load.okPerSecond?.reduce((x, y) => x + y, 0)).toBe(oa.load.ok)
+    // One entry per started second of the shared part for both, so processes-per-arm can add them up.
+    const part = oa.parts[0] as { startMs: number; endMs: number }
+    expect(oa.load.okPerSecond).toHaveLength(Math.floor((part.endMs - part.startMs) / 1000) + 1)
+    expect(ob.load.okPerSecond).toHaveLength(oa.load.okPerSecond?.length as number)
   })
 
   test('auto warm-up ends steady under a lenient rule, on the cap under an impossible one', async () => {

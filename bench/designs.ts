@@ -104,7 +104,11 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             warmupSec: run.rounds.map((r) => r.warmup.durationSec),
             warmupEnded: run.rounds.map((r) => r.warmup.ended ?? 'fixed'),
             wallSec: run.wallSec,
-            command: `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}`,
+            blockSec: run.wallSec / Math.max(1, run.looks.blocks[run.looks.blocks.length - 1] ?? 1),
+            command:
+              `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}` +
+              (o.extra['round-duration'] !== undefined ? ` --round-duration ${o.extra['round-duration']}` : '') +
+              (o.extra['warmup-duration'] !== undefined ? ` --warmup ${o.extra['warmup-duration']}` : ''),
             inputs: Object.fromEntries(Object.entries(inputs).filter(([k]) => k !== 'output-dir'))
           }
           fs.appendFileSync(file, `${JSON.stringify(row)}\n`)

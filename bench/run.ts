@@ -803,7 +803,10 @@ async function main(): Promise<void> {
         rates: arg('rates', '0.01,1'),
         designs: o.designs,
         rounds: o.rounds,
-        extra: a.includes('--round-duration') ? { 'round-duration': String(o.roundDuration) } : {}
+        extra: {
+          ...(a.includes('--round-duration') ? { 'round-duration': String(o.roundDuration) } : {}),
+          ...(a.includes('--warmup') ? { 'warmup-duration': String(o.warmup) } : {})
+        }
       },
       log
     )

@@ -171,7 +171,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.WarmupDuration,
     default: 'auto',
     description:
-      "`auto`: each service process is loaded (discarded) until its throughput is steady: the mean of its last 3 one-second slices within 3 % of the 3 before (at least 6 s of load), or until `warmup-cap`; the report shows each arm's warm-up and warns when the cap ended it (the number may then include start-up cost). A number: that many seconds of load per process, fixed."
+      "`auto`: each service process is loaded (discarded) until its throughput is steady: the mean of its last 3 one-second slices within 3 % of the 3 before (at least 6 s of load), or until `warmup-cap`; the report shows each arm's warm-up and warns when the cap ended it (the number may then include start-up cost). A number: that many seconds of load per process, fixed. With `round-design: alternating` every arm of the block warms up at once on the shared core, and a second shared by n processes counts as 1/n second of load for each."
   },
   {
     name: Inputs.WarmupCap,

@@ -3,8 +3,8 @@
  * alike): every target (one service process) has a gated closed-loop load (src/load/gate.ts) whose
  * connections stay open for the whole phase; each slice opens the gates of the targets it loads.
  *
- * 1. Warm-up: slices until every target is steady (src/measure/steady.ts) or has had `capSec` of load,
- *    or, with a fixed warm-up, until each has had that many seconds of load.
+ * 1. Warm-up: every target loaded at once, in slices, until every target is steady (src/measure/steady.ts) or
+ *    has had `capSec` of load, or, with a fixed warm-up, until each has had that many seconds of load.
  * 2. Measurement: `alternate` — cycles of one slice per target in balanced order (slices.ts), so each
  *    target is measured alone on the shared core while the cycles cancel drift; `together` — one
  *    slice with every target loaded at once (one shared window, as before).
@@ -27,7 +27,7 @@ export type WarmupPlan = { kind: 'fixed'; sec: number } | { kind: 'auto'; capSec
 
 /** One target's warm-up as it went. */
 export interface WarmupOutcome {
-  /** Seconds of load this target had before measuring (its own slices). */
+  /** Seconds of load this target had before measuring (alternate mode: a second shared by n targets counts 1/n). */
   loadSec: number
   /** `steady`: the rule held; `cap`: the cap ended it first; `fixed`: a fixed warm-up. */
   ended: 'steady' | 'cap' | 'fixed'
@@ -207,7 +207,8 @@ class Phase {
       s.countingFrom = null
       s.awaitSettle = false
       s.countedUntil = t1
-      if (this.stage === 'warmup') s.warmupLoadMs += t1 - t0
+      // Alternating warm-up loads every target at once on the shared core: each had 1/n of it (see warmup()).
+      if (this.stage === 'warmup') s.warmupLoadMs += (t1 - t0) / (this.o.mode === 'alternate' ? set.length : 1)
       if (from === null) return { index: i, ok: 0, sec: 0 }
       if (this.stage === 'measure') {
         s.parts.push({ startMs: from, endMs: t1 })
@@ -229,9 +230,15 @@ class Phase {
     const limitMs = (w.kind === 'auto' ? w.capSec : w.sec) * 1000
     const done = (): boolean =>
       this.states.every((s) => s.warmupLoadMs >= limitMs - 1) || (w.kind === 'auto' && verdicts.every((v) => v.steady))
+    // Every target warms up at once, in both modes. Alternating would give each target its own slices in turn:
+    // the same core time to reach steady (a JIT warms per request served, not per wall second), but the rule's
+    // least 2·half slices were then needed by every target one after the other — n times the wall time for a
+    // service that is warm at once (Go). A shared second counts 1/n second of load per target in alternate mode,
+    // so the cap and a fixed warm-up keep meaning time alone on the core.
+    const share = this.o.mode === 'alternate' ? this.states.length : 1
     for (let cycle = 0; limitMs > 0 && !done(); cycle++) {
-      for (const set of cycleSlices(this.o.mode, this.states.length, cycle)) {
-        const left = Math.min(...set.map((i) => limitMs - (this.states[i] as TargetState).warmupLoadMs))
+      for (const set of cycleSlices('together', this.states.length, cycle)) {
+        const left = Math.min(...set.map((i) => limitMs - (this.states[i] as TargetState).warmupLoadMs)) * share
         for (const r of await this.slice(set, Math.min(this.o.sliceSec, Math.max(left, 1) / 1000))) {
           const s = this.states[r.index] as TargetState
           s.warmupOk += r.ok

@@ -107,6 +107,7 @@ describe('runSlicedPhase', () => {
     const b = await server()
     servers.push(a, b)
     const marks: string[] = []
+    let measureStartMs = 0
     const outcomes = await runSlicedPhase({
       starts: [a, b].map((s) => (sink) => startGatedHttpLoad({ url: s.url, connections: 3, timeoutSec: 5 }, sink)),
       connections: [3, 3],
@@ -116,11 +117,31 @@ describe('runSlicedPhase', () => {
       warmup,
       drainTimeoutMs: 5000,
       check: () => {},
-      onMeasureStart: () => marks.push('start'),
+      onMeasureStart: () => {
+        measureStartMs = performance.now()
+        marks.push('start')
+      },
       onMeasureEnd: () => marks.push('end')
     })
-    return { a, b, outcomes, marks }
+    return { a, b, outcomes, marks, measureStartMs }
   }
+
+  test('alternate: the warm-up loads every target at once and counts 1/n of each shared second', async () => {
+    const { a, b, outcomes, measureStartMs } = await phase('alternate', { kind: 'fixed', sec: 0.3 })
+    const before = (s: { arrivals: number[] }): number[] => s.arrivals.filter((t) => t < measureStartMs)
+    const [wa, wb] = [before(a), before(b)]
+    expect(wa.length).toBeGreaterThan(0)
+    expect(wb.length).toBeGreaterThan(0)
+    // Loaded over the same stretch of time, not one after the other.
+    expect(Math.min(...wa)).toBeLessThan(Math.max(...wb))
+    expect(Math.min(...wb)).toBeLessThan(Math.max(...wa))
+    for (const o of outcomes) {
+      expect(o.warmup.loadSec).toBeGreaterThanOrEqual(0.299)
+      // 0.3 s of load, half of each shared slice: the first 0.15 s (it opens the gates, SLICE_EDGE_MS longer),
+      // then 0.05 s slices: about 10 for each. In turn, every slice reopens a gate: 2 slices of 0.15 s each.
+      expect(o.warmup.rates.length).toBeGreaterThanOrEqual(5)
+    }
+  })
 
   test('alternate: each target alone in its measured parts, balanced cycles, counts add up', async () => {
     const { a, b, outcomes, marks } = await phase('alternate', { kind: 'fixed', sec: 0.1 })

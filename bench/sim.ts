@@ -10,7 +10,7 @@
  *   npm run sim -- --df-check      actual/nominal rate of the trimmed t with df h − 1 and 0.85·(h − 1)
  *   npm run sim -- --only honesty  issue #24's cases as a user runs the gate: looks from the time budget
  *                                  (--time-budget SEC, default 180; --block-sec S, default 12.75 = measured;
- *                                  --looks 8,13 forces looks), 4000 runs per case unless --reps
+ *                                  --looks 8,13 forces looks; --sd 0.023 per-block SD), 4000 runs per case unless --reps
  *   --shapes normal,exp- / --k 4      only these shapes / numbers of gated comparisons (no history rows)
  *   options: --reps N (default 20000) --seed S --rounds R --max-rounds M --step S --spending pocock|obrien-fleming
  *            --final-at B (the last look made final early at B blocks by the time budget, spending the α left)
@@ -179,6 +179,8 @@ interface Args {
   burst: number
   repsGiven: boolean
   blockSec: number
+  /** `--sd`: per-block SD of the honesty cases (undefined: 2.3 %). */
+  sd?: number
   timeBudgetSec: number
   looks: number[] | undefined
 }
@@ -258,6 +260,13 @@ function parseArgs(argv: string[]): Args {
         a.reps = num()
         a.repsGiven = true
         break
+      case '--sd': {
+        const x = Number(v)
+        if (!(x > 0 && x < 1))
+          throw new Error(`--sd needs a per-block SD as a fraction (0.023 = 2.3 %), got '${String(v)}'`)
+        a.sd = x
+        break
+      }
       case '--block-sec': {
         const x = Number(v)
         if (!(x > 0)) throw new Error(`--block-sec needs a positive number of seconds, got '${String(v)}'`)
@@ -429,11 +438,12 @@ function main(): void {
       rounds: a.rounds,
       maxRounds: a.maxRounds,
       spending: a.spending,
+      ...(a.sd !== undefined ? { sd: a.sd } : {}),
       ...(a.looks !== undefined ? { looks: a.looks } : {})
     }
     // The settings once, on stderr: stdout stays one {case, rate, runs} object per line.
     console.error(
-      `honesty: looks after ${honestyLooks(o).join(', ')} blocks (${o.blockSec} s per block, time budget ${o.timeBudgetSec} s), ${o.spending} spending, seed ${o.seed}`
+      `honesty: looks after ${honestyLooks(o).join(', ')} blocks (${o.blockSec} s per block, time budget ${o.timeBudgetSec} s), per-block SD ${((o.sd ?? 0.023) * 100).toFixed(2)} %, ${o.spending} spending, seed ${o.seed}`
     )
     for (const r of honestyRows(o)) {
       if (a.json) console.log(JSON.stringify({ case: r.case, rate: r.rate, runs: r.runs }))

@@ -33,6 +33,8 @@ export interface HonestyOptions {
   rounds: number
   maxRounds: number
   spending: SpendingFunction
+  /** Per-block SD of the QPS log-ratios (default HONESTY_SD, the issue's 2.3 %): `--sd` plugs in a design's measured one. */
+  sd?: number
   /** Looks forced (e.g. "8" for the old one-look outcome), instead of scheduleLooks'. */
   looks?: number[]
 }
@@ -136,21 +138,22 @@ export function honestyRows(o: HonestyOptions): HonestyRow[] {
   const looks = honestyLooks(o)
   const d1 = designOf(looks, 1, o.spending)
   const d4 = designOf(looks, 4, o.spending)
+  const sd = o.sd ?? HONESTY_SD
   const normalNoise = (s: number): (() => number) => {
     const { normal } = normals(o.seed * 1000 + s)
-    return () => HONESTY_SD * normal()
+    return () => sd * normal()
   }
   const burstNoise = (s: number): (() => number) => {
     const { normal, rand } = normals(o.seed * 1000 + s)
     return () => {
-      const base = HONESTY_SD * normal()
+      const base = sd * normal()
       if (rand() >= 0.1) return base
       const size = 0.3 + 0.3 * rand()
       return base + Math.log1p(rand() < 0.5 ? size : -size)
     }
   }
   const share = (runs: string[][], f: (d: string[]) => boolean): number => runs.filter(f).length / runs.length
-  const common = { looks, blockSec: o.blockSec, timeBudgetSec: o.timeBudgetSec, spending: o.spending }
+  const common = { looks, blockSec: o.blockSec, timeBudgetSec: o.timeBudgetSec, spending: o.spending, sd }
   const rows: HonestyRow[] = []
   const clean1 = pairedRuns(o, [0], normalNoise(1), d1)
   rows.push({
@@ -189,7 +192,7 @@ export function honestyRows(o: HonestyOptions): HonestyRow[] {
   const bursts = pairedRuns(o, [BUDGET, BUDGET, BUDGET, BUDGET], burstNoise(6), d4)
   rows.push({ case: 'bursts-false-fail', rate: share(bursts, (d) => d.includes('fail')), runs: o.reps, ...common })
   // Power: the first comparison 2 per-block SDs (on the log scale) beyond the budget, the other three at it.
-  const beyond = 1 - Math.exp(Math.log1p(-BUDGET) - 2 * HONESTY_SD)
+  const beyond = 1 - Math.exp(Math.log1p(-BUDGET) - 2 * sd)
   const power = pairedRuns(o, [beyond, BUDGET, BUDGET, BUDGET], normalNoise(7), d4)
   rows.push({ case: 'power-budget-plus-2sd', rate: share(power, (d) => d[0] === 'fail'), runs: o.reps, ...common })
   return rows

@@ -103,6 +103,7 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             perBlockSd: q?.sdLogRatio ?? null,
             warmupSec: run.rounds.map((r) => r.warmup.durationSec),
             warmupEnded: run.rounds.map((r) => r.warmup.ended ?? 'fixed'),
+            warmupRates: run.rounds.map((r) => ({ block: r.block, arm: r.armId, rates: r.warmup.rates ?? [] })),
             wallSec: run.wallSec,
             blockSec: run.wallSec / Math.max(1, run.looks.blocks[run.looks.blocks.length - 1] ?? 1),
             command:

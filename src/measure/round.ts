@@ -295,10 +295,13 @@ function stopSampler(
   }
 }
 
-/** How an instance's warm-up ended, for its round (the rates only for an auto warm-up, where they explain it). */
+/**
+ * How an instance's warm-up ended, for its round. The rates are kept for a fixed warm-up too: they show
+ * whether it was long enough (and they are what steady-state rules are tried on: docs/round-designs.md).
+ */
 function warmupDetail(w: WarmupOutcome | undefined): Partial<RoundResult['warmup']> {
   if (w === undefined) return {}
-  return { ended: w.ended, ...(w.ended !== 'fixed' ? { change: w.change, rates: w.rates } : {}) }
+  return { ended: w.ended, rates: w.rates, ...(w.ended !== 'fixed' ? { change: w.change } : {}) }
 }
 
 /** Check one instance after its service stopped and turn it into a RoundResult. */

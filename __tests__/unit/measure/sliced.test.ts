@@ -187,7 +187,8 @@ describe('runSlicedPhase', () => {
     const lenient = await phase('alternate', { kind: 'auto', capSec: 5, rule: { half: 2, tolerance: 10 } })
     for (const o of lenient.outcomes) {
       expect(o.warmup.ended).toBe('steady')
-      expect(o.warmup.rates.length).toBeGreaterThanOrEqual(4)
+      // Two targets share the core: the rule's points pool 2 slices each, so 2 halves of 2 points take 8 slices.
+      expect(o.warmup.rates.length).toBeGreaterThanOrEqual(8)
     }
     const strict = await phase('alternate', { kind: 'auto', capSec: 0.2, rule: { half: 2, tolerance: 1e-12 } })
     for (const o of strict.outcomes) {

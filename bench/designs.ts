@@ -59,6 +59,12 @@ export interface DesignOptions {
   designs: string[]
   rounds: number
   extra: RawInputs
+  /**
+   * `--defaults`: every input at the action's default except the fixture's own (sampling rates, blocks, looks,
+   * time budget and budgets included): what a user's first run does, its block time and looks. `--rates` is then
+   * ignored (the default rates are used) and `--designs` still applies.
+   */
+  defaults?: boolean
 }
 
 /** Run the matrix, one gate run at a time; each row is appended as soon as its run ends. */
@@ -66,21 +72,29 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
   const file = path.join(root, 'bench/results/designs.jsonl')
   const rows: unknown[] = []
   for (const fixture of o.fixtures) {
-    for (const rate of o.rates) {
+    for (const rate of o.defaults === true ? ['default'] : o.rates) {
       for (const design of o.designs) {
-        const inputs: RawInputs = {
-          ...fixtureInputs(root, fixture),
-          'sampling-rates': rate,
-          'round-design': design,
-          ...(design === 'sequential' ? { 'cpu-pinning': 'on' } : {}),
-          rounds: String(o.rounds),
-          'max-rounds': String(o.rounds),
-          'max-qps-overhead': 'none',
-          'max-p99-overhead': 'none',
-          'time-budget': '0',
-          'output-dir': path.join(os.tmpdir(), 'otlp-perf-gate-bench-designs'),
-          ...o.extra
-        }
+        const inputs: RawInputs =
+          o.defaults === true
+            ? {
+                ...fixtureInputs(root, fixture),
+                'round-design': design,
+                'output-dir': path.join(os.tmpdir(), 'otlp-perf-gate-bench-designs'),
+                ...o.extra
+              }
+            : {
+                ...fixtureInputs(root, fixture),
+                'sampling-rates': rate,
+                'round-design': design,
+                ...(design === 'sequential' ? { 'cpu-pinning': 'on' } : {}),
+                rounds: String(o.rounds),
+                'max-rounds': String(o.rounds),
+                'max-qps-overhead': 'none',
+                'max-p99-overhead': 'none',
+                'time-budget': '0',
+                'output-dir': path.join(os.tmpdir(), 'otlp-perf-gate-bench-designs'),
+                ...o.extra
+              }
         log(`designs: ${fixture} at ${rate}, ${design}`)
         const started = new Date().toISOString()
         try {
@@ -94,7 +108,9 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             host: os.hostname(),
             cpuModel: machineInfo().cpuModel,
             fixture,
-            rate: Number(rate),
+            rate: rate === 'default' ? 'default' : Number(rate),
+            verdict: run.gate.verdict,
+            looks: run.looks.blocks,
             design,
             blocks: run.looks.blocks[run.looks.blocks.length - 1],
             qpsOverhead: q?.overhead ?? null,
@@ -107,7 +123,9 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             wallSec: run.wallSec,
             blockSec: run.wallSec / Math.max(1, run.looks.blocks[run.looks.blocks.length - 1] ?? 1),
             command:
-              `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}` +
+              (o.defaults === true
+                ? `npm run bench -- --only designs --defaults --fixtures ${fixture} --designs ${design}`
+                : `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}`) +
               (o.extra['round-duration'] !== undefined ? ` --round-duration ${o.extra['round-duration']}` : '') +
               (o.extra['warmup-duration'] !== undefined ? ` --warmup ${o.extra['warmup-duration']}` : ''),
             inputs: Object.fromEntries(Object.entries(inputs).filter(([k]) => k !== 'output-dir'))

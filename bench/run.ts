@@ -803,6 +803,7 @@ async function main(): Promise<void> {
         rates: arg('rates', '0.01,1'),
         designs: o.designs,
         rounds: o.rounds,
+        defaults: a.includes('--defaults'),
         extra: {
           ...(a.includes('--round-duration') ? { 'round-duration': String(o.roundDuration) } : {}),
           ...(a.includes('--warmup') ? { 'warmup-duration': String(o.warmup) } : {})

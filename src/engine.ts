@@ -11,7 +11,7 @@ import { machineInfo } from './results/fingerprint.js'
 import type { BaselineInfo } from './results/baseline.js'
 import type { ResultsFile } from './results/results.js'
 import { analyse, type Analysis, type StoredInput } from './analysis/analyse.js'
-import { fmtPct } from './report/format.js'
+import { fmtPct } from './format.js'
 import { armsOf } from './plan/plan.js'
 import { measureRun, type LookFn, type LooksTaken, type MeasureHooks } from './measure/run.js'
 import type {

@@ -1,6 +1,6 @@
 /** The gate's reasons: one line per gated comparison, in words and with the numbers a reviewer checks. */
 import { metricSpec } from '../metrics.js'
-import { fmtBound, fmtConfidence, fmtPct, fmtPValue } from '../report/format.js'
+import { fmtBound, fmtConfidence, fmtPct, fmtPValue } from '../format.js'
 import type { Comparison } from '../types.js'
 
 const KIND_WORDS: Record<Comparison['kind'], string> = {

@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js'
 import { GateError } from '../errors.js'
 import type { ArmSpec, LoadResult, OtlpCounts, SpanWindowCounts } from '../types.js'
 import { checkSampling } from '../otlp/accounting.js'
-import { fmtPct } from '../report/format.js'
+import { fmtPct } from '../format.js'
 
 const pct = (x: number): string => fmtPct(x, { digits: 2 })
 

@@ -5,7 +5,7 @@
  */
 import { markdownTable } from 'markdown-table'
 import type { ArmSpec, Comparison } from '../types.js'
-import { ciText, escapeMarkdown, METRIC_NAME, fmtPct, significance } from './format.js'
+import { ciText, escapeMarkdown, METRIC_NAME, fmtPct, significance } from '../format.js'
 
 /** What the section reads from the report input. */
 export interface DecompositionInput {

@@ -28,7 +28,7 @@ import {
   KIND_NAME,
   significance,
   uncertainty
-} from './format.js'
+} from '../format.js'
 
 // The formatters live in format.ts; re-exported for callers that read them from the report module.
 export {
@@ -43,7 +43,7 @@ export {
   fmtPct,
   neutraliseComments,
   significance
-} from './format.js'
+} from '../format.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../results/baseline.js'
 import type { ResourceCapsRecord, ResultsFile, ServiceStops } from '../results/results.js'

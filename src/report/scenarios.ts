@@ -6,7 +6,7 @@ import { markdownTable } from 'markdown-table'
 import { median } from 'simple-statistics'
 import type { ArmSpec, Comparison, LoadResult, OpenLoopInfo, RoundResult, SpikeResult } from '../types.js'
 import { OPEN_PHASE_ID } from '../load/scenarios.js'
-import { ciText, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtPct, significance } from './format.js'
+import { ciText, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtPct, significance } from '../format.js'
 
 /** What the scenario sections read from the report input. */
 export interface ScenarioReportInput {

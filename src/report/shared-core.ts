@@ -7,7 +7,7 @@
  */
 import { median } from 'simple-statistics'
 import type { RoundResult } from '../types.js'
-import { fmtPct } from './format.js'
+import { fmtPct } from '../format.js'
 
 /** The rounds of each block, blocks in order of first appearance. */
 function byBlock(rounds: readonly RoundResult[]): RoundResult[][] {

@@ -5,7 +5,7 @@
  */
 import { median } from 'simple-statistics'
 import type { RoundResult } from '../types.js'
-import { escapeMarkdown } from './format.js'
+import { escapeMarkdown } from '../format.js'
 
 /** One arm's warm-up over its rounds. */
 export interface ArmWarmup {

@@ -2,6 +2,7 @@ import { binomialDistribution } from 'simple-statistics'
 import { tCdf, tQuantile } from '../stats/distributions.js'
 import { bootstrapBounds, bootstrapT } from './bootstrap.js'
 import { TRIM, trimmedLocation, type TrimmedLocation } from './robust.js'
+import { MIN_BLOCKS } from '../plan/plan.js'
 
 /** Which way a metric is good: QPS 'higher-is-better' (overhead = 1 − e^d), P99/CPU 'lower-is-better' (e^d − 1). */
 export type Direction = 'higher-is-better' | 'lower-is-better'
@@ -27,8 +28,8 @@ export function ruleDf(loc: TrimmedLocation): number {
  */
 export const BOOTSTRAP_LIFT = 10
 
-/** Fewest blocks for any decision: with n = 2 a zero spread is luck, not evidence. */
-export const MIN_BLOCKS = 3
+// MIN_BLOCKS is defined with the plan, which sizes runs by it (plan/time-budget.ts); the rule applies it.
+export { MIN_BLOCKS }
 
 /** One gated or reported comparison: per-block log-ratios ln(arm/ref) and how to read them. */
 export interface RuleInput {

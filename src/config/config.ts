@@ -1,5 +1,5 @@
 import { INPUT_SPECS, Inputs, type InputName } from './inputs.js'
-import { gatedComparisons, planComparisons, type PlanConfig } from '../analysis/comparisons.js'
+import { gatedComparisons, planComparisons, type PlanConfig } from '../plan/comparisons.js'
 import { armsOf } from '../plan/plan.js'
 import { SPIKE_DEFAULT_SEC, SPIKE_STEPS } from '../load/scenarios.js'
 import type { OnInconclusive } from '../types.js'

@@ -7,7 +7,7 @@
  * data, so the group-sequential design re-planned from it keeps its error rates (the looks already
  * taken keep their levels, the last look spends all the α left: analysis/sequential.ts).
  */
-import { MIN_BLOCKS } from '../analysis/rule.js'
+import { MIN_BLOCKS } from './plan.js'
 
 /** A look cut to fewer than this many extra blocks is not worth its boot and warm-up: the run stops instead. */
 export const MIN_CUT_BLOCKS = 2

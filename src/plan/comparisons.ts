@@ -4,7 +4,7 @@
  * and the results file all read it, so the gated family cannot drift between them.
  */
 import { METRIC_IDS, METRICS, type BudgetKey, type MetricSpec } from '../metrics.js'
-import { NONE_ARM_ID, OFF_ARM_ID, baseArmId, recordingArmId } from '../plan/plan.js'
+import { NONE_ARM_ID, OFF_ARM_ID, baseArmId, recordingArmId } from './plan.js'
 import { OPEN_PHASE_ID, phaseIds } from '../load/scenarios.js'
 import type { ArmSpec, ComparisonKind, MetricName } from '../types.js'
 

@@ -5,7 +5,7 @@
 import type { Config } from './config/config.js'
 import { GateError } from './errors.js'
 import { checkSpansPerTrace } from './otlp/accounting.js'
-import { inheritedEnv } from './security/env.js'
+import { inheritedEnv } from './config/env.js'
 import { resourceSamplingSupported } from './service/procstat.js'
 import { machineInfo } from './results/fingerprint.js'
 import type { BaselineInfo } from './results/baseline.js'

@@ -3,7 +3,7 @@ import { gatedComparisons, planComparisons, type PlanConfig } from '../plan/comp
 import { armsOf } from '../plan/plan.js'
 import { SPIKE_DEFAULT_SEC, SPIKE_STEPS } from '../load/scenarios.js'
 import type { OnInconclusive } from '../types.js'
-import { forbiddenReason, parsePassEnv } from '../security/env.js'
+import { forbiddenReason, parsePassEnv } from './env.js'
 
 /** The validated, frozen configuration every later stage reads. Fractions, not percents. */
 export interface Config {

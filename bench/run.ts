@@ -32,7 +32,7 @@ import type { Comparison, MetricName } from '../src/types.js'
 import { pairedLogRatios } from '../src/stats/logRatios.js'
 import { meanSd } from '../src/stats/tTest.js'
 import { medianAbsoluteDeviation } from 'simple-statistics'
-import { summariseArms } from '../src/report/summary.js'
+import { summariseArms } from '../src/results/summary.js'
 import { INPUT_SPECS, Inputs } from '../src/config/inputs.js'
 import { designs } from './designs.js'
 

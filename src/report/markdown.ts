@@ -10,7 +10,7 @@ import type {
   SpikeResult,
   Verdict
 } from '../types.js'
-import { summariseArms, type ArmSummary } from './summary.js'
+import { summariseArms, type ArmSummary } from '../results/summary.js'
 import {
   ciText,
   codeBlock,

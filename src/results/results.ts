@@ -10,7 +10,7 @@ import type {
   SpikeResult,
   Verdict
 } from '../types.js'
-import { summariseArms, type ArmSummary } from '../report/summary.js'
+import { summariseArms, type ArmSummary } from './summary.js'
 
 /** What the report says about the baseline, whatever happened to it. */
 export interface BaselineInfo {

@@ -1,4 +1,4 @@
-import type { EngineHooks } from '../engine.js'
+import type { EngineHooks } from '../gate/engine.js'
 import type { RoundResult } from '../types.js'
 
 /** Where and how progress is shown. */

@@ -3,7 +3,7 @@ import { ConfigError, parseConfig, type Config, type RawInputs } from '../config
 import { Inputs, type InputName } from '../config/inputs.js'
 import { provenance } from '../report/assemble.js'
 import type { ResultsFile } from '../results/results.js'
-import { runGate, runReport, type GateMessage, type RunPaths } from '../run-gate.js'
+import { runGate, runReport, type GateMessage, type RunPaths } from '../gate/run-gate.js'
 import { redact } from '../security/redact.js'
 import { registerRunSecrets } from '../security/secrets.js'
 import { checkOutputDir } from '../security/paths.js'

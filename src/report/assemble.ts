@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js'
-import type { GateRun } from '../engine.js'
+import type { GateRun } from '../results/gate-run.js'
 import { buildResults, settingsOf, type ResultsFile, type ServiceStops } from '../results/results.js'
 import type { StopStats } from '../service/service.js'
 import type { CapsInfo } from '../service/caps.js'

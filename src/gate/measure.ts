@@ -1,11 +1,12 @@
-import type { Config } from './config/config.js'
-import { runEngine, type EngineHooks, type EngineOptions, type GateRun } from './engine.js'
-import { loadBaseline } from './results/read.js'
-import type { BaselineInfo } from './results/baseline.js'
-import { killAllServices } from './service/service.js'
-import { errorMessage } from './errors.js'
-import type { Verdict } from './types.js'
-import type { ResultsFile } from './results/results.js'
+import type { Config } from '../config/config.js'
+import { runEngine, type EngineHooks, type EngineOptions } from './engine.js'
+import type { GateRun } from '../results/gate-run.js'
+import { loadBaseline } from '../results/read.js'
+import type { BaselineInfo } from '../results/baseline.js'
+import { killAllServices } from '../service/service.js'
+import { errorMessage } from '../errors.js'
+import type { Verdict } from '../types.js'
+import type { ResultsFile } from '../results/results.js'
 
 /** Engine hooks plus the log lines of the measurement (stored baseline, warnings). */
 export type LoggingHooks = EngineHooks & { info: (m: string) => void; warn: (m: string) => void }

@@ -7,7 +7,7 @@
 //   node scripts/unit-graph.mjs --edges  also print each unit's imports (the graph the report shows)
 import { cruise } from 'dependency-cruiser'
 
-/** `src/measure/run.ts` → `measure`, `src/engine.ts` → `engine.ts`; undefined outside src. */
+/** `src/measure/run.ts` → `measure`, `src/index.ts` → `index.ts`; undefined outside src. */
 export function unitOf(path) {
   const match = /^src\/([^/]+)/.exec(path)
   return match?.[1]

@@ -23,7 +23,7 @@ export interface Config {
   /** Most tasks (processes and threads) per service instance ('max-processes'); 0 = off. */
   readonly maxProcesses: number
   readonly env: Readonly<Record<string, string>>
-  /** `pass-env`: names of the job's variables passed to the service besides the allowlist (security/env.ts). */
+  /** `pass-env`: names of the job's variables passed to the service besides the allowlist (config/env.ts). */
   readonly passEnv: readonly string[]
   readonly serviceName: string
   readonly samplingRates: readonly number[]
@@ -271,7 +271,7 @@ function parseEnv(input: string, text: string): Record<string, string> {
   return env
 }
 
-/** `pass-env`: variable names, none of them forbidden (security/env.ts). */
+/** `pass-env`: variable names, none of them forbidden (config/env.ts). */
 function parsePassEnvInput(input: string, text: string): string[] {
   const names = parsePassEnv(text)
   for (const name of names) {

@@ -30,7 +30,7 @@ export type EngineHooks = MeasureHooks
 
 /**
  * Environment of one round: the minimal inherited environment (allowlist + `pass-env`, never the
- * job's tokens or command files: security/env.ts) < user `env` < the arm's OTEL_* < what the gate must own.
+ * job's tokens or command files: config/env.ts) < user `env` < the arm's OTEL_* < what the gate must own.
  */
 export function roundEnv(
   config: Config,

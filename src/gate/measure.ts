@@ -13,7 +13,7 @@ export type LoggingHooks = EngineHooks & { info: (m: string) => void; warn: (m: 
 
 /** What a measurement ended with: a run and its verdict, or `error` and why. */
 export interface MeasureOutcome {
-  /** The config actually run (its seed fixed by the caller, security/cancellable.ts). */
+  /** The config actually run (its seed fixed by the caller, gate/cancellable.ts). */
   config: Config
   gateRun: GateRun | null
   verdict: Verdict

@@ -477,7 +477,7 @@ function probeMkdir(parent: string): boolean {
   return true
 }
 
-// The run's caps, set once per run by `configureServiceCaps` (security/cancellable.ts) and read by
+// The run's caps, set once per run by `configureServiceCaps` (gate/cancellable.ts) and read by
 // startService: round.ts and rig.ts need not know about them.
 let current: CapsBackend | null = null
 

@@ -5,9 +5,9 @@
  * The engine calls it at every look; the report and the results file read what it returns.
  */
 import type { Config } from '../config/config.js'
-import { pairedLogRatios } from '../stats/logRatios.js'
-import { signFlipTest } from '../stats/signFlip.js'
-import { meanSd } from '../stats/tTest.js'
+import { pairedLogRatios } from '../stats/log-ratios.js'
+import { signFlipTest } from '../stats/sign-flip.js'
+import { meanSd } from '../stats/t-test.js'
 import { metricSpec, metricValue } from '../metrics.js'
 import { GateError } from '../errors.js'
 import { OFF_ARM_ID, baseArmId } from '../plan/plan.js'

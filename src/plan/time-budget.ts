@@ -3,7 +3,7 @@
  * per block — an estimate before the first block, the measured one after it and after every look — so
  * that the budget holds at least two looks where it can: a run that stops at its first look with
  * one comparison undecided shrugs at clean changes (INCONCLUSIVE) far more often than one with a
- * second look (bench/simHonesty.ts, `npm run sim -- --only honesty`; docs/method-verdicts.md). The schedule depends on the clock, never on the
+ * second look (bench/sim-honesty.ts, `npm run sim -- --only honesty`; docs/method-verdicts.md). The schedule depends on the clock, never on the
  * data, so the group-sequential design re-planned from it keeps its error rates (the looks already
  * taken keep their levels, the last look spends all the α left: analysis/sequential.ts).
  */

@@ -341,7 +341,8 @@ export function analyse(
   ) {
     throw new GateError(
       'service',
-      `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`
+      `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' ` +
+        `on this platform`
     )
   }
   const planned = planComparisons(config, arms, { cpuMeasured: cpu, stored: info?.status === 'ok' })

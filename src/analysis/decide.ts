@@ -188,7 +188,10 @@ export function decideAtLook(
   }
 }
 
-/** The interval a gated comparison's decision used at these levels (rule.ts decisionInterval, history.ts historyDecisionInterval). */
+/**
+ * The interval a gated comparison's decision used at these levels (rule.ts decisionInterval, history.ts
+ * historyDecisionInterval).
+ */
 function decisionIntervalOf(c: GatedComparison, failLevel: number, passLevel: number): [number, number] {
   if (c.kind === 'paired')
     return decisionInterval({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, failLevel, passLevel)

@@ -64,7 +64,9 @@ export function mergeInputs(
   return { raw, pathBase }
 }
 
-/** Raw inputs (flags merged over the config file) and the Config with absolute paths; throws UsageError or ConfigError. */
+/**
+ * Raw inputs (flags merged over the config file) and the Config with absolute paths; throws UsageError or ConfigError.
+ */
 export function configFromArgs(args: CliArgs, cwd: string): Config {
   return resolveConfig(args, cwd).config
 }

@@ -55,7 +55,10 @@ export function verdictMessage(f: VerdictFacts): GateMessage {
   return { level: 'info', text: `OTLP perf gate: ${f.verdict.toUpperCase()}${why}` }
 }
 
-/** Absolute paths of the files a run wrote; `historyPath` is null when no history was written (cancelled run, report mode). */
+/**
+ * Absolute paths of the files a run wrote; `historyPath` is null when no history was written (cancelled run, report
+ * mode).
+ */
 export interface RunPaths {
   reportPath: string
   resultsPath: string

@@ -36,7 +36,9 @@ export function assertServed(where: string, load: LoadResult, logTail: string): 
   throw new GateError('load', `${where}: no successful response in ${load.durationSec.toFixed(1)} s.\n${logTail}`)
 }
 
-/** Spans must come exactly when the arm traces: none is a misconfigured SDK, some while off is an "off" that is not off. */
+/**
+ * Spans must come exactly when the arm traces: none is a misconfigured SDK, some while off is an "off" that is not off.
+ */
 export function assertSpans(
   config: Pick<Config, 'otlpProtocol'>,
   where: string,
@@ -77,7 +79,9 @@ export function assertSampledFraction(
   arm: ArmSpec,
   load: LoadResult,
   window: SpanWindowCounts,
-  /** Requests in flight at one edge of the measured window, summed over the window's parts (alternating: one per slice). */
+  /**
+   * Requests in flight at one edge of the measured window, summed over the window's parts (alternating: one per slice).
+   */
   connections: number,
   logTail: string
 ): void {

@@ -98,7 +98,8 @@ export function checkSampling(input: SamplingInput): SamplingCheck {
     error:
       `${Math.round(gap)} extra sampled traces: ${roots} started in the measured window, but ${n} requests at ` +
       `sampling ratio ${r} make ≈${expected.toFixed(0)} (${SAMPLING_SIGMAS}σ band ${band}); traces not caused by the ` +
-      `measured requests were counted (readiness polls, retries, background work) or the service samples more than configured`
+      `measured requests were counted (readiness polls, retries, background work) or the service samples more than ` +
+      `configured`
   }
 }
 

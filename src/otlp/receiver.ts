@@ -132,7 +132,9 @@ interface Route {
   format: OtlpFormat
 }
 
-/** The request's route, or the answer to give at once (unknown path 404, not POST 405, unsupported Content-Type 415). */
+/**
+ * The request's route, or the answer to give at once (unknown path 404, not POST 405, unsupported Content-Type 415).
+ */
 function route(
   method: string | undefined,
   url: string | undefined,

@@ -76,7 +76,10 @@ export function serviceStopsOf(stats: StopStats, graceSec: number): ServiceStops
   }
 }
 
-/** Whether the check fails: the gate's own answer, or — with no run (an error before or during measuring) — any verdict but pass. */
+/**
+ * Whether the check fails: the gate's own answer, or — with no run (an error before or during measuring) — any verdict
+ * but pass.
+ */
 export function failCheckOf(run: GateRun | null, verdict: Verdict): boolean {
   return run?.gate.failCheck ?? verdict !== 'pass'
 }

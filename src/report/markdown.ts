@@ -260,7 +260,8 @@ function resourcesSection(input: ReportInput, summaries: ArmSummary[]): string[]
     ),
     '',
     'CPU-s / 1k req: CPU time of the service and its children per 1,000 successful requests (= CPU-ms per request). ' +
-      'CPU %: 100 = one core busy. RSS is summed over the processes, wrapper shells included. Medians over the rounds; peaks are the maximum.',
+      'CPU %: 100 = one core busy. RSS is summed over the processes, wrapper shells included. Medians over the ' +
+      'rounds; peaks are the maximum.',
     ''
   ]
 }
@@ -314,7 +315,8 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
       align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']
     }),
     '',
-    'Δ is the PR minus main: for QPS negative is worse, for P99 positive is worse. Budgets apply to the worse direction.',
+    'Δ is the PR minus main: for QPS negative is worse, for P99 positive is worse. Budgets apply to the worse ' +
+      'direction.',
     ''
   )
   return out
@@ -418,7 +420,8 @@ export function sensitivityLines(input: ReportInput): string[] {
   ]
   if (cs.some((c) => c.underpowered)) {
     lines.push(
-      '⚠️ At this noise an overhead of more than twice its budget could still pass unnoticed for the comparisons marked underpowered: raise `max-rounds` or `round-duration`, or quieten the runner.',
+      '⚠️ At this noise an overhead of more than twice its budget could still pass unnoticed for the comparisons ' +
+        'marked underpowered: raise `max-rounds` or `round-duration`, or quieten the runner.',
       ''
     )
   }
@@ -429,7 +432,8 @@ export function sensitivityLines(input: ReportInput): string[] {
 const RECEIVER_CPU_WORDING = {
   thread: "receiver CPU (its whole worker thread: transport, decoding, counting, GC) as a share of the service's CPU",
   decode:
-    "receiver CPU (decoding and counting only; the HTTP/gRPC transport, several times more, is not included) as a share of the service's CPU"
+    'receiver CPU (decoding and counting only; the HTTP/gRPC transport, several times more, is not included) as a ' +
+    "share of the service's CPU"
 } as const
 
 /** The gate's own CPU for counting spans, per traced arm: it runs beside the services, so say how much. */
@@ -458,16 +462,21 @@ export function receiverLines(summaries: ArmSummary[]): string[] {
   return [...lines, ...(spt.length > 0 ? [`spans per sampled trace (measured windows): ${spt.join(', ')}`] : [])]
 }
 
-/** What the overhead numbers estimate: the code's estimand (analysis/rule.ts, 20 % trimmed mean of the oriented per-block log-ratios). */
+/**
+ * What the overhead numbers estimate: the code's estimand (analysis/rule.ts, 20 % trimmed mean of the oriented
+ * per-block log-ratios).
+ */
 export const ESTIMAND_SENTENCE =
   'Each change estimates the typical block, not the average: 1 − e^m of QPS (e^m − 1 of P99 and CPU per request), ' +
-  'm the 20% trimmed mean of the per-block log-ratios ln(arm/reference) — ⌊0.2·n⌋ blocks cut at each end, so one burst cannot drag it.'
+  'm the 20% trimmed mean of the per-block log-ratios ln(arm/reference) — ⌊0.2·n⌋ blocks cut at each end, so one ' +
+  'burst cannot drag it.'
 
 /** How a gated comparison's interval relates to its verdict (decide.ts: each end at its side's level). */
 export const INTERVAL_SENTENCE =
   "A gated comparison's interval is the one its decision used (its level in parentheses): the lower end at the FAIL level of " +
   'its look and Holm step, the upper end at the PASS level; it FAILs exactly when the lower end lies beyond the budget, ' +
-  'PASSes exactly when the upper end lies within it. Ends beyond −100% or +1000% are shown as such; results.json keeps the exact values.'
+  'PASSes exactly when the upper end lies within it. Ends beyond −100% or +1000% are shown as such; results.json ' +
+  'keeps the exact values.'
 
 /** The time budget's one-look note: it held one look only, and the budget that would hold two. */
 export function oneLookNote(looks: LooksInfo | undefined, budgetSec: number | undefined): string[] {

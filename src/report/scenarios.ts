@@ -107,7 +107,8 @@ export function loadLevelsSection(input: ScenarioReportInput): string[] {
     ),
     '',
     'Each round measures every level in turn after one warm-up; the primary level is the one the budgets gate, the others are reported. ' +
-      "In a closed loop, mean latency ≈ connections / QPS (Little's law): past saturation more connections only add queueing.",
+      "In a closed loop, mean latency ≈ connections / QPS (Little's law): past saturation more connections only " +
+      'add queueing.',
     ''
   ]
 }
@@ -176,7 +177,8 @@ export function openLoopSection(input: ScenarioReportInput): string[] {
     out.push(
       '',
       `⚠️ ${saturated.map((a) => escapeMarkdown(a)).join(', ')} served less than ${Math.round(SATURATED_BELOW * 100)}% of the offered rate: the service cannot sustain it, ` +
-        'so its open-loop P99 measures a growing backlog over the phase, not a steady latency. Lower `open-loop-rate` to compare steady states.'
+        'so its open-loop P99 measures a growing backlog over the phase, not a steady latency. Lower ' +
+        '`open-loop-rate` to compare steady states.'
     )
   }
   out.push('')

@@ -501,7 +501,10 @@ async function waitReady(
   }
 }
 
-/** One GET with its own timeout; a fresh connection each time (agent: false) so no keep-alive socket lingers into the measured round. */
+/**
+ * One GET with its own timeout; a fresh connection each time (agent: false) so no keep-alive socket lingers into the
+ * measured round.
+ */
 function probeUrl(url: string, timeoutMs: number): Promise<{ status?: number; error?: string }> {
   return new Promise((resolve) => {
     const mod = url.startsWith('https:') ? https : http
@@ -524,7 +527,10 @@ function probeUrl(url: string, timeoutMs: number): Promise<{ status?: number; er
   })
 }
 
-/** The service's port and the fixed ports must be free before it starts: benchmarking whatever already listens there would measure the wrong process. */
+/**
+ * The service's port and the fixed ports must be free before it starts: benchmarking whatever already listens there
+ * would measure the wrong process.
+ */
 async function assertPortsFree(opts: ServiceOptions): Promise<void> {
   for (const port of new Set([opts.port, ...(opts.ownedPorts ?? [])])) {
     const holder = await probePort(port)
@@ -563,7 +569,8 @@ function assertPortsOwned(opts: ServiceOptions, pgid: number, tag: string): void
     throw new ServiceError(
       'port-not-owned',
       `Refusing to load port ${port} for service \`${shown(opts)}\`: ${who}. Put \`{port}\` in 'target-url' and 'ready-url' ` +
-        '(the gate then picks a fresh port per round and passes it as PORT), or make sure only the service listens there.'
+        '(the gate then picks a fresh port per round and passes it as PORT), or make sure only the service listens ' +
+        'there.'
     )
   }
 }

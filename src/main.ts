@@ -77,7 +77,8 @@ async function verifiedTargetFromResults(
   }
   if (results.git.sha !== headSha) {
     throw new Error(
-      `the results file is for commit ${String(results.git.sha)}, but the workflow run was for ${headSha}: refusing to comment`
+      `the results file is for commit ${String(results.git.sha)}, but the workflow run was for ${headSha}: refusing ` +
+        `to comment`
     )
   }
   const apiUrl = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')

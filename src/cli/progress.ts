@@ -56,9 +56,13 @@ interface Live {
 
 /** The live line of the current round on a TTY. */
 export function liveLine(live: Live, roundDurationSec: number): string {
-  const head = `${bar(live.index, live.total)} round ${live.index + 1}/${live.total}  block ${live.block + 1}  ${live.armId}`
+  const head =
+    `${bar(live.index, live.total)} round ${live.index + 1}/${live.total}  block ${live.block + 1}  ` + `${live.armId}`
   if (live.qps === undefined || live.elapsedSec === undefined) return `${head}  starting`
-  return `${head}  QPS ${live.qps.toFixed(0)}  ${Math.min(live.elapsedSec, roundDurationSec).toFixed(0)}/${roundDurationSec} s`
+  return (
+    `${head}  QPS ${live.qps.toFixed(0)}  ` +
+    `${Math.min(live.elapsedSec, roundDurationSec).toFixed(0)}/${roundDurationSec} s`
+  )
 }
 
 /** Build the progress display for one run. Pure apart from calling `write`. */

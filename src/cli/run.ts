@@ -145,7 +145,8 @@ function printWritten(
   )
   if (!p.args.quiet)
     p.err(
-      `report: ${paths.reportPath}\nresults: ${paths.resultsPath}${paths.historyPath === null ? '' : `\nhistory: ${paths.historyPath}`}`
+      `report: ${paths.reportPath}\nresults: ` +
+        `${paths.resultsPath}${paths.historyPath === null ? '' : `\nhistory: ${paths.historyPath}`}`
     )
   return true
 }
@@ -239,7 +240,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const ignored = ACTION_ONLY_INPUTS.filter((name) => (raw[name] ?? '').trim() !== '')
   if (ignored.length > 0)
     err(
-      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment); the CLI ignores them`
+      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment); the CLI ` +
+        `ignores them`
     )
 
   const printed: Printed = { io, args, err }

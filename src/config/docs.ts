@@ -61,7 +61,8 @@ function inputTable(specs: readonly InputSpec[]): string[] {
     '| --- | --- | --- |',
     ...specs.map(
       (s) =>
-        `| \`${s.name}\` | ${s.required ? '**required**' : s.default === '' ? '' : `\`${cell(s.default)}\``} | ${cell(s.description)} |`
+        `| \`${s.name}\` | ${s.required ? '**required**' : s.default === '' ? '' : `\`${cell(s.default)}\``} | ` +
+        `${cell(s.description)} |`
     )
   ]
 }

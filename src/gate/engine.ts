@@ -82,7 +82,8 @@ export async function runEngine(
   if (config.maxCpuOverhead !== null && !resourceSamplingSupported()) {
     throw new GateError(
       'service',
-      `'max-cpu-overhead' is ${fmtPct(config.maxCpuOverhead, { digits: 2 })} but this system has no /proc to measure CPU from (Linux only); set it to 'none'`
+      `'max-cpu-overhead' is ${fmtPct(config.maxCpuOverhead, { digits: 2 })} but this system has no /proc to measure ` +
+        `CPU from (Linux only); set it to 'none'`
     )
   }
   const storedIn = options.stored

@@ -43,7 +43,8 @@ export async function measure(
         options.stored = { history: loaded.history }
         out.storedHistory = loaded.history
         hooks.info(
-          `stored baseline: ${loaded.path}, ${loaded.history.length} run${loaded.history.length === 1 ? '' : 's'} of main, the newest from ${loaded.history[loaded.history.length - 1].createdAt}`
+          `stored baseline: ${loaded.path}, ${loaded.history.length} run${loaded.history.length === 1 ? '' : 's'} of ` +
+            `main, the newest from ${loaded.history[loaded.history.length - 1].createdAt}`
         )
       } else {
         hooks.warn(

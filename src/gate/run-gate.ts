@@ -44,7 +44,9 @@ export function verdictMessage(f: VerdictFacts): GateMessage {
   if (f.cancelled !== undefined) {
     return {
       level: 'failure',
-      text: `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: partial results written, no verdict`
+      text:
+        `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: ` +
+        `partial results written, no verdict`
     }
   }
   if (f.verdict === 'error' || f.error !== undefined)

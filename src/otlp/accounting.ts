@@ -88,8 +88,10 @@ export function checkSampling(input: SamplingInput): SamplingCheck {
       ...base,
       error:
         `export dropped ${spans(-gap)} of ≈${spans(expected)} expected spans: ${roots} sampled traces started in the ` +
-        `measured window, but ${n} requests at sampling ratio ${r} make ≈${expected.toFixed(0)} (${SAMPLING_SIGMAS}σ band ${band}); ` +
-        `${pct(-gap / expected)} of the traces never reached the receiver (exporter queue full, spans dropped at shutdown, or a lower sampling ratio than configured)`
+        `measured window, but ${n} requests at sampling ratio ${r} make ≈${expected.toFixed(0)} (${SAMPLING_SIGMAS}σ ` +
+        `band ${band}); ` +
+        `${pct(-gap / expected)} of the traces never reached the receiver (exporter queue full, spans dropped at ` +
+        `shutdown, or a lower sampling ratio than configured)`
     }
   }
   return {
@@ -157,7 +159,8 @@ export function checkSpansPerTrace(rounds: readonly RoundSpans[]): SpansPerTrace
       reference: m,
       lostSpans,
       message:
-        `${r.label ?? `round ${r.index + 1}`}: export dropped ${lostSpans} of ≈${expected} expected spans: ${r.spt.toFixed(2)} spans per trace ` +
+        `${r.label ?? `round ${r.index + 1}`}: export dropped ${lostSpans} of ≈${expected} expected spans: ` +
+        `${r.spt.toFixed(2)} spans per trace ` +
         `vs ${m.toFixed(2)} (median of this arm's rounds; noise allows ${tolerance.toFixed(2)})`
     })
   }

@@ -60,7 +60,8 @@ export function warmupLines(
     setting,
     warning: [
       `> ⚠️ Warm-up hit its cap${cap !== undefined ? ` of ${cap} s` : ''} before the service was steady (${which}): ` +
-        `it was still getting faster when measured, so these numbers may include start-up cost (JIT compilation, an agent ` +
+        `it was still getting faster when measured, so these numbers may include start-up cost (JIT compilation, an ` +
+        `agent ` +
         `rewriting classes). Raise \`warmup-cap\`, and \`time-budget\` with it.`
     ]
   }

@@ -24,7 +24,8 @@ export function serviceStopWarnings(stops: ServiceStops | undefined): string[] {
   }
   if (stops.escaped > 0) {
     out.push(
-      `⚠️ **${stops.escaped} service process(es) left the process group** (\`setsid\`, double fork or a daemon) and were ` +
+      `⚠️ **${stops.escaped} service process(es) left the process group** (\`setsid\`, double fork or a daemon) and ` +
+        `were ` +
         "killed after their round by the gate's environment tag. Run the service in the foreground so that it " +
         'stops with its round.'
     )

@@ -184,8 +184,8 @@ async function runGateMode(config: Config): Promise<string | null> {
 function roundLog({ index, total, round }: { index: number; total: number; round: RoundResult }): void {
   core.info(
     `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
-      `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
-      `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
+      `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ${round.otlp.spans} ` +
+      `spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
   )
 }
 

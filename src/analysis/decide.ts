@@ -214,8 +214,8 @@ function lookReason(
   if (verdicts.length === 0) return `${head}: nothing is gated → stop`
   if (!stop)
     return (
-      `${head}: ${count('undecided')} of ${verdicts.length} gated comparisons undecided (${tally}) → continue ` +
-      `to ${design.looks[look + 1]} blocks`
+      `${head}: ${count('undecided')} of ${verdicts.length} gated comparisons undecided (${tally}) → continue to ` +
+      `${design.looks[look + 1]} blocks`
     )
   if (count('inconclusive') === 0) return `${head}: every gated comparison decided (${tally}) → stop`
   const why = final && look < design.looks.length - 1 ? 'stopped before the planned last look' : 'last planned look'

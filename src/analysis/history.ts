@@ -118,11 +118,11 @@ export function compareWithHistory(
     ...(K < minRuns
       ? {
           cannotFail:
-            `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know ` +
-            `the run-to-run noise before a stored comparison can fail`,
+            `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the ` +
+            `run-to-run noise before a stored comparison can fail`,
           cannotPass:
-            `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know ` +
-            `the run-to-run noise before a stored comparison can pass or fail`
+            `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the ` +
+            `run-to-run noise before a stored comparison can pass or fail`
         }
       : {})
   }

@@ -47,7 +47,7 @@ export function gateReason(c: Comparison): string {
         ? `; cannot fail: ${c.cannotFail}`
         : ''
   return (
-    `${head}: ${fmtPct(c.overhead)} (${ci}) ${rel} ${budget} → ` +
-    `${(c.decision ?? 'inconclusive').toUpperCase()}${at} (${test}${capped})`
+    `${head}: ${fmtPct(c.overhead)} (${ci}) ${rel} ${budget} → ${(c.decision ?? 'inconclusive').toUpperCase()}${at} ` +
+    `(${test}${capped})`
   )
 }

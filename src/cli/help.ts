@@ -42,10 +42,10 @@ export function renderHelp(columns = 80): string {
     '',
     ...wrap(
       'Boots the service once per round with tracing off and on (standard OTEL_* variables), loads it, counts its ' +
-        'spans and ' +
-        'decides pass / fail / inconclusive. Progress goes to stderr; the markdown report (or --json) to stdout; ' +
-        'report.md and results.json are written to --output-dir. Precedence: flags > --config file > defaults. ' +
-        'With --mode report the CLI renders --results-file (e.g. a CI artifact) instead of measuring, posts nothing, ' +
+        'spans and decides pass / fail / inconclusive. Progress goes to stderr; the markdown report (or --json) to ' +
+        'stdout; report.md and results.json are written to --output-dir. Precedence: flags > --config file > ' +
+        'defaults. With --mode report the CLI renders --results-file (e.g. a CI artifact) instead of measuring, ' +
+        'posts nothing, ' +
         "and exits with that file's verdict.",
       width,
       ''

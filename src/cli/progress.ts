@@ -33,8 +33,8 @@ const BAR_WIDTH = 20
 export function roundLine(index: number, total: number, round: RoundResult): string {
   const failed = round.load.non2xx + round.load.errors + round.load.timeouts
   return (
-    `round ${index + 1}/${total}  block ${round.block + 1}  ${round.armId}  QPS ${round.load.qps.toFixed(0)}  ` +
-    `P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms  spans ${round.otlp.spans}` +
+    `round ${index + 1}/${total}  block ${round.block + 1}  ${round.armId}  QPS ${round.load.qps.toFixed(0)}  P99 ` +
+    `${(round.load.latency.p99Us / 1000).toFixed(2)} ms  spans ${round.otlp.spans}` +
     (failed > 0 ? `  failed ${failed}` : '')
   )
 }

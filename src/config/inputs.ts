@@ -102,8 +102,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     default: '',
     description:
       'gRPC target instead of HTTP: the unary method to call, `package.Service/Method` (e.g. ' +
-      '`user.UserService/GetUser`), on `127.0.0.1:$PORT` without TLS, with `connections` calls in flight over up ' +
-      'to 8 HTTP/2 connections. Readiness is that method answering OK; `target-url` and `ready-url` do not apply. ' +
+      '`user.UserService/GetUser`), on `127.0.0.1:$PORT` without TLS, with `connections` calls in flight over up to ' +
+      '8 HTTP/2 connections. Readiness is that method answering OK; `target-url` and `ready-url` do not apply. ' +
       'Non-OK statuses count as failed requests.'
   },
   {
@@ -149,9 +149,9 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     description:
       'Most processes and threads of each service instance (kernel tasks, as cgroup `pids.max` counts them; `0` ' +
       'turns it off), the same for every arm. A fork bomb stops at the cap and fails its round with a named error. ' +
-      '512 is well above a JVM (tens of threads) or a thread-per-request server at the default connections, and ' +
-      'far below the tens of thousands a runner allows. Without a cgroup: `RLIMIT_NPROC` through `prlimit`, which ' +
-      'counts every process of the user and does not bind root (the report says so).'
+      '512 is well above a JVM (tens of threads) or a thread-per-request server at the default connections, and far ' +
+      'below the tens of thousands a runner allows. Without a cgroup: `RLIMIT_NPROC` through `prlimit`, which counts ' +
+      'every process of the user and does not bind root (the report says so).'
   },
   {
     name: Inputs.Env,
@@ -186,8 +186,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     description:
       "Measured seconds per round (an arm in a block). `auto`: 4 s with `round-design: alternating` (each arm's " +
       'own slices, alone on the core: a block of 3 arms measures 12 s), 10 s side by side or sequential (side by ' +
-      'side on the reference 2-core runner the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at ' +
-      '10 s, and 15 s was no better; docs/accuracy.md).'
+      'side on the reference 2-core runner the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 ' +
+      's, and 15 s was no better; docs/accuracy.md).'
   },
   {
     name: Inputs.WarmupDuration,
@@ -228,17 +228,17 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.MaxP99OpenOverhead,
     default: 'none',
     description:
-      'With `open-loop-rate`: budget in percent for the open-loop P99 added by tracing at each sampling rate. ' +
-      '`none` (default): reported, not gated.'
+      'With `open-loop-rate`: budget in percent for the open-loop P99 added by tracing at each sampling rate. `none` ' +
+      '(default): reported, not gated.'
   },
   {
     name: Inputs.Spike,
     default: '',
     description:
       'Spike profile after the blocks: `N` or `N/seconds` (e.g. `200/30`) boots `off` and each traced arm once, ' +
-      'warms it up and ramps the closed-loop load 0 → N → 0 connections in 10 stages (default 30 s in all). ' +
-      'Reports QPS, P99 and errors per stage; a single run, never gated, and errors during it do not fail the run. ' +
-      'Empty (default): no spike.'
+      'warms it up and ramps the closed-loop load 0 → N → 0 connections in 10 stages (default 30 s in all). Reports ' +
+      'QPS, P99 and errors per stage; a single run, never gated, and errors during it do not fail the run. Empty ' +
+      '(default): no spike.'
   },
   { name: Inputs.RequestTimeout, default: '10', description: 'Seconds before a request counts as timed out.' },
   {
@@ -304,12 +304,12 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.RoundDesign,
     default: 'alternating',
     description:
-      '`alternating`: every arm of a block runs as a fresh process for the whole block, the services confined to ' +
-      'one shared core, and the closed-loop load goes to one arm at a time in 1 s slices in a balanced order (A B ' +
-      'C, C B A, …): each arm is measured alone on the core while the slices cancel host drift, and warm-up is ' +
-      'paid once per block. `side-by-side`: the arms of a block run at the same time, fresh processes every block, ' +
-      'each with its own equal closed-loop load, their services confined to one shared core (duet benchmarking: a ' +
-      'slower host slows every arm at once). `sequential`: one arm after the other (needs no `{port}`).'
+      '`alternating`: every arm of a block runs as a fresh process for the whole block, the services confined to one ' +
+      'shared core, and the closed-loop load goes to one arm at a time in 1 s slices in a balanced order (A B C, C B ' +
+      'A, …): each arm is measured alone on the core while the slices cancel host drift, and warm-up is paid once ' +
+      'per block. `side-by-side`: the arms of a block run at the same time, fresh processes every block, each with ' +
+      'its own equal closed-loop load, their services confined to one shared core (duet benchmarking: a slower host ' +
+      'slows every arm at once). `sequential`: one arm after the other (needs no `{port}`).'
   },
   {
     name: Inputs.ProcessesPerArm,
@@ -335,13 +335,13 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     default: '180',
     description:
       'Seconds of wall time a run may take (`0`: no limit). The looks are planned from it and the time per block ' +
-      '(estimated before the first block, measured after it and after every look): the first after `rounds` ' +
-      'blocks, then every `rounds` blocks up to what the budget holds, the last at that; when it holds fewer than ' +
-      '2 × `rounds` blocks the first look comes earlier (at 55 % of them, at least 5) so that a second one fits. ' +
-      'The last look spends all the α not yet spent; the plan depends on the clock, not the data, so the error ' +
-      'rates stay those of `confidence`. On a 2-core runner the default (3 min, 12.75 s per block measured) gives ' +
-      'looks after 8 and 13 blocks; when the budget cannot hold two looks the report says so and which budget ' +
-      'would. `0` or a larger budget runs the full plan (8, 16, 24 blocks).'
+      '(estimated before the first block, measured after it and after every look): the first after `rounds` blocks, ' +
+      'then every `rounds` blocks up to what the budget holds, the last at that; when it holds fewer than 2 × ' +
+      '`rounds` blocks the first look comes earlier (at 55 % of them, at least 5) so that a second one fits. The ' +
+      'last look spends all the α not yet spent; the plan depends on the clock, not the data, so the error rates ' +
+      'stay those of `confidence`. On a 2-core runner the default (3 min, 12.75 s per block measured) gives looks ' +
+      'after 8 and 13 blocks; when the budget cannot hold two looks the report says so and which budget would. `0` ' +
+      'or a larger budget runs the full plan (8, 16, 24 blocks).'
   },
   {
     name: Inputs.UninstrumentedCommand,
@@ -356,8 +356,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     default: 'false',
     description:
       '`true` adds, per sampling rate, an arm that samples and records like `on@r` but exports nothing ' +
-      '(`OTEL_TRACES_EXPORTER=none`), so the report splits off → on@r into recording and export. Meaningful only ' +
-      'for SDKs that keep tracing with exporter `none` (Go fixture, Java agent, Python and Node SDKs).'
+      '(`OTEL_TRACES_EXPORTER=none`), so the report splits off → on@r into recording and export. Meaningful only for ' +
+      'SDKs that keep tracing with exporter `none` (Go fixture, Java agent, Python and Node SDKs).'
   },
   {
     name: Inputs.OutputDir,
@@ -409,10 +409,10 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.BaselinePath,
     default: '',
     description:
-      'Stored baseline: the `history.json` (or a single results JSON) written by earlier runs on the default ' +
-      'branch (restored with actions/cache or download-artifact). Compared with this run through the run-to-run ' +
-      'spread of its runs; below 3 runs a stored comparison is inconclusive (it can neither pass nor fail: one or ' +
-      'two runs say nothing of the run-to-run spread). A missing file means "no baseline".'
+      'Stored baseline: the `history.json` (or a single results JSON) written by earlier runs on the default branch ' +
+      '(restored with actions/cache or download-artifact). Compared with this run through the run-to-run spread of ' +
+      'its runs; below 3 runs a stored comparison is inconclusive (it can neither pass nor fail: one or two runs say ' +
+      'nothing of the run-to-run spread). A missing file means "no baseline".'
   },
   {
     name: Inputs.HistorySize,

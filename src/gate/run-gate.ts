@@ -45,8 +45,8 @@ export function verdictMessage(f: VerdictFacts): GateMessage {
     return {
       level: 'failure',
       text:
-        `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: ` +
-        `partial results written, no verdict`
+        `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: partial ` +
+        `results written, no verdict`
     }
   }
   if (f.verdict === 'error' || f.error !== undefined)

@@ -286,9 +286,8 @@ export function toLoadResult(m: PhaseOutcome): LoadResult {
   ) {
     throw new Error(
       `autocannon counts disagree with its events: result 2xx=${ok}, responses=${responses}, non2xx=${non2xx}, ` +
-        `errors=${errorsInclTimeouts}, timeouts=${timeouts}; ` +
-        `events 2xx=${t.ok}, responses=${t.responses}, errors=${t.errors}, timeouts=${t.timeouts} (incompatible ` +
-        `autocannon version?)`
+        `errors=${errorsInclTimeouts}, timeouts=${timeouts}; events 2xx=${t.ok}, responses=${t.responses}, ` +
+        `errors=${t.errors}, timeouts=${t.timeouts} (incompatible autocannon version?)`
     )
   }
   const w = m.inside
@@ -436,9 +435,8 @@ export function startGatedHttpLoad(opts: GatedHttpOptions, sink: LoadEventSink):
       if (n('2xx') !== total.ok || responses !== total.responses || n('timeouts') !== total.timeouts) {
         throw new Error(
           `autocannon counts disagree with the gated load's events: result 2xx=${n('2xx')}, responses=${responses}, ` +
-            `timeouts=${n('timeouts')}; ` +
-            `events 2xx=${total.ok}, responses=${total.responses}, timeouts=${total.timeouts} (incompatible ` +
-            `autocannon version?)`
+            `timeouts=${n('timeouts')}; events 2xx=${total.ok}, responses=${total.responses}, ` +
+            `timeouts=${total.timeouts} (incompatible autocannon version?)`
         )
       }
     }

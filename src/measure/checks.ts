@@ -52,12 +52,12 @@ export function assertSpans(
     throw new GateError(
       'no-spans',
       `${where}: tracing was on (${arm.label}) but the service exported no span to ` +
-        `${endpoint} (${otlp.requests} export requests, ${otlp.rejected} rejected). Measuring it would ` +
-        `report a meaningless overhead. Make the service's OpenTelemetry SDK read the standard environment: ` +
+        `${endpoint} (${otlp.requests} export requests, ${otlp.rejected} rejected). Measuring it would report a ` +
+        `meaningless overhead. Make the service's OpenTelemetry SDK read the standard environment: ` +
         `OTEL_EXPORTER_OTLP_ENDPOINT (the gate sets it to ` +
         `${endpoint}${config.otlpProtocol === 'grpc' ? ', OTLP/gRPC' : '; the SDK appends /v1/traces'}), ` +
-        `OTEL_EXPORTER_OTLP_PROTOCOL=${config.otlpProtocol}, OTEL_TRACES_SAMPLER(_ARG), OTEL_SDK_DISABLED, and ` +
-        `flush spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${logTail}`
+        `OTEL_EXPORTER_OTLP_PROTOCOL=${config.otlpProtocol}, OTEL_TRACES_SAMPLER(_ARG), OTEL_SDK_DISABLED, and flush ` +
+        `spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${logTail}`
     )
   }
   if ((arm.kind === 'off' || arm.kind === 'none' || arm.kind === 'recording') && otlp.spans > 0) {
@@ -65,9 +65,8 @@ export function assertSpans(
       'spans-when-off',
       `${where}: ` +
         `${arm.kind === 'recording' ? 'export was off (OTEL_TRACES_EXPORTER=none)' : `tracing was off (${arm.kind === 'none' ? 'the uninstrumented command' : 'OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none'})`} ` +
-        `but the service still ` +
-        `exported ${otlp.spans} spans, so "off" is not off and every overhead would be understated. Make the ` +
-        `service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`
+        `but the service still exported ${otlp.spans} spans, so "off" is not off and every overhead would be ` +
+        `understated. Make the service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`
     )
   }
 }

@@ -49,8 +49,8 @@ export function decompositionSection(input: DecompositionInput): string[] {
     markdownTable([['Step', 'Metric', 'Change', `${conf}% CI`, 'n'], ...rows], { align: ['l', 'l', 'r', 'r', 'r'] }),
     '',
     'Each step is paired per block against the step before it; the steps add up (on the log scale) to the total cost ' +
-      'of tracing. ' +
-      '"Off" keeps whatever the SDK loads while disabled (see docs/languages.md for what "off" means per language).',
+      'of tracing. "Off" keeps whatever the SDK loads while disabled (see docs/languages.md for what "off" means per ' +
+      'language).',
     ''
   ]
 }

@@ -124,8 +124,8 @@ export function headline(input: ReportInput, summaries: ArmSummary[]): string[] 
     const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
     lines.push(
       `${s.samplingRate === null ? `Arm ${escapeMarkdown(s.armId)}` : `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}%`} ` +
-        `costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), ` +
-        `**P99 ${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ` +
+        `costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), **P99 ` +
+        `${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ` +
         `${uncertainty(p)}).`
     )
   }
@@ -152,8 +152,8 @@ function verdictLine(input: ReportInput): string {
       ? 'the check fails (on-inconclusive: fail)'
       : `the check is not failed (on-inconclusive: ${input.settings.onInconclusive})`
     return (
-      `${badge} — the noise is too large to tell whether ${what(inconclusive)} is within budget; ${effect}. ` +
-      `More rounds or longer rounds narrow the intervals.`
+      `${badge} — the noise is too large to tell whether ${what(inconclusive)} is within budget; ${effect}. More ` +
+      `rounds or longer rounds narrow the intervals.`
     )
   }
   if (gated.length === 0) return `${badge} — nothing is gated (every budget is 'none'); overheads are reported below.`
@@ -483,18 +483,16 @@ export function receiverLines(summaries: ArmSummary[]): string[] {
  * per-block log-ratios).
  */
 export const ESTIMAND_SENTENCE =
-  'Each change estimates the typical block, not the average: 1 − e^m of QPS (e^m − 1 of P99 and CPU per request), ' +
-  'm the 20% trimmed mean of the per-block log-ratios ln(arm/reference) — ⌊0.2·n⌋ blocks cut at each end, so one ' +
-  'burst cannot drag it.'
+  'Each change estimates the typical block, not the average: 1 − e^m of QPS (e^m − 1 of P99 and CPU per request), m ' +
+  'the 20% trimmed mean of the per-block log-ratios ln(arm/reference) — ⌊0.2·n⌋ blocks cut at each end, so one burst ' +
+  'cannot drag it.'
 
 /** How a gated comparison's interval relates to its verdict (decide.ts: each end at its side's level). */
 export const INTERVAL_SENTENCE =
   "A gated comparison's interval is the one its decision used (its level in parentheses): the lower end at the FAIL " +
-  'level of ' +
-  'its look and Holm step, the upper end at the PASS level; it FAILs exactly when the lower end lies beyond the ' +
-  'budget, ' +
-  'PASSes exactly when the upper end lies within it. Ends beyond −100% or +1000% are shown as such; results.json ' +
-  'keeps the exact values.'
+  'level of its look and Holm step, the upper end at the PASS level; it FAILs exactly when the lower end lies beyond ' +
+  'the budget, PASSes exactly when the upper end lies within it. Ends beyond −100% or +1000% are shown as such; ' +
+  'results.json keeps the exact values.'
 
 /** The time budget's one-look note: it held one look only, and the budget that would hold two. */
 export function oneLookNote(looks: LooksInfo | undefined, budgetSec: number | undefined): string[] {
@@ -506,6 +504,74 @@ export function oneLookNote(looks: LooksInfo | undefined, budgetSec: number | un
       `undecided comparison had no second chance. 'time-budget: ${looks.oneLook.budgetSec}' would hold two looks ` +
       `(after ${looks.oneLook.looks.join(' and ')} blocks).`
   ]
+}
+
+/** The settings list of the collapsed section: target, load, design, budgets, machine, provenance, baseline. */
+function settingsLines(
+  input: ReportInput,
+  summaries: ArmSummary[],
+  sharedCoreSetting: readonly string[],
+  warmSetting: readonly string[]
+): string[] {
+  const s = input.settings
+  const settings = [
+    `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
+    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ` +
+      `${s.warmupSec === 'auto' ? 'warm-up until steady' : `${s.warmupSec} s warm-up`} + ${s.roundDurationSec} s ` +
+      `measured per ` +
+      `round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
+    `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs ` +
+      `every arm once in random order)`,
+    `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ` +
+      `${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, ` +
+      `errors ≤ ${fmtPct(s.maxErrorRate)}`,
+    `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ` +
+      `${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ` +
+      `${escapeMarkdown(input.machine.runner)}`,
+    input.design !== undefined
+      ? `design: ${escapeMarkdown(input.design)}`
+      : `CPU pinning: ${escapeMarkdown(input.pinning)}`,
+    ...(input.looks !== undefined
+      ? [
+          `looks after ${input.looks.blocks.join(', ')} blocks; stopped after ` +
+            `${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`
+        ]
+      : []),
+    ...(input.caps !== undefined
+      ? [
+          `resource caps per service instance, the same for every arm (so they cannot bias a comparison): ` +
+            `${escapeMarkdown(input.caps.note)}`
+        ]
+      : []),
+    ...noiseLines(input),
+    ...sharedCoreSetting,
+    ...warmSetting,
+    ...receiverLines(summaries)
+  ]
+  if (input.wallSec !== undefined && input.measuredSec !== undefined) {
+    settings.push(`wall time ${input.wallSec.toFixed(0)} s, of which ${input.measuredSec.toFixed(0)} s measured`)
+  }
+  const p = input.provenance
+  if (p?.headSha) settings.push(`head ${codeSpan(p.headSha.slice(0, 12))}${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`)
+  if (p?.baseSha)
+    settings.push(`base ${codeSpan(p.baseSha.slice(0, 12))}${p.baseRef ? ` (${escapeMarkdown(p.baseRef)})` : ''}`)
+  const b = input.baseline
+  if (b) {
+    const src =
+      b.source === 'same-job'
+        ? 'same job (base build interleaved)'
+        : b.source === 'stored'
+          ? `stored results ${escapeMarkdown(b.path ?? '')}`
+          : 'none'
+    settings.push(`baseline: ${src}${b.status !== 'ok' && b.status !== 'not-configured' ? ` (${b.status})` : ''}`)
+    if (b.machine)
+      settings.push(
+        `baseline machine: ${escapeMarkdown(b.machine.cpuModel)}, ${b.machine.cores} cores, ` +
+          `${escapeMarkdown(b.machine.os)}, runner ${escapeMarkdown(b.machine.runner)}`
+      )
+  }
+  if (p?.runUrl) settings.push(`[workflow run](${encodeURI(p.runUrl)})`)
+  return settings
 }
 
 /** Render the full report. Verdict first, then headline, tables, and a collapsed section of raw data. */
@@ -565,64 +631,7 @@ export function renderReport(input: ReportInput): string {
     out.push(...decompositionSection(input))
     out.push(...loadLevelsSection(input), ...openLoopSection(input), ...spikeSection(input))
   }
-  const s = input.settings
-  const settings = [
-    `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
-    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ` +
-      `${s.warmupSec === 'auto' ? 'warm-up until steady' : `${s.warmupSec} s warm-up`} + ${s.roundDurationSec} s ` +
-      `measured per ` +
-      `round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
-    `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs ` +
-      `every arm once in random order)`,
-    `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ` +
-      `${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, ` +
-      `errors ≤ ${fmtPct(s.maxErrorRate)}`,
-    `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ` +
-      `${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ` +
-      `${escapeMarkdown(input.machine.runner)}`,
-    input.design !== undefined
-      ? `design: ${escapeMarkdown(input.design)}`
-      : `CPU pinning: ${escapeMarkdown(input.pinning)}`,
-    ...(input.looks !== undefined
-      ? [
-          `looks after ${input.looks.blocks.join(', ')} blocks; stopped after ` +
-            `${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`
-        ]
-      : []),
-    ...(input.caps !== undefined
-      ? [
-          `resource caps per service instance, the same for every arm (so they cannot bias a comparison): ` +
-            `${escapeMarkdown(input.caps.note)}`
-        ]
-      : []),
-    ...noiseLines(input),
-    ...sharedCore.setting,
-    ...warm.setting,
-    ...receiverLines(summaries)
-  ]
-  if (input.wallSec !== undefined && input.measuredSec !== undefined) {
-    settings.push(`wall time ${input.wallSec.toFixed(0)} s, of which ${input.measuredSec.toFixed(0)} s measured`)
-  }
-  const p = input.provenance
-  if (p?.headSha) settings.push(`head ${codeSpan(p.headSha.slice(0, 12))}${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`)
-  if (p?.baseSha)
-    settings.push(`base ${codeSpan(p.baseSha.slice(0, 12))}${p.baseRef ? ` (${escapeMarkdown(p.baseRef)})` : ''}`)
-  const b = input.baseline
-  if (b) {
-    const src =
-      b.source === 'same-job'
-        ? 'same job (base build interleaved)'
-        : b.source === 'stored'
-          ? `stored results ${escapeMarkdown(b.path ?? '')}`
-          : 'none'
-    settings.push(`baseline: ${src}${b.status !== 'ok' && b.status !== 'not-configured' ? ` (${b.status})` : ''}`)
-    if (b.machine)
-      settings.push(
-        `baseline machine: ${escapeMarkdown(b.machine.cpuModel)}, ${b.machine.cores} cores, ` +
-          `${escapeMarkdown(b.machine.os)}, runner ${escapeMarkdown(b.machine.runner)}`
-      )
-  }
-  if (p?.runUrl) settings.push(`[workflow run](${encodeURI(p.runUrl)})`)
+  const settings = settingsLines(input, summaries, sharedCore.setting, warm.setting)
   out.push('<details><summary>Settings, machine and per-round data</summary>', '', ...settings.map((l) => `- ${l}`), '')
   if (input.rounds.length > 0) out.push(roundsTable(input), '')
   out.push('</details>', '')

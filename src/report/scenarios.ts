@@ -173,10 +173,9 @@ export function openLoopSection(input: ScenarioReportInput): string[] {
     ),
     '',
     'Open loop: each request is scheduled at a fixed rate whatever the earlier answers, and its latency runs from ' +
-      'the scheduled time, ' +
-      'so waiting behind a slow answer counts (no coordinated omission, unlike the closed-loop P99). Not corrected: ' +
-      'a late load generator ' +
-      'is charged to the service (send lag shows how late sends left). Medians over the rounds.'
+      'the scheduled time, so waiting behind a slow answer counts (no coordinated omission, unlike the closed-loop ' +
+      'P99). Not corrected: a late load generator is charged to the service (send lag shows how late sends left). ' +
+      'Medians over the rounds.'
   ]
   if (saturated.length > 0) {
     out.push(
@@ -225,10 +224,8 @@ export function spikeSection(input: ScenarioReportInput): string[] {
     ),
     '',
     'Each arm booted once after the blocks, warmed up at the first stage, then loaded in closed-loop stages, 0 → ' +
-      'peak → 0 connections, back to back. ' +
-      'One run per arm, not replicated: read it for shape (where QPS stops growing, how P99 and errors react), not ' +
-      'for small differences. ' +
-      'Errors here do not fail the run.'
+      'peak → 0 connections, back to back. One run per arm, not replicated: read it for shape (where QPS stops ' +
+      'growing, how P99 and errors react), not for small differences. Errors here do not fail the run.'
   ]
   for (const r of runs) {
     if (r.died !== undefined)

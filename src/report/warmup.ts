@@ -61,8 +61,7 @@ export function warmupLines(
     warning: [
       `> ⚠️ Warm-up hit its cap${cap !== undefined ? ` of ${cap} s` : ''} before the service was steady (${which}): ` +
         `it was still getting faster when measured, so these numbers may include start-up cost (JIT compilation, an ` +
-        `agent ` +
-        `rewriting classes). Raise \`warmup-cap\`, and \`time-budget\` with it.`
+        `agent rewriting classes). Raise \`warmup-cap\`, and \`time-budget\` with it.`
     ]
   }
 }

@@ -18,8 +18,8 @@ export function serviceStopWarnings(stops: ServiceStops | undefined): string[] {
       `⚠️ **The service ignored SIGTERM** in ${stops.forcedKills} of ${stops.stops} stops: each waited the full ` +
         `'stop-timeout' (${secs(stops.graceSec)} s) before SIGKILL, ${secs(stops.waitedSec)} s of wall time in all, ` +
         'and spans still buffered were lost. Make the service exit on SIGTERM after flushing ' +
-        "(e.g. Node: `process.on('SIGTERM', () => sdk.shutdown().finally(() => process.exit(0)))`), " +
-        "or lower 'stop-timeout'."
+        "(e.g. Node: `process.on('SIGTERM', () => sdk.shutdown().finally(() => process.exit(0)))`), or lower " +
+        "'stop-timeout'."
     )
   }
   if (stops.escaped > 0) {

@@ -7,6 +7,9 @@
  * - integration (__tests__/integration/<area>/, __tests__/e2e/): services, load, receivers on real
  *   ports, fixtures in other languages, the bundled action.
  * Helpers shared by both lanes live in __tests__/helpers/.
+ * The unit lane runs one worker per core (`--maxWorkers=100%` in package.json): its suites are CPU-bound
+ * and independent, and jest's default (cores − 1) left one of two cores idle. Its Monte Carlo suites are
+ * split across files (stats.test.ts, gate-outcomes.test.ts) so that the workers share them.
  */
 const shared = {
   testEnvironment: 'node',

@@ -12,7 +12,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { parseConfig, type RawInputs } from '../src/config/config.js'
-import { runEngine } from '../src/engine.js'
+import { runEngine } from '../src/gate/engine.js'
 import { killAllServices } from '../src/service/service.js'
 import { machineInfo } from '../src/results/fingerprint.js'
 

@@ -28,10 +28,10 @@ import { analyseComparison, DF_FACTOR, trimmedPValues } from '../src/analysis/ru
 import { trimmedLocation } from '../src/analysis/robust.js'
 import { minimumDetectableOverhead } from '../src/analysis/sensitivity.js'
 import type { SpendingFunction } from '../src/analysis/spending.js'
-import { CANDIDATES, type Candidate } from './simCandidates.js'
-import { historyRows } from './simHistory.js'
-import { DEFAULT_BLOCK_SEC, DEFAULT_TIME_BUDGET_SEC, honestyLooks, honestyRows } from './simHonesty.js'
-import { BURST_SIZE, normals, sampler, SHAPES, type Shape } from './simModel.js'
+import { CANDIDATES, type Candidate } from './sim-candidates.js'
+import { historyRows } from './sim-history.js'
+import { DEFAULT_BLOCK_SEC, DEFAULT_TIME_BUDGET_SEC, honestyLooks, honestyRows } from './sim-honesty.js'
+import { BURST_SIZE, normals, sampler, SHAPES, type Shape } from './sim-model.js'
 
 /** The default plan: rounds 8, max-rounds 24 (looks at 8, 16, 24), confidence 95 %. */
 export const DEFAULTS = { rounds: 8, maxRounds: 24, confidence: 0.95 }

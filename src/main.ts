@@ -5,7 +5,7 @@ import { readInputs } from './config/read.js'
 import { Outputs } from './config/inputs.js'
 import { headlineOverhead, provenance } from './report/assemble.js'
 import type { ResultsFile } from './results/results.js'
-import { runGate, runReport, type GateOutcome } from './run-gate.js'
+import { runGate, runReport, type GateOutcome } from './gate/run-gate.js'
 import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
 import { getPullRequestHeadSha, stickyMarker, upsertStickyComment } from './github/comment.js'
@@ -77,7 +77,8 @@ async function verifiedTargetFromResults(
   }
   if (results.git.sha !== headSha) {
     throw new Error(
-      `the results file is for commit ${String(results.git.sha)}, but the workflow run was for ${headSha}: refusing to comment`
+      `the results file is for commit ${String(results.git.sha)}, but the workflow run was for ${headSha}: refusing ` +
+        `to comment`
     )
   }
   const apiUrl = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '')
@@ -183,8 +184,8 @@ async function runGateMode(config: Config): Promise<string | null> {
 function roundLog({ index, total, round }: { index: number; total: number; round: RoundResult }): void {
   core.info(
     `round ${index + 1}/${total} block ${round.block + 1} ${round.armId}: ` +
-      `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ` +
-      `${round.otlp.spans} spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
+      `${round.load.qps.toFixed(0)} QPS, P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms, ${round.otlp.spans} ` +
+      `spans, ${round.load.non2xx + round.load.errors + round.load.timeouts} failed`
   )
 }
 

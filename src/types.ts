@@ -169,7 +169,10 @@ export interface RoundWarmup {
   ok: number
   /** Seconds of load the service had before measuring (its own slices in the alternating design). */
   durationSec: number
-  /** `steady`: the steady-state rule held; `cap`: `warmup-cap` ended it first; `fixed`: a fixed warm-up. Absent in older results. */
+  /**
+   * `steady`: the steady-state rule held; `cap`: `warmup-cap` ended it first; `fixed`: a fixed warm-up. Absent in older
+   * results.
+   */
   ended?: 'steady' | 'cap' | 'fixed'
   /** The last relative change of throughput the rule saw (null: too few slices). */
   change?: number | null
@@ -325,9 +328,14 @@ export interface Comparison {
   decision: Decision | null
   /** When set, this comparison can pass or be inconclusive but never fail, for the reason given. */
   cannotFail?: string
-  /** When set, this comparison can neither pass nor fail (INCONCLUSIVE), for the reason given: a stored history below 3 runs. */
+  /**
+   * When set, this comparison can neither pass nor fail (INCONCLUSIVE), for the reason given: a stored history below 3
+   * runs.
+   */
   cannotPass?: string
-  /** Set when the values come from an extra phase (RoundResult.phases[].id, e.g. `c=200`, `open`), not the primary load. */
+  /**
+   * Set when the values come from an extra phase (RoundResult.phases[].id, e.g. `c=200`, `open`), not the primary load.
+   */
   phase?: string
   /** One-sided p of H0 "overhead ≥ budget" (small → PASS); gated comparisons of the current rule. */
   pPass?: number
@@ -376,6 +384,8 @@ export interface LooksInfo {
   planned?: number[]
   /** Measured wall seconds per block over the run (what the looks were planned from); absent in older files. */
   secPerBlock?: number
-  /** Set when the time budget held one look only: the budget in seconds that would hold two, and where they would be. */
+  /**
+   * Set when the time budget held one look only: the budget in seconds that would hold two, and where they would be.
+   */
   oneLook?: { budgetSec: number; looks: number[] }
 }

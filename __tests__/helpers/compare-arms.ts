@@ -3,7 +3,7 @@ import { analyse } from '../../src/analysis/analyse.js'
 import type { Comparison, Plan, RoundResult } from '../../src/types.js'
 
 /**
- * Every comparison of a same-job run (the plan of src/analysis/comparisons.ts), with statistics,
+ * Every comparison of a same-job run (the plan of src/plan/comparisons.ts), with statistics,
  * before the gate's decision (pFailAdjusted and decision still null): what the tests of the
  * comparison plan and of `decide` start from.
  */

@@ -12,7 +12,7 @@ import { parseConfig, type Config } from '../../src/config/config.js'
 import { appendRun } from '../../src/results/history.js'
 import { loadBaseline, readResultsFile, ResultsValidationError, UnreadableFileError } from '../../src/results/read.js'
 import type { ResultsFile } from '../../src/results/results.js'
-import { runReport } from '../../src/run-gate.js'
+import { runReport } from '../../src/gate/run-gate.js'
 import { sampleResults } from './results.js'
 
 /** A placeholder replaced by raw JSON text after serialising (NaN, 1e999, deep nesting, prototype keys). */

@@ -5,16 +5,16 @@
  * The engine calls it at every look; the report and the results file read what it returns.
  */
 import type { Config } from '../config/config.js'
-import { pairedLogRatios } from '../stats/logRatios.js'
-import { signFlipTest } from '../stats/signFlip.js'
-import { meanSd } from '../stats/tTest.js'
+import { pairedLogRatios } from '../stats/log-ratios.js'
+import { signFlipTest } from '../stats/sign-flip.js'
+import { meanSd } from '../stats/t-test.js'
 import { metricSpec, metricValue } from '../metrics.js'
 import { GateError } from '../errors.js'
 import { OFF_ARM_ID, baseArmId } from '../plan/plan.js'
 import { machineDifferences, settingsDifferences, type BaselineInfo } from '../results/baseline.js'
 import type { ResultsFile } from '../results/results.js'
 import type { ArmSpec, Comparison, GateResult, MachineInfo, OnInconclusive, RoundResult } from '../types.js'
-import { gatedComparisons, planComparisons, type PlannedComparison } from './comparisons.js'
+import { gatedComparisons, planComparisons, type PlannedComparison } from '../plan/comparisons.js'
 import { analyseComparison, logThreshold, MIN_BLOCKS, type Direction } from './rule.js'
 import { compareWithHistory } from './history.js'
 import { decideAtLook, type ComparisonVerdict, type GatedComparison, type LookResult } from './decide.js'
@@ -341,7 +341,8 @@ export function analyse(
   ) {
     throw new GateError(
       'service',
-      `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' on this platform`
+      `'max-cpu-overhead' is set but CPU was not measured in every round (it needs Linux /proc); set it to 'none' ` +
+        `on this platform`
     )
   }
   const planned = planComparisons(config, arms, { cpuMeasured: cpu, stored: info?.status === 'ok' })

@@ -23,7 +23,10 @@ export const BOOTSTRAP_RESAMPLES = 1999
 export interface BootstrapOptions {
   /** Resamples B (default BOOTSTRAP_RESAMPLES). */
   resamples?: number
-  /** Seed of the resampling stream (default: a hash of `x`; not of the threshold, so T* is the same for every threshold). */
+  /**
+   * Seed of the resampling stream (default: a hash of `x`; not of the threshold, so T* is the same for every
+   * threshold).
+   */
   seed?: number
   /**
    * Stop once pFail is known to exceed `capFail` and pPass `capPass` (simulation speed; 0 = that side is

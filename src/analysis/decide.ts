@@ -188,7 +188,10 @@ export function decideAtLook(
   }
 }
 
-/** The interval a gated comparison's decision used at these levels (rule.ts decisionInterval, history.ts historyDecisionInterval). */
+/**
+ * The interval a gated comparison's decision used at these levels (rule.ts decisionInterval, history.ts
+ * historyDecisionInterval).
+ */
 function decisionIntervalOf(c: GatedComparison, failLevel: number, passLevel: number): [number, number] {
   if (c.kind === 'paired')
     return decisionInterval({ logRatios: c.logRatios, direction: c.direction, budget: c.budget }, failLevel, passLevel)
@@ -205,10 +208,15 @@ function lookReason(
 ): string {
   const head = `look ${look + 1} of ${design.looks.length} after ${design.looks[look]} blocks`
   const count = (d: SequentialDecision): number => verdicts.filter((v) => v.decision === d).length
-  const tally = `${count('fail')} FAIL, ${count('pass')} PASS${count('inconclusive') > 0 ? `, ${count('inconclusive')} INCONCLUSIVE` : ''}`
+  const tally =
+    `${count('fail')} FAIL, ${count('pass')} ` +
+    `PASS${count('inconclusive') > 0 ? `, ${count('inconclusive')} INCONCLUSIVE` : ''}`
   if (verdicts.length === 0) return `${head}: nothing is gated → stop`
   if (!stop)
-    return `${head}: ${count('undecided')} of ${verdicts.length} gated comparisons undecided (${tally}) → continue to ${design.looks[look + 1]} blocks`
+    return (
+      `${head}: ${count('undecided')} of ${verdicts.length} gated comparisons undecided (${tally}) → continue to ` +
+      `${design.looks[look + 1]} blocks`
+    )
   if (count('inconclusive') === 0) return `${head}: every gated comparison decided (${tally}) → stop`
   const why = final && look < design.looks.length - 1 ? 'stopped before the planned last look' : 'last planned look'
   return `${head}: ${why} (${tally}) → stop`

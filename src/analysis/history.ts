@@ -19,7 +19,9 @@ export interface HistoryComparison {
   confidence: number
   pFail: number
   pPass: number
-  /** SD of the stored runs' typical log values (between-run spread incl. their own within-run noise); NaN for one run. */
+  /**
+   * SD of the stored runs' typical log values (between-run spread incl. their own within-run noise); NaN for one run.
+   */
   betweenRunSd: number
   /** The oriented log excess (positive = worse) the overhead is 1 − e^(−x) or e^x − 1 of. */
   excessLog: number
@@ -52,7 +54,8 @@ function logsOf(values: readonly number[], what: string): number[] {
  * PASS at the budget with a run-to-run SD of 2 % in 19.1 % of runs (K = 1) against 2.5 % nominal;
  * refusing PASS below 3 runs holds it at 0 (`npm run sim -- --only honesty`). The
  * repository has no measured run-to-run spread of an arm's raw values across runs to use as a prior
- * instead (its A/A runs measure within-run ratios), so none is assumed. Throws a named error on a 0, negative or non-finite value.
+ * instead (its A/A runs measure within-run ratios), so none is assumed. Throws a named error on a 0, negative or
+ * non-finite value.
  */
 export function compareWithHistory(
   current: readonly number[],
@@ -114,14 +117,21 @@ export function compareWithHistory(
     df,
     ...(K < minRuns
       ? {
-          cannotFail: `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the run-to-run noise before a stored comparison can fail`,
-          cannotPass: `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the run-to-run noise before a stored comparison can pass or fail`
+          cannotFail:
+            `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the ` +
+            `run-to-run noise before a stored comparison can fail`,
+          cannotPass:
+            `the stored history has ${K} run${K === 1 ? '' : 's'}; at least ${minRuns} are needed to know the ` +
+            `run-to-run noise before a stored comparison can pass or fail`
         }
       : {})
   }
 }
 
-/** The interval a gated stored comparison's decision used: lower end at `failLevel`, upper at `passLevel` (one-sided t on df). */
+/**
+ * The interval a gated stored comparison's decision used: lower end at `failLevel`, upper at `passLevel` (one-sided t
+ * on df).
+ */
 export function historyDecisionInterval(
   h: Pick<HistoryComparison, 'excessLog' | 'se' | 'df'>,
   direction: Direction,

@@ -1,4 +1,7 @@
-/** Pure decision core: trimmed-mean rule (t and bootstrap-t), group-sequential looks with α spending, stored history, sensitivity. */
+/**
+ * Pure decision core: trimmed-mean rule (t and bootstrap-t), group-sequential looks with α spending, stored history,
+ * sensitivity.
+ */
 export { TRIM, trimmedLocation, type TrimmedLocation } from './robust.js'
 export {
   BOOTSTRAP_RESAMPLES,

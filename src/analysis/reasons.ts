@@ -1,6 +1,6 @@
 /** The gate's reasons: one line per gated comparison, in words and with the numbers a reviewer checks. */
 import { metricSpec } from '../metrics.js'
-import { fmtBound, fmtConfidence, fmtPct, fmtPValue } from '../report/format.js'
+import { fmtBound, fmtConfidence, fmtPct, fmtPValue } from '../format.js'
 import type { Comparison } from '../types.js'
 
 const KIND_WORDS: Record<Comparison['kind'], string> = {
@@ -30,7 +30,8 @@ export function gateReason(c: Comparison): string {
     return `${head}:${c.n === 0 ? '' : ` ${fmtPct(c.overhead)}`} (${why}) vs ${budget} → INCONCLUSIVE`
   }
   const runs = c.historyRuns !== undefined ? `, ${c.historyRuns} stored run${c.historyRuns === 1 ? '' : 's'}` : ''
-  const ci = `${fmtConfidence(c.confidence)} CI ${fmtBound(c.ciLow, false)} … ${fmtBound(c.ciHigh, false)}, n=${c.n}${runs}`
+  const ci =
+    `${fmtConfidence(c.confidence)} CI ${fmtBound(c.ciLow, false)} … ${fmtBound(c.ciHigh, false)}, ` + `n=${c.n}${runs}`
   const rel = c.decision === 'fail' ? '>' : c.decision === 'pass' ? '≤' : 'vs'
   const at = c.decidedAtLook !== undefined && c.decidedAtLook !== null ? ` at look ${c.decidedAtLook + 1}` : ''
   const test =
@@ -45,5 +46,8 @@ export function gateReason(c: Comparison): string {
       : c.cannotFail !== undefined && c.decision !== 'pass'
         ? `; cannot fail: ${c.cannotFail}`
         : ''
-  return `${head}: ${fmtPct(c.overhead)} (${ci}) ${rel} ${budget} → ${(c.decision ?? 'inconclusive').toUpperCase()}${at} (${test}${capped})`
+  return (
+    `${head}: ${fmtPct(c.overhead)} (${ci}) ${rel} ${budget} → ${(c.decision ?? 'inconclusive').toUpperCase()}${at} ` +
+    `(${test}${capped})`
+  )
 }

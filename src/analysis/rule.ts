@@ -2,6 +2,7 @@ import { binomialDistribution } from 'simple-statistics'
 import { tCdf, tQuantile } from '../stats/distributions.js'
 import { bootstrapBounds, bootstrapT } from './bootstrap.js'
 import { TRIM, trimmedLocation, type TrimmedLocation } from './robust.js'
+import { MIN_BLOCKS } from '../plan/plan.js'
 
 /** Which way a metric is good: QPS 'higher-is-better' (overhead = 1 − e^d), P99/CPU 'lower-is-better' (e^d − 1). */
 export type Direction = 'higher-is-better' | 'lower-is-better'
@@ -27,8 +28,8 @@ export function ruleDf(loc: TrimmedLocation): number {
  */
 export const BOOTSTRAP_LIFT = 10
 
-/** Fewest blocks for any decision: with n = 2 a zero spread is luck, not evidence. */
-export const MIN_BLOCKS = 3
+// MIN_BLOCKS is defined with the plan, which sizes runs by it (plan/time-budget.ts); the rule applies it.
+export { MIN_BLOCKS }
 
 /** One gated or reported comparison: per-block log-ratios ln(arm/ref) and how to read them. */
 export interface RuleInput {
@@ -99,7 +100,8 @@ export function atBudgetTolerance(threshold: number): number {
 
 /**
  * One-sided p-values of "overhead ≤ budget" (pFail) and "overhead ≥ budget" (pPass) from Yuen's
- * trimmed t on `dfFactor`·(h − 1) degrees of freedom (default DF_FACTOR). A spread within the at-budget tolerance is treated as zero: then the
+ * trimmed t on `dfFactor`·(h − 1) degrees of freedom (default DF_FACTOR). A spread within the at-budget tolerance is
+ * treated as zero: then the
  * estimate alone decides, and an estimate at the budget (within tolerance) counts as within it.
  */
 export function trimmedPValues(
@@ -140,7 +142,10 @@ export function signTestPValues(x: readonly number[], threshold: number): { pFai
   return { pFail: signTail(x.length, up), pPass: signTail(x.length, x.length - up) }
 }
 
-/** Sign-test bounds of the blocks' location at one-sided levels: the order statistics the sign test inverts to (∓Infinity when n is too small). */
+/**
+ * Sign-test bounds of the blocks' location at one-sided levels: the order statistics the sign test inverts to
+ * (∓Infinity when n is too small).
+ */
 function signTestBounds(x: readonly number[], aLow: number, aHigh: number): [number, number] {
   const s = [...x].sort((a, b) => a - b)
   const n = s.length
@@ -223,7 +228,10 @@ export function ruleBounds(
   return [Math.min(tLo, Math.max(bLo, liftLo)), Math.max(tHi, Math.min(bHi, liftHi))]
 }
 
-/** Two-sided interval of the trimmed mean at `confidence` that agrees with rulePValues() (ruleBounds at (1 − confidence)/2 each side). */
+/**
+ * Two-sided interval of the trimmed mean at `confidence` that agrees with rulePValues() (ruleBounds at (1 −
+ * confidence)/2 each side).
+ */
 export function ruleInterval(
   loc: TrimmedLocation,
   tStar: Float64Array | undefined,

@@ -43,9 +43,11 @@ export interface Sensitivity {
 /**
  * Power of the design's FAIL test of one comparison at the first Holm step (level α/2/k: the
  * worst case, when no other comparison has failed) for a true oriented log excess `logExcess`.
- * The rule's trimmed t at look j (df_j = 0.85·(h_j − 1)) is approximated as (Z + μ_j)/S with S² ~ χ²_df/df, i.e. a normal
+ * The rule's trimmed t at look j (df_j = 0.85·(h_j − 1)) is approximated as (Z + μ_j)/S with S² ~ χ²_df/df, i.e. a
+ * normal
  * statistic against the boundary (c_j − μ_j)/√(1 + c_j²/(2 df_j)), c_j the t critical value of the
- * look's nominal level / LIFT_LEVEL_DIVISOR (the bootstrap lift) and μ_j = logExcess·√n_j / blockScale; the looks' correlation is the
+ * look's nominal level / LIFT_LEVEL_DIVISOR (the bootstrap lift) and μ_j = logExcess·√n_j / blockScale; the looks'
+ * correlation is the
  * Brownian √(n_i/n_j). Checked against `npm run sim -- --mde` (within 10 %).
  */
 export function failPower(
@@ -78,7 +80,8 @@ export function failPower(
 
 /**
  * The smallest overhead this run could have caught (FAIL) with `power` (default 80 %) under the
- * rule actually applied: Yuen's trimmed t lifted by the bootstrap-t, Holm over design.gated comparisons, the design's looks
+ * rule actually applied: Yuen's trimmed t lifted by the bootstrap-t, Holm over design.gated comparisons, the design's
+ * looks
  * and α spending, and the observed robust per-block noise. underpowered = it exceeds twice the budget.
  * NaN overheads when blockScale is not a positive finite number.
  */

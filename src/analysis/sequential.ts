@@ -155,7 +155,8 @@ export function planLooks(opts: PlanLooksOptions): SequentialDesign {
   const alpha = alphaOf(confidence)
   const failSpending = opts.failSpending ?? prev?.failSpending ?? DEFAULT_FAIL_SPENDING
   const passSpending = opts.passSpending ?? prev?.passSpending ?? DEFAULT_PASS_SPENDING
-  // Fractions of the planned maximum, also for a look made final early: the earlier looks keep the levels they were decided at.
+  // Fractions of the planned maximum, also for a look made final early: the earlier looks keep the levels they were
+  // decided at.
   const fractions = looks.map((b) => b / (opts.looks !== undefined ? looks[looks.length - 1] : maxRounds))
   const zOf = (levels: readonly number[]): number[] => levels.slice(0, kept).map((p) => normQuantile(1 - p))
   // Kept looks keep their own levels exactly, not a round trip through the quantile.

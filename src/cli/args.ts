@@ -27,7 +27,10 @@ export const CLI_OPTION_SPECS: readonly { name: string; short?: string; value?: 
     name: CliFlags.Config,
     value: '<file>',
     description:
-      'YAML (.yaml, .yml) or JSON (.json) file whose keys are the input names above. Lists become comma-separated values (one line per item for env, extra-arms and grpc-metadata), mappings become KEY=VALUE lines (`name: KEY=VALUE …` lines for extra-arms, JSON for grpc-request); relative paths in it are relative to the file. Flags override it.'
+      'YAML (.yaml, .yml) or JSON (.json) file whose keys are the input names above. Lists become comma-separated ' +
+      'values (one line per item for env, extra-arms and grpc-metadata), mappings become KEY=VALUE lines (`name: ' +
+      'KEY=VALUE …` lines for extra-arms, JSON for grpc-request); relative paths in it are relative to the file. ' +
+      'Flags override it.'
   },
   {
     name: CliFlags.Json,
@@ -39,7 +42,10 @@ export const CLI_OPTION_SPECS: readonly { name: string; short?: string; value?: 
   { name: CliFlags.Version, description: 'Print the version and exit.' }
 ]
 
-/** Inputs that only make sense in a workflow (the PR comment): accepted, so one config serves both, and ignored with a warning. */
+/**
+ * Inputs that only make sense in a workflow (the PR comment): accepted, so one config serves both, and ignored with a
+ * warning.
+ */
 export const ACTION_ONLY_INPUTS: readonly InputName[] = [Inputs.Comment, Inputs.CommentId, Inputs.GithubToken]
 
 /** Inputs read one entry per line: repeated flags add lines, and a config-file list joins with newlines. */

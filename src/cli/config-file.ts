@@ -45,7 +45,10 @@ function pairs(where: string, map: Record<string, unknown>, sep: '\n' | ' '): st
     .join(sep)
 }
 
-/** One `name: KEY=VALUE …` line of extra-arms from a mapping entry (value: a string, a KEY: value map or a KEY=VALUE list). */
+/**
+ * One `name: KEY=VALUE …` line of extra-arms from a mapping entry (value: a string, a KEY: value map or a KEY=VALUE
+ * list).
+ */
 function extraArmLine(where: string, name: string, value: unknown): string {
   if (isMapping(value)) return `${name}: ${pairs(`${where} arm '${name}':`, value, ' ')}`
   if (Array.isArray(value)) {

@@ -33,17 +33,19 @@ function plain(text: string): string {
 export function renderHelp(columns = 80): string {
   const width = columns > 0 ? Math.max(60, Math.min(columns, 100)) : 80
   const out: string[] = [
-    `otlp-perf-gate ${VERSION} — the OTLP perf gate from a terminal: the same engine, options and report as the GitHub Action.`,
+    `otlp-perf-gate ${VERSION} — the OTLP perf gate from a terminal: the same engine, options and report as the ` +
+      `GitHub Action.`,
     '',
     'Usage:',
     '  otlp-perf-gate --start-command <cmd> [--name value | --name=value]...',
     '  otlp-perf-gate --config perf-gate.yaml [--name value]...',
     '',
     ...wrap(
-      'Boots the service once per round with tracing off and on (standard OTEL_* variables), loads it, counts its spans and ' +
-        'decides pass / fail / inconclusive. Progress goes to stderr; the markdown report (or --json) to stdout; ' +
-        'report.md and results.json are written to --output-dir. Precedence: flags > --config file > defaults. ' +
-        'With --mode report the CLI renders --results-file (e.g. a CI artifact) instead of measuring, posts nothing, ' +
+      'Boots the service once per round with tracing off and on (standard OTEL_* variables), loads it, counts its ' +
+        'spans and decides pass / fail / inconclusive. Progress goes to stderr; the markdown report (or --json) to ' +
+        'stdout; report.md and results.json are written to --output-dir. Precedence: flags > --config file > ' +
+        'defaults. With --mode report the CLI renders --results-file (e.g. a CI artifact) instead of measuring, ' +
+        'posts nothing, ' +
         "and exits with that file's verdict.",
       width,
       ''

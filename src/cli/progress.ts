@@ -1,4 +1,4 @@
-import type { EngineHooks } from '../engine.js'
+import type { EngineHooks } from '../gate/engine.js'
 import type { RoundResult } from '../types.js'
 
 /** Where and how progress is shown. */
@@ -33,8 +33,8 @@ const BAR_WIDTH = 20
 export function roundLine(index: number, total: number, round: RoundResult): string {
   const failed = round.load.non2xx + round.load.errors + round.load.timeouts
   return (
-    `round ${index + 1}/${total}  block ${round.block + 1}  ${round.armId}  QPS ${round.load.qps.toFixed(0)}  ` +
-    `P99 ${(round.load.latency.p99Us / 1000).toFixed(2)} ms  spans ${round.otlp.spans}` +
+    `round ${index + 1}/${total}  block ${round.block + 1}  ${round.armId}  QPS ${round.load.qps.toFixed(0)}  P99 ` +
+    `${(round.load.latency.p99Us / 1000).toFixed(2)} ms  spans ${round.otlp.spans}` +
     (failed > 0 ? `  failed ${failed}` : '')
   )
 }
@@ -56,9 +56,13 @@ interface Live {
 
 /** The live line of the current round on a TTY. */
 export function liveLine(live: Live, roundDurationSec: number): string {
-  const head = `${bar(live.index, live.total)} round ${live.index + 1}/${live.total}  block ${live.block + 1}  ${live.armId}`
+  const head =
+    `${bar(live.index, live.total)} round ${live.index + 1}/${live.total}  block ${live.block + 1}  ` + `${live.armId}`
   if (live.qps === undefined || live.elapsedSec === undefined) return `${head}  starting`
-  return `${head}  QPS ${live.qps.toFixed(0)}  ${Math.min(live.elapsedSec, roundDurationSec).toFixed(0)}/${roundDurationSec} s`
+  return (
+    `${head}  QPS ${live.qps.toFixed(0)}  ` +
+    `${Math.min(live.elapsedSec, roundDurationSec).toFixed(0)}/${roundDurationSec} s`
+  )
 }
 
 /** Build the progress display for one run. Pure apart from calling `write`. */

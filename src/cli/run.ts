@@ -3,7 +3,7 @@ import { ConfigError, parseConfig, type Config, type RawInputs } from '../config
 import { Inputs, type InputName } from '../config/inputs.js'
 import { provenance } from '../report/assemble.js'
 import type { ResultsFile } from '../results/results.js'
-import { runGate, runReport, type GateMessage, type RunPaths } from '../run-gate.js'
+import { runGate, runReport, type GateMessage, type RunPaths } from '../gate/run-gate.js'
 import { redact } from '../security/redact.js'
 import { registerRunSecrets } from '../security/secrets.js'
 import { checkOutputDir } from '../security/paths.js'
@@ -64,7 +64,9 @@ export function mergeInputs(
   return { raw, pathBase }
 }
 
-/** Raw inputs (flags merged over the config file) and the Config with absolute paths; throws UsageError or ConfigError. */
+/**
+ * Raw inputs (flags merged over the config file) and the Config with absolute paths; throws UsageError or ConfigError.
+ */
 export function configFromArgs(args: CliArgs, cwd: string): Config {
   return resolveConfig(args, cwd).config
 }
@@ -143,7 +145,8 @@ function printWritten(
   )
   if (!p.args.quiet)
     p.err(
-      `report: ${paths.reportPath}\nresults: ${paths.resultsPath}${paths.historyPath === null ? '' : `\nhistory: ${paths.historyPath}`}`
+      `report: ${paths.reportPath}\nresults: ` +
+        `${paths.resultsPath}${paths.historyPath === null ? '' : `\nhistory: ${paths.historyPath}`}`
     )
   return true
 }
@@ -237,7 +240,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const ignored = ACTION_ONLY_INPUTS.filter((name) => (raw[name] ?? '').trim() !== '')
   if (ignored.length > 0)
     err(
-      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment); the CLI ignores them`
+      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment); the CLI ` +
+        `ignores them`
     )
 
   const printed: Printed = { io, args, err }

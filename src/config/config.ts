@@ -1,9 +1,9 @@
 import { INPUT_SPECS, Inputs, type InputName } from './inputs.js'
-import { gatedComparisons, planComparisons, type PlanConfig } from '../analysis/comparisons.js'
+import { gatedComparisons, planComparisons, type PlanConfig } from '../plan/comparisons.js'
 import { armsOf } from '../plan/plan.js'
 import { SPIKE_DEFAULT_SEC, SPIKE_STEPS } from '../load/scenarios.js'
 import type { OnInconclusive } from '../types.js'
-import { forbiddenReason, parsePassEnv } from '../security/env.js'
+import { forbiddenReason, parsePassEnv } from './env.js'
 
 /** The validated, frozen configuration every later stage reads. Fractions, not percents. */
 export interface Config {
@@ -23,7 +23,7 @@ export interface Config {
   /** Most tasks (processes and threads) per service instance ('max-processes'); 0 = off. */
   readonly maxProcesses: number
   readonly env: Readonly<Record<string, string>>
-  /** `pass-env`: names of the job's variables passed to the service besides the allowlist (security/env.ts). */
+  /** `pass-env`: names of the job's variables passed to the service besides the allowlist (config/env.ts). */
   readonly passEnv: readonly string[]
   readonly serviceName: string
   readonly samplingRates: readonly number[]
@@ -271,7 +271,7 @@ function parseEnv(input: string, text: string): Record<string, string> {
   return env
 }
 
-/** `pass-env`: variable names, none of them forbidden (security/env.ts). */
+/** `pass-env`: variable names, none of them forbidden (config/env.ts). */
 function parsePassEnvInput(input: string, text: string): string[] {
   const names = parsePassEnv(text)
   for (const name of names) {

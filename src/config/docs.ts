@@ -22,9 +22,11 @@ function yamlString(s: string): string {
 /** action.yml rendered from the input table, so the two cannot drift (a test compares them). */
 export function renderActionYml(): string {
   const lines = [
-    '# Generated from src/config/inputs.ts (grouped by src/config/groups.ts) by `UPDATE_DOCS=1 npm test -- __tests__/unit/config/docs.test.ts`; edit there.',
+    '# Generated from src/config/inputs.ts (grouped by src/config/groups.ts) by `UPDATE_DOCS=1 npm test -- ' +
+      '__tests__/unit/config/docs.test.ts`; edit there.',
     "name: 'OTLP perf gate'",
-    "description: 'Gate pull requests on the cost of OpenTelemetry tracing: QPS and P99 overhead at each sampling rate, with confidence intervals.'",
+    "description: 'Gate pull requests on the cost of OpenTelemetry tracing: QPS and P99 overhead at each sampling " +
+      "rate, with confidence intervals.'",
     "author: 'otlp-perf-gate'",
     'branding:',
     "  icon: 'activity'",
@@ -59,7 +61,8 @@ function inputTable(specs: readonly InputSpec[]): string[] {
     '| --- | --- | --- |',
     ...specs.map(
       (s) =>
-        `| \`${s.name}\` | ${s.required ? '**required**' : s.default === '' ? '' : `\`${cell(s.default)}\``} | ${cell(s.description)} |`
+        `| \`${s.name}\` | ${s.required ? '**required**' : s.default === '' ? '' : `\`${cell(s.default)}\``} | ` +
+        `${cell(s.description)} |`
     )
   ]
 }

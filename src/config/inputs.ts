@@ -78,7 +78,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     required: true,
     default: '',
     description:
-      'Shell command that starts the service (run once per round in its own process group, e.g. `node server.js`, `npm start`, `./bin/api`). The service must listen on `$PORT` and read the standard `OTEL_*` variables.'
+      'Shell command that starts the service (run once per round in its own process group, e.g. `node server.js`, ' +
+      '`npm start`, `./bin/api`). The service must listen on `$PORT` and read the standard `OTEL_*` variables.'
   },
   { name: Inputs.WorkingDirectory, default: '.', description: 'Directory the start command runs in.' },
   {
@@ -100,19 +101,24 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.GrpcMethod,
     default: '',
     description:
-      'gRPC target instead of HTTP: the unary method to call, `package.Service/Method` (e.g. `user.UserService/GetUser`), on `127.0.0.1:$PORT` without TLS, with `connections` calls in flight over up to 8 HTTP/2 connections. Readiness is that method answering OK; `target-url` and `ready-url` do not apply. Non-OK statuses count as failed requests.'
+      'gRPC target instead of HTTP: the unary method to call, `package.Service/Method` (e.g. ' +
+      '`user.UserService/GetUser`), on `127.0.0.1:$PORT` without TLS, with `connections` calls in flight over up to ' +
+      '8 HTTP/2 connections. Readiness is that method answering OK; `target-url` and `ready-url` do not apply. ' +
+      'Non-OK statuses count as failed requests.'
   },
   {
     name: Inputs.GrpcProto,
     default: '',
     description:
-      'With `grpc-method`: path of the `.proto` file that defines it, relative to `working-directory` (imports resolve relative to the importing file).'
+      'With `grpc-method`: path of the `.proto` file that defines it, relative to `working-directory` (imports ' +
+      'resolve relative to the importing file).'
   },
   {
     name: Inputs.GrpcRequest,
     default: '{}',
     description:
-      'With `grpc-method`: the request message as JSON, as ghz/grpcurl take it (proto or JSON field names, 64-bit integers and enums as strings, bytes as base64); unknown fields are an error. Sent unchanged by every call.'
+      'With `grpc-method`: the request message as JSON, as ghz/grpcurl take it (proto or JSON field names, 64-bit ' +
+      'integers and enums as strings, bytes as base64); unknown fields are an error. Sent unchanged by every call.'
   },
   {
     name: Inputs.GrpcMetadata,
@@ -130,13 +136,22 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.MemoryLimit,
     default: '2GiB',
     description:
-      "Memory cap of each service instance and everything it starts (e.g. `2GiB`, `512MiB`; `0` turns it off), the same for every arm so it cannot bias a comparison. A service over it fails its round with a named error instead of taking the runner down. Enforced with a cgroup where the gate can make one (cgroup v2 directly or through passwordless `sudo`, cgroup v1), else by a watchdog on the service's resident memory; the report says which applied. The default leaves a 2-core, 7 GiB GitHub-hosted runner about 4 GiB for the gate, the runner and a second side-by-side arm."
+      'Memory cap of each service instance and everything it starts (e.g. `2GiB`, `512MiB`; `0` turns it off), the ' +
+      'same for every arm so it cannot bias a comparison. A service over it fails its round with a named error ' +
+      'instead of taking the runner down. Enforced with a cgroup where the gate can make one (cgroup v2 directly ' +
+      "or through passwordless `sudo`, cgroup v1), else by a watchdog on the service's resident memory; the report " +
+      'says which applied. The default leaves a 2-core, 7 GiB GitHub-hosted runner about 4 GiB for the gate, the ' +
+      'runner and a second side-by-side arm.'
   },
   {
     name: Inputs.MaxProcesses,
     default: '512',
     description:
-      'Most processes and threads of each service instance (kernel tasks, as cgroup `pids.max` counts them; `0` turns it off), the same for every arm. A fork bomb stops at the cap and fails its round with a named error. 512 is well above a JVM (tens of threads) or a thread-per-request server at the default connections, and far below the tens of thousands a runner allows. Without a cgroup: `RLIMIT_NPROC` through `prlimit`, which counts every process of the user and does not bind root (the report says so).'
+      'Most processes and threads of each service instance (kernel tasks, as cgroup `pids.max` counts them; `0` ' +
+      'turns it off), the same for every arm. A fork bomb stops at the cap and fails its round with a named error. ' +
+      '512 is well above a JVM (tens of threads) or a thread-per-request server at the default connections, and far ' +
+      'below the tens of thousands a runner allows. Without a cgroup: `RLIMIT_NPROC` through `prlimit`, which counts ' +
+      'every process of the user and does not bind root (the report says so).'
   },
   {
     name: Inputs.Env,
@@ -147,14 +162,18 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.PassEnv,
     default: '',
     description:
-      "Names of further variables of the job's environment to pass to the service (comma- or newline-separated); by default it gets only a minimal allowlist (see docs/security.md). `GITHUB_TOKEN`, `ACTIONS_*`, `INPUT_*` and the runner's command files (`GITHUB_OUTPUT`, `GITHUB_ENV`, …) are refused."
+      "Names of further variables of the job's environment to pass to the service (comma- or newline-separated); " +
+      'by default it gets only a minimal allowlist (see docs/security.md). `GITHUB_TOKEN`, `ACTIONS_*`, `INPUT_*` ' +
+      "and the runner's command files (`GITHUB_OUTPUT`, `GITHUB_ENV`, …) are refused."
   },
   { name: Inputs.ServiceName, default: 'service-under-test', description: 'Value of `OTEL_SERVICE_NAME`.' },
   {
     name: Inputs.SamplingRates,
     default: '0.01,1',
     description:
-      'Comma-separated trace sampling ratios in [0, 1]; one traced arm per rate (`parentbased_traceidratio`, `parentbased_always_on` for 1). `none` (with `base-start-command`): no traced arm, a pure head-vs-base regression check.'
+      'Comma-separated trace sampling ratios in [0, 1]; one traced arm per rate (`parentbased_traceidratio`, ' +
+      '`parentbased_always_on` for 1). `none` (with `base-start-command`): no traced arm, a pure head-vs-base ' +
+      'regression check.'
   },
   {
     name: Inputs.Rounds,
@@ -165,43 +184,63 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.RoundDuration,
     default: 'auto',
     description:
-      "Measured seconds per round (an arm in a block). `auto`: 4 s with `round-design: alternating` (each arm's own slices, alone on the core: a block of 3 arms measures 12 s), 10 s side by side or sequential (side by side on the reference 2-core runner the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 s, and 15 s was no better; docs/accuracy.md)."
+      "Measured seconds per round (an arm in a block). `auto`: 4 s with `round-design: alternating` (each arm's " +
+      'own slices, alone on the core: a block of 3 arms measures 12 s), 10 s side by side or sequential (side by ' +
+      'side on the reference 2-core runner the per-block A/A QPS noise had a median of 3.2 % at 5 s and 2.3 % at 10 ' +
+      's, and 15 s was no better; docs/accuracy.md).'
   },
   {
     name: Inputs.WarmupDuration,
     default: 'auto',
     description:
-      "`auto`: each service process is loaded (discarded) until its throughput is steady: the mean of its last 3 one-second slices within 3 % of the 3 before (at least 6 s of load), or until `warmup-cap`; the report shows each arm's warm-up and warns when the cap ended it (the number may then include start-up cost). A number: that many seconds of load per process, fixed. With `round-design: alternating` every arm of the block warms up at once on the shared core, and a second shared by n processes counts as 1/n second of load for each."
+      '`auto`: each service process is loaded (discarded) until its throughput is steady: the mean of its last 3 ' +
+      'seconds of load within 3 % of the 3 before (at least 6 s of load), or until `warmup-cap`; the report ' +
+      "shows each arm's warm-up and warns when the cap ended it (the number may then include start-up cost). A " +
+      'number: that many seconds of load per process, fixed. With `round-design: alternating` every arm of the ' +
+      'block warms up at once on the shared core, and a second shared by n processes counts as 1/n second of ' +
+      'load for each.'
   },
   {
     name: Inputs.WarmupCap,
     default: '30',
     description:
-      'With `warmup-duration: auto`: the most seconds of load a process gets before measuring when it never turns steady. A JIT runtime with an agent needs more than the default (the Java agent fixture climbed for 20-25 s of load when traced on the reference VM: docs/round-designs.md); the time budget then allows fewer blocks.'
+      'With `warmup-duration: auto`: the most seconds of load a process gets before measuring when it never turns ' +
+      'steady. A JIT runtime with an agent needs more than the default (the Java agent fixture climbed for 20-25 s ' +
+      'of load when traced on the reference VM: docs/round-designs.md); the time budget then allows fewer blocks.'
   },
   {
     name: Inputs.Connections,
     default: '50',
     description:
-      'Concurrent connections of the closed-loop load: one level, or a comma-separated list such as `10,50,200` (each round then measures every level in turn on the same boot; the first level is the primary one that the budgets gate, the others are reported). On a 2-core runner a service saturates long before 1000 connections and more only add queueing, so the classic low/medium/high of 100/1000/5000 maps to about `10,50,200` here.'
+      'Concurrent connections of the closed-loop load: one level, or a comma-separated list such as `10,50,200` ' +
+      '(each round then measures every level in turn on the same boot; the first level is the primary one that the ' +
+      'budgets gate, the others are reported). On a 2-core runner a service saturates long before 1000 connections ' +
+      'and more only add queueing, so the classic low/medium/high of 100/1000/5000 maps to about `10,50,200` here.'
   },
   {
     name: Inputs.OpenLoopRate,
     default: 'none',
     description:
-      "Open-loop latency phase after the closed-loop level(s) of every round: requests sent at a constant rate whatever the answers (latency from the scheduled send time, so the P99 is free of coordinated omission). `auto`: 60% of the `off` arm's QPS, measured once in a calibration round before the blocks; a number: requests per second; `none` (default): no open-loop phase."
+      'Open-loop latency phase after the closed-loop level(s) of every round: requests sent at a constant rate ' +
+      'whatever the answers (latency from the scheduled send time, so the P99 is free of coordinated omission). ' +
+      "`auto`: 60% of the `off` arm's QPS, measured once in a calibration round before the blocks; a number: " +
+      'requests per second; `none` (default): no open-loop phase.'
   },
   {
     name: Inputs.MaxP99OpenOverhead,
     default: 'none',
     description:
-      'With `open-loop-rate`: budget in percent for the open-loop P99 added by tracing at each sampling rate. `none` (default): reported, not gated.'
+      'With `open-loop-rate`: budget in percent for the open-loop P99 added by tracing at each sampling rate. `none` ' +
+      '(default): reported, not gated.'
   },
   {
     name: Inputs.Spike,
     default: '',
     description:
-      'Spike profile after the blocks: `N` or `N/seconds` (e.g. `200/30`) boots `off` and each traced arm once, warms it up and ramps the closed-loop load 0 → N → 0 connections in 10 stages (default 30 s in all). Reports QPS, P99 and errors per stage; a single run, never gated, and errors during it do not fail the run. Empty (default): no spike.'
+      'Spike profile after the blocks: `N` or `N/seconds` (e.g. `200/30`) boots `off` and each traced arm once, ' +
+      'warms it up and ramps the closed-loop load 0 → N → 0 connections in 10 stages (default 30 s in all). Reports ' +
+      'QPS, P99 and errors per stage; a single run, never gated, and errors during it do not fail the run. Empty ' +
+      '(default): no spike.'
   },
   { name: Inputs.RequestTimeout, default: '10', description: 'Seconds before a request counts as timed out.' },
   {
@@ -224,13 +263,16 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.MaxCpuOverhead,
     default: 'none',
     description:
-      "Budget in percent for the extra CPU per request with tracing on: CPU-seconds of the service's whole process tree (Linux /proc) per 1,000 successful requests, traced arm vs off. Steadier than QPS on a noisy runner. `none` (default): reported, not gated."
+      "Budget in percent for the extra CPU per request with tracing on: CPU-seconds of the service's whole process " +
+      'tree (Linux /proc) per 1,000 successful requests, traced arm vs off. Steadier than QPS on a noisy runner. ' +
+      '`none` (default): reported, not gated.'
   },
   {
     name: Inputs.Confidence,
     default: '95',
     description:
-      'Confidence level in percent of the intervals; a comparison fails only when its whole interval is beyond the budget.'
+      'Confidence level in percent of the intervals; a comparison fails only when its whole interval is beyond the ' +
+      'budget.'
   },
   {
     name: Inputs.OnInconclusive,
@@ -247,49 +289,77 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.OtlpProtocol,
     default: 'http/protobuf',
     description:
-      'Value of `OTEL_EXPORTER_OTLP_PROTOCOL` given to the service: `http/protobuf`, `http/json` or `grpc` (OTLP/gRPC, the Go and Java SDK default; the embedded receiver then serves gRPC and `OTEL_EXPORTER_OTLP_ENDPOINT` points at it).'
+      'Value of `OTEL_EXPORTER_OTLP_PROTOCOL` given to the service: `http/protobuf`, `http/json` or `grpc` ' +
+      '(OTLP/gRPC, the Go and Java SDK default; the embedded receiver then serves gRPC and ' +
+      '`OTEL_EXPORTER_OTLP_ENDPOINT` points at it).'
   },
   {
     name: Inputs.CpuPinning,
     default: 'auto',
     description:
-      '`auto`: with `round-design: alternating` or `side-by-side` the services share CPU 0 and the load generator and receiver get the other CPUs (`taskset`, at least 2 CPUs); with `sequential` nothing is pinned (measured steadier that way, see docs/accuracy.md). `on` pins in both designs; `off` never pins. Where pinning is impossible the report says so.'
+      '`auto`: with `round-design: alternating` or `side-by-side` the services share CPU 0 and the load generator ' +
+      'and receiver get the other CPUs (`taskset`, at least 2 CPUs); with `sequential` nothing is pinned (measured ' +
+      'steadier that way, see docs/accuracy.md). `on` pins in both designs; `off` never pins. Where pinning is ' +
+      'impossible the report says so.'
   },
   {
     name: Inputs.RoundDesign,
     default: 'alternating',
     description:
-      '`alternating`: every arm of a block runs as a fresh process for the whole block, the services confined to one shared core, and the closed-loop load goes to one arm at a time in 1 s slices in a balanced order (A B C, C B A, …): each arm is measured alone on the core while the slices cancel host drift, and warm-up is paid once per block. `side-by-side`: the arms of a block run at the same time, fresh processes every block, each with its own equal closed-loop load, their services confined to one shared core (duet benchmarking: a slower host slows every arm at once). `sequential`: one arm after the other (needs no `{port}`).'
+      '`alternating`: every arm of a block runs as a fresh process for the whole block, the services confined to one ' +
+      'shared core, and the closed-loop load goes to one arm at a time in 1 s slices in a balanced order (A B C, C B ' +
+      'A, …): each arm is measured alone on the core while the slices cancel host drift, and warm-up is paid once ' +
+      'per block. `side-by-side`: the arms of a block run at the same time, fresh processes every block, each with ' +
+      'its own equal closed-loop load, their services confined to one shared core (duet benchmarking: a slower host ' +
+      'slows every arm at once). `sequential`: one arm after the other (needs no `{port}`).'
   },
   {
     name: Inputs.ProcessesPerArm,
     default: '1',
     description:
-      "Side-by-side only: processes of each arm started fresh per block (1–4). The arm's result for the block is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. Each process keeps its own speed offset for life, so k processes cut that part of the per-block noise by about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing (the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; docs/accuracy.md): compare runs at one setting. One `connections` level, no open-loop phase."
+      "Side-by-side only: processes of each arm started fresh per block (1–4). The arm's result for the block is " +
+      'their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split evenly among them. ' +
+      'Each process keeps its own speed offset for life, so k processes cut that part of the per-block noise by ' +
+      'about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing ' +
+      '(the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; docs/accuracy.md): compare runs at one ' +
+      'setting. One `connections` level, no open-loop phase.'
   },
   {
     name: Inputs.MaxRounds,
     default: 'auto',
     description:
-      'Most blocks of a run (`auto`: 3 × `rounds`). The verdict is looked at after `rounds` blocks and again every `rounds` blocks up to this number or what `time-budget` holds (a group-sequential design with alpha spending); the run stops as soon as every gated comparison is decided. Equal to `rounds`: one look.'
+      'Most blocks of a run (`auto`: 3 × `rounds`). The verdict is looked at after `rounds` blocks and again every ' +
+      '`rounds` blocks up to this number or what `time-budget` holds (a group-sequential design with alpha ' +
+      'spending); the run stops as soon as every gated comparison is decided. Equal to `rounds`: one look.'
   },
   {
     name: Inputs.TimeBudget,
     default: '180',
     description:
-      'Seconds of wall time a run may take (`0`: no limit). The looks are planned from it and the time per block (estimated before the first block, measured after it and after every look): the first after `rounds` blocks, then every `rounds` blocks up to what the budget holds, the last at that; when it holds fewer than 2 × `rounds` blocks the first look comes earlier (at 55 % of them, at least 5) so that a second one fits. The last look spends all the α not yet spent; the plan depends on the clock, not the data, so the error rates stay those of `confidence`. On a 2-core runner the default (3 min, 12.75 s per block measured) gives looks after 8 and 13 blocks; when the budget cannot hold two looks the report says so and which budget would. `0` or a larger budget runs the full plan (8, 16, 24 blocks).'
+      'Seconds of wall time a run may take (`0`: no limit). The looks are planned from it and the time per block ' +
+      '(estimated before the first block, measured after it and after every look): the first after `rounds` blocks, ' +
+      'then every `rounds` blocks up to what the budget holds, the last at that; when it holds fewer than 2 × ' +
+      '`rounds` blocks the first look comes earlier (at 55 % of them, at least 5) so that a second one fits. The ' +
+      'last look spends all the α not yet spent; the plan depends on the clock, not the data, so the error rates ' +
+      'stay those of `confidence`. On a 2-core runner the default (3 min, 12.75 s per block measured) gives looks ' +
+      'after 8 and 13 blocks; when the budget cannot hold two looks the report says so and which budget would. `0` ' +
+      'or a larger budget runs the full plan (8, 16, 24 blocks).'
   },
   {
     name: Inputs.UninstrumentedCommand,
     default: '',
     description:
-      'The service started without any agent or SDK (e.g. `java -jar app.jar` without `-javaagent`). Adds the arm `none`; the report splits the cost of tracing into instrumentation loaded but off (none → off) and sampling/export at each rate (off → on).'
+      'The service started without any agent or SDK (e.g. `java -jar app.jar` without `-javaagent`). Adds the arm ' +
+      '`none`; the report splits the cost of tracing into instrumentation loaded but off (none → off) and ' +
+      'sampling/export at each rate (off → on).'
   },
   {
     name: Inputs.ExportStep,
     default: 'false',
     description:
-      '`true` adds, per sampling rate, an arm that samples and records like `on@r` but exports nothing (`OTEL_TRACES_EXPORTER=none`), so the report splits off → on@r into recording and export. Meaningful only for SDKs that keep tracing with exporter `none` (Go fixture, Java agent, Python and Node SDKs).'
+      '`true` adds, per sampling rate, an arm that samples and records like `on@r` but exports nothing ' +
+      '(`OTEL_TRACES_EXPORTER=none`), so the report splits off → on@r into recording and export. Meaningful only for ' +
+      'SDKs that keep tracing with exporter `none` (Go fixture, Java agent, Python and Node SDKs).'
   },
   {
     name: Inputs.OutputDir,
@@ -300,7 +370,9 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.BaseStartCommand,
     default: '',
     description:
-      'Same-job baseline (recommended): command that starts the base-branch build (check the base ref out into a sub-folder). Adds the arm `base/off`, interleaved with the head arms in the same blocks, and gates head vs base.'
+      'Same-job baseline (recommended): command that starts the base-branch build (check the base ref out into a ' +
+      'sub-folder). Adds the arm `base/off`, interleaved with the head arms in the same blocks, and gates head vs ' +
+      'base.'
   },
   {
     name: Inputs.BaseWorkingDirectory,
@@ -311,31 +383,38 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.BaseTracing,
     default: 'false',
     description:
-      '`true` also runs the base build with tracing on (`base/on@r` per rate), to gate the change of the tracing overhead itself (doubles the rounds).'
+      '`true` also runs the base build with tracing on (`base/on@r` per rate), to gate the change of the tracing ' +
+      'overhead itself (doubles the rounds).'
   },
   {
     name: Inputs.MaxQpsRegression,
     default: '5',
     description:
-      'Budget in percent for the QPS lost by the head build vs the base build, tracing off. `none`: reported, not gated.'
+      'Budget in percent for the QPS lost by the head build vs the base build, tracing off. `none`: reported, not ' +
+      'gated.'
   },
   {
     name: Inputs.MaxP99Regression,
     default: '10',
     description:
-      'Budget in percent for the P99 added by the head build vs the base build, tracing off. `none`: reported, not gated.'
+      'Budget in percent for the P99 added by the head build vs the base build, tracing off. `none`: reported, not ' +
+      'gated.'
   },
   {
     name: Inputs.MaxOverheadIncrease,
     default: '5',
     description:
-      "With `base-tracing: true`: budget in percent for how much more tracing costs on head than on base at the same rate (relative: head's traced/off ratio vs base's). `none`: reported, not gated."
+      'With `base-tracing: true`: budget in percent for how much more tracing costs on head than on base at the ' +
+      "same rate (relative: head's traced/off ratio vs base's). `none`: reported, not gated."
   },
   {
     name: Inputs.BaselinePath,
     default: '',
     description:
-      'Stored baseline: the `history.json` (or a single results JSON) written by earlier runs on the default branch (restored with actions/cache or download-artifact). Compared with this run through the run-to-run spread of its runs; below 3 runs a stored comparison is inconclusive (it can neither pass nor fail: one or two runs say nothing of the run-to-run spread). A missing file means "no baseline".'
+      'Stored baseline: the `history.json` (or a single results JSON) written by earlier runs on the default branch ' +
+      '(restored with actions/cache or download-artifact). Compared with this run through the run-to-run spread of ' +
+      'its runs; below 3 runs a stored comparison is inconclusive (it can neither pass nor fail: one or two runs say ' +
+      'nothing of the run-to-run spread). A missing file means "no baseline".'
   },
   {
     name: Inputs.HistorySize,
@@ -346,13 +425,15 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.Mode,
     default: 'gate',
     description:
-      '`gate` measures and reports; `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
+      '`gate` measures and reports; `report` only publishes the results JSON in `results-file` as the PR comment ' +
+      '(for the fork-safe `workflow_run` workflow).'
   },
   {
     name: Inputs.Comment,
     default: 'always',
     description:
-      'Sticky PR comment: `always`, `on-failure` (fail, inconclusive or error) or `never`. Needs `pull-requests: write`.'
+      'Sticky PR comment: `always`, `on-failure` (fail, inconclusive or error) or `never`. Needs `pull-requests: ' +
+      'write`.'
   },
   {
     name: Inputs.CommentId,
@@ -368,7 +449,9 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ExtraArms,
     default: '',
     description:
-      'More traced arms to compare with `off`, one per line: `name: KEY=VALUE KEY=VALUE` (e.g. `adaptive: OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.05 MY_ADAPTIVE_SAMPLER=on`). Tracing is on in these arms; their variables override the defaults. Gated with the overhead budgets.'
+      'More traced arms to compare with `off`, one per line: `name: KEY=VALUE KEY=VALUE` (e.g. `adaptive: ' +
+      'OTEL_TRACES_SAMPLER=parentbased_traceidratio OTEL_TRACES_SAMPLER_ARG=0.05 MY_ADAPTIVE_SAMPLER=on`). Tracing ' +
+      'is on in these arms; their variables override the defaults. Gated with the overhead budgets.'
   },
   {
     name: Inputs.ResultsFile,
@@ -399,6 +482,7 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
   {
     name: Outputs.HistoryPath,
     description:
-      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest `history-size` runs. On main, store it as the next baseline.'
+      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest ' +
+      '`history-size` runs. On main, store it as the next baseline.'
   }
 ]

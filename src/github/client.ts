@@ -80,7 +80,8 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     (retryAfterS: number, options: { method: string; url: string }, _o: unknown, retryCount: number): boolean => {
       const again = retryCount + 1 < attempts && retryAfterS <= MAX_RATE_LIMIT_WAIT_S
       log(
-        `GitHub API ${options.method} ${options.url}: ${kind}, retry after ${retryAfterS} s${again ? '' : ': giving up'}`
+        `GitHub API ${options.method} ${options.url}: ${kind}, retry after ${retryAfterS} ` +
+          `s${again ? '' : ': giving up'}`
       )
       return again
     }
@@ -124,7 +125,8 @@ export function createGitHubClient(opts: GitHubClientOptions): GitHubClient {
     if (url.origin !== origin) {
       // Not a GitHubApiError: nothing was sent, and no retry may send it.
       throw new Error(
-        `refusing GitHub API ${options.method} ${url.origin}${url.pathname}: another host than the API's ${origin} would get the token`
+        `refusing GitHub API ${options.method} ${url.origin}${url.pathname}: another host than the API's ${origin} ` +
+          `would get the token`
       )
     }
   })
@@ -157,7 +159,8 @@ export function toApiError(err: unknown, token: string, apiUrl: string): unknown
     })
   }
   const detail = githubMessage(response.data)
-  const what = `GitHub API ${method} ${endpoint} failed with HTTP ${response.status}${detail === '' ? '' : ` (${detail})`}`
+  const what =
+    `GitHub API ${method} ${endpoint} failed with HTTP ` + `${response.status}${detail === '' ? '' : ` (${detail})`}`
   const rateLimited =
     response.status === 429 ||
     (response.status === 403 && (response.headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(detail)))

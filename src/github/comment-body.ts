@@ -8,7 +8,8 @@ export const MAX_COMMENT_LENGTH = 65536
 
 /** Appended when the report had to be cut to fit in a comment. */
 export const TRUNCATION_NOTE =
-  "> [!NOTE]\n> This report was truncated to fit GitHub's comment size limit. The full report is in the job summary and the results artifact."
+  "> [!NOTE]\n> This report was truncated to fit GitHub's comment size limit. The full report is in the job " +
+  'summary and the results artifact.'
 
 const MARKER_PREFIX = 'otlp-perf-gate:'
 

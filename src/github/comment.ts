@@ -200,7 +200,8 @@ async function findStickyComment(
     page++
     if (!Array.isArray(response.data)) {
       throw new Error(
-        `GitHub API GET /repos/${target.owner}/${target.repo}/issues/${target.issue_number}/comments returned ${typeof response.data} instead of a list of comments`
+        `GitHub API GET /repos/${target.owner}/${target.repo}/issues/${target.issue_number}/comments returned ` +
+          `${typeof response.data} instead of a list of comments`
       )
     }
     for (const c of response.data) {
@@ -245,7 +246,8 @@ async function viewerLogin(octokit: GitHubClient, log: (m: string) => void): Pro
     // 5xx, network and 401 are failures of the whole call; a refusal (403/404) or a GraphQL error is not.
     if (status === null || status === 401 || (typeof status === 'number' && status >= 500)) throw err
     log(
-      `GraphQL viewer is not available to this token (${String(status ?? 'error')}); assuming it is ${GITHUB_ACTIONS_BOT_LOGIN}`
+      `GraphQL viewer is not available to this token (${String(status ?? 'error')}); assuming it is ` +
+        `${GITHUB_ACTIONS_BOT_LOGIN}`
     )
   }
   return GITHUB_ACTIONS_BOT_LOGIN

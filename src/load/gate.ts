@@ -62,7 +62,8 @@ export class LoadGate {
         this.drained = this.drained.filter((d) => d !== done)
         reject(
           new Error(
-            `${this.workers - this.parked.length} of ${this.workers} load connections still had a request in flight ${timeoutMs} ms after the load paused`
+            `${this.workers - this.parked.length} of ${this.workers} load connections still had a request in flight ` +
+              `${timeoutMs} ms after the load paused`
           )
         )
       }, timeoutMs)

@@ -78,7 +78,8 @@ export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
     const services = listServices(root)
     throw bad(
       'method',
-      `names service '${serviceName}', which '${spec.protoPath}' does not define (services: ${services.length > 0 ? services.join(', ') : 'none'}), got '${spec.method}'`
+      `names service '${serviceName}', which '${spec.protoPath}' does not define (services: ` +
+        `${services.length > 0 ? services.join(', ') : 'none'}), got '${spec.method}'`
     )
   }
   const method = service.methods[methodName]
@@ -86,7 +87,8 @@ export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
   if (method === undefined) {
     throw bad(
       'method',
-      `names method '${methodName}', which service ${service.fullName.slice(1)} does not have (methods: ${Object.keys(service.methods).join(', ') || 'none'}), got '${spec.method}'`
+      `names method '${methodName}', which service ${service.fullName.slice(1)} does not have (methods: ` +
+        `${Object.keys(service.methods).join(', ') || 'none'}), got '${spec.method}'`
     )
   }
   if (method.requestStream === true || method.responseStream === true) {
@@ -114,7 +116,8 @@ export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
     if (!/^[0-9a-z_.-]+$/.test(key) || key.startsWith('grpc-') || RESERVED_HEADERS.has(key)) {
       throw bad(
         'metadata',
-        `keys must be lower-case letters, digits, '_', '-', '.', not start with 'grpc-' and not be one of ${[...RESERVED_HEADERS].join(', ')}, got '${rawKey}'`
+        `keys must be lower-case letters, digits, '_', '-', '.', not start with 'grpc-' and not be one of ` +
+          `${[...RESERVED_HEADERS].join(', ')}, got '${rawKey}'`
       )
     }
     if (key.endsWith('-bin')) {
@@ -260,7 +263,8 @@ function convertSingle(field: protobuf.Field, v: unknown, path: string): unknown
     if (typeof v === 'string' && v in resolved.values) return resolved.values[v]
     if (typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31) return v
     throw new ConversionError(
-      `${path} must be one of ${Object.keys(resolved.values).join(', ')} (enum ${resolved.fullName.slice(1)}) or its number, got ${describe(v)}`
+      `${path} must be one of ${Object.keys(resolved.values).join(', ')} (enum ${resolved.fullName.slice(1)}) or its ` +
+        `number, got ${describe(v)}`
     )
   }
   return convertScalar(field.type, v, path)

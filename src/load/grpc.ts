@@ -481,7 +481,9 @@ export function probeGrpc(address: string, target: GrpcTarget, timeoutMs: number
         } catch (e) {
           resolve({
             ok: false,
-            detail: `OK, but the response is not a valid message of the method's response type: ${e instanceof Error ? e.message : String(e)}`
+            detail:
+              `OK, but the response is not a valid message of the method's response type: ` +
+              `${e instanceof Error ? e.message : String(e)}`
           })
         }
       }

@@ -222,7 +222,8 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
       instance.stop()
       done(
         new Error(
-          `autocannon did not finish against ${opts.url} within ${limitSec.toFixed(1)} s (warm-up + window + request timeout ${opts.timeoutSec} s + ${WATCHDOG_SLACK_SEC} s); stopped it.`
+          `autocannon did not finish against ${opts.url} within ${limitSec.toFixed(1)} s (warm-up + window + request ` +
+            `timeout ${opts.timeoutSec} s + ${WATCHDOG_SLACK_SEC} s); stopped it.`
         )
       )
     }, limitSec * 1000)
@@ -269,7 +270,8 @@ export function toLoadResult(m: PhaseOutcome): LoadResult {
   const errorsInclTimeouts = num('errors')
   if (errorsInclTimeouts < timeouts) {
     throw new Error(
-      `autocannon reported fewer errors (${errorsInclTimeouts}) than timeouts (${timeouts}); expected errors to include timeouts`
+      `autocannon reported fewer errors (${errorsInclTimeouts}) than timeouts (${timeouts}); expected errors to ` +
+        `include timeouts`
     )
   }
   // Our window counts and autocannon's totals must describe the same events; a mismatch means
@@ -283,8 +285,9 @@ export function toLoadResult(m: PhaseOutcome): LoadResult {
     errorsInclTimeouts - timeouts !== t.errors
   ) {
     throw new Error(
-      `autocannon counts disagree with its events: result 2xx=${ok}, responses=${responses}, non2xx=${non2xx}, errors=${errorsInclTimeouts}, timeouts=${timeouts}; ` +
-        `events 2xx=${t.ok}, responses=${t.responses}, errors=${t.errors}, timeouts=${t.timeouts} (incompatible autocannon version?)`
+      `autocannon counts disagree with its events: result 2xx=${ok}, responses=${responses}, non2xx=${non2xx}, ` +
+        `errors=${errorsInclTimeouts}, timeouts=${timeouts}; events 2xx=${t.ok}, responses=${t.responses}, ` +
+        `errors=${t.errors}, timeouts=${t.timeouts} (incompatible autocannon version?)`
     )
   }
   const w = m.inside
@@ -431,8 +434,9 @@ export function startGatedHttpLoad(opts: GatedHttpOptions, sink: LoadEventSink):
       const responses = n('1xx') + n('2xx') + n('3xx') + n('4xx') + n('5xx')
       if (n('2xx') !== total.ok || responses !== total.responses || n('timeouts') !== total.timeouts) {
         throw new Error(
-          `autocannon counts disagree with the gated load's events: result 2xx=${n('2xx')}, responses=${responses}, timeouts=${n('timeouts')}; ` +
-            `events 2xx=${total.ok}, responses=${total.responses}, timeouts=${total.timeouts} (incompatible autocannon version?)`
+          `autocannon counts disagree with the gated load's events: result 2xx=${n('2xx')}, responses=${responses}, ` +
+            `timeouts=${n('timeouts')}; events 2xx=${total.ok}, responses=${total.responses}, ` +
+            `timeouts=${total.timeouts} (incompatible autocannon version?)`
         )
       }
     }

@@ -15,7 +15,9 @@ export interface MeasureWindow {
   endMs: number
 }
 
-/** How long every load keeps running after the window ends, so that no arm's window sees another arm already stopped. */
+/**
+ * How long every load keeps running after the window ends, so that no arm's window sees another arm already stopped.
+ */
 export const WINDOW_TAIL_MS = 250
 
 /** The window of a phase whose load starts at `nowMs`: after `warmupSec` of discarded load, `durationSec` long. */

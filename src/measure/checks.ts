@@ -6,7 +6,7 @@ import type { Config } from '../config/config.js'
 import { GateError } from '../errors.js'
 import type { ArmSpec, LoadResult, OtlpCounts, SpanWindowCounts } from '../types.js'
 import { checkSampling } from '../otlp/accounting.js'
-import { fmtPct } from '../report/format.js'
+import { fmtPct } from '../format.js'
 
 const pct = (x: number): string => fmtPct(x, { digits: 2 })
 
@@ -36,7 +36,9 @@ export function assertServed(where: string, load: LoadResult, logTail: string): 
   throw new GateError('load', `${where}: no successful response in ${load.durationSec.toFixed(1)} s.\n${logTail}`)
 }
 
-/** Spans must come exactly when the arm traces: none is a misconfigured SDK, some while off is an "off" that is not off. */
+/**
+ * Spans must come exactly when the arm traces: none is a misconfigured SDK, some while off is an "off" that is not off.
+ */
 export function assertSpans(
   config: Pick<Config, 'otlpProtocol'>,
   where: string,
@@ -50,19 +52,21 @@ export function assertSpans(
     throw new GateError(
       'no-spans',
       `${where}: tracing was on (${arm.label}) but the service exported no span to ` +
-        `${endpoint} (${otlp.requests} export requests, ${otlp.rejected} rejected). Measuring it would ` +
-        `report a meaningless overhead. Make the service's OpenTelemetry SDK read the standard environment: ` +
-        `OTEL_EXPORTER_OTLP_ENDPOINT (the gate sets it to ${endpoint}${config.otlpProtocol === 'grpc' ? ', OTLP/gRPC' : '; the SDK appends /v1/traces'}), ` +
-        `OTEL_EXPORTER_OTLP_PROTOCOL=${config.otlpProtocol}, OTEL_TRACES_SAMPLER(_ARG), OTEL_SDK_DISABLED, and ` +
-        `flush spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${logTail}`
+        `${endpoint} (${otlp.requests} export requests, ${otlp.rejected} rejected). Measuring it would report a ` +
+        `meaningless overhead. Make the service's OpenTelemetry SDK read the standard environment: ` +
+        `OTEL_EXPORTER_OTLP_ENDPOINT (the gate sets it to ` +
+        `${endpoint}${config.otlpProtocol === 'grpc' ? ', OTLP/gRPC' : '; the SDK appends /v1/traces'}), ` +
+        `OTEL_EXPORTER_OTLP_PROTOCOL=${config.otlpProtocol}, OTEL_TRACES_SAMPLER(_ARG), OTEL_SDK_DISABLED, and flush ` +
+        `spans on SIGTERM (e.g. sdk.shutdown()).\nLast lines of the service log (${logFile}):\n${logTail}`
     )
   }
   if ((arm.kind === 'off' || arm.kind === 'none' || arm.kind === 'recording') && otlp.spans > 0) {
     throw new GateError(
       'spans-when-off',
-      `${where}: ${arm.kind === 'recording' ? 'export was off (OTEL_TRACES_EXPORTER=none)' : `tracing was off (${arm.kind === 'none' ? 'the uninstrumented command' : 'OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none'})`} but the service still ` +
-        `exported ${otlp.spans} spans, so "off" is not off and every overhead would be understated. Make the ` +
-        `service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`
+      `${where}: ` +
+        `${arm.kind === 'recording' ? 'export was off (OTEL_TRACES_EXPORTER=none)' : `tracing was off (${arm.kind === 'none' ? 'the uninstrumented command' : 'OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none'})`} ` +
+        `but the service still exported ${otlp.spans} spans, so "off" is not off and every overhead would be ` +
+        `understated. Make the service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`
     )
   }
 }
@@ -77,7 +81,9 @@ export function assertSampledFraction(
   arm: ArmSpec,
   load: LoadResult,
   window: SpanWindowCounts,
-  /** Requests in flight at one edge of the measured window, summed over the window's parts (alternating: one per slice). */
+  /**
+   * Requests in flight at one edge of the measured window, summed over the window's parts (alternating: one per slice).
+   */
   connections: number,
   logTail: string
 ): void {

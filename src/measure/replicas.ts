@@ -116,7 +116,8 @@ export function mergeReplicas(parts: readonly ReplicaPart[]): RoundResult {
   for (const p of parts) {
     if (p.round.block !== first.round.block || p.round.armId !== first.round.armId) {
       throw new Error(
-        `mergeReplicas: block ${p.round.block + 1} arm ${p.round.armId} mixed with block ${first.round.block + 1} arm ${first.round.armId}`
+        `mergeReplicas: block ${p.round.block + 1} arm ${p.round.armId} mixed with block ${first.round.block + 1} ` +
+          `arm ${first.round.armId}`
       )
     }
     if (p.round.phases !== undefined)

@@ -88,8 +88,9 @@ export function checkSampling(input: SamplingInput): SamplingCheck {
       ...base,
       error:
         `export dropped ${spans(-gap)} of ≈${spans(expected)} expected spans: ${roots} sampled traces started in the ` +
-        `measured window, but ${n} requests at sampling ratio ${r} make ≈${expected.toFixed(0)} (${SAMPLING_SIGMAS}σ band ${band}); ` +
-        `${pct(-gap / expected)} of the traces never reached the receiver (exporter queue full, spans dropped at shutdown, or a lower sampling ratio than configured)`
+        `measured window, but ${n} requests at sampling ratio ${r} make ≈${expected.toFixed(0)} (${SAMPLING_SIGMAS}σ ` +
+        `band ${band}); ${pct(-gap / expected)} of the traces never reached the receiver (exporter queue full, spans ` +
+        `dropped at shutdown, or a lower sampling ratio than configured)`
     }
   }
   return {
@@ -98,7 +99,8 @@ export function checkSampling(input: SamplingInput): SamplingCheck {
     error:
       `${Math.round(gap)} extra sampled traces: ${roots} started in the measured window, but ${n} requests at ` +
       `sampling ratio ${r} make ≈${expected.toFixed(0)} (${SAMPLING_SIGMAS}σ band ${band}); traces not caused by the ` +
-      `measured requests were counted (readiness polls, retries, background work) or the service samples more than configured`
+      `measured requests were counted (readiness polls, retries, background work) or the service samples more than ` +
+      `configured`
   }
 }
 
@@ -156,8 +158,9 @@ export function checkSpansPerTrace(rounds: readonly RoundSpans[]): SpansPerTrace
       reference: m,
       lostSpans,
       message:
-        `${r.label ?? `round ${r.index + 1}`}: export dropped ${lostSpans} of ≈${expected} expected spans: ${r.spt.toFixed(2)} spans per trace ` +
-        `vs ${m.toFixed(2)} (median of this arm's rounds; noise allows ${tolerance.toFixed(2)})`
+        `${r.label ?? `round ${r.index + 1}`}: export dropped ${lostSpans} of ≈${expected} expected spans: ` +
+        `${r.spt.toFixed(2)} spans per trace vs ${m.toFixed(2)} (median of this arm's rounds; noise allows ` +
+        `${tolerance.toFixed(2)})`
     })
   }
   return drops

@@ -5,7 +5,8 @@
  *
  * The service is registered with identity (raw-bytes) serializers: each request arrives as the
  * protobuf message bytes and is counted by the same wire walker as OTLP/HTTP (src/otlp/walk.ts) into
- * the same SpanTally (totals, start-time windows, handler CPU), and the byte count is the message size. grpc-js itself undoes gRPC message compression
+ * the same SpanTally (totals, start-time windows, handler CPU), and the byte count is the message size. grpc-js itself
+ * undoes gRPC message compression
  * (`grpc-encoding: gzip`), so for a compressing exporter `bytes` counts the inflated message, whereas
  * the HTTP receiver counts the gzip body as sent; the SDKs do not compress by default.
  */

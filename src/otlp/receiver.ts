@@ -132,7 +132,9 @@ interface Route {
   format: OtlpFormat
 }
 
-/** The request's route, or the answer to give at once (unknown path 404, not POST 405, unsupported Content-Type 415). */
+/**
+ * The request's route, or the answer to give at once (unknown path 404, not POST 405, unsupported Content-Type 415).
+ */
 function route(
   method: string | undefined,
   url: string | undefined,
@@ -150,7 +152,9 @@ function route(
   if (format === null) {
     // A traces request in the wrong format is a misconfigured exporter: count it so the gate sees it.
     if (isTraces) ctx.tally.rejected()
-    const message = `unsupported Content-Type '${contentType ?? ''}' on ${path} (expected application/x-protobuf or application/json)`
+    const message =
+      `unsupported Content-Type '${contentType ?? ''}' on ${path} (expected application/x-protobuf or ` +
+      `application/json)`
     ctx.log(`OTLP receiver: 415 ${message}`)
     return reply(415, 'application/json', encodeRpcStatus('json', RPC_INVALID_ARGUMENT, message))
   }

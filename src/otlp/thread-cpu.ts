@@ -49,7 +49,8 @@ export function threadCpuClock(procRoot = '/proc', clockTick = 100): ThreadCpuCl
       const seconds = parse(text)
       if (seconds === null)
         throw new Error(
-          `${file}: expected ${source === 'schedstat' ? '"<ns> <ns> <slices>"' : 'a proc(5) stat line'}, got '${text.trim().slice(0, 120)}'`
+          `${file}: expected ${source === 'schedstat' ? '"<ns> <ns> <slices>"' : 'a proc(5) stat line'}, got ` +
+            `'${text.trim().slice(0, 120)}'`
         )
       return seconds
     }

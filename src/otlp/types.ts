@@ -32,7 +32,10 @@ export interface OtlpReceiver {
   endpoint: string
   /** The bound port (useful when `port` was 0). */
   port: number
-  /** Totals since start or the last reset: spans, roots, requests, bytes, rejected, service names, CPU (and what it covers). */
+  /**
+   * Totals since start or the last reset: spans, roots, requests, bytes, rejected, service names, CPU (and what it
+   * covers).
+   */
   snapshot(): OtlpSnapshot
   /**
    * Spans, root spans and distinct traces that STARTED in [t0Ms, t1Ms) (Unix ms rounded to 1 ms, the gate's

@@ -25,7 +25,9 @@ export interface WindowCounts {
 
 const CHUNK_MS = 1024
 
-/** Counts per millisecond of Unix time, in sparse 1024-ms chunks (memory grows with the time spanned, not the count). */
+/**
+ * Counts per millisecond of Unix time, in sparse 1024-ms chunks (memory grows with the time spanned, not the count).
+ */
 class MsHistogram {
   private chunks = new Map<number, Uint32Array>()
   private lastKey = NaN

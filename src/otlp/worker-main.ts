@@ -102,7 +102,8 @@ async function main(init: WorkerInit, parent: MessagePort): Promise<void> {
 
 if (isMainThread || parentPort === null) {
   throw new Error(
-    "src/otlp/worker-main.ts is the OTLP receiver worker's entry: start it with startWorkerReceiver (worker-host.ts), not directly"
+    "src/otlp/worker-main.ts is the OTLP receiver worker's entry: start it with startWorkerReceiver " +
+      '(worker-host.ts), not directly'
   )
 }
 void main(workerData as WorkerInit, parentPort)

@@ -1,6 +1,9 @@
 import type { ArmSpec, Plan, PlanStep } from '../types.js'
 import { mulberry32, shuffled } from './random.js'
 
+/** Fewest blocks for any decision: with n = 2 a zero spread is luck, not evidence. */
+export const MIN_BLOCKS = 3
+
 export const OFF_ARM_ID = 'off'
 /** The arm started with `uninstrumented-command`: no agent, no SDK. */
 export const NONE_ARM_ID = 'none'

@@ -3,11 +3,11 @@
  * per block — an estimate before the first block, the measured one after it and after every look — so
  * that the budget holds at least two looks where it can: a run that stops at its first look with
  * one comparison undecided shrugs at clean changes (INCONCLUSIVE) far more often than one with a
- * second look (bench/simHonesty.ts, `npm run sim -- --only honesty`; docs/method-verdicts.md). The schedule depends on the clock, never on the
+ * second look (bench/sim-honesty.ts, `npm run sim -- --only honesty`; docs/method-verdicts.md). The schedule depends on the clock, never on the
  * data, so the group-sequential design re-planned from it keeps its error rates (the looks already
  * taken keep their levels, the last look spends all the α left: analysis/sequential.ts).
  */
-import { MIN_BLOCKS } from '../analysis/rule.js'
+import { MIN_BLOCKS } from './plan.js'
 
 /** A look cut to fewer than this many extra blocks is not worth its boot and warm-up: the run stops instead. */
 export const MIN_CUT_BLOCKS = 2

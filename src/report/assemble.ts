@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js'
-import type { GateRun } from '../engine.js'
+import type { GateRun } from '../results/gate-run.js'
 import { buildResults, settingsOf, type ResultsFile, type ServiceStops } from '../results/results.js'
 import type { StopStats } from '../service/service.js'
 import type { CapsInfo } from '../service/caps.js'
@@ -76,7 +76,10 @@ export function serviceStopsOf(stats: StopStats, graceSec: number): ServiceStops
   }
 }
 
-/** Whether the check fails: the gate's own answer, or — with no run (an error before or during measuring) — any verdict but pass. */
+/**
+ * Whether the check fails: the gate's own answer, or — with no run (an error before or during measuring) — any verdict
+ * but pass.
+ */
 export function failCheckOf(run: GateRun | null, verdict: Verdict): boolean {
   return run?.gate.failCheck ?? verdict !== 'pass'
 }

@@ -6,7 +6,7 @@
  * per request) have different units, and a bar+line mix without a legend would be guesswork.
  */
 import { BASE_PREFIX } from '../plan/plan.js'
-import type { ArmSummary } from './summary.js'
+import type { ArmSummary } from '../results/summary.js'
 
 /** Longest x-axis label; longer ones are cut with an ellipsis (the tables carry the full names). */
 const MAX_LABEL = 24

@@ -5,7 +5,7 @@
  */
 import { markdownTable } from 'markdown-table'
 import type { ArmSpec, Comparison } from '../types.js'
-import { ciText, escapeMarkdown, METRIC_NAME, fmtPct, significance } from './format.js'
+import { ciText, escapeMarkdown, METRIC_NAME, fmtPct, significance } from '../format.js'
 
 /** What the section reads from the report input. */
 export interface DecompositionInput {
@@ -48,8 +48,9 @@ export function decompositionSection(input: DecompositionInput): string[] {
     '',
     markdownTable([['Step', 'Metric', 'Change', `${conf}% CI`, 'n'], ...rows], { align: ['l', 'l', 'r', 'r', 'r'] }),
     '',
-    'Each step is paired per block against the step before it; the steps add up (on the log scale) to the total cost of tracing. ' +
-      '"Off" keeps whatever the SDK loads while disabled (see docs/languages.md for what "off" means per language).',
+    'Each step is paired per block against the step before it; the steps add up (on the log scale) to the total cost ' +
+      'of tracing. "Off" keeps whatever the SDK loads while disabled (see docs/languages.md for what "off" means per ' +
+      'language).',
     ''
   ]
 }

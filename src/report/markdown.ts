@@ -10,7 +10,7 @@ import type {
   SpikeResult,
   Verdict
 } from '../types.js'
-import { summariseArms, type ArmSummary } from './summary.js'
+import { summariseArms, type ArmSummary } from '../results/summary.js'
 import {
   ciText,
   codeBlock,
@@ -28,7 +28,7 @@ import {
   KIND_NAME,
   significance,
   uncertainty
-} from './format.js'
+} from '../format.js'
 
 // The formatters live in format.ts; re-exported for callers that read them from the report module.
 export {
@@ -43,7 +43,7 @@ export {
   fmtPct,
   neutraliseComments,
   significance
-} from './format.js'
+} from '../format.js'
 import { renderChart } from './chart.js'
 import type { BaselineInfo } from '../results/baseline.js'
 import type { ResourceCapsRecord, ResultsFile, ServiceStops } from '../results/results.js'
@@ -123,8 +123,10 @@ export function headline(input: ReportInput, summaries: ArmSummary[]): string[] 
     if (!q || !p) continue
     const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
     lines.push(
-      `${s.samplingRate === null ? `Arm ${escapeMarkdown(s.armId)}` : `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}%`} costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), ` +
-        `**P99 ${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ${uncertainty(p)}).`
+      `${s.samplingRate === null ? `Arm ${escapeMarkdown(s.armId)}` : `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}%`} ` +
+        `costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), **P99 ` +
+        `${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ` +
+        `${uncertainty(p)}).`
     )
   }
   return lines
@@ -140,7 +142,8 @@ function verdictLine(input: ReportInput): string {
     cs
       .map(
         (c) =>
-          `${c.phase === undefined ? '' : c.phase === 'open' ? 'open-loop ' : `${c.phase} `}${METRIC_NAME[c.metric]} ${KIND_NAME[c.kind]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`
+          `${c.phase === undefined ? '' : c.phase === 'open' ? 'open-loop ' : `${c.phase} `}${METRIC_NAME[c.metric]} ` +
+          `${KIND_NAME[c.kind]} ${c.armId} ${fmtPct(c.overhead, { signed: true })}`
       )
       .join(', ')
   if (input.verdict === 'fail') return `${badge} — beyond budget: ${what(fails)}.`
@@ -148,10 +151,16 @@ function verdictLine(input: ReportInput): string {
     const effect = input.failCheck
       ? 'the check fails (on-inconclusive: fail)'
       : `the check is not failed (on-inconclusive: ${input.settings.onInconclusive})`
-    return `${badge} — the noise is too large to tell whether ${what(inconclusive)} is within budget; ${effect}. More rounds or longer rounds narrow the intervals.`
+    return (
+      `${badge} — the noise is too large to tell whether ${what(inconclusive)} is within budget; ${effect}. More ` +
+      `rounds or longer rounds narrow the intervals.`
+    )
   }
   if (gated.length === 0) return `${badge} — nothing is gated (every budget is 'none'); overheads are reported below.`
-  return `${badge} — every gated overhead is within budget (${gated.length} comparisons, ${Math.round(input.settings.confidence * 100)}% intervals).`
+  return (
+    `${badge} — every gated overhead is within budget (${gated.length} comparisons, ` +
+    `${Math.round(input.settings.confidence * 100)}% intervals).`
+  )
 }
 
 function armTable(summaries: ArmSummary[]): string {
@@ -260,7 +269,8 @@ function resourcesSection(input: ReportInput, summaries: ArmSummary[]): string[]
     ),
     '',
     'CPU-s / 1k req: CPU time of the service and its children per 1,000 successful requests (= CPU-ms per request). ' +
-      'CPU %: 100 = one core busy. RSS is summed over the processes, wrapper shells included. Medians over the rounds; peaks are the maximum.',
+      'CPU %: 100 = one core busy. RSS is summed over the processes, wrapper shells included. Medians over the ' +
+      'rounds; peaks are the maximum.',
     ''
   ]
 }
@@ -273,8 +283,10 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
   if (b && b.status !== 'ok') {
     out.push(
       b.status === 'not-configured'
-        ? 'No baseline configured: only the tracing overhead is gated. Set `base-start-command` (same job, recommended) or `baseline-path` (stored) to compare with main.'
-        : `⚠️ **No baseline**: ${escapeMarkdown(b.message ?? b.status)}. Regressions vs main are not checked in this run; the tracing overhead still is.`,
+        ? 'No baseline configured: only the tracing overhead is gated. Set `base-start-command` (same job, ' +
+            'recommended) or `baseline-path` (stored) to compare with main.'
+        : `⚠️ **No baseline**: ${escapeMarkdown(b.message ?? b.status)}. Regressions vs main are not checked in this ` +
+            `run; the tracing overhead still is.`,
       ''
     )
   }
@@ -283,12 +295,14 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
     const when = b.createdAt ? ` from ${escapeMarkdown(b.createdAt.slice(0, 16).replace('T', ' '))} UTC` : ''
     const sha = b.sha ? ` at ${codeSpan(b.sha.slice(0, 12))}` : ''
     out.push(
-      `Baseline: stored results${when}${sha} (unpaired: another run, another minute${b.sameMachine ? ', same CPU model and cores' : ''}).`
+      `Baseline: stored results${when}${sha} (unpaired: another run, another ` +
+        `minute${b.sameMachine ? ', same CPU model and cores' : ''}).`
     )
     if (b.sameMachine === false) {
       out.push(
         '',
-        `⚠️ **Cross-machine baseline**: ${escapeMarkdown((b.machineDifferences ?? []).join(', '))}. Differences may be the machine, not the code: these rows can pass or be inconclusive but never fail.`
+        `⚠️ **Cross-machine baseline**: ${escapeMarkdown((b.machineDifferences ?? []).join(', '))}. Differences may ` +
+          `be the machine, not the code: these rows can pass or be inconclusive but never fail.`
       )
     }
     out.push('')
@@ -314,7 +328,8 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
       align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']
     }),
     '',
-    'Δ is the PR minus main: for QPS negative is worse, for P99 positive is worse. Budgets apply to the worse direction.',
+    'Δ is the PR minus main: for QPS negative is worse, for P99 positive is worse. Budgets apply to the worse ' +
+      'direction.',
     ''
   )
   return out
@@ -408,17 +423,20 @@ export function sensitivityLines(input: ReportInput): string[] {
   if (cs.length === 0) return []
   const parts = cs.map(
     (c) =>
-      `${escapeMarkdown(comparisonTitle(c))}: ${fmtPct(c.detectable as number)} (budget ${fmtPct(c.budget as number)}${c.underpowered ? ', **underpowered**' : ''})`
+      `${escapeMarkdown(comparisonTitle(c))}: ${fmtPct(c.detectable as number)} (budget ` +
+      `${fmtPct(c.budget as number)}${c.underpowered ? ', **underpowered**' : ''})`
   )
   const lines = [
-    `Sensitivity (80 % power, the rule as applied: ${input.looks === undefined ? 'one look' : `looks after ${input.looks.blocks.join(', ')} blocks`}):`,
+    `Sensitivity (80 % power, the rule as applied: ` +
+      `${input.looks === undefined ? 'one look' : `looks after ${input.looks.blocks.join(', ')} blocks`}):`,
     '',
     ...parts.map((p) => `- ${p}`),
     ''
   ]
   if (cs.some((c) => c.underpowered)) {
     lines.push(
-      '⚠️ At this noise an overhead of more than twice its budget could still pass unnoticed for the comparisons marked underpowered: raise `max-rounds` or `round-duration`, or quieten the runner.',
+      '⚠️ At this noise an overhead of more than twice its budget could still pass unnoticed for the comparisons ' +
+        'marked underpowered: raise `max-rounds` or `round-duration`, or quieten the runner.',
       ''
     )
   }
@@ -429,7 +447,8 @@ export function sensitivityLines(input: ReportInput): string[] {
 const RECEIVER_CPU_WORDING = {
   thread: "receiver CPU (its whole worker thread: transport, decoding, counting, GC) as a share of the service's CPU",
   decode:
-    "receiver CPU (decoding and counting only; the HTTP/gRPC transport, several times more, is not included) as a share of the service's CPU"
+    'receiver CPU (decoding and counting only; the HTTP/gRPC transport, several times more, is not included) as a ' +
+    "share of the service's CPU"
 } as const
 
 /** The gate's own CPU for counting spans, per traced arm: it runs beside the services, so say how much. */
@@ -445,7 +464,8 @@ export function receiverLines(summaries: ArmSummary[]): string[] {
     const core = shares.filter((s) => s.receiverCoreShare !== undefined)
     if (scope === 'thread' && core.length > 0)
       lines.push(
-        `the same receiver CPU as a share of the load generator's core (where the receivers run, off the services' core) while the arm was loaded: ` +
+        `the same receiver CPU as a share of the load generator's core (where the receivers run, off the services' ` +
+          `core) while the arm was loaded: ` +
           core
             .map((s) => `${escapeMarkdown(s.armId)} ${fmtPct(s.receiverCoreShare as number, { digits: 1 })}`)
             .join(', ')
@@ -458,16 +478,21 @@ export function receiverLines(summaries: ArmSummary[]): string[] {
   return [...lines, ...(spt.length > 0 ? [`spans per sampled trace (measured windows): ${spt.join(', ')}`] : [])]
 }
 
-/** What the overhead numbers estimate: the code's estimand (analysis/rule.ts, 20 % trimmed mean of the oriented per-block log-ratios). */
+/**
+ * What the overhead numbers estimate: the code's estimand (analysis/rule.ts, 20 % trimmed mean of the oriented
+ * per-block log-ratios).
+ */
 export const ESTIMAND_SENTENCE =
-  'Each change estimates the typical block, not the average: 1 − e^m of QPS (e^m − 1 of P99 and CPU per request), ' +
-  'm the 20% trimmed mean of the per-block log-ratios ln(arm/reference) — ⌊0.2·n⌋ blocks cut at each end, so one burst cannot drag it.'
+  'Each change estimates the typical block, not the average: 1 − e^m of QPS (e^m − 1 of P99 and CPU per request), m ' +
+  'the 20% trimmed mean of the per-block log-ratios ln(arm/reference) — ⌊0.2·n⌋ blocks cut at each end, so one burst ' +
+  'cannot drag it.'
 
 /** How a gated comparison's interval relates to its verdict (decide.ts: each end at its side's level). */
 export const INTERVAL_SENTENCE =
-  "A gated comparison's interval is the one its decision used (its level in parentheses): the lower end at the FAIL level of " +
-  'its look and Holm step, the upper end at the PASS level; it FAILs exactly when the lower end lies beyond the budget, ' +
-  'PASSes exactly when the upper end lies within it. Ends beyond −100% or +1000% are shown as such; results.json keeps the exact values.'
+  "A gated comparison's interval is the one its decision used (its level in parentheses): the lower end at the FAIL " +
+  'level of its look and Holm step, the upper end at the PASS level; it FAILs exactly when the lower end lies beyond ' +
+  'the budget, PASSes exactly when the upper end lies within it. Ends beyond −100% or +1000% are shown as such; ' +
+  'results.json keeps the exact values.'
 
 /** The time budget's one-look note: it held one look only, and the budget that would hold two. */
 export function oneLookNote(looks: LooksInfo | undefined, budgetSec: number | undefined): string[] {
@@ -479,6 +504,74 @@ export function oneLookNote(looks: LooksInfo | undefined, budgetSec: number | un
       `undecided comparison had no second chance. 'time-budget: ${looks.oneLook.budgetSec}' would hold two looks ` +
       `(after ${looks.oneLook.looks.join(' and ')} blocks).`
   ]
+}
+
+/** The settings list of the collapsed section: target, load, design, budgets, machine, provenance, baseline. */
+function settingsLines(
+  input: ReportInput,
+  summaries: ArmSummary[],
+  sharedCoreSetting: readonly string[],
+  warmSetting: readonly string[]
+): string[] {
+  const s = input.settings
+  const settings = [
+    `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
+    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ` +
+      `${s.warmupSec === 'auto' ? 'warm-up until steady' : `${s.warmupSec} s warm-up`} + ${s.roundDurationSec} s ` +
+      `measured per ` +
+      `round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
+    `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs ` +
+      `every arm once in random order)`,
+    `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ` +
+      `${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, ` +
+      `errors ≤ ${fmtPct(s.maxErrorRate)}`,
+    `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ` +
+      `${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ` +
+      `${escapeMarkdown(input.machine.runner)}`,
+    input.design !== undefined
+      ? `design: ${escapeMarkdown(input.design)}`
+      : `CPU pinning: ${escapeMarkdown(input.pinning)}`,
+    ...(input.looks !== undefined
+      ? [
+          `looks after ${input.looks.blocks.join(', ')} blocks; stopped after ` +
+            `${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`
+        ]
+      : []),
+    ...(input.caps !== undefined
+      ? [
+          `resource caps per service instance, the same for every arm (so they cannot bias a comparison): ` +
+            `${escapeMarkdown(input.caps.note)}`
+        ]
+      : []),
+    ...noiseLines(input),
+    ...sharedCoreSetting,
+    ...warmSetting,
+    ...receiverLines(summaries)
+  ]
+  if (input.wallSec !== undefined && input.measuredSec !== undefined) {
+    settings.push(`wall time ${input.wallSec.toFixed(0)} s, of which ${input.measuredSec.toFixed(0)} s measured`)
+  }
+  const p = input.provenance
+  if (p?.headSha) settings.push(`head ${codeSpan(p.headSha.slice(0, 12))}${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`)
+  if (p?.baseSha)
+    settings.push(`base ${codeSpan(p.baseSha.slice(0, 12))}${p.baseRef ? ` (${escapeMarkdown(p.baseRef)})` : ''}`)
+  const b = input.baseline
+  if (b) {
+    const src =
+      b.source === 'same-job'
+        ? 'same job (base build interleaved)'
+        : b.source === 'stored'
+          ? `stored results ${escapeMarkdown(b.path ?? '')}`
+          : 'none'
+    settings.push(`baseline: ${src}${b.status !== 'ok' && b.status !== 'not-configured' ? ` (${b.status})` : ''}`)
+    if (b.machine)
+      settings.push(
+        `baseline machine: ${escapeMarkdown(b.machine.cpuModel)}, ${b.machine.cores} cores, ` +
+          `${escapeMarkdown(b.machine.os)}, runner ${escapeMarkdown(b.machine.runner)}`
+      )
+  }
+  if (p?.runUrl) settings.push(`[workflow run](${encodeURI(p.runUrl)})`)
+  return settings
 }
 
 /** Render the full report. Verdict first, then headline, tables, and a collapsed section of raw data. */
@@ -526,7 +619,8 @@ export function renderReport(input: ReportInput): string {
         ),
         '',
         ESTIMAND_SENTENCE +
-          ` "~" marks a difference that is not significant at ${Math.round((1 - input.settings.confidence) * 1000) / 10}%. ` +
+          ` "~" marks a difference that is not significant at ` +
+          `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. ` +
           INTERVAL_SENTENCE,
         '',
         ...designNote(input.rounds),
@@ -537,53 +631,7 @@ export function renderReport(input: ReportInput): string {
     out.push(...decompositionSection(input))
     out.push(...loadLevelsSection(input), ...openLoopSection(input), ...spikeSection(input))
   }
-  const s = input.settings
-  const settings = [
-    `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
-    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ${s.warmupSec === 'auto' ? 'warm-up until steady' : `${s.warmupSec} s warm-up`} + ${s.roundDurationSec} s measured per round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
-    `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs every arm once in random order)`,
-    `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, errors ≤ ${fmtPct(s.maxErrorRate)}`,
-    `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ${escapeMarkdown(input.machine.runner)}`,
-    input.design !== undefined
-      ? `design: ${escapeMarkdown(input.design)}`
-      : `CPU pinning: ${escapeMarkdown(input.pinning)}`,
-    ...(input.looks !== undefined
-      ? [
-          `looks after ${input.looks.blocks.join(', ')} blocks; stopped after ${input.looks.blocks[input.looks.blocks.length - 1]}: ${escapeMarkdown(input.looks.stoppedBecause)}`
-        ]
-      : []),
-    ...(input.caps !== undefined
-      ? [
-          `resource caps per service instance, the same for every arm (so they cannot bias a comparison): ${escapeMarkdown(input.caps.note)}`
-        ]
-      : []),
-    ...noiseLines(input),
-    ...sharedCore.setting,
-    ...warm.setting,
-    ...receiverLines(summaries)
-  ]
-  if (input.wallSec !== undefined && input.measuredSec !== undefined) {
-    settings.push(`wall time ${input.wallSec.toFixed(0)} s, of which ${input.measuredSec.toFixed(0)} s measured`)
-  }
-  const p = input.provenance
-  if (p?.headSha) settings.push(`head ${codeSpan(p.headSha.slice(0, 12))}${p.ref ? ` (${escapeMarkdown(p.ref)})` : ''}`)
-  if (p?.baseSha)
-    settings.push(`base ${codeSpan(p.baseSha.slice(0, 12))}${p.baseRef ? ` (${escapeMarkdown(p.baseRef)})` : ''}`)
-  const b = input.baseline
-  if (b) {
-    const src =
-      b.source === 'same-job'
-        ? 'same job (base build interleaved)'
-        : b.source === 'stored'
-          ? `stored results ${escapeMarkdown(b.path ?? '')}`
-          : 'none'
-    settings.push(`baseline: ${src}${b.status !== 'ok' && b.status !== 'not-configured' ? ` (${b.status})` : ''}`)
-    if (b.machine)
-      settings.push(
-        `baseline machine: ${escapeMarkdown(b.machine.cpuModel)}, ${b.machine.cores} cores, ${escapeMarkdown(b.machine.os)}, runner ${escapeMarkdown(b.machine.runner)}`
-      )
-  }
-  if (p?.runUrl) settings.push(`[workflow run](${encodeURI(p.runUrl)})`)
+  const settings = settingsLines(input, summaries, sharedCore.setting, warm.setting)
   out.push('<details><summary>Settings, machine and per-round data</summary>', '', ...settings.map((l) => `- ${l}`), '')
   if (input.rounds.length > 0) out.push(roundsTable(input), '')
   out.push('</details>', '')

@@ -6,7 +6,7 @@ import { markdownTable } from 'markdown-table'
 import { median } from 'simple-statistics'
 import type { ArmSpec, Comparison, LoadResult, OpenLoopInfo, RoundResult, SpikeResult } from '../types.js'
 import { OPEN_PHASE_ID } from '../load/scenarios.js'
-import { ciText, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtPct, significance } from './format.js'
+import { ciText, decisionText, escapeMarkdown, fmtInt, fmtMs, fmtPct, significance } from '../format.js'
 
 /** What the scenario sections read from the report input. */
 export interface ScenarioReportInput {
@@ -106,8 +106,10 @@ export function loadLevelsSection(input: ScenarioReportInput): string[] {
       }
     ),
     '',
-    'Each round measures every level in turn after one warm-up; the primary level is the one the budgets gate, the others are reported. ' +
-      "In a closed loop, mean latency ≈ connections / QPS (Little's law): past saturation more connections only add queueing.",
+    'Each round measures every level in turn after one warm-up; the primary level is the one the budgets gate, the ' +
+      'others are reported. ' +
+      "In a closed loop, mean latency ≈ connections / QPS (Little's law): past saturation more connections only " +
+      'add queueing.',
     ''
   ]
 }
@@ -143,7 +145,9 @@ export function openLoopSection(input: ScenarioReportInput): string[] {
   const cal = ol.calibration
   const source =
     ol.source === 'auto' && cal !== undefined
-      ? `${fmtInt(ol.rate)} requests/s offered to every arm: ${Math.round(cal.fraction * 100)}% of the ${escapeMarkdown(cal.armId)} arm's ${fmtInt(cal.qps)} QPS in a calibration round before the blocks (closed loop, ${cal.connections} connections; not part of the results).`
+      ? `${fmtInt(ol.rate)} requests/s offered to every arm: ${Math.round(cal.fraction * 100)}% of the ` +
+        `${escapeMarkdown(cal.armId)} arm's ${fmtInt(cal.qps)} QPS in a calibration round before the blocks (closed ` +
+        `loop, ${cal.connections} connections; not part of the results).`
       : `${fmtInt(ol.rate)} requests/s offered to every arm (\`open-loop-rate\`).`
   const out = [
     '#### Open-loop latency (constant request rate)',
@@ -168,15 +172,18 @@ export function openLoopSection(input: ScenarioReportInput): string[] {
       }
     ),
     '',
-    'Open loop: each request is scheduled at a fixed rate whatever the earlier answers, and its latency runs from the scheduled time, ' +
-      'so waiting behind a slow answer counts (no coordinated omission, unlike the closed-loop P99). Not corrected: a late load generator ' +
-      'is charged to the service (send lag shows how late sends left). Medians over the rounds.'
+    'Open loop: each request is scheduled at a fixed rate whatever the earlier answers, and its latency runs from ' +
+      'the scheduled time, so waiting behind a slow answer counts (no coordinated omission, unlike the closed-loop ' +
+      'P99). Not corrected: a late load generator is charged to the service (send lag shows how late sends left). ' +
+      'Medians over the rounds.'
   ]
   if (saturated.length > 0) {
     out.push(
       '',
-      `⚠️ ${saturated.map((a) => escapeMarkdown(a)).join(', ')} served less than ${Math.round(SATURATED_BELOW * 100)}% of the offered rate: the service cannot sustain it, ` +
-        'so its open-loop P99 measures a growing backlog over the phase, not a steady latency. Lower `open-loop-rate` to compare steady states.'
+      `⚠️ ${saturated.map((a) => escapeMarkdown(a)).join(', ')} served less than ` +
+        `${Math.round(SATURATED_BELOW * 100)}% of the offered rate: the service cannot sustain it, ` +
+        'so its open-loop P99 measures a growing backlog over the phase, not a steady latency. Lower ' +
+        '`open-loop-rate` to compare steady states.'
     )
   }
   out.push('')
@@ -199,7 +206,10 @@ export function spikeSection(input: ScenarioReportInput): string[] {
       ...runs.map((r) => {
         const st = r.stages[i]
         if (st === undefined) return r.died !== undefined && i === r.stages.length ? '💥 service died' : '—'
-        return `${fmtInt(st.qps)} / ${fmtMs(st.p99Us)} / ${fmtInt(st.errors)}${st.errors > 0 ? ` (${fmtPct(st.errorRate, { digits: 1 })})` : ''}`
+        return (
+          `${fmtInt(st.qps)} / ${fmtMs(st.p99Us)} / ` +
+          `${fmtInt(st.errors)}${st.errors > 0 ? ` (${fmtPct(st.errorRate, { digits: 1 })})` : ''}`
+        )
       })
     ])
   }
@@ -213,9 +223,9 @@ export function spikeSection(input: ScenarioReportInput): string[] {
       }
     ),
     '',
-    'Each arm booted once after the blocks, warmed up at the first stage, then loaded in closed-loop stages, 0 → peak → 0 connections, back to back. ' +
-      'One run per arm, not replicated: read it for shape (where QPS stops growing, how P99 and errors react), not for small differences. ' +
-      'Errors here do not fail the run.'
+    'Each arm booted once after the blocks, warmed up at the first stage, then loaded in closed-loop stages, 0 → ' +
+      'peak → 0 connections, back to back. One run per arm, not replicated: read it for shape (where QPS stops ' +
+      'growing, how P99 and errors react), not for small differences. Errors here do not fail the run.'
   ]
   for (const r of runs) {
     if (r.died !== undefined)

@@ -7,7 +7,7 @@
  */
 import { median } from 'simple-statistics'
 import type { RoundResult } from '../types.js'
-import { fmtPct } from './format.js'
+import { fmtPct } from '../format.js'
 
 /** The rounds of each block, blocks in order of first appearance. */
 function byBlock(rounds: readonly RoundResult[]): RoundResult[][] {
@@ -41,15 +41,17 @@ export function sharedCoreLines(rounds: readonly RoundResult[]): { setting: stri
   const s = sharedCoreBusy(rounds)
   if (s === null) return { setting: [], warning: [] }
   const setting = [
-    `services' shared CPU busy ${fmtPct(s.busy, { digits: 0 })} of the measured windows (median over ${s.blocks} blocks)`
+    `services' shared CPU busy ${fmtPct(s.busy, { digits: 0 })} of the measured windows (median over ${s.blocks} ` +
+      `blocks)`
   ]
   if (s.busy >= SATURATED_CORE_MIN_BUSY) return { setting, warning: [] }
   return {
     setting,
     warning: [
-      `> ⚠️ The services' shared CPU was busy only ${fmtPct(s.busy, { digits: 0 })} of the measured windows (median over ${s.blocks} blocks): ` +
-        `something other than the services limited throughput (the load generator, too few connections, or waiting on I/O), ` +
-        `so QPS ratios understate what tracing costs in CPU. CPU per request is still sound: gate on \`max-cpu-overhead\`, or raise \`connections\`.`
+      `> ⚠️ The services' shared CPU was busy only ${fmtPct(s.busy, { digits: 0 })} of the measured windows (median ` +
+        `over ${s.blocks} blocks): something other than the services limited throughput (the load generator, too few ` +
+        `connections, or waiting on I/O), so QPS ratios understate what tracing costs in CPU. CPU per request is ` +
+        `still sound: gate on \`max-cpu-overhead\`, or raise \`connections\`.`
     ]
   }
 }
@@ -81,10 +83,11 @@ export function coRunnerNote(rounds: readonly RoundResult[]): string[] {
   const n = processesAtOnce(rounds)
   if (n === null || n < 2) return []
   return [
-    `Measured side by side: ${n} service processes shared the CPU at once. A traced service can lose more to the processes it shares a core with ` +
-      `than an untraced one (the Node fixture did, the Go one barely: docs/accuracy.md), so these overheads can read above tracing's cost on a ` +
-      `core of its own, and higher the more processes share it: compare them only with runs of the same arms and \`processes-per-arm\`. ` +
-      `Head vs base in the same blocks share this bias.`,
+    `Measured side by side: ${n} service processes shared the CPU at once. A traced service can lose more to the ` +
+      `processes it shares a core with than an untraced one (the Node fixture did, the Go one barely: ` +
+      `docs/accuracy.md), so these overheads can read above tracing's cost on a core of its own, and higher the more ` +
+      `processes share it: compare them only with runs of the same arms and \`processes-per-arm\`. Head vs base in ` +
+      `the same blocks share this bias.`,
     ''
   ]
 }
@@ -99,9 +102,9 @@ export function designNote(rounds: readonly RoundResult[]): string[] {
   const arms = new Set(alt.map((r) => r.armId)).size
   const slices = median(alt.map((r) => r.slices as number))
   return [
-    `Measured alternating: in every block the ${arms} arms ran as fresh processes on one shared core and the load went to one ` +
-      `arm at a time (${slices} slices each, in balanced order), so each number is that service alone on the core; ` +
-      `CPU per request counts all of a process's CPU in the block.`,
+    `Measured alternating: in every block the ${arms} arms ran as fresh processes on one shared core and the load ` +
+      `went to one arm at a time (${slices} slices each, in balanced order), so each number is that service alone on ` +
+      `the core; CPU per request counts all of a process's CPU in the block.`,
     ''
   ]
 }

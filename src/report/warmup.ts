@@ -5,7 +5,7 @@
  */
 import { median } from 'simple-statistics'
 import type { RoundResult } from '../types.js'
-import { escapeMarkdown } from './format.js'
+import { escapeMarkdown } from '../format.js'
 
 /** One arm's warm-up over its rounds. */
 export interface ArmWarmup {
@@ -60,8 +60,8 @@ export function warmupLines(
     setting,
     warning: [
       `> ⚠️ Warm-up hit its cap${cap !== undefined ? ` of ${cap} s` : ''} before the service was steady (${which}): ` +
-        `it was still getting faster when measured, so these numbers may include start-up cost (JIT compilation, an agent ` +
-        `rewriting classes). Raise \`warmup-cap\`, and \`time-budget\` with it.`
+        `it was still getting faster when measured, so these numbers may include start-up cost (JIT compilation, an ` +
+        `agent rewriting classes). Raise \`warmup-cap\`, and \`time-budget\` with it.`
     ]
   }
 }

@@ -18,14 +18,16 @@ export function serviceStopWarnings(stops: ServiceStops | undefined): string[] {
       `⚠️ **The service ignored SIGTERM** in ${stops.forcedKills} of ${stops.stops} stops: each waited the full ` +
         `'stop-timeout' (${secs(stops.graceSec)} s) before SIGKILL, ${secs(stops.waitedSec)} s of wall time in all, ` +
         'and spans still buffered were lost. Make the service exit on SIGTERM after flushing ' +
-        "(e.g. Node: `process.on('SIGTERM', () => sdk.shutdown().finally(() => process.exit(0)))`), " +
-        "or lower 'stop-timeout'."
+        "(e.g. Node: `process.on('SIGTERM', () => sdk.shutdown().finally(() => process.exit(0)))`), or lower " +
+        "'stop-timeout'."
     )
   }
   if (stops.escaped > 0) {
     out.push(
-      `⚠️ **${stops.escaped} service process(es) left the process group** (\`setsid\`, double fork or a daemon) and were ` +
-        "killed after their round by the gate's environment tag. Run the service in the foreground so that it stops with its round."
+      `⚠️ **${stops.escaped} service process(es) left the process group** (\`setsid\`, double fork or a daemon) and ` +
+        `were ` +
+        "killed after their round by the gate's environment tag. Run the service in the foreground so that it " +
+        'stops with its round.'
     )
   }
   return out

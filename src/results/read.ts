@@ -166,7 +166,8 @@ function toError(err: ErrorObject, json: unknown): ResultsValidationError {
   if (err.keyword === 'maximum' && field === 'version') {
     return new ResultsValidationError(
       'version',
-      `results version ${shown(valueAt(json, pointer))} is newer than this gate understands (${RESULTS_VERSION}); update the action on this branch`,
+      `results version ${shown(valueAt(json, pointer))} is newer than this gate understands (${RESULTS_VERSION}); ` +
+        `update the action on this branch`,
       pointer
     )
   }

@@ -10,7 +10,7 @@ import type {
   SpikeResult,
   Verdict
 } from '../types.js'
-import { summariseArms, type ArmSummary } from '../report/summary.js'
+import { summariseArms, type ArmSummary } from './summary.js'
 
 /** What the report says about the baseline, whatever happened to it. */
 export interface BaselineInfo {
@@ -85,7 +85,10 @@ export interface ResultsFile {
     maxCpuOverhead?: number | null
     maxErrorRate: number
     onInconclusive: string
-    /** Load scenarios (absent in files written before they existed): every closed-loop level, the first is `connections`. */
+    /**
+     * Load scenarios (absent in files written before they existed): every closed-loop level, the first is
+     * `connections`.
+     */
     connectionLevels?: number[]
     /** As configured: requests/s, 'auto' or null (no open-loop phase). */
     openLoopRate?: number | 'auto' | null
@@ -125,7 +128,9 @@ export interface ResourceCapsRecord {
   note: string
 }
 
-/** Service stops of a run: those that needed SIGKILL after 'stop-timeout', the time they cost, escaped processes killed. */
+/**
+ * Service stops of a run: those that needed SIGKILL after 'stop-timeout', the time they cost, escaped processes killed.
+ */
 export interface ServiceStops {
   stops: number
   /** Stops where the service was still running 'stop-timeout' after SIGTERM and was SIGKILLed. */

@@ -34,7 +34,8 @@ export function checkOutputDir(dir: string): void {
     if (root !== undefined) {
       throw new ConfigError(
         Inputs.OutputDir,
-        `'${Inputs.OutputDir}' must be a directory for the report and logs, not under ${root}, got '${dir}'${p !== path.resolve(dir) ? ` (resolves to '${p}')` : ''}`
+        `'${Inputs.OutputDir}' must be a directory for the report and logs, not under ${root}, got ` +
+          `'${dir}'${p !== path.resolve(dir) ? ` (resolves to '${p}')` : ''}`
       )
     }
   }

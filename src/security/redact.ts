@@ -10,7 +10,10 @@ export const SECRET_NAME = /TOKEN|SECRET|PASSWORD|PASSWD|KEY|CREDENTIAL|AUTH|PRI
 /** What a redacted value is replaced with (the runner's own mask). */
 export const REDACTED = '***'
 
-/** Shortest value registered explicitly (token, setSecret): shorter strings are not secrets, and hiding them would shred the report. */
+/**
+ * Shortest value registered explicitly (token, setSecret): shorter strings are not secrets, and hiding them would shred
+ * the report.
+ */
 export const MIN_REGISTERED_LENGTH = 4
 /**
  * Shortest value taken from a secret-looking *name*: `AUTH_ENABLED=true` or `KEY_COUNT=16` are not
@@ -51,7 +54,9 @@ export function secretCount(): number {
   return registry.size
 }
 
-/** `text` with every registered secret replaced by `***`; longest first, so a secret containing another is hidden whole. */
+/**
+ * `text` with every registered secret replaced by `***`; longest first, so a secret containing another is hidden whole.
+ */
 export function redact(text: string): string {
   if (registry.size === 0 || text === '') return text
   let out = text

@@ -44,13 +44,15 @@ export function checkConnectedUrls(
     } catch {
       throw new ConfigError(
         input,
-        `'${input}' must be a loopback http:// URL, got '${template}' (as '${filled}' with port ${port}: not a valid URL)`
+        `'${input}' must be a loopback http:// URL, got '${template}' (as '${filled}' with port ${port}: not a valid ` +
+          `URL)`
       )
     }
     if (!LOOPBACK_HOSTS.includes(url.hostname)) {
       throw new ConfigError(
         input,
-        `'${input}' must be a loopback URL (host 127.0.0.1, localhost or [::1]) for every port, got '${template}', which connects to ${url.hostname} with port ${port}`
+        `'${input}' must be a loopback URL (host 127.0.0.1, localhost or [::1]) for every port, got '${template}', ` +
+          `which connects to ${url.hostname} with port ${port}`
       )
     }
     // Fixed when the connected port does not follow {port} (absent, or only in the path or query).

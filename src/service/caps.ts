@@ -257,7 +257,8 @@ function cgroupV1(memParent: string, pidsParent: string, caps: ResourceCaps): Ca
       let disposed = false
       return remembering({
         wrap: (command) =>
-          `echo $$ > ${q(path.join(mem, 'cgroup.procs'))} && echo $$ > ${q(path.join(pids, 'cgroup.procs'))} || exit 125; ${command}`,
+          `echo $$ > ${q(path.join(mem, 'cgroup.procs'))} && echo $$ > ${q(path.join(pids, 'cgroup.procs'))} || exit ` +
+          `125; ${command}`,
         started: () => {},
         hit: () => {
           if (
@@ -313,11 +314,13 @@ function rlimitFallback(caps: ResourceCaps, why: string, hasPrlimit: boolean): C
       `no cgroup available (${why}): fallback — ` +
       (caps.maxProcesses > 0
         ? prlimit
-          ? `RLIMIT_NPROC ${caps.maxProcesses} (counts every process of this user, not only the service's; root is not bound by it)`
+          ? `RLIMIT_NPROC ${caps.maxProcesses} (counts every process of this user, not only the service's; root is ` +
+            `not bound by it)`
           : 'no process cap (prlimit not found)'
         : 'no process cap') +
       (caps.memoryBytes > 0
-        ? `; memory by a watchdog that sums the service's RSS every ${WATCHDOG_MS} ms and kills it above ${formatBytes(caps.memoryBytes)} (a fast allocation can overshoot between two looks)`
+        ? `; memory by a watchdog that sums the service's RSS every ${WATCHDOG_MS} ms and kills it above ` +
+          `${formatBytes(caps.memoryBytes)} (a fast allocation can overshoot between two looks)`
         : '')
   }
   return {
@@ -477,7 +480,7 @@ function probeMkdir(parent: string): boolean {
   return true
 }
 
-// The run's caps, set once per run by `configureServiceCaps` (security/cancellable.ts) and read by
+// The run's caps, set once per run by `configureServiceCaps` (gate/cancellable.ts) and read by
 // startService: round.ts and rig.ts need not know about them.
 let current: CapsBackend | null = null
 

@@ -361,7 +361,8 @@ export function startResourceSampler(rootPid: number, opts: ResourceSamplerOptio
       }
       if (failure !== null) {
         throw new Error(
-          `resource sampler for process tree ${rootPid} failed: ${failure instanceof Error ? failure.message : String(failure)}`
+          `resource sampler for process tree ${rootPid} failed: ` +
+            `${failure instanceof Error ? failure.message : String(failure)}`
         )
       }
       result = acc.result()

@@ -276,7 +276,10 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   const logTail = (lines: number = TAIL_LINES): string => readLogTail(opts.logFile, logStart, lines)
   const withTail = (msg: string): string => {
     const tail = logTail()
-    return `${msg}\n--- last ${TAIL_LINES} lines of ${opts.logFile} ---\n${tail === '' ? '(the service wrote nothing)' : tail}`
+    return (
+      `${msg}\n--- last ${TAIL_LINES} lines of ${opts.logFile} ` +
+      `---\n${tail === '' ? '(the service wrote nothing)' : tail}`
+    )
   }
 
   let stopRequested = false
@@ -313,7 +316,8 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
         withTail(
           stopRequested
             ? `Service \`${shown(opts)}\` (pid ${pid}) is not running: it was stopped (${how}).`
-            : `Service \`${shown(opts)}\` (pid ${pid}) crashed while being measured: ${how}.${addrInUseHint(logTail(), opts.port)}`
+            : `Service \`${shown(opts)}\` (pid ${pid}) crashed while being measured: ` +
+                `${how}.${addrInUseHint(logTail(), opts.port)}`
         )
       )
     }
@@ -331,7 +335,8 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
       throw new ServiceError(
         'bad-command',
         withTail(
-          `Service \`${shown(opts)}\` could not be put under its resource caps (the shell could not join the cgroup, exit code 125).`
+          `Service \`${shown(opts)}\` could not be put under its resource caps (the shell could not join the cgroup, ` +
+            `exit code 125).`
         )
       )
     throw startFailure(err, opts, exitInfo(), logTail, withTail)
@@ -367,12 +372,15 @@ function overLimit(opts: ServiceOptions, hit: CapHit, withTail: (m: string) => s
   const how = caps?.note.split(':')[0] ?? 'the gate'
   const what =
     hit === 'memory'
-      ? `exceeded 'memory-limit' ${formatBytes(caps?.memoryBytes ?? 0)}${roundOfLog(opts.logFile)}: it was killed at the cap (${how})`
-      : `exceeded 'max-processes' ${caps?.maxProcesses ?? 0}${roundOfLog(opts.logFile)}: a fork or thread creation failed at the cap (${how})`
+      ? `exceeded 'memory-limit' ${formatBytes(caps?.memoryBytes ?? 0)}${roundOfLog(opts.logFile)}: it was killed at ` +
+        `the cap (${how})`
+      : `exceeded 'max-processes' ${caps?.maxProcesses ?? 0}${roundOfLog(opts.logFile)}: a fork or thread creation ` +
+        `failed at the cap (${how})`
   return new ServiceError(
     'over-limit',
     withTail(
-      `Service \`${shown(opts)}\` ${what}. Raise '${hit === 'memory' ? 'memory-limit' : 'max-processes'}' if the service needs more, or fix the leak; the caps are the same for every arm.`
+      `Service \`${shown(opts)}\` ${what}. Raise '${hit === 'memory' ? 'memory-limit' : 'max-processes'}' if the ` +
+        `service needs more, or fix the leak; the caps are the same for every arm.`
     )
   )
 }
@@ -473,14 +481,17 @@ async function waitReady(
     if (info !== null) {
       throw new ReadyFailure(
         'exited-before-ready',
-        `Service \`${shown(opts)}\` exited before it was ready (${describeExit(info)}) while waiting for ${awaited} (last poll: ${last}).`
+        `Service \`${shown(opts)}\` exited before it was ready (${describeExit(info)}) while waiting for ${awaited} ` +
+          `(last poll: ${last}).`
       )
     }
     const remaining = deadline - Date.now()
     if (remaining <= 0) {
       throw new ReadyFailure(
         'not-ready',
-        `Service \`${shown(opts)}\` did not become ready within ${opts.readyTimeoutMs} ms: ${opts.readyCheck ? `waited in vain for ${awaited}` : `${opts.readyUrl} never answered 2xx`} (last poll: ${last}); the process was still running and has been stopped.`
+        `Service \`${shown(opts)}\` did not become ready within ${opts.readyTimeoutMs} ms: ` +
+          `${opts.readyCheck ? `waited in vain for ${awaited}` : `${opts.readyUrl} never answered 2xx`} (last poll: ` +
+          `${last}); the process was still running and has been stopped.`
       )
     }
     const probeMs = Math.max(10, Math.min(READY_REQUEST_TIMEOUT_MS, remaining))
@@ -501,7 +512,10 @@ async function waitReady(
   }
 }
 
-/** One GET with its own timeout; a fresh connection each time (agent: false) so no keep-alive socket lingers into the measured round. */
+/**
+ * One GET with its own timeout; a fresh connection each time (agent: false) so no keep-alive socket lingers into the
+ * measured round.
+ */
 function probeUrl(url: string, timeoutMs: number): Promise<{ status?: number; error?: string }> {
   return new Promise((resolve) => {
     const mod = url.startsWith('https:') ? https : http
@@ -524,7 +538,10 @@ function probeUrl(url: string, timeoutMs: number): Promise<{ status?: number; er
   })
 }
 
-/** The service's port and the fixed ports must be free before it starts: benchmarking whatever already listens there would measure the wrong process. */
+/**
+ * The service's port and the fixed ports must be free before it starts: benchmarking whatever already listens there
+ * would measure the wrong process.
+ */
 async function assertPortsFree(opts: ServiceOptions): Promise<void> {
   for (const port of new Set([opts.port, ...(opts.ownedPorts ?? [])])) {
     const holder = await probePort(port)
@@ -532,7 +549,8 @@ async function assertPortsFree(opts: ServiceOptions): Promise<void> {
       throw new ServiceError(
         'port-taken',
         `Cannot start service \`${shown(opts)}\`: port ${port} already in use on 127.0.0.1 ` +
-          `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} before the service was started). ` +
+          `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} ` +
+          `before the service was started). ` +
           'Stop the other process or choose another port.'
       )
     }
@@ -558,12 +576,15 @@ function assertPortsOwned(opts: ServiceOptions, pgid: number, tag: string): void
     if (o.status === 'owned') continue
     const who =
       o.status === 'foreign'
-        ? `it is served by a process the gate did not start (${o.pids.map((p) => `pid ${p}${commandOf(p) ? ` \`${commandOf(p)}\`` : ''}`).join(', ')})`
+        ? `it is served by a process the gate did not start ` +
+          `(${o.pids.map((p) => `pid ${p}${commandOf(p) ? ` \`${commandOf(p)}\`` : ''}`).join(', ')})`
         : `the gate cannot verify who serves it: ${o.reason}`
     throw new ServiceError(
       'port-not-owned',
-      `Refusing to load port ${port} for service \`${shown(opts)}\`: ${who}. Put \`{port}\` in 'target-url' and 'ready-url' ` +
-        '(the gate then picks a fresh port per round and passes it as PORT), or make sure only the service listens there.'
+      `Refusing to load port ${port} for service \`${shown(opts)}\`: ${who}. Put \`{port}\` in 'target-url' and ` +
+        `'ready-url' ` +
+        '(the gate then picks a fresh port per round and passes it as PORT), or make sure only the service listens ' +
+        'there.'
     )
   }
 }
@@ -613,7 +634,8 @@ async function stopGroup(
   const escaped = killTaggedSync(tag)
   if (escaped.length > 0)
     log(
-      `killed ${escaped.length} service process(es) that had left the process group (setsid or double fork): pid ${escaped.join(', ')}`
+      `killed ${escaped.length} service process(es) that had left the process group (setsid or double fork): pid ` +
+        `${escaped.join(', ')}`
     )
   stopStats.stops++
   stopStats.escaped += escaped.length

@@ -1,7 +1,7 @@
 /** runEngine with a gRPC target: a known tracing overhead fails a tight QPS budget. */
 import * as fs from 'node:fs'
 import { parseConfig } from '../../../src/config/config.js'
-import { runEngine } from '../../../src/engine.js'
+import { runEngine } from '../../../src/gate/engine.js'
 import { grpcEngineInputs, tempOutputDir } from './engine-helpers.js'
 
 const outputDir = tempOutputDir()

@@ -1,7 +1,7 @@
 /** runEngine with a gRPC target end to end: real fixture, real OTel SDK exporting over OTLP/gRPC. */
 import * as fs from 'node:fs'
 import { ConfigError, parseConfig } from '../../../src/config/config.js'
-import { runEngine } from '../../../src/engine.js'
+import { runEngine } from '../../../src/gate/engine.js'
 import { grpcEngineInputs, tempOutputDir } from './engine-helpers.js'
 
 const outputDir = tempOutputDir()

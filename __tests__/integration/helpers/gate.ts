@@ -6,7 +6,8 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { parseConfig, type RawInputs } from '../../../src/config/config.js'
-import { runEngine, type GateRun } from '../../../src/engine.js'
+import { runEngine } from '../../../src/gate/engine.js'
+import type { GateRun } from '../../../src/results/gate-run.js'
 import type { RoundResult } from '../../../src/types.js'
 
 /** What one gate run on a fixture produced, with the engine's log lines. */

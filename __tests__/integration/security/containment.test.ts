@@ -13,7 +13,7 @@ import {
   resetServiceStopStats,
   startService
 } from '../../../src/service/service.js'
-import { roundEnv } from '../../../src/engine.js'
+import { roundEnv } from '../../../src/gate/engine.js'
 import { parseConfig } from '../../../src/config/config.js'
 import { buildArms } from '../../../src/plan/plan.js'
 import { TINY_SERVER } from '../../helpers/tiny.js'

@@ -6,7 +6,7 @@
 import { decideAtLook, type GatedComparison, type LookResult } from '../../../src/analysis/decide.js'
 import { planLooks } from '../../../src/analysis/sequential.js'
 import { mulberry32 } from '../../../src/stats/prng.js'
-import { fmtBound, ciText } from '../../../src/report/format.js'
+import { fmtBound, ciText } from '../../../src/format.js'
 import type { Comparison } from '../../../src/types.js'
 
 const BUDGET = 0.05

@@ -1,11 +1,11 @@
 /**
- * A fast, seeded subset of `npm run sim -- --only honesty` (bench/simHonesty.ts): the issue #24 cases as a
+ * A fast, seeded subset of `npm run sim -- --only honesty` (bench/sim-honesty.ts): the issue #24 cases as a
  * user runs the gate at the default time budget. With R runs a rate p has SE √(p(1 − p)/R); the bounds are
  * target + 3 SE (R = 400: +2.3 points at 2.5 %, +3.3 at 5 %, −6 at 80 %), so a correct rule fails with
  * probability < 0.2 %, while a single look at 8 blocks (`--looks 8`: 23.7 % INCONCLUSIVE with four
  * comparisons, 4 000 runs) is far outside (with one comparison, 7.0 %, it is not: that case alone would not catch it). `npm run sim -- --only honesty` runs 4 000.
  */
-import { honestyLooks, honestyRows } from '../../../bench/simHonesty.js'
+import { honestyLooks, honestyRows } from '../../../bench/sim-honesty.js'
 
 const R = 400
 const bound = (target: number, sign = 1): number => target + sign * 3 * Math.sqrt((target * (1 - target)) / R)

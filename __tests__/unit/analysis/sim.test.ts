@@ -9,7 +9,7 @@
 import { planLooks } from '../../../src/analysis/sequential.js'
 import { minimumDetectableOverhead } from '../../../src/analysis/sensitivity.js'
 import { GROSS_SD, runShipped } from '../../../bench/sim.js'
-import { normals, sampler, type Shape } from '../../../bench/simModel.js'
+import { normals, sampler, type Shape } from '../../../bench/sim-model.js'
 
 const R = 500
 const se = (p: number): number => Math.sqrt((p * (1 - p)) / R)

@@ -1,4 +1,4 @@
-import { roundEnv } from '../../../src/engine.js'
+import { roundEnv } from '../../../src/gate/engine.js'
 import { compareArms } from '../../helpers/compare-arms.js'
 import { parseConfig } from '../../../src/config/config.js'
 import { buildArms, makePlan } from '../../../src/plan/plan.js'

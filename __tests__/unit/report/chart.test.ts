@@ -1,6 +1,6 @@
 /** The mermaid xychart-beta pictures of the report: labels, escaping, axis range, syntax shape. */
 import { armChartLabel, barChart, chartText, niceCeiling, renderChart } from '../../../src/report/chart.js'
-import type { ArmSummary } from '../../../src/report/summary.js'
+import type { ArmSummary } from '../../../src/results/summary.js'
 
 function summary(
   armId: string,

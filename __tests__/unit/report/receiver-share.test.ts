@@ -3,7 +3,7 @@
  * otherwise, and the report says which (decode-only must never read as the receiver's whole cost).
  */
 import { expect } from '@jest/globals'
-import { summariseArms } from '../../../src/report/summary.js'
+import { summariseArms } from '../../../src/results/summary.js'
 import { receiverLines } from '../../../src/report/markdown.js'
 import { buildArms } from '../../../src/plan/plan.js'
 import type { RoundResult } from '../../../src/types.js'

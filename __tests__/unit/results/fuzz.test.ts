@@ -6,7 +6,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { clearSecrets, registerSecret } from '../../../src/security/redact.js'
-import { runReport } from '../../../src/run-gate.js'
+import { runReport } from '../../../src/gate/run-gate.js'
 import { fuzzReaders, mutate, validFiles, checkOne, reportConfig } from '../../helpers/fuzz.js'
 
 let dir: string

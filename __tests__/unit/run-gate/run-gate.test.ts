@@ -2,7 +2,7 @@
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { runReport, verdictMessage, type VerdictFacts } from '../../../src/run-gate.js'
+import { runReport, verdictMessage, type VerdictFacts } from '../../../src/gate/run-gate.js'
 import { parseConfig } from '../../../src/config/config.js'
 import { clearSecrets, registerSecret } from '../../../src/security/redact.js'
 import { sampleResults } from '../../helpers/results.js'

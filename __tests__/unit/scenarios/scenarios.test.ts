@@ -9,7 +9,7 @@ import {
   spikeStages,
   type SpikeStagePlan
 } from '../../../src/load/scenarios.js'
-import { metricValue, pairedLogRatios } from '../../../src/stats/logRatios.js'
+import { metricValue, pairedLogRatios } from '../../../src/stats/log-ratios.js'
 import { compare } from '../../../src/analysis/analyse.js'
 import { compareArms } from '../../helpers/compare-arms.js'
 import { parseConfig } from '../../../src/config/config.js'

@@ -1,6 +1,6 @@
-import { forbiddenReason, inheritedEnv, isBaseEnvName, parsePassEnv } from '../../../src/security/env.js'
+import { forbiddenReason, inheritedEnv, isBaseEnvName, parsePassEnv } from '../../../src/config/env.js'
 import { ConfigError, parseConfig } from '../../../src/config/config.js'
-import { roundEnv } from '../../../src/engine.js'
+import { roundEnv } from '../../../src/gate/engine.js'
 import type { ArmSpec } from '../../../src/types.js'
 
 const JOB_ENV: NodeJS.ProcessEnv = {

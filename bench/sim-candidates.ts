@@ -1,8 +1,8 @@
 /** The candidate decision statistics compared by `npm run sim -- --candidates` (on the oriented excess, threshold 0). */
-import { pairedTTest } from '../src/stats/tTest.js'
-import { signFlipTest } from '../src/stats/signFlip.js'
+import { pairedTTest } from '../src/stats/t-test.js'
+import { signFlipTest } from '../src/stats/sign-flip.js'
 import { TRIM, trimmedLocation } from '../src/analysis/robust.js'
-import { EXP_PSEUDO_MEDIAN, expTrimmedMean } from './simModel.js'
+import { EXP_PSEUDO_MEDIAN, expTrimmedMean } from './sim-model.js'
 import { tCdf } from '../src/stats/distributions.js'
 import { rulePValues, trimmedPValues } from '../src/analysis/rule.js'
 import type { LookStatistic } from '../src/analysis/sequential.js'

@@ -4,21 +4,21 @@
  * the user the verdict. The callers are glue: they print, publish, and turn the outcome into outputs
  * or an exit code.
  */
-import type { Config } from './config/config.js'
-import type { GateRun } from './engine.js'
-import { renderReport } from './report/markdown.js'
-import { assemble, failCheckOf, reportFromResults } from './report/assemble.js'
-import { writeHistoryFile, writeRunFiles } from './results/files.js'
-import { machineInfo } from './results/fingerprint.js'
-import { readResultsFile } from './results/read.js'
-import type { ResultsFile } from './results/results.js'
-import { Inputs } from './config/inputs.js'
-import { errorMessage } from './errors.js'
-import { redact, redactDeep } from './security/redact.js'
+import type { Config } from '../config/config.js'
+import type { GateRun } from '../results/gate-run.js'
+import { renderReport } from '../report/markdown.js'
+import { assemble, failCheckOf, reportFromResults } from '../report/assemble.js'
+import { writeHistoryFile, writeRunFiles } from '../results/files.js'
+import { machineInfo } from '../results/fingerprint.js'
+import { readResultsFile } from '../results/read.js'
+import type { ResultsFile } from '../results/results.js'
+import { Inputs } from '../config/inputs.js'
+import { errorMessage } from '../errors.js'
+import { redact, redactDeep } from '../security/redact.js'
 import type { LoggingHooks } from './measure.js'
-import { measureCancellable, type CancellableOutcome } from './security/cancellable.js'
-import type { Cancellation } from './service/cancellation.js'
-import type { MachineInfo, Verdict } from './types.js'
+import { measureCancellable, type CancellableOutcome } from './cancellable.js'
+import type { Cancellation } from '../service/cancellation.js'
+import type { MachineInfo, Verdict } from '../types.js'
 
 /** What the user is told at the end: a failure (the check fails), a warning, or information. */
 export interface GateMessage {
@@ -44,7 +44,9 @@ export function verdictMessage(f: VerdictFacts): GateMessage {
   if (f.cancelled !== undefined) {
     return {
       level: 'failure',
-      text: `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: partial results written, no verdict`
+      text:
+        `OTLP perf gate cancelled (${f.cancelled.signal}) after ${f.cancelled.roundsDone} completed rounds: partial ` +
+        `results written, no verdict`
     }
   }
   if (f.verdict === 'error' || f.error !== undefined)
@@ -55,7 +57,10 @@ export function verdictMessage(f: VerdictFacts): GateMessage {
   return { level: 'info', text: `OTLP perf gate: ${f.verdict.toUpperCase()}${why}` }
 }
 
-/** Absolute paths of the files a run wrote; `historyPath` is null when no history was written (cancelled run, report mode). */
+/**
+ * Absolute paths of the files a run wrote; `historyPath` is null when no history was written (cancelled run, report
+ * mode).
+ */
 export interface RunPaths {
   reportPath: string
   resultsPath: string

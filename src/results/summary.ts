@@ -1,7 +1,7 @@
 import { median } from 'simple-statistics'
-import { meanSd } from '../stats/tTest.js'
+import { meanSd } from '../stats/t-test.js'
 import type { ArmSpec, RoundResult } from '../types.js'
-import { cpuSecondsPerKiloRequest } from '../stats/logRatios.js'
+import { cpuSecondsPerKiloRequest } from '../stats/log-ratios.js'
 
 /** Per-arm aggregate over its rounds: medians of the per-round values (robust to one odd round). */
 export interface ArmSummary {

@@ -8,8 +8,8 @@
 // exports. The share taken = 1 − (units/s with exports ÷ units/s without) in each adjacent pair, so
 // the host's speed, which drifts over tens of seconds on this VM, cancels within a pair.
 //
-//   npx tsc -p tsconfig.bench.json && node lib/bench/receiver-cpu.js --dump /tmp/body.bin
-//   node bench/receiver-steal.mjs /tmp/body.bin worker inproc worker inproc      # ~4 min, Linux, ≥ 2 CPUs
+//   npx tsc -p tsconfig.bench.json && node lib/bench/probes/receiver-cpu.js --dump /tmp/body.bin
+//   node bench/probes/receiver-steal.mjs /tmp/body.bin worker inproc worker inproc      # ~4 min, Linux, ≥ 2 CPUs
 //
 // Loopback only; the child is killed before the next mode.
 import { fork, execFileSync } from 'node:child_process'
@@ -17,7 +17,7 @@ import { request, Agent } from 'node:http'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const LIB = new URL('../lib/src/otlp/', import.meta.url)
+const LIB = new URL('../../lib/src/otlp/', import.meta.url)
 const CYCLES = 15
 const PER_SECOND = 20
 const SPANS = 512

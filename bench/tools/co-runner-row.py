@@ -3,14 +3,14 @@
 *Co-runners*): the QPS and CPU-per-request overhead of the one traced arm against `off`, with their
 intervals, and each arm's 2xx per CPU-second (median over the blocks).
 
-  python3 bench/co-runner-row.py RESULTS.json --setting 'side-by-side, off + on@100 %' --processes 2 \
+  python3 bench/tools/co-runner-row.py RESULTS.json --setting 'side-by-side, off + on@100 %' --processes 2 \
       --args '--sampling-rates 1' [--fixture gin]
 
 `--fixture` names the service (rows without it are the Node fixture, fixtures/http-service).
 """
 import argparse, json, os, statistics
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def comparisons_of(results):

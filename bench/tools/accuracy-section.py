@@ -1,11 +1,11 @@
 # Generates the measured part of docs/accuracy.md (between its accuracy:begin and accuracy:end markers,
 # up to "**The decision rule**") from the committed histories in bench/results: every number in it comes
 # from those rows. Run from anywhere:
-#   python3 bench/accuracy-section.py           # print it
-#   python3 bench/accuracy-section.py --write   # replace the generated block of docs/accuracy.md
+#   python3 bench/tools/accuracy-section.py           # print it
+#   python3 bench/tools/accuracy-section.py --write   # replace the generated block of docs/accuracy.md
 # Links are written relative to docs/.
 import json, statistics, re, sys, os
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
 from collections import Counter
 def q(xs, p):
     xs=sorted(xs); i=(len(xs)-1)*p; lo=int(i); hi=min(lo+1,len(xs)-1); return xs[lo]+(xs[hi]-xs[lo])*(i-lo)
@@ -26,7 +26,7 @@ hm=lambda d: d[11:16]
 span=round((int(max([r['date'] for r in N+R])[11:13])*60+int(max([r['date'] for r in N+R])[14:16]) - 53)/60)
 w(f'''All numbers below were measured on 2026-11-30 between 00:53 and {hm(max([r['date'] for r in N]+[r['date'] for r in R]))} UTC on the project's reference
 machine (a 2-vCPU AMD EPYC VM, Node 20.20.2) with the committed commands; raw rows in
-[bench/results](bench/results); this section is generated from those rows by `python3 bench/accuracy-section.py`. They span about {span} hours of one day, night to evening: enough to see the
+[bench/results](bench/results); this section is generated from those rows by `python3 bench/tools/accuracy-section.py`. They span about {span} hours of one day, night to evening: enough to see the
 noise move, not yet a claim about every hour of a week — the first version's 1.6 % was one quiet hour
 and the same defaults gave 13–20 % a week later. `npm run bench` keeps appending to the histories, so the
 tables below are points in a series. At 06:15 UTC the arms of a block started sharing one measured
@@ -112,7 +112,7 @@ w(f'''- **Target** (A/A QPS SD median ≤ 2 %, 90th percentile ≤ 4 %, ≥ 10 r
   The 90th percentile holds with room; the median met the target over the morning's {len(morning)} runs
   (before 11:00, {pc(q([r['sd_qps'] for r in morning],.5))}) and the evening's {len(evening)} (from 17:00, {pc(q([r['sd_qps'] for r in evening],.5)) if evening else '—'}) but not over the {len(after)} runs
   between them ({pc(q([r['sd_qps'] for r in after],.5))}): the afternoon was noisier (what sets the SD: next point). Five A/A runs of
-  the same block made with the CLI between 16:47 and 17:08 UTC (`python3 bench/wrapper-probe.py`, rows in
+  the same block made with the CLI between 16:47 and 17:08 UTC (`python3 bench/probes/wrapper-probe.py`, rows in
   bench/results/wrappers.jsonl, not pooled here) gave {', '.join(pc(r['aaSd']) for r in WR if r['tag']=='plain' and r['shape']=='aa')}. Before the shared window, {len(old3)} runs of three services over three hours gave {pc(q([r['sd_qps'] for r in old3],.5))} ({pc(q([r['sd_qps'] for r in old3],.9))}).
   One day of one VM is not every hour of a week.''')
 w(f'''- **What sets the SD is the odd block, not the body.** The body of the blocks scatters by about
@@ -120,9 +120,9 @@ w(f'''- **What sets the SD is the odd block, not the body.** The body of the blo
   getting exactly its share of the core: it spent more CPU per request. Since 12:10 UTC each round
   records its successes per second of the window (`okPerSecond` in results.json, `okPerSec` in the noise
   rows): {'in every such block so far' if nps_same else 'in ' + str(sum(x[2] for x in _lo)) + ' of the ' + str(nps_odd) + ' such blocks'} ({nps_odd} blocks in {nps_rows} runs) the slower service was slower in
-  every one of the ten seconds (per-second offsets {pc(min(x[0] for x in _lo)).replace(' %','')}–{pc(max(x[1] for x in _lo))}, `node bench/odd-blocks.mjs`), so it is a property of that pair of
+  every one of the ten seconds (per-second offsets {pc(min(x[0] for x in _lo)).replace(' %','')}–{pc(max(x[1] for x in _lo))}, `node bench/probes/odd-blocks.mjs`), so it is a property of that pair of
   processes for their lifetime, not a disturbance in time; longer blocks cannot average it away.
-  It is not the gate: standalone probes of the same fixture (`node bench/window-probe.mjs`) had none in
+  It is not the gate: standalone probes of the same fixture (`node bench/probes/window-probe.mjs`) had none in
   the morning, but the bare probe had 4 and 2 pairs of 36 more than 3 % apart at 14:08 and 14:16 UTC,
   and adding the gate's own pieces to it (its service start, receiver threads, /proc sampler, even ten
   times the sampler's scans or a 30 % busy thread beside the load generator) did not raise their number
@@ -212,7 +212,7 @@ text = '\n'.join(out)
 # The section lives in docs/: repository links go up one level, the method's anchor is in method.md.
 text = re.sub(r'\]\((bench|fixtures|src|scripts)/', r'](../\1/', text).replace('](bench/results)', '](../bench/results)')
 text = text.replace('](#what-it-measures)', '](method.md#what-it-measures)')
-BEGIN = '<!-- accuracy:begin (generated by python3 bench/accuracy-section.py --write; edit the script) -->'
+BEGIN = '<!-- accuracy:begin (generated by python3 bench/tools/accuracy-section.py --write; edit the script) -->'
 END = '<!-- accuracy:end -->'
 if sys.argv[1:] == ['--write']:
     target = os.path.join(ROOT, 'docs', 'accuracy.md')
@@ -220,6 +220,6 @@ if sys.argv[1:] == ['--write']:
     a, b = doc.index(BEGIN), doc.index(END)
     open(target, 'w').write(doc[:a + len(BEGIN)] + '\n' + text.rstrip('\n') + '\n' + doc[b:])
 elif sys.argv[1:]:
-    sys.exit('usage: python3 bench/accuracy-section.py [--write]')
+    sys.exit('usage: python3 bench/tools/accuracy-section.py [--write]')
 else:
     print(text)

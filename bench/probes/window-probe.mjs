@@ -5,7 +5,7 @@
 // 100 ms tick) — and the same responses are also counted in one window common to all services. Prints
 // the per-block SD of ln(QPS_i / QPS_j) both ways.
 //
-//   node bench/window-probe.mjs [--services 3] [--blocks 12] [--engine-like] [--gate-load]
+//   node bench/probes/window-probe.mjs [--services 3] [--blocks 12] [--engine-like] [--gate-load]
 //
 // --engine-like starts and stops services as the gate does (sh -c 'exec taskset … sh -c …', minimal
 // environment, an ephemeral port, SIGTERM to the process group and wait for exit, next block at once).
@@ -46,10 +46,10 @@ const BUSY = Number(arg('busy', 0))
 const GATE_LOAD = process.argv.includes('--gate-load') || GATE_BOOT || GATE_RIG || GATE_SAMPLER || BUSY > 0
 const WARM_SEC = 2
 const MEASURE_SEC = 10
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/http-service')
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/http-service')
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-const lib = (p) => import(new URL(`../lib/src/${p}`, import.meta.url).href)
+const lib = (p) => import(new URL(`../../lib/src/${p}`, import.meta.url).href)
 const FIXTURE = 'node --import ./tracing.mjs server.mjs'
 const { parseConfig } = await lib('config/config.js')
 const config = parseConfig({
@@ -224,8 +224,8 @@ for (let b = 0; b < BLOCKS; b++) {
     }
     let qOwn, qCommon, runs
     if (GATE_LOAD) {
-      const { runLoad } = await import(new URL('../lib/src/load/load.js', import.meta.url).href)
-      const { windowAfter } = await import(new URL('../lib/src/load/window.js', import.meta.url).href)
+      const { runLoad } = await import(new URL('../../lib/src/load/load.js', import.meta.url).href)
+      const { windowAfter } = await import(new URL('../../lib/src/load/window.js', import.meta.url).href)
       const window = windowAfter(WARM_SEC, MEASURE_SEC)
       let c0
       const hooks = {

@@ -4,7 +4,7 @@
  * with the rounds completed so far, so the caller still writes outputs, summary and partial results.
  */
 import type { Config } from '../config/config.js'
-import { measure, type LoggingHooks, type MeasureOutcome } from '../measure.js'
+import { measure, type LoggingHooks, type MeasureOutcome } from './measure.js'
 import { randomSeed } from '../plan/random.js'
 import { configureServiceCaps, type CapsInfo } from '../service/caps.js'
 import { killAllServices, resetServiceStopStats, serviceStopStats, type StopStats } from '../service/service.js'

@@ -2,8 +2,8 @@
  * All number, percent, p-value and markdown-escaping formatting of the report, in one place: the
  * report's sections and the gate's reasons use these, so "4.1%" is written one way everywhere.
  */
-import { METRIC_IDS, METRICS } from '../metrics.js'
-import type { Comparison, ComparisonKind, MetricName } from '../types.js'
+import { METRIC_IDS, METRICS } from './metrics.js'
+import type { Comparison, ComparisonKind, MetricName } from './types.js'
 
 export const METRIC_NAME = Object.fromEntries(METRIC_IDS.map((id) => [id, METRICS[id].short])) as Record<
   MetricName,

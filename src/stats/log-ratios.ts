@@ -32,7 +32,8 @@ export function pairedLogRatios(
     // Checked for every round of both arms, paired or not: a broken round must never pass unseen.
     if (!Number.isFinite(value) || value <= 0) {
       throw new Error(
-        `arm '${round.armId}' block ${round.block}: ${metric}${phase === undefined ? '' : ` of phase '${phase}'`} must be a positive finite number, got ${String(value)}`
+        `arm '${round.armId}' block ${round.block}: ${metric}${phase === undefined ? '' : ` of phase '${phase}'`} ` +
+          `must be a positive finite number, got ${String(value)}`
       )
     }
     if (perBlock.has(round.block)) {

@@ -1,18 +1,19 @@
-import type { Config } from './config/config.js'
-import { runEngine, type EngineHooks, type EngineOptions, type GateRun } from './engine.js'
-import { loadBaseline } from './results/read.js'
-import type { BaselineInfo } from './results/baseline.js'
-import { killAllServices } from './service/service.js'
-import { errorMessage } from './errors.js'
-import type { Verdict } from './types.js'
-import type { ResultsFile } from './results/results.js'
+import type { Config } from '../config/config.js'
+import { runEngine, type EngineHooks, type EngineOptions } from './engine.js'
+import type { GateRun } from '../results/gate-run.js'
+import { loadBaseline } from '../results/read.js'
+import type { BaselineInfo } from '../results/baseline.js'
+import { killAllServices } from '../service/service.js'
+import { errorMessage } from '../errors.js'
+import type { Verdict } from '../types.js'
+import type { ResultsFile } from '../results/results.js'
 
 /** Engine hooks plus the log lines of the measurement (stored baseline, warnings). */
 export type LoggingHooks = EngineHooks & { info: (m: string) => void; warn: (m: string) => void }
 
 /** What a measurement ended with: a run and its verdict, or `error` and why. */
 export interface MeasureOutcome {
-  /** The config actually run (its seed fixed by the caller, security/cancellable.ts). */
+  /** The config actually run (its seed fixed by the caller, gate/cancellable.ts). */
   config: Config
   gateRun: GateRun | null
   verdict: Verdict
@@ -42,7 +43,8 @@ export async function measure(
         options.stored = { history: loaded.history }
         out.storedHistory = loaded.history
         hooks.info(
-          `stored baseline: ${loaded.path}, ${loaded.history.length} run${loaded.history.length === 1 ? '' : 's'} of main, the newest from ${loaded.history[loaded.history.length - 1].createdAt}`
+          `stored baseline: ${loaded.path}, ${loaded.history.length} run${loaded.history.length === 1 ? '' : 's'} of ` +
+            `main, the newest from ${loaded.history[loaded.history.length - 1].createdAt}`
         )
       } else {
         hooks.warn(

@@ -1,6 +1,6 @@
 import { mean as ssMean, sampleStandardDeviation } from 'simple-statistics'
 import { tCdf, tQuantile } from './distributions.js'
-import type { Alternative } from './signFlip.js'
+import type { Alternative } from './sign-flip.js'
 
 /** Result of a one-sample (paired) t-test of mean(d) against mu0. */
 export interface TTestResult {

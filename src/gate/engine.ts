@@ -2,52 +2,20 @@
  * The gate's run: measure (src/measure/run.ts: rig → blocks → looks) with the service environment
  * below, then analyse (src/analysis: comparison plan → statistics → decision), both pure data out.
  */
-import type { Config } from './config/config.js'
-import { GateError } from './errors.js'
-import { checkSpansPerTrace } from './otlp/accounting.js'
-import { inheritedEnv } from './security/env.js'
-import { resourceSamplingSupported } from './service/procstat.js'
-import { machineInfo } from './results/fingerprint.js'
-import type { BaselineInfo } from './results/baseline.js'
-import type { ResultsFile } from './results/results.js'
-import { analyse, type Analysis, type StoredInput } from './analysis/analyse.js'
-import { fmtPct } from './report/format.js'
-import { armsOf } from './plan/plan.js'
-import { measureRun, type LookFn, type LooksTaken, type MeasureHooks } from './measure/run.js'
-import type {
-  ArmSpec,
-  Comparison,
-  GateResult,
-  MachineInfo,
-  OpenLoopInfo,
-  Plan,
-  RoundResult,
-  SpikeResult
-} from './types.js'
-
-/** Everything one gate run measured and decided: plain data for the report and the results JSON. */
-export interface GateRun {
-  plan: Plan
-  rounds: RoundResult[]
-  comparisons: Comparison[]
-  gate: GateResult
-  machine: MachineInfo
-  pinning: string
-  startedAt: string
-  finishedAt: string
-  /** Wall seconds of the whole run, and the part spent in measured phases. */
-  wallSec: number
-  measuredSec: number
-  baseline: BaselineInfo
-  /** The round design as run (side-by-side or sequential, pinning). */
-  design: string
-  /** Blocks at each look taken, and why the run stopped there. */
-  looks: LooksTaken
-  /** The open-loop phase's rate and where it came from (`auto`: a calibration round of the off arm before block 1). */
-  openLoop?: OpenLoopInfo
-  /** Spike runs after the blocks, one per head arm: single runs, reported, never gated. */
-  spike?: SpikeResult[]
-}
+import type { Config } from '../config/config.js'
+import { GateError } from '../errors.js'
+import { checkSpansPerTrace } from '../otlp/accounting.js'
+import { inheritedEnv } from '../config/env.js'
+import { resourceSamplingSupported } from '../service/procstat.js'
+import { machineInfo } from '../results/fingerprint.js'
+import type { BaselineInfo } from '../results/baseline.js'
+import type { ResultsFile } from '../results/results.js'
+import type { GateRun } from '../results/gate-run.js'
+import { analyse, type Analysis, type StoredInput } from '../analysis/analyse.js'
+import { fmtPct } from '../format.js'
+import { armsOf } from '../plan/plan.js'
+import { measureRun, type LookFn, type MeasureHooks } from '../measure/run.js'
+import type { ArmSpec, RoundResult } from '../types.js'
 
 /** Inputs of a run besides the config. */
 export interface EngineOptions {
@@ -62,7 +30,7 @@ export type EngineHooks = MeasureHooks
 
 /**
  * Environment of one round: the minimal inherited environment (allowlist + `pass-env`, never the
- * job's tokens or command files: security/env.ts) < user `env` < the arm's OTEL_* < what the gate must own.
+ * job's tokens or command files: config/env.ts) < user `env` < the arm's OTEL_* < what the gate must own.
  */
 export function roundEnv(
   config: Config,
@@ -114,7 +82,8 @@ export async function runEngine(
   if (config.maxCpuOverhead !== null && !resourceSamplingSupported()) {
     throw new GateError(
       'service',
-      `'max-cpu-overhead' is ${fmtPct(config.maxCpuOverhead, { digits: 2 })} but this system has no /proc to measure CPU from (Linux only); set it to 'none'`
+      `'max-cpu-overhead' is ${fmtPct(config.maxCpuOverhead, { digits: 2 })} but this system has no /proc to measure ` +
+        `CPU from (Linux only); set it to 'none'`
     )
   }
   const storedIn = options.stored

@@ -13,7 +13,7 @@ import { decideAtLook, type GatedComparison, type LookResult } from '../src/anal
 import { planLooks, type SequentialDesign } from '../src/analysis/sequential.js'
 import type { SpendingFunction } from '../src/analysis/spending.js'
 import { scheduleLooks } from '../src/plan/time-budget.js'
-import { normals } from './simModel.js'
+import { normals } from './sim-model.js'
 
 /** Per-block SD of the log-ratios (median A/A of the default design) and the measured default block time. */
 export const HONESTY_SD = 0.023

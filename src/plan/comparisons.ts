@@ -4,7 +4,7 @@
  * and the results file all read it, so the gated family cannot drift between them.
  */
 import { METRIC_IDS, METRICS, type BudgetKey, type MetricSpec } from '../metrics.js'
-import { NONE_ARM_ID, OFF_ARM_ID, baseArmId, recordingArmId } from '../plan/plan.js'
+import { NONE_ARM_ID, OFF_ARM_ID, baseArmId, recordingArmId } from './plan.js'
 import { OPEN_PHASE_ID, phaseIds } from '../load/scenarios.js'
 import type { ArmSpec, ComparisonKind, MetricName } from '../types.js'
 
@@ -52,34 +52,14 @@ function offOf(arm: ArmSpec): string {
   return arm.build === 'base' ? baseArmId(OFF_ARM_ID) : OFF_ARM_ID
 }
 
-/**
- * Every comparison of a run, gated or reported, in a stable order:
- * 1. tracing overhead of each traced arm vs its build's off arm (gated for head, reported for base);
- * 2. with an uninstrumented arm, the cost of instrumentation loaded but off (off vs none), reported;
- * 3. head vs base with tracing off (regression, gated by the regression budgets);
- * 4. change of overhead, head vs base, at each sampling rate (difference in differences);
- * 5. the extra phases (more connection levels: reported; the open loop's P99: gated by its budget);
- * 6. this run's off arm vs the stored main history (regression).
- */
-export function planComparisons(config: PlanConfig, arms: readonly ArmSpec[], ctx: PlanContext): PlannedComparison[] {
+/** The decomposition (MooBench's steps), reported, never gated: none → off, off → recording, recording → exporting. */
+function decompositionComparisons(
+  arms: readonly ArmSpec[],
+  traced: readonly ArmSpec[],
+  metrics: readonly MetricSpec[]
+): PlannedComparison[] {
   const out: PlannedComparison[] = []
-  const has = (id: string): boolean => arms.some((a) => a.id === id)
-  const metrics = METRIC_IDS.map((id) => METRICS[id]).filter((m) => ctx.cpuMeasured || !m.needsResources)
-  const traced = arms.filter((a) => a.kind !== 'off' && a.kind !== 'none' && a.kind !== 'recording')
-  for (const arm of traced) {
-    for (const m of metrics) {
-      out.push({
-        kind: 'overhead',
-        armId: arm.id,
-        referenceArmId: offOf(arm),
-        metric: m.id,
-        budget: arm.build === 'head' ? budgetOf(config, m.budgets.overhead) : null,
-        source: 'paired'
-      })
-    }
-  }
-  // The decomposition (MooBench's steps), reported: none → off, off → recording, recording → exporting.
-  if (has(NONE_ARM_ID)) {
+  if (arms.some((a) => a.id === NONE_ARM_ID)) {
     for (const m of metrics)
       out.push({
         kind: 'instrumentation',
@@ -112,6 +92,36 @@ export function planComparisons(config: PlanConfig, arms: readonly ArmSpec[], ct
         })
     }
   }
+  return out
+}
+
+/**
+ * Every comparison of a run, gated or reported, in a stable order:
+ * 1. tracing overhead of each traced arm vs its build's off arm (gated for head, reported for base);
+ * 2. with an uninstrumented arm, the cost of instrumentation loaded but off (off vs none), reported;
+ * 3. head vs base with tracing off (regression, gated by the regression budgets);
+ * 4. change of overhead, head vs base, at each sampling rate (difference in differences);
+ * 5. the extra phases (more connection levels: reported; the open loop's P99: gated by its budget);
+ * 6. this run's off arm vs the stored main history (regression).
+ */
+export function planComparisons(config: PlanConfig, arms: readonly ArmSpec[], ctx: PlanContext): PlannedComparison[] {
+  const out: PlannedComparison[] = []
+  const has = (id: string): boolean => arms.some((a) => a.id === id)
+  const metrics = METRIC_IDS.map((id) => METRICS[id]).filter((m) => ctx.cpuMeasured || !m.needsResources)
+  const traced = arms.filter((a) => a.kind !== 'off' && a.kind !== 'none' && a.kind !== 'recording')
+  for (const arm of traced) {
+    for (const m of metrics) {
+      out.push({
+        kind: 'overhead',
+        armId: arm.id,
+        referenceArmId: offOf(arm),
+        metric: m.id,
+        budget: arm.build === 'head' ? budgetOf(config, m.budgets.overhead) : null,
+        source: 'paired'
+      })
+    }
+  }
+  out.push(...decompositionComparisons(arms, traced, metrics))
   if (has(baseArmId(OFF_ARM_ID))) {
     for (const m of metrics.filter((x) => x.budgets.regression !== null)) {
       out.push({

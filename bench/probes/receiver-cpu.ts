@@ -4,7 +4,7 @@
  * BatchSpanProcessor sends them) on loopback into a receiver running in a child process, and reads
  * that process's CPU (user + system, whole process: HTTP parsing included) for each way of counting.
  *
- *   npx tsc -p tsconfig.bench.json && node lib/bench/receiver-cpu.js [--rate 10000] [--seconds 6] [--modes a,b] [--warmup 20] [--framing chunked|length] [--dump body.bin]
+ *   npx tsc -p tsconfig.bench.json && node lib/bench/probes/receiver-cpu.js [--rate 10000] [--seconds 6] [--modes a,b] [--warmup 20] [--framing chunked|length] [--dump body.bin]
  *
  * Modes (each in a fresh child process, warmed up first):
  *   worker        the gate's receiver as the action runs it: in a worker thread (src/otlp/worker-host.ts),
@@ -24,11 +24,11 @@ import { fileURLToPath } from 'node:url'
 import { context, trace } from '@opentelemetry/api'
 import { tracing, resources } from '@opentelemetry/sdk-node'
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
-import { SpanBatch, nanosWordsToMs } from '../src/otlp/batch.js'
-import { decodeTraceExport, otlpTypes } from '../src/otlp/decode.js'
-import { startOtlpReceiver } from '../src/otlp/receiver.js'
-import { findReceiverWorkerFile, startWorkerReceiver } from '../src/otlp/worker-host.js'
-import { SpanWindow } from '../src/otlp/window.js'
+import { SpanBatch, nanosWordsToMs } from '../../src/otlp/batch.js'
+import { decodeTraceExport, otlpTypes } from '../../src/otlp/decode.js'
+import { startOtlpReceiver } from '../../src/otlp/receiver.js'
+import { findReceiverWorkerFile, startWorkerReceiver } from '../../src/otlp/worker-host.js'
+import { SpanWindow } from '../../src/otlp/window.js'
 
 type Mode = 'transport' | 'worker' | 'walker' | 'envelope' | 'objects' | 'validate'
 const MODES: Mode[] = ['transport', 'worker', 'walker', 'envelope', 'objects', 'validate']
@@ -94,7 +94,7 @@ async function runChild(mode: Mode): Promise<void> {
   let port: number
   let report: () => { spans: number; handlerCpuSeconds: number | null }
   if (mode === 'walker' || mode === 'validate' || mode === 'worker') {
-    const workerFile = findReceiverWorkerFile(new URL('../src/otlp/worker-host.js', import.meta.url).href)
+    const workerFile = findReceiverWorkerFile(new URL('../../src/otlp/worker-host.js', import.meta.url).href)
     if (mode === 'worker' && workerFile === null)
       throw new Error('no lib/src/otlp/worker-main.js: run npx tsc -p tsconfig.bench.json first')
     const r =

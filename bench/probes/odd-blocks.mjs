@@ -3,12 +3,12 @@
 // 2026-11-30 12:10 UTC), the A/A pair's log-ratio per block and, for blocks more than 3 % apart, per
 // second of the window; then how many such blocks kept the same sign in every second.
 //
-//   node bench/odd-blocks.mjs [--threshold 0.03]
+//   node bench/probes/odd-blocks.mjs [--threshold 0.03]
 import { readFileSync } from 'node:fs'
 
 const i = process.argv.indexOf('--threshold')
 const threshold = i >= 0 ? Number(process.argv[i + 1]) : 0.03
-const file = new URL('results/noise-history.jsonl', import.meta.url)
+const file = new URL('../results/noise-history.jsonl', import.meta.url)
 const rows = readFileSync(file, 'utf8')
   .split('\n')
   .filter(Boolean)

@@ -8,11 +8,11 @@ started as `<launcher> --import ./tracing.mjs server.mjs`, and records per run:
              noise run: A/A QPS SD and robust SD, blocks more than 3 % from the median, QPS overhead;
   shape pair: off and on@1 % alone, 6 blocks, as bench/README "Co-runners": QPS overhead, 2xx per CPU-s.
 
-  python3 bench/wrapper-probe.py [--shape aa|pair] [--tag T] [--launcher 'chrt -b 0 node'] [-- extra CLI args]
-  python3 bench/wrapper-probe.py --import DIR --tag T --launcher L [--shape ...]   # a run made by hand
+  python3 bench/probes/wrapper-probe.py [--shape aa|pair] [--tag T] [--launcher 'chrt -b 0 node'] [-- extra CLI args]
+  python3 bench/probes/wrapper-probe.py --import DIR --tag T --launcher L [--shape ...]   # a run made by hand
 
 The launcher replaces `node` in the start command (default `node`).
-  python3 bench/wrapper-probe.py --exec-slice MS cmd args...   # the slice wrapper itself (see below)
+  python3 bench/probes/wrapper-probe.py --exec-slice MS cmd args...   # the slice wrapper itself (see below)
 
 Launchers tried 2026-11-30 (bench/README.md, *Co-runners*): `chrt -b 0 node` (SCHED_BATCH: no wake-up
 preemption), `setarch -R node --random-seed=1 --hash-seed=1` (no ASLR, fixed V8 address hints and hash
@@ -22,9 +22,9 @@ Linux ≥ 6.12, x86_64; inherited by the service's threads and children).
 """
 import ctypes, importlib.util, json, os, platform, statistics, struct, subprocess, sys, tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-# The comparisons and per-CPU throughput are read as bench/co-runner-row.py reads them.
-_spec = importlib.util.spec_from_file_location('co_runner_row', os.path.join(ROOT, 'bench/co-runner-row.py'))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The comparisons and per-CPU throughput are read as bench/tools/co-runner-row.py reads them.
+_spec = importlib.util.spec_from_file_location('co_runner_row', os.path.join(ROOT, 'bench/tools/co-runner-row.py'))
 co_runner_row = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(co_runner_row)
 OUT = os.path.join(ROOT, 'bench/results/wrappers.jsonl')

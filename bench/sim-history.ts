@@ -4,7 +4,7 @@
  */
 import { decideAtLook, type LookResult } from '../src/analysis/decide.js'
 import { planLooks } from '../src/analysis/sequential.js'
-import { normals } from './simModel.js'
+import { normals } from './sim-model.js'
 
 const WITHIN = 0.02
 const BUDGET = 0.05

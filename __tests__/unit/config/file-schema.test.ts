@@ -47,6 +47,14 @@ test('a validator other than ours accepts the schema and every default it states
   expect(defaults).toMatchObject({ rounds: 8, 'export-step': false, 'round-duration': 'auto', 'memory-limit': '2GiB' })
 })
 
+test('the example config file (examples/config/) converts and parses', async () => {
+  const { loadConfigFile } = await import('../../../src/cli/config-file.js')
+  const { parseConfig } = await import('../../../src/config/config.js')
+  const raw = loadConfigFile('examples/config/perf-gate.yaml')
+  expect(raw['extra-arms']).toContain('batch-512:')
+  expect(() => parseConfig({ ...raw, 'start-command': 'node s.js' })).not.toThrow()
+})
+
 test('the example config of docs/cli.md is valid', () => {
   const md = fs.readFileSync('docs/cli.md', 'utf8')
   const block = /```yaml\n# yaml-language-server: \$schema=[^\n]+\n([\s\S]*?)```/.exec(md)

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import * as fs from 'node:fs'
 import { parseConfig, type Config } from './config/config.js'
 import { readInputs } from './config/read.js'
+import { withConfigFile } from './action-inputs.js'
 import { Outputs } from './config/inputs.js'
 import { headlineOverhead, provenance } from './report/assemble.js'
 import type { ResultsFile } from './results/results.js'
@@ -152,7 +153,8 @@ async function runReportMode(config: Config): Promise<string | null> {
 export async function run(): Promise<void> {
   let failure: string | null
   try {
-    const config = parseConfig(readInputs())
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd()
+    const config = parseConfig(withConfigFile(readInputs(), workspace, (m) => core.info(m)))
     registerRunSecrets(config, process.env, (v) => core.setSecret(v))
     checkOutputDir(config.outputDir)
     failure = config.mode === 'report' ? await runReportMode(config) : await runGateMode(config)

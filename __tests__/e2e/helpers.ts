@@ -18,7 +18,12 @@ import type { ResultsFile } from '../../src/results/results.js'
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const FIXTURE_DIR = path.join(REPO_ROOT, 'fixtures', 'http-service')
-export const ACTION_ENTRY = path.join(REPO_ROOT, 'dist', 'index.js')
+/**
+ * The bundle to run: dist/index.js, or another build of the same sources named by OTLP_E2E_ACTION_ENTRY (a
+ * branch that changed src/ but may not commit dist/ can bundle into a temporary folder with the build's ncc
+ * commands and point the lane at it).
+ */
+export const ACTION_ENTRY = process.env.OTLP_E2E_ACTION_ENTRY || path.join(REPO_ROOT, 'dist', 'index.js')
 export const FIXTURE_COMMAND = 'node --import ./tracing.mjs server.mjs'
 /** Name of the variable the harness adds to the `env` input of every run to find its service processes. */
 export const MARKER_VAR = 'OTLP_E2E_RUN_MARKER'

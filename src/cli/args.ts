@@ -137,7 +137,8 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       problems.push(`option '${rawName}' needs a value (write '${rawName}=<value>' for a value that starts with '-')`)
       continue
     }
-    if (name === CliFlags.Config) {
+    // --config-file is the action's input name for the same file: one spelling per face would trip people up.
+    if (name === CliFlags.Config || name === Inputs.ConfigFile) {
       args.configFile = value
     } else if (MULTILINE_INPUTS.includes(name as InputName) && args.inputs[name as InputName] !== undefined) {
       // Repeated --env adds lines, like the multi-line input of the action; other options: the last wins.

@@ -6,6 +6,7 @@ import type { RawInputs } from '../config/config.js'
 import { errorMessage } from '../errors.js'
 import { JSON_INPUTS, MULTILINE_INPUTS, UsageError } from './args.js'
 import { didYouMean } from './suggest.js'
+import { checkConfigDocument, NOT_IN_FILE } from '../config/file-schema.js'
 
 const INPUT_NAMES: readonly string[] = INPUT_SPECS.map((s) => s.name)
 
@@ -15,26 +16,23 @@ function describe(value: unknown): string {
   return typeof value === 'object' ? 'a mapping' : `a ${typeof value}`
 }
 
-function scalar(value: unknown): string | undefined {
-  if (typeof value === 'string') return value
-  // String(0.01) is '0.01' and String(1e-7) is '1e-7': both forms parseConfig reads.
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
-  return undefined
-}
-
 function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
+
+/**
+ * A scalar as the input string: String(0.01) is '0.01' and String(1e-7) is '1e-7' (both forms parseConfig
+ * reads); null is ''. The schema let only scalars reach here.
+ */
+const str = (value: unknown): string => (value === null ? '' : String(value))
 
 /** `KEY=VALUE` pairs of a mapping; `sep` joins them (newline for env, space within one extra arm). */
 function pairs(where: string, map: Record<string, unknown>, sep: '\n' | ' '): string {
   return Object.entries(map)
     .map(([k, v]) => {
-      const s = v === null ? '' : scalar(v)
-      if (s === undefined)
-        throw new UsageError(`${where} value of '${k}' must be a string, number or boolean, got ${describe(v)}`)
+      const s = str(v)
       // The input is KEY=VALUE lines (or space-separated pairs): a key with '=' or a value with the
-      // separator would silently change meaning.
+      // separator would silently change meaning. Not a shape the schema can say in one phrase.
       if (/[=\s]/.test(k) || s.includes('\n') || (sep === ' ' && /\s/.test(s))) {
         throw new UsageError(
           `${where} entry '${k}' cannot be written as KEY=VALUE${sep === ' ' ? ' without spaces' : ' on one line'}`
@@ -51,23 +49,11 @@ function pairs(where: string, map: Record<string, unknown>, sep: '\n' | ' '): st
  */
 function extraArmLine(where: string, name: string, value: unknown): string {
   if (isMapping(value)) return `${name}: ${pairs(`${where} arm '${name}':`, value, ' ')}`
-  if (Array.isArray(value)) {
-    return `${name}: ${value
-      .map((item, i) => {
-        const s = scalar(item)
-        if (s === undefined)
-          throw new UsageError(`${where} arm '${name}' item ${i + 1} must be a KEY=VALUE string, got ${describe(item)}`)
-        return s
-      })
-      .join(' ')}`
-  }
-  const s = value === null ? '' : scalar(value)
-  if (s === undefined)
-    throw new UsageError(`${where} arm '${name}' must be a string, a mapping or a list, got ${describe(value)}`)
-  return `${name}: ${s}`
+  if (Array.isArray(value)) return `${name}: ${value.map(str).join(' ')}`
+  return `${name}: ${str(value)}`
 }
 
-/** A multi-line input (env, extra-arms): a string as is, a list one line per item, a mapping one line per entry. */
+/** A multi-line input (env, extra-arms, grpc-metadata): a string as is, a list one line per item, a mapping one line per entry. */
 function linesToInput(file: string, name: InputName, value: unknown): string {
   const where = `config file '${file}': '${name}'`
   const fromMapping = (map: Record<string, unknown>): string =>
@@ -76,68 +62,50 @@ function linesToInput(file: string, name: InputName, value: unknown): string {
           .map(([k, v]) => extraArmLine(where, k, v))
           .join('\n')
       : pairs(where, map, '\n')
-  if (Array.isArray(value)) {
-    return value
-      .map((item, i) => {
-        // YAML reads `- adaptive: X=1` as a one-entry mapping: take it as the line it looks like.
-        if (isMapping(item)) return fromMapping(item)
-        const s = scalar(item)
-        if (s === undefined)
-          throw new UsageError(`${where} item ${i + 1} must be a line of text or a mapping, got ${describe(item)}`)
-        return s
-      })
-      .join('\n')
-  }
-  if (isMapping(value)) return fromMapping(value)
-  const s = scalar(value)
-  if (s === undefined) throw new UsageError(`${where} must be a mapping, a list or a string, got ${describe(value)}`)
-  return s
+  // YAML reads `- adaptive: X=1` as a one-entry mapping: take it as the line it looks like.
+  if (Array.isArray(value)) return value.map((item) => (isMapping(item) ? fromMapping(item) : str(item))).join('\n')
+  return isMapping(value) ? fromMapping(value) : str(value)
+}
+
+/** Every problem the schema found, as one UsageError naming the file (did-you-mean for unknown keys). */
+function schemaError(file: string, problems: ReturnType<typeof checkConfigDocument>): UsageError {
+  const lines = problems.map((p) =>
+    p.unknownKey
+      ? `${p.message}${didYouMean(
+          p.key,
+          INPUT_NAMES.filter((n) => !NOT_IN_FILE.includes(n as InputName))
+        )}`
+      : p.message
+  )
+  if (lines.length === 1) return new UsageError(`config file '${file}': ${lines[0]}`)
+  return new UsageError(`config file '${file}' has ${lines.length} problems:\n- ${lines.join('\n- ')}`)
 }
 
 /**
  * Convert a parsed config document (keys = input names) to the string form of the action's inputs.
- * Pure: `file` only names the source in error messages. Null values count as absent (the default).
+ * Pure: `file` only names the source in error messages. The document is first checked against the
+ * config file's JSON Schema (config/file-schema.ts); null values count as absent (the default).
  */
 export function configToInputs(doc: unknown, file: string): RawInputs {
   if (doc === null || doc === undefined) return {}
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
+  if (!isMapping(doc)) {
     throw new UsageError(`config file '${file}' must contain a mapping of input names to values, got ${describe(doc)}`)
   }
+  for (const key of NOT_IN_FILE) {
+    if (Object.hasOwn(doc, key))
+      throw new UsageError(
+        `config file '${file}': '${key}' cannot be set in a config file (files do not include files)`
+      )
+  }
+  const problems = checkConfigDocument(doc)
+  if (problems.length > 0) throw schemaError(file, problems)
   const inputs: RawInputs = {}
   for (const [key, value] of Object.entries(doc)) {
-    if (!INPUT_NAMES.includes(key)) {
-      throw new UsageError(`config file '${file}': unknown key '${key}'${didYouMean(key, INPUT_NAMES)}`)
-    }
     if (value === null) continue
     const name = key as InputName
-    if (JSON_INPUTS.includes(name) && typeof value === 'object') {
-      inputs[name] = JSON.stringify(value)
-      continue
-    }
-    if (MULTILINE_INPUTS.includes(name)) {
-      inputs[name] = linesToInput(file, name, value)
-      continue
-    }
-    if (Array.isArray(value)) {
-      inputs[name] = value
-        .map((item, i) => {
-          const s = scalar(item)
-          if (s === undefined)
-            throw new UsageError(
-              `config file '${file}': '${key}' item ${i + 1} must be a string or number, got ${describe(item)}`
-            )
-          return s
-        })
-        .join(',')
-      continue
-    }
-    const s = scalar(value)
-    if (s === undefined) {
-      throw new UsageError(
-        `config file '${file}': '${key}' must be a string, number, boolean or list, got ${describe(value)}`
-      )
-    }
-    inputs[name] = s
+    if (JSON_INPUTS.includes(name) && typeof value === 'object') inputs[name] = JSON.stringify(value)
+    else if (MULTILINE_INPUTS.includes(name)) inputs[name] = linesToInput(file, name, value)
+    else inputs[name] = Array.isArray(value) ? value.map(str).join(',') : str(value)
   }
   return inputs
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path'
 import { ConfigError, parseConfig, type Config, type RawInputs } from '../config/config.js'
-import { Inputs, type InputName } from '../config/inputs.js'
+import { Inputs, PATH_INPUTS, type InputName } from '../config/inputs.js'
 import { provenance } from '../report/assemble.js'
 import type { ResultsFile } from '../results/results.js'
 import { runGate, runReport, type GateMessage, type RunPaths } from '../gate/run-gate.js'
@@ -36,17 +36,6 @@ export interface CliIo {
 /** Exit codes (documented in --help). */
 export const ExitCode = { Pass: 0, Fail: 1, Error: 2, Inconclusive: 3 } as const
 
-/**
- * Inputs holding paths: resolved against the directory of whatever gave them (flag: cwd, config file:
- * its folder), because the engine would resolve them against process.cwd().
- */
-const PATH_INPUTS = [
-  Inputs.WorkingDirectory,
-  Inputs.OutputDir,
-  Inputs.BaseWorkingDirectory,
-  Inputs.BaselinePath,
-  Inputs.ResultsFile
-] as const
 type PathInput = (typeof PATH_INPUTS)[number]
 
 /** Flags over config file over defaults, plus the base directory of each path input. */

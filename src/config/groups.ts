@@ -73,6 +73,12 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
     inputs: [Inputs.Comment, Inputs.CommentId, Inputs.GithubToken, Inputs.OutputDir, Inputs.Mode, Inputs.ResultsFile]
   },
   {
+    title: 'Config file',
+    purpose: 'Advanced inputs kept in a file (validated against a JSON schema) instead of `with:`.',
+    advanced: false,
+    inputs: [Inputs.ConfigFile]
+  },
+  {
     title: 'gRPC target',
     purpose: 'Load a unary gRPC method instead of an HTTP URL.',
     advanced: true,

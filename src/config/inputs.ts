@@ -66,7 +66,8 @@ export const Inputs = {
   ExportStep: 'export-step',
   HistorySize: 'history-size',
   MaxRounds: 'max-rounds',
-  TimeBudget: 'time-budget'
+  TimeBudget: 'time-budget',
+  ConfigFile: 'config-file'
 } as const
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
@@ -457,8 +458,26 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ResultsFile,
     default: '',
     description: '`mode: report` only: the results JSON produced by the PR workflow (downloaded artifact).'
+  },
+  {
+    name: Inputs.ConfigFile,
+    default: '',
+    description:
+      'Path (relative to the workspace) of a YAML or JSON file holding more inputs, keyed by their names, so that advanced settings need not crowd `with:` (schema: `schema/perf-gate.schema.json`; the CLI reads the same file with `--config`). An input given in `with:` with a value other than its default wins over the file, the file over the defaults. Relative paths in the file are relative to its folder.'
   }
 ]
+
+/**
+ * Inputs holding paths: resolved against the directory of whatever gave them (workspace or cwd, a
+ * config file: its folder), because the engine would resolve them against process.cwd().
+ */
+export const PATH_INPUTS = [
+  Inputs.WorkingDirectory,
+  Inputs.OutputDir,
+  Inputs.BaseWorkingDirectory,
+  Inputs.BaselinePath,
+  Inputs.ResultsFile
+] as const
 
 /** Output names. */
 export const Outputs = {

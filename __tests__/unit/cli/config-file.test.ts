@@ -84,7 +84,7 @@ const cases: [string, string, string, RawInputs][] = [
     '{"grpc-request": "{\\"id\\": 42}"}',
     { 'grpc-request': '{"id": 42}' }
   ],
-  ['booleans become strings', 'cpu-pinning: false\n', '{"cpu-pinning": false}', { 'cpu-pinning': 'false' }],
+  ['booleans become strings', 'export-step: false\n', '{"export-step": false}', { 'export-step': 'false' }],
   // YAML 1.2: `off` is a string, not false (YAML 1.1 would have broken cpu-pinning: off).
   ['off stays off', 'cpu-pinning: off\n', '{"cpu-pinning": "off"}', { 'cpu-pinning': 'off' }],
   ['none stays none', 'max-p99-overhead: none\n', '{"max-p99-overhead": "none"}', { 'max-p99-overhead': 'none' }],
@@ -118,19 +118,19 @@ describe('config file → raw inputs', () => {
       'nested mapping for a scalar input',
       'gate.yaml',
       'rounds:\n  a: 1\n',
-      "config file 'gate.yaml': 'rounds' must be a string, number, boolean or list, got a mapping"
+      "config file 'gate.yaml': 'rounds' must be an integer, got {\"a\":1}"
     ],
     [
       'nested list item',
       'gate.json',
       '{"sampling-rates": [[1]]}',
-      "config file 'gate.json': 'sampling-rates' item 1 must be a string or number, got a list"
+      "config file 'gate.json': 'sampling-rates' item 1 must be a number, got [1]"
     ],
     [
       'env value that is a mapping',
       'gate.yaml',
       'env:\n  A:\n    b: 1\n',
-      "'env' value of 'A' must be a string, number or boolean, got a mapping"
+      "config file 'gate.yaml': 'env' entry 'A' must be a string, number or boolean, got {\"b\":1}"
     ],
     [
       'env key with =',
@@ -149,6 +149,24 @@ describe('config file → raw inputs', () => {
       'gate.json',
       '{"extra-arms": {"a": {"X": "1 2"}}}',
       "'extra-arms' arm 'a': entry 'X' cannot be written as KEY=VALUE without spaces"
+    ],
+    [
+      'a choice the gate does not have',
+      'gate.yaml',
+      'cpu-pinning: false\n',
+      "config file 'gate.yaml': 'cpu-pinning' must be one of 'auto', 'on', 'off', got 'false'"
+    ],
+    [
+      'every problem at once',
+      'gate.yaml',
+      'rounds: eight\nsampling-rate: 1\nmode: measure\n',
+      "config file 'gate.yaml' has 3 problems:\n- 'rounds' must be an integer, got 'eight'\n- unknown key 'sampling-rate' (did you mean 'sampling-rates'?)\n- 'mode' must be one of 'gate', 'report', got 'measure'"
+    ],
+    [
+      'a config file naming another',
+      'gate.yaml',
+      'config-file: other.yaml\n',
+      "config file 'gate.yaml': 'config-file' cannot be set in a config file"
     ],
     ['invalid YAML', 'gate.yml', 'rounds: [1\n', "config file 'gate.yml' is not valid YAML"],
     ['duplicate YAML key', 'gate.yaml', 'rounds: 1\nrounds: 2\n', "config file 'gate.yaml' is not valid YAML"],

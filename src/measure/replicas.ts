@@ -18,6 +18,7 @@ import { sum } from 'simple-statistics'
 import { createLatencyHistogram, summarizeLatency, type LatencyHistogram } from '../load/histogram.js'
 import { errorRateOf } from '../load/load.js'
 import type { LoadResult, ReplicaSummary, ResourceUsage, RoundResult, SpanWindowCounts } from '../types.js'
+import { mergeCollectorUsage } from './collector-usage.js'
 
 /** One process of an arm in a block: its checked round and its window's latency histogram. */
 export interface ReplicaPart {
@@ -130,6 +131,7 @@ export function mergeReplicas(parts: readonly ReplicaPart[]): RoundResult {
   const receiverCpuSec = sumOptional(rounds, (r) => r.receiverCpuSec)
   const receiverThreadCpuSec = sumOptional(rounds, (r) => r.receiverThreadCpuSec)
   const forced = rounds.map((r) => r.forcedStopSec).filter((x): x is number => x !== undefined)
+  const collector = mergeCollectorUsage(rounds.map((r) => r.collector))
   return {
     block: lead.block,
     order: Math.min(...rounds.map((r) => r.order)),
@@ -140,6 +142,7 @@ export function mergeReplicas(parts: readonly ReplicaPart[]): RoundResult {
     ...(lead.sharedCpus !== undefined ? { sharedCpus: lead.sharedCpus } : {}),
     ...(lead.runner !== undefined ? { runner: lead.runner } : {}),
     ...(forced.length > 0 ? { forcedStopSec: Math.max(...forced) } : {}),
+    ...(collector !== undefined ? { collector } : {}),
     replicas: bySlot.map(summary),
     load: mergeLoad(parts),
     warmup: {

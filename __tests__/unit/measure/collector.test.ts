@@ -8,7 +8,8 @@ import {
   renderCollectorConfig,
   sumMetric,
   telemetryOverlay,
-  assertCollectorCounts
+  assertCollectorCounts,
+  withoutComments
 } from '../../../src/measure/collector.js'
 import { GateError } from '../../../src/errors.js'
 import type { CollectorUsage } from '../../../src/types.js'
@@ -65,6 +66,19 @@ describe('collector config template', () => {
     expect(() =>
       checkCollectorTemplate('receivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:{port}}}}}', 'c.yaml')
     ).toThrow(/'collector-config' \('c.yaml'\) must contain \{receiver\}.*it has no '\{receiver\}'/)
+  })
+  test('a placeholder named only in a comment does not count', () => {
+    expect(() =>
+      checkCollectorTemplate(
+        "# {receiver} is the gate's receiver\nreceivers: {otlp: {protocols: {http: {endpoint: 127.0.0.1:{port}}}}} # and {receiver}\nexporters: {otlp_http: {endpoint: 'http://x:1'}}",
+        'c.yaml'
+      )
+    ).toThrow(/it has no '\{receiver\}'/)
+  })
+  test("a '#' inside quotes is not a comment", () => {
+    expect(withoutComments('a: \'x #{receiver}\' # {port}\n  # {port}\nb: "#" {port}')).toBe(
+      'a: \'x #{receiver}\' \n  \nb: "#" {port}'
+    )
   })
   test('a config without {port} is refused', () => {
     expect(() => checkCollectorTemplate("exporters: {otlp_http: {endpoint: '{receiver}'}}", 'c.yaml')).toThrow(

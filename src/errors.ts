@@ -1,7 +1,8 @@
 /** A fault of the measurement (not a verdict): the run ends with verdict `error` and this message. */
 export class GateError extends Error {
   constructor(
-    readonly kind: 'no-spans' | 'spans-when-off' | 'lost-spans' | 'error-rate' | 'service' | 'otlp' | 'load',
+    readonly kind:
+      'no-spans' | 'spans-when-off' | 'lost-spans' | 'error-rate' | 'service' | 'otlp' | 'load' | 'collector',
     message: string
   ) {
     super(message)

@@ -103,6 +103,35 @@ export interface SpanWindowCounts {
   traceSpans: number
 }
 
+/**
+ * One collector's life in a round (src/measure/collector.ts): started before the service, drained and
+ * stopped after it, so its counts and CPU cover the whole round (warm-up and every phase).
+ */
+export interface CollectorUsage {
+  /** Spans its OTLP receiver accepted (its own otelcol_receiver_accepted_spans). */
+  spansIn: number
+  /** Spans the gate's receiver got from it. */
+  spansOut: number
+  /** Spans its exporters reported sent (otelcol_exporter_sent_spans), when it exposes that. */
+  spansSent?: number
+  /** OTLP bytes the gate's receiver got from it. */
+  bytesOut: number
+  exportRequests: number
+  /** spansOut / spansIn (null when nothing came in). */
+  keepRatio: number | null
+  /** Seconds from ready to the end of the drain (the span of its CPU and of bytesOut). */
+  lifeSec: number
+  /** Seconds waited after the service stopped; `drainCapped` when the receiver never fell quiet. */
+  drainSec: number
+  drainCapped: boolean
+  /** Its process tree's CPU over its life (absent where /proc cannot be sampled). */
+  cpuSeconds?: number
+  rssPeakBytes?: number
+  rssAvgBytes?: number
+  /** 2xx answers of its service over the collector's life (warm-up and measured phases): the divisor of CPU per request. */
+  requests?: number
+}
+
 /** One round: one arm booted once, warmed up, measured, stopped. */
 export interface RoundResult {
   block: number
@@ -123,6 +152,8 @@ export interface RoundResult {
   runner?: string
   /** Set when the service ignored SIGTERM: seconds waited before it was killed with SIGKILL. */
   forcedStopSec?: number
+  /** `collector-command`: the collector this round's service exported to (never part of the service's numbers). */
+  collector?: CollectorUsage
   /**
    * `processes-per-arm` above 1: the arm's processes in this block, each on its own port, slot and share
    * of the connections. The round's other fields are their merge: sums of counts, QPS, CPU and spans,

@@ -95,6 +95,18 @@ export interface Config {
   readonly resultsFile: string | null
   /** User-defined traced arms: name and the environment on top of tracing on. */
   readonly extraArms: readonly { readonly name: string; readonly env: Readonly<Record<string, string>> }[]
+  /** The collector the traced arms export to (`collector-command`); null or absent: straight to the gate's receiver. */
+  readonly collector?: CollectorConfig | null
+}
+
+/** A user's OpenTelemetry Collector in the traced arms' pipeline (src/measure/collector.ts). */
+export interface CollectorConfig {
+  /** Shell command line of the collector binary; the gate appends its `--config` arguments. */
+  readonly command: string
+  /** The config template, as given (relative to `workingDirectory` unless absolute); read by the engine. */
+  readonly configPath: string
+  /** Quiet seconds on the receiver after the service stopped before the collector is stopped. */
+  readonly drainSec: number
 }
 
 /** A gRPC load target as configured; the proto file is only read (and the method checked) by the engine. */
@@ -560,6 +572,33 @@ function checkProcessesPerArm(r: Reader, config: Config): void {
     need(`at most 'connections' (${config.connections}): the arm's connections are split among its processes`)
 }
 
+/** `collector-command` with its config and drain; null without a command. */
+function parseCollector(r: Reader): CollectorConfig | null {
+  const command = r.str(Inputs.CollectorCommand)
+  const configPath = r.str(Inputs.CollectorConfig)
+  const drainSec = r.seconds(Inputs.CollectorDrain, 0, 300)
+  if (command === '') {
+    if (configPath !== '')
+      r.add(
+        new ConfigError(
+          Inputs.CollectorConfig,
+          `'${Inputs.CollectorConfig}' needs 'collector-command' (the collector binary to run it), got '${configPath}'`
+        )
+      )
+    return null
+  }
+  if (configPath === '') {
+    r.add(
+      new ConfigError(
+        Inputs.CollectorConfig,
+        `'${Inputs.CollectorConfig}' is required with 'collector-command' ('${command}'): a YAML config with {port} and {receiver}, got ''`
+      )
+    )
+    return null
+  }
+  return { command, configPath, drainSec }
+}
+
 /** Rules across inputs, after each input was read on its own. */
 function checkCrossRules(r: Reader, config: Config): void {
   if (r.errors.length === 0 && config.maxRounds < config.rounds) {
@@ -601,7 +640,8 @@ function freezeConfig(config: Config): Config {
     samplingRates: Object.freeze([...config.samplingRates]),
     extraArms: Object.freeze(
       config.extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) }))
-    )
+    ),
+    collector: config.collector ? Object.freeze({ ...config.collector }) : null
   })
 }
 
@@ -803,7 +843,8 @@ export function parseConfig(raw: RawInputs): Config {
     ...parseBaselines(r, baseCommand),
     mode,
     ...parsePublishing(r),
-    extraArms
+    extraArms,
+    collector: parseCollector(r)
   }
   const resolved: Config =
     r.str(Inputs.RoundDuration).toLowerCase() === 'auto'

@@ -161,7 +161,10 @@ const FILE_VALUES: Record<Exclude<InputName, typeof Inputs.ConfigFile>, Node> = 
   [Inputs.ExportStep]: bool,
   [Inputs.HistorySize]: integer(),
   [Inputs.MaxRounds]: integer('auto'),
-  [Inputs.TimeBudget]: number()
+  [Inputs.TimeBudget]: number(),
+  [Inputs.CollectorCommand]: text('a shell command'),
+  [Inputs.CollectorConfig]: text('a path'),
+  [Inputs.CollectorDrain]: number()
 }
 
 /** The default of an input as a file would write it: numbers and booleans typed, unset defaults left out. */

@@ -67,7 +67,10 @@ export const Inputs = {
   HistorySize: 'history-size',
   MaxRounds: 'max-rounds',
   TimeBudget: 'time-budget',
-  ConfigFile: 'config-file'
+  ConfigFile: 'config-file',
+  CollectorCommand: 'collector-command',
+  CollectorConfig: 'collector-config',
+  CollectorDrain: 'collector-drain'
 } as const
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
@@ -361,6 +364,24 @@ export const INPUT_SPECS: readonly InputSpec[] = [
       '`true` adds, per sampling rate, an arm that samples and records like `on@r` but exports nothing ' +
       '(`OTEL_TRACES_EXPORTER=none`), so the report splits off → on@r into recording and export. Meaningful only for ' +
       'SDKs that keep tracing with exporter `none` (Go fixture, Java agent, Python and Node SDKs).'
+  },
+  {
+    name: Inputs.CollectorCommand,
+    default: '',
+    description:
+      "An OpenTelemetry Collector binary (your own distribution, e.g. `./otelcol-custom`) that the traced arms export to instead of the gate's receiver: per block and traced process the gate starts it with `--config` set to `collector-config` (placeholders filled in) plus a telemetry overlay, so the pipeline is service → collector → gate receiver. The collector is contained like the service, pinned with the load generator (not on the service's core), and its CPU, RSS, spans in, spans out (keep ratio) and bytes out are reported apart from the service's. See docs/pipeline.md."
+  },
+  {
+    name: Inputs.CollectorConfig,
+    default: '',
+    description:
+      "The collector's YAML config (relative to `working-directory`), required with `collector-command`. It must contain `{port}` (where its OTLP receiver listens; the service's `OTEL_EXPORTER_OTLP_ENDPOINT` points there) and `{receiver}` (the gate's receiver URL, as the endpoint of the exporter its traces pipeline ends in); a config without them is refused before any load. Example with the seed's tail-sampling policies: `fixtures/collector/tail-sampling.yaml`."
+  },
+  {
+    name: Inputs.CollectorDrain,
+    default: '5',
+    description:
+      "Seconds, after the service stopped, with no new span reaching the gate's receiver before the collector is stopped (at most 60 s more in all): longer than the collector's tail-sampling `decision_wait` plus its batch timeout, or spans still waiting for a decision are lost from the keep ratio."
   },
   {
     name: Inputs.OutputDir,

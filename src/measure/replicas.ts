@@ -18,6 +18,7 @@ import { sum } from 'simple-statistics'
 import { createLatencyHistogram, summarizeLatency, type LatencyHistogram } from '../load/histogram.js'
 import { errorRateOf } from '../load/load.js'
 import type { LoadResult, ReplicaSummary, ResourceUsage, RoundResult, SpanWindowCounts } from '../types.js'
+import { mergeCollectorUsage } from './collector-usage.js'
 
 /** One process of an arm in a block: its checked round and its window's latency histogram. */
 export interface ReplicaPart {
@@ -131,6 +132,7 @@ export function mergeReplicas(parts: readonly ReplicaPart[]): RoundResult {
   const receiverCpuSec = sumOptional(rounds, (r) => r.receiverCpuSec)
   const receiverThreadCpuSec = sumOptional(rounds, (r) => r.receiverThreadCpuSec)
   const forced = rounds.map((r) => r.forcedStopSec).filter((x): x is number => x !== undefined)
+  const collector = mergeCollectorUsage(rounds.map((r) => r.collector))
   return {
     block: lead.block,
     order: Math.min(...rounds.map((r) => r.order)),
@@ -141,6 +143,7 @@ export function mergeReplicas(parts: readonly ReplicaPart[]): RoundResult {
     ...(lead.sharedCpus !== undefined ? { sharedCpus: lead.sharedCpus } : {}),
     ...(lead.runner !== undefined ? { runner: lead.runner } : {}),
     ...(forced.length > 0 ? { forcedStopSec: Math.max(...forced) } : {}),
+    ...(collector !== undefined ? { collector } : {}),
     replicas: bySlot.map(summary),
     load: mergeLoad(parts),
     warmup: {

@@ -13,6 +13,7 @@ import { threadCpuClock } from '../otlp/thread-cpu.js'
 import { parseCpuList, planPinning, type Pinning } from '../service/pinning.js'
 import { GrpcTargetError, loadGrpcTarget, type GrpcTarget } from '../load/grpc.js'
 import { resourceSamplingSupported } from '../service/procstat.js'
+import { collectorPlacement, loadCollectorTemplate } from './collector.js'
 
 /**
  * Slice length of the alternating design. 1 s, from the standalone probe behind the design (2026-12-06:
@@ -41,6 +42,8 @@ export interface Rig {
   /** One receiver per slot; slot i's service exports to receivers[i]. */
   receivers: OtlpReceiver[]
   grpcTarget: GrpcTarget | null
+  /** `collector-config`'s text, checked before any load; null/absent without `collector-command`. */
+  collectorTemplate?: string | null
   cwd: string
   logDir: string
   /** CPU and RSS of the services can be sampled (Linux /proc). */
@@ -136,6 +139,7 @@ export async function openRig(
   const logDir = path.resolve(config.outputDir, 'logs')
   // Before anything starts: a bad proto, method or request is an input error, not a round failure.
   const grpcTarget = config.grpc === null ? null : loadConfiguredGrpcTarget(config.grpc, cwd)
+  const collectorTemplate = config.collector ? loadCollectorTemplate(config.collector, cwd) : null
   const kind = config.roundDesign
   const perArm = kind === 'side-by-side' ? config.processesPerArm : 1
   const slots = kind === 'sequential' ? 1 : arms * perArm
@@ -144,7 +148,11 @@ export async function openRig(
     kind,
     slots,
     perArm,
-    description: describeDesign(kind, slots, pinning, perArm),
+    description:
+      describeDesign(kind, slots, pinning, perArm) +
+      (config.collector
+        ? `; traced arms export through their own collector per process and block, ${collectorPlacement(pinning)}`
+        : ''),
     ...(kind !== 'sequential' && pinning.enabled ? { sharedCpus: parseCpuList(pinning.serviceCpus).length } : {})
   }
   const receivers: OtlpReceiver[] = []
@@ -179,6 +187,7 @@ export async function openRig(
     pinning,
     receivers,
     grpcTarget,
+    collectorTemplate,
     cwd,
     logDir,
     sampleResources: resourceSamplingSupported(),

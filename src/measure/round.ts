@@ -7,6 +7,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import type { Config } from '../config/config.js'
 import { findFreePort, startService, type ServiceHandle } from '../service/service.js'
+import { readLogTail } from '../service/log-tail.js'
+import { inheritedEnv } from '../config/env.js'
 import { startResourceSampler, type ResourceSampler } from '../service/procstat.js'
 import { runLoad, startGatedHttpLoad, type GatedLoad, type LoadOptions, type LoadRun } from '../load/load.js'
 import { grpcReadyCheck, runGrpcLoad, startGatedGrpcLoad, type GatedGrpcLoad, type GrpcLoadRun } from '../load/grpc.js'
@@ -23,6 +25,8 @@ import { Inputs } from '../config/inputs.js'
 import { checkConnectedUrls, fillPort } from '../security/target.js'
 import type { LatencyHistogram } from '../load/histogram.js'
 import { mergeReplicas, splitConnections } from './replicas.js'
+import { assertCollectorCounts, startCollector, type Collector } from './collector.js'
+import type { CollectorUsage } from '../types.js'
 
 /** What a round needs besides the rig. */
 export interface RoundContext {
@@ -69,6 +73,11 @@ interface Instance extends GroupMember {
   warmupOutcome?: WarmupOutcome
   /** Its gated gRPC load (status counts for error messages). */
   grpc?: GatedGrpcLoad
+  /** `collector-command`: the collector its spans go through (traced arms), and what it counted. */
+  collector?: Collector
+  collectorUsage?: CollectorUsage
+  /** 2xx answers from the first measured slice to the end of the primary phase. */
+  servedOk?: number
 }
 
 /** Seconds beyond the request timeout that a pausing load may take to have every request answered. */
@@ -108,7 +117,9 @@ export async function bootService(
   arm: ArmSpec,
   port: number,
   receiver: OtlpReceiver,
-  logFile: string
+  logFile: string,
+  /** Where the service exports instead of the receiver (its collector). */
+  otlpEndpoint?: string
 ): Promise<ServiceHandle> {
   const { config, rig } = ctx
   const { command, cwd } = commandOf(config, arm)
@@ -118,7 +129,7 @@ export async function bootService(
     command: rig.pinning.wrap(command),
     displayCommand: command,
     cwd,
-    env: ctx.envOf(arm, port, receiver.endpoint),
+    env: ctx.envOf(arm, port, otlpEndpoint ?? receiver.endpoint),
     readyUrl: fillPort(config.readyUrl, port),
     ...(rig.grpcTarget !== null ? { readyCheck: grpcReadyCheck(`127.0.0.1:${port}`, rig.grpcTarget) } : {}),
     readyTimeoutMs: config.readyTimeoutSec * 1000,
@@ -178,7 +189,10 @@ async function primaryPhase(ctx: RoundContext, group: Instance[], total: number)
     drainTimeoutMs: (config.requestTimeoutSec + DRAIN_SLACK_SEC) * 1000,
     check: () => {
       ctx.signal?.throwIfAborted()
-      for (const inst of group) inst.service?.assertAlive()
+      for (const inst of group) {
+        inst.service?.assertAlive()
+        inst.collector?.assertAlive()
+      }
     },
     onMeasureStart: () => {
       if (!rig.sampleResources) return
@@ -204,6 +218,7 @@ async function primaryPhase(ctx: RoundContext, group: Instance[], total: number)
     inst.measureStartMs = parts[0]?.startMs
     inst.measureEndMs = parts[parts.length - 1]?.endMs
     inst.warmupOutcome = out.warmup
+    inst.servedOk = out.servedOk
     inst.load = {
       ...out.load,
       warmup: { ok: out.warmup.ok, durationSec: out.warmup.loadSec },
@@ -315,6 +330,14 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
   for (const ph of inst.phases)
     assertErrorRate(config, `${inst.where}, phase ${ph.id}`, ph.load, '', inst.logFile, tail)
   assertServed(inst.where, load, tail)
+  const collected = inst.collectorUsage
+  if (collected !== undefined)
+    assertCollectorCounts(
+      inst.where,
+      collected,
+      inst.collector?.logFile ?? '',
+      inst.collector ? readTail(inst.collector) : ''
+    )
   assertSpans(config, inst.where, inst.arm, otlp, inst.receiver.endpoint, inst.logFile, tail)
   // Spans that started inside the measured parts: the same instants as the answers they are divided by.
   const window = { spans: 0, roots: 0, traces: 0, traceSpans: 0 }
@@ -329,7 +352,9 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
   // arm has one part per slice): the check's allowance for requests without a span, or spans without an
   // answer, grows with the parts.
   const edges = Math.max(1, inst.parts?.length ?? 1)
-  assertSampledFraction(inst.where, inst.arm, load, window, inst.connections * edges, tail)
+  // Behind a collector the receiver counts what it kept (tail sampling drops most roots): the sampled
+  // fraction is not the head sampler's, and the collector's own counts were checked above.
+  if (collected === undefined) assertSampledFraction(inst.where, inst.arm, load, window, inst.connections * edges, tail)
   if (otlp.rejected > 0)
     ctx.warn(`${inst.where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
   return {
@@ -361,8 +386,23 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
     ...(otlp.cpuScope === 'thread' ? { receiverThreadCpuSec: otlp.cpuSeconds } : { receiverCpuSec: otlp.cpuSeconds }),
     ...(inst.resources !== undefined ? { resources: inst.resources } : {}),
     ...(inst.phases.length > 0 ? { phases: inst.phases } : {}),
-    ...(forcedStopSec !== undefined ? { forcedStopSec } : {})
+    ...(forcedStopSec !== undefined ? { forcedStopSec } : {}),
+    ...(collected !== undefined ? { collector: { ...collected, requests: requestsServed(inst) } } : {})
   }
+}
+
+/** Every 2xx answer of an instance over its collector's life: warm-up, the primary phase, the extra phases. */
+function requestsServed(inst: Instance): number {
+  return (
+    (inst.warmupOutcome?.ok ?? 0) +
+    (inst.servedOk ?? inst.load?.ok ?? 0) +
+    inst.phases.reduce((n, ph) => n + ph.load.ok, 0)
+  )
+}
+
+/** The collector's log tail for a message (its log is a service log: redacted as written). */
+function readTail(c: Collector): string {
+  return readLogTail(c.logFile, 0, 30)
 }
 
 /**
@@ -400,6 +440,50 @@ async function instancesOf(ctx: RoundContext, members: readonly GroupMember[], t
   return group
 }
 
+/** A traced instance's collector (`collector-command`), exporting to its slot's receiver; undefined otherwise. */
+async function startCollectorFor(ctx: RoundContext, inst: Instance): Promise<Collector | undefined> {
+  const { config, rig } = ctx
+  const c = config.collector
+  // `recording` arms export nothing (OTEL_TRACES_EXPORTER=none): no pipeline to measure.
+  if (c == null || !inst.arm.tracing || inst.arm.kind === 'recording' || rig.collectorTemplate == null) return undefined
+  ctx.signal?.throwIfAborted()
+  inst.receiver.reset()
+  return startCollector({
+    collector: c,
+    template: rig.collectorTemplate,
+    cwd: rig.cwd,
+    receiver: inst.receiver,
+    pinning: rig.pinning,
+    logFile: inst.logFile.replace(/\.log$/, '.collector.log'),
+    env: collectorEnv(config),
+    readyTimeoutMs: config.readyTimeoutSec * 1000,
+    stopGraceMs: config.stopTimeoutSec * 1000,
+    sampleResources: rig.sampleResources,
+    log: ctx.info
+  })
+}
+
+/** The collector's environment: the services' minimal inherited one (never the job's tokens), without the runner's OTEL_*. */
+function collectorEnv(config: Config): Record<string, string> {
+  const env = inheritedEnv(process.env, config.passEnv ?? [])
+  for (const k of Object.keys(env)) if (k.startsWith('OTEL_')) delete env[k]
+  return env
+}
+
+/** Drain and stop every collector of a measured group (each waits for its receiver to fall quiet). */
+async function drainCollectors(group: Instance[]): Promise<void> {
+  const results = await Promise.allSettled(
+    group.map(async (inst) => {
+      if (inst.collector !== undefined) inst.collectorUsage = await inst.collector.drainAndStop()
+    })
+  )
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed !== undefined) {
+    await Promise.allSettled(group.map((inst) => inst.collector?.stop()))
+    throw failed.reason
+  }
+}
+
 /** One result per member, in start order: its processes' rounds merged (src/measure/replicas.ts). */
 function resultsOf(ctx: RoundContext, group: readonly Instance[], forced: Map<Instance, number>): RoundResult[] {
   const finished = group.map((inst) => ({ inst, round: finish(ctx, inst, forced.get(inst)) }))
@@ -434,13 +518,21 @@ export async function runGroup(
     throw new Error(`a group of ${needed} services needs ${needed} slots, the rig has ${rig.receivers.length}`)
   const group = await instancesOf(ctx, members, total)
   const forced = new Map<Instance, number>()
+  let measured = false
   try {
     // In start order: a slow boot (a JVM) of one arm then never overlaps the other's readiness poll.
-    for (const inst of group) inst.service = await bootService(ctx, inst.arm, inst.port, inst.receiver, inst.logFile)
+    for (const inst of group) {
+      inst.collector = await startCollectorFor(ctx, inst)
+      inst.service = await bootService(ctx, inst.arm, inst.port, inst.receiver, inst.logFile, inst.collector?.endpoint)
+    }
     await primaryPhase(ctx, group, total)
     await extraPhases(ctx, group, openLoop)
     // A crash during the round shows up as connection errors; name the real cause first.
-    for (const inst of group) inst.service?.assertAlive()
+    for (const inst of group) {
+      inst.service?.assertAlive()
+      inst.collector?.assertAlive()
+    }
+    measured = true
   } finally {
     for (const inst of group) {
       try {
@@ -457,6 +549,9 @@ export async function runGroup(
         if (r.killed) forced.set(inst, (Date.now() - t0) / 1000)
       })
     )
+    // After its service: the service's last spans flush through it. A failed round stops it at once.
+    if (!measured) await Promise.allSettled(group.map((inst) => inst.collector?.stop()))
   }
+  await drainCollectors(group)
   return resultsOf(ctx, group, forced)
 }

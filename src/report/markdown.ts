@@ -50,6 +50,7 @@ import type { ResourceCapsRecord, ResultsFile, ServiceStops } from '../results/r
 import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { decompositionSection } from './decomposition.js'
+import { collectorSection } from './collector.js'
 import { comparisonTitle } from '../analysis/reasons.js'
 import { coRunnerNote, designNote, sharedCoreLines } from './shared-core.js'
 import { warmupLines } from './warmup.js'
@@ -629,6 +630,7 @@ export function renderReport(input: ReportInput): string {
       out.push(...sensitivityLines(input))
     }
     out.push(...decompositionSection(input))
+    out.push(...collectorSection(input))
     out.push(...loadLevelsSection(input), ...openLoopSection(input), ...spikeSection(input))
   }
   const settings = settingsLines(input, summaries, sharedCore.setting, warm.setting)

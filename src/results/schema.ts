@@ -189,6 +189,14 @@ const round = objectOf({
   sharedCpus: optional(num),
   runner: optional(str),
   forcedStopSec: optional(num),
+  collector: optional(
+    objectOf({
+      ...each(['spansIn', 'spansOut', 'bytesOut', 'exportRequests', 'lifeSec', 'drainSec'], num),
+      keepRatio: numOrNull,
+      drainCapped: bool,
+      ...each(['spansSent', 'cpuSeconds', 'rssPeakBytes', 'rssAvgBytes', 'requests'], optional(num))
+    })
+  ),
   replicas: optional(
     arrayOf(
       objectOf({

@@ -228,7 +228,7 @@ export function findChangePoints(
     start = Math.max(last, start + step)
   }
   const indices = [...weak].sort((a, b) => a - b)
-  let points = indices.map((_, k) => retest(xs, indices, k))
+  const points = indices.map((_, k) => retest(xs, indices, k))
   // Merge [merge]: drop the weakest point until every survivor passes both criteria.
   while (points.length > 0) {
     let weakest = 0

@@ -12,6 +12,7 @@ import * as path from 'node:path'
 import { runCli } from '../../../src/cli/run.js'
 import { killAllServices } from '../../../src/service/service.js'
 import { recordRun } from '../../../src/record.js'
+import { historyChangePoints } from '../../../src/analysis/trend.js'
 import { readMainHistory } from '../../../src/results/main-history-file.js'
 import { appendRun } from '../../../src/results/history.js'
 import type { ResultsFile } from '../../../src/results/results.js'
@@ -69,28 +70,35 @@ test('record runs: the slowdown of main is one change point at its entry; the ne
   // 2. 24 synthetic runs of main into a fresh history: 15 % slower from entry 12 on.
   const seqPath = path.join(dir, 'sequence.json')
   const runs = Array.from({ length: 24 }, (_, k) => syntheticRun(template, k, k >= 12 ? 0.85 : 1))
-  const announcedAt: number[] = []
+  const announced: { k: number; series: string; entryIndex: number; worse: boolean }[] = []
   for (const [k, run] of runs.entries()) {
     const o = recordRun(seqPath, run)
-    for (const p of o.newChangePoints) {
-      expect(p).toMatchObject({ series: 'qps:off', entryIndex: 12, commit: runs[12].git.sha, worse: true })
-      announcedAt.push(k)
-    }
+    for (const p of o.newChangePoints) announced.push({ k, series: p.series, entryIndex: p.entryIndex, worse: p.worse })
   }
-  // Found once, as soon as the new segment was long enough to be significant, and never announced again.
-  expect(announcedAt).toHaveLength(1)
-  expect(announcedAt[0]).toBeGreaterThanOrEqual(13)
+  // The slowdown moves QPS, P99 and CPU per request of off (scaled with it; the overhead ratios are the
+  // template's). Each series announces it once, as soon as the new segment was long enough, never again.
+  const series = announced.map((a) => a.series)
+  expect(new Set(series).size).toBe(series.length)
+  expect(series).toContain('qps:off')
+  for (const a of announced) {
+    expect(['qps:off', 'p99:off', 'cpu:off']).toContain(a.series)
+    expect(a.worse).toBe(true)
+    expect(a.k).toBeGreaterThanOrEqual(13)
+  }
+  expect(announced.find((a) => a.series === 'qps:off')?.entryIndex).toBe(12)
+  for (const a of announced) expect(Math.abs(a.entryIndex - 12)).toBeLessThanOrEqual(1)
   const seq = readMainHistory(seqPath)
-  expect(seq.announced.filter((a) => a.series === 'qps:off')).toEqual([
-    { series: 'qps:off', commit: runs[12].git.sha, time: runs[12].createdAt }
-  ])
+  expect(seq.announced).toContainEqual({ series: 'qps:off', commit: runs[12].git.sha, time: runs[12].createdAt })
+  // The segment starts at the last of them (12, or 13 should a noisier series place it one later).
+  const segStart = Math.max(...historyChangePoints(seq).points.map((p) => p.entryIndex))
+  const startSha = runs[segStart].git.sha!
 
   // The CLI prints the series and the change point.
   const hist = captureIo(dir)
   expect(await runCli(['history', 'sequence.json'], hist.io)).toBe(0)
   expect(hist.stdout()).toContain('24 entries')
   expect(hist.stdout()).toMatch(/▶13 +000daaaaaaaa /)
-  expect(hist.stdout()).toContain(`Current segment: 12 entries since ${runs[12].git.sha!.slice(0, 12)}`)
+  expect(hist.stdout()).toContain(`Current segment: ${24 - segStart} entries since ${startSha.slice(0, 12)}`)
 
   // 3. A PR run with the stored runs (history.json) and main's history: compared with the 12 runs since entry 12.
   const stored = runs.reduce((h, run) => appendRun(h.runs, run, 100), { runs: [] as ResultsFile[] } as ReturnType<
@@ -124,12 +132,13 @@ test('record runs: the slowdown of main is one change point at its entry; the ne
   expect(prResults.baseline).toMatchObject({
     source: 'stored',
     status: 'ok',
-    runs: 12,
-    segment: { startCommit: runs[12].git.sha, entries: 12, storedRuns: 12, changePoint: { label: 'QPS of off' } }
+    runs: 24 - segStart,
+    segment: { startCommit: startSha, entries: 24 - segStart, storedRuns: 24 - segStart }
   })
+  expect(prResults.baseline.segment?.changePoint?.label).toMatch(/^(QPS|P99|CPU per request) of off$/)
   const regression = prResults.comparisons.find((c) => c.kind === 'regression' && c.metric === 'qps')
-  expect(regression?.historyRuns).toBe(12)
+  expect(regression?.historyRuns).toBe(24 - segStart)
   expect(fs.readFileSync(path.join(prOut, 'report.md'), 'utf8')).toContain(
-    `Segment: main since \`${runs[12].git.sha!.slice(0, 12)}\``
+    `Segment: main since \`${startSha.slice(0, 12)}\``
   )
 })

@@ -11,6 +11,7 @@ import { normals } from '../../helpers/series.js'
 import type { ResultsFile } from '../../../src/results/results.js'
 import { makeEntry } from '../../helpers/main-history.js'
 import { captureIo } from '../../helpers/cli.js'
+import { readResultsFile } from '../../../src/results/read.js'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'record-'))
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
@@ -126,4 +127,17 @@ test('otlp-perf-gate history: a missing, foreign or absent path is exit 2 with t
     expect(await runCli([...argv], c.io)).toBe(2)
     expect(c.stderr()).toMatch(message)
   }
+})
+
+test('a results file (mode: report, untrusted) with a malformed baseline segment is refused by name', () => {
+  const r = sampleResults()
+  const file = path.join(tmp, 'segment.json')
+  const segment = { startCommit: 'a'.repeat(40), startTime: '2026-12-01T00:00:00Z', entries: 3, storedRuns: 3 }
+  fs.writeFileSync(file, JSON.stringify({ ...r, baseline: { source: 'stored', status: 'ok', segment } }))
+  expect(readResultsFile(file).baseline.segment).toEqual(segment)
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ ...r, baseline: { source: 'stored', status: 'ok', segment: { ...segment, startCommit: 5 } } })
+  )
+  expect(() => readResultsFile(file)).toThrow(/'baseline\.segment\.startCommit' must be a string/)
 })

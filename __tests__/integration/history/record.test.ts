@@ -76,14 +76,16 @@ test('record runs: the slowdown of main is one change point at its entry; the ne
     for (const p of o.newChangePoints) announced.push({ k, series: p.series, entryIndex: p.entryIndex, worse: p.worse })
   }
   // The slowdown moves QPS, P99 and CPU per request of off (scaled with it; the overhead ratios are the
-  // template's). Each series announces it once, as soon as the new segment was long enough, never again.
+  // template's). Each series announces it once, as soon as it is significant, never again.
   const series = announced.map((a) => a.series)
   expect(new Set(series).size).toBe(series.length)
   expect(series).toContain('qps:off')
   for (const a of announced) {
     expect(['qps:off', 'p99:off', 'cpu:off']).toContain(a.series)
     expect(a.worse).toBe(true)
-    expect(a.k).toBeGreaterThanOrEqual(13)
+    // Never before the slower run exists; possibly with it (one entry 15 % off against 12 tight ones is
+    // already significant, as in Otava: a new segment of one entry).
+    expect(a.k).toBeGreaterThanOrEqual(12)
   }
   expect(announced.find((a) => a.series === 'qps:off')?.entryIndex).toBe(12)
   for (const a of announced) expect(Math.abs(a.entryIndex - 12)).toBeLessThanOrEqual(1)

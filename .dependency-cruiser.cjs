@@ -19,7 +19,11 @@ const STAGES = [
   ['analysis'], // statistics over the planned comparisons → verdict (pure)
   ['report', 'github'], // markdown (pure); the PR comment
   ['gate'], // the one orchestrator: engine, cancellation, run-gate
-  ['main.ts', 'cli'], // the two faces
+  // The two faces: the CLI, then the action. The action reads the CLI's config file (config-file input)
+  // through action-inputs.ts, so the action's face sits above the CLI (the file reader could move to config/).
+  ['cli'],
+  ['action-inputs.ts'],
+  ['main.ts'],
   ['index.ts']
 ]
 

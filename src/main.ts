@@ -7,6 +7,7 @@ import { Outputs } from './config/inputs.js'
 import { headlineOverhead, provenance } from './report/assemble.js'
 import type { ResultsFile } from './results/results.js'
 import { runGate, runReport, type GateOutcome } from './gate/run-gate.js'
+import { changePointLine, changePointOutput, recordMarkdown } from './gate/record.js'
 import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
 import { getPullRequestHeadSha, stickyMarker, upsertStickyComment } from './github/comment.js'
@@ -245,7 +246,15 @@ async function reportInLog(outcome: GateOutcome): Promise<string | { writeError:
   try {
     setOutputs(outcome.verdict, results, paths)
     if (paths.historyPath !== null) core.setOutput(Outputs.HistoryPath, paths.historyPath)
-    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
+    // mode: record: main's history and its new change points go to the summary (no PR to comment on).
+    const record = outcome.record !== undefined ? redact(recordMarkdown(outcome.record)) : ''
+    if (outcome.record !== undefined) {
+      core.setOutput(Outputs.ChangePoint, changePointOutput(outcome.record))
+      for (const p of outcome.record.newChangePoints)
+        core.warning(redact(`new change point of main: ${changePointLine(p)}`))
+    }
+    if (outcome.recordError !== undefined) core.warning(redact(outcome.recordError))
+    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(`${record}${markdown}`, true).write()
     // The report quotes service output (log tails): printed inert, so it can issue no workflow command.
     printUntrusted(markdown, (t) => core.info(t))
     return markdown

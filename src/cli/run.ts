@@ -1,3 +1,5 @@
+import { runHistoryCommand } from './history.js'
+import { recordMarkdown } from '../gate/record.js'
 import * as path from 'node:path'
 import { ConfigError, parseConfig, type Config, type RawInputs } from '../config/config.js'
 import { Inputs, PATH_INPUTS, type InputName } from '../config/inputs.js'
@@ -185,8 +187,13 @@ async function runGateMode(p: Printed, config: Config): Promise<number> {
       }
     })
     const written = printWritten(p, outcome)
+    if (outcome.record !== undefined) p.err(recordMarkdown(outcome.record).trimEnd())
+    if (outcome.recordError !== undefined && outcome.message.level !== 'failure') p.err(outcome.recordError)
     printVerdict(p, outcome.message)
-    return written ? exitCodeOf(outcome.verdict, outcome.gateRun?.gate.failCheck ?? true) : ExitCode.Error
+    // mode: record: a run that could not be recorded failed its purpose, whatever the verdict.
+    return written && outcome.recordError === undefined
+      ? exitCodeOf(outcome.verdict, outcome.gateRun?.gate.failCheck ?? true)
+      : ExitCode.Error
   } finally {
     cancel.dispose()
   }
@@ -206,6 +213,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let args: CliArgs
   let config: Config
   let raw: RawInputs
+  if (argv[0] === 'history') return runHistoryCommand(argv.slice(1), io)
   try {
     args = parseCliArgs(argv)
     if (args.help) {

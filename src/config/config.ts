@@ -87,7 +87,9 @@ export interface Config {
   readonly maxOverheadIncrease: number | null
   /** Stored baseline results JSON, or null. */
   readonly baselinePath: string | null
-  readonly mode: 'gate' | 'report'
+  readonly mode: Mode
+  /** Main's long history (`history-path`): `mode: record` appends to it; `mode: gate` reads its current segment. */
+  readonly historyPath: string | null
   readonly comment: 'always' | 'on-failure' | 'never'
   readonly commentId: string
   readonly githubToken: string
@@ -816,10 +818,31 @@ function throwCollected(r: Reader): void {
   }
 }
 
+/**
+ * What the action does: `gate` (measure, report, gate), `record` (measure as gate, then append to main's
+ * history and look for change points), `report` (publish a results file). One list, so a new mode is
+ * one entry here and one branch where the entries dispatch (main.ts, cli/run.ts).
+ */
+export const MODES = ['gate', 'report', 'record'] as const
+export type Mode = (typeof MODES)[number]
+
+/** `history-path`: required by `mode: record` (it is where the run goes). */
+function parseHistoryPath(r: Reader, mode: Mode): string | null {
+  const historyPath = r.str(Inputs.HistoryPath) || null
+  if (mode === 'record' && historyPath === null)
+    r.add(
+      new ConfigError(
+        Inputs.HistoryPath,
+        `'${Inputs.HistoryPath}' is required with 'mode: record' (the JSON file of main's history to append this run to), got ''`
+      )
+    )
+  return historyPath
+}
+
 /** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
 export function parseConfig(raw: RawInputs): Config {
   const r = new Reader(raw)
-  const mode = r.choice(Inputs.Mode, ['gate', 'report'] as const)
+  const mode = r.choice(Inputs.Mode, MODES)
   const { baseCommand, ...target } = parseTarget(r, mode)
   const env = tryParse(r, {} as Record<string, string>, () => parseEnv(Inputs.Env, raw[Inputs.Env] ?? ''))
   const passEnv = tryParse(r, [] as string[], () => parsePassEnvInput(Inputs.PassEnv, raw[Inputs.PassEnv] ?? ''))
@@ -842,6 +865,7 @@ export function parseConfig(raw: RawInputs): Config {
     ...parseDesign(r, rounds),
     ...parseBaselines(r, baseCommand),
     mode,
+    historyPath: parseHistoryPath(r, mode),
     ...parsePublishing(r),
     extraArms,
     collector: parseCollector(r)

@@ -131,7 +131,7 @@ const FILE_VALUES: Record<Exclude<InputName, typeof Inputs.ConfigFile>, Node> = 
   [Inputs.MaxP99Regression]: budget,
   [Inputs.MaxOverheadIncrease]: budget,
   [Inputs.BaselinePath]: text('a path'),
-  [Inputs.Mode]: choice('gate', 'report'),
+  [Inputs.Mode]: choice('gate', 'report', 'record'),
   [Inputs.Comment]: choice('always', 'on-failure', 'never'),
   [Inputs.CommentId]: text(),
   [Inputs.GithubToken]: text(),
@@ -162,6 +162,7 @@ const FILE_VALUES: Record<Exclude<InputName, typeof Inputs.ConfigFile>, Node> = 
   [Inputs.HistorySize]: integer(),
   [Inputs.MaxRounds]: integer('auto'),
   [Inputs.TimeBudget]: number(),
+  [Inputs.HistoryPath]: text('a path'),
   [Inputs.CollectorCommand]: text('a shell command'),
   [Inputs.CollectorConfig]: text('a path'),
   [Inputs.CollectorDrain]: number()

@@ -63,7 +63,8 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
       Inputs.BaseWorkingDirectory,
       Inputs.BaseTracing,
       Inputs.BaselinePath,
-      Inputs.HistorySize
+      Inputs.HistorySize,
+      Inputs.HistoryPath
     ]
   },
   {

@@ -65,6 +65,7 @@ export const Inputs = {
   UninstrumentedCommand: 'uninstrumented-command',
   ExportStep: 'export-step',
   HistorySize: 'history-size',
+  HistoryPath: 'history-path',
   MaxRounds: 'max-rounds',
   TimeBudget: 'time-budget',
   ConfigFile: 'config-file',
@@ -444,11 +445,16 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     description: 'Runs of main kept in `history.json` (the output `history-path`), newest last.'
   },
   {
+    name: Inputs.HistoryPath,
+    default: '',
+    description:
+      "Main's long history (`mode: record` appends one compact entry per run and finds change points; see docs/history.md): a local JSON file, created when missing. In `mode: gate` with `baseline-path`, the stored runs are narrowed to those since the last change point of main (the current segment). Not the output `history-path`, which is the short `history.json` of full runs."
+  },
+  {
     name: Inputs.Mode,
     default: 'gate',
     description:
-      '`gate` measures and reports; `report` only publishes the results JSON in `results-file` as the PR comment ' +
-      '(for the fork-safe `workflow_run` workflow).'
+      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends the run to `history-path` and reports new change points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
   },
   {
     name: Inputs.Comment,
@@ -497,7 +503,8 @@ export const PATH_INPUTS = [
   Inputs.OutputDir,
   Inputs.BaseWorkingDirectory,
   Inputs.BaselinePath,
-  Inputs.ResultsFile
+  Inputs.ResultsFile,
+  Inputs.HistoryPath
 ] as const
 
 /** Output names. */
@@ -507,7 +514,8 @@ export const Outputs = {
   P99Overhead: 'p99-overhead',
   ReportPath: 'report-path',
   ResultsPath: 'results-path',
-  HistoryPath: 'history-path'
+  HistoryPath: 'history-path',
+  ChangePoint: 'change-point'
 } as const
 
 export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
@@ -522,7 +530,11 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
   {
     name: Outputs.HistoryPath,
     description:
-      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest ' +
-      '`history-size` runs. On main, store it as the next baseline.'
+      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest `history-size` runs. On main, store it as the next baseline.'
+  },
+  {
+    name: Outputs.ChangePoint,
+    description:
+      '`mode: record`: the change points of main this run found for the first time, as JSON (`[{"series":"qps:off","commit":"…","change":-0.1,…}]`); empty when there is none.'
   }
 ]

@@ -1,12 +1,14 @@
 import type { Config } from '../config/config.js'
 import { runEngine, type EngineHooks, type EngineOptions } from './engine.js'
 import type { GateRun } from '../results/gate-run.js'
-import { loadBaseline } from '../results/read.js'
+import { loadBaseline, type BaselineLoad } from '../results/read.js'
+import { readMainHistory } from '../results/main-history-file.js'
+import { currentSegment } from '../analysis/trend.js'
 import type { BaselineInfo } from '../results/baseline.js'
 import { killAllServices } from '../service/service.js'
 import { errorMessage } from '../errors.js'
 import type { Verdict } from '../types.js'
-import type { ResultsFile } from '../results/results.js'
+import type { BaselineSegment, ResultsFile } from '../results/results.js'
 
 /** Engine hooks plus the log lines of the measurement (stored baseline, warnings). */
 export type LoggingHooks = EngineHooks & { info: (m: string) => void; warn: (m: string) => void }
@@ -22,6 +24,56 @@ export interface MeasureOutcome {
   baselineBefore?: BaselineInfo
   /** The stored main history that was loaded (this run is appended to it in history.json). */
   storedHistory?: ResultsFile[]
+  /** The segment of main's history (`history-path`) the stored runs were narrowed to. */
+  segment?: BaselineSegment
+}
+
+/**
+ * `history-path` in gate mode: keep only the stored runs of the current segment of main's history (the
+ * runs since its last change point; a run before it measured another main). A history that cannot be
+ * read is a warning and leaves the stored runs as they are; no stored run in the segment makes the
+ * stored baseline unusable, with the reason.
+ */
+function narrowToSegment(
+  historyPath: string,
+  storedPath: string,
+  stored: ResultsFile[],
+  hooks: LoggingHooks
+): { loaded: BaselineLoad; segment?: BaselineSegment } {
+  let seg
+  try {
+    seg = currentSegment(readMainHistory(historyPath))
+  } catch (e) {
+    hooks.warn(`main's history: ${errorMessage(e)}; the stored baseline is not narrowed to a segment`)
+    return { loaded: { status: 'ok', path: storedPath, history: stored } }
+  }
+  if (seg === null) {
+    hooks.warn(`main's history '${historyPath}' has no entry yet; the stored baseline is not narrowed to a segment`)
+    return { loaded: { status: 'ok', path: storedPath, history: stored } }
+  }
+  const commits = new Set(seg.commits)
+  const kept = stored.filter((r) => r.git.sha !== undefined && commits.has(r.git.sha))
+  const segment: BaselineSegment = {
+    startCommit: seg.startCommit,
+    startTime: seg.startTime,
+    entries: seg.commits.length,
+    storedRuns: kept.length,
+    ...(seg.changePoint !== null
+      ? { changePoint: { label: seg.changePoint.label, change: seg.changePoint.change } }
+      : {})
+  }
+  const since = `since ${seg.startCommit.slice(0, 12)} (${seg.startTime})`
+  if (kept.length === 0)
+    return {
+      loaded: {
+        status: 'unusable',
+        path: storedPath,
+        message: `none of the ${stored.length} stored runs is in the current segment of main's history (${seg.commits.length} entries ${since}${seg.changePoint !== null ? `, after a change point of ${seg.changePoint.label}` : ''})`
+      },
+      segment
+    }
+  hooks.info(`main's history: current segment ${since}, ${kept.length} of ${stored.length} stored runs in it`)
+  return { loaded: { status: 'ok', path: storedPath, history: kept }, segment }
 }
 
 /**
@@ -38,7 +90,12 @@ export async function measure(
   const options: EngineOptions = signal !== undefined ? { signal } : {}
   try {
     if (config.baselinePath !== null) {
-      const loaded = loadBaseline(config.baselinePath)
+      let loaded = loadBaseline(config.baselinePath)
+      if (loaded.status === 'ok' && config.mode === 'gate' && config.historyPath !== null) {
+        const narrowed = narrowToSegment(config.historyPath, loaded.path, loaded.history, hooks)
+        loaded = narrowed.loaded
+        out.segment = narrowed.segment
+      }
       if (loaded.status === 'ok') {
         options.stored = { history: loaded.history }
         out.storedHistory = loaded.history
@@ -56,6 +113,8 @@ export async function measure(
     }
     out.gateRun = await runEngine(config, hooks, options)
     out.verdict = out.gateRun.gate.verdict
+    if (out.segment !== undefined && out.gateRun.baseline.source === 'stored')
+      out.gateRun = { ...out.gateRun, baseline: { ...out.gateRun.baseline, segment: out.segment } }
   } catch (e) {
     out.verdict = 'error'
     out.error = errorMessage(e)

@@ -4,6 +4,7 @@
  * the user the verdict. The callers are glue: they print, publish, and turn the outcome into outputs
  * or an exit code.
  */
+import { recordRun, type RecordOutcome } from './record.js'
 import type { Config } from '../config/config.js'
 import type { GateRun } from '../results/gate-run.js'
 import { renderReport } from '../report/markdown.js'
@@ -97,6 +98,10 @@ export interface GateOutcome {
   writeError?: string
   /** The verdict message (verdictMessage). */
   message: GateMessage
+  /** `mode: record`: what was appended to main's history and the change points found (absent otherwise). */
+  record?: RecordOutcome
+  /** `mode: record`: why the run could not be recorded (the message then says so as a failure). */
+  recordError?: string
 }
 
 /**
@@ -130,7 +135,35 @@ export async function runGate(config: Config, deps: GateDeps): Promise<GateOutco
     out.paths = null
     out.writeError = errorMessage(e)
   }
+  if (m.config.mode === 'record' && m.config.historyPath !== null) recordInto(out, m.config.historyPath, m.cancelledBy)
   return out
+}
+
+/**
+ * `mode: record`: append a measured run to main's history. A run without a verdict (error, cancelled)
+ * is not appended (it measured nothing comparable); a history that cannot be read or written fails the
+ * run by name, and the file is left as it was.
+ */
+function recordInto(out: GateOutcome, historyPath: string, cancelledBy: NodeJS.Signals | undefined): void {
+  const why =
+    cancelledBy !== undefined
+      ? 'the run was cancelled'
+      : out.results === null
+        ? 'the results could not be assembled'
+        : out.verdict === 'error'
+          ? 'the run measured nothing usable (verdict error)'
+          : null
+  if (why !== null) {
+    out.recordError = `not recorded in main's history '${historyPath}': ${why}`
+    return
+  }
+  try {
+    out.record = recordRun(historyPath, out.results!)
+  } catch (e) {
+    out.recordError = `could not record the run in main's history: ${errorMessage(e)}`
+    const text = out.message.level === 'failure' ? `${out.message.text}\n` : ''
+    out.message = { level: 'failure', text: `${text}OTLP perf gate ${out.recordError}` }
+  }
 }
 
 /** Assemble, render and write the files of a measured run into `out`; throws when any of it fails. */

@@ -299,6 +299,16 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
       `Baseline: stored results${when}${sha} (unpaired: another run, another ` +
         `minute${b.sameMachine ? ', same CPU model and cores' : ''}).`
     )
+    if (b.segment !== undefined) {
+      const s = b.segment
+      const start = `${codeSpan(s.startCommit.slice(0, 12))} (${escapeMarkdown(s.startTime.slice(0, 16).replace('T', ' '))} UTC)`
+      out.push(
+        '',
+        s.changePoint !== undefined
+          ? `Segment: main since ${start}, where ${escapeMarkdown(s.changePoint.label)} changed by ${(s.changePoint.change * 100).toFixed(1)} % (a change point of main's history); ${s.storedRuns} stored run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
+          : `Segment: main's whole history since ${start} (no change point); ${s.storedRuns} stored run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
+      )
+    }
     if (b.sameMachine === false) {
       out.push(
         '',

@@ -30,6 +30,20 @@ export interface BaselineInfo {
   arms?: ArmSummary[]
   /** Stored baselines: main runs in the history measured with this run's settings. */
   runs?: number
+  /** Stored baselines narrowed by main's history (`history-path`): the segment since the last change point. */
+  segment?: BaselineSegment
+}
+
+/** The current segment of main's history the stored runs were narrowed to. */
+export interface BaselineSegment {
+  /** Commit and time of the segment's first entry. */
+  startCommit: string
+  startTime: string
+  /** Entries of main's history in the segment, and stored runs (of `baseline-path`) among them. */
+  entries: number
+  storedRuns: number
+  /** The change point that opened the segment (`QPS of off: -10.0 %`), absent when the history has none. */
+  changePoint?: { label: string; change: number }
 }
 
 export const RESULTS_SCHEMA = 'otlp-perf-gate/results'

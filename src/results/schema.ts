@@ -301,7 +301,17 @@ const baseline = objectOf({
   machine: optional(machine),
   sameMachine: optional(bool),
   machineDifferences: optional(arrayOf(str)),
-  arms: optional(arrayOf(armSummary))
+  arms: optional(arrayOf(armSummary)),
+  // The segment of main's history the stored runs were narrowed to (rendered under "vs main").
+  segment: optional(
+    objectOf({
+      startCommit: str,
+      startTime: str,
+      entries: num,
+      storedRuns: num,
+      changePoint: optional(objectOf({ label: str, change: num }))
+    })
+  )
 })
 
 const optNum = optional(nullable(num))

@@ -85,7 +85,7 @@ describe('problems name the key, quote the value and say what was expected', () 
       [
         "'rounds' must be an integer, got 'many'",
         "unknown key 'cpu'",
-        "'mode' must be one of 'gate', 'report', got 'measure'"
+        "'mode' must be one of 'gate', 'report', 'record', got 'measure'"
       ]
     ]
   ]

@@ -43441,7 +43441,9 @@ function appendChunk(pool, buffer, used, chunk) {
 
 ;// CONCATENATED MODULE: ./src/otlp/window.ts
 const CHUNK_MS = 1024;
-/** Counts per millisecond of Unix time, in sparse 1024-ms chunks (memory grows with the time spanned, not the count). */
+/**
+ * Counts per millisecond of Unix time, in sparse 1024-ms chunks (memory grows with the time spanned, not the count).
+ */
 class MsHistogram {
     chunks = new Map();
     lastKey = NaN;
@@ -44296,7 +44298,8 @@ function tallyReceiver(tally, host, port, shutdown) {
  *
  * The service is registered with identity (raw-bytes) serializers: each request arrives as the
  * protobuf message bytes and is counted by the same wire walker as OTLP/HTTP (src/otlp/walk.ts) into
- * the same SpanTally (totals, start-time windows, handler CPU), and the byte count is the message size. grpc-js itself undoes gRPC message compression
+ * the same SpanTally (totals, start-time windows, handler CPU), and the byte count is the message size. grpc-js itself
+ * undoes gRPC message compression
  * (`grpc-encoding: gzip`), so for a compressing exporter `bytes` counts the inflated message, whereas
  * the HTTP receiver counts the gzip body as sent; the SDKs do not compress by default.
  */
@@ -44476,7 +44479,9 @@ function send(res, r) {
 function contentTypeOf(format) {
     return format === 'json' ? 'application/json' : 'application/x-protobuf';
 }
-/** The request's route, or the answer to give at once (unknown path 404, not POST 405, unsupported Content-Type 415). */
+/**
+ * The request's route, or the answer to give at once (unknown path 404, not POST 405, unsupported Content-Type 415).
+ */
 function route(method, url, headers, ctx) {
     const path = (url ?? '/').split('?')[0];
     const isTraces = path === TRACES_PATH;
@@ -44490,7 +44495,8 @@ function route(method, url, headers, ctx) {
         // A traces request in the wrong format is a misconfigured exporter: count it so the gate sees it.
         if (isTraces)
             ctx.tally.rejected();
-        const message = `unsupported Content-Type '${contentType ?? ''}' on ${path} (expected application/x-protobuf or application/json)`;
+        const message = `unsupported Content-Type '${contentType ?? ''}' on ${path} (expected application/x-protobuf or ` +
+            `application/json)`;
         ctx.log(`OTLP receiver: 415 ${message}`);
         return reply(415, 'application/json', encodeRpcStatus('json', RPC_INVALID_ARGUMENT, message));
     }
@@ -44937,7 +44943,8 @@ function startResourceSampler(rootPid, opts = {}) {
                 }
             }
             if (failure !== null) {
-                throw new Error(`resource sampler for process tree ${rootPid} failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+                throw new Error(`resource sampler for process tree ${rootPid} failed: ` +
+                    `${failure instanceof Error ? failure.message : String(failure)}`);
             }
             result = acc.result();
             return result;
@@ -44983,7 +44990,8 @@ function threadCpuClock(procRoot = '/proc', clockTick = 100) {
             const text = (0,external_node_fs_namespaceObject.readFileSync)(file, 'utf8');
             const seconds = parse(text);
             if (seconds === null)
-                throw new Error(`${file}: expected ${source === 'schedstat' ? '"<ns> <ns> <slices>"' : 'a proc(5) stat line'}, got '${text.trim().slice(0, 120)}'`);
+                throw new Error(`${file}: expected ${source === 'schedstat' ? '"<ns> <ns> <slices>"' : 'a proc(5) stat line'}, got ` +
+                    `'${text.trim().slice(0, 120)}'`);
             return seconds;
         };
         try {
@@ -45092,7 +45100,8 @@ async function main(init, parent) {
     }
 }
 if (external_node_worker_threads_namespaceObject.isMainThread || external_node_worker_threads_namespaceObject.parentPort === null) {
-    throw new Error("src/otlp/worker-main.ts is the OTLP receiver worker's entry: start it with startWorkerReceiver (worker-host.ts), not directly");
+    throw new Error("src/otlp/worker-main.ts is the OTLP receiver worker's entry: start it with startWorkerReceiver " +
+        '(worker-host.ts), not directly');
 }
 void main(external_node_worker_threads_namespaceObject.workerData, external_node_worker_threads_namespaceObject.parentPort);
 

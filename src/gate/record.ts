@@ -10,7 +10,7 @@ import { appendEntry, entryFromResults, type MainHistoryFile } from '../results/
 import { readMainHistory, writeMainHistory } from '../results/main-history-file.js'
 import type { ResultsFile } from '../results/results.js'
 import { metricValue } from '../metrics.js'
-import { escapeMarkdown } from '../format.js'
+import { codeSpan, escapeMarkdown } from '../format.js'
 
 /** What a record run did. */
 export interface RecordOutcome {
@@ -53,21 +53,16 @@ export function recordPure(
 }
 
 const pct = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`
-const short = (sha: string): string => escapeMarkdown(sha.slice(0, 12))
+const short = (sha: string): string => codeSpan(sha.slice(0, 12))
 
 /** One line per change point: series, commit, time, before → after, change, p. */
 export function changePointLine(p: HistoryChangePoint): string {
-  return `${escapeMarkdown(p.label)}: ${p.worse ? 'worse' : 'better'} from \`${short(p.commit)}\` (${escapeMarkdown(p.time)}), ${p.before.toPrecision(4)} → ${p.after.toPrecision(4)} (${pct(p.change)}, p = ${p.pValue.toPrecision(2)})`
+  return `${escapeMarkdown(p.label)}: ${p.worse ? 'worse' : 'better'} from ${short(p.commit)} (${escapeMarkdown(p.time)}), ${p.before.toPrecision(4)} → ${p.after.toPrecision(4)} (${pct(p.change)}, p = ${p.pValue.toPrecision(2)})`
 }
 
 /** The job-summary section of a record run. */
 export function recordMarkdown(o: RecordOutcome): string {
-  const lines = [
-    `### Main's history`,
-    '',
-    `Recorded this run as entry ${o.entries} of \`${escapeMarkdown(o.path)}\`.`,
-    ''
-  ]
+  const lines = [`### Main's history`, '', `Recorded this run as entry ${o.entries} of ${codeSpan(o.path)}.`, '']
   if (o.newChangePoints.length > 0) {
     lines.push(`**New change point${o.newChangePoints.length === 1 ? '' : 's'}:**`, '')
     for (const p of o.newChangePoints) lines.push(`- ${changePointLine(p)}`)

@@ -86,6 +86,31 @@ test('recordMarkdown and changePointOutput say what is new', () => {
   expect(recordMarkdown({ ...o, newChangePoints: [] })).toContain('No new change point.')
 })
 
+test('a hostile commit or path in the history cannot leave its code span or forge a comment marker', () => {
+  const p = {
+    series: 'qps:off',
+    label: 'QPS of off',
+    entryIndex: 3,
+    commit: 'a`<!--x-->b\n## y',
+    time: '2026-12-01T00:00:00.000Z',
+    before: 1000,
+    after: 900,
+    change: -0.1,
+    worse: true,
+    pValue: 1e-9
+  }
+  const md = recordMarkdown({
+    path: 'h`<!-- otlp-perf-gate -->.json',
+    entries: 4,
+    changePoints: [p],
+    newChangePoints: [p]
+  })
+  expect(md).not.toContain('<!--')
+  // The commit is cut to 12 characters and its newline flattened: nothing reaches a line of its own.
+  expect(md).toContain('from ``a`<! --x-- >b `` (')
+  expect(md).toContain('``h`<! -- otlp-perf-gate -- >.json``')
+})
+
 test('recordRun refuses a foreign file and leaves it as it was', () => {
   const file = path.join(tmp, 'foreign.json')
   fs.writeFileSync(file, '{"hello": 1}')

@@ -17,7 +17,7 @@ import { killAllServices } from '../src/service/service.js'
 import { machineInfo } from '../src/results/fingerprint.js'
 
 /** A fixture's gate inputs, from the fixture set-up's cache (scripts/fixtures/setup.mjs). */
-function fixtureInputs(root: string, name: string): RawInputs {
+export function fixtureInputs(root: string, name: string): RawInputs {
   const cache = path.join(root, 'node_modules/.cache/otlp-perf-gate/fixtures')
   const json = (lang: string): Record<string, string> => {
     const f = path.join(cache, `${lang}.json`)

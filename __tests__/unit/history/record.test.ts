@@ -50,12 +50,13 @@ test('recordPure appends each run and announces the slowdown once, at its first 
   expect(h.announced).toEqual([{ series: 'qps:off', commit: h.entries[12].commit, time: h.entries[12].time }])
 })
 
-test('recordMarkdown and changePointOutput say what is new', () => {
-  const p = {
+/** A change point of off's QPS, 10 % worse; `commit` and `entryIndex` as given. */
+function changePoint(commit: string, entryIndex: number) {
+  return {
     series: 'qps:off',
     label: 'QPS of off',
-    entryIndex: 10,
-    commit: 'a'.repeat(40),
+    entryIndex,
+    commit,
     time: '2026-12-01T00:00:00.000Z',
     before: 1000,
     after: 900,
@@ -63,6 +64,10 @@ test('recordMarkdown and changePointOutput say what is new', () => {
     worse: true,
     pValue: 1e-9
   }
+}
+
+test('recordMarkdown and changePointOutput say what is new', () => {
+  const p = changePoint('a'.repeat(40), 10)
   const o = { path: 'perf/h.json', entries: 20, changePoints: [p], newChangePoints: [p] }
   const md = recordMarkdown(o)
   expect(md).toContain('Recorded this run as entry 20 of `perf/h.json`.')
@@ -87,18 +92,7 @@ test('recordMarkdown and changePointOutput say what is new', () => {
 })
 
 test('a hostile commit or path in the history cannot leave its code span or forge a comment marker', () => {
-  const p = {
-    series: 'qps:off',
-    label: 'QPS of off',
-    entryIndex: 3,
-    commit: 'a`<!--x-->b\n## y',
-    time: '2026-12-01T00:00:00.000Z',
-    before: 1000,
-    after: 900,
-    change: -0.1,
-    worse: true,
-    pValue: 1e-9
-  }
+  const p = changePoint('a`<!--x-->b\n## y', 3)
   const md = recordMarkdown({
     path: 'h`<!-- otlp-perf-gate -->.json',
     entries: 4,

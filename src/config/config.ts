@@ -1,3 +1,4 @@
+import { AUTO_WARMUP, detectRuntime, type WarmupRuntime } from './runtime.js'
 import { INPUT_SPECS, Inputs, type InputName } from './inputs.js'
 import { gatedComparisons, planComparisons, type PlanConfig } from '../plan/comparisons.js'
 import { armsOf } from '../plan/plan.js'
@@ -31,8 +32,12 @@ export interface Config {
   readonly roundDurationSec: number
   /** Seconds of load before measuring, or `auto`: until steady (src/measure/steady.ts), at most `warmupCapSec`. */
   readonly warmupSec: number | 'auto'
-  /** With an `auto` warm-up: most seconds of load per process before measuring. */
+  /** With an `auto` warm-up: most seconds of load per process before measuring (`auto`: per runtime). */
   readonly warmupCapSec: number
+  /** With an `auto` warm-up: seconds of load per process before the steady rule may end it (`auto`: per runtime). */
+  readonly warmupMinSec: number
+  /** The runtime `auto` warm-up limits were chosen for (config/runtime.ts). */
+  readonly warmupRuntime: WarmupRuntime
   /** The primary closed-loop level: `connectionLevels[0]`. */
   readonly connections: number
   /** Every closed-loop level in the order given; each round measures them in turn (one level: `[connections]`). */
@@ -621,6 +626,15 @@ function checkCrossRules(r: Reader, config: Config): void {
     )
   }
   checkProcessesPerArm(r, config)
+  if (r.errors.length === 0 && config.warmupMinSec > config.warmupCapSec) {
+    r.add(
+      bad(
+        Inputs.WarmupMin,
+        r.str(Inputs.WarmupMin),
+        `at most 'warmup-cap' (${config.warmupCapSec} s): the cap ends every warm-up`
+      )
+    )
+  }
   if (config.base === null && r.str(Inputs.BaseTracing) === 'true') {
     r.add(
       new ConfigError(
@@ -696,6 +710,7 @@ function parseRounds(
   | 'roundDurationSec'
   | 'warmupSec'
   | 'warmupCapSec'
+  | 'warmupMinSec'
   | 'requestTimeoutSec'
 > &
   ReturnType<typeof parseScenarios> {
@@ -720,7 +735,9 @@ function parseRounds(
       r.str(Inputs.WarmupDuration).toLowerCase() === 'auto'
         ? 'auto'
         : r.number(Inputs.WarmupDuration, "'auto' or a number of seconds from 0 to 3600", (n) => n >= 0 && n <= 3600),
-    warmupCapSec: r.seconds(Inputs.WarmupCap, 1, 3600),
+    // `auto` depends on the runtime, known once the commands are read: resolved in parseConfig (AUTO_WARMUP).
+    warmupCapSec: autoOr(r, Inputs.WarmupCap, 1),
+    warmupMinSec: autoOr(r, Inputs.WarmupMin, 0),
     // Spread in place so that errors keep the inputs' order.
     ...parseScenarios(r),
     requestTimeoutSec: r.seconds(Inputs.RequestTimeout, 1, 600)
@@ -853,7 +870,7 @@ export function parseConfig(raw: RawInputs): Config {
   const seed = r.str(Inputs.Seed) === '' ? null : r.uint(Inputs.Seed, 0, 2 ** 32 - 1)
   const rounds = r.uint(Inputs.Rounds, 3, 1000)
   // Read in the inputs' order, so that the errors keep it.
-  const config: Config = {
+  const config: Omit<Config, 'warmupRuntime'> = {
     ...target,
     env,
     passEnv,
@@ -870,13 +887,31 @@ export function parseConfig(raw: RawInputs): Config {
     extraArms,
     collector: parseCollector(r)
   }
-  const resolved: Config =
+  const resolved: Config = resolveWarmup(
     r.str(Inputs.RoundDuration).toLowerCase() === 'auto'
       ? { ...config, roundDurationSec: AUTO_ROUND_DURATION_SEC[config.roundDesign] }
       : config
+  )
   checkCrossRules(r, resolved)
   throwCollected(r)
   return freezeConfig(resolved)
+}
+
+/** A number of seconds from `min` to 3600, or `auto` (NaN until resolved). */
+function autoOr(r: Reader, name: InputName, min: number): number {
+  return r.str(name).toLowerCase() === 'auto'
+    ? NaN
+    : r.number(name, `'auto' or a number of seconds from ${min} to 3600`, (n) => n >= min && n <= 3600)
+}
+
+/** `warmup-cap` / `warmup-min: auto` by the runtime the commands start (config/runtime.ts: AUTO_WARMUP). */
+function resolveWarmup(config: Omit<Config, 'warmupRuntime'>): Config {
+  const commands = [config.startCommand, config.base?.startCommand ?? '', config.uninstrumentedCommand ?? '']
+  const runtime = detectRuntime(commands, config.env)
+  const auto = AUTO_WARMUP[runtime]
+  const capSec = Number.isNaN(config.warmupCapSec) ? auto.capSec : config.warmupCapSec
+  const minSec = Number.isNaN(config.warmupMinSec) ? Math.min(auto.minSec, capSec) : config.warmupMinSec
+  return { ...config, warmupCapSec: capSec, warmupMinSec: minSec, warmupRuntime: runtime }
 }
 
 /**

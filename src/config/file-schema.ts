@@ -105,7 +105,8 @@ const FILE_VALUES: Record<Exclude<InputName, typeof Inputs.ConfigFile>, Node> = 
   [Inputs.Rounds]: integer(),
   [Inputs.RoundDuration]: number('auto'),
   [Inputs.WarmupDuration]: number('auto'),
-  [Inputs.WarmupCap]: number(),
+  [Inputs.WarmupCap]: number('auto'),
+  [Inputs.WarmupMin]: number('auto'),
   [Inputs.Connections]: listOf(
     'integer',
     'an integer, a list of integers such as [10, 50, 200] or a comma-separated string of them'

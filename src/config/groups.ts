@@ -94,6 +94,7 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
       Inputs.RoundDuration,
       Inputs.WarmupDuration,
       Inputs.WarmupCap,
+      Inputs.WarmupMin,
       Inputs.Connections,
       Inputs.MaxRounds,
       Inputs.TimeBudget,

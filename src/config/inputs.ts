@@ -32,6 +32,7 @@ export const Inputs = {
   RoundDuration: 'round-duration',
   WarmupDuration: 'warmup-duration',
   WarmupCap: 'warmup-cap',
+  WarmupMin: 'warmup-min',
   Connections: 'connections',
   OpenLoopRate: 'open-loop-rate',
   MaxP99OpenOverhead: 'max-p99-open-overhead',
@@ -207,11 +208,22 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   },
   {
     name: Inputs.WarmupCap,
-    default: '30',
+    default: 'auto',
     description:
       'With `warmup-duration: auto`: the most seconds of load a process gets before measuring when it never turns ' +
-      'steady. A JIT runtime with an agent needs more than the default (the Java agent fixture climbed for 20-25 s ' +
-      'of load when traced on the reference VM: docs/round-designs.md); the time budget then allows fewer blocks.'
+      'steady. `auto`: 150 for a JVM (a start command running `java`, `mvn`, `gradle`, a `-jar`/`-javaagent`, or ' +
+      'a `-javaagent` in `JAVA_TOOL_OPTIONS`/`JDK_JAVA_OPTIONS` of `env`), 30 otherwise. The time budget then ' +
+      'allows fewer blocks.'
+  },
+  {
+    name: Inputs.WarmupMin,
+    default: 'auto',
+    description:
+      'With `warmup-duration: auto`: seconds of load every process gets before the steady rule may end its ' +
+      'warm-up. `auto`: 120 for a JVM, 0 otherwise. Measured on the reference VM (docs/round-designs.md): the ' +
+      'Java agent fixture at 1 % read 22.0 % QPS overhead with the steady rule alone, 16.4 % after 120 s of load; ' +
+      'its traced arm climbs too slowly for the rule to see. A default JVM run needs about 5 minutes per block of ' +
+      'two arms, so raise `time-budget` with it (the report says which budget holds two looks).'
   },
   {
     name: Inputs.Connections,

@@ -184,7 +184,7 @@ async function primaryPhase(ctx: RoundContext, group: Instance[], total: number)
     measuredSec: config.roundDurationSec,
     warmup:
       config.warmupSec === 'auto'
-        ? { kind: 'auto', capSec: config.warmupCapSec }
+        ? { kind: 'auto', capSec: config.warmupCapSec, minSec: config.warmupMinSec }
         : { kind: 'fixed', sec: config.warmupSec },
     drainTimeoutMs: (config.requestTimeoutSec + DRAIN_SLACK_SEC) * 1000,
     check: () => {

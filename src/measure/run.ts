@@ -181,7 +181,7 @@ const AUTO_WARMUP_ESTIMATE_SEC = 8
  * first block and after every look.
  */
 export function estimatedMsPerBlock(config: Config, groupsPerBlock: number, armsPerBlock = 1): number {
-  const warm = config.warmupSec === 'auto' ? AUTO_WARMUP_ESTIMATE_SEC : config.warmupSec
+  const warm = config.warmupSec === 'auto' ? Math.max(AUTO_WARMUP_ESTIMATE_SEC, config.warmupMinSec) : config.warmupSec
   const inTurn = config.roundDesign === 'alternating' ? armsPerBlock : 1
   return groupsPerBlock * (inTurn * (warm + config.roundDurationSec) + 1) * 1000
 }

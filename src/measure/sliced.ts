@@ -4,7 +4,8 @@
  * connections stay open for the whole phase; each slice opens the gates of the targets it loads.
  *
  * 1. Warm-up: every target loaded at once, in slices, until every target is steady (src/measure/steady.ts) or
- *    has had `capSec` of load, or, with a fixed warm-up, until each has had that many seconds of load.
+ *    has had `capSec` of load (and never before `minSec`), or, with a fixed warm-up, until each has had that
+ *    many seconds of load.
  * 2. Measurement: `alternate` — cycles of one slice per target in balanced order (slices.ts), so each
  *    target is measured alone on the shared core while the cycles cancel drift; `together` — one
  *    slice with every target loaded at once (one shared window, as before).
@@ -23,7 +24,9 @@ import { cycleSlices, measuredCycles, type SliceMode, type SliceSet } from './sl
 import { DEFAULT_STEADY_RULE, steadyState, type SteadyRule } from './steady.js'
 
 /** How the warm-up ends: after a fixed time of load per target, or when every target is steady (with a cap). */
-export type WarmupPlan = { kind: 'fixed'; sec: number } | { kind: 'auto'; capSec: number; rule?: SteadyRule }
+/** `auto`: until the steady rule holds for every target, after at least `minSec` and at most `capSec` of load. */
+export type WarmupPlan =
+  { kind: 'fixed'; sec: number } | { kind: 'auto'; capSec: number; minSec?: number; rule?: SteadyRule }
 
 /** One target's warm-up as it went. */
 export interface WarmupOutcome {
@@ -228,8 +231,10 @@ class Phase {
     const rule = w.kind === 'auto' ? (w.rule ?? DEFAULT_STEADY_RULE) : DEFAULT_STEADY_RULE
     const verdicts = this.states.map(() => ({ steady: false, change: null as number | null }))
     const limitMs = (w.kind === 'auto' ? w.capSec : w.sec) * 1000
+    const minMs = w.kind === 'auto' ? Math.min(w.minSec ?? 0, w.capSec) * 1000 : limitMs
     const done = (): boolean =>
-      this.states.every((s) => s.warmupLoadMs >= limitMs - 1) || (w.kind === 'auto' && verdicts.every((v) => v.steady))
+      this.states.every((s) => s.warmupLoadMs >= limitMs - 1) ||
+      (w.kind === 'auto' && verdicts.every((v) => v.steady) && this.states.every((s) => s.warmupLoadMs >= minMs - 1))
     // Every target warms up at once, in both modes: one continuous load per target, no gate opening and closing
     // every second as in turns. In alternate mode the n targets share the core, so a second of the warm-up counts
     // 1/n second of load per target, and the rule sees one point per n slices (their pooled rate): its points

@@ -37,13 +37,19 @@ export function armWarmups(rounds: readonly RoundResult[]): ArmWarmup[] {
 /** The settings line on the warm-up, and a warning for the top of the report when any arm hit the cap. */
 export function warmupLines(
   rounds: readonly RoundResult[],
-  settings: { warmupSec: number | 'auto'; warmupCapSec?: number }
+  settings: { warmupSec: number | 'auto'; warmupCapSec?: number; warmupMinSec?: number; warmupRuntime?: string }
 ): { setting: string[]; warning: string[] } {
   const arms = armWarmups(rounds)
   if (arms.length === 0 || settings.warmupSec !== 'auto') return { setting: [], warning: [] }
   const cap = settings.warmupCapSec
+  const min = settings.warmupMinSec ?? 0
+  const limits =
+    cap === undefined
+      ? ''
+      : ` (${min > 0 ? `at least ${min} s and ` : ''}at most ${cap} s of load per process` +
+        `${settings.warmupRuntime === 'jvm' ? ', as for a JVM' : ''})`
   const setting = [
-    `warm-up until steady${cap !== undefined ? ` (at most ${cap} s of load per process)` : ''}: ` +
+    `warm-up until steady${limits}: ` +
       arms
         .map(
           (a) =>

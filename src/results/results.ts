@@ -91,6 +91,10 @@ export interface ResultsFile {
     warmupSec: number | 'auto'
     /** Absent in results files written before the auto warm-up. */
     warmupCapSec?: number
+    /** Seconds of load before the steady rule may end an auto warm-up; absent in older results files. */
+    warmupMinSec?: number
+    /** The runtime the auto warm-up limits were chosen for (config/runtime.ts); absent in older files. */
+    warmupRuntime?: 'jvm' | 'other'
     connections: number
     confidence: number
     maxQpsOverhead: number | null
@@ -167,6 +171,8 @@ export function settingsOf(config: Config): ResultsFile['settings'] {
     roundDurationSec: config.roundDurationSec,
     warmupSec: config.warmupSec,
     warmupCapSec: config.warmupCapSec,
+    warmupMinSec: config.warmupMinSec,
+    warmupRuntime: config.warmupRuntime,
     connections: config.connections,
     confidence: config.confidence,
     maxQpsOverhead: config.maxQpsOverhead,

@@ -342,6 +342,8 @@ const reportable = objectOf(
       roundDurationSec: num,
       warmupSec: warmupSetting,
       warmupCapSec: optional(num),
+      warmupMinSec: optional(num),
+      warmupRuntime: optional(oneOf(['jvm', 'other'])),
       connections: num,
       confidence: num,
       maxQpsOverhead: nullable(num),

@@ -197,6 +197,15 @@ describe('runSlicedPhase', () => {
     }
   })
 
+  test('auto warm-up with a floor: steady early still loads every target until the floor', async () => {
+    const floored = await phase('alternate', { kind: 'auto', capSec: 5, minSec: 0.6, rule: { half: 2, tolerance: 10 } })
+    for (const o of floored.outcomes) {
+      expect(o.warmup.ended).toBe('steady')
+      expect(o.warmup.loadSec).toBeGreaterThanOrEqual(0.599)
+      expect(o.warmup.loadSec).toBeLessThan(5)
+    }
+  })
+
   test('a failing check stops the phase and ends every load', async () => {
     const a = await server()
     servers.push(a)

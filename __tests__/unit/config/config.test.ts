@@ -26,6 +26,8 @@ describe('parseConfig defaults', () => {
       roundDurationSec: 4,
       warmupSec: 'auto',
       warmupCapSec: 30,
+      warmupMinSec: 0,
+      warmupRuntime: 'other',
       processesPerArm: 1,
       maxRounds: 24,
       timeBudgetSec: 180,
@@ -87,7 +89,7 @@ describe('parseConfig defaults', () => {
       "'warmup-duration' must be 'auto' or a number of seconds from 0 to 3600, got 'long'"
     )
     expect(() => parseConfig({ ...base, 'warmup-cap': '0' })).toThrow(
-      "'warmup-cap' must be a number of seconds from 1 to 3600, got '0'"
+      "'warmup-cap' must be 'auto' or a number of seconds from 1 to 3600, got '0'"
     )
   })
 

@@ -78,6 +78,19 @@ describe('warm-up lines', () => {
     expect(bad.setting[0]).toContain('(1 of 2 capped)')
   })
 
+  test("a JVM's floor is stated with the cap", () => {
+    const jvm = warmupLines([round(0, 'off', steady(121)), round(0, 'on@1', steady(133))], {
+      warmupSec: 'auto',
+      warmupCapSec: 150,
+      warmupMinSec: 120,
+      warmupRuntime: 'jvm'
+    })
+    expect(jvm.setting[0]).toBe(
+      'warm-up until steady (at least 120 s and at most 150 s of load per process, as for a JVM): ' +
+        'off 121 s, on&#64;1 133 s (median per block)'
+    )
+  })
+
   test('a fixed warm-up has no warm-up lines', () => {
     expect(warmupLines([round(0, 'off', { ok: 1, durationSec: 2 })], { warmupSec: 2 })).toEqual({
       setting: [],

@@ -820,11 +820,20 @@ async function main(): Promise<void> {
   const dir = path.join(root, 'bench/results')
   fs.mkdirSync(dir, { recursive: true })
   const outIdx = process.argv.indexOf('--out')
+  // designs, pipeline and table keep their own rows (designs.jsonl, pipeline.jsonl, table.md): a run of only
+  // those must not overwrite latest.*, which holds the accuracy tables docs/accuracy.md quotes.
+  if (!o.quick && outIdx < 0 && [...o.only].every((s) => OWN_RESULTS.has(s))) {
+    process.stdout.write(markdown(result))
+    return
+  }
   const name = o.quick ? 'quick' : outIdx > 0 ? process.argv[outIdx + 1] : 'latest'
   fs.writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`)
   fs.writeFileSync(path.join(dir, `${name}.md`), markdown(result))
   process.stdout.write(markdown(result))
 }
+
+/** Scenarios whose rows go to their own files in bench/results. */
+const OWN_RESULTS = new Set(['designs', 'pipeline', 'table'])
 
 main()
   .catch((e) => {

@@ -833,6 +833,7 @@ export const MODES = ['gate', 'report', 'record'] as const
 export type Mode = (typeof MODES)[number]
 
 /** A branch name git accepts (git check-ref-format, the common cases): no `..`, spaces, `~^:?*[\`, no leading `-`. */
+// eslint-disable-next-line no-control-regex -- control characters are what git refuses in a ref name
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![/.])$/
 
 /** Main's history: a local path, or a file on a data branch; and the change-point detector's settings. */

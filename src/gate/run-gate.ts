@@ -108,16 +108,22 @@ export function changePointOptions(config: Config): ChangePointOptions {
 }
 
 /**
- * `mode: gate` with a stored baseline: main's history, read before measuring (its current segment
- * narrows the stored runs). A PR run only reads; a history it cannot read is a warning later, not a fault.
+ * `mode: gate`: main's history, read before measuring (its current segment narrows the stored runs, and
+ * the report draws its trend). A PR run only reads; a history it cannot read is a warning, not a fault
+ * (measure.ts says it when narrowing, here when there is nothing to narrow).
  */
-async function readForGate(config: Config, store: MainHistoryStore | null): Promise<MainHistoryRead | undefined> {
+async function readForGate(
+  config: Config,
+  store: MainHistoryStore | null,
+  hooks: LoggingHooks
+): Promise<MainHistoryRead | undefined> {
   // The data branch is read only where it can matter (a stored baseline to narrow); a local path always.
   if (config.mode !== 'gate' || store === null || (config.baselinePath === null && config.historyPath === null))
     return undefined
   try {
     return { where: store.where, history: await store.read() }
   } catch (e) {
+    if (config.baselinePath === null) hooks.warn(`main's history: ${errorMessage(e)}; no trend in the report`)
     return { where: store.where, error: errorMessage(e) }
   }
 }
@@ -152,7 +158,7 @@ export interface GateOutcome {
 export async function runGate(config: Config, deps: GateDeps): Promise<GateOutcome> {
   const measuring = deps.measuring ?? ((work) => work())
   const store = historyStoreOf(config, deps)
-  const mainHistory = await readForGate(config, store)
+  const mainHistory = await readForGate(config, store, deps.hooks)
   const m = await measuring(() => measureCancellable(config, deps.hooks, deps.cancel, mainHistory))
   const out: GateOutcome = {
     config: m.config,

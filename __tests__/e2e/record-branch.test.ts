@@ -6,7 +6,15 @@
  * file on the branch fails the run by name and is left as it was.
  */
 import { startFakeGitHub, type FakeGitHub } from '../helpers/fake-github.js'
-import { expectExit, publishOnlyInputs, pushEvent, removeWorkspaces, runAction } from './helpers.js'
+import {
+  expectExit,
+  publishOnlyInputs,
+  pullRequestEvent,
+  pushEvent,
+  readReport,
+  removeWorkspaces,
+  runAction
+} from './helpers.js'
 import { mainHistoryText } from '../../src/results/main-history-file.js'
 import type { MainHistoryFile } from '../../src/results/main-history.js'
 
@@ -28,6 +36,8 @@ const record = (sha: string, inputs: Record<string, string> = {}) =>
     event: pushEvent(sha),
     apiUrl: gh.url
   })
+/** history.json written by the second record run: the stored baseline of the PR run. */
+let nextBaseline = ''
 const onBranch = (): MainHistoryFile =>
   JSON.parse(gh.state.branches.get(BRANCH)?.get(FILE) ?? 'null') as MainHistoryFile
 
@@ -61,7 +71,26 @@ test('record runs: branch created, then an append that survives a concurrent wri
   expect(gh.state.requests.filter((r) => r.method === 'PUT').map((r) => r.status)).toEqual([409, 200])
   expect(second.stdout).toContain('another job wrote first')
   expect(gh.state.requests.every((r) => r.authorization === `token ${TOKEN}`)).toBe(true)
+  nextBaseline = second.outputs['next-baseline-path']
 }, 240_000)
+
+test('a PR run reads the branch (GET only): stored runs narrowed to the current segment, trend in the report', async () => {
+  expect(nextBaseline).not.toBe('')
+  const before = gh.state.requests.length
+  const run = await runAction({
+    inputs: publishOnlyInputs({ 'github-token': TOKEN, 'baseline-path': nextBaseline, comment: 'never' }),
+    event: pullRequestEvent({ number: 12 }),
+    apiUrl: gh.url
+  })
+  expectExit(run, 0)
+  const mine = gh.state.requests.slice(before)
+  expect(mine.map((r) => `${r.method} ${r.status}`)).toEqual(['GET 200'])
+  const report = readReport(run)
+  expect(report).toContain(`Segment: main's whole history since \`${'3'.repeat(12)}\``)
+  expect(report).toContain("### Main's trend")
+  expect(report).toContain(`x-axis ["3333333", "2222222", "PR"]`)
+  expect(onBranch().entries).toHaveLength(2)
+}, 120_000)
 
 test('a foreign file on the data branch fails the record run by name and is not overwritten', async () => {
   const foreign = JSON.stringify({ entries: [{ commit: 'x', benchmarks: [] }] })

@@ -12,6 +12,8 @@ import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
 import { getPullRequestHeadSha, stickyMarker, upsertStickyComment } from './github/comment.js'
 import { errorMessage } from './errors.js'
+import { branchHistoryStore } from './github/history-branch.js'
+import type { MainHistoryStore } from './results/main-history-store.js'
 import { redact } from './security/redact.js'
 import { registerRunSecrets } from './security/secrets.js'
 import { checkOutputDir } from './security/paths.js'
@@ -202,8 +204,35 @@ function actionProvenance(pr: PullRequestContext | null): ResultsFile['git'] {
   }
 }
 
+/**
+ * Main's history on the data branch (`history-branch`) when `history-path` is empty: needs the token and
+ * the repository; null without them (a record run then fails before measuring, a PR run reads none).
+ */
+function dataBranchStore(config: Config, env: NodeJS.ProcessEnv): MainHistoryStore | null {
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/')
+  if (config.historyPath !== null || config.githubToken === '' || !owner || !repo) return null
+  return branchHistoryStore({
+    token: config.githubToken,
+    apiUrl: (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, ''),
+    owner,
+    repo,
+    branch: config.historyBranch,
+    path: config.historyBranchPath,
+    message: `otlp-perf-gate: record ${(env.GITHUB_SHA ?? 'a run').slice(0, 12)} in main's history`,
+    log: (m) => core.info(redact(m))
+  })
+}
+
 /** runGate with the action's log, provenance and outputs, then the PR comment; returns the failure message or null. */
 async function gateAndReport(config: Config, cancel: Cancellation): Promise<string | null> {
+  const historyStore = dataBranchStore(config, process.env)
+  if (config.mode === 'record' && config.historyPath === null && historyStore === null) {
+    core.setOutput(Outputs.Verdict, 'error')
+    return (
+      `OTLP perf gate: 'mode: record' needs a store for main's history: 'history-path', or 'github-token' ` +
+      `and GITHUB_REPOSITORY for the data branch '${config.historyBranch}' (got no token)`
+    )
+  }
   let pr: PullRequestContext | null = null
   try {
     pr = readPullRequestContext()
@@ -214,7 +243,8 @@ async function gateAndReport(config: Config, cancel: Cancellation): Promise<stri
     hooks: { info: (m) => core.info(redact(m)), warn: (m) => core.warning(redact(m)), onRoundEnd: roundLog },
     cancel,
     provenance: () => actionProvenance(pr),
-    measuring: (work) => core.group('Measure', work)
+    measuring: (work) => core.group('Measure', work),
+    historyStore
   })
   const { message } = outcome
   if (message.level === 'warning') core.warning(message.text)
@@ -245,7 +275,7 @@ async function reportInLog(outcome: GateOutcome): Promise<string | { writeError:
     return { writeError: outcome.writeError ?? 'no report was built' }
   try {
     setOutputs(outcome.verdict, results, paths)
-    if (paths.historyPath !== null) core.setOutput(Outputs.HistoryPath, paths.historyPath)
+    if (paths.historyPath !== null) core.setOutput(Outputs.NextBaselinePath, paths.historyPath)
     // mode: record: main's history and its new change points go to the summary (no PR to comment on).
     const record = outcome.record !== undefined ? redact(recordMarkdown(outcome.record)) : ''
     if (outcome.record !== undefined) {

@@ -75,7 +75,7 @@ test('a PR run with baseline-path compares with the stored main results', async 
     expect(c).toMatchObject({ paired: false, armId: 'off', n: 3, nRef: 1, historyRuns: 1, decision: null })
   }
   // history.json: the stored run, then this one — what main would store as the next baseline.
-  const history = JSON.parse(fs.readFileSync(run.outputs['history-path'], 'utf8')) as {
+  const history = JSON.parse(fs.readFileSync(run.outputs['next-baseline-path'], 'utf8')) as {
     schema: string
     runs: { git: { sha?: string } }[]
   }

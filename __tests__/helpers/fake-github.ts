@@ -1,9 +1,11 @@
 /**
  * A fake GitHub REST API on 127.0.0.1 playing the few endpoints the sticky comment uses (and GraphQL
- * `viewer { login }`).
+ * `viewer { login }`), and those the data-branch store of main's history uses: the contents API (GET,
+ * PUT with the blob sha: 409 when stale) and the git data API (ref, blob, tree, commit, new ref).
  * Self-contained (node:http only, no jest imports) so that unit tests and the end-to-end test
  * that runs dist/index.js with GITHUB_API_URL pointing here can share it.
  */
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
@@ -57,6 +59,10 @@ export interface FakeGitHubOptions {
   defaultPerPage?: number
   /** Pull requests answered by GET /repos/:o/:r/pulls/:n, by number: their head commit. */
   pulls?: Record<number, { headSha: string }>
+  /** Files of branches at start: branch → path → text. */
+  branches?: Record<string, Record<string, string>>
+  /** Files larger than this come without content from GET contents, as GitHub's over 1 MB (default 1 MiB). */
+  contentLimitBytes?: number
 }
 
 /** Mutable state: tests may inspect it and change `mode` between calls. */
@@ -65,6 +71,13 @@ export interface FakeGitHubState {
   flakyRemaining: number
   comments: FakeComment[]
   requests: FakeRequest[]
+  /** Branches and their files (path → text). */
+  branches: Map<string, Map<string, string>>
+  /**
+   * Called once before the next PUT of a file is handled, then cleared: a test writes the branch here
+   * as another job would between this client's read and its write (the PUT then gets GitHub's 409).
+   */
+  beforeNextPut: ((branches: Map<string, Map<string, string>>) => void) | null
 }
 
 /** A running fake; `url` has no trailing slash and is usable as GITHUB_API_URL. */
@@ -75,7 +88,8 @@ export interface FakeGitHub {
 }
 
 const BOT = 'github-actions[bot]'
-const MAX_BODY_BYTES = 1024 * 1024
+// A history file of ~1 MB is 1.4 MB in base64.
+const MAX_BODY_BYTES = 8 * 1024 * 1024
 
 /** Starts the fake on 127.0.0.1 with an ephemeral port. */
 export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
@@ -87,8 +101,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     mode: opts.mode ?? 'normal',
     flakyRemaining: opts.flakyFailures ?? 2,
     comments: [],
-    requests: []
+    requests: [],
+    branches: new Map(Object.entries(opts.branches ?? {}).map(([b, files]) => [b, new Map(Object.entries(files))])),
+    beforeNextPut: null
   }
+  const contentLimit = opts.contentLimitBytes ?? 1024 * 1024
+  const trees = new Map<string, Map<string, string>>()
+  const commits = new Map<string, string>()
   let nextId = 1000
   let baseUrl = ''
   const clock = Date.UTC(2025, 0, 1)
@@ -139,7 +158,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
 
     let rawBody = ''
-    if (method === 'POST' || method === 'PATCH') {
+    if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
       try {
         rawBody = await readBody(req)
       } catch {
@@ -182,6 +201,11 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
       const pr = opts.pulls?.[Number(pull[3])]
       if (pr === undefined) return fail(404, 'Not Found')
       return send(200, { number: Number(pull[3]), state: 'open', head: { sha: pr.headSha, ref: 'feature' } })
+    }
+
+    if (/^\/repos\/[^/]+\/[^/]+\/(contents|git)\//.test(url.pathname)) {
+      const answer = dataBranchApi(state, method, url, record.body, { trees, commits, contentLimit })
+      return answer.status >= 400 ? fail(answer.status, String(answer.body)) : send(answer.status, answer.body)
     }
 
     const list = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname)
@@ -259,6 +283,109 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         server.close((err) => (err === undefined ? resolve() : reject(err)))
       })
   }
+}
+
+/** Git's blob id of `text` (sha1 of "blob <size>\\0<bytes>"), as GitHub answers it. */
+export function gitBlobSha(text: string): string {
+  const bytes = Buffer.from(text, 'utf8')
+  return createHash('sha1')
+    .update(Buffer.concat([Buffer.from(`blob ${bytes.length}\0`), bytes]))
+    .digest('hex')
+}
+
+const fakeSha = (seed: string): string => createHash('sha1').update(seed).digest('hex')
+
+/**
+ * The contents and git data endpoints over `state.branches`: status and body (an error message for
+ * statuses ≥ 400). Only what the data-branch store calls, with GitHub's statuses for its failures.
+ */
+function dataBranchApi(
+  state: FakeGitHubState,
+  method: string,
+  url: URL,
+  body: unknown,
+  store: { trees: Map<string, Map<string, string>>; commits: Map<string, string>; contentLimit: number }
+): { status: number; body: unknown } {
+  const m = /^\/repos\/[^/]+\/[^/]+\/(contents|git)\/(.+)$/.exec(url.pathname) as RegExpExecArray
+  const rest = decodeURIComponent(m[2])
+  const b = (body ?? {}) as Record<string, unknown>
+  if (m[1] === 'contents') {
+    if (method === 'GET') {
+      const files = state.branches.get(url.searchParams.get('ref') ?? 'main')
+      const text = files?.get(rest)
+      if (text === undefined)
+        return { status: 404, body: files === undefined ? 'No commit found for the ref' : 'Not Found' }
+      const size = Buffer.byteLength(text)
+      const large = size > store.contentLimit
+      return {
+        status: 200,
+        body: {
+          type: 'file',
+          path: rest,
+          sha: gitBlobSha(text),
+          size,
+          encoding: large ? 'none' : 'base64',
+          content: large ? '' : Buffer.from(text).toString('base64')
+        }
+      }
+    }
+    if (method !== 'PUT') return { status: 405, body: 'Method Not Allowed' }
+    const hook = state.beforeNextPut
+    state.beforeNextPut = null
+    hook?.(state.branches)
+    const files = state.branches.get(String(b.branch))
+    if (files === undefined) return { status: 404, body: `Branch ${String(b.branch)} not found` }
+    const current = files.get(rest)
+    if (current !== undefined && b.sha === undefined)
+      return { status: 422, body: 'Invalid request. "sha" wasn\'t supplied.' }
+    if (current !== undefined && b.sha !== gitBlobSha(current))
+      return { status: 409, body: `${rest} does not match ${String(b.sha)}` }
+    if (current === undefined && b.sha !== undefined)
+      return { status: 409, body: `${rest} does not match ${String(b.sha)}` }
+    const text = Buffer.from(String(b.content), 'base64').toString('utf8')
+    files.set(rest, text)
+    return {
+      status: current === undefined ? 201 : 200,
+      body: { content: { path: rest, sha: gitBlobSha(text) }, commit: { sha: fakeSha(`${rest}${text}`) } }
+    }
+  }
+  const ref = /^ref\/heads\/(.+)$/.exec(rest)
+  if (ref !== null && method === 'GET') {
+    if (!state.branches.has(ref[1])) return { status: 404, body: 'Not Found' }
+    return { status: 200, body: { ref: `refs/heads/${ref[1]}`, object: { type: 'commit', sha: fakeSha(ref[1]) } } }
+  }
+  const blob = /^blobs\/([0-9a-f]{40})$/.exec(rest)
+  if (blob !== null && method === 'GET') {
+    for (const files of state.branches.values())
+      for (const text of files.values())
+        if (gitBlobSha(text) === blob[1])
+          return {
+            status: 200,
+            body: { sha: blob[1], encoding: 'base64', content: Buffer.from(text).toString('base64') }
+          }
+    return { status: 404, body: 'Not Found' }
+  }
+  if (rest === 'trees' && method === 'POST') {
+    const entries = (b.tree ?? []) as { path: string; content: string }[]
+    const sha = fakeSha(`tree${store.trees.size}`)
+    store.trees.set(sha, new Map(entries.map((e) => [e.path, e.content])))
+    return { status: 201, body: { sha } }
+  }
+  if (rest === 'commits' && method === 'POST') {
+    if (!store.trees.has(String(b.tree))) return { status: 422, body: 'Tree not found' }
+    const sha = fakeSha(`commit${store.commits.size}`)
+    store.commits.set(sha, String(b.tree))
+    return { status: 201, body: { sha } }
+  }
+  if (rest === 'refs' && method === 'POST') {
+    const name = /^refs\/heads\/(.+)$/.exec(String(b.ref))?.[1]
+    const tree = store.trees.get(store.commits.get(String(b.sha)) ?? '')
+    if (name === undefined || tree === undefined) return { status: 422, body: 'Invalid request' }
+    if (state.branches.has(name)) return { status: 422, body: 'Reference already exists' }
+    state.branches.set(name, new Map(tree))
+    return { status: 201, body: { ref: `refs/heads/${name}`, object: { sha: String(b.sha) } } }
+  }
+  return { status: 404, body: 'Not Found' }
 }
 
 function toApi(c: FakeComment): Record<string, unknown> {

@@ -46,7 +46,13 @@ export const CLI_OPTION_SPECS: readonly { name: string; short?: string; value?: 
  * Inputs that only make sense in a workflow (the PR comment): accepted, so one config serves both, and ignored with a
  * warning.
  */
-export const ACTION_ONLY_INPUTS: readonly InputName[] = [Inputs.Comment, Inputs.CommentId, Inputs.GithubToken]
+export const ACTION_ONLY_INPUTS: readonly InputName[] = [
+  Inputs.Comment,
+  Inputs.CommentId,
+  Inputs.GithubToken,
+  Inputs.HistoryBranch,
+  Inputs.HistoryBranchPath
+]
 
 /** Inputs read one entry per line: repeated flags add lines, and a config-file list joins with newlines. */
 export const MULTILINE_INPUTS: readonly InputName[] = [Inputs.Env, Inputs.ExtraArms, Inputs.GrpcMetadata]

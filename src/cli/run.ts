@@ -237,12 +237,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const ignored = ACTION_ONLY_INPUTS.filter((name) => (raw[name] ?? '').trim() !== '')
   if (ignored.length > 0)
     err(
-      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment); the CLI ` +
-        `ignores them`
+      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment, the data branch); ` +
+        `the CLI ignores them`
     )
 
   const printed: Printed = { io, args, err }
   try {
+    if (config.mode === 'record' && config.historyPath === null) {
+      // Before measuring: the CLI has no data branch (that is the action's store, through the GitHub API).
+      printed.err(
+        `'mode: record' needs '--history-path' (the JSON file of main's history to append this run to), got ''`
+      )
+      return ExitCode.Error
+    }
     return config.mode === 'report' ? runReportMode(printed, config) : await runGateMode(printed, config)
   } catch (e) {
     // Only a bug gets here (faults of the run are verdict 'error' above); still no stack trace for users to decode.

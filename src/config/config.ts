@@ -95,6 +95,12 @@ export interface Config {
   readonly mode: Mode
   /** Main's long history (`history-path`): `mode: record` appends to it; `mode: gate` reads its current segment. */
   readonly historyPath: string | null
+  /** Data branch and file of main's history when `historyPath` is null (the action's default store). */
+  readonly historyBranch: string
+  readonly historyBranchPath: string
+  /** The change-point detector's level and minimum relative change of the mean (a fraction). */
+  readonly changePointAlpha: number
+  readonly changePointMinEffect: number
   readonly comment: 'always' | 'on-failure' | 'never'
   readonly commentId: string
   readonly githubToken: string
@@ -843,17 +849,30 @@ function throwCollected(r: Reader): void {
 export const MODES = ['gate', 'report', 'record'] as const
 export type Mode = (typeof MODES)[number]
 
-/** `history-path`: required by `mode: record` (it is where the run goes). */
-function parseHistoryPath(r: Reader, mode: Mode): string | null {
-  const historyPath = r.str(Inputs.HistoryPath) || null
-  if (mode === 'record' && historyPath === null)
+/** A branch name git accepts (git check-ref-format, the common cases): no `..`, spaces, `~^:?*[\`, no leading `-`. */
+// eslint-disable-next-line no-control-regex -- control characters are what git refuses in a ref name
+const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*@\{)(?!.*\.lock$)[^\s~^:?*[\\\x00-\x1f\x7f]+(?<![/.])$/
+
+/** Main's history: a local path, or a file on a data branch; and the change-point detector's settings. */
+function parseMainHistory(
+  r: Reader
+): Pick<Config, 'historyPath' | 'historyBranch' | 'historyBranchPath' | 'changePointAlpha' | 'changePointMinEffect'> {
+  const historyBranch = r.str(Inputs.HistoryBranch)
+  if (!BRANCH.test(historyBranch) || historyBranch.startsWith('/'))
+    r.add(bad(Inputs.HistoryBranch, historyBranch, 'a git branch name such as otlp-perf-gate-data'))
+  const historyBranchPath = r.str(Inputs.HistoryBranchPath)
+  const parts = historyBranchPath.split('/')
+  if (historyBranchPath.startsWith('/') || parts.some((p) => p === '' || p === '.' || p === '..' || p === '.git'))
     r.add(
-      new ConfigError(
-        Inputs.HistoryPath,
-        `'${Inputs.HistoryPath}' is required with 'mode: record' (the JSON file of main's history to append this run to), got ''`
-      )
+      bad(Inputs.HistoryBranchPath, historyBranchPath, "a relative file path on the branch such as 'main-history.json'")
     )
-  return historyPath
+  return {
+    historyPath: r.str(Inputs.HistoryPath) || null,
+    historyBranch,
+    historyBranchPath,
+    changePointAlpha: r.number(Inputs.ChangePointAlpha, 'a p-value above 0 and at most 0.2', (x) => x > 0 && x <= 0.2),
+    changePointMinEffect: r.percent(Inputs.ChangePointMinEffect, { min: 0, max: 99, optional: false }) as number
+  }
 }
 
 /** Parse and validate raw inputs into a frozen Config; throws one ConfigError listing every problem. */
@@ -882,7 +901,7 @@ export function parseConfig(raw: RawInputs): Config {
     ...parseDesign(r, rounds),
     ...parseBaselines(r, baseCommand),
     mode,
-    historyPath: parseHistoryPath(r, mode),
+    ...parseMainHistory(r),
     ...parsePublishing(r),
     extraArms,
     collector: parseCollector(r)

@@ -164,6 +164,10 @@ const FILE_VALUES: Record<Exclude<InputName, typeof Inputs.ConfigFile>, Node> = 
   [Inputs.MaxRounds]: integer('auto'),
   [Inputs.TimeBudget]: number(),
   [Inputs.HistoryPath]: text('a path'),
+  [Inputs.HistoryBranch]: text('a branch name'),
+  [Inputs.HistoryBranchPath]: text('a path on the branch'),
+  [Inputs.ChangePointAlpha]: number(),
+  [Inputs.ChangePointMinEffect]: number(),
   [Inputs.CollectorCommand]: text('a shell command'),
   [Inputs.CollectorConfig]: text('a path'),
   [Inputs.CollectorDrain]: number()

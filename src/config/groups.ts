@@ -64,7 +64,11 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
       Inputs.BaseTracing,
       Inputs.BaselinePath,
       Inputs.HistorySize,
-      Inputs.HistoryPath
+      Inputs.HistoryPath,
+      Inputs.HistoryBranch,
+      Inputs.HistoryBranchPath,
+      Inputs.ChangePointAlpha,
+      Inputs.ChangePointMinEffect
     ]
   },
   {

@@ -67,6 +67,10 @@ export const Inputs = {
   ExportStep: 'export-step',
   HistorySize: 'history-size',
   HistoryPath: 'history-path',
+  HistoryBranch: 'history-branch',
+  HistoryBranchPath: 'history-branch-path',
+  ChangePointAlpha: 'change-point-alpha',
+  ChangePointMinEffect: 'change-point-min-effect',
   MaxRounds: 'max-rounds',
   TimeBudget: 'time-budget',
   ConfigFile: 'config-file',
@@ -454,19 +458,42 @@ export const INPUT_SPECS: readonly InputSpec[] = [
   {
     name: Inputs.HistorySize,
     default: '5',
-    description: 'Runs of main kept in `history.json` (the output `history-path`), newest last.'
+    description: 'Runs of main kept in `history.json` (the output `next-baseline-path`), newest last.'
   },
   {
     name: Inputs.HistoryPath,
     default: '',
     description:
-      "Main's long history (`mode: record` appends one compact entry per run and finds change points; see docs/history.md): a local JSON file, created when missing. In `mode: gate` with `baseline-path`, the stored runs are narrowed to those since the last change point of main (the current segment). Not the output `history-path`, which is the short `history.json` of full runs."
+      "Main's long history (`mode: record` appends one compact entry per run and finds change points; see docs/history.md) at a local path, created when missing. When empty, the action keeps it on the data branch `history-branch` through the GitHub API instead. In `mode: gate` with `baseline-path`, the stored runs are narrowed to those since the last change point of main (the current segment)."
+  },
+  {
+    name: Inputs.HistoryBranch,
+    default: 'otlp-perf-gate-data',
+    description:
+      "Data branch holding main's history when `history-path` is empty (the action's default store): `mode: record` creates it (an orphan branch with the one file) and commits each run with `github-token` (needs `contents: write`); `mode: gate` reads it (`contents: read`). Concurrent record runs retry on conflict and keep every entry."
+  },
+  {
+    name: Inputs.HistoryBranchPath,
+    default: 'main-history.json',
+    description: "Path of main's history on `history-branch`."
+  },
+  {
+    name: Inputs.ChangePointAlpha,
+    default: '0.001',
+    description:
+      "Largest p-value of a change point of main's history (Otava's default 0.001: with one test per entry and series, a looser level alerts on noise)."
+  },
+  {
+    name: Inputs.ChangePointMinEffect,
+    default: '2',
+    description:
+      "Smallest change of a series' mean, in percent, reported as a change point of main's history (Otava: 0; run-to-run offsets of a few percent between runners are noise, not a regression of main)."
   },
   {
     name: Inputs.Mode,
     default: 'gate',
     description:
-      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends the run to `history-path` and reports new change points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
+      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends the run to the history of main (`history-path`, or the data branch `history-branch`) and reports new change points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
   },
   {
     name: Inputs.Comment,
@@ -526,7 +553,7 @@ export const Outputs = {
   P99Overhead: 'p99-overhead',
   ReportPath: 'report-path',
   ResultsPath: 'results-path',
-  HistoryPath: 'history-path',
+  NextBaselinePath: 'next-baseline-path',
   ChangePoint: 'change-point'
 } as const
 
@@ -540,7 +567,7 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
   { name: Outputs.ReportPath, description: 'Path of the markdown report.' },
   { name: Outputs.ResultsPath, description: 'Path of the versioned results JSON.' },
   {
-    name: Outputs.HistoryPath,
+    name: Outputs.NextBaselinePath,
     description:
       'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest `history-size` runs. On main, store it as the next baseline.'
   },

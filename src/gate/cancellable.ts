@@ -4,7 +4,7 @@
  * with the rounds completed so far, so the caller still writes outputs, summary and partial results.
  */
 import type { Config } from '../config/config.js'
-import { measure, type LoggingHooks, type MeasureOutcome } from './measure.js'
+import { measure, type LoggingHooks, type MainHistoryRead, type MeasureOutcome } from './measure.js'
 import { randomSeed } from '../plan/random.js'
 import { configureServiceCaps, type CapsInfo } from '../service/caps.js'
 import { killAllServices, resetServiceStopStats, serviceStopStats, type StopStats } from '../service/service.js'
@@ -33,7 +33,9 @@ export interface CancellableOutcome extends MeasureOutcome {
 export async function measureCancellable(
   config: Config,
   hooks: LoggingHooks,
-  given?: Cancellation
+  given?: Cancellation,
+  /** Main's history read for this gate run (measure.ts narrows the stored baseline to its current segment). */
+  mainHistory?: MainHistoryRead
 ): Promise<CancellableOutcome> {
   const cancel = given ?? watchCancellation()
   // Fixed here (the one place), so that a cancelled run reports the seed it was running with.
@@ -52,7 +54,7 @@ export async function measureCancellable(
     }
   }
   try {
-    const raced = await Promise.race([measure(fixed, wrapped, cancel.signal), cancel.cancelled])
+    const raced = await Promise.race([measure(fixed, wrapped, cancel.signal, mainHistory), cancel.cancelled])
     if (typeof raced === 'object' && !cancel.signal.aborted)
       return { ...raced, roundsDone, stops: serviceStopStats(), caps }
     const sig = typeof raced === 'string' ? raced : await cancel.cancelled

@@ -2,8 +2,9 @@ import type { Config } from '../config/config.js'
 import { runEngine, type EngineHooks, type EngineOptions } from './engine.js'
 import type { GateRun } from '../results/gate-run.js'
 import { loadBaseline, type BaselineLoad } from '../results/read.js'
-import { readMainHistory } from '../results/main-history-file.js'
 import { currentSegment } from '../analysis/trend.js'
+import { DEFAULT_CHANGE_POINT_OPTIONS } from '../analysis/change-points.js'
+import type { MainHistoryFile } from '../results/main-history.js'
 import type { BaselineInfo } from '../results/baseline.js'
 import { killAllServices } from '../service/service.js'
 import { errorMessage } from '../errors.js'
@@ -12,6 +13,9 @@ import type { BaselineSegment, ResultsFile } from '../results/results.js'
 
 /** Engine hooks plus the log lines of the measurement (stored baseline, warnings). */
 export type LoggingHooks = EngineHooks & { info: (m: string) => void; warn: (m: string) => void }
+
+/** Main's history as read by a gate run (run-gate.ts): the file, or why it could not be read. */
+export type MainHistoryRead = { where: string; history: MainHistoryFile } | { where: string; error: string }
 
 /** What a measurement ended with: a run and its verdict, or `error` and why. */
 export interface MeasureOutcome {
@@ -35,21 +39,26 @@ export interface MeasureOutcome {
  * stored baseline unusable, with the reason.
  */
 function narrowToSegment(
-  historyPath: string,
+  read: MainHistoryRead,
   storedPath: string,
   stored: ResultsFile[],
-  hooks: LoggingHooks
+  hooks: LoggingHooks,
+  config: Config
 ): { loaded: BaselineLoad; segment?: BaselineSegment } {
-  let seg
-  try {
-    seg = currentSegment(readMainHistory(historyPath))
-  } catch (e) {
-    hooks.warn(`main's history: ${errorMessage(e)}; the stored baseline is not narrowed to a segment`)
-    return { loaded: { status: 'ok', path: storedPath, history: stored } }
+  const unchanged = { loaded: { status: 'ok', path: storedPath, history: stored } as BaselineLoad }
+  if ('error' in read) {
+    hooks.warn(`main's history: ${read.error}; the stored baseline is not narrowed to a segment`)
+    return unchanged
   }
+  const seg = currentSegment(read.history, {
+    ...DEFAULT_CHANGE_POINT_OPTIONS,
+    maxPValue: config.changePointAlpha,
+    minMagnitude: config.changePointMinEffect
+  })
   if (seg === null) {
-    hooks.warn(`main's history '${historyPath}' has no entry yet; the stored baseline is not narrowed to a segment`)
-    return { loaded: { status: 'ok', path: storedPath, history: stored } }
+    // Info, not a warning: the action reads the data branch by default, and most repositories have none.
+    hooks.info(`main's history ${read.where} has no entry yet; the stored baseline is not narrowed to a segment`)
+    return unchanged
   }
   const commits = new Set(seg.commits)
   const kept = stored.filter((r) => r.git.sha !== undefined && commits.has(r.git.sha))
@@ -84,15 +93,17 @@ export async function measure(
   config: Config,
   hooks: LoggingHooks,
   /** Cancellation (service/cancellation.ts): no service is started once it is aborted. */
-  signal?: AbortSignal
+  signal?: AbortSignal,
+  /** `mode: gate`: main's history, whose current segment narrows the stored baseline. */
+  mainHistory?: MainHistoryRead
 ): Promise<MeasureOutcome> {
   const out: MeasureOutcome = { config, gateRun: null, verdict: 'error' }
   const options: EngineOptions = signal !== undefined ? { signal } : {}
   try {
     if (config.baselinePath !== null) {
       let loaded = loadBaseline(config.baselinePath)
-      if (loaded.status === 'ok' && config.mode === 'gate' && config.historyPath !== null) {
-        const narrowed = narrowToSegment(config.historyPath, loaded.path, loaded.history, hooks)
+      if (loaded.status === 'ok' && config.mode === 'gate' && mainHistory !== undefined) {
+        const narrowed = narrowToSegment(mainHistory, loaded.path, loaded.history, hooks, config)
         loaded = narrowed.loaded
         out.segment = narrowed.segment
       }

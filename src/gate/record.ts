@@ -9,6 +9,7 @@ import { DEFAULT_CHANGE_POINT_OPTIONS, type ChangePointOptions } from '../analys
 import { appendEntry, entryFromResults, type MainHistoryFile } from '../results/main-history.js'
 import { readMainHistory, writeMainHistory } from '../results/main-history-file.js'
 import type { ResultsFile } from '../results/results.js'
+import type { MainHistoryStore } from '../results/main-history-store.js'
 import { metricValue } from '../metrics.js'
 import { codeSpan, escapeMarkdown } from '../format.js'
 
@@ -35,6 +36,23 @@ export function recordRun(
   const { file: after, outcome } = recordPure(before, results, options)
   writeMainHistory(file, after)
   return { path: file, ...outcome }
+}
+
+/**
+ * Append `results` to the history in `store` and announce its new change points. On a store shared
+ * with other jobs (a data branch) the change is re-applied to the newer history after a conflict, so
+ * the outcome is that of the history actually written.
+ */
+export async function recordInStore(
+  store: MainHistoryStore,
+  results: ResultsFile,
+  options: ChangePointOptions = DEFAULT_CHANGE_POINT_OPTIONS
+): Promise<RecordOutcome> {
+  const outcome = await store.update((h) => {
+    const r = recordPure(h, results, options)
+    return { file: r.file, value: r.outcome }
+  })
+  return { path: store.label, ...outcome }
 }
 
 /** The pure part of recordRun: the history after this run and what it found. */

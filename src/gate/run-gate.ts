@@ -4,10 +4,14 @@
  * the user the verdict. The callers are glue: they print, publish, and turn the outcome into outputs
  * or an exit code.
  */
-import { recordRun, type RecordOutcome } from './record.js'
+import { recordInStore, type RecordOutcome } from './record.js'
+import { localHistoryStore, type MainHistoryStore } from '../results/main-history-store.js'
+import type { ChangePointOptions } from '../analysis/change-points.js'
+import { DEFAULT_CHANGE_POINT_OPTIONS } from '../analysis/change-points.js'
 import type { Config } from '../config/config.js'
 import type { GateRun } from '../results/gate-run.js'
 import { renderReport } from '../report/markdown.js'
+import { renderTrend } from '../report/trend-chart.js'
 import { assemble, failCheckOf, reportFromResults } from '../report/assemble.js'
 import { writeHistoryFile, writeRunFiles } from '../results/files.js'
 import { machineInfo } from '../results/fingerprint.js'
@@ -16,7 +20,7 @@ import type { ResultsFile } from '../results/results.js'
 import { Inputs } from '../config/inputs.js'
 import { errorMessage } from '../errors.js'
 import { redact, redactDeep } from '../security/redact.js'
-import type { LoggingHooks } from './measure.js'
+import type { LoggingHooks, MainHistoryRead } from './measure.js'
 import { measureCancellable, type CancellableOutcome } from './cancellable.js'
 import type { Cancellation } from '../service/cancellation.js'
 import type { MachineInfo, Verdict } from '../types.js'
@@ -80,6 +84,48 @@ export interface GateDeps {
   measuring?: (work: () => Promise<CancellableOutcome>) => Promise<CancellableOutcome>
   /** This machine's fingerprint, for a run that failed before recording one. */
   machine?: () => MachineInfo
+  /**
+   * Main's history when `history-path` is empty: the action's data branch (github/history-branch.ts);
+   * absent or null: no history (the CLI without `--history-path`).
+   */
+  historyStore?: MainHistoryStore | null
+}
+
+export type { MainHistoryRead }
+
+/** The store of main's history of this run: `history-path` when given, else the caller's (data branch). */
+export function historyStoreOf(config: Config, deps: Pick<GateDeps, 'historyStore'>): MainHistoryStore | null {
+  return config.historyPath !== null ? localHistoryStore(config.historyPath) : (deps.historyStore ?? null)
+}
+
+/** The change-point detector's settings from the config (`change-point-alpha`, `change-point-min-effect`). */
+export function changePointOptions(config: Config): ChangePointOptions {
+  return {
+    ...DEFAULT_CHANGE_POINT_OPTIONS,
+    maxPValue: config.changePointAlpha,
+    minMagnitude: config.changePointMinEffect
+  }
+}
+
+/**
+ * `mode: gate`: main's history, read before measuring (its current segment narrows the stored runs, and
+ * the report draws its trend). A PR run only reads; a history it cannot read is a warning, not a fault
+ * (measure.ts says it when narrowing, here when there is nothing to narrow).
+ */
+async function readForGate(
+  config: Config,
+  store: MainHistoryStore | null,
+  hooks: LoggingHooks
+): Promise<MainHistoryRead | undefined> {
+  // The data branch is read only where it can matter (a stored baseline to narrow); a local path always.
+  if (config.mode !== 'gate' || store === null || (config.baselinePath === null && config.historyPath === null))
+    return undefined
+  try {
+    return { where: store.where, history: await store.read() }
+  } catch (e) {
+    if (config.baselinePath === null) hooks.warn(`main's history: ${errorMessage(e)}; no trend in the report`)
+    return { where: store.where, error: errorMessage(e) }
+  }
 }
 
 /** How a gate run ended: plain data for the caller's outputs, printing and exit code. */
@@ -111,7 +157,9 @@ export interface GateOutcome {
  */
 export async function runGate(config: Config, deps: GateDeps): Promise<GateOutcome> {
   const measuring = deps.measuring ?? ((work) => work())
-  const m = await measuring(() => measureCancellable(config, deps.hooks, deps.cancel))
+  const store = historyStoreOf(config, deps)
+  const mainHistory = await readForGate(config, store, deps.hooks)
+  const m = await measuring(() => measureCancellable(config, deps.hooks, deps.cancel, mainHistory))
   const out: GateOutcome = {
     config: m.config,
     verdict: m.verdict,
@@ -130,12 +178,12 @@ export async function runGate(config: Config, deps: GateDeps): Promise<GateOutco
     })
   }
   try {
-    await writeGateFiles(m, deps, out)
+    await writeGateFiles(m, deps, out, mainHistory)
   } catch (e) {
     out.paths = null
     out.writeError = errorMessage(e)
   }
-  if (m.config.mode === 'record' && m.config.historyPath !== null) recordInto(out, m.config.historyPath, m.cancelledBy)
+  if (m.config.mode === 'record') await recordInto(out, store, m.cancelledBy)
   return out
 }
 
@@ -144,21 +192,27 @@ export async function runGate(config: Config, deps: GateDeps): Promise<GateOutco
  * is not appended (it measured nothing comparable); a history that cannot be read or written fails the
  * run by name, and the file is left as it was.
  */
-function recordInto(out: GateOutcome, historyPath: string, cancelledBy: NodeJS.Signals | undefined): void {
+async function recordInto(
+  out: GateOutcome,
+  store: MainHistoryStore | null,
+  cancelledBy: NodeJS.Signals | undefined
+): Promise<void> {
   const why =
-    cancelledBy !== undefined
-      ? 'the run was cancelled'
-      : out.results === null
-        ? 'the results could not be assembled'
-        : out.verdict === 'error'
-          ? 'the run measured nothing usable (verdict error)'
-          : null
+    store === null
+      ? `no store: give '${Inputs.HistoryPath}' (or, in the action, a 'github-token' for the data branch)`
+      : cancelledBy !== undefined
+        ? 'the run was cancelled'
+        : out.results === null
+          ? 'the results could not be assembled'
+          : out.verdict === 'error'
+            ? 'the run measured nothing usable (verdict error)'
+            : null
   if (why !== null) {
-    out.recordError = `not recorded in main's history '${historyPath}': ${why}`
+    out.recordError = `not recorded in main's history${store === null ? '' : ` ${store.where}`}: ${why}`
     return
   }
   try {
-    out.record = recordRun(historyPath, out.results!)
+    out.record = await recordInStore(store!, out.results!, changePointOptions(out.config))
   } catch (e) {
     out.recordError = `could not record the run in main's history: ${errorMessage(e)}`
     const text = out.message.level === 'failure' ? `${out.message.text}\n` : ''
@@ -166,8 +220,23 @@ function recordInto(out: GateOutcome, historyPath: string, cancelledBy: NodeJS.S
   }
 }
 
+/** The report with main's trend appended (gate mode, a history of ≥ 2 comparable entries read). */
+function withTrend(markdown: string, results: ResultsFile, read: MainHistoryRead | undefined, config: Config): string {
+  if (read === undefined || 'error' in read) return markdown
+  const pr = results.comparisons
+    .filter((c) => c.kind === 'overhead' && c.metric === 'qps' && c.phase === undefined)
+    .map((c) => ({ armId: c.armId, overhead: c.overhead }))
+  const trend = renderTrend(read.history, results.verdict === 'error' ? [] : pr, changePointOptions(config))
+  return trend === '' ? markdown : `${markdown.trimEnd()}\n\n${trend}`
+}
+
 /** Assemble, render and write the files of a measured run into `out`; throws when any of it fails. */
-async function writeGateFiles(m: CancellableOutcome, deps: GateDeps, out: GateOutcome): Promise<void> {
+async function writeGateFiles(
+  m: CancellableOutcome,
+  deps: GateDeps,
+  out: GateOutcome,
+  mainHistory: MainHistoryRead | undefined
+): Promise<void> {
   const git = await deps.provenance(m.config)
   const machine = (deps.machine ?? machineInfo)()
   const { report, results } = assemble(m.config, m.gateRun, m.verdict, m.error, git, machine, m.baselineBefore, {
@@ -176,7 +245,7 @@ async function writeGateFiles(m: CancellableOutcome, deps: GateDeps, out: GateOu
     caps: m.caps
   })
   out.results = results
-  out.markdown = redact(renderReport(report))
+  out.markdown = redact(withTrend(renderReport(report), results, mainHistory, m.config))
   const files = writeRunFiles(m.config.outputDir, out.markdown, results)
   // The next stored baseline: the history read from 'baseline-path' plus this run (if it measured).
   const historyPath =

@@ -159,14 +159,14 @@ function describe(err: ErrorObject): string {
  * Validate parsed JSON as a history of this version. `file` is only for messages. Throws
  * MainHistoryError: a foreign file and a newer version are told apart from a bad field.
  */
-export function validateMainHistory(json: unknown, file: string): MainHistoryFile {
+export function validateMainHistory(json: unknown, file: string, input = "'history-path' a new file"): MainHistoryFile {
   const schema = (json as { schema?: unknown } | null)?.schema
   if (typeof json !== 'object' || json === null || Array.isArray(json) || schema !== MAIN_HISTORY_SCHEMA) {
     throw new MainHistoryError(
       file,
       `'${file}' is not a main history of otlp-perf-gate (expected "schema": "${MAIN_HISTORY_SCHEMA}", got ${
         schema === undefined ? 'no schema field' : JSON.stringify(schema).slice(0, 80)
-      }); refusing to overwrite it — give 'history-path' a new file or this tool's history`
+      }); refusing to overwrite it — give ${input} or this tool's history`
     )
   }
   const version = (json as { version?: unknown }).version
@@ -222,10 +222,15 @@ export function readMainHistory(
   return limits === undefined ? h : { ...h, limits: { ...limits } }
 }
 
+/** The text a history is stored as (redacted: it may be pushed to a branch anyone with read access sees). */
+export function mainHistoryText(history: MainHistoryFile): string {
+  return `${JSON.stringify(redactDeep(history), null, 1)}\n`
+}
+
 /** Write the history to `file` atomically (temporary file + rename: a cancelled job never leaves half a file). */
 export function writeMainHistory(file: string, history: MainHistoryFile): void {
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
   const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, `${JSON.stringify(redactDeep(history), null, 1)}\n`)
+  fs.writeFileSync(tmp, mainHistoryText(history))
   fs.renameSync(tmp, file)
 }

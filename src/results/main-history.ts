@@ -170,13 +170,17 @@ export function entryFromResults(
 }
 
 /**
- * The history with `entry` appended (pure), then compacted: entries beyond `limits.maxEntries` are
+ * The history with `entry` appended (pure; inserted after the entries not newer than it), then compacted: entries beyond `limits.maxEntries` are
  * dropped oldest first, and entries older than the newest `limits.detailedEntries` lose their
  * per-block values. Announcements of change points at dropped commits are dropped with them.
  */
 export function appendEntry(file: MainHistoryFile, entry: MainHistoryEntry): MainHistoryFile {
   const { maxEntries, detailedEntries } = file.limits
-  const all = [...file.entries, entry]
+  // In time order, not arrival order: of two record runs racing for a shared store (a data branch), the
+  // one measured first may write last, and the history must stay oldest first (validated on read).
+  let at = file.entries.length
+  while (at > 0 && Date.parse(file.entries[at - 1].time) > Date.parse(entry.time)) at--
+  const all = [...file.entries.slice(0, at), entry, ...file.entries.slice(at)]
   const dropped = Math.max(0, all.length - maxEntries)
   const kept = all.slice(dropped)
   let summarised = 0

@@ -357,7 +357,9 @@ describe('runCli: invalid options exit 2 with the action messages', () => {
     expect(c.stderr()).not.toContain('unknown option')
     const ok = captureIo(dir)
     expect(await runCli(['--mode', 'report', '--results-file', 'nope.json', '--comment', 'never'], ok.io)).toBe(2)
-    expect(ok.stderr()).toContain("warning: 'comment' only apply to the action (the PR comment); the CLI ignores them")
+    expect(ok.stderr()).toContain(
+      "warning: 'comment' only apply to the action (the PR comment, the data branch); the CLI ignores them"
+    )
   })
 
   test('--mode report with a missing results file exits 2 naming the file', async () => {

@@ -8,7 +8,12 @@ import {
   trendSeries,
   type MainHistoryFile
 } from '../../../src/results/main-history.js'
-import { MainHistoryError, readMainHistory, writeMainHistory } from '../../../src/results/main-history-file.js'
+import {
+  MainHistoryError,
+  readMainHistory,
+  validateMainHistory,
+  writeMainHistory
+} from '../../../src/results/main-history-file.js'
 import { metricValue } from '../../../src/metrics.js'
 import { sampleResults } from '../../helpers/results.js'
 import { makeEntry } from '../../helpers/main-history.js'
@@ -126,4 +131,14 @@ describe('a corrupt or foreign file is an error naming the path, never a reset',
     const f = write('order.json', JSON.stringify(h))
     expect(() => readMainHistory(f)).toThrow(/'entries\[1\]\.time' .* is before the entry above it/)
   })
+})
+
+test('an entry measured before the newest one (a record run that lost a race) goes in time order', () => {
+  let h = emptyMainHistory(3, 1)
+  for (const k of [0, 2, 3]) h = appendEntry(h, makeEntry(k, 1000))
+  h = appendEntry(h, makeEntry(1, 1000))
+  // Time order kept; the oldest dropped by the limit of 3.
+  expect(h.entries.map((e) => e.commit)).toEqual([1, 2, 3].map((k) => makeEntry(k, 1).commit))
+  expect(h.compaction.dropped).toBe(1)
+  expect(() => validateMainHistory(JSON.parse(JSON.stringify(h)), 'h.json')).not.toThrow()
 })

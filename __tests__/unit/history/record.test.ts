@@ -112,15 +112,53 @@ test('recordRun refuses a foreign file and leaves it as it was', () => {
   expect(fs.readFileSync(file, 'utf8')).toBe('{"hello": 1}')
 })
 
-test("mode: record needs 'history-path'; the mode list is an enum", () => {
-  expect(() => parseConfig({ 'start-command': 'x', mode: 'record' })).toThrow(
-    /'history-path' is required with 'mode: record'/
-  )
-  expect(parseConfig({ 'start-command': 'x', mode: 'record', 'history-path': 'h.json' })).toMatchObject({
+test("mode: record takes 'history-path' or the data branch; the detector's inputs are validated", () => {
+  // No history-path: the action's store is the data branch (main.ts refuses to record without a token).
+  expect(parseConfig({ 'start-command': 'x', mode: 'record' })).toMatchObject({
     mode: 'record',
-    historyPath: 'h.json'
+    historyPath: null,
+    historyBranch: 'otlp-perf-gate-data',
+    historyBranchPath: 'main-history.json',
+    changePointAlpha: 0.001,
+    changePointMinEffect: 0.02
   })
+  expect(
+    parseConfig({
+      'start-command': 'x',
+      mode: 'record',
+      'history-path': 'h.json',
+      'change-point-alpha': '0.01',
+      'change-point-min-effect': '5'
+    })
+  ).toMatchObject({ mode: 'record', historyPath: 'h.json', changePointAlpha: 0.01, changePointMinEffect: 0.05 })
   expect(() => parseConfig({ 'start-command': 'x', mode: 'merge' })).toThrow(/'mode'/)
+  const cases: [string, string, string][] = [
+    ['change-point-alpha', '0', "'change-point-alpha' must be a p-value above 0 and at most 0.2, got '0'"],
+    ['change-point-alpha', '0.5', "'change-point-alpha' must be a p-value above 0 and at most 0.2, got '0.5'"],
+    ['change-point-min-effect', '-1', "'change-point-min-effect' must be a percentage from 0 to 99, got '-1'"],
+    ['history-branch', 'a..b', "'history-branch' must be a git branch name such as otlp-perf-gate-data, got 'a..b'"],
+    ['history-branch', 'x y', "'history-branch' must be a git branch name such as otlp-perf-gate-data, got 'x y'"],
+    [
+      'history-branch-path',
+      '../h.json',
+      "'history-branch-path' must be a relative file path on the branch such as 'main-history.json', got '../h.json'"
+    ],
+    [
+      'history-branch-path',
+      '/h.json',
+      "'history-branch-path' must be a relative file path on the branch such as 'main-history.json', got '/h.json'"
+    ]
+  ]
+  for (const [input, value, message] of cases)
+    expect(() => parseConfig({ 'start-command': 'x', mode: 'record', [input]: value })).toThrow(message)
+  expect(parseConfig({ 'start-command': 'x', 'history-branch': 'perf/data-v1' }).historyBranch).toBe('perf/data-v1')
+})
+
+test("the CLI refuses 'mode: record' without --history-path before measuring", async () => {
+  const c = captureIo(tmp)
+  const code = await runCli(['--start-command', 'node -e 0', '--mode', 'record'], c.io)
+  expect(code).not.toBe(0)
+  expect(c.stderr()).toContain("'mode: record' needs '--history-path'")
 })
 
 test('otlp-perf-gate history prints the series, the change point and the current segment', async () => {

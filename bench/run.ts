@@ -36,7 +36,7 @@ import { medianAbsoluteDeviation } from 'simple-statistics'
 import { summariseArms } from '../src/results/summary.js'
 import { INPUT_SPECS, Inputs } from '../src/config/inputs.js'
 import { designs } from './designs.js'
-import { pipeline } from './pipeline.js'
+import { pipeline, spanStoreArg } from './pipeline.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const fixtureDir = path.join(root, 'fixtures/http-service')
@@ -814,7 +814,7 @@ async function main(): Promise<void> {
       log
     )
   }
-  if (o.only.has('pipeline')) result.pipeline = await pipeline(root, o.rounds, log)
+  if (o.only.has('pipeline')) result.pipeline = await pipeline(root, o.rounds, log, spanStoreArg(process.argv.slice(2)))
   if (o.only.has('false-alarm')) result.falseAlarm = await falseAlarm(o)
   if (o.only.has('power')) result.power = await power(o)
   const dir = path.join(root, 'bench/results')

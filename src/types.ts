@@ -112,7 +112,7 @@ export interface CollectorUsage {
   spansIn: number
   /** Spans the gate's receiver got from it. */
   spansOut: number
-  /** Spans its exporters reported sent (otelcol_exporter_sent_spans), when it exposes that. */
+  /** Spans its exporters reported sent (otelcol_exporter_sent_spans, all exporters: twice spansOut with a {store}). */
   spansSent?: number
   /** OTLP bytes the gate's receiver got from it. */
   bytesOut: number
@@ -130,6 +130,11 @@ export interface CollectorUsage {
   rssAvgBytes?: number
   /** 2xx answers of its service over the collector's life (warm-up and measured phases): the divisor of CPU per request. */
   requests?: number
+  /**
+   * `span-store: jaeger`: growth of Badger's data directory (allocated bytes, after Jaeger closed and flushed)
+   * from Jaeger's ready to its stop after the collector's drain.
+   */
+  storeGrowthBytes?: number
 }
 
 /** One round: one arm booted once, warmed up, measured, stopped. */

@@ -120,6 +120,18 @@ export interface CollectorConfig {
   readonly configPath: string
   /** Quiet seconds on the receiver after the service stopped before the collector is stopped. */
   readonly drainSec: number
+  /**
+   * `span-store: jaeger`: a Jaeger v2 binary the gate starts beside each collector (Badger in a temp dir),
+   * filled in for the config's {store}; null: the gate's receiver is the only store (`span-store: receiver`).
+   */
+  readonly spanStore?: SpanStoreConfig | null
+}
+
+/** A real span store behind the collector (src/measure/span-store.ts). */
+export interface SpanStoreConfig {
+  readonly kind: 'jaeger'
+  /** Shell command line of the Jaeger v2 binary; the gate appends `--config=<its rendered config>`. */
+  readonly command: string
 }
 
 /** A gRPC load target as configured; the proto file is only read (and the method checked) by the engine. */
@@ -598,6 +610,7 @@ function parseCollector(r: Reader): CollectorConfig | null {
           `'${Inputs.CollectorConfig}' needs 'collector-command' (the collector binary to run it), got '${configPath}'`
         )
       )
+    checkSpanStoreWithoutCollector(r)
     return null
   }
   if (configPath === '') {
@@ -609,7 +622,53 @@ function parseCollector(r: Reader): CollectorConfig | null {
     )
     return null
   }
-  return { command, configPath, drainSec }
+  return { command, configPath, drainSec, spanStore: parseSpanStore(r, command) }
+}
+
+/** `span-store` and `span-store-command`, with a collector; null for the receiver alone. */
+function parseSpanStore(r: Reader, collectorCommand: string): SpanStoreConfig | null {
+  const kind = r.choice(Inputs.SpanStore, ['receiver', 'jaeger'] as const)
+  const command = r.str(Inputs.SpanStoreCommand)
+  if (kind === 'receiver') {
+    if (command !== '')
+      r.add(
+        new ConfigError(
+          Inputs.SpanStoreCommand,
+          `'${Inputs.SpanStoreCommand}' needs 'span-store: jaeger' (the store it runs), got '${command}' with 'span-store: receiver'`
+        )
+      )
+    return null
+  }
+  if (command === '') {
+    r.add(
+      new ConfigError(
+        Inputs.SpanStoreCommand,
+        `'${Inputs.SpanStoreCommand}' is required with 'span-store: jaeger' (collector '${collectorCommand}'): a Jaeger v2 binary, e.g. the fixture's node_modules/.cache/otlp-perf-gate/fixtures/jaeger/jaeger, got ''`
+      )
+    )
+    return null
+  }
+  return { kind, command }
+}
+
+/** `span-store`/`span-store-command` set without `collector-command`: the store is the collector's exporter target. */
+function checkSpanStoreWithoutCollector(r: Reader): void {
+  const kind = r.choice(Inputs.SpanStore, ['receiver', 'jaeger'] as const)
+  const command = r.str(Inputs.SpanStoreCommand)
+  if (kind !== 'receiver')
+    r.add(
+      new ConfigError(
+        Inputs.SpanStore,
+        `'${Inputs.SpanStore}' '${kind}' needs 'collector-command': the span store is where the collector's {store} exporter sends, got no collector`
+      )
+    )
+  else if (command !== '')
+    r.add(
+      new ConfigError(
+        Inputs.SpanStoreCommand,
+        `'${Inputs.SpanStoreCommand}' needs 'collector-command' and 'span-store: jaeger', got '${command}'`
+      )
+    )
 }
 
 /** Rules across inputs, after each input was read on its own. */
@@ -663,7 +722,12 @@ function freezeConfig(config: Config): Config {
     extraArms: Object.freeze(
       config.extraArms.map((a) => Object.freeze({ name: a.name, env: Object.freeze({ ...a.env }) }))
     ),
-    collector: config.collector ? Object.freeze({ ...config.collector }) : null
+    collector: config.collector
+      ? Object.freeze({
+          ...config.collector,
+          spanStore: config.collector.spanStore ? Object.freeze({ ...config.collector.spanStore }) : null
+        })
+      : null
   })
 }
 

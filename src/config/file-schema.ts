@@ -170,7 +170,9 @@ const FILE_VALUES: Record<Exclude<InputName, typeof Inputs.ConfigFile>, Node> = 
   [Inputs.ChangePointMinEffect]: number(),
   [Inputs.CollectorCommand]: text('a shell command'),
   [Inputs.CollectorConfig]: text('a path'),
-  [Inputs.CollectorDrain]: number()
+  [Inputs.CollectorDrain]: number(),
+  [Inputs.SpanStore]: choice('receiver', 'jaeger'),
+  [Inputs.SpanStoreCommand]: text('a shell command')
 }
 
 /** The default of an input as a file would write it: numbers and booleans typed, unset defaults left out. */

@@ -134,6 +134,12 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
     purpose:
       "Measure the service → OpenTelemetry Collector → store pipeline: the collector's cost and keep ratio, apart from the service's.",
     advanced: true,
-    inputs: [Inputs.CollectorCommand, Inputs.CollectorConfig, Inputs.CollectorDrain]
+    inputs: [
+      Inputs.CollectorCommand,
+      Inputs.CollectorConfig,
+      Inputs.CollectorDrain,
+      Inputs.SpanStore,
+      Inputs.SpanStoreCommand
+    ]
   }
 ]

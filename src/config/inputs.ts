@@ -76,7 +76,9 @@ export const Inputs = {
   ConfigFile: 'config-file',
   CollectorCommand: 'collector-command',
   CollectorConfig: 'collector-config',
-  CollectorDrain: 'collector-drain'
+  CollectorDrain: 'collector-drain',
+  SpanStore: 'span-store',
+  SpanStoreCommand: 'span-store-command'
 } as const
 
 export type InputName = (typeof Inputs)[keyof typeof Inputs]
@@ -399,6 +401,18 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     default: '5',
     description:
       "Seconds, after the service stopped, with no new span reaching the gate's receiver before the collector is stopped (at most 60 s more in all): longer than the collector's tail-sampling `decision_wait` plus its batch timeout, or spans still waiting for a decision are lost from the keep ratio."
+  },
+  {
+    name: Inputs.SpanStore,
+    default: 'receiver',
+    description:
+      "Where the collector's kept spans are stored: `receiver` (the gate's receiver alone; storage per hour is the bytes it got) or `jaeger` (with `collector-command`: per collector the gate also starts Jaeger v2 from `span-store-command` with Badger storage in a temporary directory it removes afterwards, on loopback ports it picks, pinned with the collector; `collector-config` must then export to `{store}` besides `{receiver}`, and the report adds Badger's data-directory growth per hour). See docs/pipeline.md."
+  },
+  {
+    name: Inputs.SpanStoreCommand,
+    default: '',
+    description:
+      'Shell command line of the Jaeger v2 binary for `span-store: jaeger` (required with it; the gate appends `--config=<its config>`: OTLP/HTTP receiver, Badger via the `jaeger_storage` extension, `healthcheckv2`). This repository builds one: `node scripts/fixtures/setup.mjs jaeger` → `node_modules/.cache/otlp-perf-gate/fixtures/jaeger/jaeger`.'
   },
   {
     name: Inputs.OutputDir,

@@ -20,6 +20,7 @@ export function mergeCollectorUsage(parts: readonly (CollectorUsage | undefined)
   const rssPeakBytes = optionalTotal((c) => c.rssPeakBytes)
   const rssAvgBytes = optionalTotal((c) => c.rssAvgBytes)
   const requests = optionalTotal((c) => c.requests)
+  const storeGrowthBytes = optionalTotal((c) => c.storeGrowthBytes)
   return {
     spansIn,
     spansOut,
@@ -33,6 +34,7 @@ export function mergeCollectorUsage(parts: readonly (CollectorUsage | undefined)
     ...(cpuSeconds !== undefined ? { cpuSeconds } : {}),
     ...(rssPeakBytes !== undefined ? { rssPeakBytes } : {}),
     ...(rssAvgBytes !== undefined ? { rssAvgBytes } : {}),
-    ...(requests !== undefined ? { requests } : {})
+    ...(requests !== undefined ? { requests } : {}),
+    ...(storeGrowthBytes !== undefined ? { storeGrowthBytes } : {})
   }
 }

@@ -11,8 +11,6 @@
  * gate's receiver counted, cross-checked with the collector's otelcol_exporter_sent_spans.
  */
 import * as fs from 'node:fs'
-import * as http from 'node:http'
-import * as net from 'node:net'
 import * as path from 'node:path'
 import { ConfigError, type CollectorConfig } from '../config/config.js'
 import { Inputs } from '../config/inputs.js'
@@ -20,6 +18,8 @@ import { GateError } from '../errors.js'
 import type { OtlpReceiver } from '../otlp/types.js'
 import { shellQuote, type Pinning } from '../service/pinning.js'
 import { startResourceSampler, type ResourceSampler } from '../service/procstat.js'
+import { accepts, scrape } from './probe.js'
+import { startSpanStore, STORE_PLACEHOLDER } from './span-store.js'
 import { findFreePort, ServiceError, startService, type ServiceHandle } from '../service/service.js'
 import type { CollectorUsage } from '../types.js'
 
@@ -31,7 +31,6 @@ export const PORT_PLACEHOLDER = '{port}'
 const DRAIN_POLL_MS = 250
 /** The drain gives up this long after its quiet period would have ended at the earliest. */
 const DRAIN_CAP_SEC = 60
-const SCRAPE_TIMEOUT_MS = 2000
 
 /** Refuse, before any load, a collector config whose pipeline cannot reach the gate or the service. */
 export function checkCollectorTemplate(text: string, configPath: string): void {
@@ -52,6 +51,24 @@ export function checkCollectorTemplate(text: string, configPath: string): void {
     Inputs.CollectorConfig,
     `'${Inputs.CollectorConfig}' ('${configPath}') must contain ${why.join(' and ')}; it has no ${missing.map((m) => `'${m}'`).join(' and no ')}`
   )
+}
+
+/**
+ * `span-store: jaeger` needs an exporter to {store} (else the store receives nothing and its growth says
+ * nothing); without a store, a {store} would be left unfilled and the collector would fail on it.
+ */
+export function checkStorePlaceholder(text: string, configPath: string, withStore: boolean): void {
+  const has = withoutComments(text).includes(STORE_PLACEHOLDER)
+  if (withStore && !has)
+    throw new ConfigError(
+      Inputs.CollectorConfig,
+      `'${Inputs.CollectorConfig}' ('${configPath}') must contain ${STORE_PLACEHOLDER} with '${Inputs.SpanStore}: jaeger' (the endpoint of an OTLP/HTTP exporter of its traces pipeline, besides the one to {receiver}: the gate fills in Jaeger's address); it has none`
+    )
+  if (!withStore && has)
+    throw new ConfigError(
+      Inputs.CollectorConfig,
+      `'${Inputs.CollectorConfig}' ('${configPath}') contains ${STORE_PLACEHOLDER}, which only '${Inputs.SpanStore}: jaeger' fills in; got '${Inputs.SpanStore}: receiver' (remove the exporter to ${STORE_PLACEHOLDER} or set '${Inputs.SpanStore}: jaeger')`
+    )
 }
 
 /**
@@ -76,9 +93,15 @@ export function withoutComments(text: string): string {
     .join('\n')
 }
 
-/** The config text with its placeholders filled in. */
-export function renderCollectorConfig(text: string, values: { port: number; receiver: string }): string {
-  return text.replaceAll(PORT_PLACEHOLDER, String(values.port)).replaceAll(RECEIVER_PLACEHOLDER, values.receiver)
+/** The config text with its placeholders filled in ({store} only with `span-store: jaeger`). */
+export function renderCollectorConfig(
+  text: string,
+  values: { port: number; receiver: string; store?: string }
+): string {
+  const filled = text
+    .replaceAll(PORT_PLACEHOLDER, String(values.port))
+    .replaceAll(RECEIVER_PLACEHOLDER, values.receiver)
+  return values.store === undefined ? filled : filled.replaceAll(STORE_PLACEHOLDER, values.store)
 }
 
 /**
@@ -117,38 +140,6 @@ export function sumMetric(exposition: string, metric: string): number | null {
     if (Number.isFinite(v)) sum = (sum ?? 0) + v
   }
   return sum
-}
-
-/** Read the whole exposition of the collector's metrics endpoint. */
-function scrape(
-  url: string,
-  timeoutMs = SCRAPE_TIMEOUT_MS
-): Promise<{ status?: number; body?: string; error?: string }> {
-  return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode, body }))
-      res.on('error', (e) => resolve({ error: e.message }))
-    })
-    req.once('error', (e: NodeJS.ErrnoException) => resolve({ error: e.code ?? e.message }))
-  })
-}
-
-/** Whether 127.0.0.1:port accepts a TCP connection. */
-function accepts(port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port })
-    const done = (ok: boolean): void => {
-      clearTimeout(timer)
-      sock.destroy()
-      resolve(ok)
-    }
-    const timer = setTimeout(() => done(false), timeoutMs)
-    sock.once('connect', () => done(true))
-    sock.once('error', () => done(false))
-  })
 }
 
 /** What starting a collector needs. */
@@ -205,8 +196,56 @@ function asCollectorError(e: unknown, command: string): unknown {
   return new ServiceError(e.kind, `'${Inputs.CollectorCommand}' \`${command}\`: ${msg}`)
 }
 
-/** Start a collector exporting to `receiver`; resolves once its metrics endpoint answers and its OTLP port accepts. */
+/**
+ * Start a collector exporting to `receiver` (and, with `span-store: jaeger`, to a Jaeger started first for its
+ * {store}); resolves once it is ready. The store lives as long as the collector: stopped after its drain (its
+ * data directory's growth joins the usage), with it on any failure.
+ */
 export async function startCollector(o: CollectorStart): Promise<Collector> {
+  const spanStore = o.collector.spanStore
+  if (spanStore == null) return startCollectorProcess(o)
+  const store = await startSpanStore({
+    store: spanStore,
+    cwd: o.cwd,
+    pinning: o.pinning,
+    logFile: o.logFile.replace(/(\.collector)?\.log$/, '.jaeger.log'),
+    env: o.env,
+    readyTimeoutMs: o.readyTimeoutMs,
+    stopGraceMs: o.stopGraceMs,
+    log: o.log
+  })
+  let collector: Collector
+  try {
+    collector = await startCollectorProcess(o, store.endpoint)
+  } catch (e) {
+    await store.stop()
+    throw e
+  }
+  return {
+    ...collector,
+    assertAlive(): void {
+      collector.assertAlive()
+      store.assertAlive()
+    },
+    async drainAndStop(): Promise<CollectorUsage> {
+      try {
+        store.assertAlive()
+        const usage = await collector.drainAndStop()
+        const { growthBytes } = await store.stopAndMeasure()
+        return { ...usage, storeGrowthBytes: growthBytes }
+      } finally {
+        await Promise.allSettled([collector.stop(), store.stop()])
+      }
+    },
+    async stop(): Promise<void> {
+      await Promise.allSettled([collector.stop()])
+      await store.stop()
+    }
+  }
+}
+
+/** The collector process alone; `storeEndpoint` fills in {store}. */
+async function startCollectorProcess(o: CollectorStart, storeEndpoint?: string): Promise<Collector> {
   const port = await findFreePort()
   let metricsPort = await findFreePort()
   while (metricsPort === port) metricsPort = await findFreePort()
@@ -214,7 +253,14 @@ export async function startCollector(o: CollectorStart): Promise<Collector> {
   const configFile = `${base}.config.yaml`
   const overlayFile = `${base}.telemetry.yaml`
   fs.mkdirSync(path.dirname(o.logFile), { recursive: true })
-  fs.writeFileSync(configFile, renderCollectorConfig(o.template, { port, receiver: o.receiver.endpoint }))
+  fs.writeFileSync(
+    configFile,
+    renderCollectorConfig(o.template, {
+      port,
+      receiver: o.receiver.endpoint,
+      ...(storeEndpoint !== undefined ? { store: storeEndpoint } : {})
+    })
+  )
   fs.writeFileSync(overlayFile, telemetryOverlay(metricsPort))
   const command = `${o.collector.command} --config=${shellQuote(configFile)} --config=${shellQuote(overlayFile)}`
   const placed = o.pinning.enabled ? `exec taskset -c ${o.pinning.loadCpus} /bin/sh -c ${shellQuote(command)}` : command
@@ -393,5 +439,6 @@ export function loadCollectorTemplate(collector: CollectorConfig, cwd: string): 
     )
   }
   checkCollectorTemplate(text, collector.configPath)
+  checkStorePlaceholder(text, collector.configPath, collector.spanStore != null)
   return text
 }

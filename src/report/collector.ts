@@ -23,6 +23,8 @@ export interface ArmCollector {
   mbPerHour: number
   /** Blocks whose drain ended on its cap (the receiver never fell quiet). */
   drainCapped: number
+  /** `span-store: jaeger`: Badger's data-directory growth per hour of collector life, in MB (null without a store). */
+  storeMbPerHour: number | null
 }
 
 /** Per arm with a collector, in order of first appearance (calibration rounds excluded). */
@@ -51,7 +53,11 @@ export function armCollectors(rounds: readonly RoundResult[]): ArmCollector[] {
           : null,
       rssPeakBytes: rss.length > 0 ? Math.max(...rss) : null,
       mbPerHour: life > 0 ? ((sum((c) => c.bytesOut) / life) * 3600) / 1e6 : 0,
-      drainCapped: cs.filter((c) => c.drainCapped).length
+      drainCapped: cs.filter((c) => c.drainCapped).length,
+      storeMbPerHour:
+        life > 0 && cs.every((c) => c.storeGrowthBytes !== undefined)
+          ? ((sum((c) => c.storeGrowthBytes as number) / life) * 3600) / 1e6
+          : null
     }
   })
 }
@@ -60,6 +66,7 @@ export function armCollectors(rounds: readonly RoundResult[]): ArmCollector[] {
 export function collectorSection(input: { rounds: readonly RoundResult[] }): string[] {
   const arms = armCollectors(input.rounds)
   if (arms.length === 0) return []
+  const withStore = arms.some((a) => a.storeMbPerHour !== null)
   const rows = arms.map((a) => [
     escapeMarkdown(a.armId),
     fmtInt(a.spansIn),
@@ -68,6 +75,7 @@ export function collectorSection(input: { rounds: readonly RoundResult[] }): str
     a.cpuPer1k === null ? 'n/a' : a.cpuPer1k.toFixed(3),
     a.rssPeakBytes === null ? 'n/a' : `${(a.rssPeakBytes / 2 ** 20).toFixed(0)} MiB`,
     fmtMBh(a.mbPerHour),
+    ...(withStore ? [a.storeMbPerHour === null ? 'n/a' : fmtMBh(a.storeMbPerHour)] : []),
     String(a.blocks)
   ])
   const capped = arms.filter((a) => a.drainCapped > 0)
@@ -84,17 +92,22 @@ export function collectorSection(input: { rounds: readonly RoundResult[] }): str
           'Collector CPU-s / 1k req',
           'Collector peak RSS',
           'Out per hour',
+          ...(withStore ? ['Jaeger (Badger) per hour'] : []),
           'Blocks'
         ],
         ...rows
       ],
-      { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r'] }
+      { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(withStore ? ['r'] : [])] }
     ),
     '',
     "Spans in: the collector's own count (otelcol_receiver_accepted_spans); spans out: what reached the gate's receiver. " +
       "The collector's CPU (its process tree, from its start to its drain, per 2xx answer of its service) and memory are not " +
       "part of the service's overhead above: the service still creates and exports every span it samples, whatever the " +
-      'collector keeps. Out per hour: bytes sent on per hour of collector life (storage growth after the pipeline).',
+      'collector keeps. Out per hour: bytes sent on per hour of collector life (storage growth after the pipeline).' +
+      (withStore
+        ? " Jaeger (Badger) per hour: growth of the span store's data directory on disk (allocated bytes, after Jaeger " +
+          'closed and flushed), per hour of collector life: what the same spans cost a real store, indexes included.'
+        : ''),
     ...(capped.length > 0
       ? [
           '',

@@ -194,7 +194,7 @@ const round = objectOf({
       ...each(['spansIn', 'spansOut', 'bytesOut', 'exportRequests', 'lifeSec', 'drainSec'], num),
       keepRatio: numOrNull,
       drainCapped: bool,
-      ...each(['spansSent', 'cpuSeconds', 'rssPeakBytes', 'rssAvgBytes', 'requests'], optional(num))
+      ...each(['spansSent', 'cpuSeconds', 'rssPeakBytes', 'rssAvgBytes', 'requests', 'storeGrowthBytes'], optional(num))
     })
   ),
   replicas: optional(

@@ -28,7 +28,7 @@ describe('collector inputs', () => {
       'collector-config': 'c.yaml',
       'collector-drain': '3'
     })
-    expect(c.collector).toEqual({ command: './otelcol', configPath: 'c.yaml', drainSec: 3 })
+    expect(c.collector).toEqual({ command: './otelcol', configPath: 'c.yaml', drainSec: 3, spanStore: null })
   })
   test.each([
     [
@@ -61,6 +61,17 @@ describe('collector config template', () => {
       expect(() =>
         loadCollectorTemplate({ command: 'x', configPath: `fixtures/collector/${f}`, drainSec: 5 }, repoRoot)
       ).not.toThrow()
+    expect(() =>
+      loadCollectorTemplate(
+        {
+          command: 'x',
+          configPath: 'fixtures/collector/tail-sampling-jaeger.yaml',
+          drainSec: 5,
+          spanStore: { kind: 'jaeger', command: 'jaeger' }
+        },
+        repoRoot
+      )
+    ).not.toThrow()
   })
   test('a config that does not route to {receiver} is refused, naming the input and the file', () => {
     expect(() =>

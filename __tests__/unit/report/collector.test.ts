@@ -44,7 +44,8 @@ describe('collector report section', () => {
         cpuPer1k: 1,
         rssPeakBytes: 70 * 2 ** 20,
         mbPerHour: ((7200 / 20) * 3600) / 1e6,
-        drainCapped: 0
+        drainCapped: 0,
+        storeMbPerHour: null
       }
     ])
   })
@@ -58,6 +59,23 @@ describe('collector report section', () => {
     expect(text).toMatch(/#### Collector pipeline/)
     expect(text).toMatch(/\| on&#64;1 +\| +1,000 \| +10 \| +1\.00% \| +n\/a \| +64 MiB \|/)
     expect(text).toMatch(/never fell quiet.*on&#64;1 in 1 blocks/)
+    expect(text).not.toMatch(/Jaeger/)
+  })
+  test('span-store: jaeger adds Badger growth per hour of collector life next to the receiver bytes', () => {
+    const rounds = [
+      round('on@1', 0, usage({ storeGrowthBytes: 1_000_000 })),
+      round('on@1', 1, usage({ storeGrowthBytes: 500_000, lifeSec: 20 }))
+    ]
+    // 1.5 MB over 30 s of collector life → 180 MB per hour; receiver bytes 7,200 over 30 s → 0.864 MB/h.
+    expect(armCollectors(rounds)[0]).toMatchObject({ storeMbPerHour: 180, mbPerHour: 0.864 })
+    const text = collectorSection({ rounds }).join('\n')
+    expect(text).toMatch(/\| Out per hour \| Jaeger \(Badger\) per hour \| Blocks \|/)
+    expect(text).toMatch(/ 0\.9 MB\/h \| +180\.0 MB\/h \| +2 \|/)
+    expect(text).toMatch(/growth of the span store's data directory/)
+  })
+  test('a block without the store growth gives n/a, never a partial sum', () => {
+    const rounds = [round('on@1', 0, usage({ storeGrowthBytes: 1_000_000 })), round('on@1', 1, usage({}))]
+    expect(armCollectors(rounds)[0]?.storeMbPerHour).toBeNull()
   })
 })
 
@@ -75,6 +93,12 @@ describe('mergeCollectorUsage', () => {
   })
   test('an optional field missing on one part is left out', () => {
     expect(mergeCollectorUsage([usage({}), usage({ cpuSeconds: undefined })])?.cpuSeconds).toBeUndefined()
+  })
+  test('store growth adds up over the processes, absent when one had none', () => {
+    expect(
+      mergeCollectorUsage([usage({ storeGrowthBytes: 4096 }), usage({ storeGrowthBytes: 8192 })])?.storeGrowthBytes
+    ).toBe(12288)
+    expect(mergeCollectorUsage([usage({ storeGrowthBytes: 4096 }), usage({})])).not.toHaveProperty('storeGrowthBytes')
   })
   test('no collector at all', () => {
     expect(mergeCollectorUsage([undefined, undefined])).toBeUndefined()

@@ -54,7 +54,8 @@ export function withConfigFile(withInputs: RawInputs, workspace: string, log: (m
   if (!fs.existsSync(file)) {
     throw new ConfigError(
       Inputs.ConfigFile,
-      `'${Inputs.ConfigFile}' must name a YAML or JSON file (relative to the workspace ${workspace}), got '${given}': there is no ${file}`
+      `'${Inputs.ConfigFile}' must name a YAML or JSON file (relative to the workspace ${workspace}), got ` +
+        `'${given}': there is no ${file}`
     )
   }
   const merged = mergeWithFile(withInputs, loadConfigFile(file), path.dirname(file))

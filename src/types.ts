@@ -128,7 +128,9 @@ export interface CollectorUsage {
   cpuSeconds?: number
   rssPeakBytes?: number
   rssAvgBytes?: number
-  /** 2xx answers of its service over the collector's life (warm-up and measured phases): the divisor of CPU per request. */
+  /**
+   * 2xx answers of its service over the collector's life (warm-up and measured phases): the divisor of CPU per request.
+   */
   requests?: number
 }
 

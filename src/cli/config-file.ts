@@ -53,7 +53,10 @@ function extraArmLine(where: string, name: string, value: unknown): string {
   return `${name}: ${str(value)}`
 }
 
-/** A multi-line input (env, extra-arms, grpc-metadata): a string as is, a list one line per item, a mapping one line per entry. */
+/**
+ * A multi-line input (env, extra-arms, grpc-metadata): a string as is, a list one line per item, a mapping one line per
+ * entry.
+ */
 function linesToInput(file: string, name: InputName, value: unknown): string {
   const where = `config file '${file}': '${name}'`
   const fromMapping = (map: Record<string, unknown>): string =>

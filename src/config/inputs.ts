@@ -370,19 +370,30 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.CollectorCommand,
     default: '',
     description:
-      "An OpenTelemetry Collector binary (your own distribution, e.g. `./otelcol-custom`) that the traced arms export to instead of the gate's receiver: per block and traced process the gate starts it with `--config` set to `collector-config` (placeholders filled in) plus a telemetry overlay, so the pipeline is service → collector → gate receiver. The collector is contained like the service, pinned with the load generator (not on the service's core), and its CPU, RSS, spans in, spans out (keep ratio) and bytes out are reported apart from the service's. See docs/pipeline.md."
+      'An OpenTelemetry Collector binary (your own distribution, e.g. `./otelcol-custom`) that the traced arms ' +
+      "export to instead of the gate's receiver: per block and traced process the gate starts it with `--config` " +
+      'set to `collector-config` (placeholders filled in) plus a telemetry overlay, so the pipeline is service → ' +
+      'collector → gate receiver. The collector is contained like the service, pinned with the load generator (not ' +
+      "on the service's core), and its CPU, RSS, spans in, spans out (keep ratio) and bytes out are reported apart " +
+      "from the service's. See docs/pipeline.md."
   },
   {
     name: Inputs.CollectorConfig,
     default: '',
     description:
-      "The collector's YAML config (relative to `working-directory`), required with `collector-command`. It must contain `{port}` (where its OTLP receiver listens; the service's `OTEL_EXPORTER_OTLP_ENDPOINT` points there) and `{receiver}` (the gate's receiver URL, as the endpoint of the exporter its traces pipeline ends in); a config without them is refused before any load. Example with the seed's tail-sampling policies: `fixtures/collector/tail-sampling.yaml`."
+      "The collector's YAML config (relative to `working-directory`), required with `collector-command`. It must " +
+      "contain `{port}` (where its OTLP receiver listens; the service's `OTEL_EXPORTER_OTLP_ENDPOINT` points " +
+      "there) and `{receiver}` (the gate's receiver URL, as the endpoint of the exporter its traces pipeline ends " +
+      "in); a config without them is refused before any load. Example with the seed's tail-sampling policies: " +
+      '`fixtures/collector/tail-sampling.yaml`.'
   },
   {
     name: Inputs.CollectorDrain,
     default: '5',
     description:
-      "Seconds, after the service stopped, with no new span reaching the gate's receiver before the collector is stopped (at most 60 s more in all): longer than the collector's tail-sampling `decision_wait` plus its batch timeout, or spans still waiting for a decision are lost from the keep ratio."
+      "Seconds, after the service stopped, with no new span reaching the gate's receiver before the collector is " +
+      "stopped (at most 60 s more in all): longer than the collector's tail-sampling `decision_wait` plus its " +
+      'batch timeout, or spans still waiting for a decision are lost from the keep ratio.'
   },
   {
     name: Inputs.OutputDir,
@@ -448,13 +459,18 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.HistoryPath,
     default: '',
     description:
-      "Main's long history (`mode: record` appends one compact entry per run and finds change points; see docs/history.md): a local JSON file, created when missing. In `mode: gate` with `baseline-path`, the stored runs are narrowed to those since the last change point of main (the current segment). Not the output `history-path`, which is the short `history.json` of full runs."
+      "Main's long history (`mode: record` appends one compact entry per run and finds change points; see " +
+      'docs/history.md): a local JSON file, created when missing. In `mode: gate` with `baseline-path`, the stored ' +
+      'runs are narrowed to those since the last change point of main (the current segment). Not the output ' +
+      '`history-path`, which is the short `history.json` of full runs.'
   },
   {
     name: Inputs.Mode,
     default: 'gate',
     description:
-      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends the run to `history-path` and reports new change points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
+      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends ' +
+      'the run to `history-path` and reports new change points of main (output `change-point`); `report` only ' +
+      'publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
   },
   {
     name: Inputs.Comment,
@@ -490,7 +506,10 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ConfigFile,
     default: '',
     description:
-      'Path (relative to the workspace) of a YAML or JSON file holding more inputs, keyed by their names, so that advanced settings need not crowd `with:` (schema: `schema/perf-gate.schema.json`; the CLI reads the same file with `--config`). An input given in `with:` with a value other than its default wins over the file, the file over the defaults. Relative paths in the file are relative to its folder.'
+      'Path (relative to the workspace) of a YAML or JSON file holding more inputs, keyed by their names, so that ' +
+      'advanced settings need not crowd `with:` (schema: `schema/perf-gate.schema.json`; the CLI reads the same ' +
+      'file with `--config`). An input given in `with:` with a value other than its default wins over the file, ' +
+      'the file over the defaults. Relative paths in the file are relative to its folder.'
   }
 ]
 
@@ -530,11 +549,13 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
   {
     name: Outputs.HistoryPath,
     description:
-      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest `history-size` runs. On main, store it as the next baseline.'
+      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest ' +
+      '`history-size` runs. On main, store it as the next baseline.'
   },
   {
     name: Outputs.ChangePoint,
     description:
-      '`mode: record`: the change points of main this run found for the first time, as JSON (`[{"series":"qps:off","commit":"…","change":-0.1,…}]`); empty when there is none.'
+      '`mode: record`: the change points of main this run found for the first time, as JSON ' +
+      '(`[{"series":"qps:off","commit":"…","change":-0.1,…}]`); empty when there is none.'
   }
 ]

@@ -463,7 +463,10 @@ async function startCollectorFor(ctx: RoundContext, inst: Instance): Promise<Col
   })
 }
 
-/** The collector's environment: the services' minimal inherited one (never the job's tokens), without the runner's OTEL_*. */
+/**
+ * The collector's environment: the services' minimal inherited one (never the job's tokens), without the runner's
+ * OTEL_*.
+ */
 function collectorEnv(config: Config): Record<string, string> {
   const env = inheritedEnv(process.env, config.passEnv ?? [])
   for (const k of Object.keys(env)) if (k.startsWith('OTEL_')) delete env[k]

@@ -123,8 +123,12 @@ export function headline(input: ReportInput, summaries: ArmSummary[]): string[] 
     )
     if (!q || !p) continue
     const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
+    const what =
+      s.samplingRate === null
+        ? `Arm ${escapeMarkdown(s.armId)}`
+        : `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}%`
     lines.push(
-      `${s.samplingRate === null ? `Arm ${escapeMarkdown(s.armId)}` : `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}%`} ` +
+      `${what} ` +
         `costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), **P99 ` +
         `${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ` +
         `${uncertainty(p)}).`
@@ -301,12 +305,17 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
     )
     if (b.segment !== undefined) {
       const s = b.segment
-      const start = `${codeSpan(s.startCommit.slice(0, 12))} (${escapeMarkdown(s.startTime.slice(0, 16).replace('T', ' '))} UTC)`
+      const start =
+        `${codeSpan(s.startCommit.slice(0, 12))} ` +
+        `(${escapeMarkdown(s.startTime.slice(0, 16).replace('T', ' '))} UTC)`
       out.push(
         '',
         s.changePoint !== undefined
-          ? `Segment: main since ${start}, where ${escapeMarkdown(s.changePoint.label)} changed by ${(s.changePoint.change * 100).toFixed(1)} % (a change point of main's history); ${s.storedRuns} stored run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
-          : `Segment: main's whole history since ${start} (no change point); ${s.storedRuns} stored run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
+          ? `Segment: main since ${start}, where ${escapeMarkdown(s.changePoint.label)} changed by ` +
+              `${(s.changePoint.change * 100).toFixed(1)} % (a change point of main's history); ` +
+              `${s.storedRuns} stored run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
+          : `Segment: main's whole history since ${start} (no change point); ${s.storedRuns} stored ` +
+              `run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
       )
     }
     if (b.sameMachine === false) {
@@ -525,16 +534,28 @@ function settingsLines(
   warmSetting: readonly string[]
 ): string[] {
   const s = input.settings
+  const levels = s.connectionLevels !== undefined && s.connectionLevels.length > 1
+  const connections = levels
+    ? `${s.connectionLevels?.join(', ')} connections (primary ${s.connections})`
+    : `${s.connections} connections`
+  const openLoop =
+    input.openLoop !== undefined
+      ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s`
+      : ''
+  const cpuBudget =
+    s.maxCpuOverhead === undefined
+      ? ''
+      : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`
   const settings = [
     `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
-    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ` +
+    `${connections}, ` +
       `${s.warmupSec === 'auto' ? 'warm-up until steady' : `${s.warmupSec} s warm-up`} + ${s.roundDurationSec} s ` +
       `measured per ` +
-      `round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
+      `round${levels ? ' and level' : ''}${openLoop}`,
     `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs ` +
       `every arm once in random order)`,
     `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ` +
-      `${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, ` +
+      `${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${cpuBudget}, ` +
       `errors ≤ ${fmtPct(s.maxErrorRate)}`,
     `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ` +
       `${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ` +

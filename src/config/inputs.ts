@@ -559,3 +559,9 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
       '(`[{"series":"qps:off","commit":"…","change":-0.1,…}]`); empty when there is none.'
   }
 ]
+
+/** Inputs read one entry per line: repeated flags add lines, and a config-file list joins with newlines. */
+export const MULTILINE_INPUTS: readonly InputName[] = [Inputs.Env, Inputs.ExtraArms, Inputs.GrpcMetadata]
+
+/** Inputs holding a JSON text: a config-file mapping or list is written as JSON (`grpc-request: {id: 42}`). */
+export const JSON_INPUTS: readonly InputName[] = [Inputs.GrpcRequest]

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import YAML from 'yaml'
-import { INPUT_SPECS, Inputs, type InputName } from '../config/inputs.js'
-import type { RawInputs } from '../config/config.js'
-import { errorMessage } from '../errors.js'
-import { JSON_INPUTS, MULTILINE_INPUTS, UsageError } from './args.js'
+import { INPUT_SPECS, Inputs, JSON_INPUTS, MULTILINE_INPUTS, type InputName } from './inputs.js'
+import type { RawInputs } from './config.js'
+import { errorMessage, UsageError } from '../errors.js'
 import { didYouMean } from './suggest.js'
-import { checkConfigDocument, NOT_IN_FILE } from '../config/file-schema.js'
+import { checkConfigDocument, NOT_IN_FILE } from './file-schema.js'
 
 const INPUT_NAMES: readonly string[] = INPUT_SPECS.map((s) => s.name)
 

@@ -117,7 +117,11 @@ async function calibrateOpenLoop(
 }
 
 /** A spike's fresh boot warms up as long as the arm's rounds needed (auto: the longest), or the fixed time. */
-function spikeWarmupSec(config: Config, rounds: readonly RoundResult[], armId: string): number {
+function spikeWarmupSec(
+  config: Pick<Config, 'warmupSec' | 'warmupCapSec'>,
+  rounds: readonly RoundResult[],
+  armId: string
+): number {
   if (config.warmupSec !== 'auto') return config.warmupSec
   const mine = rounds.filter((r) => r.armId === armId).map((r) => r.warmup.durationSec)
   return mine.length > 0 ? Math.max(...mine) : config.warmupCapSec
@@ -183,7 +187,11 @@ const AUTO_WARMUP_ESTIMATE_SEC = 8
  * (it differs by design and service); the schedule is re-planned from the measured time after the
  * first block and after every look.
  */
-export function estimatedMsPerBlock(config: Config, groupsPerBlock: number, armsPerBlock = 1): number {
+export function estimatedMsPerBlock(
+  config: Pick<Config, 'warmupSec' | 'roundDesign' | 'roundDurationSec'>,
+  groupsPerBlock: number,
+  armsPerBlock = 1
+): number {
   const warm = config.warmupSec === 'auto' ? AUTO_WARMUP_ESTIMATE_SEC : config.warmupSec
   const inTurn = config.roundDesign === 'alternating' ? armsPerBlock : 1
   return groupsPerBlock * (inTurn * (warm + config.roundDurationSec) + 1) * 1000

@@ -19,8 +19,7 @@ const STAGES = [
   ['analysis'], // statistics over the planned comparisons → verdict (pure)
   ['report', 'github'], // markdown (pure); the PR comment
   ['gate'], // the one orchestrator: engine, cancellation, run-gate
-  // The two faces: the CLI, then the action. The action reads the CLI's config file (config-file input)
-  // through action-inputs.ts, so the action's face sits above the CLI (the file reader could move to config/).
+  // The two faces: the CLI, then the action (both read config files through config/config-file.ts).
   ['cli'],
   ['action-inputs.ts'],
   ['main.ts'],

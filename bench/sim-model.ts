@@ -1,6 +1,6 @@
 /**
  * Noise model of `npm run sim`: per-block log-ratio noise shapes, all with noise-SD 1 (see
- * bench/README.md "Simulation"), each centred on what the rule estimates (the typical block).
+ * docs/bench-notes.md "Simulation"), each centred on what the rule estimates (the typical block).
  */
 import { mulberry32 } from '../src/stats/prng.js'
 

@@ -1,7 +1,7 @@
 /**
  * `npm run sim`: Monte-Carlo operating characteristics of the shipped decision procedure
  * (src/analysis: Yuen's trimmed t lifted by a capped bootstrap-t, Holm, group-sequential looks with α spending) and of the
- * candidate rules it was chosen from. Seeded and independent of the engine. See bench/README.md.
+ * candidate rules it was chosen from. Seeded and independent of the engine. See docs/bench-notes.md.
  *
  *   npm run sim                    readable table of the shipped rule at the default plan
  *   npm run sim -- --json          one JSON object per row

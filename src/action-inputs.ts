@@ -1,12 +1,12 @@
 /**
  * The action's raw inputs: `with:` merged over the optional config file named by `config-file`, the same
- * file and conversion as the CLI's `--config` (cli/config-file.ts), so the two faces read one format.
+ * file and conversion as the CLI's `--config` (config/config-file.ts), so the two faces read one format.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { ConfigError, type RawInputs } from './config/config.js'
 import { INPUT_SPECS, Inputs, PATH_INPUTS, type InputName } from './config/inputs.js'
-import { loadConfigFile } from './cli/config-file.js'
+import { loadConfigFile } from './config/config-file.js'
 
 /** What the merge took from where, for the log. */
 export interface MergedInputs {
@@ -45,7 +45,7 @@ export function mergeWithFile(withInputs: RawInputs, file: RawInputs, fileDir: s
 
 /**
  * `with:` inputs merged with the file `config-file` names (relative to `workspace`), or the inputs as
- * they are when it is empty. Throws ConfigError for a missing file, UsageError (cli/args.ts) for a bad one.
+ * they are when it is empty. Throws ConfigError for a missing file, UsageError (errors.ts) for a bad one.
  */
 export function withConfigFile(withInputs: RawInputs, workspace: string, log: (m: string) => void): RawInputs {
   const given = (withInputs[Inputs.ConfigFile] ?? '').trim()
@@ -54,7 +54,8 @@ export function withConfigFile(withInputs: RawInputs, workspace: string, log: (m
   if (!fs.existsSync(file)) {
     throw new ConfigError(
       Inputs.ConfigFile,
-      `'${Inputs.ConfigFile}' must name a YAML or JSON file (relative to the workspace ${workspace}), got '${given}': there is no ${file}`
+      `'${Inputs.ConfigFile}' must name a YAML or JSON file (relative to the workspace ${workspace}), got ` +
+        `'${given}': there is no ${file}`
     )
   }
   const merged = mergeWithFile(withInputs, loadConfigFile(file), path.dirname(file))

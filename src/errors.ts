@@ -10,6 +10,17 @@ export class GateError extends Error {
   }
 }
 
+/**
+ * A bad command line or config file: the CLI exits with code 2 and prints the message as is. Declared here,
+ * below both, because the config-file reader (config/) and the command line (cli/) throw it.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}
+
 /** The message of anything thrown, without a stack. */
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e)

@@ -27,7 +27,7 @@ export function shouldComment(mode: Config['comment'], verdict: Verdict): boolea
 }
 
 /** Whether to comment now: the `comment` input allows it and there is a token (else say why not). */
-function wantsComment(config: Config, verdict: Verdict): boolean {
+function wantsComment(config: Pick<Config, 'comment' | 'githubToken'>, verdict: Verdict): boolean {
   if (!shouldComment(config.comment, verdict)) return false
   if (config.githubToken === '') {
     core.warning("no 'github-token': the report is in the job summary only")

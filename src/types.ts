@@ -128,7 +128,9 @@ export interface CollectorUsage {
   cpuSeconds?: number
   rssPeakBytes?: number
   rssAvgBytes?: number
-  /** 2xx answers of its service over the collector's life (warm-up and measured phases): the divisor of CPU per request. */
+  /**
+   * 2xx answers of its service over the collector's life (warm-up and measured phases): the divisor of CPU per request.
+   */
   requests?: number
   /**
    * `span-store: jaeger`: growth of Badger's data directory (allocated bytes, after Jaeger closed and flushed)
@@ -317,13 +319,27 @@ export type Decision = 'pass' | 'fail' | 'inconclusive'
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error'
 
 /**
+ * An overhead and its two-sided interval, as every stage states it: the paired comparison (Comparison),
+ * the rule's estimate (analysis/rule.ts), a look's verdict (analysis/decide.ts) and a comparison with the
+ * stored history (analysis/history.ts). Fractions, positive = worse with tracing (or worse than main).
+ */
+export interface OverheadInterval {
+  /** Point estimate of the overhead (fraction, positive = worse with tracing). */
+  overhead: number
+  /** Two-sided confidence interval of the overhead at `confidence` (NaN when n < 2 or undecidable). */
+  ciLow: number
+  ciHigh: number
+  confidence: number
+}
+
+/**
  * The statistical comparison of one arm against the reference arm on one metric,
  * from the per-block paired log-ratios `d_b = ln(metric_arm / metric_ref)`.
  *
  * Overhead is signed so that positive means "tracing costs": for QPS `1 − exp(mean d)`,
  * for P99 `exp(mean d) − 1`. All fractions (0.041 = 4.1%).
  */
-export interface Comparison {
+export interface Comparison extends OverheadInterval {
   /**
    * overhead: traced arm vs the off arm of the same build; regression: head build vs base build
    * (both off); overhead-change: head's overhead vs base's overhead at the same rate (difference in
@@ -344,12 +360,6 @@ export interface Comparison {
   meanLogRatio: number
   /** Sample standard deviation of the log-ratios (n − 1); NaN when n < 2. */
   sdLogRatio: number
-  /** Point estimate of the overhead (fraction, positive = worse with tracing). */
-  overhead: number
-  /** Two-sided confidence interval of the overhead at `confidence` (NaN when n < 2). */
-  ciLow: number
-  ciHigh: number
-  confidence: number
   /** Two-sided p-value of "no difference" (paired t-test on the log-ratios). */
   pValue: number
   /** Two-sided p-value of "no difference" from the exact sign-flip permutation test. */

@@ -1,4 +1,4 @@
-// Probe behind bench/README.md "What a receiver takes from the load generator" (issue 11 item 4), not
+// Probe behind docs/bench-notes.md "What a receiver takes from the load generator" (issue 11 item 4), not
 // part of the test suite: how much CPU an OTLP receiver takes from a busy load-generator thread on
 // its core. A child process on CPU 1 runs a busy main thread (fixed arithmetic units, one per
 // setImmediate, like an event loop that never sleeps) and the gate's receiver, either in a worker

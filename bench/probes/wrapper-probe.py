@@ -6,7 +6,7 @@ Runs the CLI (dist/, `npm run build` first) on fixtures/http-service side by sid
 started as `<launcher> --import ./tracing.mjs server.mjs`, and records per run:
   shape aa   (default): off, on@1 % and the base build's off (the same build), 12 blocks, as a default
              noise run: A/A QPS SD and robust SD, blocks more than 3 % from the median, QPS overhead;
-  shape pair: off and on@1 % alone, 6 blocks, as bench/README "Co-runners": QPS overhead, 2xx per CPU-s.
+  shape pair: off and on@1 % alone, 6 blocks, as docs/bench-notes.md "Co-runners": QPS overhead, 2xx per CPU-s.
 
   python3 bench/probes/wrapper-probe.py [--shape aa|pair] [--tag T] [--launcher 'chrt -b 0 node'] [-- extra CLI args]
   python3 bench/probes/wrapper-probe.py --import DIR --tag T --launcher L [--shape ...]   # a run made by hand
@@ -14,7 +14,7 @@ started as `<launcher> --import ./tracing.mjs server.mjs`, and records per run:
 The launcher replaces `node` in the start command (default `node`).
   python3 bench/probes/wrapper-probe.py --exec-slice MS cmd args...   # the slice wrapper itself (see below)
 
-Launchers tried 2026-11-30 (bench/README.md, *Co-runners*): `chrt -b 0 node` (SCHED_BATCH: no wake-up
+Launchers tried 2026-11-30 (docs/bench-notes.md, *Co-runners*): `chrt -b 0 node` (SCHED_BATCH: no wake-up
 preemption), `setarch -R node --random-seed=1 --hash-seed=1` (no ASLR, fixed V8 address hints and hash
 seed: every process laid out alike), and `python3 ../../bench/wrapper-probe.py --exec-slice 20 node` (an EEVDF
 slice of 20 ms instead of the kernel's default, via sched_setattr with sched_runtime on SCHED_OTHER,

@@ -126,11 +126,11 @@ w(f'''- **What sets the SD is the odd block, not the body.** The body of the blo
   the morning, but the bare probe had 4 and 2 pairs of 36 more than 3 % apart at 14:08 and 14:16 UTC,
   and adding the gate's own pieces to it (its service start, receiver threads, /proc sampler, even ten
   times the sampler's scans or a 30 % busy thread beside the load generator) did not raise their number
-  (bench/README.md, *Not the gate either*). Nor is it a slot or start position (of the {nodd} A/A blocks
+  (docs/bench-notes.md, *Not the gate either*). Nor is it a slot or start position (of the {nodd} A/A blocks
   more than 3 % apart, the slower service sat in slot 0, 1, 2 in {slots}). It is the processes on this
   VM, more often at some hours, and not their memory layout: with ASLR off and V8's address hints and
   hash seed fixed, every process laid out alike, two A/A runs had 5 and 4 such blocks of 12 against 1–2
-  in the plain runs between them (bench/README.md, *Tried, not kept: scheduler and layout launchers*).
+  in the plain runs between them (docs/bench-notes.md, *Tried, not kept: scheduler and layout launchers*).
   The decision rule trims 20 % of the blocks at each end, so such a block moves a verdict little.
 - **Several processes per arm** (`processes-per-arm`, not the default): summed over two processes, an
   arm's offset is an average of two draws. In the probe (four services, 24 blocks) the 2-vs-2 splits
@@ -161,9 +161,9 @@ w(f'''- **What sets the SD is the odd block, not the body.** The body of the blo
   overhead (CPU per request): {co_go} — two processes side by side read what it costs alone, four a
   few points more. Side by side thus measures tracing's cost on a busy, shared core, for some services above its cost alone; runs
   compare only at the same number of arms and `processes-per-arm` (`bench/results/co-runners.jsonl`,
-  commands in bench/README.md, *Co-runners*); the report says under its overhead table how many
+  commands in docs/bench-notes.md, *Co-runners*); the report says under its overhead table how many
   processes shared the core. Wrapping the services in SCHED_BATCH, a 20 ms scheduler slice or one
-  fixed memory layout did not help (bench/README.md, *Tried, not kept: scheduler and layout launchers*).
+  fixed memory layout did not help (docs/bench-notes.md, *Tried, not kept: scheduler and layout launchers*).
 - Traced-vs-off noise carries the traced service's own process-to-process spread (every block boots
   fresh processes, so it is sampled, not hidden). Side by side, the overhead is the ratio of CPU cost per
   request ({pc(statistics.median(r['traced_qps_overhead'] for r in newall if r.get('traced_qps_overhead') is not None))} QPS for the Node SDK fixture at 1 %, median of the shared-window runs); one after

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Append one row to bench/results/co-runners.jsonl from a CLI run's results.json (issue 11, bench/README.md
+"""Append one row to bench/results/co-runners.jsonl from a CLI run's results.json (issue 11, docs/bench-notes.md
 *Co-runners*): the QPS and CPU-per-request overhead of the one traced arm against `off`, with their
 intervals, and each arm's 2xx per CPU-second (median over the blocks).
 

@@ -32,13 +32,18 @@ import { tCdf } from '../stats/distributions.js'
 export interface ChangePointOptions {
   /** Largest p-value of a kept change point (Otava's `max_pvalue`). */
   maxPValue: number
-  /** Smallest relative change of the mean, max(|after/before − 1|, |before/after − 1|), kept (Otava's `min_magnitude`). */
+  /**
+   * Smallest relative change of the mean, max(|after/before − 1|, |before/after − 1|), kept (Otava's `min_magnitude`).
+   */
   minMagnitude: number
   /** Entries per split window (Otava's `window_len`, default 50). */
   windowLength: number
 }
 
-/** Otava 0.8.0's defaults, except the minimum effect: 0 in Otava, 2 % here (run-to-run offsets of a few % are noise here). */
+/**
+ * Otava 0.8.0's defaults, except the minimum effect: 0 in Otava, 2 % here (run-to-run offsets of a few % are noise
+ * here).
+ */
 export const DEFAULT_CHANGE_POINT_OPTIONS: ChangePointOptions = {
   maxPValue: 0.001,
   minMagnitude: 0.02,
@@ -168,7 +173,9 @@ function candidate(xs: readonly number[], seg: Segment): { index: number; qhat: 
   return best
 }
 
-/** Re-tests a change point against the segments around it (the merge step of [TTestSignificanceTester.change_point]). */
+/**
+ * Re-tests a change point against the segments around it (the merge step of [TTestSignificanceTester.change_point]).
+ */
 function retest(xs: readonly number[], indices: readonly number[], k: number): ChangePoint {
   const start = k === 0 ? 0 : indices[k - 1]
   const stop = k === indices.length - 1 ? xs.length : indices[k + 1]

@@ -1,6 +1,7 @@
 import { compareWithHistory, historyDecisionInterval } from './history.js'
 import { analyseComparison, decisionInterval, type DecisionLevels, type Direction } from './rule.js'
 import { sequentialStep, type LookStatistic, type SequentialDecision, type SequentialDesign } from './sequential.js'
+import type { OverheadInterval } from '../types.js'
 
 /** A gated comparison's data at a look: paired per-block log-ratios, or this run vs a stored history. */
 export type GatedComparison =
@@ -26,20 +27,16 @@ export type GatedComparison =
     }
 
 /** The verdict of one gated comparison after a look (frozen once decided). */
-export interface ComparisonVerdict {
+export interface ComparisonVerdict extends OverheadInterval {
   id: string
   decision: SequentialDecision
   decidedAtLook: number | null
-  /** Overhead of the typical block and its repeated confidence interval at `confidence`. */
-  overhead: number
-  ciLow: number
-  ciHigh: number
   /**
-   * Coverage of [ciLow, ciHigh], 1 − failLevel − passLevel: the lower end is at the FAIL level this
+   * Overhead of the typical block and its repeated confidence interval at `confidence`, whose
+   * coverage of [ciLow, ciHigh], 1 − failLevel − passLevel: the lower end is at the FAIL level this
    * comparison was held to (its Holm step at its look), the upper end at the PASS level, so FAIL ⇔
    * ciLow beyond the budget and PASS ⇔ ciHigh within it — the interval the decision used.
    */
-  confidence: number
   n: number
   pFail: number
   pPass: number

@@ -1,4 +1,5 @@
 import { tCdf, tQuantile } from '../stats/distributions.js'
+import type { OverheadInterval } from '../types.js'
 import { TRIM, trimmedLocation } from './robust.js'
 import { atBudgetTolerance, logThreshold, MIN_BLOCKS, overheadOfOriented, type Direction } from './rule.js'
 
@@ -7,16 +8,14 @@ export const DEFAULT_HISTORY_RUNS = 5
 /** Fewest stored runs before a stored comparison may FAIL (K − 1 = 2 df for the between-run spread). */
 export const MIN_HISTORY_RUNS = 3
 
-/** Result of compareWithHistory(): the same shape of numbers as a paired comparison, plus the history's spread. */
-export interface HistoryComparison {
+/**
+ * Result of compareWithHistory(): the same shape of numbers as a paired comparison, plus the history's spread.
+ * `overhead` is the regression of the current run's typical round vs the history's typical run.
+ */
+export interface HistoryComparison extends OverheadInterval {
   /** Rounds of the current run and number of stored runs. */
   n: number
   runs: number
-  /** Overhead (regression) of the current run's typical round vs the history's typical run. */
-  overhead: number
-  ciLow: number
-  ciHigh: number
-  confidence: number
   pFail: number
   pPass: number
   /**

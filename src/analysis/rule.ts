@@ -3,6 +3,7 @@ import { tCdf, tQuantile } from '../stats/distributions.js'
 import { bootstrapBounds, bootstrapT } from './bootstrap.js'
 import { TRIM, trimmedLocation, type TrimmedLocation } from './robust.js'
 import { MIN_BLOCKS } from '../plan/plan.js'
+import type { OverheadInterval } from '../types.js'
 
 /** Which way a metric is good: QPS 'higher-is-better' (overhead = 1 − e^d), P99/CPU 'lower-is-better' (e^d − 1). */
 export type Direction = 'higher-is-better' | 'lower-is-better'
@@ -11,7 +12,7 @@ export type Direction = 'higher-is-better' | 'lower-is-better'
  * Degrees of freedom of the rule's t reference, as a factor of Yuen's h − 1. With h − 1 the
  * one-sample trimmed t is liberal in the far tail that Holm and the looks use (1.1–1.6× the nominal
  * rate at one-sided 0.025…0.001 under normal noise, n = 5…32, measured); 0.85·(h − 1) brings it to
- * 0.85–1.05× at 0.025 and 0.005 (bench/README.md, "Calibrated degrees of freedom").
+ * 0.85–1.05× at 0.025 and 0.005 (docs/bench-notes.md, "Calibrated degrees of freedom").
  */
 export const DF_FACTOR = 0.85
 
@@ -24,7 +25,7 @@ export function ruleDf(loc: TrimmedLocation): number {
  * Most the bootstrap-t may raise a p-value: the rule's p is max(p_t, min(p_boot, BOOTSTRAP_LIFT·p_t)).
  * The bootstrap reads skew from 8–24 blocks; unbounded, a handful of burst blocks (bimodal data) made
  * it refuse a gross overhead (boot p 0.003–0.005 against Yuen p ≈ 1e-5, measured); ×10 keeps the
- * skew correction where it matters, at p near the levels (bench/README.md, "Candidates").
+ * skew correction where it matters, at p near the levels (docs/bench-notes.md, "Candidates").
  */
 export const BOOTSTRAP_LIFT = 10
 
@@ -41,14 +42,12 @@ export interface RuleInput {
 }
 
 /** Estimate, interval and one-sided p-values of one comparison under the trimmed-mean rule. */
-export interface RuleAnalysis {
+export interface RuleAnalysis extends OverheadInterval {
+  /**
+   * `overhead` is the typical block's: the 20 % trimmed mean of the log-ratios on the overhead scale; its
+   * interval is NaN when n < MIN_BLOCKS or se is undefined.
+   */
   n: number
-  /** Overhead of the typical block: the 20 % trimmed mean of the log-ratios on the overhead scale. */
-  overhead: number
-  /** Two-sided interval of `overhead` at `confidence` (NaN when n < MIN_BLOCKS or se is undefined). */
-  ciLow: number
-  ciHigh: number
-  confidence: number
   /** One-sided p of H0 "overhead ≤ budget" (small → FAIL): the larger of Yuen's t p and the lifted bootstrap-t p. */
   pFail: number
   /** One-sided p of H0 "overhead ≥ budget" (small → PASS), likewise. */

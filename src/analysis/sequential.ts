@@ -111,47 +111,10 @@ export function planLooks(opts: PlanLooksOptions): SequentialDesign {
   if (!(Number.isInteger(gatedComparisons) && gatedComparisons >= 0)) {
     throw new RangeError(`gatedComparisons must be an integer ≥ 0, got ${String(gatedComparisons)}`)
   }
-  let looks: number[]
-  let spendAll: boolean
-  if (opts.looks !== undefined) {
-    looks = [...opts.looks]
-    if (looks.length === 0 || looks.some((b, i) => !(Number.isInteger(b) && b >= 2 && (i === 0 || b > looks[i - 1]))))
-      throw new RangeError(`looks must be increasing integers ≥ 2, got ${looks.join(', ')}`)
-    spendAll = true
-  } else {
-    for (const [name, v, min] of [
-      ['rounds', rounds, 2],
-      ['max-rounds', maxRounds, rounds],
-      ['step', step, 1]
-    ] as const) {
-      if (!(Number.isInteger(v) && v >= min))
-        throw new RangeError(`${name} must be an integer ≥ ${min}, got ${String(v)}`)
-    }
-    const planned: number[] = []
-    for (let b = rounds; b < maxRounds; b += step) planned.push(b)
-    planned.push(maxRounds)
-    const { finalAt } = opts
-    if (finalAt !== undefined && !(Number.isInteger(finalAt) && finalAt >= 2 && finalAt <= maxRounds)) {
-      throw new RangeError(`a look made final early must be at 2 to ${maxRounds} blocks, got ${String(finalAt)}`)
-    }
-    looks = finalAt === undefined ? planned : [...planned.filter((b) => b < finalAt), finalAt]
-    spendAll = finalAt !== undefined
-  }
+  const { looks, spendAll } = lookPositions(opts, step)
   const kept = opts.previous === undefined ? 0 : (opts.kept ?? 0)
   const prev = opts.previous
-  if (prev !== undefined) {
-    if (!(Number.isInteger(kept) && kept >= 0 && kept < looks.length && kept <= prev.looks.length))
-      throw new RangeError(
-        `kept looks must be an integer in [0, ${Math.min(looks.length - 1, prev.looks.length)}], got ${String(kept)}`
-      )
-    for (let j = 0; j < kept; j++)
-      if (prev.looks[j] !== looks[j])
-        throw new RangeError(
-          `a kept look must stay where it was: look ${j + 1} at ${prev.looks[j]} blocks, re-planned at ${looks[j]}`
-        )
-    if (prev.gated !== gatedComparisons)
-      throw new RangeError(`the gated family changed: ${prev.gated} → ${gatedComparisons}`)
-  }
+  if (prev !== undefined) checkKeptLooks(prev, kept, looks, gatedComparisons)
   const alpha = alphaOf(confidence)
   const failSpending = opts.failSpending ?? prev?.failSpending ?? DEFAULT_FAIL_SPENDING
   const passSpending = opts.passSpending ?? prev?.passSpending ?? DEFAULT_PASS_SPENDING
@@ -188,6 +151,53 @@ export function planLooks(opts: PlanLooksOptions): SequentialDesign {
       prev?.passLevels
     )
   }
+}
+
+/**
+ * Where the looks fall (cumulative blocks) and whether the last spends all the α left: the given looks, or
+ * every `step` blocks from `rounds` to `maxRounds`, cut at a look made final early.
+ */
+function lookPositions(opts: PlanLooksOptions, step: number): { looks: number[]; spendAll: boolean } {
+  const { rounds, maxRounds } = opts
+  if (opts.looks !== undefined) {
+    const looks = [...opts.looks]
+    if (looks.length === 0 || looks.some((b, i) => !(Number.isInteger(b) && b >= 2 && (i === 0 || b > looks[i - 1]))))
+      throw new RangeError(`looks must be increasing integers ≥ 2, got ${looks.join(', ')}`)
+    return { looks, spendAll: true }
+  }
+  for (const [name, v, min] of [
+    ['rounds', rounds, 2],
+    ['max-rounds', maxRounds, rounds],
+    ['step', step, 1]
+  ] as const) {
+    if (!(Number.isInteger(v) && v >= min))
+      throw new RangeError(`${name} must be an integer ≥ ${min}, got ${String(v)}`)
+  }
+  const planned: number[] = []
+  for (let b = rounds; b < maxRounds; b += step) planned.push(b)
+  planned.push(maxRounds)
+  const { finalAt } = opts
+  if (finalAt !== undefined && !(Number.isInteger(finalAt) && finalAt >= 2 && finalAt <= maxRounds)) {
+    throw new RangeError(`a look made final early must be at 2 to ${maxRounds} blocks, got ${String(finalAt)}`)
+  }
+  return {
+    looks: finalAt === undefined ? planned : [...planned.filter((b) => b < finalAt), finalAt],
+    spendAll: finalAt !== undefined
+  }
+}
+
+/** A re-plan keeps the first `kept` looks of the earlier design where they were, for the same gated family. */
+function checkKeptLooks(prev: SequentialDesign, kept: number, looks: readonly number[], gated: number): void {
+  if (!(Number.isInteger(kept) && kept >= 0 && kept < looks.length && kept <= prev.looks.length))
+    throw new RangeError(
+      `kept looks must be an integer in [0, ${Math.min(looks.length - 1, prev.looks.length)}], got ${String(kept)}`
+    )
+  for (let j = 0; j < kept; j++)
+    if (prev.looks[j] !== looks[j])
+      throw new RangeError(
+        `a kept look must stay where it was: look ${j + 1} at ${prev.looks[j]} blocks, re-planned at ${looks[j]}`
+      )
+  if (prev.gated !== gated) throw new RangeError(`the gated family changed: ${prev.gated} → ${gated}`)
 }
 
 /** What one gated comparison contributes at a look: its one-sided p-values (NaN = not decidable). */

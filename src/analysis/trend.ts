@@ -104,7 +104,9 @@ export function announce(file: MainHistoryFile, points: readonly HistoryChangePo
   }
 }
 
-/** Series whose change points start a new segment of the stored baseline: what a stored comparison reads (the off arm). */
+/**
+ * Series whose change points start a new segment of the stored baseline: what a stored comparison reads (the off arm).
+ */
 export const SEGMENT_SERIES = ['qps:off', 'p99:off', 'cpu:off'] as const
 
 /** The runs since the last change point of the off arm: what a PR is compared with. */

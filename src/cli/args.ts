@@ -1,15 +1,8 @@
 import { parseArgs } from 'node:util'
-import { INPUT_SPECS, Inputs, type InputName } from '../config/inputs.js'
+import { INPUT_SPECS, Inputs, MULTILINE_INPUTS, type InputName } from '../config/inputs.js'
 import type { RawInputs } from '../config/config.js'
-import { didYouMean } from './suggest.js'
-
-/** A bad command line or config file: exit code 2, the message is printed as is. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'UsageError'
-  }
-}
+import { didYouMean } from '../config/suggest.js'
+import { UsageError } from '../errors.js'
 
 /** Options that only the CLI has (the rest are the action's inputs, same names). */
 export const CliFlags = {
@@ -53,12 +46,6 @@ export const ACTION_ONLY_INPUTS: readonly InputName[] = [
   Inputs.HistoryBranch,
   Inputs.HistoryBranchPath
 ]
-
-/** Inputs read one entry per line: repeated flags add lines, and a config-file list joins with newlines. */
-export const MULTILINE_INPUTS: readonly InputName[] = [Inputs.Env, Inputs.ExtraArms, Inputs.GrpcMetadata]
-
-/** Inputs holding a JSON text: a config-file mapping or list is written as JSON (`grpc-request: {id: 42}`). */
-export const JSON_INPUTS: readonly InputName[] = [Inputs.GrpcRequest]
 
 /** What the command line asked for. `inputs` holds only the inputs given as flags (flags > file > defaults). */
 export interface CliArgs {

@@ -42,12 +42,13 @@ export function renderHelp(columns = 80): string {
     "  otlp-perf-gate history <path>      print main's history (mode: record) and its change points",
     '',
     ...wrap(
-      'Boots the service once per round with tracing off and on (standard OTEL_* variables), loads it, counts its spans and ' +
-        'decides pass / fail / inconclusive. Progress goes to stderr; the markdown report (or --json) to stdout; ' +
+      'Boots the service once per round with tracing off and on (standard OTEL_* variables), loads it, counts its ' +
+        'spans and decides pass / fail / inconclusive. Progress goes to stderr; the markdown report (or --json) ' +
+        'to stdout; ' +
         'report.md and results.json are written to --output-dir. Precedence: flags > --config file > defaults. ' +
         'With --mode report the CLI renders --results-file (e.g. a CI artifact) instead of measuring, posts nothing, ' +
-        "and exits with that file's verdict. With --mode record it measures as the gate does, then appends the run to " +
-        '--history-path and prints the change points of main it finds (docs/history.md).',
+        "and exits with that file's verdict. With --mode record it measures as the gate does, then appends the run " +
+        'to --history-path and prints the change points of main it finds (docs/history.md).',
       width,
       ''
     ),

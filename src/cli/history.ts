@@ -17,7 +17,8 @@ export function runHistoryCommand(
 ): number {
   if (argv.length !== 1 || argv[0].startsWith('-')) {
     io.stderr.write(
-      `otlp-perf-gate history: expected one path, got ${argv.length === 0 ? 'none' : `'${argv.join(' ')}'`}\n${HISTORY_USAGE}\n`
+      `otlp-perf-gate history: expected one path, got ` +
+        `${argv.length === 0 ? 'none' : `'${argv.join(' ')}'`}\n${HISTORY_USAGE}\n`
     )
     return 2
   }
@@ -40,7 +41,8 @@ export function runHistoryCommand(
   const { series, points, indices } = historyChangePoints(history)
   const starts = new Set(points.map((p) => p.entryIndex))
   const out: string[] = [
-    `${file}: ${history.entries.length} entries (at most ${history.limits.maxEntries}; ${history.compaction.dropped} older dropped)`,
+    `${file}: ${history.entries.length} entries (at most ${history.limits.maxEntries}; ${history.compaction.dropped} ` +
+      `older dropped)`,
     ''
   ]
   const header = ['#', 'commit', 'time', ...series.map((s) => s.id)]

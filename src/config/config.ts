@@ -15,7 +15,9 @@ export interface Config {
   /** URL templates with `{port}`. */
   readonly targetUrl: string
   readonly readyUrl: string
-  /** gRPC target (`grpc-method` set): the load calls this method on 127.0.0.1:{port} instead of requesting targetUrl. */
+  /**
+   * gRPC target (`grpc-method` set): the load calls this method on 127.0.0.1:{port} instead of requesting targetUrl.
+   */
   readonly grpc: GrpcConfig | null
   readonly readyTimeoutSec: number
   readonly stopTimeoutSec: number
@@ -331,7 +333,8 @@ function parseExtraArms(input: string, text: string): { name: string; env: Recor
     if (!m)
       throw new ConfigError(
         input,
-        `'${input}' line ${i + 1} must be 'name: KEY=VALUE …' with a name of letters, digits, '.', '_' or '-', got '${line}'`
+        `'${input}' line ${i + 1} must be 'name: KEY=VALUE …' with a name of letters, digits, '.', '_' or '-', got ` +
+          `'${line}'`
       )
     const [, name, rest] = m
     if (['off', 'on', 'base', 'stored'].includes(name.toLowerCase()) || arms.some((a) => a.name === name)) {
@@ -368,7 +371,9 @@ function checkLoopbackUrl(input: string, template: string): void {
   }
 }
 
-/** What the load targets, for reports and baseline matching: the URL template, or `grpc://127.0.0.1:{port}/<method>`. */
+/**
+ * What the load targets, for reports and baseline matching: the URL template, or `grpc://127.0.0.1:{port}/<method>`.
+ */
 export function targetOf(c: Pick<Config, 'targetUrl' | 'grpc'>): string {
   return c.grpc ? `grpc://127.0.0.1:{port}/${c.grpc.method.replace(/^\//, '')}` : c.targetUrl
 }
@@ -392,7 +397,8 @@ function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
       r.add(
         new ConfigError(
           name,
-          `'${name}' does not apply when 'grpc-method' is set (the load calls the method on 127.0.0.1:$PORT and readiness is that call answering OK); remove it, got '${r.str(name)}'`
+          `'${name}' does not apply when 'grpc-method' is set (the load calls the method on 127.0.0.1:$PORT and ` +
+            `readiness is that call answering OK); remove it, got '${r.str(name)}'`
         )
       )
     }
@@ -430,7 +436,8 @@ function parseGrpc(r: Reader, raw: RawInputs): GrpcConfig | null {
       r.add(
         new ConfigError(
           Inputs.GrpcMetadata,
-          `'${Inputs.GrpcMetadata}' line ${i + 1} must be key=value with a key of letters, digits, '_', '-', '.', got '${line}'`
+          `'${Inputs.GrpcMetadata}' line ${i + 1} must be key=value with a key of letters, digits, '_', '-', '.', ` +
+            `got '${line}'`
         )
       )
       continue
@@ -458,7 +465,8 @@ function parseScenarios(
         r.add(
           new ConfigError(
             Inputs.Connections,
-            `'${Inputs.Connections}' must be integers from 1 to 100000 (the first is the primary level), got '${item}' in '${connText}'`
+            `'${Inputs.Connections}' must be integers from 1 to 100000 (the first is the primary level), got ` +
+              `'${item}' in '${connText}'`
           )
         )
       } else if (connectionLevels.includes(n)) {
@@ -483,7 +491,8 @@ function parseScenarios(
     r.add(
       new ConfigError(
         Inputs.MaxP99OpenOverhead,
-        `'${Inputs.MaxP99OpenOverhead}' needs 'open-loop-rate' ('auto' or requests per second), got '${r.str(Inputs.MaxP99OpenOverhead)}'`
+        `'${Inputs.MaxP99OpenOverhead}' needs 'open-loop-rate' ('auto' or requests per second), got ` +
+          `'${r.str(Inputs.MaxP99OpenOverhead)}'`
       )
     )
   }
@@ -491,7 +500,8 @@ function parseScenarios(
     r.add(
       new ConfigError(
         Inputs.OpenLoopRate,
-        `'${Inputs.OpenLoopRate}' is not supported with 'grpc-method' yet (the open-loop generator speaks HTTP/1.1); set it to 'none', got '${rateText}'`
+        `'${Inputs.OpenLoopRate}' is not supported with 'grpc-method' yet (the open-loop generator speaks HTTP/1.1); ` +
+          `set it to 'none', got '${rateText}'`
       )
     )
   }
@@ -509,7 +519,8 @@ function parseScenarios(
         bad(
           Inputs.Spike,
           spikeText,
-          `a ramp of 2 to 3600 seconds after the '/' (each of its ${2 * SPIKE_STEPS} stages lasts 1/${2 * SPIKE_STEPS} of it), e.g. '${peak}/30'`
+          `a ramp of 2 to 3600 seconds after the '/' (each of its ${2 * SPIKE_STEPS} stages lasts ` +
+            `1/${2 * SPIKE_STEPS} of it), e.g. '${peak}/30'`
         )
       )
     } else spike = { peak, durationSec }
@@ -564,7 +575,8 @@ function parseSamplingRates(r: Reader, baseCommand: string): number[] {
       r.add(
         new ConfigError(
           Inputs.SamplingRates,
-          `'${Inputs.SamplingRates}' must be ratios in [0, 1] (0.01 = 1%), got '${item}' in '${r.str(Inputs.SamplingRates)}'`
+          `'${Inputs.SamplingRates}' must be ratios in [0, 1] (0.01 = 1%), got '${item}' in ` +
+            `'${r.str(Inputs.SamplingRates)}'`
         )
       )
     } else if (samplingRates.includes(n)) {
@@ -589,7 +601,8 @@ function checkProcessesPerArm(r: Reader, config: Config): void {
     need(`1 with 'round-design: ${config.roundDesign}' (the processes of an arm run side by side)`)
   else if (config.connectionLevels.length > 1)
     need(
-      `1 with several 'connections' levels (${config.connectionLevels.join(',')}); more processes per arm measure one level`
+      `1 with several 'connections' levels (${config.connectionLevels.join(',')}); more processes per arm measure ` +
+        `one level`
     )
   else if (config.openLoopRate !== null)
     need(`1 with 'open-loop-rate' set; more processes per arm measure the closed loop only`)
@@ -617,7 +630,8 @@ function parseCollector(r: Reader): CollectorConfig | null {
     r.add(
       new ConfigError(
         Inputs.CollectorConfig,
-        `'${Inputs.CollectorConfig}' is required with 'collector-command' ('${command}'): a YAML config with {port} and {receiver}, got ''`
+        `'${Inputs.CollectorConfig}' is required with 'collector-command' ('${command}'): a YAML config with {port} ` +
+          `and {receiver}, got ''`
       )
     )
     return null
@@ -686,7 +700,9 @@ function checkCrossRules(r: Reader, config: Config): void {
     r.add(
       new ConfigError(
         Inputs.Port,
-        `'${Inputs.Port}' is ${config.port}, but with 'round-design: ${config.roundDesign}' the arms run at the same time and need a port each: leave '${Inputs.Port}' at 0 and use {port} in the URLs, or set 'round-design: sequential'`
+        `'${Inputs.Port}' is ${config.port}, but with 'round-design: ${config.roundDesign}' the arms run at the same ` +
+          `time and need a port each: leave '${Inputs.Port}' at 0 and use {port} in the URLs, or set 'round-design: ` +
+          `sequential'`
       )
     )
   }

@@ -199,7 +199,8 @@ export function configFileSchema(): Record<string, unknown> {
     $id: 'https://otlp-perf-gate/schema/perf-gate.schema.json',
     title: 'otlp-perf-gate config file',
     description:
-      "Inputs of the OTLP perf gate (the action's `config-file`, the CLI's `--config`): keys are the action's input names. Generated from src/config/inputs.ts; `expected` is what an error message says a value must be.",
+      "Inputs of the OTLP perf gate (the action's `config-file`, the CLI's `--config`): keys are the action's input " +
+      'names. Generated from src/config/inputs.ts; `expected` is what an error message says a value must be.',
     type: 'object',
     additionalProperties: false,
     properties

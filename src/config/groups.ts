@@ -132,7 +132,8 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
   {
     title: 'Collector pipeline',
     purpose:
-      "Measure the service → OpenTelemetry Collector → store pipeline: the collector's cost and keep ratio, apart from the service's.",
+      "Measure the service → OpenTelemetry Collector → store pipeline: the collector's cost and keep ratio, apart " +
+      "from the service's.",
     advanced: true,
     inputs: [
       Inputs.CollectorCommand,

@@ -388,19 +388,30 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.CollectorCommand,
     default: '',
     description:
-      "An OpenTelemetry Collector binary (your own distribution, e.g. `./otelcol-custom`) that the traced arms export to instead of the gate's receiver: per block and traced process the gate starts it with `--config` set to `collector-config` (placeholders filled in) plus a telemetry overlay, so the pipeline is service → collector → gate receiver. The collector is contained like the service, pinned with the load generator (not on the service's core), and its CPU, RSS, spans in, spans out (keep ratio) and bytes out are reported apart from the service's. See docs/pipeline.md."
+      'An OpenTelemetry Collector binary (your own distribution, e.g. `./otelcol-custom`) that the traced arms ' +
+      "export to instead of the gate's receiver: per block and traced process the gate starts it with `--config` " +
+      'set to `collector-config` (placeholders filled in) plus a telemetry overlay, so the pipeline is service → ' +
+      'collector → gate receiver. The collector is contained like the service, pinned with the load generator (not ' +
+      "on the service's core), and its CPU, RSS, spans in, spans out (keep ratio) and bytes out are reported apart " +
+      "from the service's. See docs/pipeline.md."
   },
   {
     name: Inputs.CollectorConfig,
     default: '',
     description:
-      "The collector's YAML config (relative to `working-directory`), required with `collector-command`. It must contain `{port}` (where its OTLP receiver listens; the service's `OTEL_EXPORTER_OTLP_ENDPOINT` points there) and `{receiver}` (the gate's receiver URL, as the endpoint of the exporter its traces pipeline ends in); a config without them is refused before any load. Example with the seed's tail-sampling policies: `fixtures/collector/tail-sampling.yaml`."
+      "The collector's YAML config (relative to `working-directory`), required with `collector-command`. It must " +
+      "contain `{port}` (where its OTLP receiver listens; the service's `OTEL_EXPORTER_OTLP_ENDPOINT` points " +
+      "there) and `{receiver}` (the gate's receiver URL, as the endpoint of the exporter its traces pipeline ends " +
+      "in); a config without them is refused before any load. Example with the seed's tail-sampling policies: " +
+      '`fixtures/collector/tail-sampling.yaml`.'
   },
   {
     name: Inputs.CollectorDrain,
     default: '5',
     description:
-      "Seconds, after the service stopped, with no new span reaching the gate's receiver before the collector is stopped (at most 60 s more in all): longer than the collector's tail-sampling `decision_wait` plus its batch timeout, or spans still waiting for a decision are lost from the keep ratio."
+      "Seconds, after the service stopped, with no new span reaching the gate's receiver before the collector is " +
+      "stopped (at most 60 s more in all): longer than the collector's tail-sampling `decision_wait` plus its " +
+      'batch timeout, or spans still waiting for a decision are lost from the keep ratio.'
   },
   {
     name: Inputs.SpanStore,
@@ -478,13 +489,19 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.HistoryPath,
     default: '',
     description:
-      "Main's long history (`mode: record` appends one compact entry per run and finds change points; see docs/history.md) at a local path, created when missing. When empty, the action keeps it on the data branch `history-branch` through the GitHub API instead. In `mode: gate` with `baseline-path`, the stored runs are narrowed to those since the last change point of main (the current segment)."
+      "Main's long history (`mode: record` appends one compact entry per run and finds change points; see " +
+      'docs/history.md) at a local path, created when missing. When empty, the action keeps it on the data branch ' +
+      '`history-branch` through the GitHub API instead. In `mode: gate` with `baseline-path`, the stored runs are ' +
+      'narrowed to those since the last change point of main (the current segment).'
   },
   {
     name: Inputs.HistoryBranch,
     default: 'otlp-perf-gate-data',
     description:
-      "Data branch holding main's history when `history-path` is empty (the action's default store): `mode: record` creates it (an orphan branch with the one file) and commits each run with `github-token` (needs `contents: write`); `mode: gate` reads it (`contents: read`). Concurrent record runs retry on conflict and keep every entry."
+      "Data branch holding main's history when `history-path` is empty (the action's default store): `mode: " +
+      'record` creates it (an orphan branch with the one file) and commits each run with `github-token` (needs ' +
+      '`contents: write`); `mode: gate` reads it (`contents: read`). Concurrent record runs retry on conflict and ' +
+      'keep every entry.'
   },
   {
     name: Inputs.HistoryBranchPath,
@@ -495,19 +512,24 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ChangePointAlpha,
     default: '0.001',
     description:
-      "Largest p-value of a change point of main's history (Otava's default 0.001: with one test per entry and series, a looser level alerts on noise)."
+      "Largest p-value of a change point of main's history (Otava's default 0.001: with one test per entry and " +
+      'series, a looser level alerts on noise).'
   },
   {
     name: Inputs.ChangePointMinEffect,
     default: '2',
     description:
-      "Smallest change of a series' mean, in percent, reported as a change point of main's history (Otava: 0; run-to-run offsets of a few percent between runners are noise, not a regression of main)."
+      "Smallest change of a series' mean, in percent, reported as a change point of main's history (Otava: 0; " +
+      'run-to-run offsets of a few percent between runners are noise, not a regression of main).'
   },
   {
     name: Inputs.Mode,
     default: 'gate',
     description:
-      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends the run to the history of main (`history-path`, or the data branch `history-branch`) and reports new change points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
+      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends ' +
+      'the run to the history of main (`history-path`, or the data branch `history-branch`) and reports new change ' +
+      'points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR ' +
+      'comment (for the fork-safe `workflow_run` workflow).'
   },
   {
     name: Inputs.Comment,
@@ -543,7 +565,10 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ConfigFile,
     default: '',
     description:
-      'Path (relative to the workspace) of a YAML or JSON file holding more inputs, keyed by their names, so that advanced settings need not crowd `with:` (schema: `schema/perf-gate.schema.json`; the CLI reads the same file with `--config`). An input given in `with:` with a value other than its default wins over the file, the file over the defaults. Relative paths in the file are relative to its folder.'
+      'Path (relative to the workspace) of a YAML or JSON file holding more inputs, keyed by their names, so that ' +
+      'advanced settings need not crowd `with:` (schema: `schema/perf-gate.schema.json`; the CLI reads the same ' +
+      'file with `--config`). An input given in `with:` with a value other than its default wins over the file, ' +
+      'the file over the defaults. Relative paths in the file are relative to its folder.'
   }
 ]
 
@@ -583,11 +608,19 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
   {
     name: Outputs.NextBaselinePath,
     description:
-      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest `history-size` runs. On main, store it as the next baseline.'
+      'Path of `history.json`: the stored history read from `baseline-path` (if any) plus this run, the newest ' +
+      '`history-size` runs. On main, store it as the next baseline.'
   },
   {
     name: Outputs.ChangePoint,
     description:
-      '`mode: record`: the change points of main this run found for the first time, as JSON (`[{"series":"qps:off","commit":"…","change":-0.1,…}]`); empty when there is none.'
+      '`mode: record`: the change points of main this run found for the first time, as JSON ' +
+      '(`[{"series":"qps:off","commit":"…","change":-0.1,…}]`); empty when there is none.'
   }
 ]
+
+/** Inputs read one entry per line: repeated flags add lines, and a config-file list joins with newlines. */
+export const MULTILINE_INPUTS: readonly InputName[] = [Inputs.Env, Inputs.ExtraArms, Inputs.GrpcMetadata]
+
+/** Inputs holding a JSON text: a config-file mapping or list is written as JSON (`grpc-request: {id: 42}`). */
+export const JSON_INPUTS: readonly InputName[] = [Inputs.GrpcRequest]

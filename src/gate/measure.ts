@@ -77,7 +77,10 @@ function narrowToSegment(
       loaded: {
         status: 'unusable',
         path: storedPath,
-        message: `none of the ${stored.length} stored runs is in the current segment of main's history (${seg.commits.length} entries ${since}${seg.changePoint !== null ? `, after a change point of ${seg.changePoint.label}` : ''})`
+        message:
+          `none of the ${stored.length} stored runs is in the current segment of main's history ` +
+          `(${seg.commits.length} entries ` +
+          `${since}${seg.changePoint !== null ? `, after a change point of ${seg.changePoint.label}` : ''})`
       },
       segment
     }

@@ -75,7 +75,11 @@ const short = (sha: string): string => codeSpan(sha.slice(0, 12))
 
 /** One line per change point: series, commit, time, before → after, change, p. */
 export function changePointLine(p: HistoryChangePoint): string {
-  return `${escapeMarkdown(p.label)}: ${p.worse ? 'worse' : 'better'} from ${short(p.commit)} (${escapeMarkdown(p.time)}), ${p.before.toPrecision(4)} → ${p.after.toPrecision(4)} (${pct(p.change)}, p = ${p.pValue.toPrecision(2)})`
+  return (
+    `${escapeMarkdown(p.label)}: ${p.worse ? 'worse' : 'better'} from ${short(p.commit)} ` +
+    `(${escapeMarkdown(p.time)}), ${p.before.toPrecision(4)} → ${p.after.toPrecision(4)} (${pct(p.change)}, p = ` +
+    `${p.pValue.toPrecision(2)})`
+  )
 }
 
 /** The job-summary section of a record run. */

@@ -57,19 +57,53 @@ export interface GrpcTarget {
 /** Load the proto, find the method, convert the request and check the metadata. Throws GrpcTargetError. */
 export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
   const name = (f: GrpcTargetField): string => spec.names?.[f] ?? f
-  const bad = (f: GrpcTargetField, msg: string): GrpcTargetError => new GrpcTargetError(f, `'${name(f)}' ${msg}`)
+  const bad: Bad = (f, msg) => new GrpcTargetError(f, `'${name(f)}' ${msg}`)
+  const root = loadProto(spec.protoPath, bad)
+  const { method, qualified } = findUnaryMethod(root, spec, bad)
+  const requestType = method.resolvedRequestType as protobuf.Type
+  const responseType = method.resolvedResponseType as protobuf.Type
 
-  if (!fs.existsSync(spec.protoPath))
-    throw bad('proto', `must be the path of a .proto file, got '${spec.protoPath}' (no such file)`)
-  let root: protobuf.Root
+  let requestBytes: Buffer
   try {
-    // keepCase: fields keep their proto names, which protojson accepts along with the JSON names.
-    root = new protobuf.Root().loadSync(spec.protoPath, { keepCase: true })
-    root.resolveAll()
+    const plain = toMessage(requestType, spec.request, '')
+    requestBytes = Buffer.from(requestType.encode(requestType.fromObject(plain)).finish())
   } catch (e) {
-    throw bad('proto', `could not be loaded from '${spec.protoPath}': ${e instanceof Error ? e.message : String(e)}`)
+    if (!(e instanceof ConversionError)) throw e
+    throw bad('request', `is not a valid ${requestType.fullName.slice(1)} for ${qualified}: ${e.message}`)
   }
 
+  return {
+    path: `/${qualified}`,
+    method: qualified,
+    requestBytes,
+    metadata: callMetadata(spec.metadata ?? {}, bad),
+    decodeResponse: (bytes) => responseType.decode(bytes)
+  }
+}
+
+/** Builds the error of one part of the target, its message prefixed with the part's input name. */
+type Bad = (f: GrpcTargetField, msg: string) => GrpcTargetError
+
+/** The .proto file with its imports, every type resolved. */
+function loadProto(protoPath: string, bad: Bad): protobuf.Root {
+  if (!fs.existsSync(protoPath))
+    throw bad('proto', `must be the path of a .proto file, got '${protoPath}' (no such file)`)
+  try {
+    // keepCase: fields keep their proto names, which protojson accepts along with the JSON names.
+    const root = new protobuf.Root().loadSync(protoPath, { keepCase: true })
+    root.resolveAll()
+    return root
+  } catch (e) {
+    throw bad('proto', `could not be loaded from '${protoPath}': ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
+
+/** The method `spec.method` names, which must exist in the proto and be unary. */
+function findUnaryMethod(
+  root: protobuf.Root,
+  spec: GrpcTargetSpec,
+  bad: Bad
+): { method: protobuf.Method; qualified: string } {
   const m = /^\/?([A-Za-z_][\w.]*)[/.]([A-Za-z_]\w*)$/.exec(spec.method.trim())
   if (!m) throw bad('method', `must be package.Service/Method (e.g. user.UserService/GetUser), got '${spec.method}'`)
   const [, serviceName, methodName] = m as unknown as [string, string, string]
@@ -97,20 +131,13 @@ export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
       `must be a unary method; ${qualified} streams (only unary calls are load-tested), got '${spec.method}'`
     )
   }
-  const requestType = method.resolvedRequestType as protobuf.Type
-  const responseType = method.resolvedResponseType as protobuf.Type
+  return { method, qualified }
+}
 
-  let requestBytes: Buffer
-  try {
-    const plain = toMessage(requestType, spec.request, '')
-    requestBytes = Buffer.from(requestType.encode(requestType.fromObject(plain)).finish())
-  } catch (e) {
-    if (!(e instanceof ConversionError)) throw e
-    throw bad('request', `is not a valid ${requestType.fullName.slice(1)} for ${qualified}: ${e.message}`)
-  }
-
+/** The call metadata as [key, value] pairs: keys lower-cased and checked, `-bin` values decoded from base64. */
+function callMetadata(raw: Readonly<Record<string, string>>, bad: Bad): Array<readonly [string, string | Buffer]> {
   const metadata: Array<readonly [string, string | Buffer]> = []
-  for (const [rawKey, value] of Object.entries(spec.metadata ?? {})) {
+  for (const [rawKey, value] of Object.entries(raw)) {
     const key = rawKey.toLowerCase()
     // The HTTP/2 header-name characters gRPC allows; reserved grpc-* and pseudo-headers are not ours to set.
     if (!/^[0-9a-z_.-]+$/.test(key) || key.startsWith('grpc-') || RESERVED_HEADERS.has(key)) {
@@ -133,14 +160,7 @@ export function loadGrpcTarget(spec: GrpcTargetSpec): GrpcTarget {
       metadata.push([key, value])
     }
   }
-
-  return {
-    path: `/${qualified}`,
-    method: qualified,
-    requestBytes,
-    metadata,
-    decodeResponse: (bytes) => responseType.decode(bytes)
-  }
+  return metadata
 }
 
 function listServices(ns: protobuf.NamespaceBase): string[] {

@@ -162,9 +162,9 @@ function countEvents(
   })
 }
 
-function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Promise<PhaseOutcome> {
-  const hist = createLatencyHistogram()
-  const out: PhaseOutcome = {
+/** The counters a phase fills in as responses arrive (autocannon's own result is set when it finishes). */
+function emptyOutcome(window: MeasureWindow, startMs: number, hist: LatencyHistogram): PhaseOutcome {
+  return {
     result: undefined as unknown as autocannon.Result,
     windowSec: windowSec(window),
     total: emptyTally(),
@@ -175,6 +175,29 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
     latency: summarizeLatency(hist),
     histogram: hist
   }
+}
+
+/** autocannon's options for one phase of `runSec` seconds at the load's connections. */
+function autocannonOptions(opts: LoadOptions, runSec: number): autocannon.Options {
+  return {
+    url: opts.url,
+    connections: opts.connections,
+    // A bound only: the instance is stopped just after the window (below).
+    duration: runSec + 1,
+    timeout: opts.timeoutSec,
+    pipelining: 1,
+    // autocannon only acts on its stop flag at the next sample tick: 100 ms ticks bound the
+    // overshoot (past the window, so it no longer matters for the counts).
+    sampleInt: SAMPLE_INTERVAL_MS,
+    method: (opts.method ?? 'GET') as autocannon.Request['method'],
+    headers: opts.headers,
+    body: opts.body
+  }
+}
+
+function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Promise<PhaseOutcome> {
+  const hist = createLatencyHistogram()
+  const out = emptyOutcome(window, startMs, hist)
   let hookError: unknown = null
   return new Promise<PhaseOutcome>((resolve, reject) => {
     let settled = false
@@ -192,28 +215,13 @@ function runPhase(opts: LoadOptions, window: MeasureWindow, startMs: number): Pr
       else resolve({ ...out, result: result as autocannon.Result, latency: summarizeLatency(hist) })
     }
 
-    const instance = autocannon(
-      {
-        url: opts.url,
-        connections: opts.connections,
-        // A bound only: the instance is stopped just after the window (below).
-        duration: runSec + 1,
-        timeout: opts.timeoutSec,
-        pipelining: 1,
-        // autocannon only acts on its stop flag at the next sample tick: 100 ms ticks bound the
-        // overshoot (past the window, so it no longer matters for the counts).
-        sampleInt: SAMPLE_INTERVAL_MS,
-        method: (opts.method ?? 'GET') as autocannon.Request['method'],
-        headers: opts.headers,
-        body: opts.body
-      },
-      (err: unknown, result: autocannon.Result) =>
-        done(
-          err
-            ? new Error(`autocannon failed against ${opts.url}: ${err instanceof Error ? err.message : String(err)}`)
-            : null,
-          result
-        )
+    const instance = autocannon(autocannonOptions(opts, runSec), (err: unknown, result: autocannon.Result) =>
+      done(
+        err
+          ? new Error(`autocannon failed against ${opts.url}: ${err instanceof Error ? err.message : String(err)}`)
+          : null,
+        result
+      )
     )
     // Runs synchronously for invalid options, i.e. before `watchdog` is set.
     if (settled) return
@@ -380,22 +388,9 @@ export function startGatedHttpLoad(opts: GatedHttpOptions, sink: LoadEventSink):
       headers: opts.headers,
       body: opts.body,
       setupClient: (c: autocannon.Client) => {
-        const client = c as unknown as GateableClient
-        const send = client._doRequest
-        if (typeof send !== 'function') {
-          failure ??= new Error('autocannon client has no _doRequest: the gated load needs autocannon 9')
-          started.instance?.stop()
-          return
-        }
-        const gated = function (this: unknown, ...args: unknown[]): void {
-          if (gate.admit(() => send.apply(client, args))) {
-            send.apply(client, args)
-            return
-          }
-          // Set after setupClient runs; absent only on the very first send, when no request is in flight.
-          client.timeoutTicker?.clear()
-        }
-        client._doRequest = gated
+        if (gateClient(c, gate)) return
+        failure ??= new Error('autocannon client has no _doRequest: the gated load needs autocannon 9')
+        started.instance?.stop()
       }
     },
     (err: unknown, r: autocannon.Result) => {
@@ -429,17 +424,38 @@ export function startGatedHttpLoad(opts: GatedHttpOptions, sink: LoadEventSink):
       ])
       if (r === 'late') throw new Error(`autocannon did not stop within ${END_BOUND_MS} ms against ${opts.url}`)
       if (failure !== null) throw failure
-      if (r === undefined) return
-      const n = (k: string): number => Number((r as unknown as Record<string, unknown>)[k])
-      const responses = n('1xx') + n('2xx') + n('3xx') + n('4xx') + n('5xx')
-      if (n('2xx') !== total.ok || responses !== total.responses || n('timeouts') !== total.timeouts) {
-        throw new Error(
-          `autocannon counts disagree with the gated load's events: result 2xx=${n('2xx')}, responses=${responses}, ` +
-            `timeouts=${n('timeouts')}; events 2xx=${total.ok}, responses=${total.responses}, ` +
-            `timeouts=${total.timeouts} (incompatible autocannon version?)`
-        )
-      }
+      if (r !== undefined) assertTotalsAgree(r, total)
     }
+  }
+}
+
+/** Wrap the client's send step so that it sends only while `gate` admits it; false when autocannon has none. */
+function gateClient(c: autocannon.Client, gate: LoadGate): boolean {
+  const client = c as unknown as GateableClient
+  const send = client._doRequest
+  if (typeof send !== 'function') return false
+  const gated = function (this: unknown, ...args: unknown[]): void {
+    if (gate.admit(() => send.apply(client, args))) {
+      send.apply(client, args)
+      return
+    }
+    // Set after setupClient runs; absent only on the very first send, when no request is in flight.
+    client.timeoutTicker?.clear()
+  }
+  client._doRequest = gated
+  return true
+}
+
+/** autocannon's own totals must match the events the sink saw: a mismatch means the wrap missed requests. */
+function assertTotalsAgree(r: autocannon.Result, total: Tally): void {
+  const n = (k: string): number => Number((r as unknown as Record<string, unknown>)[k])
+  const responses = n('1xx') + n('2xx') + n('3xx') + n('4xx') + n('5xx')
+  if (n('2xx') !== total.ok || responses !== total.responses || n('timeouts') !== total.timeouts) {
+    throw new Error(
+      `autocannon counts disagree with the gated load's events: result 2xx=${n('2xx')}, responses=${responses}, ` +
+        `timeouts=${n('timeouts')}; events 2xx=${total.ok}, responses=${total.responses}, ` +
+        `timeouts=${total.timeouts} (incompatible autocannon version?)`
+    )
   }
 }
 

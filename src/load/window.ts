@@ -3,7 +3,7 @@
  *
  * Each arm's load runs continuously from before the window until after it, and only the responses that
  * complete inside the window count. Measured on the reference 2-core VM (2026-11-30, probe in
- * bench/README.md): when each arm timed its own phase instead (a warm-up instance, then a fresh
+ * docs/bench-notes.md): when each arm timed its own phase instead (a warm-up instance, then a fresh
  * measured instance whose stop waits for autocannon's next 100 ms tick), the arms' windows were
  * misaligned by tens of ms at both ends; in those ms the arms still loaded had the shared core to
  * themselves, which added about as much per-block A/A noise as everything else together.

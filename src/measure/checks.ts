@@ -61,10 +61,12 @@ export function assertSpans(
     )
   }
   if ((arm.kind === 'off' || arm.kind === 'none' || arm.kind === 'recording') && otlp.spans > 0) {
+    const howOff =
+      arm.kind === 'none' ? 'the uninstrumented command' : 'OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none'
+    const off = arm.kind === 'recording' ? 'export was off (OTEL_TRACES_EXPORTER=none)' : `tracing was off (${howOff})`
     throw new GateError(
       'spans-when-off',
-      `${where}: ` +
-        `${arm.kind === 'recording' ? 'export was off (OTEL_TRACES_EXPORTER=none)' : `tracing was off (${arm.kind === 'none' ? 'the uninstrumented command' : 'OTEL_SDK_DISABLED=true, OTEL_TRACES_EXPORTER=none'})`} ` +
+      `${where}: ${off} ` +
         `but the service still exported ${otlp.spans} spans, so "off" is not off and every overhead would be ` +
         `understated. Make the service honour OTEL_SDK_DISABLED (some SDKs need it wired by hand).`
     )

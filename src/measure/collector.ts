@@ -18,10 +18,16 @@ import { GateError } from '../errors.js'
 import type { OtlpReceiver } from '../otlp/types.js'
 import { shellQuote, type Pinning } from '../service/pinning.js'
 import { startResourceSampler, type ResourceSampler } from '../service/procstat.js'
+import {
+  findFreePort,
+  ServiceError,
+  startService,
+  type ServiceHandle,
+  type ServiceOptions
+} from '../service/service.js'
+import type { CollectorUsage } from '../types.js'
 import { accepts, scrape } from './probe.js'
 import { startSpanStore, STORE_PLACEHOLDER } from './span-store.js'
-import { findFreePort, ServiceError, startService, type ServiceHandle } from '../service/service.js'
-import type { CollectorUsage } from '../types.js'
 
 /** The placeholders of a collector config. */
 export const RECEIVER_PLACEHOLDER = '{receiver}'
@@ -41,15 +47,18 @@ export function checkCollectorTemplate(text: string, configPath: string): void {
   const why: string[] = []
   if (missing.includes(RECEIVER_PLACEHOLDER))
     why.push(
-      `${RECEIVER_PLACEHOLDER} (the gate's receiver, as the endpoint of the exporter the traces pipeline ends in: without it the collector does not route traces back to the gate and nothing it keeps can be counted)`
+      `${RECEIVER_PLACEHOLDER} (the gate's receiver, as the endpoint of the exporter the traces pipeline ends in: ` +
+        `without it the collector does not route traces back to the gate and nothing it keeps can be counted)`
     )
   if (missing.includes(PORT_PLACEHOLDER))
     why.push(
-      `${PORT_PLACEHOLDER} (the port its OTLP receiver listens on, e.g. 'endpoint: 127.0.0.1:${PORT_PLACEHOLDER}': the gate picks a free one per process and points the service's OTEL_EXPORTER_OTLP_ENDPOINT there)`
+      `${PORT_PLACEHOLDER} (the port its OTLP receiver listens on, e.g. 'endpoint: 127.0.0.1:${PORT_PLACEHOLDER}': ` +
+        `the gate picks a free one per process and points the service's OTEL_EXPORTER_OTLP_ENDPOINT there)`
     )
   throw new ConfigError(
     Inputs.CollectorConfig,
-    `'${Inputs.CollectorConfig}' ('${configPath}') must contain ${why.join(' and ')}; it has no ${missing.map((m) => `'${m}'`).join(' and no ')}`
+    `'${Inputs.CollectorConfig}' ('${configPath}') must contain ${why.join(' and ')}; it has no ` +
+      `${missing.map((m) => `'${m}'`).join(' and no ')}`
   )
 }
 
@@ -62,12 +71,16 @@ export function checkStorePlaceholder(text: string, configPath: string, withStor
   if (withStore && !has)
     throw new ConfigError(
       Inputs.CollectorConfig,
-      `'${Inputs.CollectorConfig}' ('${configPath}') must contain ${STORE_PLACEHOLDER} with '${Inputs.SpanStore}: jaeger' (the endpoint of an OTLP/HTTP exporter of its traces pipeline, besides the one to {receiver}: the gate fills in Jaeger's address); it has none`
+      `'${Inputs.CollectorConfig}' ('${configPath}') must contain ${STORE_PLACEHOLDER} with ` +
+        `'${Inputs.SpanStore}: jaeger' (the endpoint of an OTLP/HTTP exporter of its traces pipeline, besides ` +
+        `the one to {receiver}: the gate fills in Jaeger's address); it has none`
     )
   if (!withStore && has)
     throw new ConfigError(
       Inputs.CollectorConfig,
-      `'${Inputs.CollectorConfig}' ('${configPath}') contains ${STORE_PLACEHOLDER}, which only '${Inputs.SpanStore}: jaeger' fills in; got '${Inputs.SpanStore}: receiver' (remove the exporter to ${STORE_PLACEHOLDER} or set '${Inputs.SpanStore}: jaeger')`
+      `'${Inputs.CollectorConfig}' ('${configPath}') contains ${STORE_PLACEHOLDER}, which only ` +
+        `'${Inputs.SpanStore}: jaeger' fills in; got '${Inputs.SpanStore}: receiver' (remove the exporter to ` +
+        `${STORE_PLACEHOLDER} or set '${Inputs.SpanStore}: jaeger')`
     )
 }
 
@@ -183,7 +196,8 @@ export interface Collector {
 /** Where the collector runs, for the report: with the load generator when pinned, never on the service's core. */
 export function collectorPlacement(pinning: Pinning): string {
   return pinning.enabled
-    ? `collector on CPU ${pinning.loadCpus} with the load generator and the receivers (the services run on CPU ${pinning.serviceCpus})`
+    ? `collector on CPU ${pinning.loadCpus} with the load generator and the receivers (the services run on CPU ` +
+        `${pinning.serviceCpus})`
     : `collector unpinned (${pinning.reason})`
 }
 
@@ -244,50 +258,21 @@ export async function startCollector(o: CollectorStart): Promise<Collector> {
   }
 }
 
-/** The collector process alone; `storeEndpoint` fills in {store}. */
+/** The collector process alone; `storeEndpoint` fills in {store}. Ready once its metrics answer and OTLP accepts. */
 async function startCollectorProcess(o: CollectorStart, storeEndpoint?: string): Promise<Collector> {
   const port = await findFreePort()
   let metricsPort = await findFreePort()
   while (metricsPort === port) metricsPort = await findFreePort()
-  const base = o.logFile.replace(/\.log$/, '')
-  const configFile = `${base}.config.yaml`
-  const overlayFile = `${base}.telemetry.yaml`
-  fs.mkdirSync(path.dirname(o.logFile), { recursive: true })
-  fs.writeFileSync(
-    configFile,
-    renderCollectorConfig(o.template, {
-      port,
-      receiver: o.receiver.endpoint,
-      ...(storeEndpoint !== undefined ? { store: storeEndpoint } : {})
-    })
-  )
-  fs.writeFileSync(overlayFile, telemetryOverlay(metricsPort))
-  const command = `${o.collector.command} --config=${shellQuote(configFile)} --config=${shellQuote(overlayFile)}`
-  const placed = o.pinning.enabled ? `exec taskset -c ${o.pinning.loadCpus} /bin/sh -c ${shellQuote(command)}` : command
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`
   let service: ServiceHandle
   try {
     service = await startService({
-      command: placed,
+      command: writeCollectorCommand(o, port, metricsPort, storeEndpoint),
       displayCommand: o.collector.command,
       cwd: o.cwd,
       env: o.env,
       readyUrl: metricsUrl,
-      // Ready = its telemetry is up and its receiver listens (the receivers start after the telemetry).
-      readyCheck: {
-        label: `its metrics on ${metricsUrl} and its OTLP receiver on 127.0.0.1:${port}`,
-        probe: async (timeoutMs) => {
-          const s = await scrape(metricsUrl, timeoutMs)
-          if (s.status !== 200)
-            return { ok: false, detail: `metrics: ${s.status !== undefined ? `HTTP ${s.status}` : s.error}` }
-          return (await accepts(port, timeoutMs))
-            ? { ok: true, detail: 'ready' }
-            : {
-                ok: false,
-                detail: `metrics up, nothing accepts on 127.0.0.1:${port} (is {port} the OTLP receiver's port?)`
-              }
-        }
-      },
+      readyCheck: collectorReadyCheck(metricsUrl, port),
       readyTimeoutMs: o.readyTimeoutMs,
       logFile: o.logFile,
       port,
@@ -298,14 +283,7 @@ async function startCollectorProcess(o: CollectorStart, storeEndpoint?: string):
   } catch (e) {
     throw asCollectorError(e, o.collector.command)
   }
-  let sampler: ResourceSampler | undefined
-  if (o.sampleResources) {
-    try {
-      sampler = startResourceSampler(service.pid, { log: o.log })
-    } catch (e) {
-      o.log(`collector ${service.pid}: CPU and RSS not sampled: ${e instanceof Error ? e.message : String(e)}`)
-    }
-  }
+  const sampler = o.sampleResources ? sampleCollector(service.pid, o.log) : undefined
   const startedMs = Date.now()
   const assertAlive = (): void => {
     try {
@@ -322,15 +300,6 @@ async function startCollectorProcess(o: CollectorStart, storeEndpoint?: string):
     }
     await service.stop()
   }
-  const counts = async (): Promise<{ accepted: number | null; sent: number | null; error?: string }> => {
-    const s = await scrape(metricsUrl)
-    if (s.status !== 200 || s.body === undefined)
-      return { accepted: null, sent: null, error: s.status !== undefined ? `HTTP ${s.status}` : s.error }
-    return {
-      accepted: sumMetric(s.body, 'otelcol_receiver_accepted_spans'),
-      sent: sumMetric(s.body, 'otelcol_exporter_sent_spans')
-    }
-  }
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,
@@ -340,30 +309,10 @@ async function startCollectorProcess(o: CollectorStart, storeEndpoint?: string):
     assertAlive,
     stop,
     async drainAndStop(): Promise<CollectorUsage> {
-      const drainStart = Date.now()
-      const quietMs = o.collector.drainSec * 1000
-      const capMs = quietMs + DRAIN_CAP_SEC * 1000
-      let last = o.receiver.snapshot().spans
-      let lastChange = Date.now()
-      let cappedAt: number | null = null
-      for (;;) {
-        assertAlive()
-        const now = Date.now()
-        if (now - lastChange >= quietMs) break
-        if (now - drainStart >= capMs) {
-          cappedAt = now
-          break
-        }
-        await new Promise((r) => setTimeout(r, DRAIN_POLL_MS))
-        const spans = o.receiver.snapshot().spans
-        if (spans !== last) {
-          last = spans
-          lastChange = Date.now()
-        }
-      }
-      const c = await counts()
+      const drain = await drainReceiver(o.receiver, o.collector.drainSec, assertAlive)
+      const c = await spanCounts(metricsUrl)
       assertAlive()
-      let resources: ReturnType<ResourceSampler['stop']> | undefined
+      let resources: CollectorResources | undefined
       try {
         resources = sampler?.stop()
       } catch (e) {
@@ -376,30 +325,137 @@ async function startCollectorProcess(o: CollectorStart, storeEndpoint?: string):
           'collector',
           withTail(
             service,
-            `'${Inputs.CollectorCommand}' \`${o.collector.command}\`: no otelcol_receiver_accepted_spans on its metrics endpoint ${metricsUrl} (${c.error ?? 'metric absent: did spans reach its OTLP receiver?'}), so its spans in cannot be counted.`
+            `'${Inputs.CollectorCommand}' \`${o.collector.command}\`: no otelcol_receiver_accepted_spans on its ` +
+              `metrics endpoint ${metricsUrl} (${c.error ?? 'metric absent: did spans reach its OTLP receiver?'}), ` +
+              'so its spans in cannot be counted.'
           )
         )
       // Its final batch is sent on shutdown: spans out are read after the stop.
-      const otlp = o.receiver.snapshot()
-      return {
-        spansIn: c.accepted,
-        spansOut: otlp.spans,
-        ...(c.sent !== null ? { spansSent: c.sent } : {}),
-        bytesOut: otlp.bytes,
-        exportRequests: otlp.requests,
-        keepRatio: c.accepted > 0 ? otlp.spans / c.accepted : null,
-        lifeSec,
-        drainSec: ((cappedAt ?? Date.now()) - drainStart) / 1000,
-        drainCapped: cappedAt !== null,
-        ...(resources !== undefined
-          ? {
-              cpuSeconds: resources.cpuSeconds,
-              rssPeakBytes: resources.rssPeakBytes,
-              rssAvgBytes: resources.rssAvgBytes
-            }
-          : {})
-      }
+      return collectorUsage({ accepted: c.accepted, sent: c.sent }, o.receiver.snapshot(), lifeSec, drain, resources)
     }
+  }
+}
+
+/**
+ * Write the rendered config and the telemetry overlay beside the collector's log; the command that starts it
+ * with both, on the load generator's CPUs when pinned.
+ */
+function writeCollectorCommand(o: CollectorStart, port: number, metricsPort: number, storeEndpoint?: string): string {
+  const base = o.logFile.replace(/\.log$/, '')
+  const configFile = `${base}.config.yaml`
+  const overlayFile = `${base}.telemetry.yaml`
+  fs.mkdirSync(path.dirname(o.logFile), { recursive: true })
+  fs.writeFileSync(
+    configFile,
+    renderCollectorConfig(o.template, {
+      port,
+      receiver: o.receiver.endpoint,
+      ...(storeEndpoint !== undefined ? { store: storeEndpoint } : {})
+    })
+  )
+  fs.writeFileSync(overlayFile, telemetryOverlay(metricsPort))
+  const command = `${o.collector.command} --config=${shellQuote(configFile)} --config=${shellQuote(overlayFile)}`
+  return o.pinning.enabled ? `exec taskset -c ${o.pinning.loadCpus} /bin/sh -c ${shellQuote(command)}` : command
+}
+
+/** Ready = its telemetry is up and its receiver listens (the receivers start after the telemetry). */
+function collectorReadyCheck(metricsUrl: string, port: number): NonNullable<ServiceOptions['readyCheck']> {
+  return {
+    label: `its metrics on ${metricsUrl} and its OTLP receiver on 127.0.0.1:${port}`,
+    probe: async (timeoutMs) => {
+      const s = await scrape(metricsUrl, timeoutMs)
+      if (s.status !== 200)
+        return { ok: false, detail: `metrics: ${s.status !== undefined ? `HTTP ${s.status}` : s.error}` }
+      return (await accepts(port, timeoutMs))
+        ? { ok: true, detail: 'ready' }
+        : {
+            ok: false,
+            detail: `metrics up, nothing accepts on 127.0.0.1:${port} (is {port} the OTLP receiver's port?)`
+          }
+    }
+  }
+}
+
+/** Its process tree's CPU and RSS sampler; a sampler that cannot start is logged, not fatal. */
+function sampleCollector(pid: number, log: (m: string) => void): ResourceSampler | undefined {
+  try {
+    return startResourceSampler(pid, { log })
+  } catch (e) {
+    log(`collector ${pid}: CPU and RSS not sampled: ${e instanceof Error ? e.message : String(e)}`)
+    return undefined
+  }
+}
+
+type CollectorResources = ReturnType<ResourceSampler['stop']>
+
+/** Spans accepted and sent, from the collector's metrics endpoint (null when it or the metric is absent). */
+async function spanCounts(
+  metricsUrl: string
+): Promise<{ accepted: number | null; sent: number | null; error?: string }> {
+  const s = await scrape(metricsUrl)
+  if (s.status !== 200 || s.body === undefined)
+    return { accepted: null, sent: null, error: s.status !== undefined ? `HTTP ${s.status}` : s.error }
+  return {
+    accepted: sumMetric(s.body, 'otelcol_receiver_accepted_spans'),
+    sent: sumMetric(s.body, 'otelcol_exporter_sent_spans')
+  }
+}
+
+/** How the drain ended: when it started and, if its cap stopped it, when. */
+interface Drain {
+  startMs: number
+  cappedAtMs: number | null
+}
+
+/**
+ * Wait until no new span reached the receiver for `drainSec` (the collector's batches and retries are out),
+ * at most DRAIN_CAP_SEC longer; the collector must stay alive meanwhile.
+ */
+async function drainReceiver(receiver: OtlpReceiver, drainSec: number, assertAlive: () => void): Promise<Drain> {
+  const startMs = Date.now()
+  const quietMs = drainSec * 1000
+  const capMs = quietMs + DRAIN_CAP_SEC * 1000
+  let last = receiver.snapshot().spans
+  let lastChange = Date.now()
+  for (;;) {
+    assertAlive()
+    const now = Date.now()
+    if (now - lastChange >= quietMs) return { startMs, cappedAtMs: null }
+    if (now - startMs >= capMs) return { startMs, cappedAtMs: now }
+    await new Promise((r) => setTimeout(r, DRAIN_POLL_MS))
+    const spans = receiver.snapshot().spans
+    if (spans !== last) {
+      last = spans
+      lastChange = Date.now()
+    }
+  }
+}
+
+/** The collector's usage record: its own counts, what reached the gate's receiver, its drain and resources. */
+function collectorUsage(
+  counts: { accepted: number; sent: number | null },
+  otlp: ReturnType<OtlpReceiver['snapshot']>,
+  lifeSec: number,
+  drain: Drain,
+  resources: CollectorResources | undefined
+): CollectorUsage {
+  return {
+    spansIn: counts.accepted,
+    spansOut: otlp.spans,
+    ...(counts.sent !== null ? { spansSent: counts.sent } : {}),
+    bytesOut: otlp.bytes,
+    exportRequests: otlp.requests,
+    keepRatio: counts.accepted > 0 ? otlp.spans / counts.accepted : null,
+    lifeSec,
+    drainSec: ((drain.cappedAtMs ?? Date.now()) - drain.startMs) / 1000,
+    drainCapped: drain.cappedAtMs !== null,
+    ...(resources !== undefined
+      ? {
+          cpuSeconds: resources.cpuSeconds,
+          rssPeakBytes: resources.rssPeakBytes,
+          rssAvgBytes: resources.rssAvgBytes
+        }
+      : {})
   }
 }
 
@@ -417,12 +473,16 @@ export function assertCollectorCounts(where: string, usage: CollectorUsage, logF
   if (usage.spansIn === 0)
     throw new GateError(
       'collector',
-      `${where}: the collector accepted no span from the service (otelcol_receiver_accepted_spans = 0): the service did not export to it; check that its OTLP receiver listens on {port} with the protocol of 'otlp-protocol'.\n--- last lines of ${logFile} ---\n${logTail}`
+      `${where}: the collector accepted no span from the service (otelcol_receiver_accepted_spans = 0): the service ` +
+        `did not export to it; check that its OTLP receiver listens on {port} with the protocol of ` +
+        `'otlp-protocol'.\n--- last lines of ${logFile} ---\n${logTail}`
     )
   if (usage.spansOut === 0)
     throw new GateError(
       'collector',
-      `${where}: the collector accepted ${usage.spansIn} spans but the gate's receiver got none of them (${usage.spansSent ?? 'unknown'} sent by its exporters): it drops everything or its exporter does not reach {receiver}. A keep ratio of 0 would mean nothing is stored.\n--- last lines of ${logFile} ---\n${logTail}`
+      `${where}: the collector accepted ${usage.spansIn} spans but the gate's receiver got none of them ` +
+        `(${usage.spansSent ?? 'unknown'} sent by its exporters): it drops everything or its exporter does not reach ` +
+        `{receiver}. A keep ratio of 0 would mean nothing is stored.\n--- last lines of ${logFile} ---\n${logTail}`
     )
 }
 
@@ -435,7 +495,8 @@ export function loadCollectorTemplate(collector: CollectorConfig, cwd: string): 
   } catch (e) {
     throw new ConfigError(
       Inputs.CollectorConfig,
-      `'${Inputs.CollectorConfig}' must be a readable YAML file (relative to 'working-directory'), got '${collector.configPath}' (${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)})`
+      `'${Inputs.CollectorConfig}' must be a readable YAML file (relative to 'working-directory'), got ` +
+        `'${collector.configPath}' (${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)})`
     )
   }
   checkCollectorTemplate(text, collector.configPath)

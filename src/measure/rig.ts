@@ -74,7 +74,10 @@ function loadConfiguredGrpcTarget(g: GrpcConfig, cwd: string): GrpcTarget {
   }
 }
 
-/** Whether the services get pinned: `auto` pins only the side-by-side design (measured: sequential rounds were noisier pinned). */
+/**
+ * Whether the services get pinned: `auto` pins only the side-by-side design (measured: sequential rounds were noisier
+ * pinned).
+ */
 function pinningMode(config: Pick<Config, 'cpuPinning' | 'roundDesign'>): 'auto' | 'off' {
   if (config.cpuPinning === 'off') return 'off'
   if (config.cpuPinning === 'on') return 'auto'
@@ -86,25 +89,38 @@ export function describeDesign(kind: RoundDesign['kind'], slots: number, pinning
   if (kind === 'sequential') return `sequential rounds (one service at a time); CPU pinning: ${pinning.reason}`
   if (kind === 'alternating') {
     const core = pinning.enabled
-      ? `the ${slots} services share CPU ${pinning.serviceCpus}, the load generator and the receivers run on CPU ${pinning.loadCpus}`
+      ? `the ${slots} services share CPU ${pinning.serviceCpus}, the load generator and the receivers run on CPU ` +
+        `${pinning.loadCpus}`
       : `unpinned (${pinning.reason}): the services and the load generator share every CPU`
-    return `alternating: the ${slots} arms of a block run as fresh processes for the whole block and the load goes to one arm at a time in ${ALTERNATING_SLICE_SEC} s slices (A B C, C B A, …), so each arm is measured alone on the core; ${core}`
+    return (
+      `alternating: the ${slots} arms of a block run as fresh processes for the whole block and the load goes ` +
+      `to one arm at a time in ${ALTERNATING_SLICE_SEC} s slices (A B C, C B A, …), so each arm is measured alone on ` +
+      `the core; ${core}`
+    )
   }
   const where = pinning.enabled
-    ? `the ${slots} services share CPU ${pinning.serviceCpus}, the load generator and the receivers run on CPU ${pinning.loadCpus}`
-    : `unpinned (${pinning.reason}): the ${slots} services and the load generator share every CPU, so the arms are less well matched`
+    ? `the ${slots} services share CPU ${pinning.serviceCpus}, the load generator and the receivers run on CPU ` +
+      `${pinning.loadCpus}`
+    : `unpinned (${pinning.reason}): the ${slots} services and the load generator share every CPU, so the arms are ` +
+      `less well matched`
   const arms = slots / perArm
   const who =
     perArm === 1
       ? `the ${arms} arms of a block run at once with equal closed-loop loads, fresh processes every block`
-      : `the ${arms} arms of a block run at once, ${perArm} fresh processes each (the arm's connections split among them), equal closed-loop loads`
+      : `the ${arms} arms of a block run at once, ${perArm} fresh processes each (the arm's connections split among ` +
+        `them), equal closed-loop loads`
   return `side-by-side rounds: ${who}; ${where}`
 }
 
-/** How the receivers run: each in a worker thread of its own (whole CPU measured), or in the gate's thread (decode CPU only). */
+/**
+ * How the receivers run: each in a worker thread of its own (whole CPU measured), or in the gate's thread (decode CPU
+ * only).
+ */
 export type ReceiverMode = { kind: 'worker'; workerFile: string } | { kind: 'in-process'; reason: string }
 
-/** Worker threads where the worker's entry file exists and this thread's CPU can be read; else in-process, saying why. */
+/**
+ * Worker threads where the worker's entry file exists and this thread's CPU can be read; else in-process, saying why.
+ */
 export function chooseReceiverMode(
   workerFile: string | null = findReceiverWorkerFile(),
   threadCpu: boolean = threadCpuClock() !== null
@@ -113,7 +129,8 @@ export function chooseReceiverMode(
     return {
       kind: 'in-process',
       reason:
-        'no receiver worker file beside the gate (running from the TypeScript sources, or a bundle built without dist/otlp-worker)'
+        'no receiver worker file beside the gate (running from the TypeScript sources, or a bundle built without ' +
+        'dist/otlp-worker)'
     }
   if (!threadCpu) return { kind: 'in-process', reason: 'no per-thread CPU clock (/proc/thread-self is Linux-only)' }
   return { kind: 'worker', workerFile }
@@ -159,8 +176,10 @@ export async function openRig(
   const mode = receiverMode
   log(
     mode.kind === 'worker'
-      ? `OTLP receivers: one worker thread per slot (${mode.workerFile}); the receiver CPU share is each receiver thread's whole CPU`
-      : `OTLP receivers: in the gate's own thread (${mode.reason}); the receiver CPU share covers decoding and counting only, not the transport`
+      ? `OTLP receivers: one worker thread per slot (${mode.workerFile}); the receiver CPU share is each receiver ` +
+          `thread's whole CPU`
+      : `OTLP receivers: in the gate's own thread (${mode.reason}); the receiver CPU share covers decoding and ` +
+          `counting only, not the transport`
   )
   let unpin: () => Promise<void> = async () => {}
   try {

@@ -103,7 +103,10 @@ function grpcStatusDetail(load: LoadRun): string {
 }
 
 /** Which command boots an arm: the base build's, the uninstrumented one, or the service's. */
-function commandOf(config: Config, arm: ArmSpec): { command: string; cwd: string } {
+function commandOf(
+  config: Pick<Config, 'base' | 'uninstrumentedCommand' | 'startCommand' | 'workingDirectory'>,
+  arm: ArmSpec
+): { command: string; cwd: string } {
   if (arm.build === 'base' && config.base !== null)
     return { command: config.base.startCommand, cwd: path.resolve(config.base.workingDirectory) }
   if (arm.kind === 'none' && config.uninstrumentedCommand !== null)
@@ -463,8 +466,11 @@ async function startCollectorFor(ctx: RoundContext, inst: Instance): Promise<Col
   })
 }
 
-/** The collector's environment: the services' minimal inherited one (never the job's tokens), without the runner's OTEL_*. */
-function collectorEnv(config: Config): Record<string, string> {
+/**
+ * The collector's environment: the services' minimal inherited one (never the job's tokens), without the runner's
+ * OTEL_*.
+ */
+function collectorEnv(config: Pick<Config, 'passEnv'>): Record<string, string> {
   const env = inheritedEnv(process.env, config.passEnv ?? [])
   for (const k of Object.keys(env)) if (k.startsWith('OTEL_')) delete env[k]
   return env

@@ -86,7 +86,8 @@ async function calibrateOpenLoop(
   const steps = plan.steps.filter((s) => s.block === 0)
   const members = ctx.rig.design.kind === 'sequential' ? steps.filter((s) => s.armId === OFF_ARM_ID) : steps
   ctx.info(
-    `open-loop calibration: one closed-loop ${ctx.rig.design.kind} round of ${members.map((s) => s.armId).join(', ')} at ${config.connections} connections (not part of the results)`
+    `open-loop calibration: one closed-loop ${ctx.rig.design.kind} round of ` +
+      `${members.map((s) => s.armId).join(', ')} at ${config.connections} connections (not part of the results)`
   )
   const rounds = await runGroup(
     { ...ctx, onProgress: undefined },
@@ -98,7 +99,8 @@ async function calibrateOpenLoop(
   const off = rounds.find((r) => r.armId === OFF_ARM_ID) as RoundResult
   const rate = autoOpenLoopRate(off.load.qps)
   ctx.info(
-    `open-loop rate: ${rate} requests/s (${OPEN_LOOP_AUTO_FRACTION * 100}% of the calibration round's ${off.load.qps.toFixed(0)} QPS)`
+    `open-loop rate: ${rate} requests/s (${OPEN_LOOP_AUTO_FRACTION * 100}% of the calibration round's ` +
+      `${off.load.qps.toFixed(0)} QPS)`
   )
   return {
     rate,
@@ -115,7 +117,11 @@ async function calibrateOpenLoop(
 }
 
 /** A spike's fresh boot warms up as long as the arm's rounds needed (auto: the longest), or the fixed time. */
-function spikeWarmupSec(config: Config, rounds: readonly RoundResult[], armId: string): number {
+function spikeWarmupSec(
+  config: Pick<Config, 'warmupSec' | 'warmupCapSec'>,
+  rounds: readonly RoundResult[],
+  armId: string
+): number {
   if (config.warmupSec !== 'auto') return config.warmupSec
   const mine = rounds.filter((r) => r.armId === armId).map((r) => r.warmup.durationSec)
   return mine.length > 0 ? Math.max(...mine) : config.warmupCapSec
@@ -130,7 +136,8 @@ async function spikeRuns(ctx: RoundContext, plan: Plan, rounds: readonly RoundRe
   const receiver = rig.receivers[0]
   for (const arm of plan.arms.filter((a) => a.build === 'head' && a.kind !== 'none')) {
     ctx.info(
-      `spike: arm ${arm.id}, 0 → ${config.spike.peak} → 0 connections in ${stages.length} stages of ${stages[0].durationSec.toFixed(1)} s`
+      `spike: arm ${arm.id}, 0 → ${config.spike.peak} → 0 connections in ${stages.length} stages of ` +
+        `${stages[0].durationSec.toFixed(1)} s`
     )
     const port = config.port || (await findFreePort())
     const service = await bootService(ctx, arm, port, receiver, path.join(rig.logDir, `spike-${safeName(arm.id)}.log`))
@@ -180,7 +187,11 @@ const AUTO_WARMUP_ESTIMATE_SEC = 8
  * (it differs by design and service); the schedule is re-planned from the measured time after the
  * first block and after every look.
  */
-export function estimatedMsPerBlock(config: Config, groupsPerBlock: number, armsPerBlock = 1): number {
+export function estimatedMsPerBlock(
+  config: Pick<Config, 'warmupSec' | 'warmupMinSec' | 'roundDesign' | 'roundDurationSec'>,
+  groupsPerBlock: number,
+  armsPerBlock = 1
+): number {
   const warm = config.warmupSec === 'auto' ? Math.max(AUTO_WARMUP_ESTIMATE_SEC, config.warmupMinSec) : config.warmupSec
   const inTurn = config.roundDesign === 'alternating' ? armsPerBlock : 1
   return groupsPerBlock * (inTurn * (warm + config.roundDurationSec) + 1) * 1000
@@ -266,7 +277,8 @@ async function runLooks(
     }
     ctx.info(outcome.reason)
     ctx.info(
-      `next looks after ${plannedNow.looks.slice(taken.length).join(', ')} blocks (${(msPerBlock / 1000).toFixed(1)} s per block so far, ${budget})`
+      `next looks after ${plannedNow.looks.slice(taken.length).join(', ')} blocks (${(msPerBlock / 1000).toFixed(1)} ` +
+        `s per block so far, ${budget})`
     )
   }
 }
@@ -288,12 +300,14 @@ export async function measureRun(
   const startedMs = Date.now()
   const seed = config.seed ?? randomSeed()
   const arms = armsOf(config)
-  // Blocks beyond the looks actually taken are dropped (planAsRun); the order of a block does not depend on how many follow.
+  // Blocks beyond the looks actually taken are dropped (planAsRun); the order of a block does not depend on how many
+  // follow.
   const plan = makePlan(arms, config.maxRounds, seed)
   const armMap = new Map(plan.arms.map((a) => [a.id, a]))
   info(`seed ${seed} (set 'seed: ${seed}' to reproduce this round order)`)
   info(
-    `arms: ${plan.arms.map((a) => a.id).join(', ')}; at most ${plan.blocks} blocks (${plan.steps.length} rounds), looks planned from the ${config.timeBudgetSec} s 'time-budget'`
+    `arms: ${plan.arms.map((a) => a.id).join(', ')}; at most ${plan.blocks} blocks (${plan.steps.length} rounds), ` +
+      `looks planned from the ${config.timeBudgetSec} s 'time-budget'`
   )
   const rig = await openRig(config, arms.length, info, warn)
   info(`design: ${rig.design.description}`)

@@ -99,7 +99,10 @@ class TargetState {
   readonly parts: Array<{ startMs: number; endMs: number }> = []
   readonly tally = { ok: 0, responses: 0, errors: 0, timeouts: 0 }
   readonly histogram = createLatencyHistogram()
-  /** 2xx answers per second of the measured part, the last entry partial (together mode), or per measured slice (alternate mode). */
+  /**
+   * 2xx answers per second of the measured part, the last entry partial (together mode), or per measured slice
+   * (alternate mode).
+   */
   readonly okPerSecond: number[] = []
   constructor(readonly connections: number) {}
 

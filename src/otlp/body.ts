@@ -2,7 +2,7 @@
  * Reading a request body into one reusable buffer. A 512-span export is ~150 kB; collecting the
  * socket's 64 kB chunks and concatenating them allocated a fresh 150 kB buffer per export, and at the
  * ~20 exports a second of a traced service that memory came back from the allocator as fresh pages:
- * 20–70 page faults per request in bench/README.md's probes, most of them gone with a buffer kept
+ * 20–70 page faults per request in docs/bench-notes.md's probes, most of them gone with a buffer kept
  * across requests. The body is lent to one request at a time (the exports of one SDK connection
  * come one after the other); a request arriving while it is lent gets a buffer of its own.
  */

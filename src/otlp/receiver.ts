@@ -6,7 +6,7 @@
  * walked on the wire (src/otlp/walk.ts), never decoded into an object per span.
  *
  * node:http carries it: a leaner transport on node:net + Node's llhttp binding was measured and not
- * kept (bench/README.md, "The OTLP receiver's own CPU": less CPU on the receiver's thread, more in
+ * kept (docs/bench-notes.md, "The OTLP receiver's own CPU": less CPU on the receiver's thread, more in
  * the process). Each request is routed, read and answered as a Reply, the one place that decides.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'

@@ -15,7 +15,7 @@ export interface OtlpSnapshot extends OtlpCounts {
    * What `cpuSeconds` covers. `thread`: the receiver's whole worker thread (transport, body reads,
    * decoding, accounting, GC on that thread; src/otlp/worker-host.ts). `decode`: only the synchronous
    * decompressing, decoding and counting of each export (process.cpuUsage() around it in the gate's
-   * process; the HTTP/gRPC transport, 3–5× more, is not included — bench/README.md).
+   * process; the HTTP/gRPC transport, 3–5× more, is not included — docs/bench-notes.md).
    */
   cpuScope: 'thread' | 'decode'
 }

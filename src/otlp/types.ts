@@ -14,7 +14,7 @@ export interface OtlpReceiverOptions {
   maxBodyBytes?: number
   /**
    * Also decode every protobuf span into objects, so a corrupt span is rejected (default false: the
-   * wire walker reads only trace id, parent id and start time; see bench/README.md for the CPU cost).
+   * wire walker reads only trace id, parent id and start time; see docs/bench-notes.md for the CPU cost).
    */
   validateSpans?: boolean
   /** `http` (default): OTLP/HTTP on `/v1/traces`; `grpc`: OTLP/gRPC TraceService/Export (see grpc-receiver.ts). */

@@ -3,9 +3,10 @@
  * per block — an estimate before the first block, the measured one after it and after every look — so
  * that the budget holds at least two looks where it can: a run that stops at its first look with
  * one comparison undecided shrugs at clean changes (INCONCLUSIVE) far more often than one with a
- * second look (bench/sim-honesty.ts, `npm run sim -- --only honesty`; docs/method-verdicts.md). The schedule depends on the clock, never on the
- * data, so the group-sequential design re-planned from it keeps its error rates (the looks already
- * taken keep their levels, the last look spends all the α left: analysis/sequential.ts).
+ * second look (bench/sim-honesty.ts, `npm run sim -- --only honesty`; docs/method-verdicts.md). The
+ * schedule depends on the clock, never on the data, so the group-sequential design re-planned from it
+ * keeps its error rates (the looks already taken keep their levels, the last look spends all the α left:
+ * analysis/sequential.ts).
  */
 import { MIN_BLOCKS } from './plan.js'
 
@@ -28,7 +29,10 @@ export const MIN_FIRST_LOOK = 5
  */
 export const FIRST_LOOK_SHARE = 0.55
 
-/** Kept free at the end of the budget for closing the rig, the last analysis and the report (and blocks a little slower than predicted). */
+/**
+ * Kept free at the end of the budget for closing the rig, the last analysis and the report (and blocks a little slower
+ * than predicted).
+ */
 export const END_RESERVE_MS = 2000
 
 /** Inputs of scheduleLooks(). */

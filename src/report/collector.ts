@@ -100,18 +100,23 @@ export function collectorSection(input: { rounds: readonly RoundResult[] }): str
       { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', ...(withStore ? ['r'] : [])] }
     ),
     '',
-    "Spans in: the collector's own count (otelcol_receiver_accepted_spans); spans out: what reached the gate's receiver. " +
-      "The collector's CPU (its process tree, from its start to its drain, per 2xx answer of its service) and memory are not " +
-      "part of the service's overhead above: the service still creates and exports every span it samples, whatever the " +
-      'collector keeps. Out per hour: bytes sent on per hour of collector life (storage growth after the pipeline).' +
+    "Spans in: the collector's own count (otelcol_receiver_accepted_spans); spans out: what reached the gate's " +
+      'receiver. ' +
+      "The collector's CPU (its process tree, from its start to its drain, per 2xx answer of its service) and memory " +
+      "are not part of the service's overhead above: the service still creates and exports every span it samples, " +
+      'whatever the collector keeps. Out per hour: bytes sent on per hour of collector life (storage growth after the ' +
+      'pipeline).' +
       (withStore
-        ? " Jaeger (Badger) per hour: growth of the span store's data directory on disk (allocated bytes, after Jaeger " +
-          'closed and flushed), per hour of collector life: what the same spans cost a real store, indexes included.'
+        ? " Jaeger (Badger) per hour: growth of the span store's data directory on disk (allocated bytes, after " +
+          'Jaeger closed and flushed), per hour of collector life: what the same spans cost a real store, indexes ' +
+          'included.'
         : ''),
     ...(capped.length > 0
       ? [
           '',
-          `> ⚠️ The receiver never fell quiet within the drain's cap (${capped.map((a) => `${escapeMarkdown(a.armId)} in ${a.drainCapped} blocks`).join(', ')}): spans still in flight were not counted as kept.`
+          `> ⚠️ The receiver never fell quiet within the drain's cap ` +
+            `(${capped.map((a) => `${escapeMarkdown(a.armId)} in ${a.drainCapped} blocks`).join(', ')}): spans still ` +
+            `in flight were not counted as kept.`
         ]
       : []),
     ''

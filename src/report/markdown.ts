@@ -1,15 +1,5 @@
 import { markdownTable } from 'markdown-table'
-import type {
-  ArmSpec,
-  Comparison,
-  MachineInfo,
-  MetricName,
-  OpenLoopInfo,
-  RoundResult,
-  LooksInfo,
-  SpikeResult,
-  Verdict
-} from '../types.js'
+import type { Comparison, MetricName, LooksInfo, Verdict } from '../types.js'
 import { summariseArms, type ArmSummary } from '../results/summary.js'
 import {
   ciText,
@@ -45,8 +35,7 @@ export {
   significance
 } from '../format.js'
 import { renderChart } from './chart.js'
-import type { BaselineInfo } from '../results/baseline.js'
-import type { ResourceCapsRecord, ResultsFile, ServiceStops } from '../results/results.js'
+import type { ResultsFile } from '../results/results.js'
 import { serviceStopWarnings } from './warnings.js'
 import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js'
 import { decompositionSection } from './decomposition.js'
@@ -55,51 +44,39 @@ import { comparisonTitle } from '../analysis/reasons.js'
 import { coRunnerNote, designNote, sharedCoreLines } from './shared-core.js'
 import { warmupLines } from './warmup.js'
 
-/** Everything the report shows; plain data so the renderer stays a pure function. */
-export interface ReportInput {
-  verdict: Verdict
-  failCheck: boolean
-  reasons: string[]
-  /** Set when verdict is `error`: what went wrong (may contain service log lines). */
-  error?: string
-  arms: ArmSpec[]
-  rounds: RoundResult[]
-  comparisons: Comparison[]
-  referenceArmId: string
-  seed: number | null
-  blocks: number
+/**
+ * Everything the report shows; plain data so the renderer stays a pure function. A view of the results
+ * record (results/results.ts ResultsFile): its fields are the record's, the plan's flattened, the timing's
+ * two durations, the git context renamed `provenance` (headSha for sha).
+ */
+export interface ReportInput
+  extends
+    Pick<
+      ResultsFile,
+      | 'verdict'
+      | 'failCheck'
+      | 'reasons'
+      | 'error'
+      | 'rounds'
+      | 'comparisons'
+      | 'machine'
+      | 'pinning'
+      | 'openLoop'
+      | 'spike'
+      | 'serviceStops'
+      | 'caps'
+      | 'design'
+      | 'looks'
+    >,
+    Partial<Pick<ResultsFile, 'baseline'>>,
+    Pick<ResultsFile['plan'], 'arms' | 'referenceArmId' | 'seed' | 'blocks'>,
+    Pick<ResultsFile['timing'], 'wallSec' | 'measuredSec'> {
   /** The run's settings as the results file records them (the command, rates and block count are shown elsewhere). */
   settings: Omit<ResultsFile['settings'], 'startCommand' | 'samplingRates' | 'rounds' | 'openLoopRate'>
-  machine: MachineInfo
-  pinning: string
-  wallSec?: number
-  measuredSec?: number
   /** Provenance from the CI context, when known. */
-  provenance?: {
-    repository?: string
-    headSha?: string
-    ref?: string
-    baseSha?: string
-    baseRef?: string
-    runUrl?: string
-    prNumber?: number
-  }
-  /** Where the main-branch baseline came from, or why there is none. */
-  baseline?: BaselineInfo
+  provenance?: Omit<ResultsFile['git'], 'sha' | 'eventName' | 'workflow' | 'job'> & { headSha?: string }
   /** Arm summaries of a stored baseline (its `off` arm is the reference of the stored regression rows). */
   storedArms?: ArmSummary[]
-  /** The open-loop phase's rate and calibration, when it ran. */
-  openLoop?: OpenLoopInfo
-  /** Spike runs (single, not gated), when configured. */
-  spike?: SpikeResult[]
-  /** How the services stopped (SIGKILLs after the grace period, escaped processes). */
-  serviceStops?: ServiceStops
-  /** Resource caps of the service instances (absent in older files). */
-  caps?: ResourceCapsRecord
-  /** The round design as run (side-by-side or sequential, pinning). */
-  design?: string
-  /** Blocks at each look, and why the run stopped. */
-  looks?: LooksInfo
 }
 
 const VERDICT_BADGE: Record<Verdict, string> = {
@@ -123,8 +100,12 @@ export function headline(input: ReportInput, summaries: ArmSummary[]): string[] 
     )
     if (!q || !p) continue
     const deltaMs = off ? (s.p99Us - off.p99Us) / 1000 : NaN
+    const what =
+      s.samplingRate === null
+        ? `Arm ${escapeMarkdown(s.armId)}`
+        : `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}%`
     lines.push(
-      `${s.samplingRate === null ? `Arm ${escapeMarkdown(s.armId)}` : `Tracing at ${Number((s.samplingRate * 100).toPrecision(6))}%`} ` +
+      `${what} ` +
         `costs **${fmtPct(q.overhead)} QPS** (${uncertainty(q)}), **P99 ` +
         `${deltaMs >= 0 ? '+' : ''}${deltaMs.toFixed(2)} ms** (${fmtPct(p.overhead, { signed: true })}, ` +
         `${uncertainty(p)}).`
@@ -301,12 +282,17 @@ function regressionSection(input: ReportInput, summaries: ArmSummary[]): string[
     )
     if (b.segment !== undefined) {
       const s = b.segment
-      const start = `${codeSpan(s.startCommit.slice(0, 12))} (${escapeMarkdown(s.startTime.slice(0, 16).replace('T', ' '))} UTC)`
+      const start =
+        `${codeSpan(s.startCommit.slice(0, 12))} ` +
+        `(${escapeMarkdown(s.startTime.slice(0, 16).replace('T', ' '))} UTC)`
       out.push(
         '',
         s.changePoint !== undefined
-          ? `Segment: main since ${start}, where ${escapeMarkdown(s.changePoint.label)} changed by ${(s.changePoint.change * 100).toFixed(1)} % (a change point of main's history); ${s.storedRuns} stored run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
-          : `Segment: main's whole history since ${start} (no change point); ${s.storedRuns} stored run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
+          ? `Segment: main since ${start}, where ${escapeMarkdown(s.changePoint.label)} changed by ` +
+              `${(s.changePoint.change * 100).toFixed(1)} % (a change point of main's history); ` +
+              `${s.storedRuns} stored run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
+          : `Segment: main's whole history since ${start} (no change point); ${s.storedRuns} stored ` +
+              `run${s.storedRuns === 1 ? '' : 's'} of its ${s.entries}.`
       )
     }
     if (b.sameMachine === false) {
@@ -525,16 +511,28 @@ function settingsLines(
   warmSetting: readonly string[]
 ): string[] {
   const s = input.settings
+  const levels = s.connectionLevels !== undefined && s.connectionLevels.length > 1
+  const connections = levels
+    ? `${s.connectionLevels?.join(', ')} connections (primary ${s.connections})`
+    : `${s.connections} connections`
+  const openLoop =
+    input.openLoop !== undefined
+      ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s`
+      : ''
+  const cpuBudget =
+    s.maxCpuOverhead === undefined
+      ? ''
+      : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`
   const settings = [
     `target ${codeSpan(s.target)}, service ${codeSpan(s.serviceName)}`,
-    `${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? `${s.connectionLevels.join(', ')} connections (primary ${s.connections})` : `${s.connections} connections`}, ` +
+    `${connections}, ` +
       `${s.warmupSec === 'auto' ? 'warm-up until steady' : `${s.warmupSec} s warm-up`} + ${s.roundDurationSec} s ` +
       `measured per ` +
-      `round${s.connectionLevels !== undefined && s.connectionLevels.length > 1 ? ' and level' : ''}${input.openLoop !== undefined ? `, then ${s.roundDurationSec} s open loop at ${fmtInt(input.openLoop.rate)} requests/s` : ''}`,
+      `round${levels ? ' and level' : ''}${openLoop}`,
     `${input.blocks} blocks × ${input.arms.length} arms, seed \`${input.seed ?? 'n/a'}\` (RMIT: each block runs ` +
       `every arm once in random order)`,
     `budgets: QPS ${s.maxQpsOverhead === null ? 'not gated' : fmtPct(s.maxQpsOverhead)}, P99 ` +
-      `${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${s.maxCpuOverhead === undefined ? '' : `, CPU/req ${s.maxCpuOverhead === null ? 'not gated' : fmtPct(s.maxCpuOverhead)}`}, ` +
+      `${s.maxP99Overhead === null ? 'not gated' : fmtPct(s.maxP99Overhead)}${cpuBudget}, ` +
       `errors ≤ ${fmtPct(s.maxErrorRate)}`,
     `machine: ${escapeMarkdown(input.machine.cpuModel)}, ${input.machine.cores} cores, ` +
       `${escapeMarkdown(input.machine.os)}, Node ${escapeMarkdown(input.machine.node)}, runner ` +

@@ -1,27 +1,16 @@
-import type { LooksTaken } from '../measure/run.js'
-import type { BaselineInfo } from './baseline.js'
-import type { Comparison, GateResult, MachineInfo, OpenLoopInfo, Plan, RoundResult, SpikeResult } from '../types.js'
+import type { Measurement } from '../measure/run.js'
+import type { GateResult } from '../types.js'
+import type { ResultsFile } from './results.js'
 
-/** Everything one gate run measured and decided: plain data for the report and the results JSON. */
-export interface GateRun {
-  plan: Plan
-  rounds: RoundResult[]
-  comparisons: Comparison[]
+/**
+ * Everything one gate run measured and decided, as the engine hands it on: what the loop measured
+ * (measure/run.ts Measurement) plus the decision and the run's context. Its fields are the results record's
+ * (ResultsFile) where the two share one, so the record is declared once; buildResults turns it into the file.
+ */
+export interface GateRun
+  extends
+    Measurement,
+    Pick<ResultsFile, 'comparisons' | 'machine' | 'baseline'>,
+    Required<Pick<ResultsFile['timing'], 'startedAt' | 'finishedAt' | 'wallSec'>> {
   gate: GateResult
-  machine: MachineInfo
-  pinning: string
-  startedAt: string
-  finishedAt: string
-  /** Wall seconds of the whole run, and the part spent in measured phases. */
-  wallSec: number
-  measuredSec: number
-  baseline: BaselineInfo
-  /** The round design as run (side-by-side or sequential, pinning). */
-  design: string
-  /** Blocks at each look taken, and why the run stopped there. */
-  looks: LooksTaken
-  /** The open-loop phase's rate and where it came from (`auto`: a calibration round of the off arm before block 1). */
-  openLoop?: OpenLoopInfo
-  /** Spike runs after the blocks, one per head arm: single runs, reported, never gated. */
-  spike?: SpikeResult[]
 }

@@ -173,9 +173,9 @@ export function validateMainHistory(json: unknown, file: string, input = "'histo
   if (version !== MAIN_HISTORY_VERSION) {
     throw new MainHistoryError(
       file,
-      `'${file}': main history version ${JSON.stringify(version)?.slice(0, 40)} is not the version this gate reads (${MAIN_HISTORY_VERSION})${
-        typeof version === 'number' && version > MAIN_HISTORY_VERSION ? '; update the action on this branch' : ''
-      }`
+      `'${file}': main history version ${JSON.stringify(version)?.slice(0, 40)} is not the version this gate ` +
+        `reads (${MAIN_HISTORY_VERSION})` +
+        (typeof version === 'number' && version > MAIN_HISTORY_VERSION ? '; update the action on this branch' : '')
     )
   }
   if (validate === null) {
@@ -186,7 +186,8 @@ export function validateMainHistory(json: unknown, file: string, input = "'histo
     const err = validate.errors?.[0]
     throw new MainHistoryError(
       file,
-      `'${file}' is a damaged main history: ${err === undefined ? 'invalid' : describe(err)}; fix or remove the file (it is never reset silently)`
+      `'${file}' is a damaged main history: ${err === undefined ? 'invalid' : describe(err)}; fix or remove the file ` +
+        `(it is never reset silently)`
     )
   }
   const h = json as unknown as MainHistoryFile
@@ -195,7 +196,8 @@ export function validateMainHistory(json: unknown, file: string, input = "'histo
     if (Date.parse(h.entries[i].time) < Date.parse(h.entries[i - 1].time))
       throw new MainHistoryError(
         file,
-        `'${file}' is a damaged main history: 'entries[${i}].time' (${h.entries[i].time}) is before the entry above it; entries must be oldest first`
+        `'${file}' is a damaged main history: 'entries[${i}].time' (${h.entries[i].time}) is before the entry above ` +
+          `it; entries must be oldest first`
       )
   return h
 }

@@ -9,7 +9,7 @@
  * and only the newest `detailedEntries` keep their per-block values; older entries keep the summaries
  * (n, geometric mean, log SD), which is all the trend and the change points read.
  */
-import type { MachineInfo, MetricName } from '../types.js'
+import type { Comparison, MachineInfo, MetricName } from '../types.js'
 import type { ResultsFile } from './results.js'
 
 export const MAIN_HISTORY_SCHEMA = 'otlp-perf-gate/main-history'
@@ -32,19 +32,20 @@ export interface BlockSummary {
   blocks?: number[]
 }
 
-/** A comparison's result as recorded: point estimate and interval (fractions), its ratio and n. */
-export interface RecordedInterval {
+/**
+ * A comparison's result as recorded: point estimate and interval (fractions), its ratio and n. A view of
+ * Comparison (types.ts): its interval ends are null where the comparison's are NaN (JSON has no NaN), and
+ * its kind any string, so that a newer gate's kinds still read.
+ */
+export interface RecordedInterval extends Pick<
+  Comparison,
+  'armId' | 'referenceArmId' | 'metric' | 'n' | 'overhead' | 'confidence'
+> {
   kind: string
-  armId: string
-  referenceArmId: string
-  metric: MetricName
-  n: number
   /** exp(mean log-ratio): arm / reference for the typical block (the series the trend reads). */
   ratio: number
-  overhead: number
   ciLow: number | null
   ciHigh: number | null
-  confidence: number
 }
 
 export interface MainHistoryEntry {

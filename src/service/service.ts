@@ -251,26 +251,7 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
   const stopGraceMs = opts.stopGraceMs ?? DEFAULT_STOP_GRACE_MS
   // Inherited by every descendant, also those that leave the process group (setsid, double fork).
   const tag = newRoundTag()
-  const confinement = confine(opts)
-  let spawned: ReturnType<typeof spawnGroup>
-  try {
-    spawned = spawnGroup({ ...opts, command: confinement.wrap(opts.command) }, tag)
-  } catch (e) {
-    confinement.dispose()
-    throw e
-  }
-  const { child, logStart, logsDone } = spawned
-  const { exited, exitInfo, spawnError } = watchExit(child, logsDone)
-  const pid = child.pid
-  if (pid === undefined) {
-    await exited
-    confinement.dispose()
-    throw new ServiceError(
-      'bad-command',
-      `Cannot start service \`${shown(opts)}\`: spawning /bin/sh failed: ${spawnError()?.message ?? 'unknown error'}`
-    )
-  }
-  confinement.started(pid)
+  const { confinement, pid, logStart, exited, exitInfo } = await spawnConfined(opts, tag)
   log(`service started: pid ${pid}, \`${shown(opts)}\`, log ${opts.logFile}`)
 
   const logTail = (lines: number = TAIL_LINES): string => readLogTail(opts.logFile, logStart, lines)
@@ -328,21 +309,68 @@ export async function startService(opts: ServiceOptions): Promise<ServiceHandle>
     assertPortsOwned(opts, pid, tag)
   } catch (err) {
     await stop().catch((stopErr: unknown) => log(`could not stop service after failed start: ${String(stopErr)}`))
-    // Read after the stop: the kernel's counters are final once the group is gone.
-    const hit = confinement.hit()
-    if (hit !== null) throw overLimit(opts, hit, withTail)
-    if (exitInfo()?.code === 125 && opts.command !== confinement.wrap(opts.command))
-      throw new ServiceError(
-        'bad-command',
-        withTail(
-          `Service \`${shown(opts)}\` could not be put under its resource caps (the shell could not join the cgroup, ` +
-            `exit code 125).`
-        )
-      )
-    throw startFailure(err, opts, exitInfo(), logTail, withTail)
+    throw failedStartError(err, opts, confinement, exitInfo(), logTail, withTail)
   }
   log(`service ready: ${opts.readyCheck?.label ?? opts.readyUrl}`)
   return handle
+}
+
+/** A process group started under its caps (spawnConfined). */
+interface SpawnedGroup {
+  confinement: Confinement
+  pid: number
+  /** Where this instance's output starts in the log file. */
+  logStart: number
+  exited: Promise<ExitInfo>
+  exitInfo: () => ExitInfo | null
+}
+
+/** Spawn the command in its process group under the run's caps; no pid means /bin/sh itself could not start. */
+async function spawnConfined(opts: ServiceOptions, tag: string): Promise<SpawnedGroup> {
+  const confinement = confine(opts)
+  let spawned: ReturnType<typeof spawnGroup>
+  try {
+    spawned = spawnGroup({ ...opts, command: confinement.wrap(opts.command) }, tag)
+  } catch (e) {
+    confinement.dispose()
+    throw e
+  }
+  const { child, logStart, logsDone } = spawned
+  const { exited, exitInfo, spawnError } = watchExit(child, logsDone)
+  const pid = child.pid
+  if (pid === undefined) {
+    await exited
+    confinement.dispose()
+    throw new ServiceError(
+      'bad-command',
+      `Cannot start service \`${shown(opts)}\`: spawning /bin/sh failed: ${spawnError()?.message ?? 'unknown error'}`
+    )
+  }
+  confinement.started(pid)
+  return { confinement, pid, logStart, exited, exitInfo }
+}
+
+/** Why a started service never became ready, read after its group was stopped. */
+function failedStartError(
+  err: unknown,
+  opts: ServiceOptions,
+  confinement: Confinement,
+  info: ExitInfo | null,
+  logTail: (lines?: number) => string,
+  withTail: (msg: string) => string
+): unknown {
+  // Read after the stop: the kernel's counters are final once the group is gone.
+  const hit = confinement.hit()
+  if (hit !== null) return overLimit(opts, hit, withTail)
+  if (info?.code === 125 && opts.command !== confinement.wrap(opts.command))
+    return new ServiceError(
+      'bad-command',
+      withTail(
+        `Service \`${shown(opts)}\` could not be put under its resource caps (the shell could not join the cgroup, ` +
+          `exit code 125).`
+      )
+    )
+  return startFailure(err, opts, info, logTail, withTail)
 }
 
 /** The caps of this instance: the run's (service/caps.ts), or none. */
@@ -546,10 +574,12 @@ async function assertPortsFree(opts: ServiceOptions): Promise<void> {
   for (const port of new Set([opts.port, ...(opts.ownedPorts ?? [])])) {
     const holder = await probePort(port)
     if (holder !== 'free') {
+      const seen =
+        holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'
       throw new ServiceError(
         'port-taken',
         `Cannot start service \`${shown(opts)}\`: port ${port} already in use on 127.0.0.1 ` +
-          `(${holder === 'connected' ? 'something accepted a connection' : 'a connection attempt did not get refused'} ` +
+          `(${seen} ` +
           `before the service was started). ` +
           'Stop the other process or choose another port.'
       )

@@ -1,5 +1,6 @@
-import { parseCliArgs, UsageError, type CliArgs } from '../../../src/cli/args.js'
-import { closest, editDistance } from '../../../src/cli/suggest.js'
+import { parseCliArgs, type CliArgs } from '../../../src/cli/args.js'
+import { closest, editDistance } from '../../../src/config/suggest.js'
+import { UsageError } from '../../../src/errors.js'
 import { INPUT_SPECS } from '../../../src/config/inputs.js'
 
 function parseError(argv: string[]): string {

@@ -48,7 +48,7 @@ test('a validator other than ours accepts the schema and every default it states
 })
 
 test('the example config file (examples/config/) converts and parses', async () => {
-  const { loadConfigFile } = await import('../../../src/cli/config-file.js')
+  const { loadConfigFile } = await import('../../../src/config/config-file.js')
   const { parseConfig } = await import('../../../src/config/config.js')
   const raw = loadConfigFile('examples/config/perf-gate.yaml')
   expect(raw['extra-arms']).toContain('batch-512:')

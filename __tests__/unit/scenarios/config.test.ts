@@ -1,6 +1,6 @@
 /** Parsing of the load-scenario inputs: connections list, open-loop-rate, max-p99-open-overhead, spike. */
 import { ConfigError, gatedComparisonCount, parseConfig, type RawInputs } from '../../../src/config/config.js'
-import { configToInputs, parseConfigText } from '../../../src/cli/config-file.js'
+import { configToInputs, parseConfigText } from '../../../src/config/config-file.js'
 
 const base: RawInputs = { 'start-command': 'node server.mjs' }
 

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import YAML from 'yaml'
-import { INPUT_SPECS, Inputs, type InputName } from '../config/inputs.js'
-import type { RawInputs } from '../config/config.js'
-import { errorMessage } from '../errors.js'
-import { JSON_INPUTS, MULTILINE_INPUTS, UsageError } from './args.js'
+import { INPUT_SPECS, Inputs, JSON_INPUTS, MULTILINE_INPUTS, type InputName } from './inputs.js'
+import type { RawInputs } from './config.js'
+import { errorMessage, UsageError } from '../errors.js'
 import { didYouMean } from './suggest.js'
-import { checkConfigDocument, NOT_IN_FILE } from '../config/file-schema.js'
+import { checkConfigDocument, NOT_IN_FILE } from './file-schema.js'
 
 const INPUT_NAMES: readonly string[] = INPUT_SPECS.map((s) => s.name)
 
@@ -53,7 +52,10 @@ function extraArmLine(where: string, name: string, value: unknown): string {
   return `${name}: ${str(value)}`
 }
 
-/** A multi-line input (env, extra-arms, grpc-metadata): a string as is, a list one line per item, a mapping one line per entry. */
+/**
+ * A multi-line input (env, extra-arms, grpc-metadata): a string as is, a list one line per item, a mapping one line per
+ * entry.
+ */
 function linesToInput(file: string, name: InputName, value: unknown): string {
   const where = `config file '${file}': '${name}'`
   const fromMapping = (map: Record<string, unknown>): string =>

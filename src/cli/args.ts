@@ -49,7 +49,12 @@ export const CLI_OPTION_SPECS: readonly { name: string; short?: string; value?: 
 export const ACTION_ONLY_INPUTS: readonly InputName[] = [Inputs.Comment, Inputs.CommentId, Inputs.GithubToken]
 
 /** Inputs read one entry per line: repeated flags add lines, and a config-file list joins with newlines. */
-export const MULTILINE_INPUTS: readonly InputName[] = [Inputs.Env, Inputs.ExtraArms, Inputs.GrpcMetadata]
+export const MULTILINE_INPUTS: readonly InputName[] = [
+  Inputs.Env,
+  Inputs.ExtraArms,
+  Inputs.GrpcMetadata,
+  Inputs.Results
+]
 
 /** Inputs holding a JSON text: a config-file mapping or list is written as JSON (`grpc-request: {id: 42}`). */
 export const JSON_INPUTS: readonly InputName[] = [Inputs.GrpcRequest]

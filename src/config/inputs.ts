@@ -59,6 +59,7 @@ export const Inputs = {
   CommentId: 'comment-id',
   GithubToken: 'github-token',
   ResultsFile: 'results-file',
+  Results: 'results',
   ExtraArms: 'extra-arms',
   RoundDesign: 'round-design',
   ProcessesPerArm: 'processes-per-arm',
@@ -454,7 +455,7 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.Mode,
     default: 'gate',
     description:
-      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends the run to `history-path` and reports new change points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow).'
+      '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends the run to `history-path` and reports new change points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR comment (for the fork-safe `workflow_run` workflow); `measure` runs every planned block (no early stop) and writes results.json for a later `merge` without deciding, commenting or failing (one job of a matrix; output `artifact-dir`); `merge` reads the runs in `results`, checks they measured the same thing and decides once over their pooled blocks (docs/matrix.md).'
   },
   {
     name: Inputs.Comment,
@@ -487,6 +488,12 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     description: '`mode: report` only: the results JSON produced by the PR workflow (downloaded artifact).'
   },
   {
+    name: Inputs.Results,
+    default: '',
+    description:
+      '`mode: merge` only: the results.json files of the `mode: measure` runs to merge (downloaded artifacts), one path or glob per line, e.g. `runs/*/results.json`; globs are expanded by the action, relative to the working directory of the step.'
+  },
+  {
     name: Inputs.ConfigFile,
     default: '',
     description:
@@ -515,11 +522,12 @@ export const Outputs = {
   ReportPath: 'report-path',
   ResultsPath: 'results-path',
   HistoryPath: 'history-path',
-  ChangePoint: 'change-point'
+  ChangePoint: 'change-point',
+  ArtifactDir: 'artifact-dir'
 } as const
 
 export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
-  { name: Outputs.Verdict, description: '`pass`, `fail`, `inconclusive` or `error`.' },
+  { name: Outputs.Verdict, description: '`pass`, `fail`, `inconclusive` or `error`; `measured` in `mode: measure`.' },
   {
     name: Outputs.QpsOverhead,
     description: 'QPS overhead in percent of the highest sampling rate (point estimate), e.g. `4.1`.'
@@ -536,5 +544,10 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
     name: Outputs.ChangePoint,
     description:
       '`mode: record`: the change points of main this run found for the first time, as JSON (`[{"series":"qps:off","commit":"…","change":-0.1,…}]`); empty when there is none.'
+  },
+  {
+    name: Outputs.ArtifactDir,
+    description:
+      "`mode: measure`: absolute path of the folder to upload as this runner's artifact (results.json and report.md), for a later `mode: merge`."
   }
 ]

@@ -11,6 +11,7 @@ import type {
   Verdict
 } from '../types.js'
 import { summariseArms, type ArmSummary } from './summary.js'
+import type { MeasuredRun, MergedRun } from './measured.js'
 
 /** What the report says about the baseline, whatever happened to it. */
 export interface BaselineInfo {
@@ -131,6 +132,10 @@ export interface ResultsFile {
   caps?: ResourceCapsRecord
   /** Blocks at each look of the sequential design, and why the run stopped (absent in older files). */
   looks?: LooksInfo
+  /** `mode: measure`: the run's id, runner and fingerprint, for a later `mode: merge`. */
+  measured?: MeasuredRun
+  /** `mode: merge`: the runs whose blocks were pooled, in block order. */
+  merged?: { runs: MergedRun[] }
 }
 
 /** Resource caps as recorded: the same for every arm ('memory-limit', 'max-processes'; 0 = off). */

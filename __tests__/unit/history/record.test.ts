@@ -120,7 +120,7 @@ test("mode: record needs 'history-path'; the mode list is an enum", () => {
     mode: 'record',
     historyPath: 'h.json'
   })
-  expect(() => parseConfig({ 'start-command': 'x', mode: 'merge' })).toThrow(/'mode'/)
+  expect(() => parseConfig({ 'start-command': 'x', mode: 'verify' })).toThrow(/'mode'/)
 })
 
 test('otlp-perf-gate history prints the series, the change point and the current segment', async () => {

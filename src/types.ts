@@ -389,13 +389,13 @@ export interface Comparison {
   runners?: RunnerSpread
 }
 
-/** Blocks of several runners pooled with the runner as a blocking factor: the spread and how it widened the interval. */
+/** Blocks of several runners pooled with the runner as a blocking factor: the spread, how it widened the interval. */
 export interface RunnerSpread {
   /** Blocks of each runner, in the order of the merged runs. */
   blocks: number[]
   /** Each runner's trimmed-mean log-ratio (oriented as the comparison's logRatios, not signed as overhead). */
   means: number[]
-  /** Between-runner SD of the log-ratio (runner × arm interaction, DerSimonian–Laird moment estimate); NaN if unknown. */
+  /** Between-runner SD of the log-ratio (runner × arm interaction, DerSimonian–Laird estimate); NaN if unknown. */
   tau: number
   /** Cochran's Q of the runner means and its p (chi-square, runners − 1 df): small p = the spread is real. */
   q: number

@@ -142,7 +142,10 @@ function verdictLine(input: ReportInput): string {
   const badge = VERDICT_BADGE[input.verdict]
   if (input.verdict === 'error') return `${badge} — the measurement failed; no verdict on tracing overhead.`
   if (input.verdict === 'measured')
-    return `${badge} — measured only ('mode: measure'): no verdict here; a 'mode: merge' job decides over every runner's blocks.`
+    return (
+      `${badge} — measured only ('mode: measure'): no verdict here; a 'mode: merge' job decides over every ` +
+      `runner's blocks.`
+    )
   const gated = input.comparisons.filter((c) => c.decision !== null)
   const fails = gated.filter((c) => c.decision === 'fail')
   const inconclusive = gated.filter((c) => c.decision === 'inconclusive')

@@ -50,7 +50,8 @@ function checkOne(input: MergeInput): MeasuredInput {
     if (missing.length > 0)
       throw new MergeInputError(
         'incomplete',
-        `'${file}': block ${b + 1} has no round of ${missing.map((a) => `'${a}'`).join(', ')}; the file is truncated or edited`
+        `'${file}': block ${b + 1} has no round of ${missing.map((a) => `'${a}'`).join(', ')}; ` +
+          `the file is truncated or edited`
       )
   }
   if (blocks.length === 0) throw new MergeInputError('incomplete', `'${file}': no measured block`)

@@ -5,30 +5,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Config } from '../config/config.js'
-import type { ResultsFile } from './results.js'
+import type { MeasuredRun, ResultsFile } from './results.js'
 
-/** A measure run's own record in its results file. */
-export interface MeasuredRun {
-  /** Random per measure run: the same file given twice to a merge is caught by it. */
-  runId: string
-  /** The machine and job that measured (the runner of a matrix job). */
-  runner: { name: string; job?: string; cpuModel: string; cores: number }
-  /** The seed of the run's block order (each runner draws its own). */
-  seed: number | null
-  /** Everything that changes the numbers, one JSON text per field: runs merge only when every field is equal. */
-  fingerprint: Record<string, string>
-}
-
-/** One merged run, as the merged results file and the report list it. */
-export interface MergedRun {
-  file: string
-  runId: string
-  runner: string
-  seed: number | null
-  blocks: number
-  /** The merged (renumbered) block of this run's block 0. */
-  firstBlock: number
-}
+export type { MeasuredRun, MergedRun } from './results.js'
 
 /**
  * The fingerprint: the arms (ids and environment), the builds (head and base commits, start commands)

@@ -11,6 +11,9 @@
  *   npm run sim -- --only honesty  issue #24's cases as a user runs the gate: looks from the time budget
  *                                  (--time-budget SEC, default 180; --block-sec S, default 12.75 = measured;
  *                                  --looks 8,13 forces looks; --sd 0.023 per-block SD), 4000 runs per case unless --reps
+ *   npm run sim -- --only merge    issue #29's `mode: merge` of 3 runners × 8 blocks (runner offset ±5 %, then a
+ *                                  ±5 % runner × arm interaction) vs one runner: false FAIL rates and interval width,
+ *                                  4000 runs per case unless --reps (--sd per-block SD, default 0.03)
  *   --shapes normal,exp- / --k 4      only these shapes / numbers of gated comparisons (no history rows)
  *   options: --reps N (default 20000) --seed S --rounds R --max-rounds M --step S --spending pocock|obrien-fleming
  *            --final-at B (the last look made final early at B blocks by the time budget, spending the α left)
@@ -32,6 +35,7 @@ import { CANDIDATES, type Candidate } from './sim-candidates.js'
 import { historyRows } from './sim-history.js'
 import { DEFAULT_BLOCK_SEC, DEFAULT_TIME_BUDGET_SEC, honestyLooks, honestyRows } from './sim-honesty.js'
 import { BURST_SIZE, normals, sampler, SHAPES, type Shape } from './sim-model.js'
+import { mergeRows } from './sim-merge.js'
 
 /** The default plan: rounds 8, max-rounds 24 (looks at 8, 16, 24), confidence 95 %. */
 export const DEFAULTS = { rounds: 8, maxRounds: 24, confidence: 0.95 }
@@ -429,7 +433,13 @@ function main(): void {
     if (a.json) console.log(JSON.stringify(r))
     else rows.push(r)
   }
-  if (a.only === 'honesty' && !a.candidates) {
+  if (a.only === 'merge' && !a.candidates) {
+    const reps = a.repsGiven ? a.reps : 4000
+    console.error(
+      `merge: ${reps} runs per case, seed ${a.seed}, per-block SD ${((a.sd ?? 0.03) * 100).toFixed(2)} %, budget 5 % QPS`
+    )
+    for (const r of mergeRows(reps, a.seed, a.sd ?? 0.03)) emit({ ...r })
+  } else if (a.only === 'honesty' && !a.candidates) {
     const o = {
       reps: a.repsGiven ? a.reps : 4000,
       seed: a.seed,

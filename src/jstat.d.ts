@@ -13,6 +13,8 @@ declare module 'jstat' {
     studentt: Distribution
     /** Normal: cdf(x, mean, sd), inv(p, mean, sd). */
     normal: Distribution
+    /** Chi-square: cdf(x, dof). */
+    chisquare: Distribution
   }
   export default jstat
 }

@@ -7,6 +7,8 @@ import { Outputs } from './config/inputs.js'
 import { headlineOverhead, provenance } from './report/assemble.js'
 import type { ResultsFile } from './results/results.js'
 import { runGate, runReport, type GateOutcome } from './gate/run-gate.js'
+import { runMerge } from './gate/merge.js'
+import * as path from 'node:path'
 import { changePointLine, changePointOutput, recordMarkdown } from './gate/record.js'
 import { killAllServices } from './service/service.js'
 import { readPullRequestContext, type PullRequestContext } from './github/context.js'
@@ -27,8 +29,9 @@ export function shouldComment(mode: Config['comment'], verdict: Verdict): boolea
 }
 
 /** Whether to comment now: the `comment` input allows it and there is a token (else say why not). */
-function wantsComment(config: Pick<Config, 'comment' | 'githubToken'>, verdict: Verdict): boolean {
-  if (!shouldComment(config.comment, verdict)) return false
+function wantsComment(config: Pick<Config, 'comment' | 'githubToken' | 'mode'>, verdict: Verdict): boolean {
+  // A measure run decides nothing: the merge job comments once for every runner.
+  if (config.mode === 'measure' || !shouldComment(config.comment, verdict)) return false
   if (config.githubToken === '') {
     core.warning("no 'github-token': the report is in the job summary only")
     return false
@@ -152,6 +155,39 @@ async function runReportMode(config: Config): Promise<string | null> {
   return null
 }
 
+/**
+ * `mode: merge`: decide once over the blocks of the matrix's measure runs, then the job summary and the
+ * one sticky comment on this event's pull request (a `workflow_run` merge: the PR the runs name, verified).
+ */
+async function runMergeMode(config: Config): Promise<string | null> {
+  const outcome = await runMerge(config, process.env.GITHUB_WORKSPACE || process.cwd())
+  if (!outcome.ok || outcome.paths === null) {
+    setOutputs('error', null, null)
+    return outcome.ok ? `OTLP perf gate could not write its report: ${outcome.writeError ?? ''}` : outcome.message
+  }
+  const { results, markdown, paths, message } = outcome
+  setOutputs(results.verdict, results, paths)
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown, true).write()
+  printUntrusted(markdown, (t) => core.info(t))
+  if (message.level === 'warning') core.warning(message.text)
+  let failure = message.level === 'failure' ? message.text : null
+  if (!wantsComment(config, results.verdict)) return failure
+  try {
+    let pr: PullRequestContext | null = null
+    try {
+      pr = readPullRequestContext()
+    } catch {
+      pr = null
+    }
+    const target = pr !== null ? targetFromPr(pr) : await verifiedTargetFromResults(config, results, process.env)
+    await publish(config, target, markdown)
+  } catch (e) {
+    core.setOutput(Outputs.Verdict, 'error')
+    failure = `${failure ?? ''}\nOTLP perf gate could not post the PR comment: ${errorMessage(e)}`.trim()
+  }
+  return failure
+}
+
 /** The action: parse inputs, measure, decide, report, publish. The only core.setFailed of the action is here. */
 export async function run(): Promise<void> {
   let failure: string | null
@@ -160,7 +196,12 @@ export async function run(): Promise<void> {
     const config = parseConfig(withConfigFile(readInputs(), workspace, (m) => core.info(m)))
     registerRunSecrets(config, process.env, (v) => core.setSecret(v))
     checkOutputDir(config.outputDir)
-    failure = config.mode === 'report' ? await runReportMode(config) : await runGateMode(config)
+    failure =
+      config.mode === 'report'
+        ? await runReportMode(config)
+        : config.mode === 'merge'
+          ? await runMergeMode(config)
+          : await runGateMode(config)
   } catch (e) {
     // Reached only for bad inputs or an unexpected bug: no report can be written without a config.
     core.setOutput(Outputs.Verdict, 'error')
@@ -276,6 +317,7 @@ async function reportInLog(outcome: GateOutcome): Promise<string | { writeError:
   try {
     setOutputs(outcome.verdict, results, paths)
     if (paths.historyPath !== null) core.setOutput(Outputs.NextBaselinePath, paths.historyPath)
+    if (results.verdict === 'measured') core.setOutput(Outputs.ArtifactDir, path.dirname(paths.resultsPath))
     // mode: record: main's history and its new change points go to the summary (no PR to comment on).
     const record = outcome.record !== undefined ? redact(recordMarkdown(outcome.record)) : ''
     if (outcome.record !== undefined) {

@@ -316,7 +316,8 @@ export type MetricName = 'qps' | 'p99' | 'cpu'
 export type Decision = 'pass' | 'fail' | 'inconclusive'
 
 /** Overall verdict of a run. `error` means the measurement itself failed. */
-export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error'
+/** `measured`: a `mode: measure` run, which decides nothing (a later `mode: merge` decides over several). */
+export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'error' | 'measured'
 
 /**
  * An overhead and its two-sided interval, as every stage states it: the paired comparison (Comparison),
@@ -399,6 +400,23 @@ export interface Comparison extends OverheadInterval {
   /** Stored comparisons: runs in the stored history, and the SD of their typical values (log scale). */
   historyRuns?: number
   betweenRunSd?: number
+  /** `mode: merge`: the runners the blocks came from and the between-runner spread (analysis/runners.ts). */
+  runners?: RunnerSpread
+}
+
+/** Blocks of several runners pooled with the runner as a blocking factor: the spread, how it widened the interval. */
+export interface RunnerSpread {
+  /** Blocks of each runner, in the order of the merged runs. */
+  blocks: number[]
+  /** Each runner's trimmed-mean log-ratio (oriented as the comparison's logRatios, not signed as overhead). */
+  means: number[]
+  /** Between-runner SD of the log-ratio (runner × arm interaction, DerSimonian–Laird estimate); NaN if unknown. */
+  tau: number
+  /** Cochran's Q of the runner means and its p (chi-square, runners − 1 df): small p = the spread is real. */
+  q: number
+  pHeterogeneity: number
+  /** Factor the interval's half-width was multiplied by for the spread (1 = no widening). */
+  widening: number
 }
 
 /**
@@ -410,7 +428,7 @@ export type ComparisonKind = 'overhead' | 'regression' | 'overhead-change' | 'in
 /** Result of the gate over all comparisons. */
 export interface GateResult {
   /** pass | fail | inconclusive (never error: errors are raised before the gate). */
-  verdict: Exclude<Verdict, 'error'>
+  verdict: Exclude<Verdict, 'error' | 'measured'>
   /** Whether the check must fail (fail, or inconclusive with on-inconclusive=fail). */
   failCheck: boolean
   comparisons: Comparison[]

@@ -21,6 +21,7 @@ import { decideAtLook, type ComparisonVerdict, type GatedComparison, type LookRe
 import { planLooks, type SequentialDesign } from './sequential.js'
 import { minimumDetectableOverhead } from './sensitivity.js'
 import { gateReason } from './reasons.js'
+import { pairedBlocks, poolRunners } from './runners.js'
 
 /** A stored main baseline as the analysis sees it: the history of main runs (oldest first) and this machine. */
 export interface StoredInput {
@@ -139,6 +140,30 @@ interface ComparisonData {
   logRatios: number[]
   current?: number[]
   history?: number[][]
+  /** Pooled runners (`mode: merge`): the spread; `logRatios` are then widened by it, `measured` are as measured. */
+  runners?: Comparison['runners']
+  measured?: number[]
+}
+
+/** `mode: merge`: the runner each (renumbered) block came from, and how many runners there are. */
+export interface RunnerBlocking {
+  runnerOfBlock: (block: number) => number
+  runners: number
+}
+
+/** The paired data pooled over runners (analysis/runners.ts); stored comparisons are not pooled. */
+function pooled(
+  p: PlannedComparison,
+  d: ComparisonData,
+  rounds: readonly RoundResult[],
+  b: RunnerBlocking
+): ComparisonData {
+  if (p.source === 'stored') return d
+  const blocks = pairedBlocks(rounds, p.armId, p.source === 'paired' ? p.referenceArmId : OFF_ARM_ID)
+  if (blocks.length !== d.logRatios.length)
+    throw new Error(`${p.armId} vs ${p.referenceArmId}: ${blocks.length} paired blocks, ${d.logRatios.length} ratios`)
+  const out = poolRunners(d.logRatios, blocks.map(b.runnerOfBlock), b.runners)
+  return { ...d, logRatios: out.logRatios, runners: out.spread, measured: d.logRatios }
 }
 
 function dataOf(p: PlannedComparison, rounds: readonly RoundResult[], stored: ResultsFile[]): ComparisonData {
@@ -183,19 +208,22 @@ function baseOf(
   Comparison,
   'overhead' | 'ciLow' | 'ciHigh' | 'confidence' | 'pValue' | 'pPermutation' | 'n' | 'pFail' | 'decision'
 > {
-  const { mean, sd } = meanSd(d.logRatios)
+  // The comparison records the log-ratios as measured; a merge decides on them widened by the runner spread.
+  const logRatios = d.measured ?? d.logRatios
+  const { mean, sd } = meanSd(logRatios)
   return {
     kind: p.kind,
     paired: p.source !== 'stored',
     armId: p.armId,
     referenceArmId: p.referenceArmId,
     metric: p.metric,
-    logRatios: d.logRatios,
-    meanLogRatio: d.logRatios.length > 0 ? mean : NaN,
-    sdLogRatio: d.logRatios.length > 1 ? sd : NaN,
+    logRatios,
+    meanLogRatio: logRatios.length > 0 ? mean : NaN,
+    sdLogRatio: logRatios.length > 1 ? sd : NaN,
     budget: p.budget,
     pFailAdjusted: null,
-    ...(p.phase !== undefined ? { phase: p.phase } : {})
+    ...(p.phase !== undefined ? { phase: p.phase } : {}),
+    ...(d.runners !== undefined ? { runners: d.runners } : {})
   }
 }
 
@@ -329,7 +357,9 @@ export function analyse(
   arms: readonly ArmSpec[],
   rounds: readonly RoundResult[],
   stored?: StoredInput,
-  look?: LookContext
+  look?: LookContext,
+  /** `mode: merge`: pool the blocks with the runner as a blocking factor. */
+  blocking?: RunnerBlocking
 ): Analysis {
   const info = stored === undefined ? undefined : storedStatus(config, stored)
   const cpu = cpuMeasured(rounds)
@@ -347,7 +377,8 @@ export function analyse(
   }
   const planned = planComparisons(config, arms, { cpuMeasured: cpu, stored: info?.status === 'ok' })
   const runs = stored !== undefined && info?.status === 'ok' ? usableRuns(config, stored) : []
-  const data = planned.map((p) => dataOf(p, rounds, runs))
+  const raw = planned.map((p) => dataOf(p, rounds, runs))
+  const data = blocking === undefined ? raw : planned.map((p, i) => pooled(p, raw[i], rounds, blocking))
   const gatedPlan = gatedComparisons(planned)
   const blocks = new Set(rounds.map((r) => r.block)).size
   // Without a look context: a single, final look over the blocks so far (tests, re-analysis).

@@ -5,6 +5,7 @@ import { ConfigError, parseConfig, type Config, type RawInputs } from '../config
 import { Inputs, PATH_INPUTS, type InputName } from '../config/inputs.js'
 import { provenance } from '../report/assemble.js'
 import type { ResultsFile } from '../results/results.js'
+import { runMerge } from '../gate/merge.js'
 import { runGate, runReport, type GateMessage, type RunPaths } from '../gate/run-gate.js'
 import { redact } from '../security/redact.js'
 import { registerRunSecrets } from '../security/secrets.js'
@@ -98,7 +99,8 @@ function resolveConfig(args: CliArgs, cwd: string): { config: Config; raw: RawIn
 }
 
 function exitCodeOf(verdict: Verdict, failCheck: boolean): number {
-  if (verdict === 'pass') return ExitCode.Pass
+  // A measure run decides nothing: it succeeded when it measured.
+  if (verdict === 'pass' || verdict === 'measured') return ExitCode.Pass
   if (verdict === 'fail') return ExitCode.Fail
   if (verdict === 'inconclusive') return failCheck ? ExitCode.Inconclusive : ExitCode.Pass
   return ExitCode.Error
@@ -149,6 +151,18 @@ function printWritten(
  */
 function runReportMode(p: Printed, config: Config): number {
   const outcome = runReport(config)
+  if (!outcome.ok) {
+    p.err(`otlp-perf-gate: ${outcome.message}`)
+    return ExitCode.Error
+  }
+  if (!printWritten(p, outcome)) return ExitCode.Error
+  printVerdict(p, outcome.message)
+  return exitCodeOf(outcome.results.verdict, outcome.results.failCheck)
+}
+
+/** `mode: merge`: decide once over measure runs' results (globs expanded here, relative to the cwd); no PR comment. */
+async function runMergeMode(p: Printed, config: Config): Promise<number> {
+  const outcome = await runMerge(config, p.io.cwd)
   if (!outcome.ok) {
     p.err(`otlp-perf-gate: ${outcome.message}`)
     return ExitCode.Error
@@ -238,7 +252,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const ignored = ACTION_ONLY_INPUTS.filter((name) => (raw[name] ?? '').trim() !== '')
   if (ignored.length > 0)
     err(
-      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment, the data branch); ` +
+      `warning: ${ignored.map((n) => `'${n}'`).join(', ')} only apply to the action (the PR comment, the data ` +
+        `branch); ` +
         `the CLI ignores them`
     )
 
@@ -251,7 +266,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       )
       return ExitCode.Error
     }
-    return config.mode === 'report' ? runReportMode(printed, config) : await runGateMode(printed, config)
+    if (config.mode === 'report') return runReportMode(printed, config)
+    if (config.mode === 'merge') return await runMergeMode(printed, config)
+    return await runGateMode(printed, config)
   } catch (e) {
     // Only a bug gets here (faults of the run are verdict 'error' above); still no stack trace for users to decode.
     err(`otlp-perf-gate: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)

@@ -108,6 +108,8 @@ export interface Config {
   readonly githubToken: string
   /** `mode: report`: the results JSON to publish. */
   readonly resultsFile: string | null
+  /** `mode: merge`: the results files of the measure runs, paths or globs as given (expanded by gate/merge.ts). */
+  readonly mergeResults?: readonly string[]
   /** User-defined traced arms: name and the environment on top of tracing on. */
   readonly extraArms: readonly { readonly name: string; readonly env: Readonly<Record<string, string>> }[]
   /** The collector the traced arms export to (`collector-command`); null or absent: straight to the gate's receiver. */
@@ -648,7 +650,8 @@ function parseSpanStore(r: Reader, collectorCommand: string): SpanStoreConfig | 
       r.add(
         new ConfigError(
           Inputs.SpanStoreCommand,
-          `'${Inputs.SpanStoreCommand}' needs 'span-store: jaeger' (the store it runs), got '${command}' with 'span-store: receiver'`
+          `'${Inputs.SpanStoreCommand}' needs 'span-store: jaeger' (the store it runs), got '${command}' with ` +
+            `'span-store: receiver'`
         )
       )
     return null
@@ -657,7 +660,8 @@ function parseSpanStore(r: Reader, collectorCommand: string): SpanStoreConfig | 
     r.add(
       new ConfigError(
         Inputs.SpanStoreCommand,
-        `'${Inputs.SpanStoreCommand}' is required with 'span-store: jaeger' (collector '${collectorCommand}'): a Jaeger v2 binary, e.g. the fixture's node_modules/.cache/otlp-perf-gate/fixtures/jaeger/jaeger, got ''`
+        `'${Inputs.SpanStoreCommand}' is required with 'span-store: jaeger' (collector '${collectorCommand}'): a ` +
+          `Jaeger v2 binary, e.g. the fixture's node_modules/.cache/otlp-perf-gate/fixtures/jaeger/jaeger, got ''`
       )
     )
     return null
@@ -673,7 +677,8 @@ function checkSpanStoreWithoutCollector(r: Reader): void {
     r.add(
       new ConfigError(
         Inputs.SpanStore,
-        `'${Inputs.SpanStore}' '${kind}' needs 'collector-command': the span store is where the collector's {store} exporter sends, got no collector`
+        `'${Inputs.SpanStore}' '${kind}' needs 'collector-command': the span store is where the collector's ` +
+          `{store} exporter sends, got no collector`
       )
     )
   else if (command !== '')
@@ -752,8 +757,9 @@ function parseTarget(
   r: Reader,
   mode: Config['mode']
 ): Pick<Config, 'startCommand' | 'resultsFile' | 'port' | 'targetUrl' | 'readyUrl'> & { baseCommand: string } {
-  // In report mode nothing is measured: the service inputs are not needed.
-  const startCommand = mode === 'report' ? r.str(Inputs.StartCommand) : r.required(Inputs.StartCommand)
+  // In report and merge modes nothing is measured: the service inputs are not needed.
+  const startCommand =
+    mode === 'report' || mode === 'merge' ? r.str(Inputs.StartCommand) : r.required(Inputs.StartCommand)
   const resultsFile = r.str(Inputs.ResultsFile) || null
   if (mode === 'report' && resultsFile === null) {
     r.add(
@@ -926,8 +932,26 @@ function throwCollected(r: Reader): void {
  * history and look for change points), `report` (publish a results file). One list, so a new mode is
  * one entry here and one branch where the entries dispatch (main.ts, cli/run.ts).
  */
-export const MODES = ['gate', 'report', 'record'] as const
+export const MODES = ['gate', 'report', 'record', 'measure', 'merge'] as const
 export type Mode = (typeof MODES)[number]
+
+/** `results`: required by `mode: merge` (the runs to merge), one path or glob per line; ignored otherwise. */
+function parseMergeResults(r: Reader, mode: Mode): readonly string[] {
+  const items = r
+    .str(Inputs.Results)
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+  if (mode === 'merge' && items.length === 0)
+    r.add(
+      new ConfigError(
+        Inputs.Results,
+        `'${Inputs.Results}' is required with 'mode: merge' (the results.json files of the 'mode: measure' runs, ` +
+          `one path or glob per line), got ''`
+      )
+    )
+  return items
+}
 
 /** A branch name git accepts (git check-ref-format, the common cases): no `..`, spaces, `~^:?*[\`, no leading `-`. */
 // eslint-disable-next-line no-control-regex -- control characters are what git refuses in a ref name
@@ -982,6 +1006,7 @@ export function parseConfig(raw: RawInputs): Config {
     ...parseBaselines(r, baseCommand),
     mode,
     ...parseMainHistory(r),
+    mergeResults: parseMergeResults(r, mode),
     ...parsePublishing(r),
     extraArms,
     collector: parseCollector(r)

@@ -132,11 +132,12 @@ const FILE_VALUES: Record<Exclude<InputName, typeof Inputs.ConfigFile>, Node> = 
   [Inputs.MaxP99Regression]: budget,
   [Inputs.MaxOverheadIncrease]: budget,
   [Inputs.BaselinePath]: text('a path'),
-  [Inputs.Mode]: choice('gate', 'report', 'record'),
+  [Inputs.Mode]: choice('gate', 'report', 'record', 'measure', 'merge'),
   [Inputs.Comment]: choice('always', 'on-failure', 'never'),
   [Inputs.CommentId]: text(),
   [Inputs.GithubToken]: text(),
   [Inputs.ResultsFile]: text('a path'),
+  [Inputs.Results]: text('paths or globs, one per line'),
   [Inputs.ExtraArms]: anyOf(
     "a mapping of arm name to KEY: value pairs (or 'KEY=VALUE …'), or a list of 'name: KEY=VALUE …' lines",
     {

@@ -75,7 +75,15 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
     title: 'Report',
     purpose: 'Where the result goes: the sticky PR comment, files, the fork-safe report mode.',
     advanced: false,
-    inputs: [Inputs.Comment, Inputs.CommentId, Inputs.GithubToken, Inputs.OutputDir, Inputs.Mode, Inputs.ResultsFile]
+    inputs: [
+      Inputs.Comment,
+      Inputs.CommentId,
+      Inputs.GithubToken,
+      Inputs.OutputDir,
+      Inputs.Mode,
+      Inputs.ResultsFile,
+      Inputs.Results
+    ]
   },
   {
     title: 'Config file',

@@ -60,6 +60,7 @@ export const Inputs = {
   CommentId: 'comment-id',
   GithubToken: 'github-token',
   ResultsFile: 'results-file',
+  Results: 'results',
   ExtraArms: 'extra-arms',
   RoundDesign: 'round-design',
   ProcessesPerArm: 'processes-per-arm',
@@ -417,13 +418,20 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.SpanStore,
     default: 'receiver',
     description:
-      "Where the collector's kept spans are stored: `receiver` (the gate's receiver alone; storage per hour is the bytes it got) or `jaeger` (with `collector-command`: per collector the gate also starts Jaeger v2 from `span-store-command` with Badger storage in a temporary directory it removes afterwards, on loopback ports it picks, pinned with the collector; `collector-config` must then export to `{store}` besides `{receiver}`, and the report adds Badger's data-directory growth per hour). See docs/pipeline.md."
+      "Where the collector's kept spans are stored: `receiver` (the gate's receiver alone; storage per hour is the " +
+      'bytes it got) or `jaeger` (with `collector-command`: per collector the gate also starts Jaeger v2 from ' +
+      '`span-store-command` with Badger storage in a temporary directory it removes afterwards, on loopback ports ' +
+      'it picks, pinned with the collector; `collector-config` must then export to `{store}` besides `{receiver}`, ' +
+      "and the report adds Badger's data-directory growth per hour). See docs/pipeline.md."
   },
   {
     name: Inputs.SpanStoreCommand,
     default: '',
     description:
-      'Shell command line of the Jaeger v2 binary for `span-store: jaeger` (required with it; the gate appends `--config=<its config>`: OTLP/HTTP receiver, Badger via the `jaeger_storage` extension, `healthcheckv2`). This repository builds one: `node scripts/fixtures/setup.mjs jaeger` → `node_modules/.cache/otlp-perf-gate/fixtures/jaeger/jaeger`.'
+      'Shell command line of the Jaeger v2 binary for `span-store: jaeger` (required with it; the gate appends ' +
+      '`--config=<its config>`: OTLP/HTTP receiver, Badger via the `jaeger_storage` extension, `healthcheckv2`). ' +
+      'This repository builds one: `node scripts/fixtures/setup.mjs jaeger` → ' +
+      '`node_modules/.cache/otlp-perf-gate/fixtures/jaeger/jaeger`.'
   },
   {
     name: Inputs.OutputDir,
@@ -529,7 +537,10 @@ export const INPUT_SPECS: readonly InputSpec[] = [
       '`gate` measures and reports; `record` (pushes to main, scheduled runs) measures as `gate` does, then appends ' +
       'the run to the history of main (`history-path`, or the data branch `history-branch`) and reports new change ' +
       'points of main (output `change-point`); `report` only publishes the results JSON in `results-file` as the PR ' +
-      'comment (for the fork-safe `workflow_run` workflow).'
+      'comment (for the fork-safe `workflow_run` workflow); `measure` runs every planned block (no early stop) and ' +
+      'writes results.json for a later `merge` without deciding, commenting or failing (one job of a matrix; output ' +
+      '`artifact-dir`); `merge` reads the runs in `results`, checks they measured the same thing and decides once ' +
+      'over their pooled blocks (docs/matrix.md).'
   },
   {
     name: Inputs.Comment,
@@ -560,6 +571,14 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.ResultsFile,
     default: '',
     description: '`mode: report` only: the results JSON produced by the PR workflow (downloaded artifact).'
+  },
+  {
+    name: Inputs.Results,
+    default: '',
+    description:
+      '`mode: merge` only: the results.json files of the `mode: measure` runs to merge (downloaded artifacts), one ' +
+      'path or glob per line, e.g. `runs/*/results.json`; globs are expanded by the action, relative to the ' +
+      'working directory of the step.'
   },
   {
     name: Inputs.ConfigFile,
@@ -593,11 +612,12 @@ export const Outputs = {
   ReportPath: 'report-path',
   ResultsPath: 'results-path',
   NextBaselinePath: 'next-baseline-path',
-  ChangePoint: 'change-point'
+  ChangePoint: 'change-point',
+  ArtifactDir: 'artifact-dir'
 } as const
 
 export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
-  { name: Outputs.Verdict, description: '`pass`, `fail`, `inconclusive` or `error`.' },
+  { name: Outputs.Verdict, description: '`pass`, `fail`, `inconclusive` or `error`; `measured` in `mode: measure`.' },
   {
     name: Outputs.QpsOverhead,
     description: 'QPS overhead in percent of the highest sampling rate (point estimate), e.g. `4.1`.'
@@ -616,11 +636,22 @@ export const OUTPUT_SPECS: readonly { name: string; description: string }[] = [
     description:
       '`mode: record`: the change points of main this run found for the first time, as JSON ' +
       '(`[{"series":"qps:off","commit":"…","change":-0.1,…}]`); empty when there is none.'
+  },
+  {
+    name: Outputs.ArtifactDir,
+    description:
+      "`mode: measure`: absolute path of the folder to upload as this runner's artifact (results.json and " +
+      'report.md), for a later `mode: merge`.'
   }
 ]
 
 /** Inputs read one entry per line: repeated flags add lines, and a config-file list joins with newlines. */
-export const MULTILINE_INPUTS: readonly InputName[] = [Inputs.Env, Inputs.ExtraArms, Inputs.GrpcMetadata]
+export const MULTILINE_INPUTS: readonly InputName[] = [
+  Inputs.Env,
+  Inputs.ExtraArms,
+  Inputs.GrpcMetadata,
+  Inputs.Results
+]
 
 /** Inputs holding a JSON text: a config-file mapping or list is written as JSON (`grpc-request: {id: 42}`). */
 export const JSON_INPUTS: readonly InputName[] = [Inputs.GrpcRequest]

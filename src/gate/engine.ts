@@ -103,6 +103,10 @@ export async function runEngine(
       looks: l.looks,
       ...(last !== undefined ? { previousDesign: last.design } : {})
     })
+    // `mode: measure` cannot decide alone (its blocks are one runner's share): it runs every block the time
+    // budget allows, and the merge decides once over all of them.
+    if (config.mode === 'measure')
+      return { stop: false, reason: `mode: measure runs every planned block (no early stop); ${last.look.reason}` }
     return { stop: last.look.stop, reason: last.look.reason }
   }
   const m = await measureRun(

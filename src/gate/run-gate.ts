@@ -24,6 +24,8 @@ import type { LoggingHooks, MainHistoryRead } from './measure.js'
 import { measureCancellable, type CancellableOutcome } from './cancellable.js'
 import type { Cancellation } from '../service/cancellation.js'
 import type { MachineInfo, Verdict } from '../types.js'
+import { asMeasuredResults } from '../results/measured.js'
+import * as path from 'node:path'
 
 /** What the user is told at the end: a failure (the check fails), a warning, or information. */
 export interface GateMessage {
@@ -184,6 +186,15 @@ export async function runGate(config: Config, deps: GateDeps): Promise<GateOutco
     out.writeError = errorMessage(e)
   }
   if (m.config.mode === 'record') await recordInto(out, store, m.cancelledBy)
+  if (out.results?.verdict === 'measured') {
+    out.verdict = 'measured'
+    out.message = {
+      level: 'info',
+      text:
+        `OTLP perf gate measured ${out.results.plan.blocks} blocks (mode: measure, no verdict): upload ` +
+        `'${path.resolve(m.config.outputDir)}' as this runner's artifact for 'mode: merge'`
+    }
+  }
   return out
 }
 
@@ -244,12 +255,18 @@ async function writeGateFiles(
     stops: m.stops,
     caps: m.caps
   })
-  out.results = results
-  out.markdown = redact(withTrend(renderReport(report), results, mainHistory, m.config))
-  const files = writeRunFiles(m.config.outputDir, out.markdown, results)
+  // `mode: measure`: a finished run is written without a verdict, with its fingerprint for the merge.
+  const measured = m.config.mode === 'measure' && m.cancelledBy === undefined && results.verdict !== 'error'
+  out.results = measured ? asMeasuredResults(m.config, results) : results
+  out.markdown = redact(
+    measured
+      ? renderReport(reportFromResults(out.results))
+      : withTrend(renderReport(report), results, mainHistory, m.config)
+  )
+  const files = writeRunFiles(m.config.outputDir, out.markdown, out.results)
   // The next stored baseline: the history read from 'baseline-path' plus this run (if it measured).
   const historyPath =
-    m.cancelledBy === undefined
+    m.cancelledBy === undefined && !measured
       ? writeHistoryFile(m.config.outputDir, m.storedHistory ?? [], results, m.config.historySize)
       : null
   out.paths = { ...files, historyPath }

@@ -61,7 +61,8 @@ export function reportFromResults(resultsIn: ResultsFile): ReportInput {
     ...(results.serviceStops !== undefined ? { serviceStops: results.serviceStops } : {}),
     ...(results.caps !== undefined ? { caps: results.caps } : {}),
     ...(results.design !== undefined ? { design: results.design } : {}),
-    ...(results.looks !== undefined ? { looks: results.looks } : {})
+    ...(results.looks !== undefined ? { looks: results.looks } : {}),
+    ...(results.merged !== undefined ? { merged: results.merged.runs } : {})
   }
 }
 

@@ -104,8 +104,8 @@ export function collectorSection(input: { rounds: readonly RoundResult[] }): str
       'receiver. ' +
       "The collector's CPU (its process tree, from its start to its drain, per 2xx answer of its service) and memory " +
       "are not part of the service's overhead above: the service still creates and exports every span it samples, " +
-      'whatever the collector keeps. Out per hour: bytes sent on per hour of collector life (storage growth after the ' +
-      'pipeline).' +
+      'whatever the collector keeps. Out per hour: bytes sent on per hour of collector life (storage growth after ' +
+      'the pipeline).' +
       (withStore
         ? " Jaeger (Badger) per hour: growth of the span store's data directory on disk (allocated bytes, after " +
           'Jaeger closed and flushed), per hour of collector life: what the same spans cost a real store, indexes ' +

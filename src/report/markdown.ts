@@ -43,6 +43,8 @@ import { collectorSection } from './collector.js'
 import { comparisonTitle } from '../analysis/reasons.js'
 import { coRunnerNote, designNote, sharedCoreLines } from './shared-core.js'
 import { warmupLines } from './warmup.js'
+import { runnersSection } from './runners.js'
+import type { MergedRun } from '../results/measured.js'
 
 /**
  * Everything the report shows; plain data so the renderer stays a pure function. A view of the results
@@ -77,13 +79,16 @@ export interface ReportInput
   provenance?: Omit<ResultsFile['git'], 'sha' | 'eventName' | 'workflow' | 'job'> & { headSha?: string }
   /** Arm summaries of a stored baseline (its `off` arm is the reference of the stored regression rows). */
   storedArms?: ArmSummary[]
+  /** `mode: merge`: the runs whose blocks were pooled. */
+  merged?: MergedRun[]
 }
 
 const VERDICT_BADGE: Record<Verdict, string> = {
   pass: '✅ **PASS**',
   fail: '❌ **FAIL**',
   inconclusive: '⚠️ **INCONCLUSIVE**',
-  error: '💥 **ERROR**'
+  error: '💥 **ERROR**',
+  measured: '📏 **MEASURED**'
 }
 
 export function headline(input: ReportInput, summaries: ArmSummary[]): string[] {
@@ -117,6 +122,11 @@ export function headline(input: ReportInput, summaries: ArmSummary[]): string[] 
 function verdictLine(input: ReportInput): string {
   const badge = VERDICT_BADGE[input.verdict]
   if (input.verdict === 'error') return `${badge} — the measurement failed; no verdict on tracing overhead.`
+  if (input.verdict === 'measured')
+    return (
+      `${badge} — measured only ('mode: measure'): no verdict here; a 'mode: merge' job decides over every ` +
+      `runner's blocks.`
+    )
   const gated = input.comparisons.filter((c) => c.decision !== null)
   const fails = gated.filter((c) => c.decision === 'fail')
   const inconclusive = gated.filter((c) => c.decision === 'inconclusive')
@@ -614,6 +624,7 @@ export function renderReport(input: ReportInput): string {
       )
     }
     if (summaries.length > 0) out.push('#### Arms', '', armTable(summaries), '')
+    out.push(...runnersSection(input.merged, input.comparisons))
     out.push(...resourcesSection(input, summaries))
     out.push(...regressionSection(input, summaries))
     out.push(...overheadChangeSection(input))

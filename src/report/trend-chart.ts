@@ -53,7 +53,8 @@ function seriesChart(
   const lines = [
     '```mermaid',
     'xychart-beta',
-    `    title "QPS overhead at ${label(armId)}: main's last ${drawn.length} runs${pr !== undefined ? ', then this PR' : ''}"`,
+    `    title "QPS overhead at ${label(armId)}: main's last ${drawn.length} runs` +
+      `${pr !== undefined ? ', then this PR' : ''}"`,
     `    x-axis [${xs.join(', ')}]`,
     '    y-axis "QPS overhead (%)"',
     `    line [${ys.join(', ')}]`
@@ -95,8 +96,9 @@ export function renderTrend(
     out.push(chart)
     for (const p of own)
       notes.push(
-        `- Change point at ${label(armId)}: from ${codeSpan(p.commit.slice(0, 12))} (${escapeMarkdown(p.time.slice(0, 10))}) ` +
-          `the QPS overhead went from ${pct(1 - p.before)} % to ${pct(1 - p.after)} % (${p.worse ? 'worse' : 'better'}, p = ${p.pValue.toPrecision(2)}).`
+        `- Change point at ${label(armId)}: from ${codeSpan(p.commit.slice(0, 12))} ` +
+          `(${escapeMarkdown(p.time.slice(0, 10))}) the QPS overhead went from ${pct(1 - p.before)} % to ` +
+          `${pct(1 - p.after)} % (${p.worse ? 'worse' : 'better'}, p = ${p.pValue.toPrecision(2)}).`
       )
   }
   if (out.length === 0) return ''

@@ -171,9 +171,9 @@ export function entryFromResults(
 }
 
 /**
- * The history with `entry` appended (pure; inserted after the entries not newer than it), then compacted: entries beyond `limits.maxEntries` are
- * dropped oldest first, and entries older than the newest `limits.detailedEntries` lose their
- * per-block values. Announcements of change points at dropped commits are dropped with them.
+ * The history with `entry` appended (pure; inserted after the entries not newer than it), then compacted: entries
+ * beyond `limits.maxEntries` are dropped oldest first, and entries older than the newest `limits.detailedEntries`
+ * lose their per-block values. Announcements of change points at dropped commits are dropped with them.
  */
 export function appendEntry(file: MainHistoryFile, entry: MainHistoryEntry): MainHistoryFile {
   const { maxEntries, detailedEntries } = file.limits

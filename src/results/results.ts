@@ -135,6 +135,10 @@ export interface ResultsFile {
   caps?: ResourceCapsRecord
   /** Blocks at each look of the sequential design, and why the run stopped (absent in older files). */
   looks?: LooksInfo
+  /** `mode: measure`: the run's id, runner and fingerprint, for a later `mode: merge`. */
+  measured?: MeasuredRun
+  /** `mode: merge`: the runs whose blocks were pooled, in block order. */
+  merged?: { runs: MergedRun[] }
 }
 
 /** Resource caps as recorded: the same for every arm ('memory-limit', 'max-processes'; 0 = off). */
@@ -198,4 +202,27 @@ export function buildResults(input: Omit<ResultsFile, 'schema' | 'version' | 'ar
     ...input,
     arms: summariseArms(input.plan.arms, input.rounds)
   }
+}
+
+/** A measure run's own record in its results file. */
+export interface MeasuredRun {
+  /** Random per measure run: the same file given twice to a merge is caught by it. */
+  runId: string
+  /** The machine and job that measured (the runner of a matrix job). */
+  runner: { name: string; job?: string; cpuModel: string; cores: number }
+  /** The seed of the run's block order (each runner draws its own). */
+  seed: number | null
+  /** Everything that changes the numbers, one JSON text per field: runs merge only when every field is equal. */
+  fingerprint: Record<string, string>
+}
+
+/** One merged run, as the merged results file and the report list it. */
+export interface MergedRun {
+  file: string
+  runId: string
+  runner: string
+  seed: number | null
+  blocks: number
+  /** The merged (renumbered) block of this run's block 0. */
+  firstBlock: number
 }

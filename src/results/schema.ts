@@ -255,7 +255,15 @@ const comparison = objectOf({
   decision: nullable(oneOf(['pass', 'fail', 'inconclusive'])),
   cannotFail: optional(str),
   cannotPass: optional(str),
-  phase: optional(str)
+  phase: optional(str),
+  runners: optional(
+    objectOf({
+      blocks: arrayOf(num),
+      means: arrayOf(numOrNull),
+      ...each(['tau', 'q', 'pHeterogeneity'], numOrNull),
+      widening: num
+    })
+  )
 })
 
 const armSummary = objectOf({
@@ -318,7 +326,7 @@ const optNum = optional(nullable(num))
 
 const reportable = objectOf(
   {
-    verdict: oneOf(['pass', 'fail', 'inconclusive', 'error']),
+    verdict: oneOf(['pass', 'fail', 'inconclusive', 'error', 'measured']),
     failCheck: bool,
     reasons: arrayOf(str),
     error: optional(str),
@@ -385,6 +393,22 @@ const reportable = objectOf(
         planned: optional(arrayOf(num)),
         secPerBlock: optional(num),
         oneLook: optional(objectOf({ budgetSec: num, looks: arrayOf(num) }))
+      })
+    ),
+    // `mode: measure`: read by `mode: merge` to check that the runs measured the same thing.
+    measured: optional(
+      objectOf({
+        runId: str,
+        runner: objectOf({ name: str, job: optional(str), cpuModel: str, cores: num }),
+        seed: nullable(num),
+        fingerprint: recordOf(str)
+      })
+    ),
+    merged: optional(
+      objectOf({
+        runs: arrayOf(
+          objectOf({ file: str, runId: str, runner: str, seed: nullable(num), blocks: num, firstBlock: num })
+        )
       })
     )
   },

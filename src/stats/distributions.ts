@@ -30,3 +30,11 @@ export function tCdf(x: number, df: number): number {
   if (df === Infinity) return jstat.normal.cdf(x, 0, 1)
   return jstat.studentt.cdf(x, df)
 }
+
+/** Upper tail P(X ≥ x) of chi-square with `df` degrees of freedom; NaN for invalid arguments. */
+export function chiSquareSf(x: number, df: number): number {
+  if (Number.isNaN(x) || !(df > 0)) return NaN
+  if (x <= 0) return 1
+  if (x === Infinity) return 0
+  return 1 - jstat.chisquare.cdf(x, df)
+}

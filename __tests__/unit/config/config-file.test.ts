@@ -159,8 +159,8 @@ describe('config file → raw inputs', () => {
     [
       'every problem at once',
       'gate.yaml',
-      'rounds: eight\nsampling-rate: 1\nmode: measure\n',
-      "config file 'gate.yaml' has 3 problems:\n- 'rounds' must be an integer, got 'eight'\n- unknown key 'sampling-rate' (did you mean 'sampling-rates'?)\n- 'mode' must be one of 'gate', 'report', 'record', got 'measure'"
+      'rounds: eight\nsampling-rate: 1\nmode: verify\n',
+      "config file 'gate.yaml' has 3 problems:\n- 'rounds' must be an integer, got 'eight'\n- unknown key 'sampling-rate' (did you mean 'sampling-rates'?)\n- 'mode' must be one of 'gate', 'report', 'record', 'measure', 'merge', got 'verify'"
     ],
     [
       'a config file naming another',

@@ -81,11 +81,11 @@ describe('problems name the key, quote the value and say what was expected', () 
     ],
     [
       'every bad key at once, in the file order',
-      { rounds: 'many', connections: 50, cpu: 1, mode: 'measure' },
+      { rounds: 'many', connections: 50, cpu: 1, mode: 'verify' },
       [
         "'rounds' must be an integer, got 'many'",
         "unknown key 'cpu'",
-        "'mode' must be one of 'gate', 'report', 'record', got 'measure'"
+        "'mode' must be one of 'gate', 'report', 'record', 'measure', 'merge', got 'verify'"
       ]
     ]
   ]

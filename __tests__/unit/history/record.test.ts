@@ -131,7 +131,7 @@ test("mode: record takes 'history-path' or the data branch; the detector's input
       'change-point-min-effect': '5'
     })
   ).toMatchObject({ mode: 'record', historyPath: 'h.json', changePointAlpha: 0.01, changePointMinEffect: 0.05 })
-  expect(() => parseConfig({ 'start-command': 'x', mode: 'merge' })).toThrow(/'mode'/)
+  expect(() => parseConfig({ 'start-command': 'x', mode: 'verify' })).toThrow(/'mode'/)
   const cases: [string, string, string][] = [
     ['change-point-alpha', '0', "'change-point-alpha' must be a p-value above 0 and at most 0.2, got '0'"],
     ['change-point-alpha', '0.5', "'change-point-alpha' must be a p-value above 0 and at most 0.2, got '0.5'"],

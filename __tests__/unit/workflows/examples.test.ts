@@ -86,8 +86,8 @@ describe.each(FILES)('%s', (file) => {
       })
       const raw: RawInputs = {}
       for (const [k, v] of Object.entries(step.with ?? {})) raw[k as keyof RawInputs] = withoutExpressions(v)
-      // mode: report reads a results file and needs no service.
-      if (raw.mode !== 'report') expect(raw['start-command']).toBeTruthy()
+      // mode: report and mode: merge read results files and need no service.
+      if (raw.mode !== 'report' && raw.mode !== 'merge') expect(raw['start-command']).toBeTruthy()
       expect(() => parseConfig(raw)).not.toThrow()
     }
   })

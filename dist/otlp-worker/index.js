@@ -43393,7 +43393,7 @@ function nanosWordsToMs(lo, hi) {
  * Reading a request body into one reusable buffer. A 512-span export is ~150 kB; collecting the
  * socket's 64 kB chunks and concatenating them allocated a fresh 150 kB buffer per export, and at the
  * ~20 exports a second of a traced service that memory came back from the allocator as fresh pages:
- * 20–70 page faults per request in bench/README.md's probes, most of them gone with a buffer kept
+ * 20–70 page faults per request in docs/bench-notes.md's probes, most of them gone with a buffer kept
  * across requests. The body is lent to one request at a time (the exports of one SDK connection
  * come one after the other); a request arriving while it is lent gets a buffer of its own.
  */
@@ -44406,7 +44406,7 @@ async function startOtlpGrpcReceiver(opts = {}) {
  * walked on the wire (src/otlp/walk.ts), never decoded into an object per span.
  *
  * node:http carries it: a leaner transport on node:net + Node's llhttp binding was measured and not
- * kept (bench/README.md, "The OTLP receiver's own CPU": less CPU on the receiver's thread, more in
+ * kept (docs/bench-notes.md, "The OTLP receiver's own CPU": less CPU on the receiver's thread, more in
  * the process). Each request is routed, read and answered as a Reply, the one place that decides.
  */
 

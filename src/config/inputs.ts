@@ -229,8 +229,8 @@ export const INPUT_SPECS: readonly InputSpec[] = [
       'With `warmup-duration: auto`: seconds of load every process gets before the steady rule may end its ' +
       'warm-up. `auto`: 120 for a JVM, 0 otherwise. Measured on the reference VM (docs/round-designs.md): the ' +
       'Java agent fixture at 1 % read 22.0 % QPS overhead with the steady rule alone, 16.4 % after 120 s of load; ' +
-      'its traced arm climbs too slowly for the rule to see. A default JVM run needs about 5 minutes per block of ' +
-      'two arms, so raise `time-budget` with it (the report says which budget holds two looks).'
+      'its traced arm climbs too slowly for the rule to see. A default JVM block of two arms took 257 s there, ' +
+      'so raise `time-budget` with it (the report says which budget holds two looks).'
   },
   {
     name: Inputs.Connections,

@@ -150,19 +150,19 @@ function printWritten(
  * comment is posted; the exit code is the file's verdict, so a downloaded red run stays red.
  */
 function runReportMode(p: Printed, config: Config): number {
-  const outcome = runReport(config)
-  if (!outcome.ok) {
-    p.err(`otlp-perf-gate: ${outcome.message}`)
-    return ExitCode.Error
-  }
-  if (!printWritten(p, outcome)) return ExitCode.Error
-  printVerdict(p, outcome.message)
-  return exitCodeOf(outcome.results.verdict, outcome.results.failCheck)
+  return finishFromResults(p, runReport(config))
 }
 
 /** `mode: merge`: decide once over measure runs' results (globs expanded here, relative to the cwd); no PR comment. */
 async function runMergeMode(p: Printed, config: Config): Promise<number> {
-  const outcome = await runMerge(config, p.io.cwd)
+  return finishFromResults(p, await runMerge(config, p.io.cwd))
+}
+
+/** Report and merge alike: print the files written and the verdict; the exit code is the results' verdict. */
+function finishFromResults(
+  p: Printed,
+  outcome: ReturnType<typeof runReport> | Awaited<ReturnType<typeof runMerge>>
+): number {
   if (!outcome.ok) {
     p.err(`otlp-perf-gate: ${outcome.message}`)
     return ExitCode.Error

@@ -33,6 +33,26 @@ export function captureIo(
   }
 }
 
+/** A short run of 2 arms (off, on@1) × 6 blocks of 1 s rounds, QPS gated only, unpinned: one look. */
+export const SHORT_RUN_ARGS: readonly string[] = [
+  '--sampling-rates',
+  '1',
+  '--rounds',
+  '6',
+  '--max-rounds',
+  '6',
+  '--round-duration',
+  '1',
+  '--warmup-duration',
+  '0.5',
+  '--max-p99-overhead',
+  'none',
+  '--connections',
+  '10',
+  '--cpu-pinning',
+  'off'
+]
+
 /**
  * The fixture service, small and fast: 2 arms × 6 blocks of 1 s rounds (~25 s), one look. QPS only is gated
  * (P99 is reported), which needs at least 6 blocks at 95% (2^6 ≥ 2·1/0.05).
@@ -41,22 +61,7 @@ export function captureIo(
 export function fixtureArgs(outputDir: string): string[] {
   return [
     ...Object.entries(FIXTURE_SERVICE_INPUTS).flatMap(([name, value]) => [`--${name}`, value]),
-    '--sampling-rates',
-    '1',
-    '--rounds',
-    '6',
-    '--max-rounds',
-    '6',
-    '--round-duration',
-    '1',
-    '--warmup-duration',
-    '0.5',
-    '--max-p99-overhead',
-    'none',
-    '--connections',
-    '10',
-    '--cpu-pinning',
-    'off',
+    ...SHORT_RUN_ARGS,
     '--output-dir',
     outputDir,
     '--env',

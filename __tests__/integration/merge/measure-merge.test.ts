@@ -9,7 +9,7 @@ import * as path from 'node:path'
 import { runCli } from '../../../src/cli/run.js'
 import { killAllServices } from '../../../src/service/service.js'
 import { readResultsFile } from '../../../src/results/read.js'
-import { captureIo } from '../../helpers/cli.js'
+import { captureIo, SHORT_RUN_ARGS } from '../../helpers/cli.js'
 import { describeIfFixture } from '../helpers/fixtures.js'
 
 const TIMEOUT_MS = 180_000
@@ -33,22 +33,7 @@ describeIfFixture('go', 'mode: measure on two runs, then mode: merge (Gin fixtur
     'http://127.0.0.1:{port}/healthz',
     '--service-name',
     'gin-fixture',
-    '--sampling-rates',
-    '1',
-    '--rounds',
-    '6',
-    '--max-rounds',
-    '6',
-    '--round-duration',
-    '1',
-    '--warmup-duration',
-    '0.5',
-    '--connections',
-    '10',
-    '--cpu-pinning',
-    'off',
-    '--max-p99-overhead',
-    'none',
+    ...SHORT_RUN_ARGS,
     '--mode',
     'measure',
     '--quiet',

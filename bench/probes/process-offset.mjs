@@ -97,7 +97,9 @@ function commandLine() {
     const ppid = /PPid:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1]
     const parent = fs.readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0').filter(Boolean)
     if (path.basename(parent[0] ?? '') === 'flock') return parent.join(' ')
-  } catch {}
+  } catch {
+    // No /proc (not Linux) or the parent is gone: our own argv is all there is.
+  }
   return own
 }
 const command = commandLine()

@@ -157,6 +157,11 @@ export interface RoundResult {
   sharedCpus?: number
   /** The machine the block ran on (RUNNER_NAME or the host name): a blocking factor for a later matrix merge. */
   runner?: string
+  /**
+   * Alternating design with processes kept across blocks (`blocks-per-boot`): which boot of the run (0-based)
+   * this round's process belonged to; every arm of a block shares it. Absent: a fresh process for this block.
+   */
+  boot?: number
   /** Set when the service ignored SIGTERM: seconds waited before it was killed with SIGKILL. */
   forcedStopSec?: number
   /** `collector-command`: the collector this round's service exported to (never part of the service's numbers). */
@@ -216,6 +221,11 @@ export interface RoundWarmup {
   change?: number | null
   /** Requests per second in each warm-up slice, oldest first. */
   rates?: number[]
+  /**
+   * Processes kept across blocks: the block (0-based) before which this round's process warmed up; this block had
+   * no warm-up of its own (`durationSec` is that warm-up's, `ok` 0: its answers count with that block).
+   */
+  sinceBlock?: number
 }
 
 /** One process of an arm in a block when `processes-per-arm` is above 1 (see RoundResult.replicas). */
@@ -402,6 +412,29 @@ export interface Comparison extends OverheadInterval {
   betweenRunSd?: number
   /** `mode: merge`: the runners the blocks came from and the between-runner spread (analysis/runners.ts). */
   runners?: RunnerSpread
+  /**
+   * Processes kept across blocks (`blocks-per-boot`): the boots the blocks came from and the process offset
+   * added to the interval (analysis/boots.ts).
+   */
+  boots?: BootSpread
+}
+
+/**
+ * Blocks measured on processes that lived across several blocks: a process's lifelong speed offset is
+ * common to every block of its boot, so it does not average out over blocks. Its variance is added to the
+ * estimate's, from a measured prior or from the boots' own spread, whichever is larger.
+ */
+export interface BootSpread {
+  /** Blocks of each boot (boots in run order). */
+  blocks: number[]
+  /** SD of a comparison's log-ratio between boots from the prior (process offset × √processes compared). */
+  tauPrior: number
+  /** The same estimated from this run's boots (DerSimonian–Laird); NaN with fewer than 2 usable boots. */
+  tauEstimate: number
+  /** What was added: max(tauPrior, tauEstimate). */
+  tau: number
+  /** Factor the interval's half-width was multiplied by (1 = no widening). */
+  widening: number
 }
 
 /** Blocks of several runners pooled with the runner as a blocking factor: the spread, how it widened the interval. */

@@ -22,6 +22,7 @@ import { planLooks, type SequentialDesign } from './sequential.js'
 import { minimumDetectableOverhead } from './sensitivity.js'
 import { gateReason } from './reasons.js'
 import { pairedBlocks, poolRunners } from './runners.js'
+import { poolBoots, sharesBoots } from './boots.js'
 
 /** A stored main baseline as the analysis sees it: the history of main runs (oldest first) and this machine. */
 export interface StoredInput {
@@ -142,6 +143,8 @@ interface ComparisonData {
   history?: number[][]
   /** Pooled runners (`mode: merge`): the spread; `logRatios` are then widened by it, `measured` are as measured. */
   runners?: Comparison['runners']
+  /** Processes kept across blocks: the boots' spread; `logRatios` are then widened by it too. */
+  boots?: Comparison['boots']
   measured?: number[]
 }
 
@@ -163,7 +166,31 @@ function pooled(
   if (blocks.length !== d.logRatios.length)
     throw new Error(`${p.armId} vs ${p.referenceArmId}: ${blocks.length} paired blocks, ${d.logRatios.length} ratios`)
   const out = poolRunners(d.logRatios, blocks.map(b.runnerOfBlock), b.runners)
-  return { ...d, logRatios: out.logRatios, runners: out.spread, measured: d.logRatios }
+  return { ...d, logRatios: out.logRatios, runners: out.spread, measured: d.measured ?? d.logRatios }
+}
+
+/**
+ * Processes kept across blocks (analysis/boots.ts): the paired data widened by the process offset shared by
+ * the blocks of a boot, when some boot holds two or more blocks. The prior counts the processes whose
+ * offsets enter the comparison's log-ratio: two for a paired one, four for a difference of two.
+ */
+function bootPooled(
+  p: PlannedComparison,
+  d: ComparisonData,
+  rounds: readonly RoundResult[],
+  processOffset: number
+): ComparisonData {
+  if (p.source === 'stored') return d
+  const ref = p.source === 'paired' ? p.referenceArmId : OFF_ARM_ID
+  const blocks = pairedBlocks(rounds, p.armId, ref)
+  if (blocks.length !== d.logRatios.length)
+    throw new Error(`${p.armId} vs ${ref}: ${blocks.length} paired blocks, ${d.logRatios.length} ratios`)
+  const bootOfBlock = new Map(rounds.filter((r) => r.armId === p.armId).map((r) => [r.block, r.boot]))
+  const bootOf = blocks.map((b) => bootOfBlock.get(b))
+  if (!sharesBoots(bootOf)) return d
+  const processes = p.source === 'diff-in-diff' ? 4 : 2
+  const out = poolBoots(d.logRatios, bootOf, processOffset * Math.sqrt(processes))
+  return { ...d, logRatios: out.logRatios, boots: out.spread, measured: d.logRatios }
 }
 
 function dataOf(p: PlannedComparison, rounds: readonly RoundResult[], stored: ResultsFile[]): ComparisonData {
@@ -223,7 +250,8 @@ function baseOf(
     budget: p.budget,
     pFailAdjusted: null,
     ...(p.phase !== undefined ? { phase: p.phase } : {}),
-    ...(d.runners !== undefined ? { runners: d.runners } : {})
+    ...(d.runners !== undefined ? { runners: d.runners } : {}),
+    ...(d.boots !== undefined ? { boots: d.boots } : {})
   }
 }
 
@@ -377,7 +405,9 @@ export function analyse(
   }
   const planned = planComparisons(config, arms, { cpuMeasured: cpu, stored: info?.status === 'ok' })
   const runs = stored !== undefined && info?.status === 'ok' ? usableRuns(config, stored) : []
-  const raw = planned.map((p) => dataOf(p, rounds, runs))
+  const raw = planned
+    .map((p) => dataOf(p, rounds, runs))
+    .map((d, i) => bootPooled(planned[i], d, rounds, config.processOffset))
   const data = blocking === undefined ? raw : planned.map((p, i) => pooled(p, raw[i], rounds, blocking))
   const gatedPlan = gatedComparisons(planned)
   const blocks = new Set(rounds.map((r) => r.block)).size

@@ -1,4 +1,4 @@
-import { AUTO_WARMUP, detectRuntime, type WarmupRuntime } from './runtime.js'
+import { AUTO_PROCESS_OFFSET, AUTO_WARMUP, detectRuntime, type WarmupRuntime } from './runtime.js'
 import { INPUT_SPECS, Inputs, type InputName } from './inputs.js'
 import { gatedComparisons, planComparisons, type PlanConfig } from '../plan/comparisons.js'
 import { armsOf } from '../plan/plan.js'
@@ -76,6 +76,13 @@ export interface Config {
    * is their sum (QPS, CPU, spans) and the union of their latencies, and `connections` is split among them.
    */
   readonly processesPerArm: number
+  /**
+   * Alternating design: most blocks one boot of the service processes measures (0: until the next look; 1: fresh
+   * processes every block, the only value of the other designs).
+   */
+  readonly blocksPerBoot: number
+  /** SD of a process's lifelong speed offset (fraction): the prior of analysis/boots.ts (`auto`: per runtime). */
+  readonly processOffset: number
   /** Most blocks of a run (looks every `rounds` blocks up to this); ≥ rounds. */
   readonly maxRounds: number
   /** Wall seconds after which no further look starts; 0 = no limit. */
@@ -712,6 +719,16 @@ function checkCrossRules(r: Reader, config: Config): void {
     )
   }
   checkProcessesPerArm(r, config)
+  if (config.roundDesign !== 'alternating' && config.blocksPerBoot > 1) {
+    r.add(
+      bad(
+        Inputs.BlocksPerBoot,
+        r.str(Inputs.BlocksPerBoot),
+        `'auto' or 1 with 'round-design: ${config.roundDesign}' (only the alternating design keeps processes ` +
+          `across blocks)`
+      )
+    )
+  }
   if (r.errors.length === 0 && config.warmupMinSec > config.warmupCapSec) {
     r.add(
       bad(
@@ -864,6 +881,8 @@ function parseDesign(
   | 'cpuPinning'
   | 'roundDesign'
   | 'processesPerArm'
+  | 'blocksPerBoot'
+  | 'processOffset'
   | 'maxRounds'
   | 'timeBudgetSec'
   | 'uninstrumentedCommand'
@@ -876,6 +895,13 @@ function parseDesign(
     cpuPinning: r.choice(Inputs.CpuPinning, ['auto', 'on', 'off'] as const),
     roundDesign: r.choice(Inputs.RoundDesign, ['alternating', 'side-by-side', 'sequential'] as const),
     processesPerArm: r.uint(Inputs.ProcessesPerArm, 1, 4),
+    // `auto` depends on the design (NaN until parseConfig resolves it: resolveBoots).
+    blocksPerBoot: r.str(Inputs.BlocksPerBoot).toLowerCase() === 'auto' ? NaN : r.uint(Inputs.BlocksPerBoot, 1, 3000),
+    // `auto` depends on the runtime (NaN until resolveWarmup resolves it).
+    processOffset:
+      r.str(Inputs.ProcessOffset).toLowerCase() === 'auto'
+        ? NaN
+        : (r.percent(Inputs.ProcessOffset, { min: 0, max: 50, optional: false }) as number),
     maxRounds: r.str(Inputs.MaxRounds).toLowerCase() === 'auto' ? 3 * rounds : r.uint(Inputs.MaxRounds, 3, 3000),
     timeBudgetSec: r.seconds(Inputs.TimeBudget, 0, 86400),
     uninstrumentedCommand: r.str(Inputs.UninstrumentedCommand) || null,
@@ -1035,7 +1061,11 @@ function resolveWarmup(config: Omit<Config, 'warmupRuntime'>): Config {
   const auto = AUTO_WARMUP[runtime]
   const capSec = Number.isNaN(config.warmupCapSec) ? auto.capSec : config.warmupCapSec
   const minSec = Number.isNaN(config.warmupMinSec) ? Math.min(auto.minSec, capSec) : config.warmupMinSec
-  return { ...config, warmupCapSec: capSec, warmupMinSec: minSec, warmupRuntime: runtime }
+  const processOffset = Number.isNaN(config.processOffset) ? AUTO_PROCESS_OFFSET[runtime] : config.processOffset
+  // Only the alternating design keeps processes across blocks; `auto` there: from one look to the next (0).
+  const blocksPerBoot =
+    config.roundDesign !== 'alternating' ? 1 : Number.isNaN(config.blocksPerBoot) ? 0 : config.blocksPerBoot
+  return { ...config, warmupCapSec: capSec, warmupMinSec: minSec, warmupRuntime: runtime, processOffset, blocksPerBoot }
 }
 
 /**

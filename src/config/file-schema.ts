@@ -159,6 +159,8 @@ const FILE_VALUES: Record<Exclude<InputName, typeof Inputs.ConfigFile>, Node> = 
   ),
   [Inputs.RoundDesign]: choice('alternating', 'side-by-side', 'sequential'),
   [Inputs.ProcessesPerArm]: integer(),
+  [Inputs.BlocksPerBoot]: integer('auto'),
+  [Inputs.ProcessOffset]: number('auto'),
   [Inputs.UninstrumentedCommand]: text('a shell command'),
   [Inputs.ExportStep]: bool,
   [Inputs.HistorySize]: integer(),

@@ -113,6 +113,8 @@ export const INPUT_GROUPS: readonly InputGroup[] = [
       Inputs.Confidence,
       Inputs.RoundDesign,
       Inputs.ProcessesPerArm,
+      Inputs.BlocksPerBoot,
+      Inputs.ProcessOffset,
       Inputs.CpuPinning,
       Inputs.RequestTimeout,
       Inputs.Seed

@@ -64,6 +64,8 @@ export const Inputs = {
   ExtraArms: 'extra-arms',
   RoundDesign: 'round-design',
   ProcessesPerArm: 'processes-per-arm',
+  BlocksPerBoot: 'blocks-per-boot',
+  ProcessOffset: 'process-offset',
   UninstrumentedCommand: 'uninstrumented-command',
   ExportStep: 'export-step',
   HistorySize: 'history-size',
@@ -347,6 +349,25 @@ export const INPUT_SPECS: readonly InputSpec[] = [
       'about √k, for k times the boots. More processes on the shared core also raise the measured cost of tracing ' +
       '(the Node fixture at 1 %: 39 % QPS with 3 services, 61 % with 6; docs/accuracy.md): compare runs at one ' +
       'setting. One `connections` level, no open-loop phase.'
+  },
+  {
+    name: Inputs.BlocksPerBoot,
+    default: 'auto',
+    description:
+      'Alternating design: how many blocks the same service processes measure before they are restarted. `auto`: ' +
+      'from one look to the next, so warm-up is paid once per look, not once per block, and every look after the ' +
+      'first measures new processes. A number N: at most N blocks per boot (and never across a look); `1`: fresh ' +
+      'processes every block. Each process keeps a small speed offset for life (0.2–1.7 % on the reference VM), ' +
+      'which blocks of one boot share: the interval adds it (`process-offset`). Side by side and sequential: `1`.'
+  },
+  {
+    name: Inputs.ProcessOffset,
+    default: 'auto',
+    description:
+      "SD in percent of a fresh process's lifelong speed offset: the prior the interval adds for blocks that share " +
+      'processes (`blocks-per-boot`), raised to what the boots themselves show when they scatter more. `auto`: the ' +
+      'value measured on the reference VM for the runtime (docs/round-designs.md). Set your own from an A/A run of ' +
+      'your service (`bench/probes/process-offset.mjs`).'
   },
   {
     name: Inputs.MaxRounds,

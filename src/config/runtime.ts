@@ -49,3 +49,20 @@ export function detectRuntime(commands: readonly string[], env: Readonly<Record<
   if (JVM_OPTION_VARS.some((v) => /-javaagent:/.test(env[v] ?? ''))) return 'jvm'
   return 'other'
 }
+
+/**
+ * `process-offset: auto`, per runtime: the SD of a fresh process's lifelong speed offset (QPS, as a
+ * fraction), the prior of analysis/boots.ts for processes kept across blocks. Measured with
+ * bench/probes/process-offset.mjs on the reference 2-core VM (fresh A/A pairs measured in alternating 1 s
+ * slices; the offset is what their pair means scatter beyond the slices' own noise; 10 pairs × 8 cycles,
+ * Java 6 pairs after 120 s; bench/results/process-offset.jsonl, 2026-12-06 22:06 and 2026-12-07
+ * 06:41-07:43 UTC): Node untraced 0.9 %, Node traced at 1 % 1.66 % (the only one whose pair offset is
+ * clearly above 0: 90 % CI 1.3-4.5 % per pair), Python 1.1 % (traced 0.5 %), Gin 0.65 % (traced 0.17 %),
+ * Java untraced 0.69 %. `other` takes 1.4 %, so that an off/traced pair's prior (1.4 % × √2 = 2.0 %) covers
+ * the Node pair's measured 1.9 % (√(0.9² + 1.66²)); the JVM takes 1 % (measured 0.69 % untraced; its traced
+ * offset is not measured). A service whose boots scatter more is caught by the boots' own estimate.
+ */
+export const AUTO_PROCESS_OFFSET: Readonly<Record<WarmupRuntime, number>> = {
+  jvm: 0.01,
+  other: 0.014
+}

@@ -78,6 +78,30 @@ interface Instance extends GroupMember {
   collectorUsage?: CollectorUsage
   /** 2xx answers from the first measured slice to the end of the primary phase. */
   servedOk?: number
+  /** Processes kept across blocks: the run's boot number (absent: a fresh process for one block). */
+  boot?: number
+  /** The blocks this process measured so far (a boot kept across blocks measures several), oldest first. */
+  records: BlockRecord[]
+}
+
+/** What one process measured in one block: the block's share of an Instance, kept until the boot ends. */
+type BlockRecord = Pick<
+  Instance,
+  | 'step'
+  | 'index'
+  | 'member'
+  | 'where'
+  | 'load'
+  | 'phases'
+  | 'parts'
+  | 'measureStartMs'
+  | 'measureEndMs'
+  | 'warmupOutcome'
+  | 'servedOk'
+  | 'resources'
+> & {
+  /** The process was warmed up before an earlier block of its boot: this block had no warm-up of its own. */
+  sinceBlock?: number
 }
 
 /** Seconds beyond the request timeout that a pausing load may take to have every request answered. */
@@ -176,19 +200,32 @@ function gatedLoad(ctx: RoundContext, inst: Instance, sink: Sink): GatedLoad {
  * a time; side by side — every instance at once over one shared window; sequential — the one instance.
  * Warm-up until steady (or fixed) first; each instance's CPU sampler runs over the whole measured phase.
  */
-async function primaryPhase(ctx: RoundContext, group: Instance[], total: number): Promise<void> {
+async function primaryPhase(
+  ctx: RoundContext,
+  group: Instance[],
+  total: number,
+  /** A later block of a boot: the block its processes warmed up before (no warm-up now). */
+  warmedBefore?: number
+): Promise<void> {
   const { config, rig } = ctx
   const wallOffset = Date.now() - performance.now()
+  // This block's slice order: its planned order (a boot's processes keep their first block's start order).
+  const order = group
+    .map((_, i) => i)
+    .sort((a, b) => (group[a] as Instance).step.order - (group[b] as Instance).step.order)
   const outcomes = await runSlicedPhase({
     starts: group.map((inst) => (sink: Sink) => gatedLoad(ctx, inst, sink)),
     connections: group.map((inst) => inst.connections),
     mode: rig.design.kind === 'alternating' ? 'alternate' : 'together',
+    order,
     sliceSec: ALTERNATING_SLICE_SEC,
     measuredSec: config.roundDurationSec,
     warmup:
-      config.warmupSec === 'auto'
-        ? { kind: 'auto', capSec: config.warmupCapSec, minSec: config.warmupMinSec }
-        : { kind: 'fixed', sec: config.warmupSec },
+      warmedBefore !== undefined
+        ? { kind: 'fixed', sec: 0 }
+        : config.warmupSec === 'auto'
+          ? { kind: 'auto', capSec: config.warmupCapSec, minSec: config.warmupMinSec }
+          : { kind: 'fixed', sec: config.warmupSec },
     drainTimeoutMs: (config.requestTimeoutSec + DRAIN_SLACK_SEC) * 1000,
     check: () => {
       ctx.signal?.throwIfAborted()
@@ -222,9 +259,11 @@ async function primaryPhase(ctx: RoundContext, group: Instance[], total: number)
     inst.measureEndMs = parts[parts.length - 1]?.endMs
     inst.warmupOutcome = out.warmup
     inst.servedOk = out.servedOk
+    // A later block of a boot: the process had its boot's warm-up (its seconds of load), none of its own.
+    const warmed = warmedBefore !== undefined ? (inst.records[0]?.load?.warmup.durationSec ?? 0) : out.warmup.loadSec
     inst.load = {
       ...out.load,
-      warmup: { ok: out.warmup.ok, durationSec: out.warmup.loadSec },
+      warmup: { ok: out.warmup.ok, durationSec: warmed },
       ...(inst.grpc !== undefined ? { statuses: { ...inst.grpc.statuses }, firstError: inst.grpc.firstError() } : {})
     }
     if (inst.resources !== undefined) inst.resources = { ...inst.resources, okServed: out.servedOk }
@@ -322,53 +361,102 @@ function warmupDetail(w: WarmupOutcome | undefined): Partial<RoundResult['warmup
   return { ended: w.ended, rates: w.rates, ...(w.ended !== 'fixed' ? { change: w.change } : {}) }
 }
 
-/** Check one instance after its service stopped and turn it into a RoundResult. */
-function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undefined): RoundResult {
+/**
+ * Check one process after its service stopped, over every block of its boot: error rates and answers per
+ * block, then the spans of the whole boot (spans reach the receiver in batches, after their block).
+ */
+function checkBoot(ctx: RoundContext, inst: Instance): void {
   const { config } = ctx
-  const load = inst.load as LoadRun
   const service = inst.service as ServiceHandle
   const otlp = inst.receiver.snapshot()
   const tail = service.logTail(30)
-  assertErrorRate(config, inst.where, load, grpcStatusDetail(load), inst.logFile, tail)
-  for (const ph of inst.phases)
-    assertErrorRate(config, `${inst.where}, phase ${ph.id}`, ph.load, '', inst.logFile, tail)
-  assertServed(inst.where, load, tail)
+  for (const rec of inst.records) {
+    const load = rec.load as LoadRun
+    assertErrorRate(config, rec.where, load, grpcStatusDetail(load), inst.logFile, tail)
+    for (const ph of rec.phases)
+      assertErrorRate(config, `${rec.where}, phase ${ph.id}`, ph.load, '', inst.logFile, tail)
+    assertServed(rec.where, load, tail)
+  }
+  const where = inst.records.length === 1 ? inst.where : bootWhere(inst)
   const collected = inst.collectorUsage
   if (collected !== undefined)
     assertCollectorCounts(
-      inst.where,
+      where,
       collected,
       inst.collector?.logFile ?? '',
       inst.collector ? readTail(inst.collector) : ''
     )
-  assertSpans(config, inst.where, inst.arm, otlp, inst.receiver.endpoint, inst.logFile, tail)
-  // Spans that started inside the measured parts: the same instants as the answers they are divided by.
-  const window = { spans: 0, roots: 0, traces: 0, traceSpans: 0 }
-  for (const part of inst.parts ?? []) {
-    const w = inst.receiver.windowCounts(part.startMs, part.endMs)
-    window.spans += w.spans
-    window.roots += w.roots
-    window.traces += w.traces
-    window.traceSpans += w.traceSpans
-  }
+  assertSpans(config, where, inst.arm, otlp, inst.receiver.endpoint, inst.logFile, tail)
+  // Behind a collector the receiver counts what it kept (tail sampling drops most roots): the sampled
+  // fraction is not the head sampler's, and the collector's own counts were checked above.
+  if (collected !== undefined) return
+  const window = sumWindows(inst.records.map((rec) => windowOf(inst, rec)))
   // Each measured part has two edges where up to `connections` requests are in flight (an alternating
   // arm has one part per slice): the check's allowance for requests without a span, or spans without an
   // answer, grows with the parts.
-  const edges = Math.max(1, inst.parts?.length ?? 1)
-  // Behind a collector the receiver counts what it kept (tail sampling drops most roots): the sampled
-  // fraction is not the head sampler's, and the collector's own counts were checked above.
-  if (collected === undefined) assertSampledFraction(inst.where, inst.arm, load, window, inst.connections * edges, tail)
-  if (otlp.rejected > 0)
+  const edges = Math.max(
+    1,
+    inst.records.reduce((n, rec) => n + (rec.parts?.length ?? 1), 0)
+  )
+  const first = inst.records[0].load as LoadRun
+  const responses = inst.records.reduce((n, rec) => n + (rec.load as LoadRun).responses, 0)
+  assertSampledFraction(where, inst.arm, { ...first, responses }, window, inst.connections * edges, tail)
+}
+
+/** A boot's processes in messages: the arm and the blocks it measured. */
+function bootWhere(inst: Instance): string {
+  const blocks = inst.records.map((r) => r.step.block + 1)
+  return `arm ${inst.arm.id}, the process of blocks ${blocks[0]}-${blocks[blocks.length - 1]}`
+}
+
+type WindowCounts = NonNullable<RoundResult['window']>
+
+/** Spans that started inside a block's measured parts: the same instants as the answers they are divided by. */
+function windowOf(inst: Instance, rec: BlockRecord): WindowCounts {
+  return sumWindows((rec.parts ?? []).map((part) => inst.receiver.windowCounts(part.startMs, part.endMs)))
+}
+
+function sumWindows(ws: readonly WindowCounts[]): WindowCounts {
+  const out = { spans: 0, roots: 0, traces: 0, traceSpans: 0 }
+  for (const w of ws) {
+    out.spans += w.spans
+    out.roots += w.roots
+    out.traces += w.traces
+    out.traceSpans += w.traceSpans
+  }
+  return out
+}
+
+/**
+ * One block of a checked process as a RoundResult. What the receiver counted over the boot (spans, export
+ * requests, bytes, its thread's CPU) is shared among the boot's blocks by their windows' spans (by their
+ * answers when no span fell in any window), so sums over rounds and every per-span ratio stay the boot's.
+ */
+function roundOf(
+  ctx: RoundContext,
+  inst: Instance,
+  rec: BlockRecord,
+  share: number,
+  last: boolean,
+  forcedStopSec: number | undefined
+): RoundResult {
+  const load = rec.load as LoadRun
+  const otlp = inst.receiver.snapshot()
+  const part = (x: number): number => (share === 1 ? x : Math.round(x * share))
+  if (last && otlp.rejected > 0)
     ctx.warn(`${inst.where}: the OTLP receiver rejected ${otlp.rejected} undecodable export requests`)
+  const collected = inst.collectorUsage
+  const cpu = share === 1 ? otlp.cpuSeconds : otlp.cpuSeconds * share
   return {
-    block: inst.step.block,
-    order: inst.step.order,
+    block: rec.step.block,
+    order: rec.step.order,
     armId: inst.arm.id,
-    startedAt: new Date(inst.measureStartMs ?? Date.now()).toISOString(),
+    startedAt: new Date(rec.measureStartMs ?? Date.now()).toISOString(),
     port: inst.port,
     slot: inst.slot,
     ...(ctx.rig.design.sharedCpus !== undefined ? { sharedCpus: ctx.rig.design.sharedCpus } : {}),
     runner: RUNNER,
+    ...(inst.boot !== undefined ? { boot: inst.boot } : {}),
     load: {
       durationSec: load.durationSec,
       responses: load.responses,
@@ -381,25 +469,48 @@ function finish(ctx: RoundContext, inst: Instance, forcedStopSec: number | undef
       latency: load.latency,
       ...(load.okPerSecond !== undefined ? { okPerSecond: load.okPerSecond } : {})
     },
-    warmup: { ...load.warmup, ...warmupDetail(inst.warmupOutcome) },
-    ...(ctx.rig.design.kind === 'alternating' ? { slices: inst.parts?.length ?? 0 } : {}),
-    otlp: { spans: otlp.spans, requests: otlp.requests, bytes: otlp.bytes, rejected: otlp.rejected },
-    window,
+    warmup:
+      rec.sinceBlock === undefined
+        ? { ...load.warmup, ...warmupDetail(rec.warmupOutcome) }
+        : { ...load.warmup, ok: 0, sinceBlock: rec.sinceBlock },
+    ...(ctx.rig.design.kind === 'alternating' ? { slices: rec.parts?.length ?? 0 } : {}),
+    otlp: {
+      spans: part(otlp.spans),
+      requests: part(otlp.requests),
+      bytes: part(otlp.bytes),
+      rejected: last ? otlp.rejected : 0
+    },
+    window: windowOf(inst, rec),
     // The receiver thread's whole CPU (worker) and the in-process decode-only CPU are different measures: two fields.
-    ...(otlp.cpuScope === 'thread' ? { receiverThreadCpuSec: otlp.cpuSeconds } : { receiverCpuSec: otlp.cpuSeconds }),
-    ...(inst.resources !== undefined ? { resources: inst.resources } : {}),
-    ...(inst.phases.length > 0 ? { phases: inst.phases } : {}),
-    ...(forcedStopSec !== undefined ? { forcedStopSec } : {}),
-    ...(collected !== undefined ? { collector: { ...collected, requests: requestsServed(inst) } } : {})
+    ...(otlp.cpuScope === 'thread' ? { receiverThreadCpuSec: cpu } : { receiverCpuSec: cpu }),
+    ...(rec.resources !== undefined ? { resources: rec.resources } : {}),
+    ...(rec.phases.length > 0 ? { phases: rec.phases } : {}),
+    ...(last && forcedStopSec !== undefined ? { forcedStopSec } : {}),
+    // The collector lived as long as the process: its usage is counted once, with the boot's last block.
+    ...(last && collected !== undefined ? { collector: { ...collected, requests: requestsServed(inst) } } : {})
   }
+}
+
+/** Each block's share of what the receiver counted over the boot: by window spans, else by answers. */
+function sharesOf(inst: Instance): number[] {
+  if (inst.records.length === 1) return [1]
+  const spans = inst.records.map((rec) => windowOf(inst, rec).spans)
+  const total = spans.reduce((a, b) => a + b, 0)
+  if (total > 0) return spans.map((x) => x / total)
+  const ok = inst.records.map((rec) => (rec.load as LoadRun).ok)
+  const all = ok.reduce((a, b) => a + b, 0)
+  return ok.map((x) => (all > 0 ? x / all : 1 / ok.length))
 }
 
 /** Every 2xx answer of an instance over its collector's life: warm-up, the primary phase, the extra phases. */
 function requestsServed(inst: Instance): number {
-  return (
-    (inst.warmupOutcome?.ok ?? 0) +
-    (inst.servedOk ?? inst.load?.ok ?? 0) +
-    inst.phases.reduce((n, ph) => n + ph.load.ok, 0)
+  return inst.records.reduce(
+    (n, rec) =>
+      n +
+      (rec.sinceBlock === undefined ? (rec.warmupOutcome?.ok ?? 0) : 0) +
+      (rec.servedOk ?? rec.load?.ok ?? 0) +
+      rec.phases.reduce((k, ph) => k + ph.load.ok, 0),
+    0
   )
 }
 
@@ -436,7 +547,8 @@ async function instancesOf(ctx: RoundContext, members: readonly GroupMember[], t
           `block${m.step.block + 1}-${safeName(m.arm.id)}${k > 1 ? `-p${replica + 1}` : ''}.log`
         ),
         where: `round ${m.index + 1}/${total} (block ${m.step.block + 1}, arm ${m.arm.id}${which})`,
-        phases: []
+        phases: [],
+        records: []
       })
     }
   }
@@ -490,27 +602,172 @@ async function drainCollectors(group: Instance[]): Promise<void> {
   }
 }
 
-/** One result per member, in start order: its processes' rounds merged (src/measure/replicas.ts). */
+/**
+ * One result per member and block, blocks in order and members in start order: each process's blocks as
+ * rounds, an arm's processes merged (src/measure/replicas.ts; side by side, one block per boot).
+ */
 function resultsOf(ctx: RoundContext, group: readonly Instance[], forced: Map<Instance, number>): RoundResult[] {
-  const finished = group.map((inst) => ({ inst, round: finish(ctx, inst, forced.get(inst)) }))
-  const firsts = finished.filter((f) => f.inst.replica === 0)
-  return firsts.map(({ inst, round }) => {
-    const mine = finished.filter((f) => f.inst.member === inst.member)
-    if (mine.length === 1) return round
-    return mergeReplicas(
-      mine.map((f) => ({
-        round: f.round,
-        histogram: (f.inst.load as LoadRun).histogram as LatencyHistogram,
-        connections: f.inst.connections
-      }))
-    )
-  })
+  for (const inst of group) checkBoot(ctx, inst)
+  const blocks = group[0]?.records.length ?? 0
+  const out: RoundResult[] = []
+  for (let k = 0; k < blocks; k++) {
+    const finished = group.map((inst) => {
+      const rec = inst.records[k] as BlockRecord
+      const round = roundOf(ctx, inst, rec, sharesOf(inst)[k] as number, k === blocks - 1, forced.get(inst))
+      return { inst, rec, round }
+    })
+    const firsts = finished.filter((f) => f.inst.replica === 0).sort((x, y) => x.rec.step.order - y.rec.step.order)
+    for (const { rec, round } of firsts) {
+      const mine = finished.filter((f) => f.rec.member === rec.member)
+      if (mine.length === 1) {
+        out.push(round)
+        continue
+      }
+      out.push(
+        mergeReplicas(
+          mine.map((f) => ({
+            round: f.round,
+            histogram: (f.rec.load as LoadRun).histogram as LatencyHistogram,
+            connections: f.inst.connections
+          }))
+        )
+      )
+    }
+  }
+  return out
 }
 
 /**
- * Run one group of rounds: every member's service boots (in the members' order, on its own port and
- * receiver slot; `processes-per-arm` processes each), all are loaded at once, stopped, then checked.
- * Throws GateError/ServiceError on any fault; every service of the group is stopped on every path.
+ * Start a boot: every member's service (in the members' order, on its own port and receiver slot;
+ * `processes-per-arm` processes each), each traced one behind its own collector when configured. On a
+ * failure every process already started is stopped before the error goes on.
+ */
+export async function startBoot(
+  ctx: RoundContext,
+  members: readonly GroupMember[],
+  total: number,
+  boot?: number
+): Promise<Instance[]> {
+  const { rig } = ctx
+  const needed = members.length * rig.design.perArm
+  if (needed > rig.receivers.length)
+    throw new Error(`a group of ${needed} services needs ${needed} slots, the rig has ${rig.receivers.length}`)
+  const group = await instancesOf(ctx, members, total)
+  try {
+    // In start order: a slow boot (a JVM) of one arm then never overlaps the other's readiness poll.
+    for (const inst of group) {
+      if (boot !== undefined) inst.boot = boot
+      inst.collector = await startCollectorFor(ctx, inst)
+      inst.service = await bootService(ctx, inst.arm, inst.port, inst.receiver, inst.logFile, inst.collector?.endpoint)
+    }
+  } catch (e) {
+    await stopBoot(group, false)
+    throw e
+  }
+  return group
+}
+
+/**
+ * Measure one block on a boot's processes: the primary phase (with the warm-up when the boot has measured no
+ * block yet), the extra phases; then the block is kept as each process's record. `members`: this block's
+ * planned rounds, one per arm of the boot (their order is this block's slice order).
+ */
+export async function measureBlock(
+  ctx: RoundContext,
+  group: Instance[],
+  members: readonly GroupMember[],
+  total: number,
+  openLoop?: OpenLoopInfo
+): Promise<void> {
+  const first = group[0]?.records.length === 0
+  if (!first) assignBlock(group, members, total)
+  await primaryPhase(ctx, group, total, first ? undefined : group[0]?.records[0]?.step.block)
+  await extraPhases(ctx, group, openLoop)
+  // A crash during the round shows up as connection errors; name the real cause first.
+  for (const inst of group) {
+    inst.service?.assertAlive()
+    inst.collector?.assertAlive()
+  }
+  for (const inst of group) {
+    inst.records.push({
+      step: inst.step,
+      index: inst.index,
+      member: inst.member,
+      where: inst.where,
+      load: inst.load,
+      phases: inst.phases,
+      parts: inst.parts,
+      measureStartMs: inst.measureStartMs,
+      measureEndMs: inst.measureEndMs,
+      warmupOutcome: inst.warmupOutcome,
+      servedOk: inst.servedOk,
+      resources: inst.resources,
+      ...(first ? {} : { sinceBlock: (inst.records[0] as BlockRecord).step.block })
+    })
+    inst.phases = []
+    inst.resources = undefined
+  }
+}
+
+/** A later block of a boot: each process takes its arm's planned round of this block (one process per arm). */
+function assignBlock(group: Instance[], members: readonly GroupMember[], total: number): void {
+  if (members.length !== group.length)
+    throw new Error(`a block of ${members.length} rounds on a boot of ${group.length} processes`)
+  for (const inst of group) {
+    const member = members.findIndex((m) => m.arm.id === inst.arm.id)
+    const m = members[member]
+    if (m === undefined) throw new Error(`block without a round of arm ${inst.arm.id}`)
+    inst.step = m.step
+    inst.index = m.index
+    inst.member = member
+    inst.where = `round ${m.index + 1}/${total} (block ${m.step.block + 1}, arm ${m.arm.id})`
+  }
+}
+
+/**
+ * Stop a boot's processes (their samplers, services, then collectors: the service's last spans flush through
+ * its collector; a failed boot stops the collectors at once). Returns the services that had to be killed.
+ */
+async function stopBoot(group: Instance[], measured: boolean): Promise<Map<Instance, number>> {
+  const forced = new Map<Instance, number>()
+  for (const inst of group) {
+    try {
+      inst.sampler?.stop()
+    } catch {
+      // The round already failed with a better error.
+    }
+  }
+  await Promise.all(
+    group.map(async (inst) => {
+      if (inst.service === undefined) return
+      const t0 = Date.now()
+      const r = await inst.service.stop()
+      if (r.killed) forced.set(inst, (Date.now() - t0) / 1000)
+    })
+  )
+  if (!measured) await Promise.allSettled(group.map((inst) => inst.collector?.stop()))
+  return forced
+}
+
+/**
+ * End a boot that measured its blocks: stop, drain the collectors, check every process and return the rounds
+ * of every block (blocks in order). Throws GateError/ServiceError on any fault.
+ */
+export async function endBoot(ctx: RoundContext, group: Instance[]): Promise<RoundResult[]> {
+  const forced = await stopBoot(group, true)
+  await drainCollectors(group)
+  return resultsOf(ctx, group, forced)
+}
+
+/** Stop a boot after a failure; the failure's own error is the one that matters. */
+export async function abortBoot(group: Instance[]): Promise<void> {
+  await stopBoot(group, false)
+}
+
+/**
+ * Run one group of rounds as a boot of one block: every member's service boots (in the members' order, on
+ * its own port and receiver slot; `processes-per-arm` processes each), the block is measured, the services
+ * stopped, then checked. Throws GateError/ServiceError on any fault; every service is stopped on every path.
  */
 export async function runGroup(
   ctx: RoundContext,
@@ -518,46 +775,12 @@ export async function runGroup(
   total: number,
   openLoop?: OpenLoopInfo
 ): Promise<RoundResult[]> {
-  const { rig } = ctx
-  const needed = members.length * rig.design.perArm
-  if (needed > rig.receivers.length)
-    throw new Error(`a group of ${needed} services needs ${needed} slots, the rig has ${rig.receivers.length}`)
-  const group = await instancesOf(ctx, members, total)
-  const forced = new Map<Instance, number>()
-  let measured = false
+  const group = await startBoot(ctx, members, total)
   try {
-    // In start order: a slow boot (a JVM) of one arm then never overlaps the other's readiness poll.
-    for (const inst of group) {
-      inst.collector = await startCollectorFor(ctx, inst)
-      inst.service = await bootService(ctx, inst.arm, inst.port, inst.receiver, inst.logFile, inst.collector?.endpoint)
-    }
-    await primaryPhase(ctx, group, total)
-    await extraPhases(ctx, group, openLoop)
-    // A crash during the round shows up as connection errors; name the real cause first.
-    for (const inst of group) {
-      inst.service?.assertAlive()
-      inst.collector?.assertAlive()
-    }
-    measured = true
-  } finally {
-    for (const inst of group) {
-      try {
-        inst.sampler?.stop()
-      } catch {
-        // The round already failed with a better error.
-      }
-    }
-    await Promise.all(
-      group.map(async (inst) => {
-        if (inst.service === undefined) return
-        const t0 = Date.now()
-        const r = await inst.service.stop()
-        if (r.killed) forced.set(inst, (Date.now() - t0) / 1000)
-      })
-    )
-    // After its service: the service's last spans flush through it. A failed round stops it at once.
-    if (!measured) await Promise.allSettled(group.map((inst) => inst.collector?.stop()))
+    await measureBlock(ctx, group, members, total, openLoop)
+  } catch (e) {
+    await abortBoot(group)
+    throw e
   }
-  await drainCollectors(group)
-  return resultsOf(ctx, group, forced)
+  return endBoot(ctx, group)
 }

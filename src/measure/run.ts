@@ -14,9 +14,19 @@ import { runLoad } from '../load/load.js'
 import { runGrpcLoad } from '../load/grpc.js'
 import { findFreePort } from '../service/service.js'
 import { fillPort } from '../security/target.js'
-import type { ArmSpec, LooksInfo, OpenLoopInfo, Plan, PlanStep, RoundResult, SpikeResult } from '../types.js'
+import type { ArmSpec, LooksInfo, OpenLoopInfo, Plan, RoundResult, SpikeResult } from '../types.js'
 import { openRig, type Rig } from './rig.js'
-import { bootService, runGroup, safeName, type GroupMember, type RoundContext } from './round.js'
+import {
+  abortBoot,
+  bootService,
+  endBoot,
+  measureBlock,
+  runGroup,
+  safeName,
+  startBoot,
+  type GroupMember,
+  type RoundContext
+} from './round.js'
 
 /** Progress hooks for the action log and the CLI. */
 export interface MeasureHooks {
@@ -57,17 +67,6 @@ export interface Measurement {
   measuredSec: number
   openLoop?: OpenLoopInfo
   spike?: SpikeResult[]
-}
-
-/** The groups of one block: all its rounds at once (side-by-side), or one at a time in the planned order. */
-function blockGroups(
-  rig: Rig,
-  steps: readonly PlanStep[],
-  arms: Map<string, ArmSpec>,
-  firstIndex: number
-): GroupMember[][] {
-  const members = steps.map((step, i) => ({ step, arm: arms.get(step.armId) as ArmSpec, index: firstIndex + i }))
-  return rig.design.kind === 'sequential' ? members.map((m) => [m]) : [members]
 }
 
 /**
@@ -197,11 +196,157 @@ export function estimatedMsPerBlock(
   return groupsPerBlock * (inTurn * (warm + config.roundDurationSec) + 1) * 1000
 }
 
+/** The a priori pace: a fresh block, a warm block (no warm-up) and a boot (warm-up, no measuring). */
+function paceOf(config: Config, groups: number, arms: number): Pace {
+  return new Pace(
+    estimatedMsPerBlock(config, groups, arms),
+    estimatedMsPerBlock({ ...config, warmupSec: 0 }, 1, arms),
+    estimatedMsPerBlock({ ...config, roundDurationSec: 0 }, 1, arms)
+  )
+}
+
+/** Whether the run keeps processes across blocks: the alternating design unless `blocks-per-boot` is 1. */
+export function keepsBoots(config: Pick<Config, 'blocksPerBoot'>, design: Pick<Rig['design'], 'kind'>): boolean {
+  return design.kind === 'alternating' && config.blocksPerBoot !== 1
+}
+
+/**
+ * The pace of a run, for the time budget: ms per block, and with processes kept across blocks ms per boot
+ * (start-up, warm-up and the stop after its last block) apart from ms per warm block. Before anything is
+ * measured, estimatedMsPerBlock's numbers.
+ */
+class Pace {
+  private firstBlockMs = 0
+  private blocks = 0
+  private readonly warmBlocks: number[] = []
+  private readonly bootFirsts: number[] = []
+  private readonly bootStops: number[] = []
+  constructor(
+    private readonly estimateBlockMs: number,
+    private readonly estimateWarmBlockMs: number,
+    private readonly estimateBootMs: number
+  ) {}
+  started(): void {
+    if (this.blocks === 0 && this.firstBlockMs === 0) this.firstBlockMs = Date.now()
+  }
+  block(ms: number, firstOfBoot: boolean): void {
+    this.blocks++
+    ;(firstOfBoot ? this.bootFirsts : this.warmBlocks).push(ms)
+  }
+  stopped(ms: number): void {
+    this.bootStops.push(ms)
+  }
+  msPerBlock(kept: boolean): number {
+    if (kept) return this.warmBlocks.length > 0 ? mean(this.warmBlocks) : this.estimateWarmBlockMs
+    return this.blocks > 0 ? (Date.now() - this.firstBlockMs) / this.blocks : this.estimateBlockMs
+  }
+  /** The pace so far, for the log. */
+  describe(kept: boolean): string {
+    const sec = (ms: number): string => (ms / 1000).toFixed(1)
+    return kept
+      ? `${sec(this.msPerBlock(true))} s per block and ${sec(this.msPerBoot())} s per boot so far`
+      : `${sec(this.msPerBlock(false))} s per block so far`
+  }
+  /** Wall ms per block since the first block started (boots included). */
+  wallPerBlock(blocks: number): number {
+    return blocks > 0 ? (Date.now() - this.firstBlockMs) / blocks : 0
+  }
+  msPerBoot(): number {
+    if (this.bootFirsts.length === 0) return this.estimateBootMs
+    const stop = this.bootStops.length > 0 ? mean(this.bootStops) : 0
+    return Math.max(0, mean(this.bootFirsts) - this.msPerBlock(true)) + stop
+  }
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length
+}
+
+/** The planned rounds of one block as the members of its group(s). */
+function membersOf(plan: Plan, arms: Map<string, ArmSpec>, block: number): GroupMember[] {
+  const steps = plan.steps.filter((s) => s.block === block)
+  return steps.map((step, i) => ({ step, arm: arms.get(step.armId) as ArmSpec, index: block * arms.size + i }))
+}
+
+/** What the block loop shares with the boot it runs. */
+interface BlockLoop {
+  ctx: RoundContext
+  plan: Plan
+  armMap: Map<string, ArmSpec>
+  hooks: MeasureHooks
+  run: { rounds: RoundResult[]; openLoop: OpenLoopInfo | undefined }
+  pace: Pace
+  /** After each block: whether the boot may measure another (the next look or the boot's cap not reached). */
+  afterBlock: (block: number, inBoot: number) => boolean
+}
+
+/** Rounds done: into the run, and to the hooks. */
+function recordRounds(loop: BlockLoop, done: readonly RoundResult[]): void {
+  const total = loop.plan.steps.length
+  for (const round of done) {
+    loop.run.rounds.push(round)
+    const index = round.block * loop.armMap.size + round.order
+    loop.hooks.onRoundEnd?.({ index, total, round })
+  }
+}
+
+/**
+ * One boot of processes kept across blocks: start every arm's process, measure blocks from `block` on while
+ * `afterBlock` allows, end the boot (stop, check) and record its rounds. Returns the next block.
+ */
+async function runBoot(loop: BlockLoop, block: number, boot: number): Promise<number> {
+  const { ctx, plan, armMap, hooks, pace } = loop
+  const total = plan.steps.length
+  let members = membersOf(plan, armMap, block)
+  const t0 = Date.now()
+  pace.started()
+  const group = await startBoot(ctx, members, total, boot)
+  let inBoot = 0
+  try {
+    for (;;) {
+      for (const m of members) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
+      const t = inBoot === 0 ? t0 : Date.now()
+      await measureBlock(ctx, group, members, total, loop.run.openLoop)
+      pace.block(Date.now() - t, inBoot === 0)
+      inBoot++
+      block++
+      if (!loop.afterBlock(block, inBoot)) break
+      members = membersOf(plan, armMap, block)
+    }
+  } catch (e) {
+    await abortBoot(group)
+    throw e
+  }
+  const t1 = Date.now()
+  const done = await endBoot(ctx, group)
+  pace.stopped(Date.now() - t1)
+  recordRounds(loop, done)
+  return block
+}
+
+/** One block of fresh processes: its group(s) (side by side, sequential, alternating with `blocks-per-boot: 1`). */
+async function runFreshBlock(loop: BlockLoop, block: number): Promise<number> {
+  const { ctx, plan, armMap, hooks, pace } = loop
+  const total = plan.steps.length
+  pace.started()
+  const t = Date.now()
+  const members = membersOf(plan, armMap, block)
+  const groups = ctx.rig.design.kind === 'sequential' ? members.map((m) => [m]) : [members]
+  for (const group of groups) {
+    for (const m of group) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
+    recordRounds(loop, await runGroup(ctx, group, total, loop.run.openLoop))
+  }
+  pace.block(Date.now() - t, true)
+  loop.afterBlock(block + 1, 1)
+  return block + 1
+}
+
 /**
  * The blocks and looks of a run: the looks are planned from the time budget (plan/time-budget.ts) —
- * before the first block from an estimate, re-planned from the measured time per block after the
- * first block and after every look; a look after which none fits is the last (it spends the α
- * left). `look` decides after each whether to go on.
+ * before the first block from an estimate, re-planned from the measured times after the first block and
+ * after every look; a look after which none fits is the last (it spends the α left). With processes kept
+ * across blocks a boot runs from one look to the next (at most `blocks-per-boot` blocks), so a look always
+ * sees checked rounds. `look` decides after each whether to go on.
  */
 async function runLooks(
   ctx: RoundContext,
@@ -213,74 +358,115 @@ async function runLooks(
 ): Promise<LooksTaken> {
   const { config, rig } = ctx
   const taken: number[] = []
-  const total = plan.steps.length
-  const groups = rig.design.kind === 'sequential' ? armMap.size : 1
+  const kept = keepsBoots(config, rig.design)
   const budget = `the ${config.timeBudgetSec} s 'time-budget'`
-  let firstBlockMs = 0
-  const schedule = (blocks: number, done: readonly number[]): LookSchedule => {
-    const now = Date.now()
-    return scheduleLooks({
-      rounds: config.rounds,
-      maxRounds: Math.min(config.maxRounds, plan.blocks),
-      taken: done,
-      blocks,
-      elapsedMs: now - run.startedMs,
-      msPerBlock: blocks > 0 ? (now - firstBlockMs) / blocks : estimatedMsPerBlock(config, groups, armMap.size),
-      budgetMs: config.timeBudgetSec * 1000
-    })
-  }
-  let plannedNow = schedule(0, [])
-  let oneLook = plannedNow.oneLook
+  const pace = paceOf(config, rig.design.kind === 'sequential' ? armMap.size : 1, armMap.size)
+  const looks = new LookPlan(config, plan, kept, pace, run.startedMs, ctx.info)
+  const loop: BlockLoop = { ctx, plan, armMap, hooks, run, pace, afterBlock: (b, n) => looks.afterBlock(b, n) }
   let block = 0
-  for (let li = 0; ; li++) {
+  let boots = 0
+  for (; ; looks.index++) {
     // The target is read again after every block: the first block's time re-plans the first look.
-    while (block < plannedNow.looks[li]) {
-      if (block === 0) firstBlockMs = Date.now()
-      const steps = plan.steps.filter((s) => s.block === block)
-      for (const group of blockGroups(rig, steps, armMap, block * armMap.size)) {
-        for (const m of group) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
-        const done = await runGroup(ctx, group, total, run.openLoop)
-        for (const [i, round] of done.entries()) {
-          run.rounds.push(round)
-          hooks.onRoundEnd?.({ index: group[i].index, total, round })
-        }
-      }
-      block++
-      if (block === 1) {
-        // The estimate knows neither the design's nor the service's pace: re-planned from the measured block.
-        const again = schedule(1, [])
-        if (again.looks.join() !== plannedNow.looks.join())
-          ctx.info(`looks re-planned from the first block's time: after ${again.looks.join(', ')} blocks`)
-        plannedNow = again
-        oneLook = again.oneLook
-      }
+    while (block < looks.now.looks[looks.index]) {
+      block = kept ? await runBoot(loop, block, boots++) : await runFreshBlock(loop, block)
+      looks.inBoot = 0
     }
-    const until = block
-    taken.push(until)
-    // After the look: where the next looks go at the measured pace; none → this look is the last.
-    plannedNow = schedule(until, taken)
-    const final = plannedNow.looks.length === taken.length
-    const outcome = look(run.rounds, { index: li, blocks: until, final, looks: plannedNow.looks })
-    const msPerBlock = (Date.now() - firstBlockMs) / until
-    if (outcome.stop || final) {
+    const outcome = takeLook(
+      look,
+      run.rounds,
+      block,
+      taken,
+      () => looks.schedule(block, taken),
+      (s) => (looks.now = s)
+    )
+    if (outcome.last) {
       const cut =
-        final && plannedNow.capacity < Math.min(config.maxRounds, plan.blocks)
+        outcome.final && looks.now.capacity < Math.min(config.maxRounds, plan.blocks)
           ? ` (no further look ends within ${budget}; this look spent the α left)`
           : ''
       return {
         blocks: taken,
         stoppedBecause: outcome.reason + cut,
-        planned: plannedNow.looks,
-        secPerBlock: msPerBlock / 1000,
-        ...(oneLook !== undefined ? { oneLook } : {})
+        planned: looks.now.looks,
+        secPerBlock: pace.wallPerBlock(block) / 1000,
+        ...(looks.oneLook !== undefined ? { oneLook: looks.oneLook } : {})
       }
     }
     ctx.info(outcome.reason)
     ctx.info(
-      `next looks after ${plannedNow.looks.slice(taken.length).join(', ')} blocks (${(msPerBlock / 1000).toFixed(1)} ` +
-        `s per block so far, ${budget})`
+      `next looks after ${looks.now.looks.slice(taken.length).join(', ')} blocks (${pace.describe(kept)}, ${budget})`
     )
   }
+}
+
+/** The looks as planned now, re-planned from the run's pace (after the first block and after every look). */
+class LookPlan {
+  now: LookSchedule
+  oneLook: LookSchedule['oneLook']
+  /** The look being worked towards (0-based). */
+  index = 0
+  /** Blocks measured on the boot still running (0: none). */
+  inBoot = 0
+  constructor(
+    private readonly config: Config,
+    private readonly plan: Plan,
+    private readonly kept: boolean,
+    private readonly pace: Pace,
+    private readonly startedMs: number,
+    private readonly info: (m: string) => void
+  ) {
+    this.now = this.schedule(0, [])
+    this.oneLook = this.now.oneLook
+  }
+
+  schedule(blocks: number, done: readonly number[]): LookSchedule {
+    const { config } = this
+    return scheduleLooks({
+      rounds: config.rounds,
+      maxRounds: Math.min(config.maxRounds, this.plan.blocks),
+      taken: done,
+      blocks,
+      elapsedMs: Date.now() - this.startedMs,
+      msPerBlock: this.pace.msPerBlock(this.kept),
+      budgetMs: config.timeBudgetSec * 1000,
+      ...(this.kept
+        ? { msPerBoot: this.pace.msPerBoot(), blocksPerBoot: config.blocksPerBoot, blocksInBoot: this.inBoot }
+        : {})
+    })
+  }
+
+  /** After a block (`block` measured so far, `inBoot` on this boot): re-plan after the first; may the boot go on? */
+  afterBlock(block: number, inBoot: number): boolean {
+    this.inBoot = inBoot
+    if (block === 1) {
+      // The estimate knows neither the design's nor the service's pace: re-planned from the measured block.
+      const again = this.schedule(1, [])
+      if (again.looks.join() !== this.now.looks.join())
+        this.info(`looks re-planned from the first block's time: after ${again.looks.join(', ')} blocks`)
+      this.now = again
+      this.oneLook = again.oneLook
+    }
+    const cap = this.config.blocksPerBoot
+    return block < this.now.looks[this.index] && (cap === 0 || inBoot < cap)
+  }
+}
+
+/** A look after `block` blocks: re-plan the looks after it (none left → final), then ask `look`. */
+function takeLook(
+  look: LookFn,
+  rounds: readonly RoundResult[],
+  block: number,
+  taken: number[],
+  replan: () => LookSchedule,
+  setPlan: (s: LookSchedule) => void
+): { last: boolean; final: boolean; reason: string } {
+  taken.push(block)
+  // After the look: where the next looks go at the measured pace; none → this look is the last.
+  const planned = replan()
+  setPlan(planned)
+  const final = planned.looks.length === taken.length
+  const outcome = look(rounds, { index: taken.length - 1, blocks: block, final, looks: planned.looks })
+  return { last: outcome.stop || final, final, reason: outcome.reason }
 }
 
 /**

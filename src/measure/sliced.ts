@@ -61,6 +61,8 @@ export interface SlicedPhaseOptions {
   /** Connections of each load (the answers that refill its closed loop after its gate opens). */
   connections: readonly number[]
   mode: SliceMode
+  /** Alternate mode: the targets in this block's start order (default 0…n−1); the cycles follow it. */
+  order?: readonly number[]
   sliceSec: number
   /** Measured seconds per target. */
   measuredSec: number
@@ -290,7 +292,12 @@ class Phase {
         const cycles = measuredCycles(o.measuredSec, o.sliceSec)
         for (let cycle = 0; cycle < cycles; cycle++) {
           for (const set of cycleSlices('alternate', this.states.length, cycle))
-            progress(await this.slice(set, o.measuredSec / cycles))
+            progress(
+              await this.slice(
+                set.map((i) => o.order?.[i] ?? i),
+                o.measuredSec / cycles
+              )
+            )
         }
       }
       for (const i of [...this.open]) await this.close(i)

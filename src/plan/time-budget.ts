@@ -50,6 +50,16 @@ export interface ScheduleInput {
   msPerBlock: number
   /** The `time-budget` in ms; 0 = no limit. */
   budgetMs: number
+  /**
+   * Processes kept across blocks (alternating, `blocks-per-boot`): ms a boot costs before its first block is
+   * measured (start-up and warm-up), paid again after every look (a look ends its boot); `msPerBlock` is then a
+   * warm block's. Absent or 0: every block boots its own processes and `msPerBlock` includes that.
+   */
+  msPerBoot?: number
+  /** With `msPerBoot`: most blocks per boot (0: until the next look). */
+  blocksPerBoot?: number
+  /** With `msPerBoot`: blocks measured so far on the boot that is still running (0: none is running). */
+  blocksInBoot?: number
 }
 
 /** The looks of a run as planned now, and whether the budget could hold two of them. */
@@ -106,6 +116,7 @@ export function scheduleLooks(input: ScheduleInput): LookSchedule {
     throw new RangeError(`rounds must be an integer ≥ ${MIN_BLOCKS}, got ${String(rounds)}`)
   if (!(Number.isInteger(maxRounds) && maxRounds >= rounds))
     throw new RangeError(`max-rounds must be an integer ≥ rounds (${rounds}), got ${String(maxRounds)}`)
+  if ((input.msPerBoot ?? 0) > 0 && input.budgetMs > 0 && msPerBlock > 0) return scheduleBootLooks(input)
   const capacity = capacityOf(input)
   if (taken.length > 0) {
     const last = taken[taken.length - 1]
@@ -126,4 +137,65 @@ export function scheduleLooks(input: ScheduleInput): LookSchedule {
   const startMs = input.elapsedMs - blocks * msPerBlock
   const budgetSec = Math.ceil((Math.max(0, startMs) + need * msPerBlock + END_RESERVE_MS) / 1000)
   return { looks: [single], capacity, oneLook: { budgetSec, looks: two } }
+}
+
+/**
+ * Ms from now to the end of `looks` (the looks still to come, increasing) when every look ends its boot:
+ * each segment between looks boots once (and again every `blocksPerBoot` blocks), the first continuing the
+ * boot still running, if any.
+ */
+export function bootPlanMs(input: ScheduleInput, looks: readonly number[]): number {
+  const W = input.msPerBoot ?? 0
+  const cap = input.blocksPerBoot ?? 0
+  const bootsFor = (k: number, inBoot: number): number => {
+    if (k <= 0) return 0
+    if (cap <= 0) return inBoot > 0 ? 0 : 1
+    return Math.ceil((inBoot + k) / cap) - Math.ceil(inBoot / cap)
+  }
+  let from = input.blocks
+  let inBoot = input.blocksInBoot ?? 0
+  let ms = 0
+  for (const look of looks) {
+    const k = look - from
+    ms += bootsFor(k, inBoot) * W + k * input.msPerBlock
+    from = look
+    inBoot = 0
+  }
+  return ms
+}
+
+/**
+ * scheduleLooks() for processes kept across blocks: the same patterns of looks (firstLooks, laterLooks), the
+ * largest whose blocks and boots end within the budget (END_RESERVE_MS kept).
+ */
+function scheduleBootLooks(input: ScheduleInput): LookSchedule {
+  const { rounds, maxRounds, taken, blocks } = input
+  const left = input.budgetMs - END_RESERVE_MS - input.elapsedMs
+  const fits = (looks: readonly number[]): boolean => bootPlanMs(input, looks) <= left
+  if (taken.length > 0) {
+    const last = taken[taken.length - 1]
+    if (!(blocks >= last)) throw new RangeError(`blocks measured (${blocks}) must be ≥ the last look (${last})`)
+    for (let c = maxRounds; c > last; c--) {
+      const looks = laterLooks(rounds, taken, c)
+      if (looks.length > taken.length && fits(looks.slice(taken.length))) return { looks, capacity: c }
+    }
+    return { looks: [...taken], capacity: last }
+  }
+  // One segment: the most blocks the budget holds in one boot (capacity, as scheduleLooks reports it).
+  let one = blocks
+  while (one < maxRounds && fits([one + 1])) one++
+  for (let n = maxRounds; n >= blocks + MIN_CUT_BLOCKS; n--) {
+    const looks = firstLooks(rounds, n, maxRounds).filter((b) => b >= blocks)
+    if (looks.length >= 2 && fits(looks)) return { looks, capacity: n }
+  }
+  const single = Math.max(MIN_BLOCKS, blocks, Math.min(rounds, one))
+  if (maxRounds <= single || one >= maxRounds) return { looks: [single], capacity: one }
+  // The smallest two-look plan, and the budget that holds it at these times.
+  for (let n = single + 1; n <= maxRounds; n++) {
+    const two = firstLooks(rounds, n, maxRounds).filter((b) => b >= blocks)
+    if (two.length < 2) continue
+    const budgetSec = Math.ceil((input.elapsedMs + bootPlanMs(input, two) + END_RESERVE_MS) / 1000)
+    return { looks: [single], capacity: one, oneLook: { budgetSec, looks: two } }
+  }
+  return { looks: [single], capacity: one }
 }

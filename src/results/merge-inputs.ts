@@ -124,14 +124,25 @@ export interface PooledRuns {
   runOfBlock: number[]
 }
 
-/** Pool the rounds of checked measure runs, renumbering blocks 0…N−1 run after run. */
+/**
+ * Pool the rounds of checked measure runs, renumbering blocks 0…N−1 run after run, and boots (processes kept
+ * across blocks) likewise, so that two runs' boots never count as one process.
+ */
 export function poolRuns(inputs: readonly MeasuredInput[]): PooledRuns {
   const out: PooledRuns = { rounds: [], steps: [], runs: [], runOfBlock: [] }
+  let bootsSoFar = 0
   for (const [k, { file, results }] of inputs.entries()) {
     const blocks = [...new Set(results.rounds.map((r) => r.block))].sort((a, b) => a - b)
     const first = out.runOfBlock.length
     const map = new Map(blocks.map((b, i) => [b, first + i]))
-    for (const r of results.rounds) out.rounds.push({ ...r, block: map.get(r.block)! })
+    const boots = results.rounds.map((r) => r.boot).filter((b): b is number => b !== undefined)
+    for (const r of results.rounds)
+      out.rounds.push({
+        ...r,
+        block: map.get(r.block)!,
+        ...(r.boot !== undefined ? { boot: r.boot + bootsSoFar } : {})
+      })
+    if (boots.length > 0) bootsSoFar += Math.max(...boots) + 1
     for (const s of results.plan.steps) if (map.has(s.block)) out.steps.push({ ...s, block: map.get(s.block)! })
     for (let i = 0; i < blocks.length; i++) out.runOfBlock.push(k)
     const m = results.measured

@@ -189,6 +189,7 @@ const round = objectOf({
   sharedCpus: optional(num),
   runner: optional(str),
   forcedStopSec: optional(num),
+  boot: optional(num),
   collector: optional(
     objectOf({
       ...each(['spansIn', 'spansOut', 'bytesOut', 'exportRequests', 'lifeSec', 'drainSec'], num),
@@ -219,7 +220,8 @@ const round = objectOf({
     durationSec: num,
     ended: optional(oneOf(['steady', 'cap', 'fixed'])),
     change: optional(numOrNull),
-    rates: optional(arrayOf(num))
+    rates: optional(arrayOf(num)),
+    sinceBlock: optional(num)
   }),
   slices: optional(num),
   otlp: objectOf(each(['spans', 'requests', 'bytes', 'rejected'], num)),
@@ -261,6 +263,13 @@ const comparison = objectOf({
       blocks: arrayOf(num),
       means: arrayOf(numOrNull),
       ...each(['tau', 'q', 'pHeterogeneity'], numOrNull),
+      widening: num
+    })
+  ),
+  boots: optional(
+    objectOf({
+      blocks: arrayOf(num),
+      ...each(['tauPrior', 'tauEstimate', 'tau'], numOrNull),
       widening: num
     })
   )

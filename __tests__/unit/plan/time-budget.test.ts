@@ -1,4 +1,4 @@
-import { capacityOf, MIN_CUT_BLOCKS, scheduleLooks } from '../../../src/plan/time-budget.js'
+import { bootPlanMs, capacityOf, MIN_CUT_BLOCKS, scheduleLooks } from '../../../src/plan/time-budget.js'
 
 // The measured default: 12.75 s per block (bench/results/defaults-history.jsonl), the 180 s default budget.
 const start = { rounds: 8, maxRounds: 24, taken: [], blocks: 0, elapsedMs: 0, msPerBlock: 12_750, budgetMs: 180_000 }
@@ -81,5 +81,43 @@ describe('looks planned from the time budget', () => {
     expect(() => scheduleLooks({ ...start, taken: [8], blocks: 5 })).toThrow(
       'blocks measured (5) must be ≥ the last look (8)'
     )
+  })
+})
+
+describe('looks planned for processes kept across blocks (a boot per look)', () => {
+  // The Node fixture's default run, measured (2026-12-07): 35 s per boot, 13.9 s per warm block of 3 arms.
+  const kept = { ...start, msPerBlock: 13_900, msPerBoot: 35_000, blocksPerBoot: 0, blocksInBoot: 0 }
+
+  test('each look pays one boot: two looks of 5 and 7 blocks fit in 180 s, where one boot would hold 10', () => {
+    const s = scheduleLooks(kept)
+    expect(s.looks).toEqual([5, 7])
+    expect(bootPlanMs(kept, [5, 7])).toBe(2 * 35_000 + 7 * 13_900)
+    expect(bootPlanMs(kept, [5, 7])).toBeLessThanOrEqual(178_000)
+    // One more block would not fit with the second boot.
+    expect(bootPlanMs(kept, [5, 8])).toBeGreaterThan(178_000)
+  })
+
+  test('a boot still running is not paid again; a cap of blocks per boot pays one boot per cap', () => {
+    expect(bootPlanMs({ ...kept, blocks: 2, blocksInBoot: 2 }, [5])).toBe(3 * 13_900)
+    expect(bootPlanMs({ ...kept, blocksPerBoot: 2 }, [5])).toBe(3 * 35_000 + 5 * 13_900)
+    expect(bootPlanMs({ ...kept, blocks: 1, blocksInBoot: 1, blocksPerBoot: 2 }, [5])).toBe(2 * 35_000 + 4 * 13_900)
+  })
+
+  test('after a look the next segment boots again; none fits → the look taken is the last', () => {
+    const after = { ...kept, taken: [5], blocks: 5, elapsedMs: 5 * 13_900 + 35_000 }
+    expect(scheduleLooks(after).looks).toEqual([5, 7])
+    expect(scheduleLooks({ ...after, elapsedMs: 150_000 }).looks).toEqual([5])
+  })
+
+  test('a budget without room for two boots: one look, and the budget that would hold two', () => {
+    const s = scheduleLooks({ ...kept, budgetMs: 100_000 })
+    expect(s.looks).toEqual([4])
+    expect(s.oneLook?.looks.length).toBe(2)
+    const two = s.oneLook!.looks
+    expect(s.oneLook!.budgetSec * 1000).toBeGreaterThanOrEqual(bootPlanMs(kept, two) + 2000)
+  })
+
+  test('no budget: the plan as configured', () => {
+    expect(scheduleLooks({ ...kept, budgetMs: 0 }).looks).toEqual([8, 16, 24])
   })
 })

@@ -61,10 +61,12 @@ export interface DesignOptions {
   extra: RawInputs
   /**
    * `--defaults`: every input at the action's default except the fixture's own (sampling rates, blocks, looks,
-   * time budget and budgets included): what a user's first run does, its block time and looks. `--rates` is then
-   * ignored (the default rates are used) and `--designs` still applies.
+   * time budget and budgets included): what a user's first run does, its block time and looks. The default
+   * sampling rates are used unless `ratesGiven` (`--rates` on the command line: one run per rate, the rest at
+   * the defaults); `--designs` still applies, and `sequential` runs pinned as the alone reference.
    */
   defaults?: boolean
+  ratesGiven?: boolean
 }
 
 /** Run the matrix, one gate run at a time; each row is appended as soon as its run ends. */
@@ -72,13 +74,15 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
   const file = path.join(root, 'bench/results/designs.jsonl')
   const rows: unknown[] = []
   for (const fixture of o.fixtures) {
-    for (const rate of o.defaults === true ? ['default'] : o.rates) {
+    for (const rate of o.defaults === true && o.ratesGiven !== true ? ['default'] : o.rates) {
       for (const design of o.designs) {
         const inputs: RawInputs =
           o.defaults === true
             ? {
                 ...fixtureInputs(root, fixture),
+                ...(rate !== 'default' ? { 'sampling-rates': rate } : {}),
                 'round-design': design,
+                ...(design === 'sequential' ? { 'cpu-pinning': 'on' } : {}),
                 'output-dir': path.join(os.tmpdir(), 'otlp-perf-gate-bench-designs'),
                 ...o.extra
               }
@@ -117,6 +121,11 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             qpsCi: q !== undefined ? [q.ciLow, q.ciHigh] : null,
             cpuOverhead: c?.overhead ?? null,
             perBlockSd: q?.sdLogRatio ?? null,
+            bootBlocks: q?.boots?.blocks ?? null,
+            bootTau: q?.boots?.tau ?? null,
+            bootTauEstimate: q?.boots?.tauEstimate ?? null,
+            logRatios: q?.logRatios ?? null,
+            bootWidening: q?.boots?.widening ?? null,
             warmupSec: run.rounds.map((r) => r.warmup.durationSec),
             warmupEnded: run.rounds.map((r) => r.warmup.ended ?? 'fixed'),
             warmupRates: run.rounds.map((r) => ({ block: r.block, arm: r.armId, rates: r.warmup.rates ?? [] })),
@@ -124,7 +133,7 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             blockSec: run.wallSec / Math.max(1, run.looks.blocks[run.looks.blocks.length - 1] ?? 1),
             command:
               (o.defaults === true
-                ? `npm run bench -- --only designs --defaults --fixtures ${fixture} --designs ${design}`
+                ? `npm run bench -- --only designs --defaults --fixtures ${fixture}${rate !== 'default' ? ` --rates ${rate}` : ''} --designs ${design}`
                 : `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}`) +
               (o.extra['round-duration'] !== undefined ? ` --round-duration ${o.extra['round-duration']}` : '') +
               (o.extra['warmup-duration'] !== undefined ? ` --warmup ${o.extra['warmup-duration']}` : ''),

@@ -387,6 +387,12 @@ interface GateRunRow {
   looks?: number[]
   /** `processes-per-arm` (rows without it: 1). */
   processesPerArm?: number
+  /**
+   * Blocks per boot of the run (rows without it: one fresh boot per block); `widening`: the factor the
+   * process offset of kept boots put on the interval (analysis/boots.ts).
+   */
+  bootBlocks?: number[]
+  bootWidening?: number
 }
 
 /** The `time-budget` default when rows did not record it. */
@@ -436,7 +442,9 @@ function recordGateRun(
     timing: TIMING,
     timeBudgetSec: gateDefault(Inputs.TimeBudget),
     looks: [...run.looks.blocks],
-    processesPerArm: o.processesPerArm
+    processesPerArm: o.processesPerArm,
+    bootBlocks: c.boots?.blocks ?? [],
+    bootWidening: c.boots?.widening ?? 1
   }
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
   fs.appendFileSync(path.join(root, 'bench/results', RUN_HISTORY), `${JSON.stringify(row)}\n`)
@@ -458,7 +466,8 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
       r.injectedUs,
       r.rule ?? OLD_RULE,
       r.timeBudgetSec ?? OLD_TIME_BUDGET,
-      r.processesPerArm ?? 1
+      r.processesPerArm ?? 1,
+      (r.bootBlocks ?? []).some((n) => n > 1) ? 'kept boots' : 'fresh boots'
     ].join('|')
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
@@ -478,7 +487,7 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
     const series =
       r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
     lines.push(
-      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design}${(r0.processesPerArm ?? 1) > 1 ? `, ${r0.processesPerArm} processes per arm` : ''} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.timeBudgetSec ?? OLD_TIME_BUDGET} s | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
+      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design}${(r0.processesPerArm ?? 1) > 1 ? `, ${r0.processesPerArm} processes per arm` : ''}${(r0.bootBlocks ?? []).some((n) => n > 1) ? ', processes kept across blocks' : ''} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.timeBudgetSec ?? OLD_TIME_BUDGET} s | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
         `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${pct(med(rs.map((r) => r.sdQps)))} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s | ${Math.max(...rs.map((r) => r.wallSec)).toFixed(0)} s |`
     )
   }
@@ -806,6 +815,7 @@ async function main(): Promise<void> {
         designs: o.designs,
         rounds: o.rounds,
         defaults: a.includes('--defaults'),
+        ratesGiven: a.includes('--rates'),
         extra: {
           ...(a.includes('--round-duration') ? { 'round-duration': String(o.roundDuration) } : {}),
           ...(a.includes('--warmup') ? { 'warmup-duration': String(o.warmup) } : {})

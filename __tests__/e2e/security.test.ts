@@ -99,7 +99,7 @@ test('setsid and double-fork children: none left after the run, and none could w
 test('SIGTERM mid-run: outputs, summary and partial results are written, no service left', async () => {
   const run = await runAction({
     inputs: publishOnlyInputs({ rounds: '4', 'round-duration': '1' }),
-    cancel: { signal: 'SIGTERM', when: /round 1\/\d+ / }
+    cancel: { signal: 'SIGTERM', when: /round 1\/\d+ |block 1 measured/ }
   })
   expect(run.timedOut).toBe(false)
   expect(run.exitCode).not.toBe(0)

@@ -332,12 +332,13 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.RoundDesign,
     default: 'alternating',
     description:
-      '`alternating`: every arm of a block runs as a fresh process for the whole block, the services confined to one ' +
-      'shared core, and the closed-loop load goes to one arm at a time in 1 s slices in a balanced order (A B C, C B ' +
-      'A, …): each arm is measured alone on the core while the slices cancel host drift, and warm-up is paid once ' +
-      'per block. `side-by-side`: the arms of a block run at the same time, fresh processes every block, each with ' +
-      'its own equal closed-loop load, their services confined to one shared core (duet benchmarking: a slower host ' +
-      'slows every arm at once). `sequential`: one arm after the other (needs no `{port}`).'
+      '`alternating`: every arm runs as a process of its own, the services confined to one shared core, and the ' +
+      'closed-loop load goes to one arm at a time in 1 s slices in a balanced order (A B C, C B A, …): each arm is ' +
+      'measured alone on the core while the slices cancel host drift. The processes are kept across blocks from one ' +
+      'look to the next (`blocks-per-boot`), so warm-up is paid once per boot. `side-by-side`: the arms of a block ' +
+      'run at the same time, fresh processes every block, each with its own equal closed-loop load, their services ' +
+      'confined to one shared core (duet benchmarking: a slower host slows every arm at once). `sequential`: one ' +
+      'arm after the other (needs no `{port}`).'
   },
   {
     name: Inputs.ProcessesPerArm,
@@ -354,11 +355,13 @@ export const INPUT_SPECS: readonly InputSpec[] = [
     name: Inputs.BlocksPerBoot,
     default: 'auto',
     description:
-      'Alternating design: how many blocks the same service processes measure before they are restarted. `auto`: ' +
-      'from one look to the next, so warm-up is paid once per look, not once per block, and every look after the ' +
-      'first measures new processes. A number N: at most N blocks per boot (and never across a look); `1`: fresh ' +
-      'processes every block. Each process keeps a small speed offset for life (0.2–1.7 % on the reference VM), ' +
-      'which blocks of one boot share: the interval adds it (`process-offset`). Side by side and sequential: `1`.'
+      'Alternating design: how many blocks the same service processes measure before they are restarted (a boot; ' +
+      'every look also ends one). Each process keeps a small speed offset for life (0.2–1.7 % on the reference VM), ' +
+      'which the blocks of one boot share, so the interval adds it (`process-offset`) and more blocks on the same ' +
+      'processes do not average it out. `auto`: the boot length that gives the narrowest interval for the time, ' +
+      'from the measured boot (start-up + warm-up) and block times: √(boot time × 3 %² / (block time × offset²)), ' +
+      'so a service that warms up in seconds gets fresh processes every block or two and a JVM boots once per look. ' +
+      'A number N: at most N blocks per boot; `1`: fresh processes every block. Side by side and sequential: `1`.'
   },
   {
     name: Inputs.ProcessOffset,

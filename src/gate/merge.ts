@@ -91,7 +91,9 @@ export function mergeRuns(config: Config, inputs: readonly MergeInput[]): Result
     ...config,
     connections: s.connections,
     connectionLevels: s.connectionLevels ?? [s.connections],
-    openLoopRate: s.openLoopRate ?? null
+    openLoopRate: s.openLoopRate ?? null,
+    // The process offset the measure runs resolved for their service (the merge job has no start command).
+    processOffset: s.processOffset ?? config.processOffset
   }
   const a = analyse(analysed, first.plan.arms, pooled.rounds, undefined, undefined, {
     runnerOfBlock: (b) => pooled.runOfBlock[b],

@@ -84,8 +84,19 @@ function pinningMode(config: Pick<Config, 'cpuPinning' | 'roundDesign'>): 'auto'
   return config.roundDesign === 'sequential' ? 'off' : 'auto'
 }
 
+/** Whether the run keeps processes across blocks: the alternating design unless `blocks-per-boot` is 1. */
+export function keepsBoots(config: Pick<Config, 'blocksPerBoot'>, kind: RoundDesign['kind']): boolean {
+  return kind === 'alternating' && config.blocksPerBoot !== 1
+}
+
 /** Describe the design actually run, for the report and the log. */
-export function describeDesign(kind: RoundDesign['kind'], slots: number, pinning: Pinning, perArm = 1): string {
+export function describeDesign(
+  kind: RoundDesign['kind'],
+  slots: number,
+  pinning: Pinning,
+  perArm = 1,
+  kept = false
+): string {
   if (kind === 'sequential') return `sequential rounds (one service at a time); CPU pinning: ${pinning.reason}`
   if (kind === 'alternating') {
     const core = pinning.enabled
@@ -93,7 +104,11 @@ export function describeDesign(kind: RoundDesign['kind'], slots: number, pinning
         `${pinning.loadCpus}`
       : `unpinned (${pinning.reason}): the services and the load generator share every CPU`
     return (
-      `alternating: the ${slots} arms of a block run as fresh processes for the whole block and the load goes ` +
+      `alternating: the ${slots} arms of a block run as ` +
+      (kept
+        ? 'processes kept across blocks (started and warmed up once per boot, a new boot after every look)'
+        : 'fresh processes for the whole block') +
+      ` and the load goes ` +
       `to one arm at a time in ${ALTERNATING_SLICE_SEC} s slices (A B C, C B A, …), so each arm is measured alone on ` +
       `the core; ${core}`
     )
@@ -166,7 +181,7 @@ export async function openRig(
     slots,
     perArm,
     description:
-      describeDesign(kind, slots, pinning, perArm) +
+      describeDesign(kind, slots, pinning, perArm, keepsBoots(config, kind)) +
       (config.collector
         ? `; traced arms export through their own collector per process and block, ${collectorPlacement(pinning)}`
         : ''),

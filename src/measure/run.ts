@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path'
 import type { Config } from '../config/config.js'
-import { scheduleLooks, type LookSchedule } from '../plan/time-budget.js'
+import { bootLength, scheduleLooks, type LookSchedule } from '../plan/time-budget.js'
 import { armsOf, makePlan, OFF_ARM_ID } from '../plan/plan.js'
 import { randomSeed } from '../plan/random.js'
 import { GateError, errorMessage } from '../errors.js'
@@ -15,9 +15,11 @@ import { runGrpcLoad } from '../load/grpc.js'
 import { findFreePort } from '../service/service.js'
 import { fillPort } from '../security/target.js'
 import type { ArmSpec, LooksInfo, OpenLoopInfo, Plan, RoundResult, SpikeResult } from '../types.js'
-import { openRig, type Rig } from './rig.js'
+import { keepsBoots, openRig } from './rig.js'
 import {
   abortBoot,
+  blockLine,
+  finishedRounds,
   bootService,
   endBoot,
   measureBlock,
@@ -205,11 +207,6 @@ function paceOf(config: Config, groups: number, arms: number): Pace {
   )
 }
 
-/** Whether the run keeps processes across blocks: the alternating design unless `blocks-per-boot` is 1. */
-export function keepsBoots(config: Pick<Config, 'blocksPerBoot'>, design: Pick<Rig['design'], 'kind'>): boolean {
-  return design.kind === 'alternating' && config.blocksPerBoot !== 1
-}
-
 /**
  * The pace of a run, for the time budget: ms per block, and with processes kept across blocks ms per boot
  * (start-up, warm-up and the stop after its last block) apart from ms per warm block. Before anything is
@@ -307,6 +304,7 @@ async function runBoot(loop: BlockLoop, block: number, boot: number): Promise<nu
       for (const m of members) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
       const t = inBoot === 0 ? t0 : Date.now()
       await measureBlock(ctx, group, members, total, loop.run.openLoop)
+      hooks.info?.(blockLine(group, boot))
       pace.block(Date.now() - t, inBoot === 0)
       inBoot++
       block++
@@ -315,6 +313,8 @@ async function runBoot(loop: BlockLoop, block: number, boot: number): Promise<nu
     }
   } catch (e) {
     await abortBoot(group)
+    // A cancelled job keeps the blocks this boot finished in its partial results.
+    if (ctx.signal?.aborted === true) recordRounds(loop, finishedRounds(ctx, group))
     throw e
   }
   const t1 = Date.now()
@@ -358,7 +358,7 @@ async function runLooks(
 ): Promise<LooksTaken> {
   const { config, rig } = ctx
   const taken: number[] = []
-  const kept = keepsBoots(config, rig.design)
+  const kept = keepsBoots(config, rig.design.kind)
   const budget = `the ${config.timeBudgetSec} s 'time-budget'`
   const pace = paceOf(config, rig.design.kind === 'sequential' ? armMap.size : 1, armMap.size)
   const looks = new LookPlan(config, plan, kept, pace, run.startedMs, ctx.info)
@@ -393,8 +393,11 @@ async function runLooks(
       }
     }
     ctx.info(outcome.reason)
+    const cap = looks.bootCap()
+    const perBoot = !kept ? '' : cap === 0 ? '; a boot until the next look' : `; at most ${cap} blocks per boot`
     ctx.info(
-      `next looks after ${looks.now.looks.slice(taken.length).join(', ')} blocks (${pace.describe(kept)}, ${budget})`
+      `next looks after ${looks.now.looks.slice(taken.length).join(', ')} blocks (${pace.describe(kept)}, ` +
+        `${budget}${perBoot})`
     )
   }
 }
@@ -430,8 +433,22 @@ class LookPlan {
       msPerBlock: this.pace.msPerBlock(this.kept),
       budgetMs: config.timeBudgetSec * 1000,
       ...(this.kept
-        ? { msPerBoot: this.pace.msPerBoot(), blocksPerBoot: config.blocksPerBoot, blocksInBoot: this.inBoot }
+        ? { msPerBoot: this.pace.msPerBoot(), blocksPerBoot: this.bootCap(), blocksInBoot: this.inBoot }
         : {})
+    })
+  }
+
+  /**
+   * Most blocks per boot: `blocks-per-boot` as set, or with `auto` the length that gives the narrowest interval
+   * for the time at the pace so far (plan/time-budget.ts bootLength; 0 = until the next look).
+   */
+  bootCap(): number {
+    const { config } = this
+    if (!this.kept || config.blocksPerBoot > 0) return config.blocksPerBoot
+    return bootLength({
+      msPerBoot: this.pace.msPerBoot(),
+      msPerBlock: this.pace.msPerBlock(true),
+      tau: config.processOffset * Math.SQRT2
     })
   }
 
@@ -446,7 +463,7 @@ class LookPlan {
       this.now = again
       this.oneLook = again.oneLook
     }
-    const cap = this.config.blocksPerBoot
+    const cap = this.bootCap()
     return block < this.now.looks[this.index] && (cap === 0 || inBoot < cap)
   }
 }

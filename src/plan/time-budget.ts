@@ -35,6 +35,31 @@ export const FIRST_LOOK_SHARE = 0.55
  */
 export const END_RESERVE_MS = 2000
 
+/**
+ * Per-block SD of a QPS log-ratio assumed when choosing how long a boot lives (`blocks-per-boot: auto`): the
+ * alternating design's, measured on the reference VM between 1.25 % (Gin at 100 %) and 6.7 % (Node at 1 %), 3-4.6 %
+ * typical (bench/results/designs.jsonl, 2026-12-06/07). The boot length goes with its square root, so a factor of
+ * two here moves it by √2.
+ */
+export const BOOT_PLAN_BLOCK_SD = 0.03
+
+/**
+ * `blocks-per-boot: auto`: how many blocks one boot should measure so that the interval is narrowest for the time
+ * spent. A boot of m blocks costs W + m·b (W: start-up and warm-up; b: a warm block) and its blocks share the
+ * processes' lifelong offset (between-boot SD τ of a comparison's log-ratio), so over a fixed time the variance
+ * of the estimate is about (τ² + σ²/m)·(W + m·b)/T, smallest at m = √(W·σ² / (b·τ²)) (the cluster-size rule of
+ * two-stage sampling). Cheap warm-ups (Go) give 1 (fresh processes every block, as the offset is then part of
+ * every block's noise); a JVM's 120 s warm-up gives 8 or more. Rounded, at least 1; 0 (until the next look) when
+ * τ is 0.
+ */
+export function bootLength(input: { msPerBoot: number; msPerBlock: number; tau: number; blockSd?: number }): number {
+  const { msPerBoot, msPerBlock, tau } = input
+  const sd = input.blockSd ?? BOOT_PLAN_BLOCK_SD
+  if (!(tau > 0)) return 0
+  if (!(msPerBlock > 0) || !(msPerBoot >= 0)) return 1
+  return Math.max(1, Math.round(Math.sqrt((msPerBoot * sd * sd) / (msPerBlock * tau * tau))))
+}
+
 /** Inputs of scheduleLooks(). */
 export interface ScheduleInput {
   /** Blocks at the first look when the budget allows (the `rounds` input), and between later looks. */

@@ -643,7 +643,7 @@ export function renderReport(input: ReportInput): string {
           `${Math.round((1 - input.settings.confidence) * 1000) / 10}%. ` +
           INTERVAL_SENTENCE,
         '',
-        ...designNote(input.rounds),
+        ...designNote(input.rounds, input.comparisons),
         ...coRunnerNote(input.rounds)
       )
       out.push(...sensitivityLines(input))

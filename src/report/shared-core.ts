@@ -6,7 +6,7 @@
  * cost — QPS understates tracing's CPU cost. CPU per request stays sound. Pure.
  */
 import { median } from 'simple-statistics'
-import type { RoundResult } from '../types.js'
+import type { Comparison, RoundResult } from '../types.js'
 import { fmtPct } from '../format.js'
 
 /** The rounds of each block, blocks in order of first appearance. */
@@ -94,17 +94,35 @@ export function coRunnerNote(rounds: readonly RoundResult[]): string[] {
 
 /**
  * One line under the overhead table saying how the numbers were measured, for the alternating design
- * (the other designs have the co-runner caveat, or nothing to say beyond the settings).
+ * (the other designs have the co-runner caveat, or nothing to say beyond the settings): fresh processes per
+ * block, or processes kept across blocks (boots) with the process offset the intervals carry.
  */
-export function designNote(rounds: readonly RoundResult[]): string[] {
+export function designNote(rounds: readonly RoundResult[], comparisons: readonly Comparison[] = []): string[] {
   const alt = rounds.filter((r) => r.slices !== undefined && r.block >= 0)
   if (alt.length === 0) return []
   const arms = new Set(alt.map((r) => r.armId)).size
   const slices = median(alt.map((r) => r.slices as number))
+  const first = alt[0].armId
+  const bootBlocks = new Map<number, number>()
+  for (const r of alt.filter((x) => x.armId === first && x.boot !== undefined))
+    bootBlocks.set(r.boot as number, (bootBlocks.get(r.boot as number) ?? 0) + 1)
+  const kept = [...bootBlocks.values()].some((n) => n > 1)
+  const spreads = comparisons.flatMap((c) => (c.boots !== undefined ? [c.boots] : []))
+  const tau = spreads.length > 0 ? Math.max(...spreads.map((b) => b.tau)) : NaN
+  const how = kept
+    ? `the ${arms} arms ran as processes kept across blocks (${bootBlocks.size} ` +
+      `boot${bootBlocks.size === 1 ? '' : 's'} of ${[...bootBlocks.values()].join(' + ')} blocks, warmed up once ` +
+      `each) on one shared core`
+    : `in every block the ${arms} arms ran as fresh processes on one shared core`
+  const offset =
+    kept && Number.isFinite(tau)
+      ? ` Each interval includes the lifelong speed offset of the processes compared (up to ` +
+        `${fmtPct(tau, { digits: 1 })} between boots), which more blocks on the same processes cannot average out.`
+      : ''
   return [
-    `Measured alternating: in every block the ${arms} arms ran as fresh processes on one shared core and the load ` +
-      `went to one arm at a time (${slices} slices each, in balanced order), so each number is that service alone on ` +
-      `the core; CPU per request counts all of a process's CPU in the block.`,
+    `Measured alternating: ${how} and the load went to one arm at a time (${slices} slices each, in balanced ` +
+      `order), so each number is that service alone on the core; CPU per request counts all of a process's CPU ` +
+      `in the block.${offset}`,
     ''
   ]
 }

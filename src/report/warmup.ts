@@ -21,7 +21,9 @@ export interface ArmWarmup {
 /** Per arm (in order of first appearance), over the rounds of the blocks (calibration rounds excluded). */
 export function armWarmups(rounds: readonly RoundResult[]): ArmWarmup[] {
   const arms = new Map<string, RoundResult[]>()
-  for (const r of rounds.filter((x) => x.block >= 0)) arms.set(r.armId, [...(arms.get(r.armId) ?? []), r])
+  // Processes kept across blocks: a boot's later blocks had no warm-up of their own (sinceBlock), count it once.
+  for (const r of rounds.filter((x) => x.block >= 0 && x.warmup.sinceBlock === undefined))
+    arms.set(r.armId, [...(arms.get(r.armId) ?? []), r])
   return [...arms.entries()].map(([armId, rs]) => {
     const secs = rs.map((r) => r.warmup.durationSec)
     return {
@@ -57,11 +59,12 @@ export function warmupLines(
             (a.capped > 0 ? ` (${a.capped} of ${a.auto} capped)` : '')
         )
         .join(', ') +
-      ' (median per block)'
+      (rounds.some((r) => r.warmup.sinceBlock !== undefined) ? ' (median per boot)' : ' (median per block)')
   ]
   const capped = arms.filter((a) => a.capped > 0)
   if (capped.length === 0) return { setting, warning: [] }
-  const which = capped.map((a) => `${escapeMarkdown(a.armId)} in ${a.capped} of ${a.auto} blocks`).join(', ')
+  const unit = rounds.some((r) => r.warmup.sinceBlock !== undefined) ? 'boots' : 'blocks'
+  const which = capped.map((a) => `${escapeMarkdown(a.armId)} in ${a.capped} of ${a.auto} ${unit}`).join(', ')
   return {
     setting,
     warning: [

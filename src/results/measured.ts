@@ -32,6 +32,7 @@ export function fingerprintOf(config: Config, results: ResultsFile): Record<stri
     env: config.env,
     'round-design': s.roundDesign ?? null,
     'processes-per-arm': config.processesPerArm,
+    'blocks-per-boot': config.blocksPerBoot,
     'cpu-pinning': config.cpuPinning,
     'round-duration': s.roundDurationSec,
     'warmup-duration': s.warmupSec,

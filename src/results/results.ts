@@ -95,6 +95,10 @@ export interface ResultsFile {
     warmupMinSec?: number
     /** The runtime the auto warm-up limits were chosen for (config/runtime.ts); absent in older files. */
     warmupRuntime?: 'jvm' | 'other'
+    /** `blocks-per-boot` as resolved (0: from one look to the next); absent in files before processes were kept. */
+    blocksPerBoot?: number
+    /** `process-offset` as resolved (fraction): the prior the intervals add for blocks sharing processes. */
+    processOffset?: number
     connections: number
     confidence: number
     maxQpsOverhead: number | null
@@ -177,6 +181,8 @@ export function settingsOf(config: Config): ResultsFile['settings'] {
     warmupCapSec: config.warmupCapSec,
     warmupMinSec: config.warmupMinSec,
     warmupRuntime: config.warmupRuntime,
+    blocksPerBoot: config.blocksPerBoot,
+    processOffset: config.processOffset,
     connections: config.connections,
     confidence: config.confidence,
     maxQpsOverhead: config.maxQpsOverhead,

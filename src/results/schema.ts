@@ -361,6 +361,8 @@ const reportable = objectOf(
       warmupCapSec: optional(num),
       warmupMinSec: optional(num),
       warmupRuntime: optional(oneOf(['jvm', 'other'])),
+      blocksPerBoot: optional(num),
+      processOffset: optional(num),
       connections: num,
       confidence: num,
       maxQpsOverhead: nullable(num),

@@ -28,7 +28,7 @@ test('action: SIGTERM after the first round → verdict error, summary, partial 
     {},
     {
       during: (chunk) => {
-        if (!sent && /round 1\/\d+ /.test(chunk)) {
+        if (!sent && /round 1\/\d+ |block 1 measured/.test(chunk)) {
           sent = true
           process.emit('SIGTERM')
         }
@@ -62,7 +62,7 @@ test('CLI: SIGINT mid-run → exit code 2, report and partial results written', 
   const cap = captureIo(out, {
     stderr: {
       write: (s: string) => {
-        if (!sent && /round 1\/\d+ +block/.test(s)) {
+        if (!sent && /round 1\/\d+ +block|block 1 measured/.test(s)) {
           sent = true
           setTimeout(() => process.emit('SIGINT'), 0)
         }

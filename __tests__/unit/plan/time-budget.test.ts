@@ -1,4 +1,4 @@
-import { bootPlanMs, capacityOf, MIN_CUT_BLOCKS, scheduleLooks } from '../../../src/plan/time-budget.js'
+import { bootLength, bootPlanMs, capacityOf, MIN_CUT_BLOCKS, scheduleLooks } from '../../../src/plan/time-budget.js'
 
 // The measured default: 12.75 s per block (bench/results/defaults-history.jsonl), the 180 s default budget.
 const start = { rounds: 8, maxRounds: 24, taken: [], blocks: 0, elapsedMs: 0, msPerBlock: 12_750, budgetMs: 180_000 }
@@ -119,5 +119,23 @@ describe('looks planned for processes kept across blocks (a boot per look)', () 
 
   test('no budget: the plan as configured', () => {
     expect(scheduleLooks({ ...kept, budgetMs: 0 }).looks).toEqual([8, 16, 24])
+  })
+})
+
+describe('blocks-per-boot auto: the boot length with the narrowest interval for the time (bootLength)', () => {
+  test('√(W·σ²/(b·τ²)), rounded, at least 1', () => {
+    // A JVM: a 150 s boot, 10 s blocks, pair offset 1.41 %, block SD 3 %: √(150·9/(10·2)) ≈ 8.2.
+    expect(bootLength({ msPerBoot: 150_000, msPerBlock: 10_000, tau: 0.01 * Math.SQRT2 })).toBe(8)
+    // Go: an 8 s boot, 10 s blocks, pair offset 1.98 %: √(8·9/(10·3.92)) ≈ 1.36 → fresh processes every block.
+    expect(bootLength({ msPerBoot: 8_000, msPerBlock: 10_000, tau: 0.014 * Math.SQRT2 })).toBe(1)
+    // Node, 3 arms: 21 s boot, 14 s blocks: ≈ 1.9 → 2.
+    expect(bootLength({ msPerBoot: 21_000, msPerBlock: 14_000, tau: 0.014 * Math.SQRT2 })).toBe(2)
+    // A noisier service warrants longer boots (√ of the block SD ratio).
+    expect(bootLength({ msPerBoot: 21_000, msPerBlock: 14_000, tau: 0.014 * Math.SQRT2, blockSd: 0.06 })).toBe(4)
+  })
+  test('the minimum and the edges: no offset keeps a boot until the next look; no block time yet gives 1', () => {
+    expect(bootLength({ msPerBoot: 0, msPerBlock: 10_000, tau: 0.02 })).toBe(1)
+    expect(bootLength({ msPerBoot: 30_000, msPerBlock: 10_000, tau: 0 })).toBe(0)
+    expect(bootLength({ msPerBoot: 30_000, msPerBlock: 0, tau: 0.02 })).toBe(1)
   })
 })

@@ -1,7 +1,7 @@
 /** The warm-up lines of the report and the alternating design note: pure renderers over round data. */
 import { armWarmups, warmupLines } from '../../../src/report/warmup.js'
 import { designNote, processesAtOnce } from '../../../src/report/shared-core.js'
-import type { RoundResult } from '../../../src/types.js'
+import type { Comparison, RoundResult } from '../../../src/types.js'
 
 function round(
   block: number,
@@ -91,6 +91,23 @@ describe('warm-up lines', () => {
     )
   })
 
+  test('processes kept across blocks: a boot warms up once, so its later blocks do not count (median per boot)', () => {
+    const later = (s: number, since: number): RoundResult['warmup'] => ({ ...steady(s), ok: 0, sinceBlock: since })
+    const rounds = [
+      round(0, 'off', steady(6)),
+      round(1, 'off', later(6, 0)),
+      round(2, 'off', later(6, 0)),
+      round(3, 'off', capped(30)),
+      round(4, 'off', later(30, 3))
+    ]
+    expect(armWarmups(rounds)).toEqual([{ armId: 'off', medianSec: 18, maxSec: 30, capped: 1, auto: 2 }])
+    const lines = warmupLines(rounds, { warmupSec: 'auto', warmupCapSec: 30 })
+    expect(lines.setting[0]).toBe(
+      'warm-up until steady (at most 30 s of load per process): off 18 s (1 of 2 capped) (median per boot)'
+    )
+    expect(lines.warning[0]).toMatch(/\(off in 1 of 2 boots\)/)
+  })
+
   test('a fixed warm-up has no warm-up lines', () => {
     expect(warmupLines([round(0, 'off', { ok: 1, durationSec: 2 })], { warmupSec: 2 })).toEqual({
       setting: [],
@@ -107,6 +124,19 @@ describe('design note and co-runners', () => {
     ]
     expect(designNote(rounds)[0]).toMatch(/^Measured alternating: in every block the 2 arms ran as fresh processes/)
     expect(processesAtOnce(rounds)).toBeNull()
+  })
+  test('alternating on processes kept across blocks: the boots and the offset the intervals carry', () => {
+    const r = (block: number, armId: string, boot: number): RoundResult =>
+      round(block, armId, { ok: 1, durationSec: 6 }, { slot: armId === 'off' ? 0 : 1, slices: 4, boot })
+    const rounds = [r(0, 'off', 0), r(0, 'on@1', 0), r(1, 'off', 0), r(1, 'on@1', 0), r(2, 'off', 1), r(2, 'on@1', 1)]
+    const boots = { blocks: [2, 1], tauPrior: 0.0198, tauEstimate: 0.031, tau: 0.031, widening: 1.4 }
+    const line = designNote(rounds, [{ boots } as unknown as Comparison])[0]
+    expect(line).toMatch(
+      /^Measured alternating: the 2 arms ran as processes kept across blocks \(2 boots of 2 \+ 1 blocks/
+    )
+    expect(line).toContain('lifelong speed offset of the processes compared (up to 3.1% between boots)')
+    // Without a comparison that pooled boots, the note names the boots but no offset.
+    expect(designNote(rounds)[0]).not.toContain('offset')
   })
   test('side-by-side rounds: no design line, co-runners counted', () => {
     const rounds = [

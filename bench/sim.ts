@@ -10,7 +10,11 @@
  *   npm run sim -- --df-check      actual/nominal rate of the trimmed t with df h − 1 and 0.85·(h − 1)
  *   npm run sim -- --only honesty  issue #24's cases as a user runs the gate: looks from the time budget
  *                                  (--time-budget SEC, default 180; --block-sec S, default 12.75 = measured;
- *                                  --looks 8,13 forces looks; --sd 0.023 per-block SD), 4000 runs per case unless --reps
+ *                                  --looks 8,13 forces looks; --sd 0.023 per-block SD), 4000 runs per case unless --reps;
+ *                                  processes kept across blocks (bench/sim-boots.ts): --boot-sec S (s per boot; --block-sec
+ *                                  is then a warm block's), --blocks-per-boot N (0 = until the next look), --tau-true T
+ *                                  (per-process offset SD in the data, 0.014), --tau-prior P (the analysis' prior, 0.014),
+ *                                  --variant shipped|none|satterthwaite (how the boots are pooled)
  *   npm run sim -- --only merge    issue #29's `mode: merge` of 3 runners × 8 blocks (runner offset ±5 %, then a
  *                                  ±5 % runner × arm interaction) vs one runner: false FAIL rates and interval width,
  *                                  4000 runs per case unless --reps (--sd per-block SD, default 0.03)
@@ -33,6 +37,7 @@ import { minimumDetectableOverhead } from '../src/analysis/sensitivity.js'
 import type { SpendingFunction } from '../src/analysis/spending.js'
 import { CANDIDATES, type Candidate } from './sim-candidates.js'
 import { historyRows } from './sim-history.js'
+import { BOOT_VARIANTS, DEFAULT_BOOT, type BootModel, type BootVariant } from './sim-boots.js'
 import { DEFAULT_BLOCK_SEC, DEFAULT_TIME_BUDGET_SEC, honestyLooks, honestyRows } from './sim-honesty.js'
 import { BURST_SIZE, normals, sampler, SHAPES, type Shape } from './sim-model.js'
 import { mergeRows } from './sim-merge.js'
@@ -187,6 +192,9 @@ interface Args {
   sd?: number
   timeBudgetSec: number
   looks: number[] | undefined
+  /** `--boot-sec` and the kept-boot settings: undefined = a fresh set of processes per block. */
+  bootSec?: number
+  boot: Omit<BootModel, 'bootSec'>
 }
 
 function parseArgs(argv: string[]): Args {
@@ -210,7 +218,8 @@ function parseArgs(argv: string[]): Args {
     repsGiven: false,
     blockSec: DEFAULT_BLOCK_SEC,
     timeBudgetSec: DEFAULT_TIME_BUDGET_SEC,
-    looks: undefined
+    looks: undefined,
+    boot: { ...DEFAULT_BOOT }
   }
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1]
@@ -269,8 +278,40 @@ function parseArgs(argv: string[]): Args {
         if (!(x > 0 && x < 1))
           throw new Error(`--sd needs a per-block SD as a fraction (0.023 = 2.3 %), got '${String(v)}'`)
         a.sd = x
+        i++
         break
       }
+      case '--boot-sec': {
+        const x = Number(v)
+        if (!(x > 0)) throw new Error(`--boot-sec needs a positive number of seconds, got '${String(v)}'`)
+        a.bootSec = x
+        i++
+        break
+      }
+      case '--blocks-per-boot': {
+        const x = Number(v)
+        if (!(Number.isInteger(x) && x >= 0))
+          throw new Error(`--blocks-per-boot needs an integer ≥ 0 (0 = until the next look), got '${String(v)}'`)
+        a.boot.blocksPerBoot = x
+        i++
+        break
+      }
+      case '--tau-true':
+      case '--tau-prior': {
+        const x = Number(v)
+        if (!(x >= 0 && x < 1))
+          throw new Error(`${argv[i]} needs a per-process offset SD as a fraction (0.014 = 1.4 %), got '${String(v)}'`)
+        if (argv[i] === '--tau-true') a.boot.tauTrue = x
+        else a.boot.tauPrior = x
+        i++
+        break
+      }
+      case '--variant':
+        if (!BOOT_VARIANTS.includes(v as BootVariant))
+          throw new Error(`--variant must be one of ${BOOT_VARIANTS.join(', ')}, got '${String(v)}'`)
+        a.boot.variant = v as BootVariant
+        i++
+        break
       case '--block-sec': {
         const x = Number(v)
         if (!(x > 0)) throw new Error(`--block-sec needs a positive number of seconds, got '${String(v)}'`)
@@ -449,11 +490,16 @@ function main(): void {
       maxRounds: a.maxRounds,
       spending: a.spending,
       ...(a.sd !== undefined ? { sd: a.sd } : {}),
-      ...(a.looks !== undefined ? { looks: a.looks } : {})
+      ...(a.looks !== undefined ? { looks: a.looks } : {}),
+      ...(a.bootSec !== undefined ? { boots: { ...a.boot, bootSec: a.bootSec } } : {})
     }
+    const kept =
+      o.boots === undefined
+        ? ''
+        : `, processes kept: ${o.boots.bootSec} s per boot, blocks per boot ${o.boots.blocksPerBoot || 'until the next look'}, offset per process ${(o.boots.tauTrue * 100).toFixed(2)} % (prior ${(o.boots.tauPrior * 100).toFixed(2)} %), pooling ${o.boots.variant}`
     // The settings once, on stderr: stdout stays one {case, rate, runs} object per line.
     console.error(
-      `honesty: looks after ${honestyLooks(o).join(', ')} blocks (${o.blockSec} s per block, time budget ${o.timeBudgetSec} s), per-block SD ${((o.sd ?? 0.023) * 100).toFixed(2)} %, ${o.spending} spending, seed ${o.seed}`
+      `honesty: looks after ${honestyLooks(o).join(', ')} blocks (${o.blockSec} s per block, time budget ${o.timeBudgetSec} s), per-block SD ${((o.sd ?? 0.023) * 100).toFixed(2)} %, ${o.spending} spending, seed ${o.seed}${kept}`
     )
     for (const r of honestyRows(o)) {
       if (a.json) console.log(JSON.stringify({ case: r.case, rate: r.rate, runs: r.runs }))

@@ -451,6 +451,18 @@ function recordGateRun(
   return row
 }
 
+/**
+ * How a run's processes lived: fresh every block (rows without boots), kept from one look to the next (as many
+ * boots as looks: `blocks-per-boot: auto` before bootLength), or kept a few blocks per boot (more boots than looks).
+ */
+function lifecycle(r: GateRunRow): string {
+  const boots = r.bootBlocks ?? []
+  if (!boots.some((n) => n > 1)) return ''
+  return boots.length <= (r.looks ?? []).length
+    ? ', processes kept from look to look'
+    : ', processes kept a few blocks per boot'
+}
+
 /** The false-alarm and power series summarised per setting: runs, FAILs, hours spanned, typical wall time. */
 export function gateRunSummary(rows: readonly GateRunRow[]): string {
   const groups = new Map<string, GateRunRow[]>()
@@ -467,7 +479,7 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
       r.rule ?? OLD_RULE,
       r.timeBudgetSec ?? OLD_TIME_BUDGET,
       r.processesPerArm ?? 1,
-      (r.bootBlocks ?? []).some((n) => n > 1) ? 'kept boots' : 'fresh boots'
+      lifecycle(r)
     ].join('|')
     groups.set(key, [...(groups.get(key) ?? []), r])
   }
@@ -487,7 +499,7 @@ export function gateRunSummary(rows: readonly GateRunRow[]): string {
     const series =
       r0.kind === 'aa' ? 'A/A (identical builds)' : `injected ${pct(r0.targetEffect)} (${r0.injectedUs} µs/request)`
     lines.push(
-      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design}${(r0.processesPerArm ?? 1) > 1 ? `, ${r0.processesPerArm} processes per arm` : ''}${(r0.bootBlocks ?? []).some((n) => n > 1) ? ', processes kept across blocks' : ''} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.timeBudgetSec ?? OLD_TIME_BUDGET} s | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
+      `| ${series} | ${r0.rule ?? OLD_RULE} | ${r0.timing ?? OLD_TIMING} | ${r0.design}${(r0.processesPerArm ?? 1) > 1 ? `, ${r0.processesPerArm} processes per arm` : ''}${lifecycle(r0)} | ${r0.rounds} × (${r0.warmupSec} + ${r0.roundDurationSec} s) | ${r0.timeBudgetSec ?? OLD_TIME_BUDGET} s | ${r0.budgetPct} % | ${rs.length} | ${count('fail')} | ${count('inconclusive')} | ` +
         `${dates[0].slice(0, 16)} … ${dates[dates.length - 1].slice(0, 16)} | ${pct(rs.reduce((a, r) => a + r.overhead, 0) / rs.length)} | ${pct(med(rs.map((r) => r.sdQps)))} | ${med(rs.map((r) => r.blocks))} | ${med(rs.map((r) => r.wallSec)).toFixed(0)} s | ${Math.max(...rs.map((r) => r.wallSec)).toFixed(0)} s |`
     )
   }

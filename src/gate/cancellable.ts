@@ -13,6 +13,11 @@ import { resumeAcceptingGroups, stopAcceptingGroups } from '../service/process-g
 import { errorMessage } from '../errors.js'
 import type { RoundResult } from '../types.js'
 
+/** Most ms a cancel waits for the engine to record the blocks its running boot finished (a slice is 1 s). */
+const CANCEL_SETTLE_MS = 2000
+
+const noop = (): void => undefined
+
 /** A measurement outcome plus what a partial report needs. */
 export interface CancellableOutcome extends MeasureOutcome {
   /** The signal that cancelled the run, if one did. */
@@ -54,10 +59,14 @@ export async function measureCancellable(
     }
   }
   try {
-    const raced = await Promise.race([measure(fixed, wrapped, cancel.signal, mainHistory), cancel.cancelled])
+    const running = measure(fixed, wrapped, cancel.signal, mainHistory)
+    const raced = await Promise.race([running, cancel.cancelled])
     if (typeof raced === 'object' && !cancel.signal.aborted)
       return { ...raced, roundsDone, stops: serviceStopStats(), caps }
     const sig = typeof raced === 'string' ? raced : await cancel.cancelled
+    // A boot kept across blocks records its finished blocks when the abort reaches it (within a slice): wait
+    // that long, never longer, so a cancelled run keeps them and still ends well inside the runner's grace.
+    await Promise.race([running.then(noop, noop), new Promise((r) => setTimeout(r, CANCEL_SETTLE_MS).unref())])
     // The abandoned engine may be about to boot another service: refuse it.
     stopAcceptingGroups()
     let error = `cancelled (${sig}) after ${roundsDone.length} completed rounds; the services were stopped`

@@ -786,7 +786,8 @@ export function finishedRounds(ctx: RoundContext, group: readonly Instance[]): R
   if ((group[0]?.records.length ?? 0) === 0) return []
   try {
     return resultsOf(ctx, group, new Map())
-  } catch {
+  } catch (e) {
+    ctx.warn(`the blocks measured before the cancel are left out of the partial results: ${(e as Error).message}`)
     return []
   }
 }

@@ -312,9 +312,10 @@ async function runBoot(loop: BlockLoop, block: number, boot: number): Promise<nu
       members = membersOf(plan, armMap, block)
     }
   } catch (e) {
-    await abortBoot(group)
-    // A cancelled job keeps the blocks this boot finished in its partial results.
+    // A cancelled job keeps the blocks this boot finished in its partial results: recorded at once, while the
+    // cancel waits a moment for them (gate/cancellable.ts), before the processes are stopped.
     if (ctx.signal?.aborted === true) recordRounds(loop, finishedRounds(ctx, group))
+    await abortBoot(group)
     throw e
   }
   const t1 = Date.now()

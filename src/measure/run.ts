@@ -297,11 +297,17 @@ async function runBoot(loop: BlockLoop, block: number, boot: number): Promise<nu
   let members = membersOf(plan, armMap, block)
   const t0 = Date.now()
   pace.started()
+  const announce = (): void => {
+    for (const m of members) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
+  }
+  // Announced before the boot, as a fresh block is before its services start (the CLI folds their start-up lines
+  // into the round in progress).
+  announce()
   const group = await startBoot(ctx, members, total, boot)
   let inBoot = 0
   try {
     for (;;) {
-      for (const m of members) hooks.onRoundStart?.({ index: m.index, total, block, armId: m.arm.id })
+      if (inBoot > 0) announce()
       const t = inBoot === 0 ? t0 : Date.now()
       await measureBlock(ctx, group, members, total, loop.run.openLoop)
       hooks.info?.(blockLine(group, boot))

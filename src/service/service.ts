@@ -490,7 +490,9 @@ function probePort(port: number): Promise<'free' | 'connected' | 'no-refusal'> {
       resolve(r)
     }
     const timer = setTimeout(() => done('no-refusal'), PORT_CHECK_TIMEOUT_MS)
-    sock.once('connect', () => done('connected'))
+    // A connect to a free port in the ephemeral range can land on itself (Linux TCP self-connect: the kernel picked
+    // that very port as the source): nothing listens there, so it counts as free, not as a port someone holds.
+    sock.once('connect', () => done(sock.localPort === port ? 'free' : 'connected'))
     // ECONNREFUSED (the normal case) and anything else that prevents a connection.
     sock.once('error', () => done('free'))
   })

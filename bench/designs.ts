@@ -131,6 +131,8 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             warmupRates: run.rounds.map((r) => ({ block: r.block, arm: r.armId, rates: r.warmup.rates ?? [] })),
             wallSec: run.wallSec,
             blockSec: run.wallSec / Math.max(1, run.looks.blocks[run.looks.blocks.length - 1] ?? 1),
+            pace: run.looks.pace ?? null,
+            toDecide: q?.toDecide ?? null,
             command:
               (o.defaults === true
                 ? `npm run bench -- --only designs --defaults --fixtures ${fixture}${rate !== 'default' ? ` --rates ${rate}` : ''} --designs ${design}`

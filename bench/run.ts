@@ -29,7 +29,7 @@ import { killAllServices, findFreePort } from '../src/service/service.js'
 import { runLoad } from '../src/load/load.js'
 import { planPinning } from '../src/service/pinning.js'
 import { machineInfo } from '../src/results/fingerprint.js'
-import type { Comparison, MetricName } from '../src/types.js'
+import type { Comparison, LooksInfo, MetricName } from '../src/types.js'
 import { pairedLogRatios } from '../src/stats/log-ratios.js'
 import { meanSd } from '../src/stats/t-test.js'
 import { medianAbsoluteDeviation } from 'simple-statistics'
@@ -393,6 +393,10 @@ interface GateRunRow {
    */
   bootBlocks?: number[]
   bootWidening?: number
+  /** The run's pace (LooksInfo.pace: s before the blocks, per block, per boot and warm block); absent before it. */
+  pace?: LooksInfo['pace']
+  /** An INCONCLUSIVE run: the blocks that would have decided it (Comparison.toDecide); absent before it. */
+  toDecide?: Comparison['toDecide']
 }
 
 /** The `time-budget` default when rows did not record it. */
@@ -444,7 +448,9 @@ function recordGateRun(
     looks: [...run.looks.blocks],
     processesPerArm: o.processesPerArm,
     bootBlocks: c.boots?.blocks ?? [],
-    bootWidening: c.boots?.widening ?? 1
+    bootWidening: c.boots?.widening ?? 1,
+    ...(run.looks.pace !== undefined ? { pace: run.looks.pace } : {}),
+    ...(c.toDecide !== undefined ? { toDecide: c.toDecide } : {})
   }
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true })
   fs.appendFileSync(path.join(root, 'bench/results', RUN_HISTORY), `${JSON.stringify(row)}\n`)

@@ -407,6 +407,12 @@ export interface Comparison extends OverheadInterval {
   detectable?: number
   /** detectable exceeds twice the budget: overheads well beyond the budget could pass unnoticed. */
   underpowered?: boolean
+  /**
+   * An INCONCLUSIVE paired comparison: the blocks a run would need to decide it (FAIL or PASS, the side its
+   * estimate lies on) with 80 % power if its overhead is what was measured, at this run's per-block noise and
+   * design (analysis/sensitivity.ts blocksToDecide); null when more than the cap (the estimate is at the budget).
+   */
+  toDecide?: { side: 'fail' | 'pass'; blocks: number | null; cap: number }
   /** Stored comparisons: runs in the stored history, and the SD of their typical values (log scale). */
   historyRuns?: number
   betweenRunSd?: number
@@ -485,4 +491,16 @@ export interface LooksInfo {
    * Set when the time budget held one look only: the budget in seconds that would hold two, and where they would be.
    */
   oneLook?: { budgetSec: number; looks: number[] }
+  /**
+   * The run's pace (plan/time-budget.ts RunPace): s before the first block, per block (boots included), and with
+   * processes kept across blocks s per boot, per warm block and the blocks per boot last planned; what the budget an
+   * undecided comparison would need is projected from. Absent in older files.
+   */
+  pace?: {
+    secBeforeBlocks: number
+    secPerBlock: number
+    secPerBoot?: number
+    secPerWarmBlock?: number
+    blocksPerBoot?: number
+  }
 }

@@ -15,11 +15,12 @@ import { machineDifferences, settingsDifferences, type BaselineInfo } from '../r
 import type { ResultsFile } from '../results/results.js'
 import type { ArmSpec, Comparison, GateResult, MachineInfo, OnInconclusive, RoundResult } from '../types.js'
 import { gatedComparisons, planComparisons, type PlannedComparison } from '../plan/comparisons.js'
-import { analyseComparison, logThreshold, MIN_BLOCKS, type Direction } from './rule.js'
+import { analyseComparison, logThreshold, MIN_BLOCKS, orientedOfOverhead, type Direction } from './rule.js'
 import { compareWithHistory } from './history.js'
 import { decideAtLook, type ComparisonVerdict, type GatedComparison, type LookResult } from './decide.js'
 import { planLooks, type SequentialDesign } from './sequential.js'
-import { minimumDetectableOverhead } from './sensitivity.js'
+import { blocksToDecide, minimumDetectableOverhead } from './sensitivity.js'
+import { looksForBlocks } from '../plan/time-budget.js'
 import { gateReason } from './reasons.js'
 import { pairedBlocks, poolRunners } from './runners.js'
 import { poolBoots, sharesBoots } from './boots.js'
@@ -319,8 +320,10 @@ function gated(
   d: ComparisonData,
   v: ComparisonVerdict,
   design: SequentialDesign,
-  confidence: number
+  config: Pick<Config, 'rounds' | 'maxRounds' | 'confidence'>,
+  final: boolean
 ): Comparison {
+  const confidence = config.confidence
   const sens =
     p.source === 'stored'
       ? null
@@ -330,12 +333,55 @@ function gated(
           direction: directionOf(p.metric),
           budget: p.budget as number
         })
+  const toDecide =
+    p.source === 'stored' || !(v.decision === 'inconclusive' || (final && v.decision === 'undecided'))
+      ? undefined
+      : blocksNeeded(p, v, { ...config, gated: design.gated })
   return {
     ...withVerdict(reported(p, d, confidence), v),
     ...(sens !== null && Number.isFinite(sens.overhead)
       ? { detectable: sens.overhead, underpowered: sens.underpowered }
-      : {})
+      : {}),
+    ...(toDecide !== undefined ? { toDecide } : {})
   }
+}
+
+/** Most blocks blocksNeeded() looks at, as a multiple of `max-rounds` (at the default 24: 240 blocks). */
+const TO_DECIDE_CAP_FACTOR = 10
+
+/**
+ * An undecided comparison: the blocks a run would need to decide it with 80 % power if its overhead is what was
+ * measured (on the side its estimate lies), at its per-block noise, with the looks a budget holding that many
+ * blocks gets (plan/time-budget.ts looksForBlocks). Advice for the report, never part of a decision.
+ */
+function blocksNeeded(
+  p: PlannedComparison,
+  v: ComparisonVerdict,
+  plan: Pick<Config, 'rounds' | 'maxRounds' | 'confidence'> & { gated: number }
+): Comparison['toDecide'] {
+  const direction = directionOf(p.metric)
+  const threshold = logThreshold(direction, p.budget as number)
+  const estimate = orientedOfOverhead(direction, v.overhead)
+  if (!Number.isFinite(estimate) || !Number.isFinite(v.blockScale) || !(v.blockScale > 0)) return undefined
+  const side = estimate > threshold ? 'fail' : 'pass'
+  const cap = Math.max(plan.maxRounds, v.n + 1) * TO_DECIDE_CAP_FACTOR
+  const designFor = (blocks: number): SequentialDesign =>
+    planLooks({
+      rounds: plan.rounds,
+      maxRounds: blocks,
+      confidence: plan.confidence,
+      gatedComparisons: Math.max(1, plan.gated),
+      looks: looksForBlocks(plan.rounds, blocks, plan.maxRounds)
+    })
+  const blocks = blocksToDecide({
+    designFor,
+    blockScale: v.blockScale,
+    logDistance: Math.abs(estimate - threshold),
+    side,
+    from: Math.max(MIN_BLOCKS, v.n + 1),
+    cap
+  })
+  return { side, blocks, cap }
 }
 
 /** The rule's input of a gated comparison. */
@@ -442,7 +488,7 @@ export function analyse(
   const comparisons = planned.map((p, i) =>
     p.budget === null
       ? reported(p, data[i], config.confidence)
-      : gated(p, data[i], verdictOf.get(String(i)) as ComparisonVerdict, design, config.confidence)
+      : gated(p, data[i], verdictOf.get(String(i)) as ComparisonVerdict, design, config, look?.final ?? true)
   )
   return {
     planned,

@@ -80,6 +80,13 @@ export function overheadOfOriented(direction: Direction, x: number): number {
   return direction === 'higher-is-better' ? -Math.expm1(-x) : Math.expm1(x)
 }
 
+/** The oriented log value of an overhead (the inverse of overheadOfOriented); NaN outside its range. */
+export function orientedOfOverhead(direction: Direction, overhead: number): number {
+  if (!Number.isFinite(overhead)) return NaN
+  if (direction === 'higher-is-better') return overhead < 1 ? -Math.log1p(-overhead) : NaN
+  return overhead > -1 ? Math.log1p(overhead) : NaN
+}
+
 /** The log-ratios oriented so that positive = worse (QPS: −d, P99/CPU: d), with a named error on bad values. */
 export function orient(logRatios: readonly number[], direction: Direction): number[] {
   return logRatios.map((d, i) => {

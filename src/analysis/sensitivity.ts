@@ -56,19 +56,36 @@ export function failPower(
   logExcess: number,
   lastLook = design.looks.length - 1
 ): number {
+  return sidePower(design, blockScale, logExcess, 'fail', lastLook)
+}
+
+/**
+ * failPower() for either side: 'fail' at the first Holm step, 'pass' at the design's PASS levels (α/2 per
+ * comparison, the same bootstrap lift), `logDistance` the true oriented log distance from the budget's threshold on
+ * that side (beyond it for 'fail', within it for 'pass'). The rule is symmetric in the two tests.
+ */
+export function sidePower(
+  design: SequentialDesign,
+  blockScale: number,
+  logDistance: number,
+  side: 'fail' | 'pass',
+  lastLook = design.looks.length - 1
+): number {
   const looks = design.looks.slice(0, lastLook + 1)
   const max = design.looks[design.looks.length - 1]
   const levels =
-    design.failLevels[0] ??
-    nominalLevels(
-      design.looks.map((b) => b / max),
-      design.alpha / 2,
-      design.failSpending
-    )
+    side === 'pass'
+      ? design.passLevels
+      : (design.failLevels[0] ??
+        nominalLevels(
+          design.looks.map((b) => b / max),
+          design.alpha / 2,
+          design.failSpending
+        ))
   const bounds = looks.map((n, j) => {
     const df = DF_FACTOR * (n - 2 * Math.floor(TRIM * n) - 1)
     const c = tQuantile(1 - levels[j] / LIFT_LEVEL_DIVISOR, df)
-    const mu = (logExcess * Math.sqrt(n)) / blockScale
+    const mu = (logDistance * Math.sqrt(n)) / blockScale
     return (c - mu) / Math.sqrt(1 + (c * c) / (2 * df))
   })
   return crossingProbability(
@@ -76,6 +93,54 @@ export function failPower(
     bounds,
     0
   )
+}
+
+/** Options of blocksToDecide(). */
+export interface BlocksToDecideOptions {
+  /** The design a run of n blocks would have (its looks and levels), for any n ≥ from. */
+  designFor: (blocks: number) => SequentialDesign
+  /** RuleAnalysis.blockScale of the comparison (log scale, per block). */
+  blockScale: number
+  /** Oriented log distance of the comparison's estimate from the budget's threshold (> 0). */
+  logDistance: number
+  side: 'fail' | 'pass'
+  /** Fewest blocks considered (the blocks the run measured + 1). */
+  from: number
+  /** Most blocks considered; beyond it the answer is null. */
+  cap: number
+  /** Target probability of the decision (default 0.8). */
+  power?: number
+}
+
+/**
+ * The fewest blocks in [from, cap] at which a comparison whose true overhead is `logDistance` from its budget's
+ * threshold would be decided on that side with `power` (default 80 %) at this per-block noise, under the design a
+ * run of that many blocks would have: what an INCONCLUSIVE comparison would need. Null when even `cap` blocks do not
+ * reach it (an estimate at the budget needs no end of blocks). Power grows with the blocks (up to the small wobble of
+ * whole looks), so the answer is found by doubling and bisection.
+ */
+export function blocksToDecide(opts: BlocksToDecideOptions): number | null {
+  const { designFor, blockScale, logDistance, side, from, cap } = opts
+  const power = opts.power ?? 0.8
+  if (!(power > 0 && power < 1)) throw new RangeError(`power must be in (0, 1), got ${power}`)
+  if (!(Number.isInteger(from) && Number.isInteger(cap) && from >= 3 && cap >= from))
+    throw new RangeError(`from and cap must be integers with 3 ≤ from ≤ cap, got ${from} and ${cap}`)
+  if (!(Number.isFinite(blockScale) && blockScale > 0 && Number.isFinite(logDistance) && logDistance > 0)) return null
+  const enough = (n: number): boolean => sidePower(designFor(n), blockScale, logDistance, side) >= power
+  if (enough(from)) return from
+  let lo = from
+  let hi = from
+  while (!enough(hi)) {
+    if (hi >= cap) return null
+    lo = hi
+    hi = Math.min(cap, Math.max(hi + 1, hi * 2))
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2)
+    if (enough(mid)) hi = mid
+    else lo = mid
+  }
+  return hi
 }
 
 /**

@@ -389,9 +389,10 @@ export const INPUT_SPECS: readonly InputSpec[] = [
       'then every `rounds` blocks up to what the budget holds, the last at that; when it holds fewer than 2 × ' +
       '`rounds` blocks the first look comes earlier (at 55 % of them, at least 5) so that a second one fits. The ' +
       'last look spends all the α not yet spent; the plan depends on the clock, not the data, so the error rates ' +
-      'stay those of `confidence`. On a 2-core runner the default (3 min, 12.75 s per block measured) gives looks ' +
-      'after 8 and 13 blocks; when the budget cannot hold two looks the report says so and which budget would. `0` ' +
-      'or a larger budget runs the full plan (8, 16, 24 blocks).'
+      'stay those of `confidence`. On a 2-core runner the default 3 min gives the Node fixture (3 arms, alternating: ' +
+      'about 35 s per boot and 14 s per warm block) looks after about 5 and 8 blocks; when the budget cannot hold ' +
+      'two looks the report says so and which budget would, and for a comparison left INCONCLUSIVE which one would ' +
+      "likely decide it at that run's noise and pace. `0` or a larger budget runs the full plan (8, 16, 24 blocks)."
   },
   {
     name: Inputs.UninstrumentedCommand,

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path'
 import type { Config } from '../config/config.js'
-import { bootLength, scheduleLooks, type LookSchedule } from '../plan/time-budget.js'
+import { bootLength, scheduleLooks, type LookSchedule, type RunPace } from '../plan/time-budget.js'
 import { armsOf, makePlan, OFF_ARM_ID } from '../plan/plan.js'
 import { randomSeed } from '../plan/random.js'
 import { GateError, errorMessage } from '../errors.js'
@@ -244,6 +244,15 @@ class Pace {
       ? `${sec(this.msPerBlock(true))} s per block and ${sec(this.msPerBoot())} s per boot so far`
       : `${sec(this.msPerBlock(false))} s per block so far`
   }
+  /** The run's pace for LooksInfo (plan/time-budget.ts RunPace): what a longer run's time is projected from. */
+  summary(startedMs: number, blocks: number, kept: boolean, blocksPerBoot: number): RunPace {
+    const sec = (ms: number): number => Math.round(ms) / 1000
+    return {
+      secBeforeBlocks: sec(Math.max(0, this.firstBlockMs - startedMs)),
+      secPerBlock: sec(this.wallPerBlock(blocks)),
+      ...(kept ? { secPerBoot: sec(this.msPerBoot()), secPerWarmBlock: sec(this.msPerBlock(true)), blocksPerBoot } : {})
+    }
+  }
   /** Wall ms per block since the first block started (boots included). */
   wallPerBlock(blocks: number): number {
     return blocks > 0 ? (Date.now() - this.firstBlockMs) / blocks : 0
@@ -396,6 +405,7 @@ async function runLooks(
         stoppedBecause: outcome.reason + cut,
         planned: looks.now.looks,
         secPerBlock: pace.wallPerBlock(block) / 1000,
+        pace: pace.summary(run.startedMs, block, kept, looks.bootCap()),
         ...(looks.oneLook !== undefined ? { oneLook: looks.oneLook } : {})
       }
     }

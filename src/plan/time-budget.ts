@@ -165,6 +165,55 @@ export function scheduleLooks(input: ScheduleInput): LookSchedule {
 }
 
 /**
+ * The looks of a run whose budget holds `blocks` blocks from its start (firstLooks; max-rounds raised to `blocks`
+ * when below it): where a longer run's looks would go.
+ */
+export function looksForBlocks(rounds: number, blocks: number, maxRounds: number): number[] {
+  const looks = firstLooks(rounds, blocks, Math.max(maxRounds, blocks))
+  return looks.length > 0 ? looks : [blocks]
+}
+
+/** A finished run's pace (LooksInfo's), from which the time of a longer run is projected. */
+export interface RunPace {
+  /** Wall s from the run's start to its first block (calibration, collector, receiver). */
+  secBeforeBlocks: number
+  /** Wall s per block over the run, boots included (the pace without kept boots). */
+  secPerBlock: number
+  /** Processes kept across blocks: s a boot costs apart from its blocks, s per warm block, most blocks per boot. */
+  secPerBoot?: number
+  secPerWarmBlock?: number
+  blocksPerBoot?: number
+}
+
+/**
+ * Whole seconds of `time-budget` that would hold a run of `blocks` blocks at this pace, with its looks planned as
+ * looksForBlocks() places them (kept boots: every look ends its boot, bootPlanMs), END_RESERVE_MS kept; rounded
+ * up to 10 s.
+ */
+export function budgetForBlocks(pace: RunPace, rounds: number, blocks: number, maxRounds: number): number {
+  const looks = looksForBlocks(rounds, blocks, maxRounds)
+  const kept = pace.secPerBoot !== undefined && pace.secPerWarmBlock !== undefined
+  const ms = kept
+    ? bootPlanMs(
+        {
+          rounds,
+          maxRounds: Math.max(maxRounds, blocks),
+          taken: [],
+          blocks: 0,
+          elapsedMs: 0,
+          msPerBlock: (pace.secPerWarmBlock as number) * 1000,
+          budgetMs: 0,
+          msPerBoot: (pace.secPerBoot as number) * 1000,
+          blocksPerBoot: pace.blocksPerBoot ?? 0,
+          blocksInBoot: 0
+        },
+        looks
+      )
+    : blocks * pace.secPerBlock * 1000
+  return Math.ceil((pace.secBeforeBlocks * 1000 + ms + END_RESERVE_MS) / 10000) * 10
+}
+
+/**
  * Ms from now to the end of `looks` (the looks still to come, increasing) when every look ends its boot:
  * each segment between looks boots once (and again every `blocksPerBoot` blocks), the first continuing the
  * boot still running, if any.

@@ -41,6 +41,7 @@ import { loadLevelsSection, openLoopSection, spikeSection } from './scenarios.js
 import { decompositionSection } from './decomposition.js'
 import { collectorSection } from './collector.js'
 import { comparisonTitle } from '../analysis/reasons.js'
+import { budgetForBlocks } from '../plan/time-budget.js'
 import { coRunnerNote, designNote, sharedCoreLines } from './shared-core.js'
 import { warmupLines } from './warmup.js'
 import { runnersSection } from './runners.js'
@@ -74,7 +75,8 @@ export interface ReportInput
     Pick<ResultsFile['plan'], 'arms' | 'referenceArmId' | 'seed' | 'blocks'>,
     Pick<ResultsFile['timing'], 'wallSec' | 'measuredSec'> {
   /** The run's settings as the results file records them (the command, rates and block count are shown elsewhere). */
-  settings: Omit<ResultsFile['settings'], 'startCommand' | 'samplingRates' | 'rounds' | 'openLoopRate'>
+  settings: Omit<ResultsFile['settings'], 'startCommand' | 'samplingRates' | 'rounds' | 'openLoopRate'> &
+    Partial<Pick<ResultsFile['settings'], 'rounds'>>
   /** Provenance from the CI context, when known. */
   provenance?: Omit<ResultsFile['git'], 'sha' | 'eventName' | 'workflow' | 'job'> & { headSha?: string }
   /** Arm summaries of a stored baseline (its `off` arm is the reference of the stored regression rows). */
@@ -513,6 +515,45 @@ export function oneLookNote(looks: LooksInfo | undefined, budgetSec: number | un
   ]
 }
 
+/**
+ * What an INCONCLUSIVE run would have needed: for each undecided comparison with Comparison.toDecide, the blocks
+ * that would decide it with 80 % power if its overhead is what was measured, and the `time-budget` (and `max-rounds`)
+ * that holds them at this run's pace (plan/time-budget.ts budgetForBlocks). Advice; no decision depends on it.
+ */
+export function toDecideNote(
+  input: Pick<ReportInput, 'comparisons' | 'looks'> & { settings: { rounds?: number; maxRounds?: number } }
+): string[] {
+  const rounds = input.settings.rounds
+  const pace = input.looks?.pace
+  const cs = input.comparisons.filter((c) => c.decision === 'inconclusive' && c.toDecide !== undefined)
+  if (cs.length === 0 || rounds === undefined || pace === undefined) return []
+  const maxRounds = input.settings.maxRounds ?? 3 * rounds
+  let most = 0
+  const parts = cs.map((c) => {
+    const t = c.toDecide as NonNullable<Comparison['toDecide']>
+    const title = escapeMarkdown(comparisonTitle(c))
+    const what = `${title} (measured ${fmtPct(c.overhead)}, budget ${fmtPct(c.budget as number)})`
+    if (t.blocks === null)
+      return `${what}: too close to its budget for ${t.cap} blocks to ${t.side === 'fail' ? 'FAIL' : 'PASS'} it`
+    most = Math.max(most, t.blocks)
+    const sec = budgetForBlocks(pace, rounds, t.blocks, maxRounds)
+    return `${what}: ${t.blocks} blocks to ${t.side === 'fail' ? 'FAIL' : 'PASS'} it, about ${sec} s`
+  })
+  const some = parts.length > 1 && cs.some((c) => c.toDecide?.blocks === null)
+  const settings =
+    most === 0
+      ? ''
+      : ` ${some ? 'Where a block count is given' : 'That is'}: ` +
+        `\`time-budget: ${budgetForBlocks(pace, rounds, most, maxRounds)}\`` +
+        (most > maxRounds ? ` and \`max-rounds: ${most}\`` : '') +
+        '.'
+  return [
+    `⏱️ **Undecided within the budget:** at this run's noise and pace (${pace.secPerBlock.toFixed(1)} s per block` +
+      `${pace.secPerBoot !== undefined ? `, boots included` : ''}), a run would decide with 80 % probability, if ` +
+      `the overhead is what was measured — ${parts.join('; ')}.${settings}`
+  ]
+}
+
 /** The settings list of the collapsed section: target, load, design, budgets, machine, provenance, baseline. */
 function settingsLines(
   input: ReportInput,
@@ -605,6 +646,7 @@ export function renderReport(input: ReportInput): string {
   if (heads.length > 0) out.push(...heads.map((l) => `- ${l}`), '')
   for (const w of serviceStopWarnings(input.serviceStops)) out.push(w, '')
   for (const w of oneLookNote(input.looks, input.settings.timeBudgetSec)) out.push(w, '')
+  for (const w of toDecideNote(input)) out.push(w, '')
   const sharedCore = sharedCoreLines(input.rounds)
   for (const w of sharedCore.warning) out.push(w, '')
   const warm = warmupLines(input.rounds, input.settings)

@@ -403,7 +403,13 @@ const reportable = objectOf(
         stoppedBecause: str,
         planned: optional(arrayOf(num)),
         secPerBlock: optional(num),
-        oneLook: optional(objectOf({ budgetSec: num, looks: arrayOf(num) }))
+        oneLook: optional(objectOf({ budgetSec: num, looks: arrayOf(num) })),
+        pace: optional(
+          objectOf({
+            ...each(['secBeforeBlocks', 'secPerBlock'], num),
+            ...each(['secPerBoot', 'secPerWarmBlock', 'blocksPerBoot'], optional(num))
+          })
+        )
       })
     ),
     // `mode: measure`: read by `mode: merge` to check that the runs measured the same thing.

@@ -411,8 +411,10 @@ export interface Comparison extends OverheadInterval {
    * An INCONCLUSIVE paired comparison: the blocks a run would need to decide it (FAIL or PASS, the side its
    * estimate lies on) with 80 % power if its overhead is what was measured, at this run's per-block noise and
    * design (analysis/sensitivity.ts blocksToDecide); null when more than the cap (the estimate is at the budget).
+   * `liftDivisor`: the bootstrap lift the rule took on this run's data (observedLiftDivisor), which the projection
+   * assumes for the longer run.
    */
-  toDecide?: { side: 'fail' | 'pass'; blocks: number | null; cap: number }
+  toDecide?: { side: 'fail' | 'pass'; blocks: number | null; cap: number; liftDivisor?: number }
   /** Stored comparisons: runs in the stored history, and the SD of their typical values (log scale). */
   historyRuns?: number
   betweenRunSd?: number

@@ -19,7 +19,7 @@ import { analyseComparison, logThreshold, MIN_BLOCKS, orientedOfOverhead, type D
 import { compareWithHistory } from './history.js'
 import { decideAtLook, type ComparisonVerdict, type GatedComparison, type LookResult } from './decide.js'
 import { planLooks, type SequentialDesign } from './sequential.js'
-import { blocksToDecide, minimumDetectableOverhead } from './sensitivity.js'
+import { blocksToDecide, minimumDetectableOverhead, observedLiftDivisor } from './sensitivity.js'
 import { looksForBlocks } from '../plan/time-budget.js'
 import { gateReason } from './reasons.js'
 import { pairedBlocks, poolRunners } from './runners.js'
@@ -365,6 +365,14 @@ function blocksNeeded(
   if (!Number.isFinite(estimate) || !Number.isFinite(v.blockScale) || !(v.blockScale > 0)) return undefined
   const side = estimate > threshold ? 'fail' : 'pass'
   const cap = Math.max(plan.maxRounds, v.n + 1) * TO_DECIDE_CAP_FACTOR
+  // The lift the rule took on this run's data, from the decision interval's half-width on the estimate's side.
+  const bound = orientedOfOverhead(direction, side === 'fail' ? v.ciLow : v.ciHigh)
+  const lift = observedLiftDivisor(
+    Math.abs(estimate - bound),
+    v.blockScale / Math.sqrt(v.n),
+    v.n,
+    side === 'fail' ? v.failLevel : v.passLevel
+  )
   const designFor = (blocks: number): SequentialDesign =>
     planLooks({
       rounds: plan.rounds,
@@ -379,9 +387,10 @@ function blocksNeeded(
     logDistance: Math.abs(estimate - threshold),
     side,
     from: Math.max(MIN_BLOCKS, v.n + 1),
-    cap
+    cap,
+    ...(Number.isFinite(lift) ? { liftDivisor: lift } : {})
   })
-  return { side, blocks, cap }
+  return { side, blocks, cap, ...(Number.isFinite(lift) ? { liftDivisor: lift } : {}) }
 }
 
 /** The rule's input of a gated comparison. */

@@ -1,6 +1,6 @@
-import { tQuantile } from '../stats/distributions.js'
+import { tCdf, tQuantile } from '../stats/distributions.js'
 import { TRIM } from './robust.js'
-import { DF_FACTOR, logThreshold, overheadOfOriented, type Direction } from './rule.js'
+import { BOOTSTRAP_LIFT, DF_FACTOR, logThreshold, overheadOfOriented, type Direction } from './rule.js'
 import { nominalLevels, type SequentialDesign } from './sequential.js'
 import { crossingProbability } from './spending.js'
 
@@ -69,7 +69,8 @@ export function sidePower(
   blockScale: number,
   logDistance: number,
   side: 'fail' | 'pass',
-  lastLook = design.looks.length - 1
+  lastLook = design.looks.length - 1,
+  liftDivisor = LIFT_LEVEL_DIVISOR
 ): number {
   const looks = design.looks.slice(0, lastLook + 1)
   const max = design.looks[design.looks.length - 1]
@@ -84,7 +85,7 @@ export function sidePower(
         ))
   const bounds = looks.map((n, j) => {
     const df = DF_FACTOR * (n - 2 * Math.floor(TRIM * n) - 1)
-    const c = tQuantile(1 - levels[j] / LIFT_LEVEL_DIVISOR, df)
+    const c = tQuantile(1 - levels[j] / liftDivisor, df)
     const mu = (logDistance * Math.sqrt(n)) / blockScale
     return (c - mu) / Math.sqrt(1 + (c * c) / (2 * df))
   })
@@ -110,6 +111,21 @@ export interface BlocksToDecideOptions {
   cap: number
   /** Target probability of the decision (default 0.8). */
   power?: number
+  /** The bootstrap lift's level divisor (default LIFT_LEVEL_DIVISOR; observedLiftDivisor() for a run's own). */
+  liftDivisor?: number
+}
+
+/**
+ * The lift the rule actually applied to a run's data: the level divisor D (1 = the trimmed t alone, BOOTSTRAP_LIFT
+ * at most) at which the trimmed t's bound at the look's level `level`, t_df(1 − level/D)·se, is as wide as the
+ * decision interval's half-width on that side. Small samples with a burst or a skew often take the whole lift
+ * (10) where normal noise takes about 2.5 (LIFT_LEVEL_DIVISOR); NaN when the inputs do not say.
+ */
+export function observedLiftDivisor(halfWidth: number, se: number, n: number, level: number): number {
+  const df = DF_FACTOR * (n - 2 * Math.floor(TRIM * n) - 1)
+  if (!(halfWidth > 0 && se > 0 && df > 0 && level > 0 && level < 1)) return NaN
+  const tail = 1 - tCdf(halfWidth / se, df)
+  return Math.min(BOOTSTRAP_LIFT, Math.max(1, level / Math.max(tail, Number.MIN_VALUE)))
 }
 
 /**
@@ -126,7 +142,11 @@ export function blocksToDecide(opts: BlocksToDecideOptions): number | null {
   if (!(Number.isInteger(from) && Number.isInteger(cap) && from >= 3 && cap >= from))
     throw new RangeError(`from and cap must be integers with 3 ≤ from ≤ cap, got ${from} and ${cap}`)
   if (!(Number.isFinite(blockScale) && blockScale > 0 && Number.isFinite(logDistance) && logDistance > 0)) return null
-  const enough = (n: number): boolean => sidePower(designFor(n), blockScale, logDistance, side) >= power
+  const lift = opts.liftDivisor ?? LIFT_LEVEL_DIVISOR
+  const enough = (n: number): boolean => {
+    const design = designFor(n)
+    return sidePower(design, blockScale, logDistance, side, design.looks.length - 1, lift) >= power
+  }
   if (enough(from)) return from
   let lo = from
   let hi = from

@@ -4,7 +4,8 @@
  * runShipped, normal noise of SD 1 on the log scale), the search, and the budget it turns into.
  */
 import { planLooks } from '../../../src/analysis/sequential.js'
-import { blocksToDecide, sidePower } from '../../../src/analysis/sensitivity.js'
+import { blocksToDecide, observedLiftDivisor, sidePower } from '../../../src/analysis/sensitivity.js'
+import { tQuantile } from '../../../src/stats/distributions.js'
 import { budgetForBlocks, looksForBlocks, type RunPace } from '../../../src/plan/time-budget.js'
 import { runShipped } from '../../../bench/sim.js'
 import { normals, sampler } from '../../../bench/sim-model.js'
@@ -79,6 +80,21 @@ test('blocksToDecide: the fewest blocks whose design reaches 80 %, fewer for a l
   expect(() => blocksToDecide({ ...opts, logDistance: 0.03, from: 2 })).toThrow(/from and cap/)
 })
 
+test('observedLiftDivisor: the lift the rule took, read back from the half-width; a larger lift needs more blocks', () => {
+  // n = 10: h = 6, df = 0.85 × 5.
+  const df = 0.85 * 5
+  const half = (d: number): number => tQuantile(1 - 0.0129 / d, df) * 0.01
+  expect(observedLiftDivisor(half(2.5), 0.01, 10, 0.0129)).toBeCloseTo(2.5, 6)
+  expect(observedLiftDivisor(half(7), 0.01, 10, 0.0129)).toBeCloseTo(7, 6)
+  expect(observedLiftDivisor(half(40), 0.01, 10, 0.0129)).toBe(10)
+  expect(observedLiftDivisor(half(0.5), 0.01, 10, 0.0129)).toBe(1)
+  expect(observedLiftDivisor(0, 0.01, 10, 0.0129)).toBeNaN()
+  const opts = { designFor: (n: number) => designFor(n), blockScale: 0.05, logDistance: 0.04, side: 'fail' as const }
+  const t = blocksToDecide({ ...opts, from: 9, cap: 240, liftDivisor: 1 }) as number
+  const full = blocksToDecide({ ...opts, from: 9, cap: 240, liftDivisor: 10 }) as number
+  expect(full).toBeGreaterThan(t)
+})
+
 test('looksForBlocks: the looks a budget holding that many blocks gets', () => {
   expect(looksForBlocks(8, 13, 24)).toEqual([8, 13])
   expect(looksForBlocks(8, 24, 24)).toEqual([8, 16, 24])
@@ -114,6 +130,8 @@ test('an INCONCLUSIVE comparison carries what would decide it, and the report tu
   const t = near.toDecide!
   expect(t.side).toBe(near.overhead < 0.1 ? 'pass' : 'fail')
   expect(t.blocks).toBeGreaterThan(8)
+  expect(t.liftDivisor).toBeGreaterThanOrEqual(1)
+  expect(t.liftDivisor).toBeLessThanOrEqual(10)
   expect(qps(0.4, 3).toDecide).toBeUndefined()
   const pace: RunPace = { secBeforeBlocks: 4, secPerBlock: 20, secPerBoot: 30, secPerWarmBlock: 12, blocksPerBoot: 2 }
   const looks = { blocks: [5, 8], stoppedBecause: 'last planned look', pace }

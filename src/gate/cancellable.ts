@@ -13,8 +13,12 @@ import { resumeAcceptingGroups, stopAcceptingGroups } from '../service/process-g
 import { errorMessage } from '../errors.js'
 import type { RoundResult } from '../types.js'
 
-/** Most ms a cancel waits for the engine to record the blocks its running boot finished (a slice is 1 s). */
-const CANCEL_SETTLE_MS = 2000
+/**
+ * Most ms a cancel waits for the engine to record the blocks its running boot finished (a slice is 1 s): 2 s lost
+ * them once on a loaded clean-clone CI machine (integration security/cancel, 2026-12-07); 4 s still leaves the
+ * services time to stop within the runner's 7.5 s between SIGINT and SIGTERM.
+ */
+const CANCEL_SETTLE_MS = 4000
 
 const noop = (): void => undefined
 

@@ -159,7 +159,10 @@ describeIfFixture('collector', 'the fixture collector in the pipeline (Gin fixtu
     async () => {
       // The real collector in the background, stopped after 3 s; the wrapper (the group's leader) exits 7.
       const dying = `sh -c '"$0" "$@" & sleep 3; kill $!; echo collector went away; exit 7' ${bin}`
-      const err = await rejection(runGateOnFixture(ginInputs(dying, noSampling)))
+      // One boot for the 3 blocks (about 9 s), so the death falls inside it: with `auto` boots of a block or two
+      // the first boot could end (and its collector be stopped) before the 3 s were up, and the run then failed
+      // on the next boot's start instead (a clean-clone CI run, 2026-12-07: 'port-taken').
+      const err = await rejection(runGateOnFixture({ ...ginInputs(dying, noSampling), 'blocks-per-boot': '3' }))
       expect(err).toBeInstanceOf(ServiceError)
       expect((err as ServiceError).kind).toBe('crashed')
       expect(err.message).toMatch(/'collector-command'/)

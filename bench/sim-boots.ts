@@ -20,7 +20,7 @@
  */
 import { decideAtLook, type GatedComparison, type LookResult } from '../src/analysis/decide.js'
 import { poolBoots, sharesBoots } from '../src/analysis/boots.js'
-import { DF_FACTOR } from '../src/analysis/rule.js'
+import { ruleDf } from '../src/analysis/rule.js'
 import { trimmedLocation } from '../src/analysis/robust.js'
 import type { SequentialDesign } from '../src/analysis/sequential.js'
 import { tQuantile } from '../src/stats/distributions.js'
@@ -92,8 +92,7 @@ function satterthwaite(
   const n = x.length
   const vSe = loc.se ** 2
   const vTau = s.tau ** 2 * s.blocks.reduce((a, b) => a + (b / n) ** 2, 0)
-  const h = n - 2 * Math.floor(0.2 * n)
-  const dfRule = DF_FACTOR * (h - 1)
+  const dfRule = ruleDf(loc)
   // A prior τ is known (its term has no sampling error); a DL estimate above it has m − 1 df.
   const tauTerm = s.tau > s.tauPrior ? vTau ** 2 / (s.blocks.length - 1) : 0
   const dfEff = (vSe + vTau) ** 2 / (vSe ** 2 / dfRule + tauTerm)

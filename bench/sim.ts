@@ -79,6 +79,26 @@ export function runShipped(draw: () => number, deltas: readonly number[], design
   return { decisions: result!.verdicts.map((v) => v.decision), blocks: result!.blocks, firstLookFail }
 }
 
+/**
+ * How often the shipped rule decides `decision` on the first of design.gated comparisons whose true oriented excess
+ * over the budget is `first` noise SDs (the others at the budget), over `reps` runs of normal noise drawn from
+ * `seed`: a fresh stream per call, so calls at different `first` share their random numbers (common random numbers
+ * keep a bisection over `first` monotone).
+ */
+export function shippedRate(
+  design: SequentialDesign,
+  first: number,
+  decision: 'fail' | 'pass',
+  reps: number,
+  seed: number
+): number {
+  const draw = sampler('normal', normals(seed))
+  const deltas = Array.from({ length: design.gated }, (_, i) => (i === 0 ? first : 0))
+  let hits = 0
+  for (let r = 0; r < reps; r++) if (runShipped(draw, deltas, design).decisions[0] === decision) hits++
+  return hits / reps
+}
+
 /** One run of a candidate rule (statistics on the oriented excess, threshold 0) through the same Holm/looks step. */
 export function runCandidate(
   cand: Candidate,
@@ -409,22 +429,7 @@ export function dfCheckRows(reps: number, seed: number): Record<string, number>[
 
 /** Simulated 80 %-power excess (noise-SDs, normal noise) vs minimumDetectableOverhead() on the mean observed block scale. */
 export function mdeRow(design: SequentialDesign, reps: number, seed: number): Record<string, number> {
-  const k = design.gated
-  const power = (x: number): number => {
-    // Common random numbers: the same seed for every x keeps the bisection monotone.
-    const draw = sampler('normal', normals(seed))
-    let hits = 0
-    for (let r = 0; r < reps; r++)
-      if (
-        runShipped(
-          draw,
-          Array.from({ length: k }, (_, i) => (i === 0 ? x : 0)),
-          design
-        ).decisions[0] === 'fail'
-      )
-        hits++
-    return hits / reps
-  }
+  const power = (x: number): number => shippedRate(design, x, 'fail', reps, seed)
   let lo = 0
   let hi = 6
   for (let i = 0; i < 14; i++) {
@@ -448,7 +453,7 @@ export function mdeRow(design: SequentialDesign, reps: number, seed: number): Re
     budget: 0
   }).logExcess
   return {
-    comparisons: k,
+    comparisons: design.gated,
     n: design.looks[0],
     nMax: design.looks[design.looks.length - 1],
     simulatedSd: simulated,

@@ -6,6 +6,15 @@ import { buildArms } from '../../src/plan/plan.js'
 import { mulberry32 } from '../../src/stats/prng.js'
 import { makeRound } from './rounds.js'
 
+/** The settings of measuredRun's runs, decided in `mode: gate` (the single-run reference of the merge tests). */
+export const MEASURED_GATE_CONFIG: Config = parseConfig({
+  'start-command': 'node s.mjs',
+  'sampling-rates': '1',
+  rounds: '8',
+  'max-qps-overhead': '10',
+  'max-p99-overhead': 'none'
+})
+
 export const MEASURE_CONFIG: Config = parseConfig({
   'start-command': 'node s.mjs',
   'sampling-rates': '1',

@@ -367,12 +367,13 @@ function blocksNeeded(
   const cap = Math.max(plan.maxRounds, v.n + 1) * TO_DECIDE_CAP_FACTOR
   // The lift the rule took on this run's data, from the decision interval's half-width on the estimate's side.
   const bound = orientedOfOverhead(direction, side === 'fail' ? v.ciLow : v.ciHigh)
-  const lift = observedLiftDivisor(
+  const observed = observedLiftDivisor(
     Math.abs(estimate - bound),
     v.blockScale / Math.sqrt(v.n),
     v.n,
     side === 'fail' ? v.failLevel : v.passLevel
   )
+  const lift = Number.isFinite(observed) ? { liftDivisor: observed } : {}
   const designFor = (blocks: number): SequentialDesign =>
     planLooks({
       rounds: plan.rounds,
@@ -388,9 +389,9 @@ function blocksNeeded(
     side,
     from: Math.max(MIN_BLOCKS, v.n + 1),
     cap,
-    ...(Number.isFinite(lift) ? { liftDivisor: lift } : {})
+    ...lift
   })
-  return { side, blocks, cap, ...(Number.isFinite(lift) ? { liftDivisor: lift } : {}) }
+  return { side, blocks, cap, ...lift }
 }
 
 /** The rule's input of a gated comparison. */

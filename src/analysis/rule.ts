@@ -21,6 +21,11 @@ export function ruleDf(loc: TrimmedLocation): number {
   return DF_FACTOR * loc.df
 }
 
+/** ruleDf() for n blocks before any data: 0.85·(h − 1), h = n − 2⌊TRIM·n⌋ the blocks the trimmed mean keeps. */
+export function ruleDfAt(n: number): number {
+  return DF_FACTOR * (n - 2 * Math.floor(TRIM * n) - 1)
+}
+
 /**
  * Most the bootstrap-t may raise a p-value: the rule's p is max(p_t, min(p_boot, BOOTSTRAP_LIFT·p_t)).
  * The bootstrap reads skew from 8–24 blocks; unbounded, a handful of burst blocks (bimodal data) made

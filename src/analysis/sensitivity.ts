@@ -1,6 +1,5 @@
 import { tCdf, tQuantile } from '../stats/distributions.js'
-import { TRIM } from './robust.js'
-import { BOOTSTRAP_LIFT, DF_FACTOR, logThreshold, overheadOfOriented, type Direction } from './rule.js'
+import { BOOTSTRAP_LIFT, logThreshold, overheadOfOriented, ruleDfAt, type Direction } from './rule.js'
 import { nominalLevels, type SequentialDesign } from './sequential.js'
 import { crossingProbability } from './spending.js'
 
@@ -84,7 +83,7 @@ export function sidePower(
           design.failSpending
         ))
   const bounds = looks.map((n, j) => {
-    const df = DF_FACTOR * (n - 2 * Math.floor(TRIM * n) - 1)
+    const df = ruleDfAt(n)
     const c = tQuantile(1 - levels[j] / liftDivisor, df)
     const mu = (logDistance * Math.sqrt(n)) / blockScale
     return (c - mu) / Math.sqrt(1 + (c * c) / (2 * df))
@@ -122,7 +121,7 @@ export interface BlocksToDecideOptions {
  * (10) where normal noise takes about 2.5 (LIFT_LEVEL_DIVISOR); NaN when the inputs do not say.
  */
 export function observedLiftDivisor(halfWidth: number, se: number, n: number, level: number): number {
-  const df = DF_FACTOR * (n - 2 * Math.floor(TRIM * n) - 1)
+  const df = ruleDfAt(n)
   if (!(halfWidth > 0 && se > 0 && df > 0 && level > 0 && level < 1)) return NaN
   const tail = 1 - tCdf(halfWidth / se, df)
   return Math.min(BOOTSTRAP_LIFT, Math.max(1, level / Math.max(tail, Number.MIN_VALUE)))

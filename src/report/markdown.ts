@@ -533,11 +533,11 @@ export function toDecideNote(
     const t = c.toDecide as NonNullable<Comparison['toDecide']>
     const title = escapeMarkdown(comparisonTitle(c))
     const what = `${title} (measured ${fmtPct(c.overhead)}, budget ${fmtPct(c.budget as number)})`
-    if (t.blocks === null)
-      return `${what}: too close to its budget for ${t.cap} blocks to ${t.side === 'fail' ? 'FAIL' : 'PASS'} it`
+    const verdict = t.side.toUpperCase()
+    if (t.blocks === null) return `${what}: too close to its budget for ${t.cap} blocks to ${verdict} it`
     most = Math.max(most, t.blocks)
     const sec = budgetForBlocks(pace, rounds, t.blocks, maxRounds)
-    return `${what}: ${t.blocks} blocks to ${t.side === 'fail' ? 'FAIL' : 'PASS'} it, about ${sec} s`
+    return `${what}: ${t.blocks} blocks to ${verdict} it, about ${sec} s`
   })
   const some = parts.length > 1 && cs.some((c) => c.toDecide?.blocks === null)
   const settings =

@@ -8,7 +8,7 @@
  */
 import { planLooks } from '../../../src/analysis/sequential.js'
 import { minimumDetectableOverhead } from '../../../src/analysis/sensitivity.js'
-import { GROSS_SD, runShipped } from '../../../bench/sim.js'
+import { GROSS_SD, runShipped, shippedRate } from '../../../bench/sim.js'
 import { normals, sampler, type Shape } from '../../../bench/sim-model.js'
 
 const R = 500
@@ -69,20 +69,7 @@ test('the reported sensitivity is what the simulation gives: 80 % power lies bet
       direction: 'lower-is-better',
       budget: 0
     }).logExcess
-    const power = (x: number): number => {
-      const draw = sampler('normal', normals(5))
-      let fails = 0
-      for (let r = 0; r < R; r++)
-        if (
-          runShipped(
-            draw,
-            Array.from({ length: k }, (_, i) => (i === 0 ? x : 0)),
-            d
-          ).decisions[0] === 'fail'
-        )
-          fails++
-      return fails / R
-    }
+    const power = (x: number): number => shippedRate(d, x, 'fail', R, 5)
     expect(power(0.85 * mde)).toBeLessThan(0.8)
     expect(power(1.15 * mde)).toBeGreaterThan(0.8)
   }

@@ -7,13 +7,11 @@ import { planLooks } from '../../../src/analysis/sequential.js'
 import { blocksToDecide, observedLiftDivisor, sidePower } from '../../../src/analysis/sensitivity.js'
 import { tQuantile } from '../../../src/stats/distributions.js'
 import { budgetForBlocks, looksForBlocks, type RunPace } from '../../../src/plan/time-budget.js'
-import { runShipped } from '../../../bench/sim.js'
-import { normals, sampler } from '../../../bench/sim-model.js'
-import { parseConfig } from '../../../src/config/config.js'
+import { shippedRate } from '../../../bench/sim.js'
 import { analyse } from '../../../src/analysis/analyse.js'
 import { toDecideNote } from '../../../src/report/markdown.js'
 import type { Comparison } from '../../../src/types.js'
-import { measuredRun } from '../../helpers/measured.js'
+import { MEASURED_GATE_CONFIG as GATE, measuredRun } from '../../helpers/measured.js'
 
 const R = 400
 const designFor = (blocks: number, k = 1) =>
@@ -45,20 +43,7 @@ test('the PASS side: 80 % power where the shipped rule PASSes 80 % of the time (
   ] as const) {
     const d = designFor(blocks, k)
     const x80 = distance80(d, 'pass')
-    const power = (x: number): number => {
-      const draw = sampler('normal', normals(11))
-      let passes = 0
-      for (let r = 0; r < R; r++)
-        if (
-          runShipped(
-            draw,
-            Array.from({ length: k }, (_, i) => (i === 0 ? -x : 0)),
-            d
-          ).decisions[0] === 'pass'
-        )
-          passes++
-      return passes / R
-    }
+    const power = (x: number): number => shippedRate(d, -x, 'pass', R, 11)
     expect(power(0.85 * x80)).toBeLessThan(0.8)
     expect(power(1.15 * x80)).toBeGreaterThan(0.8)
   }
@@ -114,13 +99,6 @@ test('budgetForBlocks: start-up, blocks (and boots) and the end reserve, rounded
 })
 
 test('an INCONCLUSIVE comparison carries what would decide it, and the report turns it into a budget', () => {
-  const GATE = parseConfig({
-    'start-command': 'node s.mjs',
-    'sampling-rates': '1',
-    rounds: '8',
-    'max-qps-overhead': '10',
-    'max-p99-overhead': 'none'
-  })
   const qps = (cost: number, seed: number): Comparison => {
     const run = measuredRun({ seed, cost, noise: 0.06 })
     return analyse(GATE, run.plan.arms, run.rounds).comparisons.find((c) => c.metric === 'qps' && c.budget !== null)!

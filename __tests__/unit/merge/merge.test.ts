@@ -9,7 +9,7 @@ import { readResultsFile } from '../../../src/results/read.js'
 import type { ResultsFile } from '../../../src/results/results.js'
 import { renderReport } from '../../../src/report/markdown.js'
 import { reportFromResults } from '../../../src/report/assemble.js'
-import { MEASURE_CONFIG, measuredRun } from '../../helpers/measured.js'
+import { MEASURE_CONFIG, MEASURED_GATE_CONFIG, measuredRun } from '../../helpers/measured.js'
 
 const MERGE = parseConfig({
   mode: 'merge',
@@ -17,13 +17,7 @@ const MERGE = parseConfig({
   'max-qps-overhead': '10',
   'max-p99-overhead': 'none'
 })
-const GATE = parseConfig({
-  'start-command': 'node s.mjs',
-  'sampling-rates': '1',
-  rounds: '8',
-  'max-qps-overhead': '10',
-  'max-p99-overhead': 'none'
-})
+const GATE = MEASURED_GATE_CONFIG
 
 const input = (file: string, results: ResultsFile): MergeInput => ({ file, results })
 const qpsOf = (r: ResultsFile) =>

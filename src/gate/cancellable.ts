@@ -13,15 +13,6 @@ import { resumeAcceptingGroups, stopAcceptingGroups } from '../service/process-g
 import { errorMessage } from '../errors.js'
 import type { RoundResult } from '../types.js'
 
-/**
- * Most ms a cancel waits for the engine to record the blocks its running boot finished (a slice is 1 s): 2 s lost
- * them once on a loaded clean-clone CI machine (integration security/cancel, 2026-12-07); 4 s still leaves the
- * services time to stop within the runner's 7.5 s between SIGINT and SIGTERM.
- */
-const CANCEL_SETTLE_MS = 4000
-
-const noop = (): void => undefined
-
 /** A measurement outcome plus what a partial report needs. */
 export interface CancellableOutcome extends MeasureOutcome {
   /** The signal that cancelled the run, if one did. */
@@ -50,6 +41,9 @@ export async function measureCancellable(
   // Fixed here (the one place), so that a cancelled run reports the seed it was running with.
   const fixed: Config = Object.freeze({ ...config, seed: config.seed ?? randomSeed() })
   const roundsDone: RoundResult[] = []
+  // The running boot's finished blocks, taken at the cancel without waiting for the engine (measure/run.ts).
+  let bootFinished: (() => RoundResult[]) | undefined
+  let cancelled = false
   resetServiceStopStats()
   resumeAcceptingGroups()
   // Once per run, before any service starts: every arm gets the same caps (service/caps.ts).
@@ -58,8 +52,13 @@ export async function measureCancellable(
   const wrapped: LoggingHooks = {
     ...hooks,
     onRoundEnd: (p) => {
-      roundsDone.push(p.round)
+      // After a cancel the abandoned engine may still record the boot's blocks: they were taken already.
+      if (!cancelled) roundsDone.push(p.round)
       hooks.onRoundEnd?.(p)
+    },
+    onBootRunning: (finished) => {
+      bootFinished = finished
+      hooks.onBootRunning?.(finished)
     }
   }
   try {
@@ -68,9 +67,11 @@ export async function measureCancellable(
     if (typeof raced === 'object' && !cancel.signal.aborted)
       return { ...raced, roundsDone, stops: serviceStopStats(), caps }
     const sig = typeof raced === 'string' ? raced : await cancel.cancelled
-    // A boot kept across blocks records its finished blocks when the abort reaches it (within a slice): wait
-    // that long, never longer, so a cancelled run keeps them and still ends well inside the runner's grace.
-    await Promise.race([running.then(noop, noop), new Promise((r) => setTimeout(r, CANCEL_SETTLE_MS).unref())])
+    // The blocks a boot kept across blocks has finished are taken now (unchecked: its processes still run), so a
+    // cancelled run keeps them without waiting for the engine, and ends well inside the runner's grace.
+    cancelled = true
+    roundsDone.push(...(bootFinished?.() ?? []))
+    running.catch(() => undefined)
     // The abandoned engine may be about to boot another service: refuse it.
     stopAcceptingGroups()
     let error = `cancelled (${sig}) after ${roundsDone.length} completed rounds; the services were stopped`

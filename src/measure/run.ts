@@ -37,6 +37,12 @@ export interface MeasureHooks {
   onRoundStart?: (p: { index: number; total: number; block: number; armId: string }) => void
   onRoundEnd?: (p: { index: number; total: number; round: RoundResult }) => void
   onProgress?: (p: { index: number; total: number; armId: string; elapsedSec: number; ok: number }) => void
+  /**
+   * While a boot kept across blocks runs: a function that returns the rounds of the blocks it has finished (not
+   * yet checked: its processes still run); `undefined` once they are recorded through onRoundEnd. A cancel takes
+   * them from here at once instead of waiting for the engine to notice the abort (gate/cancellable.ts).
+   */
+  onBootRunning?: (finished: (() => RoundResult[]) | undefined) => void
 }
 
 /** What a look tells the loop: stop now (everything gated is decided) or go on, and why. */
@@ -313,6 +319,7 @@ async function runBoot(loop: BlockLoop, block: number, boot: number): Promise<nu
   // into the round in progress).
   announce()
   const group = await startBoot(ctx, members, total, boot)
+  hooks.onBootRunning?.(() => finishedRounds(ctx, group))
   let inBoot = 0
   try {
     for (;;) {
@@ -327,14 +334,20 @@ async function runBoot(loop: BlockLoop, block: number, boot: number): Promise<nu
       members = membersOf(plan, armMap, block)
     }
   } catch (e) {
-    // A cancelled job keeps the blocks this boot finished in its partial results: recorded at once, while the
-    // cancel waits a moment for them (gate/cancellable.ts), before the processes are stopped.
+    // A cancel has taken the blocks this boot finished already (onBootRunning); recorded here too for a caller
+    // that aborts the signal without watching the boot.
+    hooks.onBootRunning?.(undefined)
     if (ctx.signal?.aborted === true) recordRounds(loop, finishedRounds(ctx, group))
     await abortBoot(group)
     throw e
   }
   const t1 = Date.now()
-  const done = await endBoot(ctx, group)
+  let done: RoundResult[]
+  try {
+    done = await endBoot(ctx, group)
+  } finally {
+    hooks.onBootRunning?.(undefined)
+  }
   pace.stopped(Date.now() - t1)
   recordRounds(loop, done)
   return block

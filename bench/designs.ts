@@ -13,7 +13,8 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { parseConfig, type RawInputs } from '../src/config/config.js'
 import { runEngine } from '../src/gate/engine.js'
-import { killAllServices } from '../src/service/service.js'
+import { GateError } from '../src/errors.js'
+import { killAllServices, ServiceError } from '../src/service/service.js'
 import { machineInfo } from '../src/results/fingerprint.js'
 
 /** A fixture's gate inputs, from the fixture set-up's cache (scripts/fixtures/setup.mjs). */
@@ -101,6 +102,15 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
               }
         log(`designs: ${fixture} at ${rate}, ${design}`)
         const started = new Date().toISOString()
+        const command =
+          (o.defaults === true
+            ? `npm run bench -- --only designs --defaults --fixtures ${fixture}${rate !== 'default' ? ` --rates ${rate}` : ''} --designs ${design}`
+            : `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}`) +
+          (o.extra['round-duration'] !== undefined ? ` --round-duration ${o.extra['round-duration']}` : '') +
+          (o.extra['warmup-duration'] !== undefined ? ` --warmup ${o.extra['warmup-duration']}` : '') +
+          (o.extra['time-budget'] !== undefined ? ` --time-budget ${o.extra['time-budget']}` : '') +
+          (o.extra['blocks-per-boot'] !== undefined ? ` --blocks-per-boot ${o.extra['blocks-per-boot']}` : '')
+        const rowInputs = Object.fromEntries(Object.entries(inputs).filter(([k]) => k !== 'output-dir'))
         try {
           const run = await runEngine(parseConfig(inputs), { warn: log })
           const overhead = (metric: 'qps' | 'cpu') =>
@@ -133,19 +143,32 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             blockSec: run.wallSec / Math.max(1, run.looks.blocks[run.looks.blocks.length - 1] ?? 1),
             pace: run.looks.pace ?? null,
             toDecide: q?.toDecide ?? null,
-            command:
-              (o.defaults === true
-                ? `npm run bench -- --only designs --defaults --fixtures ${fixture}${rate !== 'default' ? ` --rates ${rate}` : ''} --designs ${design}`
-                : `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}`) +
-              (o.extra['round-duration'] !== undefined ? ` --round-duration ${o.extra['round-duration']}` : '') +
-              (o.extra['warmup-duration'] !== undefined ? ` --warmup ${o.extra['warmup-duration']}` : ''),
-            inputs: Object.fromEntries(Object.entries(inputs).filter(([k]) => k !== 'output-dir'))
+            command,
+            inputs: rowInputs
           }
           fs.appendFileSync(file, `${JSON.stringify(row)}\n`)
           rows.push(row)
           log(
             `designs: ${fixture} ${rate} ${design}: QPS overhead ${((row.qpsOverhead ?? NaN) * 100).toFixed(1)} %, CPU ${((row.cpuOverhead ?? NaN) * 100).toFixed(1)} %, wall ${row.wallSec.toFixed(0)} s`
           )
+        } catch (e) {
+          // A cell the gate refuses (a service fault: spans dropped, errors, a crash) is a result of the matrix too:
+          // its row says why, and the next cell runs.
+          if (!(e instanceof GateError || e instanceof ServiceError)) throw e
+          const row = {
+            date: started,
+            host: os.hostname(),
+            cpuModel: machineInfo().cpuModel,
+            fixture,
+            rate: rate === 'default' ? 'default' : Number(rate),
+            design,
+            error: e.message.split('\n')[0],
+            command,
+            inputs: rowInputs
+          }
+          fs.appendFileSync(file, `${JSON.stringify(row)}\n`)
+          rows.push(row)
+          log(`designs: ${fixture} ${rate} ${design}: the gate refused the run: ${row.error}`)
         } finally {
           await killAllServices()
         }

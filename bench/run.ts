@@ -836,7 +836,9 @@ async function main(): Promise<void> {
         ratesGiven: a.includes('--rates'),
         extra: {
           ...(a.includes('--round-duration') ? { 'round-duration': String(o.roundDuration) } : {}),
-          ...(a.includes('--warmup') ? { 'warmup-duration': String(o.warmup) } : {})
+          ...(a.includes('--warmup') ? { 'warmup-duration': String(o.warmup) } : {}),
+          ...(a.includes('--time-budget') ? { 'time-budget': arg('time-budget', '')[0] } : {}),
+          ...(a.includes('--blocks-per-boot') ? { 'blocks-per-boot': arg('blocks-per-boot', '')[0] } : {})
         }
       },
       log

@@ -111,6 +111,14 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
           (o.extra['time-budget'] !== undefined ? ` --time-budget ${o.extra['time-budget']}` : '') +
           (o.extra['blocks-per-boot'] !== undefined ? ` --blocks-per-boot ${o.extra['blocks-per-boot']}` : '')
         const rowInputs = Object.fromEntries(Object.entries(inputs).filter(([k]) => k !== 'output-dir'))
+        // What every row of the cell starts with, measured or refused.
+        const cell = {
+          date: started,
+          host: os.hostname(),
+          cpuModel: machineInfo().cpuModel,
+          fixture,
+          rate: rate === 'default' ? 'default' : Number(rate)
+        }
         try {
           const run = await runEngine(parseConfig(inputs), { warn: log })
           const overhead = (metric: 'qps' | 'cpu') =>
@@ -118,11 +126,7 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
           const q = overhead('qps')
           const c = overhead('cpu')
           const row = {
-            date: started,
-            host: os.hostname(),
-            cpuModel: machineInfo().cpuModel,
-            fixture,
-            rate: rate === 'default' ? 'default' : Number(rate),
+            ...cell,
             verdict: run.gate.verdict,
             looks: run.looks.blocks,
             design,
@@ -156,11 +160,7 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
           // its row says why, and the next cell runs.
           if (!(e instanceof GateError || e instanceof ServiceError)) throw e
           const row = {
-            date: started,
-            host: os.hostname(),
-            cpuModel: machineInfo().cpuModel,
-            fixture,
-            rate: rate === 'default' ? 'default' : Number(rate),
+            ...cell,
             design,
             error: e.message.split('\n')[0],
             command,

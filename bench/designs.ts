@@ -139,6 +139,16 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             bootTau: q?.boots?.tau ?? null,
             bootTauEstimate: q?.boots?.tauEstimate ?? null,
             logRatios: q?.logRatios ?? null,
+            // Each arm's QPS per block, in block order: which process moves when the ratio does.
+            armQps: Object.fromEntries(
+              [...new Set(run.rounds.map((r) => r.armId))].map((arm) => [
+                arm,
+                run.rounds
+                  .filter((r) => r.armId === arm && r.block >= 0)
+                  .sort((a, b) => a.block - b.block)
+                  .map((r) => Math.round(r.load.qps))
+              ])
+            ),
             bootWidening: q?.boots?.widening ?? null,
             warmupSec: run.rounds.map((r) => r.warmup.durationSec),
             warmupEnded: run.rounds.map((r) => r.warmup.ended ?? 'fixed'),

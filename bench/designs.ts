@@ -12,6 +12,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { parseConfig, type RawInputs } from '../src/config/config.js'
+import type { InputName } from '../src/config/inputs.js'
 import { runEngine } from '../src/gate/engine.js'
 import { GateError } from '../src/errors.js'
 import { killAllServices, ServiceError } from '../src/service/service.js'
@@ -70,10 +71,22 @@ export interface DesignOptions {
   ratesGiven?: boolean
 }
 
+/** The gate inputs `extra` may set, with the bench flag that sets each (so a row's command repeats them). */
+const EXTRA_FLAGS: ReadonlyArray<readonly [InputName, string]> = [
+  ['round-duration', '--round-duration'],
+  ['warmup-duration', '--warmup'],
+  ['time-budget', '--time-budget'],
+  ['blocks-per-boot', '--blocks-per-boot']
+]
+
 /** Run the matrix, one gate run at a time; each row is appended as soon as its run ends. */
 export async function designs(root: string, o: DesignOptions, log: (m: string) => void): Promise<unknown[]> {
   const file = path.join(root, 'bench/results/designs.jsonl')
   const rows: unknown[] = []
+  const keep = (row: object): void => {
+    fs.appendFileSync(file, `${JSON.stringify(row)}\n`)
+    rows.push(row)
+  }
   for (const fixture of o.fixtures) {
     for (const rate of o.defaults === true && o.ratesGiven !== true ? ['default'] : o.rates) {
       for (const design of o.designs) {
@@ -106,10 +119,9 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
           (o.defaults === true
             ? `npm run bench -- --only designs --defaults --fixtures ${fixture}${rate !== 'default' ? ` --rates ${rate}` : ''} --designs ${design}`
             : `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}`) +
-          (o.extra['round-duration'] !== undefined ? ` --round-duration ${o.extra['round-duration']}` : '') +
-          (o.extra['warmup-duration'] !== undefined ? ` --warmup ${o.extra['warmup-duration']}` : '') +
-          (o.extra['time-budget'] !== undefined ? ` --time-budget ${o.extra['time-budget']}` : '') +
-          (o.extra['blocks-per-boot'] !== undefined ? ` --blocks-per-boot ${o.extra['blocks-per-boot']}` : '')
+          EXTRA_FLAGS.filter(([input]) => o.extra[input] !== undefined)
+            .map(([input, flag]) => ` ${flag} ${o.extra[input]}`)
+            .join('')
         const rowInputs = Object.fromEntries(Object.entries(inputs).filter(([k]) => k !== 'output-dir'))
         // What every row of the cell starts with, measured or refused.
         const cell = {
@@ -160,8 +172,7 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             command,
             inputs: rowInputs
           }
-          fs.appendFileSync(file, `${JSON.stringify(row)}\n`)
-          rows.push(row)
+          keep(row)
           log(
             `designs: ${fixture} ${rate} ${design}: QPS overhead ${((row.qpsOverhead ?? NaN) * 100).toFixed(1)} %, CPU ${((row.cpuOverhead ?? NaN) * 100).toFixed(1)} %, wall ${row.wallSec.toFixed(0)} s`
           )
@@ -176,8 +187,7 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             command,
             inputs: rowInputs
           }
-          fs.appendFileSync(file, `${JSON.stringify(row)}\n`)
-          rows.push(row)
+          keep(row)
           log(`designs: ${fixture} ${rate} ${design}: the gate refused the run: ${row.error}`)
         } finally {
           await killAllServices()

@@ -334,8 +334,9 @@ async function runBoot(loop: BlockLoop, block: number, boot: number): Promise<nu
       members = membersOf(plan, armMap, block)
     }
   } catch (e) {
-    // A cancel has taken the blocks this boot finished already (onBootRunning); recorded here too for a caller
-    // that aborts the signal without watching the boot.
+    // The cancel takes the blocks this boot finished from onBootRunning, but the abort may reach this catch first:
+    // then the hook is cleared here and the blocks are recorded instead (the cancel keeps whichever came first and
+    // ignores the other, gate/cancellable.ts).
     hooks.onBootRunning?.(undefined)
     if (ctx.signal?.aborted === true) recordRounds(loop, finishedRounds(ctx, group))
     await abortBoot(group)

@@ -76,7 +76,9 @@ const EXTRA_FLAGS: ReadonlyArray<readonly [InputName, string]> = [
   ['round-duration', '--round-duration'],
   ['warmup-duration', '--warmup'],
   ['time-budget', '--time-budget'],
-  ['blocks-per-boot', '--blocks-per-boot']
+  ['blocks-per-boot', '--blocks-per-boot'],
+  ['env', '--service-env'],
+  ['start-command', '--start-command']
 ]
 
 /** Run the matrix, one gate run at a time; each row is appended as soon as its run ends. */
@@ -120,7 +122,10 @@ export async function designs(root: string, o: DesignOptions, log: (m: string) =
             ? `npm run bench -- --only designs --defaults --fixtures ${fixture}${rate !== 'default' ? ` --rates ${rate}` : ''} --designs ${design}`
             : `npm run bench -- --only designs --fixtures ${fixture} --rates ${rate} --designs ${design} --rounds ${o.rounds}`) +
           EXTRA_FLAGS.filter(([input]) => o.extra[input] !== undefined)
-            .map(([input, flag]) => ` ${flag} ${o.extra[input]}`)
+            .map(([input, flag]) => {
+              const v = (o.extra[input] as string).split('\n').join(',')
+              return ` ${flag} ${/\s/.test(v) ? `'${v}'` : v}`
+            })
             .join('')
         const rowInputs = Object.fromEntries(Object.entries(inputs).filter(([k]) => k !== 'output-dir'))
         // What every row of the cell starts with, measured or refused.

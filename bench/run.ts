@@ -838,7 +838,11 @@ async function main(): Promise<void> {
           ...(a.includes('--round-duration') ? { 'round-duration': String(o.roundDuration) } : {}),
           ...(a.includes('--warmup') ? { 'warmup-duration': String(o.warmup) } : {}),
           ...(a.includes('--time-budget') ? { 'time-budget': arg('time-budget', '')[0] } : {}),
-          ...(a.includes('--blocks-per-boot') ? { 'blocks-per-boot': arg('blocks-per-boot', '')[0] } : {})
+          ...(a.includes('--blocks-per-boot') ? { 'blocks-per-boot': arg('blocks-per-boot', '')[0] } : {}),
+          // `--service-env A=1,B=2`: the gate's `env` input (one KEY=VALUE per line), e.g. exporter knobs.
+          ...(a.includes('--service-env') ? { env: arg('service-env', '').join('\n') } : {}),
+          // `--start-command 'node --min-semi-space-size=16 …'`: the fixture's command with runtime flags (no commas).
+          ...(a.includes('--start-command') ? { 'start-command': arg('start-command', '').join(',') } : {})
         }
       },
       log

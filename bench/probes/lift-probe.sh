@@ -7,12 +7,9 @@
 #   flock /tmp/otlp-cpu.lock bash bench/probes/lift-probe.sh [extra sim options, e.g. --boot-sec 25 --block-sec 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-mkdir -p lib && out=$(mktemp -d "$PWD/lib/lift-probe.XXXXXX")  # inside the repo: node_modules must resolve
-trap 'rm -rf "$out"' EXIT
-npx tsc -p tsconfig.bench.json --outDir "$out"
-sed -i 's/^export const BOOTSTRAP_LIFT = 10;/export const BOOTSTRAP_LIFT = Number(process.env.LIFT ?? 10);/' \
-  "$out/src/analysis/rule.js"
-grep -q 'process.env.LIFT' "$out/src/analysis/rule.js" || { echo "BOOTSTRAP_LIFT not found in rule.js" >&2; exit 1; }
+source bench/probes/patched-bench.sh
+patched_bench lift-probe src/analysis/rule.js \
+  's/^export const BOOTSTRAP_LIFT = 10;/export const BOOTSTRAP_LIFT = Number(process.env.LIFT ?? 10);/' process.env.LIFT
 for lift in 10 1; do
   for prior in 0.014 0.0001; do
     printf 'lift %-2s prior %-6s ' "$lift" "$prior"

@@ -80,6 +80,8 @@ describe('checkSampling', () => {
     expect(r.error).toMatch(
       /^export dropped 6000 of ≈12000 expected spans: 1000 sampled traces started in the measured window, but 20000 requests at sampling ratio 0.1 make ≈2000 \(4σ band 1833–2171\); 50 % of the traces never reached the receiver/
     )
+    // The lost-span messages say which SDK settings to try, and where to set them.
+    expect(r.error).toMatch(/OTEL_BSP_MAX_EXPORT_BATCH_SIZE .*OTEL_BSP_MAX_QUEUE_SIZE .*in the `env` input/)
   })
 
   test('extra traces (readiness polls, warm-up) are named', () => {
@@ -170,6 +172,7 @@ describe('checkSpansPerTrace', () => {
     expect(drops[0]!.message).toMatch(
       /^round 4 \(block 2\): export dropped 5000 of ≈20000 expected spans: 1.50 spans per trace vs 2.00/
     )
+    expect(drops[0]!.message).toMatch(/OTEL_BSP_MAX_EXPORT_BATCH_SIZE/)
   })
 
   test('small drops within 1 % are not flagged; rises never are', () => {

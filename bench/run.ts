@@ -841,7 +841,8 @@ async function main(): Promise<void> {
           ...(a.includes('--blocks-per-boot') ? { 'blocks-per-boot': arg('blocks-per-boot', '')[0] } : {}),
           // `--service-env A=1,B=2`: the gate's `env` input (one KEY=VALUE per line), e.g. exporter knobs.
           ...(a.includes('--service-env') ? { env: arg('service-env', '').join('\n') } : {}),
-          // `--start-command 'node --min-semi-space-size=16 …'`: the fixture's command with runtime flags (no commas).
+          // `--start-command 'node --min-semi-space-size=16 …'`: the fixture's command with runtime flags (arg() splits
+          // at commas; joined back, the command is the one given).
           ...(a.includes('--start-command') ? { 'start-command': arg('start-command', '').join(',') } : {})
         }
       },

@@ -6,6 +6,7 @@
 // in back-to-back windows; per window: requests/s, the process's CPU per request (/proc/PID/stat), RSS, and the
 // scavenges and mark-compacts V8 printed in it (count, ms, heap after).
 //
+//   npx tsc -p tsconfig.json --outDir lib   # the gate's own arm variables come from the compiled lib/
 //   flock /tmp/otlp-cpu.lock taskset -c 1 node bench/probes/node-drift.mjs [--windows 18] [--window-sec 10] [--idle-sec 0]
 //     [--traced RATE]
 //
@@ -49,24 +50,25 @@ const probe = http.createServer()
 const port = await listen(probe)
 await new Promise((r) => probe.close(r))
 
-const env = {
-  PATH: process.env.PATH,
-  HOME: process.env.HOME,
-  PORT: String(port),
-  OTEL_SERVICE_NAME: 'node-drift-probe',
-  ...(opt.traced === undefined
-    ? { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'none' }
-    : {
-        OTEL_SDK_DISABLED: 'false',
-        OTEL_TRACES_EXPORTER: 'otlp',
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
-        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: opt.traced
-      })
-}
+// The gate's own variables for the arm (parseConfig → armsOf → roundEnv, as bench/probes/process-offset.mjs): the
+// environment the gate gives its `off` or `on@RATE` process, with the endpoint pointing at the sink.
+const lib = (p) => import(path.join(root, 'lib', p))
+const { parseConfig } = await lib('config/config.js')
+const { armsOf } = await lib('plan/plan.js')
+const { roundEnv } = await lib('gate/engine.js')
+const serviceDir = path.join(root, 'fixtures/http-service')
+const config = parseConfig({
+  'target-url': 'http://127.0.0.1:{port}/api/v1/users/42',
+  'ready-url': 'http://127.0.0.1:{port}/healthz',
+  'start-command': 'node --import ./tracing.mjs server.mjs',
+  'working-directory': serviceDir,
+  'sampling-rates': opt.traced ?? '1'
+})
+const arm = armsOf(config).find((a) => (opt.traced === undefined ? a.kind === 'off' : a.kind === 'sampled'))
+const env = roundEnv(config, arm, port, `http://127.0.0.1:${sinkPort}`)
+// The fixture's start command with V8's --trace-gc, pinned to CPU 0 like the gate's services.
 const child = spawn('taskset', ['-c', '0', 'node', '--trace-gc', '--import', './tracing.mjs', 'server.mjs'], {
-  cwd: path.join(root, 'fixtures/http-service'),
+  cwd: serviceDir,
   env,
   stdio: ['ignore', 'pipe', 'pipe']
 })

@@ -4,7 +4,7 @@
  */
 import type { Config } from '../config/config.js'
 import { GateError } from '../errors.js'
-import { checkSpansPerTrace } from '../otlp/accounting.js'
+import { checkSpansPerTrace, spansPerTraceError } from '../otlp/accounting.js'
 import { inheritedEnv } from '../config/env.js'
 import { resourceSamplingSupported } from '../service/procstat.js'
 import { machineInfo } from '../results/fingerprint.js'
@@ -64,7 +64,7 @@ function assertSpansPerTraceSteady(rounds: readonly RoundResult[]): void {
         label: `arm ${armId}, block ${r.block + 1}`
       }))
     )
-    if (drops.length > 0) throw new GateError('lost-spans', drops.map((d) => d.message).join('\n'))
+    if (drops.length > 0) throw new GateError('lost-spans', spansPerTraceError(drops))
   }
 }
 

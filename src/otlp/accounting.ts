@@ -170,8 +170,13 @@ export function checkSpansPerTrace(rounds: readonly RoundSpans[]): SpansPerTrace
       message:
         `${r.label ?? `round ${r.index + 1}`}: export dropped ${lostSpans} of ≈${expected} expected spans: ` +
         `${r.spt.toFixed(2)} spans per trace vs ${m.toFixed(2)} (median of this arm's rounds; noise allows ` +
-        `${tolerance.toFixed(2)}). ${EXPORT_QUEUE_HINT}`
+        `${tolerance.toFixed(2)})`
     })
   }
   return drops
+}
+
+/** One error for the flagged rounds of {@link checkSpansPerTrace}: a line per round, then the hint once. */
+export function spansPerTraceError(drops: readonly SpansPerTraceDrop[]): string {
+  return `${drops.map((d) => d.message).join('\n')}\n${EXPORT_QUEUE_HINT}`
 }

@@ -1,4 +1,4 @@
-import { checkSampling, checkSpansPerTrace, type RoundSpans } from '../../../src/otlp/accounting.js'
+import { checkSampling, checkSpansPerTrace, spansPerTraceError, type RoundSpans } from '../../../src/otlp/accounting.js'
 import { mulberry32 } from '../../../src/stats/prng.js'
 
 const cdfs = new Map<string, Float64Array>()
@@ -172,7 +172,22 @@ describe('checkSpansPerTrace', () => {
     expect(drops[0]!.message).toMatch(
       /^round 4 \(block 2\): export dropped 5000 of ≈20000 expected spans: 1.50 spans per trace vs 2.00/
     )
-    expect(drops[0]!.message).toMatch(/OTEL_BSP_MAX_EXPORT_BATCH_SIZE/)
+  })
+
+  test('the gate error lists every flagged round and names the SDK settings to try once', () => {
+    const drops = checkSpansPerTrace([
+      round(10_000, 2),
+      round(10_000, 1.5, 'round 2'),
+      round(10_000, 2),
+      round(10_000, 1.5, 'round 4'),
+      round(10_000, 2),
+      round(10_000, 2)
+    ])
+    expect(drops).toHaveLength(2)
+    const error = spansPerTraceError(drops)
+    expect(error).toMatch(/^round 2: export dropped .*\nround 4: export dropped .*\n/)
+    expect(error).toMatch(/OTEL_BSP_MAX_EXPORT_BATCH_SIZE/)
+    expect(error.match(/OTEL_BSP_MAX_EXPORT_BATCH_SIZE/g)).toHaveLength(1)
   })
 
   test('small drops within 1 % are not flagged; rises never are', () => {
